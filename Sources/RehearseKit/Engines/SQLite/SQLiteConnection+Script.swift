@@ -1,0 +1,118 @@
+import CSQLite3
+import Foundation
+
+/// One statement found in a script by SQLite's own parser, so trigger bodies
+/// (`BEGIN … END;`) and semicolons in strings split correctly.
+struct ScriptStatement {
+    var startOffset: Int
+    var sql: String
+    /// The comment lines just before the statement, without the `--`.
+    var leadingComments: [String]
+}
+
+extension SQLiteConnection {
+    /// Runs every statement of a script in order, timing each. A failure names
+    /// the file, line and column, the statement, and SQLite's message.
+    func runScript(_ script: SQLScript) throws(ScriptFailure) -> [StatementRecord] {
+        var records: [StatementRecord] = []
+        do {
+            try forEachStatement(of: script) { statement, stmt in
+                let clock = ContinuousClock.now
+                let changesBefore = totalChanges
+                while try stmt.step() {}
+                let elapsed = ContinuousClock.now - clock
+                let loc = script.location(ofByteOffset: statement.startOffset)
+                records.append(StatementRecord(
+                    line: loc.line,
+                    durationMicros: elapsed.microseconds,
+                    // The delta of total changes counts only rows that INSERT, UPDATE and
+                    // DELETE touched (triggers included); sqlite3_changes() would
+                    // repeat the last DML statement's count after DDL.
+                    rowsChanged: totalChanges - changesBefore,
+                    excerpt: SQLiteError.excerpt(statement.sql, limit: 80)))
+            }
+        } catch let failure as ScriptFailure {
+            throw failure
+        } catch {
+            throw ScriptFailure(file: script.displayPath, line: 0, column: 0, statement: "", engineMessage: "\(error)")
+        }
+        return records
+    }
+
+    /// Prepares each statement of the script in turn and hands it to `body`.
+    /// Errors from preparing or from `body` come back as a ``ScriptFailure``
+    /// located at the statement (or, for syntax errors, at the offending token).
+    func forEachStatement(of script: SQLScript, _ body: (ScriptStatement, SQLiteStatement) throws -> Void) throws {
+        let bytes = Array(script.text.utf8) + [0]
+        var offset = 0
+        while true {
+            let (start, comments) = Self.skipBlank(bytes, from: offset)
+            if start >= bytes.count - 1 { break }
+            var stmtHandle: OpaquePointer?
+            var tailOffset = start
+            var errorOffset: Int32 = -1
+            let rc = bytes.withUnsafeBufferPointer { buf -> Int32 in
+                let base = UnsafeRawPointer(buf.baseAddress!).assumingMemoryBound(to: CChar.self)
+                var tail: UnsafePointer<CChar>?
+                let rc = sqlite3_prepare_v2(handle, base + start, -1, &stmtHandle, &tail)
+                if let tail { tailOffset = base.distance(to: tail) }
+                if rc != SQLITE_OK { errorOffset = sqlite3_error_offset(handle) }
+                return rc
+            }
+            let statementText = String(decoding: bytes[start..<max(start, min(tailOffset, bytes.count - 1))], as: UTF8.self)
+            if rc != SQLITE_OK {
+                let message = lastErrorMessage
+                sqlite3_finalize(stmtHandle)
+                let at = errorOffset >= 0 ? start + Int(errorOffset) : start
+                let loc = script.location(ofByteOffset: at)
+                let fullStatement = statementText.isEmpty ? String(decoding: bytes[start..<(bytes.count - 1)], as: UTF8.self) : statementText
+                throw ScriptFailure(file: script.displayPath, line: loc.line, column: loc.column,
+                                    statement: fullStatement, engineMessage: "SQLite error \(rc): \(message)")
+            }
+            guard let stmtHandle else { break }
+            let statement = SQLiteStatement(handle: stmtHandle, connection: self, sql: statementText)
+            let scriptStatement = ScriptStatement(startOffset: start, sql: statementText, leadingComments: comments)
+            do {
+                try body(scriptStatement, statement)
+            } catch let error as SQLiteError {
+                let loc = script.location(ofByteOffset: start)
+                throw ScriptFailure(file: script.displayPath, line: loc.line, column: loc.column,
+                                    statement: statementText, engineMessage: "SQLite error \(error.resultCode): \(error.message)")
+            }
+            offset = tailOffset
+        }
+    }
+
+    /// Skips white space and comments; returns where the next token starts and
+    /// the `--` comment lines passed on the way.
+    static func skipBlank(_ s: [UInt8], from: Int) -> (Int, [String]) {
+        var i = from
+        var comments: [String] = []
+        let end = s.count - 1
+        while i < end {
+            let c = s[i]
+            if c == 0x20 || c == 0x09 || c == 0x0a || c == 0x0d || c == 0x0c || c == UInt8(ascii: ";") { i += 1; continue }
+            if c == UInt8(ascii: "-"), i + 1 < end, s[i + 1] == UInt8(ascii: "-") {
+                let start = i + 2
+                while i < end, s[i] != 0x0a { i += 1 }
+                comments.append(String(decoding: s[start..<i], as: UTF8.self).trimmingCharacters(in: .whitespaces))
+                continue
+            }
+            if c == UInt8(ascii: "/"), i + 1 < end, s[i + 1] == UInt8(ascii: "*") {
+                i += 2
+                while i + 1 < end, !(s[i] == UInt8(ascii: "*") && s[i + 1] == UInt8(ascii: "/")) { i += 1 }
+                i = min(i + 2, end)
+                continue
+            }
+            break
+        }
+        return (i, comments)
+    }
+}
+
+extension Duration {
+    var microseconds: Int64 {
+        let (s, atto) = components
+        return s * 1_000_000 + atto / 1_000_000_000_000
+    }
+}

@@ -1,0 +1,154 @@
+import CSQLite3
+import Foundation
+
+/// A scratch SQLite database in a fresh private temporary directory.
+public final class SQLiteScratch: ScratchEngine {
+    public let directory: URL
+    public let databaseURL: URL
+    private var removed = false
+
+    public init(keep: Bool, parent: URL? = nil) throws {
+        let base = parent ?? FileManager.default.temporaryDirectory
+        directory = base.appendingPathComponent("rehearse-\(UUID().uuidString.lowercased().prefix(12))")
+        do {
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        } catch {
+            throw RehearseError.environment("Cannot create a scratch directory under \(base.path): \(error.localizedDescription). Set TMPDIR to a writable directory.")
+        }
+        databaseURL = directory.appendingPathComponent("scratch.sqlite")
+        Interruption.register(directory, keep: keep)
+    }
+
+    /// A scratch database at a chosen file (used to rebuild reference states).
+    init(file: URL) {
+        directory = file.deletingLastPathComponent()
+        databaseURL = file
+        removed = true  // owned by another scratch; never removes the directory
+    }
+
+    public var dialect: String { "sqlite" }
+    public var engineVersion: String { SQLiteConnection.libraryVersion }
+    public var location: URL { databaseURL }
+    public var isolation: JSONValue {
+        ["kind": "sqlite-file", "private_temporary_directory": .bool(true), "network": "none"]
+    }
+
+    func connect(readOnly: Bool = false) throws -> SQLiteConnection {
+        do {
+            return try SQLiteConnection(path: databaseURL.path, readOnly: readOnly)
+        } catch let error as SQLiteError {
+            throw RehearseError.environment("Cannot open the scratch database \(databaseURL.path): \(error.message).")
+        }
+    }
+
+    public func loadSurrogate(_ source: SurrogateSource, seed: UInt64, scale: Double, progress: ProgressHandler?) throws -> LoadRecord {
+        let db = try connect()
+        return try SQLiteSurrogateLoader(source: source, seed: seed, scale: scale, progress: progress).load(into: db)
+    }
+
+    public func fingerprint() throws -> Fingerprint {
+        try SQLiteFingerprinter(db: connect(readOnly: true)).fingerprint()
+    }
+
+    public func apply(_ script: SQLScript) throws(ScriptFailure) -> [StatementRecord] {
+        let db: SQLiteConnection
+        do { db = try connect() } catch {
+            throw ScriptFailure(file: script.displayPath, line: 0, column: 0, statement: "", engineMessage: "\(error)")
+        }
+        func plain(_ sql: String) throws(ScriptFailure) {
+            do { try db.execute(sql) } catch {
+                throw ScriptFailure(file: script.displayPath, line: 0, column: 0, statement: sql, engineMessage: "\(error)")
+            }
+        }
+        // Foreign keys are off while the script runs, as SQLite's documented
+        // table-rebuild procedure requires, and checked in full before commit.
+        try plain("PRAGMA foreign_keys = OFF")
+        try plain("BEGIN IMMEDIATE")
+        do throws(ScriptFailure) {
+            let records = try db.runScript(script)
+            let broken = (try? db.rows("SELECT \"table\", \"parent\", count(*) FROM pragma_foreign_key_check GROUP BY 1, 2 ORDER BY 1, 2")) ?? []
+            if let first = broken.first {
+                throw ScriptFailure(file: script.displayPath, line: 0, column: 0, statement: "PRAGMA foreign_key_check",
+                                    engineMessage: "after the script, \(first[2]) rows of \(first[0].textValue ?? "?") reference missing rows of \(first[1].textValue ?? "?")")
+            }
+            guard db.isInTransaction else {
+                throw ScriptFailure(file: script.displayPath, line: 0, column: 0, statement: "",
+                                    engineMessage: "the script ended the surrounding transaction (COMMIT or ROLLBACK inside it); remove its own transaction statements, rehearse runs it in one transaction")
+            }
+            try plain("COMMIT")
+            return records
+        } catch {
+            if db.isInTransaction { try? db.execute("ROLLBACK") }
+            throw error
+        }
+    }
+
+    public func runChecks(_ script: SQLScript) throws -> [CheckResult] {
+        let db = try connect(readOnly: true)
+        var results: [CheckResult] = []
+        var number = 0
+        do {
+            try db.forEachStatement(of: script) { statement, prepared in
+                number += 1
+                let line = script.location(ofByteOffset: statement.startOffset).line
+                let name = statement.leadingComments.last { !$0.isEmpty }.map { $0.hasPrefix("check:") ? String($0.dropFirst(6)).trimmingCharacters(in: .whitespaces) : $0 }
+                    ?? "check \(number) (line \(line))"
+                var returned: String
+                var passed = false
+                do {
+                    var rows: [[DatabaseValue]] = []
+                    while try prepared.step(), rows.count < 3 {
+                        rows.append((0..<prepared.columnCount).map { prepared.value(at: $0) })
+                    }
+                    if rows.count != 1 {
+                        returned = rows.count == 0 ? "0 rows" : "more than one row"
+                    } else if rows[0].count != 1 {
+                        returned = "1 row of \(rows[0].count) columns"
+                    } else {
+                        returned = "1 row: \(rows[0][0])"
+                        passed = rows[0][0] == .integer(1)
+                    }
+                } catch let error as SQLiteError {
+                    returned = "error: \(error.message)"
+                }
+                results.append(CheckResult(name: name, file: script.displayPath, line: line, passed: passed, returned: returned, sql: statement.sql))
+            }
+        } catch let failure as ScriptFailure {
+            // A check that does not even compile fails, with its location.
+            results.append(CheckResult(name: "check at line \(failure.line)", file: failure.file, line: failure.line, passed: false,
+                                       returned: "error: \(failure.engineMessage)", sql: failure.statement))
+        }
+        return results
+    }
+
+    public func localize(_ drift: Drift, pre: Fingerprint, rebuildPre: (ScratchEngine) throws -> Void) throws -> Drift {
+        guard !drift.data.isEmpty else { return drift }
+        let referenceURL = directory.appendingPathComponent("reference-pre.sqlite")
+        try? FileManager.default.removeItem(at: referenceURL)
+        defer { try? FileManager.default.removeItem(at: referenceURL) }
+        let reference = SQLiteScratch(file: referenceURL)
+        try rebuildPre(reference)
+        let rebuilt = try reference.fingerprint()
+        var result = drift
+        guard rebuilt.tables == pre.tables else {
+            for i in result.data.indices { result.data[i].note = "the pre-birth state could not be rebuilt identically, so rows were not localized" }
+            return result
+        }
+        let db = try connect(readOnly: true)
+        try db.execute("ATTACH DATABASE '\(referenceURL.path.replacingOccurrences(of: "'", with: "''"))' AS ref")
+        let locator = SQLiteDriftLocator(db: db)
+        for i in result.data.indices where result.data[i].rowsBefore != nil && result.data[i].rowsAfter != nil {
+            try locator.localize(&result.data[i])
+        }
+        return result
+    }
+
+    public func tearDown(keep: Bool) {
+        guard !removed else { return }
+        removed = true
+        Interruption.unregister(directory)
+        if !keep { try? FileManager.default.removeItem(at: directory) }
+    }
+
+    deinit { tearDown(keep: false) }
+}

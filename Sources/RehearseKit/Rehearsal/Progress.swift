@@ -1,0 +1,11 @@
+/// Progress of long work, for a terminal to draw. The library only reports;
+/// the command line decides whether anything is shown.
+public struct ProgressEvent: Sendable {
+    public var phase: String
+    public var item: String
+    public var done: Int64
+    public var total: Int64
+    public var elapsedMicros: Int64
+}
+
+public typealias ProgressHandler = @Sendable (ProgressEvent) -> Void

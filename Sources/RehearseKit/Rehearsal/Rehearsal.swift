@@ -1,0 +1,152 @@
+import Foundation
+
+/// One rehearsal of a surrogate's birth and rollback: provision, load,
+/// fingerprint, birth, checks, fingerprint, rollback on a fresh connection,
+/// checks, fingerprint, compare, then sealed evidence that the validator
+/// re-checks. The scratch database is removed afterwards unless kept.
+public struct Rehearsal {
+    public struct Options {
+        public var seed: UInt64?
+        public var scale: Double?
+        /// Run folder; default `rehearsals/<run-id>` under the current directory.
+        public var outputDirectory: URL?
+        public var keep = false
+        public var lane: Lane = .default
+        public var progress: ProgressHandler?
+        /// Called as each phase ends, for live output.
+        public var onPhase: ((PhaseRecord) -> Void)?
+        /// Where scratch directories go (default: the system temporary directory).
+        public var scratchParent: URL?
+
+        public init() {}
+    }
+
+    public let source: SurrogateSource
+    public var options: Options
+
+    public init(source: SurrogateSource, options: Options = Options()) {
+        self.source = source
+        self.options = options
+    }
+
+    public func run() throws -> RehearsalResult {
+        try Governance.authorize(.surrogate, lane: options.lane)
+        let manifest = source.manifest
+        let dialect = "sqlite"
+        // Every input is read and digested before anything is provisioned, so a
+        // missing file is bad input, not a half-run rehearsal.
+        let inputs = try RehearsalInputs(source: source, dialect: dialect)
+        let seed = options.seed ?? manifest.seed
+        let scale = options.scale ?? manifest.scale
+        let startedAt = Int64(Date().timeIntervalSince1970)
+        let runID = Self.runID(name: manifest.name, at: startedAt)
+        let runDirectory = options.outputDirectory
+            ?? URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent("rehearsals").appendingPathComponent(runID)
+        try EvidenceWriter.prepare(runDirectory)
+
+        var record = RehearsalRecord(runID: runID, startedAt: startedAt, lane: options.lane, surrogateName: manifest.name,
+                                     seed: seed, scale: scale, inputs: inputs)
+        var clock = ContinuousClock.now
+        func finish(_ phase: Phase, _ outcome: PhaseRecord.Outcome, _ detail: String) {
+            let p = PhaseRecord(phase: phase, outcome: outcome, durationMicros: (ContinuousClock.now - clock).microseconds, detail: detail)
+            record.phases.append(p)
+            options.onPhase?(p)
+            clock = ContinuousClock.now
+        }
+        func skipRest() {
+            for phase in Phase.allCases where !record.phases.contains(where: { $0.phase == phase }) {
+                record.phases.append(PhaseRecord(phase: phase, outcome: .skipped, durationMicros: 0, detail: "not run: an earlier phase failed"))
+                options.onPhase?(record.phases.last!)
+            }
+        }
+
+        let scratch = try SQLiteScratch(keep: options.keep, parent: options.scratchParent)
+        defer { scratch.tearDown(keep: options.keep) }
+        record.engine = (scratch.dialect, scratch.engineVersion)
+        record.isolation = scratch.isolation
+        finish(.provision, .ok, "\(scratch.dialect) \(scratch.engineVersion) in a private temporary directory")
+
+        let load = try scratch.loadSurrogate(source, seed: seed, scale: scale, progress: options.progress)
+        record.load = load
+        finish(.load, .ok, "\(load.totalRows) rows in \(load.rowsPerTable.count) tables, seed \(seed)")
+
+        let pre = try scratch.fingerprint()
+        record.pre = pre
+        finish(.fingerprintPre, .ok, "\(pre.objects.count) schema objects, \(pre.tables.count) tables")
+
+        phases: do {
+            do {
+                record.birthStatements = try scratch.apply(inputs.birth)
+                finish(.birth, .ok, "\(record.birthStatements.count) statements, \(record.birthStatements.reduce(0) { $0 + $1.rowsChanged }) rows changed")
+            } catch {
+                record.failure = (.birth, error.description)
+                finish(.birth, .failed, error.description)
+                break phases
+            }
+            record.checksAfterBirth = try inputs.checksAfterBirth.map(scratch.runChecks) ?? []
+            finish(.checksAfterBirth, record.checksAfterBirth.allSatisfy(\.passed) ? .ok : .failed, Self.describe(record.checksAfterBirth))
+
+            let born = try scratch.fingerprint()
+            record.born = born
+            record.birthSurface = Drift(from: pre, to: born)
+            finish(.fingerprintBorn, .ok, "birth surface: \(record.birthSurface!.schema.count) schema objects, \(record.birthSurface!.data.count) tables changed")
+
+            do {
+                record.rollbackStatements = try scratch.apply(inputs.rollback)
+                finish(.rollback, .ok, "\(record.rollbackStatements.count) statements, \(record.rollbackStatements.reduce(0) { $0 + $1.rowsChanged }) rows changed")
+            } catch {
+                record.failure = (.rollback, error.description)
+                finish(.rollback, .failed, error.description)
+                break phases
+            }
+            record.checksAfterRollback = try inputs.checksAfterRollback.map(scratch.runChecks) ?? []
+            finish(.checksAfterRollback, record.checksAfterRollback.allSatisfy(\.passed) ? .ok : .failed, Self.describe(record.checksAfterRollback))
+
+            let post = try scratch.fingerprint()
+            record.post = post
+            finish(.fingerprintPost, .ok, "\(post.objects.count) schema objects, \(post.tables.count) tables")
+
+            var drift = Drift(from: pre, to: post)
+            if !drift.isEmpty {
+                drift = try scratch.localize(drift, pre: pre) { reference in
+                    _ = try reference.loadSurrogate(source, seed: seed, scale: scale, progress: nil)
+                }
+            }
+            record.drift = drift
+            finish(.compare, drift.isEmpty ? .ok : .failed,
+                   drift.isEmpty ? "post equals pre: schema and data restored exactly" : "drift in \(drift.schema.count) schema objects and \(drift.data.count) tables")
+        }
+        skipRest()
+
+        let evidence = record.evidence
+        try EvidenceWriter.write(evidence: evidence, inputs: inputs, to: runDirectory)
+        let validation = try Validator().validate(runDirectory: runDirectory)
+        let keptAt = options.keep ? scratch.location : nil
+        return RehearsalResult(runDirectory: runDirectory, record: record, evidence: evidence, validation: validation, keptAt: keptAt)
+    }
+
+    static func describe(_ checks: [CheckResult]) -> String {
+        if checks.isEmpty { return "no checks given" }
+        let failed = checks.filter { !$0.passed }
+        if failed.isEmpty { return "\(checks.count) of \(checks.count) passed" }
+        return "\(failed.count) of \(checks.count) failed: " + failed.map { "\($0.name) (\($0.file):\($0.line), returned \($0.returned))" }.joined(separator: "; ")
+    }
+
+    static func runID(name: String, at seconds: Int64) -> String {
+        let stamp = CivilTime.rfc3339(seconds).replacingOccurrences(of: "-", with: "").replacingOccurrences(of: ":", with: "")
+        let safe = String(name.map { $0.isLetter || $0.isNumber || $0 == "-" ? $0 : "-" })
+        return "\(stamp)-\(safe)-\(UUID().uuidString.lowercased().prefix(6))"
+    }
+}
+
+/// What a finished rehearsal produced.
+public struct RehearsalResult {
+    public var runDirectory: URL
+    public var record: RehearsalRecord
+    public var evidence: JSONValue
+    /// The validator's report on the evidence just written: its verdict counts.
+    public var validation: ValidationReport
+    public var keptAt: URL?
+
+    public var evidenceURL: URL { runDirectory.appendingPathComponent(EvidenceWriter.evidenceFile) }
+}

@@ -1,0 +1,74 @@
+/// Everything a rehearsal observed, from which evidence is written.
+public struct RehearsalRecord: Sendable {
+    public var runID: String
+    public var startedAt: Int64
+    public var lane: Lane
+    public var surrogateName: String
+    public var seed: UInt64
+    public var scale: Double
+    public var inputs: RehearsalInputs
+    public var engine: (name: String, version: String) = ("", "")
+    public var isolation: JSONValue = .null
+    public var load: LoadRecord?
+    public var phases: [PhaseRecord] = []
+    public var birthStatements: [StatementRecord] = []
+    public var rollbackStatements: [StatementRecord] = []
+    public var checksAfterBirth: [CheckResult] = []
+    public var checksAfterRollback: [CheckResult] = []
+    public var pre: Fingerprint?
+    public var born: Fingerprint?
+    public var post: Fingerprint?
+    public var birthSurface: Drift?
+    public var drift: Drift?
+    public var failure: (phase: Phase, message: String)?
+
+    /// PASS only when every phase ran and succeeded, every check passed and
+    /// the post-rollback fingerprint equals the pre-birth one.
+    public var verdict: Verdict {
+        guard failure == nil,
+              phases.count == Phase.allCases.count, phases.allSatisfy({ $0.outcome == .ok }),
+              (checksAfterBirth + checksAfterRollback).allSatisfy(\.passed),
+              let pre, let post, pre == post, drift?.isEmpty == true else { return .fail }
+        return .pass
+    }
+
+    public var evidence: JSONValue {
+        func statements(_ s: [StatementRecord]) -> JSONValue {
+            .array(s.map { ["line": .integer(Int64($0.line)), "duration_us": .integer($0.durationMicros), "rows_changed": .integer($0.rowsChanged)] })
+        }
+        var inputsJSON: [String: JSONValue] = [:]
+        for f in inputs.files {
+            inputsJSON[f.role] = ["path": .string(RehearsalInputs.runPath(role: f.role, of: f.path)), "source_path": .string(f.path), "sha256": .string(f.sha256)]
+        }
+        let source: JSONValue = [
+            "kind": "surrogate",
+            "tag": .string(SurrogateTag.generated),
+            "name": .string(surrogateName),
+            "generator": .string(SurrogatePlan.generatorVersion),
+            "spec_digest": .string(load?.specDigest ?? ""),
+            "seed": .integer(Int64(clamping: seed)),
+            "scale": .string(SQLiteSurrogateLoader.describe(scale)),
+            "rows": .object((load?.rowsPerTable ?? [:]).mapValues { .integer($0) }),
+        ]
+        return [
+            "evidence_format": .string(EvidenceWriter.format),
+            "tool": ["name": "rehearse", "version": .string(RehearseVersion.current)],
+            "run_id": .string(runID),
+            "started_at": .string(CivilTime.rfc3339(startedAt)),
+            "lane": .string(lane.rawValue),
+            "grant": .null,
+            "source": source,
+            "engine": ["name": .string(engine.name), "version": .string(engine.version)],
+            "target": isolation,
+            "inputs": .object(inputsJSON),
+            "phases": .array(phases.map(\.json)),
+            "statements": ["birth": statements(birthStatements), "rollback": statements(rollbackStatements)],
+            "checks": ["after_birth": .array(checksAfterBirth.map(\.json)), "after_rollback": .array(checksAfterRollback.map(\.json))],
+            "fingerprints": ["pre": pre?.json ?? .null, "born": born?.json ?? .null, "post": post?.json ?? .null],
+            "birth_surface": birthSurface?.json ?? .null,
+            "drift": drift?.json ?? .null,
+            "failure": failure.map { ["phase": .string($0.phase.rawValue), "message": .string($0.message)] } ?? .null,
+            "verdict": .string(verdict.rawValue),
+        ]
+    }
+}

@@ -1,0 +1,29 @@
+import Foundation
+
+/// An isolated scratch database a rehearsal runs in. One implementation per
+/// engine; the rehearsal itself does not know which engine it drives.
+///
+/// Every method that touches the database opens its own connection, so no
+/// session state (temporary tables, settings, open transactions) carries from
+/// one phase to the next and masks a broken rollback.
+public protocol ScratchEngine: AnyObject {
+    /// Engine name recorded in evidence and used to pick dialect files (`sqlite`).
+    var dialect: String { get }
+    var engineVersion: String { get }
+    /// Where the scratch database lives, for evidence and `--keep`.
+    var location: URL { get }
+    /// Facts about the target's isolation, recorded in evidence.
+    var isolation: JSONValue { get }
+
+    func loadSurrogate(_ source: SurrogateSource, seed: UInt64, scale: Double, progress: ProgressHandler?) throws -> LoadRecord
+    func fingerprint() throws -> Fingerprint
+    /// Runs a birth or rollback script in one transaction on a fresh connection.
+    func apply(_ script: SQLScript) throws(ScriptFailure) -> [StatementRecord]
+    /// Runs every check of a checks file on a fresh, read-only connection.
+    func runChecks(_ script: SQLScript) throws -> [CheckResult]
+    /// Fills in which columns and how many rows differ, for each drifted table,
+    /// by rebuilding the pre-birth state beside the current one.
+    func localize(_ drift: Drift, pre: Fingerprint, rebuildPre: (ScratchEngine) throws -> Void) throws -> Drift
+    /// Removes the scratch database (unless kept); safe to call twice.
+    func tearDown(keep: Bool)
+}

@@ -1,0 +1,59 @@
+import Dispatch
+import Foundation
+
+/// Removes scratch directories when the process is interrupted (SIGINT,
+/// SIGTERM), so a cancelled rehearsal leaves nothing behind; directories
+/// registered with `keep` are left and their path is printed instead.
+public enum Interruption {
+    private final class Registry: @unchecked Sendable {
+        // @unchecked: every access to `entries` holds `lock`.
+        let lock = NSLock()
+        var entries: [URL: Bool] = [:]
+        var sources: [DispatchSourceSignal] = []
+    }
+    private static let registry = Registry()
+
+    /// Installs the handlers once; call from the executable's entry point.
+    public static func install() {
+        registry.lock.lock()
+        defer { registry.lock.unlock() }
+        guard registry.sources.isEmpty else { return }
+        let queue = DispatchQueue(label: "rehearse.interruption")
+        for sig in [SIGINT, SIGTERM] {
+            signal(sig, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: sig, queue: queue)
+            source.setEventHandler { handle(sig) }
+            source.resume()
+            registry.sources.append(source)
+        }
+    }
+
+    public static func register(_ directory: URL, keep: Bool) {
+        registry.lock.lock()
+        registry.entries[directory] = keep
+        registry.lock.unlock()
+    }
+
+    public static func unregister(_ directory: URL) {
+        registry.lock.lock()
+        registry.entries[directory] = nil
+        registry.lock.unlock()
+    }
+
+    private static func handle(_ sig: Int32) {
+        registry.lock.lock()
+        let entries = registry.entries
+        registry.lock.unlock()
+        var message = "\nrehearse: interrupted by \(sig == SIGINT ? "SIGINT" : "SIGTERM"); no evidence was written.\n"
+        for (dir, keep) in entries {
+            if keep {
+                message += "rehearse: scratch database kept at \(dir.path)\n"
+            } else {
+                try? FileManager.default.removeItem(at: dir)
+                message += "rehearse: removed scratch directory \(dir.path)\n"
+            }
+        }
+        FileHandle.standardError.write(Data(message.utf8))
+        exit(128 + sig)
+    }
+}

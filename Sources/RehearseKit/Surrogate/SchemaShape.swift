@@ -1,0 +1,37 @@
+/// The parts of a schema the generator needs, read from the engine's catalog
+/// after the schema DDL ran: columns, keys, foreign keys, unique sets.
+public struct TableShape: Sendable {
+    public var name: String
+    public var columns: [ColumnShape]
+    public var primaryKey: [String]
+    public var foreignKeys: [ForeignKeyShape]
+    /// Every UNIQUE or PRIMARY KEY column set.
+    public var uniqueSets: [[String]]
+}
+
+public struct ColumnShape: Sendable {
+    public enum Affinity: Sendable { case integer, real, text, blob, numeric }
+    public var name: String
+    public var declaredType: String
+    public var notNull: Bool
+
+    public var affinity: Affinity {
+        // SQLite's rules (section 3.1 of its datatype documentation), which also
+        // map PostgreSQL's type names sensibly.
+        let t = declaredType.uppercased()
+        if t.contains("INT") || t.hasPrefix("SERIAL") || t.hasPrefix("BIGSERIAL") { return .integer }
+        if t.contains("CHAR") || t.contains("CLOB") || t.contains("TEXT") || t.contains("UUID") { return .text }
+        if t.isEmpty || t.contains("BLOB") || t.contains("BYTEA") { return .blob }
+        if t.contains("REAL") || t.contains("FLOA") || t.contains("DOUB") { return .real }
+        return .numeric
+    }
+
+    public var looksBoolean: Bool { declaredType.uppercased().hasPrefix("BOOL") }
+}
+
+public struct ForeignKeyShape: Sendable {
+    public var columns: [String]
+    public var parentTable: String
+    /// Empty means the parent's primary key.
+    public var parentColumns: [String]
+}

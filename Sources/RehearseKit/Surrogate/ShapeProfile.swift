@@ -1,0 +1,267 @@
+import Foundation
+
+/// The shape a surrogate should have: per table a row count, per column a
+/// generator with parameters and a null fraction. Everything left out is
+/// inferred from the schema (types, keys, constraints and names).
+/// Field reference: `schemas/profile.schema.json`.
+public struct ShapeProfile: Sendable {
+    public var tables: [String: TableProfile]
+    /// Rows for a table the profile does not mention, before scaling.
+    public var defaultRows: Int64
+
+    public init(tables: [String: TableProfile] = [:], defaultRows: Int64 = 100) {
+        self.tables = tables
+        self.defaultRows = defaultRows
+    }
+
+    public init(parsing text: String, file: String) throws {
+        let root = try YAMLNode.load(text: text, file: file)
+        let m = try root.members(allowed: ["tables", "default_rows"])
+        defaultRows = try m["default_rows"]?.int() ?? 100
+        var tables: [String: TableProfile] = [:]
+        for (name, node) in try m["tables"]?.mapping() ?? [] {
+            tables[name] = try TableProfile(node)
+        }
+        self.tables = tables
+    }
+}
+
+public struct TableProfile: Sendable {
+    public var rows: Int64
+    public var columns: [String: ColumnProfile]
+
+    init(_ node: YAMLNode) throws {
+        let m = try node.members(allowed: ["rows", "columns"])
+        guard let rowsNode = m["rows"] else { throw node.fail("the required key 'rows' is missing.") }
+        rows = try rowsNode.int()
+        guard rows >= 0 else { throw rowsNode.fail("rows must be zero or more.") }
+        var columns: [String: ColumnProfile] = [:]
+        for (name, c) in try m["columns"]?.mapping() ?? [] {
+            columns[name] = try ColumnProfile(c)
+        }
+        self.columns = columns
+    }
+}
+
+public struct ColumnProfile: Sendable {
+    public var generator: GeneratorSpec?
+    public var nullFraction: Double?
+
+    init(_ node: YAMLNode) throws {
+        let m = try node.members(allowed: ["generator", "null_fraction", "min", "max", "start", "step", "values", "rate",
+                                           "from", "to", "column", "min_seconds", "max_seconds", "length", "decimals", "value"])
+        if let nf = m["null_fraction"] {
+            let v = try nf.double()
+            guard (0...1).contains(v) else { throw nf.fail("null_fraction must be between 0 and 1.") }
+            nullFraction = v
+        }
+        generator = try m["generator"].map { try GeneratorSpec(kind: $0, parameters: m) }
+        if generator == nil, let extra = m.keys.first(where: { $0 != "null_fraction" }) {
+            throw m[extra]!.fail("'\(extra)' is a generator parameter, but no generator is named. Add 'generator: ...'.")
+        }
+    }
+}
+
+/// How a column's values are made. Every generator is a pure function of
+/// (seed, table, column, row), so generation can be split across threads and
+/// repeated exactly.
+public enum GeneratorSpec: Sendable, Equatable {
+    case sequence(start: Int64, step: Int64)
+    case uniform(min: Int64, max: Int64)
+    case uniformReal(min: Double, max: Double, decimals: Int)
+    case categorical([(value: DatabaseValue, weight: Double)])
+    case boolean(rate: Double)
+    /// Seconds since 1970-01-01 UTC, written as `YYYY-MM-DD HH:MM:SS`.
+    case timestamp(from: Int64, to: Int64)
+    /// A timestamp some seconds after another timestamp column of the same row.
+    case timestampAfter(column: String, minSeconds: Int64, maxSeconds: Int64)
+    case text(TextPattern)
+    case constant(DatabaseValue)
+
+    public static func == (a: GeneratorSpec, b: GeneratorSpec) -> Bool {
+        String(describing: a) == String(describing: b)
+    }
+
+    public static let names = ["sequence", "uniform", "uniform_real", "categorical", "boolean", "timestamp", "timestamp_after", "constant"]
+        + TextPattern.allCases.map(\.rawValue)
+
+    init(kind node: YAMLNode, parameters m: [String: YAMLNode]) throws {
+        let kind = try node.string()
+        func need(_ key: String) throws -> YAMLNode {
+            guard let v = m[key] else { throw node.fail("the \(kind) generator needs '\(key)'.") }
+            return v
+        }
+        let allowed: Set<String>
+        switch kind {
+        case "sequence":
+            allowed = ["start", "step"]
+            self = .sequence(start: try m["start"]?.int() ?? 1, step: try m["step"]?.int() ?? 1)
+        case "uniform":
+            allowed = ["min", "max"]
+            let lo = try need("min").int(), hi = try need("max").int()
+            guard lo <= hi else { throw m["max"]!.fail("max must be at least min.") }
+            self = .uniform(min: lo, max: hi)
+        case "uniform_real":
+            allowed = ["min", "max", "decimals"]
+            let lo = try need("min").double(), hi = try need("max").double()
+            guard lo <= hi else { throw m["max"]!.fail("max must be at least min.") }
+            self = .uniformReal(min: lo, max: hi, decimals: Int(try m["decimals"]?.int() ?? 2))
+        case "categorical":
+            allowed = ["values"]
+            let valuesNode = try need("values")
+            var values: [(DatabaseValue, Double)] = []
+            if valuesNode.node.sequence != nil {
+                for item in try valuesNode.sequence() { values.append((try Self.literal(item), 1)) }
+            } else {
+                for (k, w) in try valuesNode.mapping() {
+                    let weight = try w.double()
+                    guard weight >= 0 else { throw w.fail("weights must be zero or more.") }
+                    values.append((Int64(k).map { DatabaseValue.integer($0) } ?? .text(k), weight))
+                }
+            }
+            guard !values.isEmpty, values.contains(where: { $0.1 > 0 }) else {
+                throw valuesNode.fail("categorical needs at least one value with a weight above zero.")
+            }
+            self = .categorical(values)
+        case "boolean":
+            allowed = ["rate"]
+            let rate = try m["rate"]?.double() ?? 0.5
+            guard (0...1).contains(rate) else { throw m["rate"]!.fail("rate must be between 0 and 1.") }
+            self = .boolean(rate: rate)
+        case "timestamp":
+            allowed = ["from", "to"]
+            let from = try Self.epoch(need("from")), to = try Self.epoch(need("to"))
+            guard from < to else { throw m["to"]!.fail("'to' must be later than 'from'.") }
+            self = .timestamp(from: from, to: to)
+        case "timestamp_after":
+            allowed = ["column", "min_seconds", "max_seconds"]
+            let lo = try m["min_seconds"]?.int() ?? 0, hi = try need("max_seconds").int()
+            guard lo >= 0, lo <= hi else { throw m["max_seconds"]!.fail("need 0 <= min_seconds <= max_seconds.") }
+            self = .timestampAfter(column: try need("column").string(), minSeconds: lo, maxSeconds: hi)
+        case "constant":
+            allowed = ["value"]
+            self = .constant(try Self.literal(need("value")))
+        default:
+            guard let pattern = TextPattern(rawValue: kind) else {
+                throw node.fail("unknown generator '\(kind)'. Known generators: \(Self.names.joined(separator: ", ")).")
+            }
+            allowed = pattern == .hex ? ["length"] : []
+            let length = try m["length"]?.int() ?? 16
+            self = .text(pattern == .hex ? .hexLength(Int(length)) : pattern)
+        }
+        for key in m.keys where key != "generator" && key != "null_fraction" && !allowed.contains(key) {
+            throw m[key]!.fail("'\(key)' does not apply to the \(kind) generator (it takes: \(allowed.sorted().joined(separator: ", "))).")
+        }
+    }
+
+    static func literal(_ node: YAMLNode) throws -> DatabaseValue {
+        let s = try node.string()
+        if node.node.scalar?.style == .plain, let i = Int64(s) { return .integer(i) }
+        return .text(s)
+    }
+
+    static func epoch(_ node: YAMLNode) throws -> Int64 {
+        guard let seconds = CivilTime.parse(try node.string()) else {
+            throw node.fail("expected a date as YYYY-MM-DD or YYYY-MM-DD HH:MM:SS (UTC).")
+        }
+        return seconds
+    }
+}
+
+/// Made-up text: built from syllables and reserved domains, never from lists
+/// of real people, places or accounts.
+public enum TextPattern: Sendable, Equatable, CaseIterable, RawRepresentable {
+    case name, firstName, lastName, email, phone, word, sentence, uuid, street, city, postcode, sku
+    case hexLength(Int)
+
+    public static let allCases: [TextPattern] = [.name, .firstName, .lastName, .email, .phone, .word, .sentence, .uuid, .street, .city, .postcode, .sku, .hex]
+    public static let hex = TextPattern.hexLength(16)
+
+    public init?(rawValue: String) {
+        switch rawValue {
+        case "name": self = .name
+        case "first_name": self = .firstName
+        case "last_name": self = .lastName
+        case "email": self = .email
+        case "phone": self = .phone
+        case "word": self = .word
+        case "sentence": self = .sentence
+        case "uuid": self = .uuid
+        case "street": self = .street
+        case "city": self = .city
+        case "postcode": self = .postcode
+        case "sku": self = .sku
+        case "hex": self = .hex
+        default: return nil
+        }
+    }
+
+    public var rawValue: String {
+        switch self {
+        case .name: "name"
+        case .firstName: "first_name"
+        case .lastName: "last_name"
+        case .email: "email"
+        case .phone: "phone"
+        case .word: "word"
+        case .sentence: "sentence"
+        case .uuid: "uuid"
+        case .street: "street"
+        case .city: "city"
+        case .postcode: "postcode"
+        case .sku: "sku"
+        case .hexLength: "hex"
+        }
+    }
+}
+
+/// UTC civil time without Foundation's calendars: exact, fast and the same
+/// on every platform.
+enum CivilTime {
+    /// Days since 1970-01-01 of a proleptic Gregorian date.
+    static func days(year: Int64, month: Int64, day: Int64) -> Int64 {
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yoe = y - era * 400
+        let mp = (month + 9) % 12
+        let doy = (153 * mp + 2) / 5 + day - 1
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+        return era * 146097 + doe - 719468
+    }
+
+    static func civil(days z0: Int64) -> (year: Int64, month: Int64, day: Int64) {
+        let z = z0 + 719468
+        let era = (z >= 0 ? z : z - 146096) / 146097
+        let doe = z - era * 146097
+        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let d = doy - (153 * mp + 2) / 5 + 1
+        let m = mp < 10 ? mp + 3 : mp - 9
+        return (yoe + era * 400 + (m <= 2 ? 1 : 0), m, d)
+    }
+
+    static func parse(_ s: String) -> Int64? {
+        let parts = s.split(whereSeparator: { $0 == " " || $0 == "T" })
+        guard (1...2).contains(parts.count) else { return nil }
+        let date = parts[0].split(separator: "-").compactMap { Int64($0) }
+        guard date.count == 3, (1...12).contains(date[1]), (1...31).contains(date[2]) else { return nil }
+        var seconds = days(year: date[0], month: date[1], day: date[2]) * 86400
+        if parts.count == 2 {
+            let time = parts[1].split(separator: ":").compactMap { Int64($0) }
+            guard time.count == 3, (0..<24).contains(time[0]), (0..<60).contains(time[1]), (0..<60).contains(time[2]) else { return nil }
+            seconds += time[0] * 3600 + time[1] * 60 + time[2]
+        }
+        return seconds
+    }
+
+    static func format(_ seconds: Int64) -> String {
+        let d = seconds >= 0 ? seconds / 86400 : (seconds - 86399) / 86400
+        let rem = seconds - d * 86400
+        let (y, m, day) = civil(days: d)
+        func two(_ v: Int64) -> String { v < 10 ? "0\(v)" : "\(v)" }
+        let year = String(y)
+        return String(repeating: "0", count: max(0, 4 - year.count)) + year + "-" + two(m) + "-" + two(day)
+            + " " + two(rem / 3600) + ":" + two(rem % 3600 / 60) + ":" + two(rem % 60)
+    }
+}

@@ -1,0 +1,39 @@
+/// The surrogate's tag, written into the database and every evidence file.
+/// No output may drop or alter it.
+public enum SurrogateTag {
+    public static let generated = "GENERATED_SURROGATE_NOT_REAL_PRODUCTION_DUMP"
+    /// The table that carries the tag inside a surrogate database.
+    public static let provenanceTable = "rehearse_provenance"
+}
+
+extension SurrogateSource {
+    /// What determines the generated data: generator version, schema and
+    /// profile bytes. Birth, rollback and checks are digested separately so
+    /// changing them does not change the surrogate.
+    public func specDigest(dialect: String) throws -> String {
+        let schema = try script(manifest.schema, dialect: dialect)
+        let profileURL = file(manifest.profile, dialect: dialect).url
+        let profileDigest = try Digest.sha256Hex(fileAt: profileURL)
+        let spec: JSONValue = [
+            "generator": .string(SurrogatePlan.generatorVersion),
+            "schema_sha256": .string(schema.sha256),
+            "profile_sha256": .string(profileDigest),
+        ]
+        return Digest.sha256Hex(spec.canonicalBytes)
+    }
+
+    public func loadProfile(dialect: String) throws -> ShapeProfile {
+        let (url, display) = file(manifest.profile, dialect: dialect)
+        let script = try SQLScript(url: url, displayPath: display)
+        return try ShapeProfile(parsing: script.text, file: display)
+    }
+}
+
+/// What a load put into the scratch database.
+public struct LoadRecord: Sendable {
+    public var rowsPerTable: [String: Int64]
+    public var totalRows: Int64
+    public var specDigest: String
+    public var seed: UInt64
+    public var scale: Double
+}

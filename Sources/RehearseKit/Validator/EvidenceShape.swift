@@ -1,0 +1,105 @@
+/// The structure evidence must have, checked field by field. It mirrors
+/// `schemas/evidence.schema.json`; a test keeps the two in step.
+indirect enum EvidenceShape: Sendable {
+    case string, integer, bool, null, sha256
+    case enumeration([String])
+    case nullable(EvidenceShape)
+    case array(EvidenceShape)
+    /// Closed object: required and optional members; anything else is refused.
+    case object(required: [String: EvidenceShape], optional: [String: EvidenceShape] = [:])
+    /// Object with free keys, all values of one shape.
+    case map(EvidenceShape)
+
+    func check(_ value: JSONValue, at path: String, into findings: inout [ValidationFinding]) {
+        func fail(_ message: String) { findings.append(ValidationFinding(rule: "R1-schema", path: path, message: message)) }
+        switch (self, value) {
+        case (.string, .string), (.integer, .integer), (.bool, .bool), (.null, .null): return
+        case (.sha256, .string(let s)):
+            if !Digest.isSHA256Hex(s) { fail("expected 64 lowercase hex digits") }
+        case (.enumeration(let allowed), .string(let s)):
+            if !allowed.contains(s) { fail("'\(s)' is not one of \(allowed.joined(separator: ", "))") }
+        case (.nullable, .null): return
+        case (.nullable(let inner), _): inner.check(value, at: path, into: &findings)
+        case (.array(let item), .array(let items)):
+            for (i, v) in items.enumerated() { item.check(v, at: "\(path)[\(i)]", into: &findings) }
+        case (.object(let required, let optional), .object(let members)):
+            for key in required.keys.sorted() where members[key] == nil { fail("required field '\(key)' is missing") }
+            for key in members.keys.sorted() {
+                guard let shape = required[key] ?? optional[key] else { fail("unknown field '\(key)'"); continue }
+                shape.check(members[key]!, at: "\(path).\(key)", into: &findings)
+            }
+        case (.map(let inner), .object(let members)):
+            for key in members.keys.sorted() { inner.check(members[key]!, at: "\(path).\(key)", into: &findings) }
+        default:
+            fail("expected \(name), found \(Self.describe(value))")
+        }
+    }
+
+    var name: String {
+        switch self {
+        case .string: "a string"
+        case .integer: "an integer"
+        case .bool: "true or false"
+        case .null: "null"
+        case .sha256: "a SHA-256 hex digest"
+        case .enumeration(let v): "one of \(v.joined(separator: ", "))"
+        case .nullable(let s): "\(s.name) or null"
+        case .array: "an array"
+        case .object, .map: "an object"
+        }
+    }
+
+    static func describe(_ v: JSONValue) -> String {
+        switch v {
+        case .null: "null"
+        case .bool: "a boolean"
+        case .integer: "an integer"
+        case .string: "a string"
+        case .array: "an array"
+        case .object: "an object"
+        }
+    }
+
+    static let statement = EvidenceShape.object(required: ["line": .integer, "duration_us": .integer, "rows_changed": .integer])
+    static let check = EvidenceShape.object(required: ["name": .string, "file": .string, "line": .integer,
+                                                       "outcome": .enumeration(["pass", "fail"]), "returned": .string])
+    static let fingerprint = EvidenceShape.object(required: [
+        "schema_digest": .sha256, "data_digest": .sha256, "objects": .map(.sha256),
+        "tables": .map(.object(required: ["rows": .integer, "digest": .sha256])),
+    ])
+    static let drift = EvidenceShape.object(required: [
+        "schema": .array(.object(required: ["kind": .string, "name": .string, "change": .enumeration(["added", "removed", "changed"]),
+                                            "details": .array(.string)])),
+        "data": .array(.object(required: [
+            "table": .string, "rows_before": .nullable(.integer), "rows_after": .nullable(.integer),
+            "added": .nullable(.integer), "removed": .nullable(.integer), "changed": .nullable(.integer),
+            "columns": .map(.integer), "sample_keys": .array(.string), "matched_by": .nullable(.string), "note": .nullable(.string),
+        ])),
+    ])
+
+    static let evidence = EvidenceShape.object(required: [
+        "evidence_format": .enumeration([EvidenceWriter.format]),
+        "tool": .object(required: ["name": .enumeration(["rehearse"]), "version": .string]),
+        "run_id": .string,
+        "started_at": .string,
+        "lane": .enumeration(Lane.allCases.map(\.rawValue)),
+        "grant": .null,
+        "source": .object(required: [
+            "kind": .enumeration(["surrogate", "dump_clone"]), "tag": .string, "name": .string, "generator": .string,
+            "spec_digest": .sha256, "seed": .integer, "scale": .string, "rows": .map(.integer),
+        ]),
+        "engine": .object(required: ["name": .string, "version": .string]),
+        "target": .object(required: ["kind": .string, "network": .string], optional: ["private_temporary_directory": .bool]),
+        "inputs": .map(.object(required: ["path": .string, "source_path": .string, "sha256": .sha256])),
+        "phases": .array(.object(required: ["name": .enumeration(Phase.allCases.map(\.rawValue)),
+                                            "outcome": .enumeration(["ok", "failed", "skipped"]),
+                                            "duration_us": .integer, "detail": .string])),
+        "statements": .object(required: ["birth": .array(statement), "rollback": .array(statement)]),
+        "checks": .object(required: ["after_birth": .array(check), "after_rollback": .array(check)]),
+        "fingerprints": .object(required: ["pre": .nullable(fingerprint), "born": .nullable(fingerprint), "post": .nullable(fingerprint)]),
+        "birth_surface": .nullable(drift),
+        "drift": .nullable(drift),
+        "failure": .nullable(.object(required: ["phase": .enumeration(Phase.allCases.map(\.rawValue)), "message": .string])),
+        "verdict": .enumeration([Verdict.pass.rawValue, Verdict.fail.rawValue]),
+    ])
+}

@@ -1,0 +1,43 @@
+import ArgumentParser
+import Foundation
+import RehearseKit
+
+extension Rehearse {
+    struct Generate: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Write a surrogate to a new SQLite file, without rehearsing anything."
+        )
+
+        @Option(name: .long, help: ArgumentHelp("Surrogate name or directory.", valueName: "NAME|DIR"))
+        var surrogate = "commerce"
+
+        @Option(name: .long, help: ArgumentHelp("The SQLite file to create (must not exist).", valueName: "FILE"))
+        var out: String
+
+        @Option(name: .long, help: "Seed (default: the manifest's).")
+        var seed: Int64?
+
+        @Option(name: .long, help: "Multiply every table's row count (default: the manifest's).")
+        var scale: Double?
+
+        @Flag(name: .shortAndLong, help: "No progress output.")
+        var quiet = false
+
+        func validate() throws {
+            if let seed, seed < 0 { throw ValidationError("--seed must be zero or more.") }
+            if let scale, !(scale > 0 && scale.isFinite) { throw ValidationError("--scale must be a number greater than zero.") }
+        }
+
+        func run() throws {
+            let source = try SurrogateSource.locate(surrogate, executable: URL(fileURLWithPath: CommandLine.arguments[0]))
+            let clock = ContinuousClock.now
+            let record = try SurrogateGenerator.generate(source, seed: seed.map { UInt64($0) }, scale: scale, to: URL(fileURLWithPath: out),
+                                                         progress: Console.progress(quiet: quiet))
+            let elapsed = ContinuousClock.now - clock
+            if !quiet {
+                Console.out("Wrote \(Console.grouped(record.totalRows)) rows in \(record.rowsPerTable.count) tables to \(out) in \(elapsed.formatted(.units(allowed: [.seconds, .milliseconds], width: .narrow)))")
+                Console.out("Seed \(record.seed), spec digest \(record.specDigest); tagged \(SurrogateTag.generated) in table \(SurrogateTag.provenanceTable).")
+            }
+        }
+    }
+}

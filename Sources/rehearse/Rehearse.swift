@@ -1,0 +1,49 @@
+import ArgumentParser
+import Foundation
+import RehearseKit
+
+/// The root command. `rehearse --surrogate …` runs a rehearsal (the default
+/// subcommand); `validate` and `generate` are the others.
+struct Rehearse: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rehearse",
+        abstract: "Rehearse a database change: birth, checks, rollback, and sealed proof that rollback restored the exact prior state.",
+        discussion: """
+            Exit statuses: 0 passed; 1 rehearsal failed (drift or a failing check); 2 bad input; \
+            3 refused by governance; 4 environment problem; 5 evidence rejected by the validator.
+            """,
+        version: RehearseVersion.describe,
+        subcommands: [Run.self, Validate.self, Generate.self],
+        defaultSubcommand: Run.self
+    )
+}
+
+enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
+    case text, json
+}
+
+@main
+enum Main {
+    static func main() {
+        Interruption.install()
+        do {
+            var command = try Rehearse.parseAsRoot()
+            try command.run()
+        } catch let error as RehearseError {
+            Console.error(error.message)
+            exit(error.code.exitStatus)
+        } catch let code as ExitCode {
+            exit(code.rawValue)
+        } catch {
+            let exitCode = Rehearse.exitCode(for: error)
+            let message = Rehearse.fullMessage(for: error)
+            if exitCode == .success {
+                print(message)
+                exit(0)
+            }
+            // Bad command-line input is bad input: exit 2, as documented.
+            FileHandle.standardError.write(Data((message + "\n").utf8))
+            exit(2)
+        }
+    }
+}

@@ -1,0 +1,133 @@
+import ArgumentParser
+import Foundation
+import RehearseKit
+
+extension Rehearse {
+    struct Run: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Rehearse a birth and rollback on a scratch database (the default command).",
+            discussion: """
+                With no source given, rehearses the bundled 'commerce' surrogate. A surrogate is a name \
+                (looked up in ./surrogates, $REHEARSE_SURROGATES_PATH and beside the executable) or a \
+                directory holding a manifest.yaml.
+                """
+        )
+
+        @Flag(name: .long, help: "Rehearse on a generated surrogate (the default source).")
+        var surrogate = false
+
+        @Argument(help: ArgumentHelp("Surrogate name or directory (default: commerce).", valueName: "NAME|DIR"))
+        var target: String?
+
+        @Option(name: .long, help: ArgumentHelp("Rehearse on a restored clone of a real dump (needs lane 2 and a grant; refused under the default lane).", valueName: "PATH"))
+        var dump: String?
+
+        @Option(name: .long, help: "Seed for the surrogate generator (default: the manifest's).")
+        var seed: Int64?
+
+        @Option(name: .long, help: "Multiply every table's row count (default: the manifest's).")
+        var scale: Double?
+
+        @Option(name: .long, help: ArgumentHelp("Folder for evidence (default: rehearsals/<run-id>).", valueName: "DIR"))
+        var out: String?
+
+        @Flag(name: .long, help: "Keep the scratch database and print where it is.")
+        var keep = false
+
+        @Option(name: .long, help: "Output format: text or json.")
+        var format: OutputFormat = .text
+
+        @Flag(name: .shortAndLong, help: "Print only the verdict and the evidence path; no progress.")
+        var quiet = false
+
+        func validate() throws {
+            if dump != nil && (surrogate || target != nil) {
+                throw ValidationError("Give either --dump PATH or --surrogate [NAME|DIR], not both.")
+            }
+            if let seed, seed < 0 { throw ValidationError("--seed must be zero or more.") }
+            if let scale, !(scale > 0 && scale.isFinite) { throw ValidationError("--scale must be a number greater than zero.") }
+        }
+
+        func run() throws {
+            if let dump {
+                try Governance.authorize(.dumpClone(path: dump))
+                return
+            }
+            let source = try SurrogateSource.locate(target ?? "commerce", executable: URL(fileURLWithPath: CommandLine.arguments[0]))
+            var options = Rehearsal.Options()
+            options.seed = seed.map { UInt64($0) }
+            options.scale = scale
+            options.outputDirectory = out.map { URL(fileURLWithPath: $0) }
+            options.keep = keep
+            let human = format == .text && !quiet
+            options.progress = format == .text ? Console.progress(quiet: quiet) : nil
+            if human {
+                let seedShown = seed.map { UInt64($0) } ?? source.manifest.seed
+                Console.out(Console.bold("rehearse") + " surrogate \(source.manifest.name) " + Console.dim("(seed \(seedShown), scale \(scale ?? source.manifest.scale), \(SurrogateTag.generated))"))
+                options.onPhase = { Console.out(Self.phaseLine($0)) }
+            }
+            let result = try Rehearsal(source: source, options: options).run()
+            switch format {
+            case .json: Console.out(Self.json(result).canonicalString)
+            case .text: Self.printSummary(result, quiet: quiet)
+            }
+            if !result.validation.isValid { throw ExitCode(RehearseError.Code.evidenceRejected.exitStatus) }
+            if result.validation.verdict == .fail { throw ExitCode(RehearseError.Code.rehearsalFailed.exitStatus) }
+        }
+
+        static func phaseLine(_ p: PhaseRecord) -> String {
+            let mark = switch p.outcome {
+            case .ok: Console.green("✓")
+            case .failed: Console.red("✗")
+            case .skipped: Console.dim("-")
+            }
+            let title = p.phase.title.padding(toLength: 30, withPad: " ", startingAt: 0)
+            let time = Console.duration(p.durationMicros)
+            return "  \(mark) \(title) \(String(repeating: " ", count: max(0, 9 - time.count)))\(time)  \(Console.dim(p.detail))"
+        }
+
+        static func printSummary(_ result: RehearsalResult, quiet: Bool) {
+            let record = result.record
+            if !quiet {
+                for check in record.checksAfterBirth + record.checksAfterRollback where !check.passed {
+                    Console.out("  " + Console.red("check failed") + ": \(check.name) at \(check.file):\(check.line) returned \(check.returned)")
+                }
+                if let drift = record.drift, !drift.isEmpty {
+                    Console.out()
+                    Console.out(Console.bold("Drift") + " (rollback did not restore the pre-birth state):")
+                    for change in drift.schema {
+                        let details = change.details.isEmpty ? "" : ": " + change.details.joined(separator: "; ")
+                        Console.out("  schema  \(change.kind) \(change.name) \(change.change.rawValue)\(details)")
+                    }
+                    for change in drift.data {
+                        let lines = change.summaryLines
+                        var first = "  data    \(lines[0])"
+                        if let by = change.matchedBy { first += Console.dim(" (matched by \(by))") }
+                        Console.out(first)
+                        for line in lines.dropFirst() { Console.out("          \(line)") }
+                        if !change.sampleKeys.isEmpty { Console.out(Console.dim("          first differing keys: " + change.sampleKeys.joined(separator: "; "))) }
+                    }
+                }
+                Console.out()
+            }
+            let verdict = result.validation.verdict
+            let mark = verdict == .pass ? Console.green("PASS") : Console.red("FAIL")
+            let validity = result.validation.isValid ? "evidence valid" : "evidence REJECTED by the validator"
+            Console.out("Verdict: \(mark) (\(validity))")
+            for finding in result.validation.findings { Console.out("  \(finding)") }
+            Console.out("Evidence: \(result.evidenceURL.path)")
+            if let kept = result.keptAt { Console.out("Scratch database kept at: \(kept.path)") }
+        }
+
+        static func json(_ result: RehearsalResult) -> JSONValue {
+            [
+                "verdict": .string(result.validation.verdict.rawValue),
+                "evidence_valid": .bool(result.validation.isValid),
+                "findings": .array(result.validation.findings.map { ["rule": .string($0.rule), "path": .string($0.path), "message": .string($0.message)] }),
+                "run_dir": .string(result.runDirectory.path),
+                "evidence": result.evidence,
+                "kept_at": result.keptAt.map { .string($0.path) } ?? .null,
+            ]
+        }
+    }
+}

@@ -1,0 +1,42 @@
+import ArgumentParser
+import Foundation
+import RehearseKit
+
+extension Rehearse {
+    struct Validate: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Re-check a run folder: seal, strict JSON, schema, inputs, phases, verdict, tag, isolation.",
+            discussion: "Exit 0: valid evidence of a PASS. Exit 1: valid evidence of a FAIL. Exit 5: evidence rejected."
+        )
+
+        @Argument(help: ArgumentHelp("A run folder written by a rehearsal.", valueName: "RUN_DIR"))
+        var runDirectory: String
+
+        @Option(name: .long, help: "Output format: text or json.")
+        var format: OutputFormat = .text
+
+        func run() throws {
+            let report = try Validator().validate(runDirectory: URL(fileURLWithPath: runDirectory))
+            switch format {
+            case .json:
+                let value: JSONValue = [
+                    "valid": .bool(report.isValid),
+                    "verdict": .string(report.verdict.rawValue),
+                    "claimed_verdict": report.claimedVerdict.map { .string($0.rawValue) } ?? .null,
+                    "findings": .array(report.findings.map { ["rule": .string($0.rule), "path": .string($0.path), "message": .string($0.message)] }),
+                ]
+                Console.out(value.canonicalString)
+            case .text:
+                if report.isValid {
+                    let v = report.verdict == .pass ? Console.green("PASS") : Console.red("FAIL")
+                    Console.out("\(runDirectory): evidence valid; verdict \(v)")
+                } else {
+                    Console.out("\(runDirectory): evidence " + Console.red("REJECTED") + " (\(report.findings.count) findings)")
+                    for f in report.findings { Console.out("  \(f)") }
+                }
+            }
+            if !report.isValid { throw ExitCode(RehearseError.Code.evidenceRejected.exitStatus) }
+            if report.verdict == .fail { throw ExitCode(RehearseError.Code.rehearsalFailed.exitStatus) }
+        }
+    }
+}
