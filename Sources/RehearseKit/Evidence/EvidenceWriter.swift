@@ -7,21 +7,29 @@ public enum EvidenceWriter {
     public static let evidenceFile = "evidence.json"
     public static let inputsFolder = "inputs"
 
-    /// Creates the run folder, refusing one that already holds files so no
-    /// earlier evidence is ever overwritten.
-    static func prepare(_ directory: URL) throws {
+    /// Refuses, before any work starts, a run folder that already holds files,
+    /// so no earlier evidence is ever overwritten. The folder itself is only
+    /// created when evidence is written: an interrupted run leaves none.
+    static func checkAvailable(_ directory: URL) throws {
         let fm = FileManager.default
-        if let existing = try? fm.contentsOfDirectory(atPath: directory.path), !existing.isEmpty {
-            throw RehearseError.badInput("\(directory.path): the output folder already holds files. Give --out a new or empty folder; rehearse never overwrites evidence.")
-        }
-        do {
-            try fm.createDirectory(at: directory, withIntermediateDirectories: true)
-        } catch {
-            throw RehearseError.environment("Cannot create the run folder \(directory.path): \(error.localizedDescription). Check the path and its permissions.")
+        var isDir: ObjCBool = false
+        if fm.fileExists(atPath: directory.path, isDirectory: &isDir) {
+            guard isDir.boolValue else {
+                throw RehearseError.badInput("\(directory.path) is a file. Give --out a new or empty folder.")
+            }
+            if let existing = try? fm.contentsOfDirectory(atPath: directory.path), !existing.isEmpty {
+                throw RehearseError.badInput("\(directory.path): the output folder already holds files. Give --out a new or empty folder; rehearse never overwrites evidence.")
+            }
         }
     }
 
     static func write(evidence: JSONValue, inputs: RehearsalInputs, to directory: URL) throws {
+        try checkAvailable(directory)
+        do {
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        } catch {
+            throw RehearseError.environment("Cannot create the run folder \(directory.path): \(error.localizedDescription). Check the path and its permissions.")
+        }
         do {
             for file in inputs.files {
                 let target = directory.appendingPathComponent(RehearsalInputs.runPath(role: file.role, of: file.path))

@@ -42,7 +42,7 @@ public struct Rehearsal {
         let runID = Self.runID(name: manifest.name, at: startedAt)
         let runDirectory = options.outputDirectory
             ?? URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent("rehearsals").appendingPathComponent(runID)
-        try EvidenceWriter.prepare(runDirectory)
+        try EvidenceWriter.checkAvailable(runDirectory)
 
         var record = RehearsalRecord(runID: runID, startedAt: startedAt, lane: options.lane, surrogateName: manifest.name,
                                      seed: seed, scale: scale, inputs: inputs)
