@@ -30,9 +30,11 @@ enum Main {
             var command = try Rehearse.parseAsRoot()
             try command.run()
         } catch let error as RehearseError {
+            Interruption.yieldToHandlerIfInterrupted()
             Console.error(error.message)
             exit(error.code.exitStatus)
         } catch let code as ExitCode {
+            Interruption.yieldToHandlerIfInterrupted()
             exit(code.rawValue)
         } catch {
             let exitCode = Rehearse.exitCode(for: error)

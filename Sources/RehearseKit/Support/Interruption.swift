@@ -9,6 +9,7 @@ public enum Interruption {
         // @unchecked: every access to `entries` holds `lock`.
         let lock = NSLock()
         var entries: [URL: Bool] = [:]
+        var interrupted = false
         var sources: [DispatchSourceSignal] = []
     }
     private static let registry = Registry()
@@ -40,8 +41,25 @@ public enum Interruption {
         registry.lock.unlock()
     }
 
+    /// True once a signal arrived. Work failing because its scratch directory
+    /// vanished under it must not report that failure: the handler is about to
+    /// exit with the signal's status.
+    public static var isInterrupted: Bool {
+        registry.lock.lock()
+        defer { registry.lock.unlock() }
+        return registry.interrupted
+    }
+
+    /// Parks the calling thread if an interruption is being handled, so the
+    /// handler's exit status (130 or 143) is the one the process ends with.
+    public static func yieldToHandlerIfInterrupted() {
+        guard isInterrupted else { return }
+        while true { sleep(1) }
+    }
+
     private static func handle(_ sig: Int32) {
         registry.lock.lock()
+        registry.interrupted = true
         let entries = registry.entries
         registry.lock.unlock()
         var message = "\nrehearse: interrupted by \(sig == SIGINT ? "SIGINT" : "SIGTERM"); no evidence was written.\n"
