@@ -63,7 +63,7 @@ extension Rehearse {
             options.progress = format == .text ? Console.progress(quiet: quiet) : nil
             if human {
                 let seedShown = seed.map { UInt64($0) } ?? source.manifest.seed
-                Console.out(Console.bold("rehearse") + " surrogate \(source.manifest.name) " + Console.dim("(seed \(seedShown), scale \(scale ?? source.manifest.scale), \(SurrogateTag.generated))"))
+                Console.out(Console.bold("rehearse") + " surrogate \(source.manifest.name) " + Console.dim("(seed \(seedShown), scale \(describeScale(scale ?? source.manifest.scale)), \(SurrogateTag.generated))"))
                 options.onPhase = { Console.out(Self.phaseLine($0)) }
             }
             let result = try Rehearsal(source: source, options: options).run()

@@ -47,7 +47,7 @@ public struct RehearsalRecord: Sendable {
             "generator": .string(SurrogatePlan.generatorVersion),
             "spec_digest": .string(load?.specDigest ?? ""),
             "seed": .integer(Int64(clamping: seed)),
-            "scale": .string(SQLiteSurrogateLoader.describe(scale)),
+            "scale": .string(describeScale(scale)),
             "rows": .object((load?.rowsPerTable ?? [:]).mapValues { .integer($0) }),
         ]
         return [

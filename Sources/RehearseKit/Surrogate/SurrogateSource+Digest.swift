@@ -29,6 +29,11 @@ extension SurrogateSource {
     }
 }
 
+/// A scale as people and evidence write it: `1`, `0.5`, `12.25`.
+public func describeScale(_ scale: Double) -> String {
+    scale == scale.rounded() && abs(scale) < 1e15 ? String(Int64(scale)) : String(scale)
+}
+
 /// What a load put into the scratch database.
 public struct LoadRecord: Sendable {
     public var rowsPerTable: [String: Int64]

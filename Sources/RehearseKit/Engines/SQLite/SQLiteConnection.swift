@@ -8,10 +8,11 @@ public final class SQLiteConnection {
     let handle: OpaquePointer
     public let path: String
 
-    public init(path: String, readOnly: Bool = false, create: Bool = true) throws {
+    public init(path: String, readOnly: Bool = false, create: Bool = true, uri: Bool = false) throws {
         var db: OpaquePointer?
         var flags = readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE
         if create && !readOnly { flags |= SQLITE_OPEN_CREATE }
+        if uri { flags |= SQLITE_OPEN_URI }
         flags |= SQLITE_OPEN_NOMUTEX
         let rc = sqlite3_open_v2(path, &db, flags, nil)
         guard rc == SQLITE_OK, let db else {

@@ -46,7 +46,7 @@ struct SQLiteSurrogateLoader {
         try db.execute("CREATE TABLE \(SurrogateTag.provenanceTable) (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
         let insert = try db.prepare("INSERT INTO \(SurrogateTag.provenanceTable) (key, value) VALUES (?, ?)")
         for (k, v) in [("tag", SurrogateTag.generated), ("spec_digest", digest), ("seed", String(seed)),
-                       ("scale", Self.describe(scale)), ("generator", SurrogatePlan.generatorVersion), ("surrogate", source.manifest.name)] {
+                       ("scale", describeScale(scale)), ("generator", SurrogatePlan.generatorVersion), ("surrogate", source.manifest.name)] {
             try insert.bind([.text(k), .text(v)])
             try insert.step()
             insert.reset()
@@ -57,10 +57,6 @@ struct SQLiteSurrogateLoader {
             throw RehearseError.badInput("The generated surrogate breaks a foreign key in table \(first[0].textValue ?? "?") (\(first[1]) rows). This is a generator bug or a profile 'constant'/'categorical' on a key column; give the column a reference-compatible generator.")
         }
         return LoadRecord(rowsPerTable: rows, totalRows: plan.totalRows, specDigest: digest, seed: seed, scale: scale)
-    }
-
-    static func describe(_ scale: Double) -> String {
-        scale == scale.rounded() && abs(scale) < 1e15 ? String(Int64(scale)) : String(scale)
     }
 
     /// Runs CREATE TABLE statements now; returns the others (indexes, views,

@@ -1,0 +1,35 @@
+import ArgumentParser
+import Foundation
+import RehearseKit
+
+extension Rehearse {
+    struct FingerprintCommand: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "fingerprint",
+            abstract: "Print the schema and data fingerprint of an SQLite file (opened read-only)."
+        )
+
+        @Argument(help: ArgumentHelp("The SQLite database file.", valueName: "FILE"))
+        var file: String
+
+        @Option(name: .long, help: "Output format: text or json.")
+        var format: OutputFormat = .text
+
+        func run() throws {
+            let fingerprint = try SQLiteFingerprint.of(file: URL(fileURLWithPath: file))
+            switch format {
+            case .json:
+                Console.out(fingerprint.json.canonicalString)
+            case .text:
+                Console.out("schema \(fingerprint.schemaDigest)  (\(fingerprint.objects.count) objects)")
+                Console.out("data   \(fingerprint.dataDigest)  (\(fingerprint.tables.count) tables)")
+                let width = fingerprint.tables.keys.map(\.count).max() ?? 0
+                for name in fingerprint.tables.keys.sorted() {
+                    let t = fingerprint.tables[name]!
+                    let rows = Console.grouped(t.rows)
+                    Console.out("  \(name.padding(toLength: width, withPad: " ", startingAt: 0))  \(String(repeating: " ", count: max(0, 12 - rows.count)))\(rows) rows  \(Console.dim(t.digest))")
+                }
+            }
+        }
+    }
+}
