@@ -2,7 +2,7 @@
 SWIFT ?= $(shell command -v swift 2>/dev/null || echo /opt/swift/usr/bin/swift)
 RELEASE_BIN = .build/release/rehearse
 
-.PHONY: rehearse test build release deps clean
+.PHONY: rehearse test build release deps clean bench
 
 ## Build in release mode and rehearse the bundled default surrogate (commerce).
 rehearse: release
@@ -25,3 +25,7 @@ deps:
 
 clean:
 	rm -rf .build rehearsals
+
+## Release-build benchmarks against baselines measured in the same run (BENCH_SCALES="25 250").
+bench: release
+	scripts/bench.sh
