@@ -96,7 +96,7 @@ final class Scratch {
         let object = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any]
         #expect(object?["verdict"] as? String == "PASS")
         #expect(object?["evidence_valid"] as? Bool == true)
-        let evidence = object?["evidence"] as? [String: Any]
+        let evidence = (object?["evidence"] as? [String: Any])?["predicate"] as? [String: Any]
         #expect((evidence?["source"] as? [String: Any])?["tag"] as? String == "GENERATED_SURROGATE_NOT_REAL_PRODUCTION_DUMP")
         #expect(r.stdout.split(separator: "\n").count == 1)
     }

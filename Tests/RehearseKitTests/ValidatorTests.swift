@@ -12,13 +12,23 @@ import Testing
         try JSONValue.parseStrict([UInt8](Data(contentsOf: run.appendingPathComponent("evidence.json"))))
     }
 
-    /// Rewrites evidence.json with `change` applied, then reseals, as a forger
-    /// with write access would: only the rules beyond the seal can catch it.
-    func forge(_ run: URL, _ change: (inout [String: JSONValue]) -> Void) throws {
+    /// Rewrites the evidence statement with `change` applied, then reseals, as
+    /// a forger with write access would: only the rules beyond the seal can
+    /// catch it.
+    func forgeStatement(_ run: URL, _ change: (inout [String: JSONValue]) -> Void) throws {
         guard case .object(var members) = try evidence(run) else { Issue.record("evidence is not an object"); return }
         change(&members)
         try Data(JSONValue.object(members).canonicalBytes).write(to: run.appendingPathComponent("evidence.json"))
         try Seal.write(directory: run)
+    }
+
+    /// The same, applied to the rehearsal record (the statement's predicate).
+    func forge(_ run: URL, _ change: (inout [String: JSONValue]) -> Void) throws {
+        try forgeStatement(run) { statement in
+            guard case .object(var predicate) = statement["predicate"]! else { return }
+            change(&predicate)
+            statement["predicate"] = .object(predicate)
+        }
     }
 
     func firedRules(_ run: URL) throws -> Set<String> {
@@ -118,8 +128,8 @@ import Testing
             e["fingerprints"] = .object(fps)
         }
         let report = try Validator().validate(runDirectory: r)
-        #expect(report.findings.contains { $0.rule == "R5-verdict" && $0.path == "$.fingerprints.post.data_digest" })
-        #expect(report.findings.contains { $0.rule == "R5-verdict" && $0.path == "$.verdict" })
+        #expect(report.findings.contains { $0.rule == "R5-verdict" && $0.path == "$.predicate.fingerprints.post.data_digest" })
+        #expect(report.findings.contains { $0.rule == "R5-verdict" && $0.path == "$.predicate.verdict" })
     }
 
     @Test(arguments: [
@@ -146,6 +156,40 @@ import Testing
         #expect(try firedRules(r) == [rule], "\(label)")
     }
 
+    @Test(arguments: [
+        ("wrong predicateType", "R1-schema"),
+        ("md5-only digest", "R1-schema"),
+        ("subject digest mismatch", "R3-subjects"),
+        ("subject outside inputs", "R3-subjects"),
+    ])
+    func statementRuleFires(label: String, rule: String) throws {
+        let dir = TempDir()
+        let r = try run(dir)
+        try forgeStatement(r) { s in
+            guard case .array(var subjects) = s["subject"]!, case .object(var first) = subjects[0] else { return }
+            switch label {
+            case "wrong predicateType": s["predicateType"] = "https://slsa.dev/provenance/v1"
+            case "md5-only digest": first["digest"] = ["md5": "d41d8cd98f00b204e9800998ecf8427e"]
+            case "subject digest mismatch": first["digest"] = ["sha256": .string(String(repeating: "a", count: 64))]
+            default: first["name"] = "../../etc/passwd"
+            }
+            subjects[0] = .object(first)
+            s["subject"] = .array(subjects)
+        }
+        #expect(try firedRules(r) == [rule], "\(label)")
+    }
+
+    @Test func fingerprintsSwappedInFromAnotherRunAreRejected() throws {
+        let dir = TempDir()
+        let a = try rehearse(Repo.surrogate("commerce"), in: dir, seed: 1, scale: 0.05).runDirectory
+        let b = try rehearse(Repo.surrogate("commerce"), in: dir, seed: 2, scale: 0.05).runDirectory
+        let other = try evidence(b)["predicate"]!["fingerprints"]!
+        try forge(a) { $0["fingerprints"] = other }
+        let report = try Validator().validate(runDirectory: a)
+        #expect(report.findings.map { $0.rule } == ["R6-tag"])
+        #expect(report.findings[0].message.contains("describe another database"))
+    }
+
     @Test func nonCanonicalBytesAreRejected() throws {
         let dir = TempDir()
         let r = try run(dir)
@@ -166,8 +210,8 @@ import Testing
         #expect(findings.contains(Seal.Finding(kind: .extra, path: "inputs/extra.txt")))
         #expect(findings.contains(Seal.Finding(kind: .changed, path: "inputs/birth.sql")))
         let report = try Validator().validate(runDirectory: r)
-        #expect(report.findings.contains { $0.rule == "R3-inputs" && $0.message.contains("inputs/rollback.sql is missing") })
-        #expect(report.findings.contains { $0.rule == "R3-inputs" && $0.path == "$.inputs.birth.sha256" })
+        #expect(report.findings.contains { $0.rule == "R3-subjects" && $0.message.contains("inputs/rollback.sql is missing") })
+        #expect(report.findings.contains { $0.rule == "R3-subjects" && $0.message.contains("does not match the SHA-256 of inputs/birth.sql") })
     }
 
     @Test func evidenceSchemaFileListsTheSameTopLevelFieldsAsTheValidator() throws {
@@ -175,10 +219,15 @@ import Testing
         let schema = try JSONValue.parseStrict([UInt8](Data(contentsOf: url)))
         let required = Set(schema["required"]?.arrayValue?.compactMap(\.stringValue) ?? [])
         let properties = Set(schema["properties"]?.objectValue?.keys.map { $0 } ?? [])
-        guard case .object(let shapeRequired, _) = EvidenceShape.evidence else { Issue.record("unexpected shape"); return }
+        guard case .object(let shapeRequired, _) = EvidenceShape.evidence,
+              case .object(let predicateRequired, _) = EvidenceShape.predicate else { Issue.record("unexpected shape"); return }
         #expect(required == Set(shapeRequired.keys))
         #expect(properties == Set(shapeRequired.keys))
         #expect(schema["additionalProperties"] == .bool(false))
+        let predicate = schema["$defs"]?["predicate"]
+        #expect(Set(predicate?["required"]?.arrayValue?.compactMap(\.stringValue) ?? []) == Set(predicateRequired.keys))
+        #expect(Set(predicate?["properties"]?.objectValue?.keys.map { $0 } ?? []) == Set(predicateRequired.keys))
+        #expect(predicate?["additionalProperties"] == .bool(false))
     }
 }
 

@@ -1,9 +1,17 @@
 import Foundation
 
+/// The identifiers of the evidence format.
+public enum EvidenceFormat {
+    /// Evidence is an in-toto Statement, so attestation tooling can read it.
+    public static let statementType = "https://in-toto.io/Statement/v1"
+    /// The versioned type of rehearse's predicate; a change that a v1 reader
+    /// would misread gets a new version.
+    public static let predicateType = "https://rehearse.dev/evidence/v1"
+}
+
 /// Writes a run folder: `evidence.json` in canonical bytes, the inputs under
 /// `inputs/`, and `SEAL.sha256` over all of them, written last.
 public enum EvidenceWriter {
-    public static let format = "rehearse.evidence/v1"
     public static let evidenceFile = "evidence.json"
     public static let inputsFolder = "inputs"
 

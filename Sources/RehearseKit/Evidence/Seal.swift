@@ -10,33 +10,27 @@ public enum Seal {
     /// Hashes every file under `directory` (except the seal) and writes the seal.
     @discardableResult
     public static func write(directory: URL) throws -> [String: String] {
-        var entries: [String: String] = [:]
-        for path in try files(in: directory) {
-            entries[path] = try Digest.sha256Hex(fileAt: directory.appendingPathComponent(path))
+        let entries = entries(for: try RunFolder(directory: directory))
+        do {
+            try Data(render(entries).utf8).write(to: directory.appendingPathComponent(fileName), options: .atomic)
+        } catch {
+            throw RehearseError.environment("Cannot write \(directory.appendingPathComponent(fileName).path): \(error.localizedDescription).")
         }
-        let text = render(entries)
-        try Data(text.utf8).write(to: directory.appendingPathComponent(fileName), options: .atomic)
+        return entries
+    }
+
+    /// The seal's entries for a folder: every file but the seal itself.
+    public static func entries(for folder: RunFolder) -> [String: String] {
+        var entries: [String: String] = [:]
+        for (path, bytes) in folder.files where path != fileName {
+            entries[path] = Digest.sha256Hex(bytes)
+        }
         return entries
     }
 
     static func render(_ entries: [String: String]) -> String {
         entries.keys.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
             .map { "\(entries[$0]!)  \($0)\n" }.joined()
-    }
-
-    /// Relative paths of all regular files under `directory`, except the seal.
-    static func files(in directory: URL) throws -> [String] {
-        let base = directory.standardizedFileURL.path
-        guard let walker = FileManager.default.enumerator(atPath: base) else {
-            throw RehearseError.badInput("\(base): not a readable directory.")
-        }
-        var result: [String] = []
-        while let rel = walker.nextObject() as? String {
-            var isDir: ObjCBool = false
-            FileManager.default.fileExists(atPath: base + "/" + rel, isDirectory: &isDir)
-            if !isDir.boolValue && rel != fileName { result.append(rel) }
-        }
-        return result.sorted()
     }
 
     public struct Finding: Sendable, Equatable, CustomStringConvertible {
@@ -56,17 +50,21 @@ public enum Seal {
     /// Recomputes every digest and compares with the seal: each missing, extra
     /// or changed file is named.
     public static func verify(directory: URL) throws -> [Finding] {
-        let sealURL = directory.appendingPathComponent(fileName)
-        guard let data = FileManager.default.contents(atPath: sealURL.path) else {
+        verify(try RunFolder(directory: directory))
+    }
+
+    public static func verify(_ folder: RunFolder) -> [Finding] {
+        guard let bytes = folder.files[fileName] else {
             return [Finding(kind: .missing, path: fileName)]
         }
-        guard let text = String(data: data, encoding: .utf8) else {
+        guard let text = String(validating: bytes, as: UTF8.self) else {
             return [Finding(kind: .malformed, path: "\(fileName): not UTF-8")]
         }
         var sealed: [String: String] = [:]
         var findings: [Finding] = []
-        for (n, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            if line.isEmpty && n == text.split(separator: "\n", omittingEmptySubsequences: false).count - 1 { continue }
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        for (n, line) in lines.enumerated() {
+            if line.isEmpty && n == lines.count - 1 { continue }
             let parts = line.split(separator: " ", maxSplits: 2, omittingEmptySubsequences: false)
             guard parts.count == 3, parts[1].isEmpty, Digest.isSHA256Hex(String(parts[0])), !parts[2].isEmpty,
                   !parts[2].hasPrefix("/"), !parts[2].split(separator: "/").contains("..") else {
@@ -82,14 +80,13 @@ public enum Seal {
         if findings.isEmpty, render(sealed) != text {
             findings.append(Finding(kind: .malformed, path: "\(fileName): not in canonical form (sorted, one line per file, final newline)"))
         }
-        let present = Set(try files(in: directory))
         for path in sealed.keys.sorted() {
-            guard present.contains(path) else { findings.append(Finding(kind: .missing, path: path)); continue }
-            if try Digest.sha256Hex(fileAt: directory.appendingPathComponent(path)) != sealed[path] {
+            guard let content = folder.files[path] else { findings.append(Finding(kind: .missing, path: path)); continue }
+            if Digest.sha256Hex(content) != sealed[path] {
                 findings.append(Finding(kind: .changed, path: path))
             }
         }
-        for path in present.sorted() where sealed[path] == nil {
+        for path in folder.paths where path != fileName && sealed[path] == nil {
             findings.append(Finding(kind: .extra, path: path))
         }
         return findings

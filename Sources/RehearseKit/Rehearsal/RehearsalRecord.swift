@@ -32,13 +32,28 @@ public struct RehearsalRecord: Sendable {
         return .pass
     }
 
+    /// The evidence: an in-toto Statement v1 whose subjects are the run's
+    /// inputs and whose predicate is the rehearsal record.
     public var evidence: JSONValue {
+        let subjects = inputs.files.map { f -> JSONValue in
+            ["name": .string(RehearsalInputs.runPath(role: f.role, of: f.path)), "digest": ["sha256": .string(f.sha256)]]
+        }.sorted { ($0["name"]?.stringValue ?? "") < ($1["name"]?.stringValue ?? "") }
+        return [
+            "_type": .string(EvidenceFormat.statementType),
+            "subject": .array(subjects),
+            "predicateType": .string(EvidenceFormat.predicateType),
+            "predicate": predicate,
+        ]
+    }
+
+    /// The rehearsal record: the predicate of the evidence statement.
+    public var predicate: JSONValue {
         func statements(_ s: [StatementRecord]) -> JSONValue {
             .array(s.map { ["line": .integer(Int64($0.line)), "duration_us": .integer($0.durationMicros), "rows_changed": .integer($0.rowsChanged)] })
         }
         var inputsJSON: [String: JSONValue] = [:]
         for f in inputs.files {
-            inputsJSON[f.role] = ["path": .string(RehearsalInputs.runPath(role: f.role, of: f.path)), "source_path": .string(f.path), "sha256": .string(f.sha256)]
+            inputsJSON[f.role] = ["subject": .string(RehearsalInputs.runPath(role: f.role, of: f.path)), "source_path": .string(f.path)]
         }
         let source: JSONValue = [
             "kind": "surrogate",
@@ -51,7 +66,6 @@ public struct RehearsalRecord: Sendable {
             "rows": .object((load?.rowsPerTable ?? [:]).mapValues { .integer($0) }),
         ]
         return [
-            "evidence_format": .string(EvidenceWriter.format),
             "tool": ["name": "rehearse", "version": .string(RehearseVersion.current)],
             "run_id": .string(runID),
             "started_at": .string(CivilTime.rfc3339(startedAt)),

@@ -1,18 +1,20 @@
 import Foundation
 
-/// The rules beyond structure: seals aside, every fact the verdict rests on
-/// is re-derived here from the evidence and the files beside it.
+/// The rules beyond structure: every fact the verdict rests on is re-derived
+/// here from the evidence and the files of its run folder.
 struct EvidenceRules {
-    let evidence: JSONValue
-    let runDirectory: URL
+    let statement: JSONValue
+    let folder: RunFolder
+
+    var evidence: JSONValue { statement["predicate"] ?? .null }
 
     func check() -> [ValidationFinding] {
         var findings: [ValidationFinding] = []
-        EvidenceShape.evidence.check(evidence, at: "$", into: &findings)
+        EvidenceShape.evidence.check(statement, at: "$", into: &findings)
         // Later rules read fields the schema vouches for; with a broken
         // structure their findings would only repeat the schema's.
         guard findings.isEmpty else { return findings }
-        findings += inputs()
+        findings += subjects()
         findings += phases()
         findings += verdict()
         findings += tag()
@@ -25,25 +27,36 @@ struct EvidenceRules {
         ValidationFinding(rule: rule, path: path, message: message)
     }
 
-    func inputs() -> [ValidationFinding] {
+    /// R3: each subject names a file of the run folder with that SHA-256, and
+    /// each input role points at a subject.
+    func subjects() -> [ValidationFinding] {
         var out: [ValidationFinding] = []
+        var names = Set<String>()
+        for (i, subject) in (statement["subject"]?.arrayValue ?? []).enumerated() {
+            let name = subject["name"]?.stringValue ?? ""
+            if !names.insert(name).inserted {
+                out.append(finding("R3-subjects", "$.subject[\(i)].name", "\(name) is listed twice"))
+            }
+            guard name.hasPrefix(EvidenceWriter.inputsFolder + "/"), !name.split(separator: "/").contains("..") else {
+                out.append(finding("R3-subjects", "$.subject[\(i)].name", "'\(name)' is not inside the run folder's inputs/"))
+                continue
+            }
+            guard let bytes = folder.files[name] else {
+                out.append(finding("R3-subjects", "$.subject[\(i)].name", "\(name) is missing from the run folder"))
+                continue
+            }
+            if Digest.sha256Hex(bytes) != subject["digest"]?["sha256"]?.stringValue {
+                out.append(finding("R3-subjects", "$.subject[\(i)].digest.sha256", "does not match the SHA-256 of \(name)"))
+            }
+        }
         let inputs = evidence["inputs"]?.objectValue ?? [:]
         for role in ["manifest", "schema", "profile", "birth", "rollback"] where inputs[role] == nil {
-            out.append(finding("R3-inputs", "$.inputs", "the \(role) input is not recorded"))
+            out.append(finding("R3-subjects", "$.predicate.inputs", "the \(role) input is not recorded"))
         }
         for (role, input) in inputs.sorted(by: { $0.key < $1.key }) {
-            let path = input["path"]?.stringValue ?? ""
-            guard path.hasPrefix(EvidenceWriter.inputsFolder + "/"), !path.split(separator: "/").contains("..") else {
-                out.append(finding("R3-inputs", "$.inputs.\(role).path", "'\(path)' is not inside the run folder's inputs/"))
-                continue
-            }
-            let url = runDirectory.appendingPathComponent(path)
-            guard let digest = try? Digest.sha256Hex(fileAt: url) else {
-                out.append(finding("R3-inputs", "$.inputs.\(role).path", "\(path) is missing from the run folder"))
-                continue
-            }
-            if digest != input["sha256"]?.stringValue {
-                out.append(finding("R3-inputs", "$.inputs.\(role).sha256", "does not match the SHA-256 of \(path)"))
+            let subject = input["subject"]?.stringValue ?? ""
+            if !names.contains(subject) {
+                out.append(finding("R3-subjects", "$.predicate.inputs.\(role).subject", "'\(subject)' is not a subject of the statement"))
             }
         }
         return out
@@ -53,22 +66,22 @@ struct EvidenceRules {
         let phases = evidence["phases"]?.arrayValue ?? []
         let names = phases.compactMap { $0["name"]?.stringValue }
         if names != Phase.allCases.map(\.rawValue) {
-            return [finding("R4-phases", "$.phases", "expected the phases \(Phase.allCases.map(\.rawValue).joined(separator: ", ")) in that order, found \(names.joined(separator: ", "))")]
+            return [finding("R4-phases", "$.predicate.phases", "expected the phases \(Phase.allCases.map(\.rawValue).joined(separator: ", ")) in that order, found \(names.joined(separator: ", "))")]
         }
         var out: [ValidationFinding] = []
         var failedAt: Int?
         for (i, p) in phases.enumerated() {
             let outcome = p["outcome"]?.stringValue
             if let f = failedAt, outcome != "skipped", names[f] == Phase.birth.rawValue || names[f] == Phase.rollback.rawValue {
-                out.append(finding("R4-phases", "$.phases[\(i)]", "\(names[i]) ran after \(names[f]) failed"))
+                out.append(finding("R4-phases", "$.predicate.phases[\(i)]", "\(names[i]) ran after \(names[f]) failed"))
             }
             if outcome == "skipped", failedAt == nil {
-                out.append(finding("R4-phases", "$.phases[\(i)]", "\(names[i]) was skipped although no earlier phase failed"))
+                out.append(finding("R4-phases", "$.predicate.phases[\(i)]", "\(names[i]) was skipped although no earlier phase failed"))
             }
             if outcome == "failed", failedAt == nil { failedAt = i }
         }
         for i in 0..<3 where phases[i]["outcome"]?.stringValue != "ok" {
-            out.append(finding("R4-phases", "$.phases[\(i)]", "\(names[i]) must succeed for evidence to exist"))
+            out.append(finding("R4-phases", "$.predicate.phases[\(i)]", "\(names[i]) must succeed for evidence to exist"))
         }
         return out
     }
@@ -80,10 +93,10 @@ struct EvidenceRules {
             guard let fp = fps?[stage], fp != .null else { continue }
             let objects = fp["objects"] ?? .object([:])
             if fp["schema_digest"]?.stringValue != Digest.sha256Hex(objects.canonicalBytes) {
-                out.append(finding("R5-verdict", "$.fingerprints.\(stage).schema_digest", "does not recompute from the objects listed"))
+                out.append(finding("R5-verdict", "$.predicate.fingerprints.\(stage).schema_digest", "does not recompute from the objects listed"))
             }
             if fp["data_digest"]?.stringValue != Digest.sha256Hex((fp["tables"] ?? .object([:])).canonicalBytes) {
-                out.append(finding("R5-verdict", "$.fingerprints.\(stage).data_digest", "does not recompute from the tables listed"))
+                out.append(finding("R5-verdict", "$.predicate.fingerprints.\(stage).data_digest", "does not recompute from the tables listed"))
             }
         }
         let pre = fps?["pre"], post = fps?["post"]
@@ -92,9 +105,9 @@ struct EvidenceRules {
         let driftEmpty = drift != nil && drift != .null && drift?["schema"]?.arrayValue?.isEmpty == true && drift?["data"]?.arrayValue?.isEmpty == true
         if post != nil, post != .null {
             if drift == nil || drift == .null {
-                out.append(finding("R5-verdict", "$.drift", "post fingerprint present but no drift report"))
+                out.append(finding("R5-verdict", "$.predicate.drift", "post fingerprint present but no drift report"))
             } else if driftEmpty != restored {
-                out.append(finding("R5-verdict", "$.drift", restored ? "reports drift although pre equals post" : "reports no drift although pre and post differ"))
+                out.append(finding("R5-verdict", "$.predicate.drift", restored ? "reports drift although pre equals post" : "reports no drift although pre and post differ"))
             }
         }
         let phasesOK = evidence["phases"]?.arrayValue?.allSatisfy { $0["outcome"]?.stringValue == "ok" } ?? false
@@ -110,26 +123,41 @@ struct EvidenceRules {
             if !restored { why.append("post differs from pre") }
             if !driftEmpty { why.append("drift is reported") }
             if !noFailure { why.append("a failure is recorded") }
-            out.append(finding("R5-verdict", "$.verdict", "claims PASS but \(why.joined(separator: ", "))"))
+            out.append(finding("R5-verdict", "$.predicate.verdict", "claims PASS but \(why.joined(separator: ", "))"))
         } else if claimed == Verdict.fail.rawValue && facts {
-            out.append(finding("R5-verdict", "$.verdict", "claims FAIL but every fact recorded supports PASS"))
+            out.append(finding("R5-verdict", "$.predicate.verdict", "claims FAIL but every fact recorded supports PASS"))
         }
         return out
     }
 
+    /// R6: the tag is in the evidence and, through the provenance table's
+    /// digest, in the database the pre-birth fingerprint describes.
     func tag() -> [ValidationFinding] {
         var out: [ValidationFinding] = []
-        let kind = evidence["source"]?["kind"]?.stringValue
+        let source = evidence["source"]
+        let kind = source?["kind"]?.stringValue
         let lane = evidence["lane"]?.stringValue
-        if kind == "surrogate", evidence["source"]?["tag"]?.stringValue != SurrogateTag.generated {
-            out.append(finding("R6-tag", "$.source.tag", "a surrogate must carry the tag \(SurrogateTag.generated)"))
-        }
-        if kind != "surrogate" {
+        if kind == "surrogate" {
+            if source?["tag"]?.stringValue != SurrogateTag.generated {
+                out.append(finding("R6-tag", "$.predicate.source.tag", "a surrogate must carry the tag \(SurrogateTag.generated)"))
+            }
+            let expected = SurrogateProvenance.expectedFingerprint(SurrogateProvenance.rows(
+                specDigest: source?["spec_digest"]?.stringValue ?? "", seed: String(source?["seed"]?.integerValue ?? -1),
+                scale: source?["scale"]?.stringValue ?? "", generator: source?["generator"]?.stringValue ?? "",
+                name: source?["name"]?.stringValue ?? ""))
+            if let pre = evidence["fingerprints"]?["pre"], pre != .null {
+                let table = pre["tables"]?[SurrogateTag.provenanceTable]
+                if table?["rows"]?.integerValue != expected.rows || table?["digest"]?.stringValue != expected.digest {
+                    out.append(finding("R6-tag", "$.predicate.fingerprints.pre.tables.\(SurrogateTag.provenanceTable)",
+                                       "does not hold the tag, spec digest, seed and scale this evidence claims: the fingerprints describe another database"))
+                }
+            }
+        } else {
             if lane == Lane.holdRealData.rawValue {
-                out.append(finding("R6-tag", "$.source.kind", "real data under \(Lane.holdRealData.rawValue), which allows surrogates only"))
+                out.append(finding("R6-tag", "$.predicate.source.kind", "real data under \(Lane.holdRealData.rawValue), which allows surrogates only"))
             }
             if evidence["grant"] == .null {
-                out.append(finding("R6-tag", "$.grant", "a real-data run must reference a grant"))
+                out.append(finding("R6-tag", "$.predicate.grant", "a real-data run must reference a grant"))
             }
         }
         return out
@@ -139,10 +167,10 @@ struct EvidenceRules {
         var out: [ValidationFinding] = []
         let target = evidence["target"]
         if target?["network"]?.stringValue != "none" {
-            out.append(finding("R7-isolation", "$.target.network", "the scratch database must have no network exposure"))
+            out.append(finding("R7-isolation", "$.predicate.target.network", "the scratch database must have no network exposure"))
         }
         if target?["kind"]?.stringValue == "sqlite-file", target?["private_temporary_directory"] != .bool(true) {
-            out.append(finding("R7-isolation", "$.target.private_temporary_directory", "an SQLite scratch database must live in a private temporary directory"))
+            out.append(finding("R7-isolation", "$.predicate.target.private_temporary_directory", "an SQLite scratch database must live in a private temporary directory"))
         }
         return out
     }
@@ -150,10 +178,10 @@ struct EvidenceRules {
     func forbidden() -> [ValidationFinding] {
         let lane = evidence["lane"]?.stringValue
         if lane == Lane.productionExecution.rawValue {
-            return [finding("R8-forbidden", "$.lane", "\(Lane.productionExecution.rawValue) is never selectable")]
+            return [finding("R8-forbidden", "$.predicate.lane", "\(Lane.productionExecution.rawValue) is never selectable")]
         }
         if lane == Lane.productionDryRunOnly.rawValue || lane == Lane.productionRealRunPrecheckOnly.rawValue {
-            return [finding("R8-forbidden", "$.lane", "\(lane!) permits no birth or rollback, yet this evidence records a rehearsal")]
+            return [finding("R8-forbidden", "$.predicate.lane", "\(lane!) permits no birth or rollback, yet this evidence records a rehearsal")]
         }
         return []
     }

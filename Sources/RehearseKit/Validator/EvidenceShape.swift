@@ -77,8 +77,8 @@ indirect enum EvidenceShape: Sendable {
         ])),
     ])
 
-    static let evidence = EvidenceShape.object(required: [
-        "evidence_format": .enumeration([EvidenceWriter.format]),
+    /// The rehearsal record. Unknown fields anywhere in it are refused.
+    static let predicate = EvidenceShape.object(required: [
         "tool": .object(required: ["name": .enumeration(["rehearse"]), "version": .string]),
         "run_id": .string,
         "started_at": .string,
@@ -90,7 +90,7 @@ indirect enum EvidenceShape: Sendable {
         ]),
         "engine": .object(required: ["name": .string, "version": .string]),
         "target": .object(required: ["kind": .string, "network": .string], optional: ["private_temporary_directory": .bool]),
-        "inputs": .map(.object(required: ["path": .string, "source_path": .string, "sha256": .sha256])),
+        "inputs": .map(.object(required: ["subject": .string, "source_path": .string])),
         "phases": .array(.object(required: ["name": .enumeration(Phase.allCases.map(\.rawValue)),
                                             "outcome": .enumeration(["ok", "failed", "skipped"]),
                                             "duration_us": .integer, "detail": .string])),
@@ -101,5 +101,14 @@ indirect enum EvidenceShape: Sendable {
         "drift": .nullable(drift),
         "failure": .nullable(.object(required: ["phase": .enumeration(Phase.allCases.map(\.rawValue)), "message": .string])),
         "verdict": .enumeration([Verdict.pass.rawValue, Verdict.fail.rawValue]),
+    ])
+
+    /// The in-toto Statement v1 envelope around it. Subjects carry a SHA-256
+    /// and nothing else: a digest set without SHA-256 (md5 alone, say) is refused.
+    static let evidence = EvidenceShape.object(required: [
+        "_type": .enumeration([EvidenceFormat.statementType]),
+        "subject": .array(.object(required: ["name": .string, "digest": .object(required: ["sha256": .sha256])])),
+        "predicateType": .enumeration([EvidenceFormat.predicateType]),
+        "predicate": predicate,
     ])
 }

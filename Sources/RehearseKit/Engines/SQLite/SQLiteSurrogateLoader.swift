@@ -45,8 +45,8 @@ struct SQLiteSurrogateLoader {
         let digest = try source.specDigest(dialect: "sqlite")
         try db.execute("CREATE TABLE \(SurrogateTag.provenanceTable) (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
         let insert = try db.prepare("INSERT INTO \(SurrogateTag.provenanceTable) (key, value) VALUES (?, ?)")
-        for (k, v) in [("tag", SurrogateTag.generated), ("spec_digest", digest), ("seed", String(seed)),
-                       ("scale", describeScale(scale)), ("generator", SurrogatePlan.generatorVersion), ("surrogate", source.manifest.name)] {
+        for (k, v) in SurrogateProvenance.rows(specDigest: digest, seed: String(seed), scale: describeScale(scale),
+                                               generator: SurrogatePlan.generatorVersion, name: source.manifest.name) {
             try insert.bind([.text(k), .text(v)])
             try insert.step()
             insert.reset()

@@ -1,0 +1,29 @@
+import Crypto
+
+/// The rows of the provenance table a surrogate carries. The loader writes
+/// them; the validator recomputes their digest from the evidence, which binds
+/// the pre-birth fingerprint to the tag, spec digest and seed the evidence
+/// claims: fingerprints copied from another run, or a tag edited in either
+/// place, no longer match.
+public enum SurrogateProvenance {
+    public static func rows(specDigest: String, seed: String, scale: String, generator: String, name: String) -> [(key: String, value: String)] {
+        [("tag", SurrogateTag.generated), ("spec_digest", specDigest), ("seed", seed),
+         ("scale", scale), ("generator", generator), ("surrogate", name)]
+    }
+
+    /// The table fingerprint those rows must have (columns `key`, `value`, both text).
+    public static func expectedFingerprint(_ rows: [(key: String, value: String)]) -> TableFingerprint {
+        var multiset = MultisetDigest()
+        var buffer: [UInt8] = []
+        for row in rows {
+            buffer.removeAll(keepingCapacity: true)
+            for text in [row.key, row.value] {
+                buffer.append(3)
+                RowEncoding.appendUInt64(UInt64(text.utf8.count), to: &buffer)
+                buffer.append(contentsOf: text.utf8)
+            }
+            multiset.add(SHA256.hash(data: buffer))
+        }
+        return TableFingerprint(rows: multiset.count, digest: multiset.hex)
+    }
+}
