@@ -12,11 +12,15 @@ extension Rehearse {
         @Argument(help: ArgumentHelp("A run folder written by a rehearsal.", valueName: "RUN_DIR"))
         var runDirectory: String
 
+        @Option(name: .long, help: ArgumentHelp("Trust file: require signatures by enough of its keys (see 'rehearse keys trust').", valueName: "FILE"))
+        var trust: String?
+
         @Option(name: .long, help: "Output format: text or json.")
         var format: OutputFormat = .text
 
         func run() throws {
-            let report = try Validator().validate(runDirectory: URL(fileURLWithPath: runDirectory))
+            let policy = try trust.map { try TrustPolicy(file: URL(fileURLWithPath: $0)) }
+            let report = try Validator(trust: policy).validate(runDirectory: URL(fileURLWithPath: runDirectory))
             switch format {
             case .json:
                 let value: JSONValue = [

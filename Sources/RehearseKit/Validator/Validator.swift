@@ -22,7 +22,12 @@ public struct ValidationReport: Sendable {
 /// computed: it re-reads the bytes, re-derives digests and re-applies the
 /// verdict rules. Rules and their IDs are listed in docs/VALIDATOR.md.
 public struct Validator {
-    public init() {}
+    /// Keys whose signatures count; nil checks no authorship.
+    public var trust: TrustPolicy?
+
+    public init(trust: TrustPolicy? = nil) {
+        self.trust = trust
+    }
 
     public static let rules: [(id: String, summary: String)] = [
         ("R0-json", "evidence.json is strict JSON (UTF-8, no BOM, no duplicate keys, no floats) in its one canonical byte form"),
@@ -34,6 +39,7 @@ public struct Validator {
         ("R6-tag", "a surrogate carries the GENERATED_SURROGATE_NOT_REAL_PRODUCTION_DUMP tag, in the evidence and in the fingerprinted provenance table; nothing claims real data without a grant"),
         ("R7-isolation", "the target was an isolated scratch database"),
         ("R8-forbidden", "no forbidden lane or action is recorded"),
+        ("R9-signature", "a DSSE envelope, when present, wraps exactly evidence.json; with a trust policy, enough distinct trusted keys signed it"),
     ]
 
     public func validate(runDirectory: URL) throws -> ValidationReport {
@@ -61,6 +67,7 @@ public struct Validator {
             findings.append(ValidationFinding(rule: "R0-json", path: "$", message: "not in canonical form (sorted keys, no white space, minimal escapes); re-serializing changes the bytes"))
         }
         findings += EvidenceRules(statement: value, folder: folder).check()
+        findings += Self.signatureFindings(folder, trust: trust)
         let claimed = value["predicate"]?["verdict"]?.stringValue.flatMap(Verdict.init(rawValue:))
         return ValidationReport(findings: findings, claimedVerdict: claimed)
     }
