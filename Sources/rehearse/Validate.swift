@@ -15,12 +15,18 @@ extension Rehearse {
         @Option(name: .long, help: ArgumentHelp("Trust file: require signatures by enough of its keys (see 'rehearse keys trust').", valueName: "FILE"))
         var trust: String?
 
+        @Flag(name: .long, help: "Also regenerate the surrogate from the run's inputs, seed and scale, and confirm its pre-birth fingerprint.")
+        var reproduce = false
+
         @Option(name: .long, help: "Output format: text or json.")
         var format: OutputFormat = .text
 
         func run() throws {
             let policy = try trust.map { try TrustPolicy(file: URL(fileURLWithPath: $0)) }
-            let report = try Validator(trust: policy).validate(runDirectory: URL(fileURLWithPath: runDirectory))
+            var report = try Validator(trust: policy).validate(runDirectory: URL(fileURLWithPath: runDirectory))
+            if reproduce {
+                report.findings += try Reproduction.check(runDirectory: URL(fileURLWithPath: runDirectory))
+            }
             switch format {
             case .json:
                 let value: JSONValue = [

@@ -17,6 +17,20 @@ public struct SurrogateManifest: Sendable {
 
     public static let fileName = "manifest.yaml"
 
+    public init(name: String, description: String = "", schema: String, profile: String, birth: String, rollback: String,
+                checksAfterBirth: String? = nil, checksAfterRollback: String? = nil, seed: UInt64 = 1, scale: Double = 1) {
+        self.name = name
+        self.description = description
+        self.schema = schema
+        self.profile = profile
+        self.birth = birth
+        self.rollback = rollback
+        self.checksAfterBirth = checksAfterBirth
+        self.checksAfterRollback = checksAfterRollback
+        self.seed = seed
+        self.scale = scale
+    }
+
     static let keys: Set<String> = ["name", "description", "schema", "profile", "birth", "rollback", "checks", "seed", "scale"]
 
     public init(parsing text: String, file: String) throws {
@@ -51,6 +65,11 @@ public struct SurrogateManifest: Sendable {
 public struct SurrogateSource: Sendable {
     public var directory: URL
     public var manifest: SurrogateManifest
+
+    public init(directory: URL, manifest: SurrogateManifest) {
+        self.directory = directory
+        self.manifest = manifest
+    }
 
     /// Loads `DIR/manifest.yaml`.
     public init(directory: URL) throws {

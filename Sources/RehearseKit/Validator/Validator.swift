@@ -40,6 +40,7 @@ public struct Validator {
         ("R7-isolation", "the target was an isolated scratch database"),
         ("R8-forbidden", "no forbidden lane or action is recorded"),
         ("R9-signature", "a DSSE envelope, when present, wraps exactly evidence.json; with a trust policy, enough distinct trusted keys signed it"),
+        ("R10-reproduce", "with --reproduce: the surrogate regenerated from the run's inputs, seed and scale has the recorded spec digest and pre-birth fingerprint"),
     ]
 
     public func validate(runDirectory: URL) throws -> ValidationReport {
