@@ -37,6 +37,13 @@ public enum Digest {
     }
 
     static func isSHA256Hex(_ s: String) -> Bool {
-        s.utf8.count == 64 && s.utf8.allSatisfy { (48...57).contains($0) || (97...102).contains($0) }
+        guard s.utf8.count == 64 else { return false }
+        for c in s.utf8 {
+            switch c {
+            case 48...57, 97...102: continue
+            default: return false
+            }
+        }
+        return true
     }
 }

@@ -42,7 +42,12 @@ private struct StrictParser {
     init(bytes: [UInt8]) { self.bytes = bytes }
 
     mutating func skipWhitespace() {
-        while index < bytes.count, [0x20, 0x09, 0x0a, 0x0d].contains(bytes[index]) { index += 1 }
+        while index < bytes.count {
+            switch bytes[index] {
+            case 0x20, 0x09, 0x0a, 0x0d: index += 1
+            default: return
+            }
+        }
     }
 
     func fail(_ reason: String) -> StrictJSONError { StrictJSONError(offset: index, reason: reason) }
@@ -119,7 +124,7 @@ private struct StrictParser {
         let digitsStart = index
         while index < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[index]) { index += 1 }
         if index == digitsStart { throw fail("expected a digit") }
-        if index < bytes.count, [UInt8(ascii: "."), UInt8(ascii: "e"), UInt8(ascii: "E")].contains(bytes[index]) {
+        if index < bytes.count, bytes[index] == UInt8(ascii: ".") || bytes[index] | 0x20 == UInt8(ascii: "e") {
             throw StrictJSONError(offset: start, reason: "a floating-point number is not allowed; evidence holds integers only")
         }
         if bytes[digitsStart] == UInt8(ascii: "0"), index - digitsStart > 1 {
@@ -135,6 +140,12 @@ private struct StrictParser {
     mutating func parseString() throws(StrictJSONError) -> String {
         index += 1
         var out = [UInt8]()
+        // Fast path: a run of plain bytes up to the closing quote is taken whole.
+        let start = index
+        while index < bytes.count, bytes[index] != UInt8(ascii: "\""), bytes[index] != UInt8(ascii: "\\"), bytes[index] >= 0x20 {
+            index += 1
+        }
+        out.append(contentsOf: bytes[start..<index])
         while true {
             guard index < bytes.count else { throw fail("unterminated string") }
             let b = bytes[index]

@@ -68,21 +68,28 @@ public enum JSONValue: Hashable, Sendable {
             out.append(UInt8(ascii: "]"))
         case .object(let members):
             out.append(UInt8(ascii: "{"))
-            let keys = members.keys.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
-            for (n, key) in keys.enumerated() {
+            // Each key's UTF-8 bytes are taken once, not once per comparison.
+            let keyed = members.map { (bytes: Array($0.key.utf8), value: $0.value) }
+                .sorted { $0.bytes.lexicographicallyPrecedes($1.bytes) }
+            for (n, member) in keyed.enumerated() {
                 if n > 0 { out.append(UInt8(ascii: ",")) }
-                JSONValue.writeString(key, to: &out)
+                JSONValue.writeEscaped(member.bytes, to: &out)
                 out.append(UInt8(ascii: ":"))
-                members[key]!.write(to: &out)
+                member.value.write(to: &out)
             }
             out.append(UInt8(ascii: "}"))
         }
     }
 
     private static func writeString(_ s: String, to out: inout [UInt8]) {
-        let hex: [UInt8] = Array("0123456789abcdef".utf8)
+        var s = s
+        s.withUTF8 { writeEscaped($0, to: &out) }
+    }
+
+    private static func writeEscaped<C: Collection>(_ utf8: C, to out: inout [UInt8]) where C.Element == UInt8 {
+        let hex: StaticString = "0123456789abcdef"
         out.append(UInt8(ascii: "\""))
-        for byte in s.utf8 {
+        for byte in utf8 {
             switch byte {
             case UInt8(ascii: "\""): out.append(contentsOf: [92, 34])
             case UInt8(ascii: "\\"): out.append(contentsOf: [92, 92])
@@ -92,9 +99,9 @@ public enum JSONValue: Hashable, Sendable {
             case 0x0d: out.append(contentsOf: [92, UInt8(ascii: "r")])
             case 0x09: out.append(contentsOf: [92, UInt8(ascii: "t")])
             case 0x00..<0x20:
-                out.append(contentsOf: Array("\\u00".utf8))
-                out.append(hex[Int(byte >> 4)])
-                out.append(hex[Int(byte & 0x0f)])
+                out.append(contentsOf: [92, UInt8(ascii: "u"), 48, 48])
+                out.append(hex.utf8Start[Int(byte >> 4)])
+                out.append(hex.utf8Start[Int(byte & 0x0f)])
             default: out.append(byte)
             }
         }
