@@ -2,16 +2,29 @@
 SWIFT ?= $(shell command -v swift 2>/dev/null || echo /opt/swift/usr/bin/swift)
 RELEASE_BIN = .build/release/rehearse
 
-.PHONY: rehearse test build release deps clean bench
+.PHONY: rehearse test build release deps clean bench fuzz seal-gate
 
 ## Build in release mode and rehearse the bundled default surrogate (commerce).
 rehearse: release
 	$(RELEASE_BIN) --surrogate commerce
 
-## Run the whole test suite (unit, engine and command-line tests).
+## Run the whole test suite (unit, engine, command-line, conformance and
+## tamper tests), then a short fuzz run of the parser and validator.
 test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test
+	FUZZ_SECONDS=$(TEST_FUZZ_SECONDS) SWIFT=$(SWIFT) scripts/fuzz.sh
+
+TEST_FUZZ_SECONDS ?= 30
+FUZZ_SECONDS ?= 600
+
+## Fuzz the strict parser and the validator (libFuzzer + AddressSanitizer) for FUZZ_SECONDS.
+fuzz: deps
+	FUZZ_SECONDS=$(FUZZ_SECONDS) SWIFT=$(SWIFT) scripts/fuzz.sh
+
+## The seal-vs-bytes gate over every committed seal.
+seal-gate: release
+	scripts/seal-gate.sh
 
 release: deps
 	$(SWIFT) build -c release --product rehearse
@@ -24,7 +37,7 @@ deps:
 	@scripts/bootstrap.sh
 
 clean:
-	rm -rf .build rehearsals
+	rm -rf .build .build-fuzz rehearsals
 
 ## Release-build benchmarks against baselines measured in the same run (BENCH_SCALES="25 250").
 bench: release

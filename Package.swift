@@ -1,4 +1,5 @@
 // swift-tools-version:6.0
+import Foundation
 import PackageDescription
 
 let package = Package(
@@ -39,3 +40,9 @@ let package = Package(
         .testTarget(name: "RehearseCLITests", dependencies: ["rehearse"]),
     ]
 )
+
+// The libFuzzer target exists only for `make fuzz` (scripts/fuzz.sh sets
+// REHEARSE_FUZZ=1): it links libFuzzer's driver, which ordinary builds lack.
+if ProcessInfo.processInfo.environment["REHEARSE_FUZZ"] != nil {
+    package.targets.append(.executableTarget(name: "rehearse-fuzz", dependencies: ["RehearseKit"], path: "Fuzz/RehearseFuzz"))
+}
