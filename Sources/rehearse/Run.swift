@@ -123,7 +123,7 @@ extension Rehearse {
             [
                 "verdict": .string(result.validation.verdict.rawValue),
                 "evidence_valid": .bool(result.validation.isValid),
-                "findings": .array(result.validation.findings.map { ["rule": .string($0.rule), "path": .string($0.path), "message": .string($0.message)] }),
+                "findings": .array(result.validation.findings.map(\.json)),
                 "run_dir": .string(result.runDirectory.path),
                 "evidence": result.evidence,
                 "kept_at": result.keptAt.map { .string($0.path) } ?? .null,

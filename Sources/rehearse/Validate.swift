@@ -33,7 +33,7 @@ extension Rehearse {
                     "valid": .bool(report.isValid),
                     "verdict": .string(report.verdict.rawValue),
                     "claimed_verdict": report.claimedVerdict.map { .string($0.rawValue) } ?? .null,
-                    "findings": .array(report.findings.map { ["rule": .string($0.rule), "path": .string($0.path), "message": .string($0.message)] }),
+                    "findings": .array(report.findings.map(\.json)),
                 ]
                 Console.out(value.canonicalString)
             case .text:

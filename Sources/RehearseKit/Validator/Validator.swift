@@ -6,6 +6,8 @@ public struct ValidationFinding: Sendable, Equatable, CustomStringConvertible {
     public var path: String
     public var message: String
     public var description: String { "[\(rule)] \(path): \(message)" }
+
+    public var json: JSONValue { ["rule": .string(rule), "path": .string(path), "message": .string(message)] }
 }
 
 public struct ValidationReport: Sendable {
