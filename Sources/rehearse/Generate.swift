@@ -20,18 +20,23 @@ extension Rehearse {
         @Option(name: .long, help: "Multiply every table's row count (default: the manifest's).")
         var scale: Double?
 
+        @Option(name: .long, help: "Threads generating values (default: all cores); the data is the same for any count.")
+        var jobs: Int?
+
         @Flag(name: .shortAndLong, help: "No progress output.")
         var quiet = false
 
         func validate() throws {
             if let seed, seed < 0 { throw ValidationError("--seed must be zero or more.") }
             if let scale, !(scale > 0 && scale.isFinite) { throw ValidationError("--scale must be a number greater than zero.") }
+            if let jobs, jobs < 1 { throw ValidationError("--jobs must be 1 or more.") }
         }
 
         func run() throws {
             let source = try SurrogateSource.locate(surrogate, executable: URL(fileURLWithPath: CommandLine.arguments[0]))
             let clock = ContinuousClock.now
             let record = try SurrogateGenerator.generate(source, seed: seed.map { UInt64($0) }, scale: scale, to: URL(fileURLWithPath: out),
+                                                         jobs: jobs ?? ProcessInfo.processInfo.activeProcessorCount,
                                                          progress: Console.progress(quiet: quiet))
             let elapsed = ContinuousClock.now - clock
             if !quiet {

@@ -28,6 +28,9 @@ extension Rehearse {
         @Option(name: .long, help: "Multiply every table's row count (default: the manifest's).")
         var scale: Double?
 
+        @Option(name: .long, help: "Threads generating the surrogate (default: all cores); the data is the same for any count.")
+        var jobs: Int?
+
         @Option(name: .long, help: ArgumentHelp("Folder for evidence (default: rehearsals/<run-id>).", valueName: "DIR"))
         var out: String?
 
@@ -46,6 +49,7 @@ extension Rehearse {
             }
             if let seed, seed < 0 { throw ValidationError("--seed must be zero or more.") }
             if let scale, !(scale > 0 && scale.isFinite) { throw ValidationError("--scale must be a number greater than zero.") }
+            if let jobs, jobs < 1 { throw ValidationError("--jobs must be 1 or more.") }
         }
 
         func run() throws {
@@ -59,6 +63,7 @@ extension Rehearse {
             options.scale = scale
             options.outputDirectory = out.map { URL(fileURLWithPath: $0) }
             options.keep = keep
+            if let jobs { options.jobs = jobs }
             let human = format == .text && !quiet
             options.progress = format == .text ? Console.progress(quiet: quiet) : nil
             if human {

@@ -17,6 +17,8 @@ public struct Rehearsal {
         public var onPhase: ((PhaseRecord) -> Void)?
         /// Where scratch directories go (default: the system temporary directory).
         public var scratchParent: URL?
+        /// Threads generating surrogate values (default: all cores).
+        public var jobs = ProcessInfo.processInfo.activeProcessorCount
 
         public init() {}
     }
@@ -66,7 +68,7 @@ public struct Rehearsal {
         record.isolation = scratch.isolation
         finish(.provision, .ok, "\(scratch.dialect) \(scratch.engineVersion) in a private temporary directory")
 
-        let load = try scratch.loadSurrogate(source, seed: seed, scale: scale, progress: options.progress)
+        let load = try scratch.loadSurrogate(source, seed: seed, scale: scale, jobs: options.jobs, progress: options.progress)
         record.load = load
         finish(.load, .ok, "\(load.totalRows) rows in \(load.rowsPerTable.count) tables, seed \(seed)")
 
@@ -109,7 +111,7 @@ public struct Rehearsal {
             var drift = Drift(from: pre, to: post)
             if !drift.isEmpty {
                 drift = try scratch.localize(drift, pre: pre) { reference in
-                    _ = try reference.loadSurrogate(source, seed: seed, scale: scale, progress: nil)
+                    _ = try reference.loadSurrogate(source, seed: seed, scale: scale, jobs: options.jobs, progress: nil)
                 }
             }
             record.drift = drift

@@ -15,7 +15,8 @@ public protocol ScratchEngine: AnyObject {
     /// Facts about the target's isolation, recorded in evidence.
     var isolation: JSONValue { get }
 
-    func loadSurrogate(_ source: SurrogateSource, seed: UInt64, scale: Double, progress: ProgressHandler?) throws -> LoadRecord
+    /// `jobs` worker threads compute values; the data is the same for any count.
+    func loadSurrogate(_ source: SurrogateSource, seed: UInt64, scale: Double, jobs: Int, progress: ProgressHandler?) throws -> LoadRecord
     func fingerprint() throws -> Fingerprint
     /// Runs a birth or rollback script in one transaction on a fresh connection.
     func apply(_ script: SQLScript) throws(ScriptFailure) -> [StatementRecord]

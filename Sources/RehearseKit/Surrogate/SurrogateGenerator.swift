@@ -4,6 +4,7 @@ import Foundation
 /// (`rehearse generate`).
 public enum SurrogateGenerator {
     public static func generate(_ source: SurrogateSource, seed: UInt64? = nil, scale: Double? = nil, to file: URL,
+                                jobs: Int = ProcessInfo.processInfo.activeProcessorCount,
                                 progress: ProgressHandler? = nil) throws -> LoadRecord {
         let fm = FileManager.default
         if fm.fileExists(atPath: file.path) {
@@ -16,8 +17,10 @@ public enum SurrogateGenerator {
             throw RehearseError.environment("Cannot create \(file.path): \(error.message). Check that its folder exists and is writable.")
         }
         do {
-            return try SQLiteSurrogateLoader(source: source, seed: seed ?? source.manifest.seed, scale: scale ?? source.manifest.scale,
-                                             progress: progress).load(into: db)
+            var loader = SQLiteSurrogateLoader(source: source, seed: seed ?? source.manifest.seed, scale: scale ?? source.manifest.scale,
+                                               progress: progress)
+            loader.jobs = jobs
+            return try loader.load(into: db)
         } catch {
             // Leave nothing half-written behind.
             try? fm.removeItem(at: file)

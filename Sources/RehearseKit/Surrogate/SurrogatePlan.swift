@@ -130,6 +130,8 @@ public final class ColumnPlan: @unchecked Sendable {
     let asInteger: Bool
     var afterColumn: Int?
     var groupLeader: Int?
+    /// Sum of a categorical generator's weights, computed once.
+    let categoricalTotal: Double
 
     init(table: TableShape, column: ColumnShape, profile: ColumnProfile?, foreignKey: ForeignKeyShape?, unique: Bool,
          rows: Int64, seed: UInt64, parents: [String: TablePlan], context: String) throws {
@@ -179,6 +181,11 @@ public final class ColumnPlan: @unchecked Sendable {
             kind = Self.infer(column, table: table, unique: unique)
         }
         permutation = unique ? IndexPermutation(count: rows, key: rng.key ^ 0x5EED) : nil
+        if case .spec(.categorical(let values)) = kind {
+            categoricalTotal = values.reduce(0) { $0 + $1.weight }
+        } else {
+            categoricalTotal = 0
+        }
         if unique { try Self.checkUniqueCapable(kind, rows: rows, here: here) }
         if case .selfReference = kind, unique {
             throw RehearseError.badInput("\(here): a unique self-reference is not supported by this generator version. Give the column a generator in the profile.")
@@ -281,8 +288,7 @@ public final class ColumnPlan: @unchecked Sendable {
             let p = Self.powersOfTen[min(max(decimals, 0), Self.powersOfTen.count - 1)]
             return .real((x * p).rounded() / p)
         case .categorical(let values):
-            let total = values.reduce(0) { $0 + $1.weight }
-            var u = rng.unit(row) * total
+            var u = rng.unit(row) * categoricalTotal
             for v in values {
                 if u < v.weight { return v.value }
                 u -= v.weight

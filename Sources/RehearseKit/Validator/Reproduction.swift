@@ -40,7 +40,7 @@ public enum Reproduction {
         }
         let scratch = try SQLiteScratch(keep: false, parent: scratchParent)
         defer { scratch.tearDown(keep: false) }
-        _ = try scratch.loadSurrogate(surrogate, seed: UInt64(seed), scale: scale, progress: nil)
+        _ = try scratch.loadSurrogate(surrogate, seed: UInt64(seed), scale: scale, jobs: ProcessInfo.processInfo.activeProcessorCount, progress: nil)
         let fresh = try scratch.fingerprint().json
         let claimed = predicate["fingerprints"]?["pre"]
         if fresh["objects"] != claimed?["objects"] {

@@ -8,7 +8,14 @@ public final class SQLiteConnection {
     let handle: OpaquePointer
     public let path: String
 
+    /// Process-wide settings, applied once before the first connection.
+    private static let configured: Bool = {
+        _ = rehearse_sqlite3_disable_memstatus()
+        return true
+    }()
+
     public init(path: String, readOnly: Bool = false, create: Bool = true, uri: Bool = false) throws {
+        _ = Self.configured
         var db: OpaquePointer?
         var flags = readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE
         if create && !readOnly { flags |= SQLITE_OPEN_CREATE }

@@ -45,9 +45,11 @@ public final class SQLiteScratch: ScratchEngine {
         }
     }
 
-    public func loadSurrogate(_ source: SurrogateSource, seed: UInt64, scale: Double, progress: ProgressHandler?) throws -> LoadRecord {
+    public func loadSurrogate(_ source: SurrogateSource, seed: UInt64, scale: Double, jobs: Int, progress: ProgressHandler?) throws -> LoadRecord {
         let db = try connect()
-        return try SQLiteSurrogateLoader(source: source, seed: seed, scale: scale, progress: progress).load(into: db)
+        var loader = SQLiteSurrogateLoader(source: source, seed: seed, scale: scale, progress: progress)
+        loader.jobs = jobs
+        return try loader.load(into: db)
     }
 
     public func fingerprint() throws -> Fingerprint {
