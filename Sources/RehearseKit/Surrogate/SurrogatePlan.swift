@@ -98,6 +98,30 @@ public final class TablePlan: Sendable {
                 c.afterColumn = j
             }
         }
+        // A composite key made of foreign keys to different parents (a join
+        // table's primary key) is unique by construction: a permutation of
+        // the row index is split, mixed-radix, into one row of each parent.
+        for set in shape.uniqueSets where set.count > 1 {
+            let members = set.compactMap { name in plans.firstIndex { $0.name.lowercased() == name.lowercased() } }
+            guard members.count == set.count, !members.contains(where: { plans[$0].permutation != nil }) else { continue }
+            var parents: [Int64] = []
+            for m in members {
+                guard case .reference(let parent, _) = plans[m].kind, plans[m].groupLeader == nil else { parents = []; break }
+                parents.append(parent.rows)
+            }
+            guard parents.count == members.count else { continue }
+            let capacity = parents.reduce(Int64(1)) { $0.multipliedReportingOverflow(by: $1).overflow ? Int64.max : $0 * $1 }
+            guard capacity >= rows else {
+                throw RehearseError.badInput("\(where_): the key (\(set.joined(separator: ", "))) combines parents with only \(capacity) distinct combinations, fewer than the \(rows) rows asked for. Lower the row count or raise the parents'.")
+            }
+            let key = CompositeKey(radices: parents, permutation: IndexPermutation(count: capacity, key: plans[members[0]].rng.key ^ 0xC0_4B05))
+            for (position, m) in members.enumerated() {
+                if plans[m].nullFraction > 0 {
+                    throw RehearseError.badInput("\(where_), column \(plans[m].name): part of the key (\(set.joined(separator: ", "))), so it cannot have a null_fraction.")
+                }
+                plans[m].composite = (key, position)
+            }
+        }
         // Composite foreign keys draw one parent row for all their columns.
         for fk in shape.foreignKeys where fk.columns.count > 1 {
             let ids = fk.columns.compactMap { n in plans.firstIndex { $0.name.lowercased() == n.lowercased() } }
@@ -130,6 +154,8 @@ public final class ColumnPlan: @unchecked Sendable {
     let asInteger: Bool
     var afterColumn: Int?
     var groupLeader: Int?
+    /// Set when the column is one part of a composite key drawn by construction.
+    var composite: (key: CompositeKey, position: Int)?
     /// Sum of a categorical generator's weights, computed once.
     let categoricalTotal: Double
 
@@ -268,6 +294,9 @@ public final class ColumnPlan: @unchecked Sendable {
             let drawer = groupLeader.map { table.columns[$0] } ?? self
             return table.value(keyColumn, row: Int64(drawer.rng.below(UInt64(row), row, 2)))
         case .reference(let parent, let parentColumn):
+            if let composite {
+                return parent.value(parentColumn, row: composite.key.parentRow(composite.position, forRow: row))
+            }
             let drawer = groupLeader.map { table.columns[$0] } ?? self
             guard parent.rows > 0 else { return .null }
             let target = index ?? Int64(drawer.rng.below(UInt64(parent.rows), row, 2))
@@ -321,3 +350,18 @@ public final class ColumnPlan: @unchecked Sendable {
     static let powersOfTen: [Double] = [1, 10, 100, 1000, 10000, 100000, 1000000]
 }
 
+
+/// Distinct combinations of parent rows for a composite key: row `r` takes
+/// combination `permutation(r)`, written in mixed radix (one digit per parent).
+struct CompositeKey: Sendable {
+    let radices: [Int64]
+    let permutation: IndexPermutation
+
+    func parentRow(_ position: Int, forRow row: Int64) -> Int64 {
+        var combination = permutation(row)
+        for i in stride(from: radices.count - 1, to: position, by: -1) {
+            combination /= radices[i]
+        }
+        return combination % radices[position]
+    }
+}
