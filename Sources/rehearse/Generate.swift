@@ -42,6 +42,27 @@ extension Rehearse {
             if !quiet {
                 Console.out("Wrote \(Console.grouped(record.totalRows)) rows in \(record.rowsPerTable.count) tables to \(out) in \(elapsed.formatted(.units(allowed: [.seconds, .milliseconds], width: .narrow)))")
                 Console.out("Seed \(record.seed), spec digest \(record.specDigest); tagged \(SurrogateTag.generated) in table \(SurrogateTag.provenanceTable).")
+                let profile = try source.loadProfile(dialect: "sqlite")
+                let rows = try SQLiteFidelity.measure(file: URL(fileURLWithPath: out), profile: profile, rows: record.rowsPerTable)
+                Self.printFidelity(rows)
+            }
+        }
+
+        /// The achieved shape beside the profile, one measure a line.
+        static func printFidelity(_ rows: [FidelityRow]) {
+            guard !rows.isEmpty else { return }
+            let within = rows.filter(\.withinTolerance).count
+            Console.out()
+            Console.out("Fidelity: \(within) of \(rows.count) measures within tolerance")
+            let subjectWidth = min(48, rows.map(\.subject.count).max() ?? 0)
+            let header = "  " + "what".padding(toLength: subjectWidth, withPad: " ", startingAt: 0) + "  " + "measure".padding(toLength: 25, withPad: " ", startingAt: 0)
+                + "  " + "profile".padding(toLength: 10, withPad: " ", startingAt: 0) + "  " + "achieved".padding(toLength: 10, withPad: " ", startingAt: 0) + "  tolerance"
+            Console.out(Console.dim(header))
+            for r in rows {
+                let mark = r.withinTolerance ? Console.green("✓") : Console.red("✗")
+                Console.out("\(mark) " + r.subject.padding(toLength: subjectWidth, withPad: " ", startingAt: 0) + "  "
+                    + r.metric.padding(toLength: 25, withPad: " ", startingAt: 0) + "  " + r.target.padding(toLength: 10, withPad: " ", startingAt: 0)
+                    + "  " + r.achieved.padding(toLength: 10, withPad: " ", startingAt: 0) + "  " + r.tolerance)
             }
         }
     }

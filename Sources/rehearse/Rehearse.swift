@@ -13,7 +13,7 @@ struct Rehearse: ParsableCommand {
             3 refused by governance; 4 environment problem; 5 evidence rejected by the validator.
             """,
         version: RehearseVersion.describe,
-        subcommands: [Run.self, Validate.self, Generate.self, FingerprintCommand.self, SealCommand.self, Sign.self, Keys.self],
+        subcommands: [Run.self, Validate.self, Generate.self, Profile.self, FingerprintCommand.self, SealCommand.self, Sign.self, Keys.self],
         defaultSubcommand: Run.self
     )
 }

@@ -5,7 +5,7 @@
 PRAGMA journal_mode = OFF;
 PRAGMA synchronous = OFF;
 PRAGMA foreign_keys = OFF;
-PRAGMA temp_store = MEMORY;
+
 PRAGMA cache_size = -65536;
 BEGIN;
 INSERT INTO customers

@@ -29,9 +29,17 @@ public struct ShapeProfile: Sendable {
 public struct TableProfile: Sendable {
     public var rows: Int64
     public var columns: [String: ColumnProfile]
+    /// Fan-out histograms observed by `rehearse profile`, for the fidelity report.
+    public var observedFanOuts: [(columns: [String], histogram: [(bucket: String, parents: Int64)])] = []
 
     init(_ node: YAMLNode) throws {
-        let m = try node.members(allowed: ["rows", "columns"])
+        let m = try node.members(allowed: ["rows", "columns", "foreign_keys"])
+        for fk in try m["foreign_keys"]?.sequence() ?? [] {
+            let f = try fk.members(allowed: ["columns", "references", "fanout"])
+            let columns = try f["columns"]?.sequence().map { try $0.string() } ?? []
+            let histogram = try f["fanout"]?.mapping().map { (bucket: $0.key, parents: try $0.value.int()) } ?? []
+            observedFanOuts.append((columns, histogram))
+        }
         guard let rowsNode = m["rows"] else { throw node.fail("the required key 'rows' is missing.") }
         rows = try rowsNode.int()
         guard rows >= 0 else { throw rowsNode.fail("rows must be zero or more.") }
@@ -46,17 +54,40 @@ public struct TableProfile: Sendable {
 public struct ColumnProfile: Sendable {
     public var generator: GeneratorSpec?
     public var nullFraction: Double?
+    /// Values drawn from a pool of this many, so the column repeats as often
+    /// as the real one did.
+    public var distinct: Int64?
+    /// What `rehearse profile` saw, for the fidelity report; never values.
+    public var observed: Observed?
+
+    public struct Observed: Sendable {
+        public var distinct: Int64?
+        public var nullFraction: Double?
+        public var averageWidth: Double?
+        public var maximumWidth: Int64?
+    }
 
     init(_ node: YAMLNode) throws {
         let m = try node.members(allowed: ["generator", "null_fraction", "min", "max", "start", "step", "values", "rate",
-                                           "from", "to", "column", "min_seconds", "max_seconds", "length", "decimals", "value"])
+                                           "from", "to", "column", "min_seconds", "max_seconds", "length", "decimals", "value",
+                                           "distinct", "observed"])
+        if let d = m["distinct"] {
+            let v = try d.int()
+            guard v >= 1 else { throw d.fail("distinct must be 1 or more.") }
+            distinct = v
+        }
+        if let o = m["observed"] {
+            let om = try o.members(allowed: ["distinct", "null_fraction", "avg_width", "max_width"])
+            observed = Observed(distinct: try om["distinct"]?.int(), nullFraction: try om["null_fraction"]?.double(),
+                                averageWidth: try om["avg_width"]?.double(), maximumWidth: try om["max_width"]?.int())
+        }
         if let nf = m["null_fraction"] {
             let v = try nf.double()
             guard (0...1).contains(v) else { throw nf.fail("null_fraction must be between 0 and 1.") }
             nullFraction = v
         }
         generator = try m["generator"].map { try GeneratorSpec(kind: $0, parameters: m) }
-        if generator == nil, let extra = m.keys.first(where: { $0 != "null_fraction" }) {
+        if generator == nil, let extra = m.keys.first(where: { !["null_fraction", "distinct", "observed"].contains($0) }) {
             throw m[extra]!.fail("'\(extra)' is a generator parameter, but no generator is named. Add 'generator: ...'.")
         }
     }
@@ -149,7 +180,7 @@ public enum GeneratorSpec: Sendable, Equatable {
             let length = try m["length"]?.int() ?? 16
             self = .text(pattern == .hex ? .hexLength(Int(length)) : pattern)
         }
-        for key in m.keys where key != "generator" && key != "null_fraction" && !allowed.contains(key) {
+        for key in m.keys where !["generator", "null_fraction", "distinct", "observed"].contains(key) && !allowed.contains(key) {
             throw m[key]!.fail("'\(key)' does not apply to the \(kind) generator (it takes: \(allowed.sorted().joined(separator: ", "))).")
         }
     }

@@ -98,6 +98,24 @@ public final class TablePlan: Sendable {
                 c.afterColumn = j
             }
         }
+        // Observed fan-outs: a foreign key draws from as many parents as the
+        // real data referenced, so the share of childless parents carries over.
+        for (columns, histogram) in profile?.observedFanOuts ?? [] {
+            let total = histogram.reduce(Int64(0)) { $0 + $1.parents }
+            let childless = histogram.first { $0.bucket == "0" }?.parents ?? 0
+            guard total > 0, childless > 0 else { continue }
+            for name in columns {
+                guard let i = plans.firstIndex(where: { $0.name.lowercased() == name.lowercased() }) else { continue }
+                let parentRows: Int64
+                switch plans[i].kind {
+                case .reference(let parent, _): parentRows = parent.rows
+                case .selfReference: parentRows = rows
+                default: continue
+                }
+                let active = max(1, Int64((Double(parentRows) * Double(total - childless) / Double(total)).rounded()))
+                plans[i].activeParents = (active, IndexPermutation(count: max(parentRows, 1), key: plans[i].rng.key ^ 0xFA40))
+            }
+        }
         // A composite key made of foreign keys to different parents (a join
         // table's primary key) is unique by construction: a permutation of
         // the row index is split, mixed-radix, into one row of each parent.
@@ -105,16 +123,18 @@ public final class TablePlan: Sendable {
             let members = set.compactMap { name in plans.firstIndex { $0.name.lowercased() == name.lowercased() } }
             guard members.count == set.count, !members.contains(where: { plans[$0].permutation != nil }) else { continue }
             var parents: [Int64] = []
+            var subsets: [IndexPermutation?] = []
             for m in members {
                 guard case .reference(let parent, _) = plans[m].kind, plans[m].groupLeader == nil else { parents = []; break }
-                parents.append(parent.rows)
+                parents.append(plans[m].activeParents?.count ?? parent.rows)
+                subsets.append(plans[m].activeParents?.subset)
             }
             guard parents.count == members.count else { continue }
             let capacity = parents.reduce(Int64(1)) { $0.multipliedReportingOverflow(by: $1).overflow ? Int64.max : $0 * $1 }
             guard capacity >= rows else {
                 throw RehearseError.badInput("\(where_): the key (\(set.joined(separator: ", "))) combines parents with only \(capacity) distinct combinations, fewer than the \(rows) rows asked for. Lower the row count or raise the parents'.")
             }
-            let key = CompositeKey(radices: parents, permutation: IndexPermutation(count: capacity, key: plans[members[0]].rng.key ^ 0xC0_4B05))
+            let key = CompositeKey(radices: parents, subsets: subsets, permutation: IndexPermutation(count: capacity, key: plans[members[0]].rng.key ^ 0xC0_4B05))
             for (position, m) in members.enumerated() {
                 if plans[m].nullFraction > 0 {
                     throw RehearseError.badInput("\(where_), column \(plans[m].name): part of the key (\(set.joined(separator: ", "))), so it cannot have a null_fraction.")
@@ -136,7 +156,8 @@ public final class TablePlan: Sendable {
 }
 
 public final class ColumnPlan: @unchecked Sendable {
-    // @unchecked: `afterColumn` and `groupLeader` are set once while the
+    // @unchecked: `afterColumn`, `groupLeader`, `composite` and
+    // `activeParents` are set once while the
     // owning TablePlan is built, before the plan is shared; never written after.
     enum Kind {
         case spec(GeneratorSpec)
@@ -158,6 +179,18 @@ public final class ColumnPlan: @unchecked Sendable {
     var composite: (key: CompositeKey, position: Int)?
     /// Sum of a categorical generator's weights, computed once.
     let categoricalTotal: Double
+    /// A keyed order of the rows. The first `nullCount` rows in this order are
+    /// NULL, so a null fraction is met exactly, by construction; the others
+    /// are numbered 0, 1, 2 … for pools and for covering parents.
+    let rowOrder: IndexPermutation?
+    let nullCount: Int64
+    /// With `distinct: N`, the k-th non-NULL row takes pool slot k mod N: the
+    /// column has exactly min(N, non-NULL rows) distinct slots.
+    let poolSize: Int64?
+    /// Set when a foreign key draws from only this many of its parents (the
+    /// rest stay childless, as `rehearse profile` observed), through a keyed
+    /// subset of the parent's rows.
+    var activeParents: (count: Int64, subset: IndexPermutation)?
 
     init(table: TableShape, column: ColumnShape, profile: ColumnProfile?, foreignKey: ForeignKeyShape?, unique: Bool,
          rows: Int64, seed: UInt64, parents: [String: TablePlan], context: String) throws {
@@ -207,6 +240,9 @@ public final class ColumnPlan: @unchecked Sendable {
             kind = Self.infer(column, table: table, unique: unique)
         }
         permutation = unique ? IndexPermutation(count: rows, key: rng.key ^ 0x5EED) : nil
+        poolSize = (!unique && foreignKey == nil) ? profile?.distinct : nil
+        nullCount = Int64((nullFraction * Double(rows)).rounded())
+        rowOrder = IndexPermutation(count: max(rows, 1), key: rng.key ^ 0x0DE5)
         if case .spec(.categorical(let values)) = kind {
             categoricalTotal = values.reduce(0) { $0 + $1.weight }
         } else {
@@ -270,7 +306,13 @@ public final class ColumnPlan: @unchecked Sendable {
 
     @inline(__always)
     func isNull(row: Int64) -> Bool {
-        nullFraction > 0 && rng.unit(row, 1) < nullFraction
+        nullCount > 0 && rowOrder!(row) < nullCount
+    }
+
+    /// The row's number among the non-NULL rows, in the keyed order.
+    @inline(__always)
+    func nonNullIndex(row: Int64) -> Int64 {
+        rowOrder!(row) - nullCount
     }
 
     func value(row: Int64, in table: TablePlan) -> DatabaseValue {
@@ -282,6 +324,10 @@ public final class ColumnPlan: @unchecked Sendable {
         let index = permutation.map { $0(row) }
         switch kind {
         case .spec(let spec):
+            if let poolSize, afterColumn == nil {
+                // Evaluate at the pool slot, so equal slots give equal values.
+                return evaluate(spec, row: nonNullIndex(row: row) % poolSize, unique: nil, table: table)
+            }
             return evaluate(spec, row: row, unique: index, table: table)
         case .bytes(let n):
             var bytes: [UInt8] = []
@@ -292,13 +338,22 @@ public final class ColumnPlan: @unchecked Sendable {
         case .selfReference(let keyColumn):
             guard row > 0 else { return .null }
             let drawer = groupLeader.map { table.columns[$0] } ?? self
-            return table.value(keyColumn, row: Int64(drawer.rng.below(UInt64(row), row, 2)))
+            // With an observed share of parents, only the first rows are ever pointed at.
+            let candidates = min(row, activeParents?.count ?? row)
+            return table.value(keyColumn, row: Int64(drawer.rng.below(UInt64(candidates), row, 2)))
         case .reference(let parent, let parentColumn):
             if let composite {
                 return parent.value(parentColumn, row: composite.key.parentRow(composite.position, forRow: row))
             }
             let drawer = groupLeader.map { table.columns[$0] } ?? self
             guard parent.rows > 0 else { return .null }
+            if index == nil, let active = drawer.activeParents {
+                // The first `count` non-NULL children cover every active parent
+                // once; the rest draw among them. Other parents stay childless.
+                let k = drawer.nonNullIndex(row: row)
+                let slot = k < active.count ? k : Int64(drawer.rng.below(UInt64(active.count), row, 2))
+                return parent.value(parentColumn, row: active.subset(slot))
+            }
             let target = index ?? Int64(drawer.rng.below(UInt64(parent.rows), row, 2))
             return parent.value(parentColumn, row: target)
         }
@@ -355,6 +410,8 @@ public final class ColumnPlan: @unchecked Sendable {
 /// combination `permutation(r)`, written in mixed radix (one digit per parent).
 struct CompositeKey: Sendable {
     let radices: [Int64]
+    /// Per parent, the keyed subset of its rows in use (nil: all of them).
+    let subsets: [IndexPermutation?]
     let permutation: IndexPermutation
 
     func parentRow(_ position: Int, forRow row: Int64) -> Int64 {
@@ -362,6 +419,7 @@ struct CompositeKey: Sendable {
         for i in stride(from: radices.count - 1, to: position, by: -1) {
             combination /= radices[i]
         }
-        return combination % radices[position]
+        let digit = combination % radices[position]
+        return subsets[position].map { $0(digit) } ?? digit
     }
 }

@@ -5,6 +5,11 @@ import Foundation
 /// read-only with immutable=1, so not even a journal or WAL file appears.
 public enum SQLiteFingerprint {
     public static func of(file: URL) throws -> Fingerprint {
+        try SQLiteFingerprinter(db: open(file: file)).fingerprint()
+    }
+
+    /// Opens a user's SQLite file read-only and immutable.
+    static func open(file: URL) throws -> SQLiteConnection {
         guard FileManager.default.isReadableFile(atPath: file.path) else {
             throw RehearseError.badInput("\(file.path): no such readable file. Give the path of an SQLite database.")
         }
@@ -19,7 +24,7 @@ public enum SQLiteFingerprint {
         } catch let error as SQLiteError {
             throw RehearseError.badInput("\(file.path): not a readable SQLite database (\(error.message)).")
         }
-        return try SQLiteFingerprinter(db: db).fingerprint()
+        return db
     }
 }
 

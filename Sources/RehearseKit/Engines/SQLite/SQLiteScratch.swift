@@ -38,7 +38,7 @@ public final class SQLiteScratch: ScratchEngine {
             let db = try SQLiteConnection(path: databaseURL.path, readOnly: readOnly)
             // A 64 MiB page cache: foreign-key checks and fingerprints read
             // every table, and SQLite's 2 MiB default makes that I/O bound.
-            try db.execute("PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY")
+            try db.execute("PRAGMA cache_size = -65536")
             return db
         } catch let error as SQLiteError {
             throw RehearseError.environment("Cannot open the scratch database \(databaseURL.path): \(error.message).")

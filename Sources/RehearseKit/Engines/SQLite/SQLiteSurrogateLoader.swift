@@ -14,7 +14,7 @@ struct SQLiteSurrogateLoader {
 
     func load(into db: SQLiteConnection) throws -> LoadRecord {
         // Scratch-appropriate settings: nothing here needs to survive a crash.
-        try db.execute("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA foreign_keys = OFF; PRAGMA temp_store = MEMORY; PRAGMA cache_size = -65536")
+        try db.execute("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA foreign_keys = OFF; PRAGMA cache_size = -65536")
         let schema = try source.script(source.manifest.schema, dialect: "sqlite")
         let deferred = try createTables(schema, db)
         let shapes = try SQLiteSchemaReader(db: db).tables()

@@ -1,0 +1,44 @@
+import ArgumentParser
+import Foundation
+import RehearseKit
+
+extension Rehearse {
+    struct Profile: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Learn a value-free shape profile from an SQLite database (opened read-only).",
+            discussion: """
+                The profile holds row counts, null fractions, distinct counts, average and maximum widths, \
+                numeric ranges rounded out to powers of ten and foreign-key fan-out histograms: never a value, \
+                a most-common value, a histogram bound or a sample row. With --schema-out, the database's DDL \
+                is written too, so the two make a surrogate directory with your birth and rollback.
+                """
+        )
+
+        @Option(name: .long, help: ArgumentHelp("The SQLite database to learn from.", valueName: "DB"))
+        var from: String
+
+        @Option(name: .long, help: ArgumentHelp("Where to write the profile (must not exist).", valueName: "FILE"))
+        var out: String
+
+        @Option(name: .long, help: ArgumentHelp("Also write the schema DDL here (must not exist).", valueName: "FILE"))
+        var schemaOut: String?
+
+        func run() throws {
+            let source = URL(fileURLWithPath: from)
+            for path in [out] + (schemaOut.map { [$0] } ?? []) where FileManager.default.fileExists(atPath: path) {
+                throw RehearseError(.badInput, "\(path) already exists. Give a new file name; rehearse never overwrites.")
+            }
+            let tables = try SQLiteProfiler.learn(file: source)
+            try write(SQLiteProfiler.yaml(tables, source: from), to: out)
+            if let schemaOut { try write(try SQLiteProfiler.schemaDDL(file: source), to: schemaOut) }
+            let rows = tables.reduce(Int64(0)) { $0 + $1.rows }
+            Console.out("Profiled \(tables.count) tables (\(Console.grouped(rows)) rows) into \(out); no values were written.")
+        }
+
+        func write(_ text: String, to path: String) throws {
+            guard FileManager.default.createFile(atPath: path, contents: Data(text.utf8)) else {
+                throw RehearseError(.environment, "Cannot write \(path). Check that its folder exists and is writable.")
+            }
+        }
+    }
+}
