@@ -28,9 +28,7 @@ func resealed(_ folder: RunFolder, evidence: [UInt8]) -> RunFolder {
     var copy = folder
     var entries = templateEntries
     entries["evidence.json"] = Digest.sha256Hex(evidence)
-    let text = entries.keys.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
-        .map { "\(entries[$0]!)  \($0)\n" }.joined()
-    copy.files[Seal.fileName] = Array(text.utf8)
+    copy.files[Seal.fileName] = Array(Seal.render(entries).utf8)
     return copy
 }
 

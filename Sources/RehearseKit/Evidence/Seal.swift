@@ -28,7 +28,8 @@ public enum Seal {
         return entries
     }
 
-    static func render(_ entries: [String: String]) -> String {
+    /// The seal file's exact text for these entries: sorted by path bytes, one line each.
+    public static func render(_ entries: [String: String]) -> String {
         entries.keys.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
             .map { "\(entries[$0]!)  \($0)\n" }.joined()
     }

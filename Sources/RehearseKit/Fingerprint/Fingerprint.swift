@@ -52,15 +52,25 @@ struct MultisetDigest {
     private(set) var lanes: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
     private(set) var count: Int64 = 0
 
+    /// Adds one row's 32-byte digest, read as four big-endian words; no
+    /// allocation, as this runs once per row of every table.
     mutating func add<D: Sequence>(_ digest: D) where D.Element == UInt8 {
-        var words: [UInt64] = [0, 0, 0, 0]
-        for (i, b) in digest.enumerated() where i < 32 {
-            words[i / 8] = words[i / 8] << 8 | UInt64(b)
+        var w = (UInt64(0), UInt64(0), UInt64(0), UInt64(0))
+        var i = 0
+        for b in digest {
+            switch i >> 3 {
+            case 0: w.0 = w.0 << 8 | UInt64(b)
+            case 1: w.1 = w.1 << 8 | UInt64(b)
+            case 2: w.2 = w.2 << 8 | UInt64(b)
+            case 3: w.3 = w.3 << 8 | UInt64(b)
+            default: break
+            }
+            i += 1
         }
-        lanes.0 &+= words[0]
-        lanes.1 &+= words[1]
-        lanes.2 &+= words[2]
-        lanes.3 &+= words[3]
+        lanes.0 &+= w.0
+        lanes.1 &+= w.1
+        lanes.2 &+= w.2
+        lanes.3 &+= w.3
         count += 1
     }
 

@@ -145,7 +145,10 @@ public final class TablePlan: Sendable {
         // Composite foreign keys draw one parent row for all their columns.
         for fk in shape.foreignKeys where fk.columns.count > 1 {
             let ids = fk.columns.compactMap { n in plans.firstIndex { $0.name.lowercased() == n.lowercased() } }
-            for id in ids { plans[id].groupLeader = ids[0] }
+            for id in ids {
+                plans[id].groupLeader = ids[0]
+                plans[id].position = id
+            }
         }
     }
 
@@ -175,6 +178,8 @@ public final class ColumnPlan: @unchecked Sendable {
     let asInteger: Bool
     var afterColumn: Int?
     var groupLeader: Int?
+    /// This column's index in its table, set with `groupLeader`.
+    var position = 0
     /// Set when the column is one part of a composite key drawn by construction.
     var composite: (key: CompositeKey, position: Int)?
     /// Sum of a categorical generator's weights, computed once.
@@ -316,7 +321,7 @@ public final class ColumnPlan: @unchecked Sendable {
     }
 
     func value(row: Int64, in table: TablePlan) -> DatabaseValue {
-        if let leader = groupLeader, leader != table.columns.firstIndex(where: { $0 === self }) {
+        if let leader = groupLeader, leader != position {
             if table.columns[leader].isNull(row: row) { return .null }
         } else if isNull(row: row) {
             return .null
