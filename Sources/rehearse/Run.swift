@@ -31,6 +31,18 @@ extension Rehearse {
         @Option(name: .long, help: "Threads generating the surrogate (default: all cores); the data is the same for any count.")
         var jobs: Int?
 
+        @Option(name: .long, help: "Engine of the scratch database: sqlite (embedded, the default) or postgres (an ephemeral cluster, or --pg-url).")
+        var engine: EngineName = .sqlite
+
+        @Option(name: .customLong("pg-url"), help: ArgumentHelp("Use this PostgreSQL server instead of an ephemeral cluster: a libpq URI or key=value string for a Unix socket or loopback address (anything else is refused, exit 3). rehearse creates and drops its own database there.", valueName: "CONNINFO"))
+        var pgURL: String?
+
+        @Option(name: .customLong("pg-bindir"), help: ArgumentHelp("Directory with initdb, pg_ctl and postgres (default: PATH, pg_config --bindir, /usr/lib/postgresql/*/bin).", valueName: "DIR"))
+        var pgBindir: String?
+
+        @Option(name: .customLong("pg-user"), help: ArgumentHelp("System user the ephemeral server runs as when rehearse runs as root (default: postgres).", valueName: "USER"))
+        var pgUser: String?
+
         @Option(name: .long, help: ArgumentHelp("Folder for evidence (default: rehearsals/<run-id>).", valueName: "DIR"))
         var out: String?
 
@@ -50,6 +62,12 @@ extension Rehearse {
             if let seed, seed < 0 { throw ValidationError("--seed must be zero or more.") }
             if let scale, !(scale > 0 && scale.isFinite) { throw ValidationError("--scale must be a number greater than zero.") }
             if let jobs, jobs < 1 { throw ValidationError("--jobs must be 1 or more.") }
+            if engine == .sqlite, pgURL != nil || pgBindir != nil || pgUser != nil {
+                throw ValidationError("--pg-url, --pg-bindir and --pg-user apply to --engine postgres only.")
+            }
+            if pgURL != nil, pgBindir != nil || pgUser != nil {
+                throw ValidationError("--pg-bindir and --pg-user configure the ephemeral cluster; with --pg-url there is none. Give one or the other.")
+            }
         }
 
         func run() throws {
@@ -64,6 +82,9 @@ extension Rehearse {
             options.outputDirectory = out.map { URL(fileURLWithPath: $0) }
             options.keep = keep
             if let jobs { options.jobs = jobs }
+            if engine == .postgres {
+                options.engine = .postgres(try pgURL.map { .server(try PostgresServerAddress(parsing: $0)) } ?? .ephemeral(bindir: pgBindir, runAs: pgUser))
+            }
             let human = format == .text && !quiet
             options.progress = format == .text ? Console.progress(quiet: quiet) : nil
             if human {
@@ -78,6 +99,10 @@ extension Rehearse {
             }
             if !result.validation.isValid { throw ExitCode(RehearseError.Code.evidenceRejected.exitStatus) }
             if result.validation.verdict == .fail { throw ExitCode(RehearseError.Code.rehearsalFailed.exitStatus) }
+        }
+
+        enum EngineName: String, ExpressibleByArgument, CaseIterable {
+            case sqlite, postgres
         }
 
         static func phaseLine(_ p: PhaseRecord) -> String {
@@ -121,7 +146,16 @@ extension Rehearse {
             Console.out("Verdict: \(mark) (\(validity))")
             for finding in result.validation.findings { Console.out("  \(finding)") }
             Console.out("Evidence: \(result.evidenceURL.path)")
-            if let kept = result.keptAt { Console.out("Scratch database kept at: \(kept.path)") }
+            if let kept = result.keptAt {
+                if kept.isFileURL {
+                    Console.out("Scratch database kept at: \(kept.path)")
+                    if result.record.engine.name == "postgres" {
+                        Console.out(Console.dim("  (a stopped cluster: start it with pg_ctl -D \(kept.appendingPathComponent("data").path) start, socket in \(kept.path))"))
+                    }
+                } else {
+                    Console.out("Scratch database kept: \(kept.absoluteString)")
+                }
+            }
         }
 
         static func json(_ result: RehearsalResult) -> JSONValue {

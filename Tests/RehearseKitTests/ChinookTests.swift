@@ -38,7 +38,7 @@ import Testing
             INSERT INTO Genre (GenreId, Name) VALUES (26, 'Surrogate Jazz');
             DELETE FROM PlaylistTrack WHERE rowid IN (SELECT rowid FROM PlaylistTrack WHERE PlaylistId = 1 LIMIT 4);
             """
-        _ = try scratch.apply(SQLScript(displayPath: "change.sql", url: dir.file("change.sql"), text: change, sha256: ""))
+        _ = try scratch.apply(SQLScript(displayPath: "change.sql", url: dir.file("change.sql"), text: change, sha256: ""), transactional: true)
         let post = try scratch.fingerprint()
         let drift = try scratch.localize(Drift(from: pre, to: post), pre: pre) { reference in
             try FileManager.default.copyItem(at: Repo.chinook, to: (reference as! SQLiteScratch).databaseURL)

@@ -6,10 +6,19 @@ public struct Fingerprint: Sendable, Equatable {
     /// (e.g. `table customers`, `index orders_by_status`).
     public var objects: [String: JSONValue]
     public var tables: [String: TableFingerprint]
+    /// Physical leftovers worth knowing that are not drift, e.g. PostgreSQL's
+    /// dropped columns that stay in the catalog until a rewrite. They do not
+    /// take part in equality.
+    public var residue: [String] = []
 
     public init(objects: [String: JSONValue], tables: [String: TableFingerprint]) {
         self.objects = objects
         self.tables = tables
+    }
+
+    /// Equal when schema and data are: residue is reported, never compared.
+    public static func == (a: Fingerprint, b: Fingerprint) -> Bool {
+        a.objects == b.objects && a.tables == b.tables
     }
 
     /// SHA-256 of each object's canonical description.
@@ -30,12 +39,14 @@ public struct Fingerprint: Sendable, Equatable {
 
     /// The form recorded in evidence: digests and counts, no values.
     public var json: JSONValue {
-        [
+        var o: [String: JSONValue] = [
             "schema_digest": .string(schemaDigest),
             "data_digest": .string(dataDigest),
             "objects": .object(objectDigests.mapValues { .string($0) }),
             "tables": .object(tables.mapValues { ["rows": .integer($0.rows), "digest": .string($0.digest)] }),
         ]
+        if !residue.isEmpty { o["residue"] = .array(residue.map { .string($0) }) }
+        return .object(o)
     }
 }
 

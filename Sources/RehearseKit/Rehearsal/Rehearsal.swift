@@ -19,6 +19,8 @@ public struct Rehearsal {
         public var scratchParent: URL?
         /// Threads generating surrogate values (default: all cores).
         public var jobs = ProcessInfo.processInfo.activeProcessorCount
+        /// The engine: embedded SQLite (default) or PostgreSQL.
+        public var engine: EngineChoice = .sqlite
 
         public init() {}
     }
@@ -34,7 +36,7 @@ public struct Rehearsal {
     public func run() throws -> RehearsalResult {
         try Governance.authorize(.surrogate, lane: options.lane)
         let manifest = source.manifest
-        let dialect = "sqlite"
+        let dialect = options.engine.dialect
         // Every input is read and digested before anything is provisioned, so a
         // missing file is bad input, not a half-run rehearsal.
         let inputs = try RehearsalInputs(source: source, dialect: dialect)
@@ -62,11 +64,11 @@ public struct Rehearsal {
             }
         }
 
-        let scratch = try SQLiteScratch(keep: options.keep, parent: options.scratchParent)
+        let scratch = try options.engine.provision(keep: options.keep, parent: options.scratchParent, jobs: options.jobs)
         defer { scratch.tearDown(keep: options.keep) }
         record.engine = (scratch.dialect, scratch.engineVersion)
         record.isolation = scratch.isolation
-        finish(.provision, .ok, "\(scratch.dialect) \(scratch.engineVersion) in a private temporary directory")
+        finish(.provision, .ok, options.engine.provisionDetail(scratch))
 
         let load = try scratch.loadSurrogate(source, seed: seed, scale: scale, jobs: options.jobs, progress: options.progress)
         record.load = load
@@ -78,7 +80,9 @@ public struct Rehearsal {
 
         phases: do {
             do {
-                record.birthStatements = try scratch.apply(inputs.birth)
+                let run = try scratch.apply(inputs.birth, transactional: manifest.transactional)
+                record.birthStatements = run.statements
+                record.birthObserved = run.observed
                 finish(.birth, .ok, "\(record.birthStatements.count) statements, \(record.birthStatements.reduce(0) { $0 + $1.rowsChanged }) rows changed")
             } catch {
                 record.failure = (.birth, error.description)
@@ -94,7 +98,9 @@ public struct Rehearsal {
             finish(.fingerprintBorn, .ok, "birth surface: \(record.birthSurface!.schema.count) schema objects, \(record.birthSurface!.data.count) tables changed")
 
             do {
-                record.rollbackStatements = try scratch.apply(inputs.rollback)
+                let run = try scratch.apply(inputs.rollback, transactional: manifest.transactional)
+                record.rollbackStatements = run.statements
+                record.rollbackObserved = run.observed
                 finish(.rollback, .ok, "\(record.rollbackStatements.count) statements, \(record.rollbackStatements.reduce(0) { $0 + $1.rowsChanged }) rows changed")
             } catch {
                 record.failure = (.rollback, error.description)
@@ -151,4 +157,39 @@ public struct RehearsalResult {
     public var keptAt: URL?
 
     public var evidenceURL: URL { runDirectory.appendingPathComponent(EvidenceWriter.evidenceFile) }
+}
+
+/// Which engine a rehearsal provisions.
+public enum EngineChoice: Sendable {
+    case sqlite
+    case postgres(PostgresTarget)
+
+    public var dialect: String {
+        switch self {
+        case .sqlite: "sqlite"
+        case .postgres: PostgresSurrogateLoader.dialect
+        }
+    }
+
+    func provision(keep: Bool, parent: URL?, jobs: Int) throws -> ScratchEngine {
+        switch self {
+        case .sqlite:
+            return try SQLiteScratch(keep: keep, parent: parent)
+        case .postgres(let target):
+            let scratch = try PostgresScratch(target: target, keep: keep, parent: parent)
+            scratch.jobs = max(1, jobs)
+            return scratch
+        }
+    }
+
+    func provisionDetail(_ scratch: ScratchEngine) -> String {
+        switch self {
+        case .sqlite:
+            "sqlite \(scratch.engineVersion) in a private temporary directory"
+        case .postgres(.ephemeral):
+            "PostgreSQL \(scratch.engineVersion): ephemeral cluster, Unix socket only, no TCP"
+        case .postgres(.server(let address)):
+            "PostgreSQL \(scratch.engineVersion) at \(address.host) (\(address.network == "none" ? "Unix socket" : "loopback")), own database"
+        }
+    }
 }

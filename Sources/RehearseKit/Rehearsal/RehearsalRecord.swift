@@ -13,6 +13,9 @@ public struct RehearsalRecord: Sendable {
     public var phases: [PhaseRecord] = []
     public var birthStatements: [StatementRecord] = []
     public var rollbackStatements: [StatementRecord] = []
+    /// What the engine saw birth and rollback do, where it can (PostgreSQL).
+    public var birthObserved: JSONValue?
+    public var rollbackObserved: JSONValue?
     public var checksAfterBirth: [CheckResult] = []
     public var checksAfterRollback: [CheckResult] = []
     public var pre: Fingerprint?
@@ -65,7 +68,7 @@ public struct RehearsalRecord: Sendable {
             "scale": .string(describeScale(scale)),
             "rows": .object((load?.rowsPerTable ?? [:]).mapValues { .integer($0) }),
         ]
-        return [
+        var record: [String: JSONValue] = [
             "tool": ["name": "rehearse", "version": .string(RehearseVersion.current)],
             "run_id": .string(runID),
             "started_at": .string(CivilTime.rfc3339(startedAt)),
@@ -84,5 +87,9 @@ public struct RehearsalRecord: Sendable {
             "failure": failure.map { ["phase": .string($0.phase.rawValue), "message": .string($0.message)] } ?? .null,
             "verdict": .string(verdict.rawValue),
         ]
+        if birthObserved != nil || rollbackObserved != nil {
+            record["observed"] = ["birth": birthObserved ?? .null, "rollback": rollbackObserved ?? .null]
+        }
+        return .object(record)
     }
 }

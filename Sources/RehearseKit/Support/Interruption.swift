@@ -9,6 +9,8 @@ public enum Interruption {
         // @unchecked: every access to `entries` holds `lock`.
         let lock = NSLock()
         var entries: [URL: Bool] = [:]
+        /// Run before a directory is removed or kept, e.g. to stop a server in it.
+        var stoppers: [URL: @Sendable () -> Void] = [:]
         var interrupted = false
         var sources: [DispatchSourceSignal] = []
     }
@@ -29,15 +31,19 @@ public enum Interruption {
         }
     }
 
-    public static func register(_ directory: URL, keep: Bool) {
+    /// `stop` runs first when a signal arrives (a scratch server is stopped
+    /// before its directory goes).
+    public static func register(_ directory: URL, keep: Bool, stop: (@Sendable () -> Void)? = nil) {
         registry.lock.lock()
         registry.entries[directory] = keep
+        registry.stoppers[directory] = stop
         registry.lock.unlock()
     }
 
     public static func unregister(_ directory: URL) {
         registry.lock.lock()
         registry.entries[directory] = nil
+        registry.stoppers[directory] = nil
         registry.lock.unlock()
     }
 
@@ -61,7 +67,9 @@ public enum Interruption {
         registry.lock.lock()
         registry.interrupted = true
         let entries = registry.entries
+        let stoppers = registry.stoppers
         registry.lock.unlock()
+        for stop in stoppers.values { stop() }
         var message = "\nrehearse: interrupted by \(sig == SIGINT ? "SIGINT" : "SIGTERM"); no evidence was written.\n"
         for (dir, keep) in entries {
             if keep {

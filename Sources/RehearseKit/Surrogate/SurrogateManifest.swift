@@ -14,6 +14,10 @@ public struct SurrogateManifest: Sendable {
     public var checksAfterRollback: String?
     public var seed: UInt64
     public var scale: Double
+    /// Whether birth and rollback run in one transaction (the default). Set
+    /// `transactional: false` for statements PostgreSQL refuses inside one,
+    /// such as `CREATE INDEX CONCURRENTLY`; each statement then commits alone.
+    public var transactional = true
 
     public static let fileName = "manifest.yaml"
 
@@ -31,7 +35,7 @@ public struct SurrogateManifest: Sendable {
         self.scale = scale
     }
 
-    static let keys: Set<String> = ["name", "description", "schema", "profile", "birth", "rollback", "checks", "seed", "scale"]
+    static let keys: Set<String> = ["name", "description", "schema", "profile", "birth", "rollback", "checks", "seed", "scale", "transactional"]
 
     public init(parsing text: String, file: String) throws {
         let root = try YAMLNode.load(text: text, file: file)
@@ -58,6 +62,7 @@ public struct SurrogateManifest: Sendable {
         seed = UInt64(seedValue)
         scale = try m["scale"]?.double() ?? 1
         guard scale > 0 else { throw m["scale"]!.fail("the scale must be greater than zero.") }
+        transactional = try m["transactional"]?.bool() ?? true
     }
 }
 

@@ -11,7 +11,16 @@ public enum SurrogateProvenance {
          ("scale", scale), ("generator", generator), ("surrogate", name)]
     }
 
-    /// The table fingerprint those rows must have (columns `key`, `value`, both text).
+    /// The table fingerprint those rows must have (columns `key`, `value`,
+    /// both text) in a given engine's fingerprint.
+    public static func expectedFingerprint(engine: String, _ rows: [(key: String, value: String)]) -> TableFingerprint {
+        if engine == PostgresSurrogateLoader.dialect {
+            return PostgresFingerprinter.expectedOrderedDigest(rows.map { [$0.key, $0.value] })
+        }
+        return expectedFingerprint(rows)
+    }
+
+    /// The SQLite form: a multiset of typed row digests.
     public static func expectedFingerprint(_ rows: [(key: String, value: String)]) -> TableFingerprint {
         var multiset = MultisetDigest()
         var buffer: [UInt8] = []

@@ -141,7 +141,7 @@ struct EvidenceRules {
             if source?["tag"]?.stringValue != SurrogateTag.generated {
                 out.append(finding("R6-tag", "$.predicate.source.tag", "a surrogate must carry the tag \(SurrogateTag.generated)"))
             }
-            let expected = SurrogateProvenance.expectedFingerprint(SurrogateProvenance.rows(
+            let expected = SurrogateProvenance.expectedFingerprint(engine: evidence["engine"]?["name"]?.stringValue ?? "", SurrogateProvenance.rows(
                 specDigest: source?["spec_digest"]?.stringValue ?? "", seed: String(source?["seed"]?.integerValue ?? -1),
                 scale: source?["scale"]?.stringValue ?? "", generator: source?["generator"]?.stringValue ?? "",
                 name: source?["name"]?.stringValue ?? ""))
@@ -166,8 +166,16 @@ struct EvidenceRules {
     func isolation() -> [ValidationFinding] {
         var out: [ValidationFinding] = []
         let target = evidence["target"]
-        if target?["network"]?.stringValue != "none" {
-            out.append(finding("R7-isolation", "$.predicate.target.network", "the scratch database must have no network exposure"))
+        let kind = target?["kind"]?.stringValue
+        switch target?["network"]?.stringValue {
+        case "none": break
+        case "loopback" where kind == "postgres-server": break
+        default:
+            out.append(finding("R7-isolation", "$.predicate.target.network",
+                               "the scratch database must have no network exposure (a server the user names may be on loopback, nothing wider)"))
+        }
+        if kind == "postgres-ephemeral-cluster", target?["listen_addresses"]?.stringValue != "" {
+            out.append(finding("R7-isolation", "$.predicate.target.listen_addresses", "an ephemeral cluster must listen on no TCP address"))
         }
         if target?["kind"]?.stringValue == "sqlite-file", target?["private_temporary_directory"] != .bool(true) {
             out.append(finding("R7-isolation", "$.predicate.target.private_temporary_directory", "an SQLite scratch database must live in a private temporary directory"))

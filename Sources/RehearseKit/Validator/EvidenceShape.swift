@@ -66,6 +66,14 @@ indirect enum EvidenceShape: Sendable {
     static let fingerprint = EvidenceShape.object(required: [
         "schema_digest": .sha256, "data_digest": .sha256, "objects": .map(.sha256),
         "tables": .map(.object(required: ["rows": .integer, "digest": .sha256])),
+    ], optional: ["residue": .array(.string)])
+    /// What the engine saw a script do (PostgreSQL): tables rewritten, the
+    /// strongest lock per relation, rows per table.
+    static let observed = EvidenceShape.object(required: [
+        "transactional": .bool,
+        "rewritten": .array(.string),
+        "locks": .map(.string),
+        "rows": .map(.object(required: ["inserted": .integer, "updated": .integer, "deleted": .integer])),
     ])
     static let drift = EvidenceShape.object(required: [
         "schema": .array(.object(required: ["kind": .string, "name": .string, "change": .enumeration(["added", "removed", "changed"]),
@@ -89,7 +97,9 @@ indirect enum EvidenceShape: Sendable {
             "spec_digest": .sha256, "seed": .integer, "scale": .string, "rows": .map(.integer),
         ]),
         "engine": .object(required: ["name": .string, "version": .string]),
-        "target": .object(required: ["kind": .string, "network": .string], optional: ["private_temporary_directory": .bool]),
+        "target": .object(required: ["kind": .string, "network": .enumeration(["none", "loopback"])],
+                          optional: ["private_temporary_directory": .bool, "listen_addresses": .string, "settings": .map(.string),
+                                     "run_as": .string, "host": .string, "database": .string]),
         "inputs": .map(.object(required: ["subject": .string, "source_path": .string])),
         "phases": .array(.object(required: ["name": .enumeration(Phase.allCases.map(\.rawValue)),
                                             "outcome": .enumeration(["ok", "failed", "skipped"]),
@@ -101,6 +111,8 @@ indirect enum EvidenceShape: Sendable {
         "drift": .nullable(drift),
         "failure": .nullable(.object(required: ["phase": .enumeration(Phase.allCases.map(\.rawValue)), "message": .string])),
         "verdict": .enumeration([Verdict.pass.rawValue, Verdict.fail.rawValue]),
+    ], optional: [
+        "observed": .object(required: ["birth": .nullable(observed), "rollback": .nullable(observed)]),
     ])
 
     /// The in-toto Statement v1 envelope around it. Subjects carry a SHA-256

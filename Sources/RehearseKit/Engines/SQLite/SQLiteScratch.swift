@@ -56,7 +56,9 @@ public final class SQLiteScratch: ScratchEngine {
         try SQLiteFingerprinter(db: connect(readOnly: true)).fingerprint()
     }
 
-    public func apply(_ script: SQLScript) throws(ScriptFailure) -> [StatementRecord] {
+    /// SQLite always runs the script in one transaction: it has no statement
+    /// that refuses one, so `transactional: false` changes nothing here.
+    public func apply(_ script: SQLScript, transactional: Bool) throws(ScriptFailure) -> ScriptRun {
         let db: SQLiteConnection
         do { db = try connect() } catch {
             throw ScriptFailure(file: script.displayPath, line: 0, column: 0, statement: "", engineMessage: "\(error)")
@@ -82,7 +84,7 @@ public final class SQLiteScratch: ScratchEngine {
                                     engineMessage: "the script ended the surrounding transaction (COMMIT or ROLLBACK inside it); remove its own transaction statements, rehearse runs it in one transaction")
             }
             try plain("COMMIT")
-            return records
+            return ScriptRun(statements: records)
         } catch {
             if db.isInTransaction { try? db.execute("ROLLBACK") }
             throw error

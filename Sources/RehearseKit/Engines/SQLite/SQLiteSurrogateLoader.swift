@@ -90,26 +90,29 @@ struct SQLiteSurrogateLoader {
         // Values are computed in batches, `jobs` batches at a time on worker
         // threads, while this thread inserts the previous wave. Every value is
         // a pure function of its row, so the rows are the same for any `jobs`.
-        let waves = RowWaves(table: table, jobs: max(1, jobs), batch: Self.batchRows)
+        let waves = RowWaves(table: table, jobs: max(1, jobs), batch: Self.batchRows) { table, rows in table.values(rows) }
         var pending = waves.start(0)
         var wave = 0
-        while let current = pending.wait() {
+        while let parts = pending.wait() {
             wave += 1
             pending = waves.start(wave)
-            for (offset, row) in current.rows.enumerated() {
-                for i in 0..<width {
-                    try insert.bind(current.values[offset * width + i], at: i + 1)
+            for part in parts {
+                for (offset, row) in part.rows.enumerated() {
+                    for i in 0..<width {
+                        try insert.bind(part.output[offset * width + i], at: i + 1)
+                    }
+                    do {
+                        try insert.step()
+                    } catch let error as SQLiteError {
+                        pending.cancel()
+                        throw RehearseError.badInput("Generating row \(row + 1) of table \(table.name) failed: \(error.message). The generator does not read CHECK constraints yet: give the columns involved a generator in the profile whose values satisfy the constraint (see schemas/profile.schema.json).")
+                    }
+                    insert.reset()
                 }
-                do {
-                    try insert.step()
-                } catch let error as SQLiteError {
-                    pending.cancel()
-                    throw RehearseError.badInput("Generating row \(row + 1) of table \(table.name) failed: \(error.message). The generator does not read CHECK constraints yet: give the columns involved a generator in the profile whose values satisfy the constraint (see schemas/profile.schema.json).")
-                }
-                insert.reset()
             }
-            done += Int64(current.rows.count)
-            if let progress, done - lastReport >= 16384 || current.rows.upperBound == table.rows {
+            let covered = parts.last!.rows.upperBound - parts.first!.rows.lowerBound
+            done += covered
+            if let progress, done - lastReport >= 16384 || parts.last!.rows.upperBound == table.rows {
                 lastReport = done
                 progress(ProgressEvent(phase: "load", item: table.name, done: done, total: plan.totalRows,
                                        elapsedMicros: (ContinuousClock.now - clock).microseconds))
@@ -118,83 +121,4 @@ struct SQLiteSurrogateLoader {
     }
 
     static let batchRows: Int64 = 4096
-}
-
-/// Computes a table's rows wave by wave on background threads: wave `n`
-/// covers `jobs` consecutive batches, each computed by its own worker.
-final class RowWaves: @unchecked Sendable {
-    // @unchecked: `table` is immutable after planning; each worker writes only
-    // its own batch slot, and the consumer reads slots only after `wait`.
-    let table: TablePlan
-    let jobs: Int
-    let batch: Int64
-    private let queue = DispatchQueue(label: "rehearse.generate", attributes: .concurrent)
-
-    init(table: TablePlan, jobs: Int, batch: Int64) {
-        self.table = table
-        self.jobs = jobs
-        self.batch = batch
-    }
-
-    struct Batch {
-        var rows: Range<Int64>
-        var values: [DatabaseValue]
-    }
-
-    /// A wave being computed; `wait` returns its rows as one batch, or nil
-    /// past the end of the table.
-    final class Pending: @unchecked Sendable {
-        // @unchecked: each worker writes only its own slot, through a raw
-        // pointer (no shared exclusivity-checked access), before leaving
-        // `group`; the consumer reads the slots only after `group.wait()`.
-        let group = DispatchGroup()
-        let count: Int
-        let slots: UnsafeMutablePointer<Batch?>
-
-        init(count: Int) {
-            self.count = count
-            slots = .allocate(capacity: max(count, 1))
-            slots.initialize(repeating: nil, count: max(count, 1))
-        }
-
-        deinit {
-            group.wait()
-            slots.deinitialize(count: max(count, 1))
-            slots.deallocate()
-        }
-
-        func wait() -> Batch? {
-            group.wait()
-            let parts = (0..<count).compactMap { slots[$0] }
-            guard let first = parts.first, let last = parts.last else { return nil }
-            return Batch(rows: first.rows.lowerBound..<last.rows.upperBound, values: parts.flatMap(\.values))
-        }
-
-        /// Lets running workers finish before the caller gives up.
-        func cancel() {
-            group.wait()
-        }
-    }
-
-    func start(_ wave: Int) -> Pending {
-        let first = Int64(wave) * Int64(jobs) * batch
-        guard first < table.rows else { return Pending(count: 0) }
-        let pending = Pending(count: jobs)
-        for slot in 0..<jobs {
-            let lower = first + Int64(slot) * batch
-            guard lower < table.rows else { break }
-            let rows = lower..<min(lower + batch, table.rows)
-            pending.group.enter()
-            queue.async { [table] in
-                defer { pending.group.leave() }
-                var values: [DatabaseValue] = []
-                values.reserveCapacity(rows.count * table.columns.count)
-                for row in rows {
-                    for i in table.columns.indices { values.append(table.value(i, row: row)) }
-                }
-                pending.slots[slot] = Batch(rows: rows, values: values)
-            }
-        }
-        return pending
-    }
 }

@@ -1,0 +1,265 @@
+import CLibPQ
+import Foundation
+
+/// An error reported by PostgreSQL or libpq, with the server's diagnostic
+/// fields kept apart so a caller can map the position back to a file.
+public struct PGError: Error, CustomStringConvertible, Sendable {
+    /// Five-character SQLSTATE (e.g. `42P01`); empty for client-side failures.
+    public var sqlstate: String
+    public var message: String
+    public var detail: String?
+    public var hint: String?
+    /// 1-based character position in the statement text, when the server gave one.
+    public var position: Int?
+
+    public var description: String {
+        var text = sqlstate.isEmpty ? message : "\(message) (SQLSTATE \(sqlstate))"
+        if let detail { text += "; detail: \(detail)" }
+        if let hint { text += "; hint: \(hint)" }
+        return text
+    }
+}
+
+/// One result of a query; cleared exactly once, when released.
+final class PGResult {
+    let handle: OpaquePointer
+
+    init(_ handle: OpaquePointer) { self.handle = handle }
+    deinit { PQclear(handle) }
+
+    var status: ExecStatusType { PQresultStatus(handle) }
+    var rowCount: Int { Int(PQntuples(handle)) }
+    var columnCount: Int { Int(PQnfields(handle)) }
+
+    /// The value in text format, or nil for SQL NULL.
+    func text(_ row: Int, _ column: Int) -> String? {
+        if PQgetisnull(handle, Int32(row), Int32(column)) == 1 { return nil }
+        return String(cString: PQgetvalue(handle, Int32(row), Int32(column)))
+    }
+
+    /// Rows affected by INSERT, UPDATE, DELETE, MERGE, COPY and the like.
+    var affectedRows: Int64 { Int64(String(cString: PQcmdTuples(handle))) ?? 0 }
+
+    var rows: [[String?]] {
+        (0..<rowCount).map { r in (0..<columnCount).map { text(r, $0) } }
+    }
+
+    var error: PGError {
+        func field(_ code: Character) -> String? {
+            guard let p = PQresultErrorField(handle, Int32(code.asciiValue!)) else { return nil }
+            return String(cString: p)
+        }
+        let primary = field("M") ?? String(cString: PQresultErrorMessage(handle)).trimmingCharacters(in: .whitespacesAndNewlines)
+        return PGError(sqlstate: field("C") ?? "", message: primary, detail: field("D"), hint: field("H"),
+                       position: field("P").flatMap { Int($0) })
+    }
+}
+
+/// One connection to PostgreSQL, owned by this object and finished when it
+/// is released. Parameters are passed as keywords (never parsed from the
+/// environment): `PGConnection.scrubEnvironment()` has removed every `PG*`
+/// variable, so nothing outside the given parameters can redirect it.
+///
+/// `@unchecked Sendable`: a connection may be handed to another thread, but
+/// is used by one thread at a time (libpq connections are not shared).
+final class PGConnection: @unchecked Sendable {
+    private let handle: OpaquePointer
+
+    init(_ parameters: [String: String]) throws {
+        Self.scrubEnvironment()
+        let keys = parameters.keys.sorted()
+        var cKeys = keys.map { strdup($0) }
+        var cValues = keys.map { strdup(parameters[$0]!) }
+        defer {
+            cKeys.forEach { free($0) }
+            cValues.forEach { free($0) }
+        }
+        cKeys.append(nil)
+        cValues.append(nil)
+        let conn: OpaquePointer? = cKeys.withUnsafeBufferPointer { k in
+            cValues.withUnsafeBufferPointer { v in
+                k.baseAddress!.withMemoryRebound(to: UnsafePointer<CChar>?.self, capacity: k.count) { kp in
+                    v.baseAddress!.withMemoryRebound(to: UnsafePointer<CChar>?.self, capacity: v.count) { vp in
+                        PQconnectdbParams(kp, vp, 0)
+                    }
+                }
+            }
+        }
+        guard let conn else { throw PGError(sqlstate: "", message: "libpq could not allocate a connection") }
+        guard PQstatus(conn) == CONNECTION_OK else {
+            let message = String(cString: PQerrorMessage(conn)).trimmingCharacters(in: .whitespacesAndNewlines)
+            PQfinish(conn)
+            throw PGError(sqlstate: "", message: message)
+        }
+        handle = conn
+        // Notices (e.g. "drop cascades to ...") are not errors; keep stderr clean.
+        PQsetNoticeProcessor(handle, { _, _ in }, nil)
+    }
+
+    deinit { PQfinish(handle) }
+
+    /// Server version as libpq reports it, e.g. "15.8".
+    var serverVersion: String {
+        let v = Int(PQserverVersion(handle))
+        return v >= 100000 ? "\(v / 10000).\(v % 10000)" : "\(v / 10000).\(v / 100 % 100).\(v % 100)"
+    }
+
+    var isInTransaction: Bool {
+        let s = PQtransactionStatus(handle)
+        return s == PQTRANS_INTRANS || s == PQTRANS_INERROR
+    }
+
+    /// Runs SQL (one or more statements) and returns the last result; a
+    /// server error is thrown with its diagnostic fields.
+    @discardableResult
+    func execute(_ sql: String) throws(PGError) -> PGResult {
+        guard let raw = PQexec(handle, sql) else { throw connectionError() }
+        let result = PGResult(raw)
+        switch result.status {
+        case PGRES_COMMAND_OK, PGRES_TUPLES_OK, PGRES_EMPTY_QUERY: return result
+        case PGRES_COPY_IN, PGRES_COPY_OUT:
+            throw PGError(sqlstate: "", message: "COPY is not allowed here: rehearse drives COPY itself")
+        default: throw result.error
+        }
+    }
+
+    /// Runs one statement with text parameters ($1, $2, ...).
+    @discardableResult
+    func execute(_ sql: String, _ parameters: [String?]) throws(PGError) -> PGResult {
+        var cValues = parameters.map { $0.map { strdup($0) } ?? nil }
+        defer { cValues.forEach { free($0) } }
+        let raw: OpaquePointer? = cValues.withUnsafeMutableBufferPointer { buffer in
+            buffer.baseAddress!.withMemoryRebound(to: UnsafePointer<CChar>?.self, capacity: buffer.count) {
+                PQexecParams(handle, sql, Int32(parameters.count), nil, $0, nil, nil, 0)
+            }
+        }
+        guard let raw else { throw connectionError() }
+        let result = PGResult(raw)
+        guard result.status == PGRES_COMMAND_OK || result.status == PGRES_TUPLES_OK else { throw result.error }
+        return result
+    }
+
+    func rows(_ sql: String, _ parameters: [String?] = []) throws(PGError) -> [[String?]] {
+        try (parameters.isEmpty ? execute(sql) : execute(sql, parameters)).rows
+    }
+
+    func scalar(_ sql: String) throws(PGError) -> String? {
+        try execute(sql).rows.first?.first ?? nil
+    }
+
+    /// Sends a `COPY ... FROM STDIN`, then every buffer `produce` yields (nil
+    /// ends the stream). Returns the rows the server reports.
+    func copyIn(_ sql: String, produce: () throws -> [UInt8]?) throws -> Int64 {
+        try beginCopyIn(sql)
+        do {
+            while let chunk = try produce() {
+                try chunk.withUnsafeBytes { try putCopyData($0) }
+            }
+        } catch {
+            _ = PQputCopyEnd(handle, "rehearse stopped the load")
+            drainResults()
+            throw error
+        }
+        return try endCopyIn()
+    }
+
+    /// Starts `COPY ... FROM STDIN`; follow with `putCopyData` and `endCopyIn`.
+    func beginCopyIn(_ sql: String) throws(PGError) {
+        guard let raw = PQexec(handle, sql) else { throw connectionError() }
+        let start = PGResult(raw)
+        guard start.status == PGRES_COPY_IN else { throw start.error }
+    }
+
+    func putCopyData(_ bytes: UnsafeRawBufferPointer) throws(PGError) {
+        guard bytes.count > 0 else { return }
+        let sent = PQputCopyData(handle, bytes.baseAddress!.assumingMemoryBound(to: CChar.self), Int32(bytes.count))
+        guard sent == 1 else { throw connectionError() }
+    }
+
+    /// Ends the stream; returns the rows the server reports.
+    func endCopyIn() throws(PGError) -> Int64 {
+        guard PQputCopyEnd(handle, nil) == 1 else { throw connectionError() }
+        var rows: Int64 = 0
+        var failure: PGError?
+        while let next = PQgetResult(handle) {
+            let result = PGResult(next)
+            if result.status == PGRES_COMMAND_OK { rows = result.affectedRows } else if failure == nil { failure = result.error }
+        }
+        if let failure { throw failure }
+        return rows
+    }
+
+    /// Streams `COPY ... TO STDOUT`: `consume` gets each row's bytes (the
+    /// text format, newline included), valid only during the call.
+    func copyOut(_ sql: String, consume: (UnsafeRawBufferPointer) throws -> Void) throws {
+        guard let raw = PQexec(handle, sql) else { throw connectionError() }
+        let start = PGResult(raw)
+        guard start.status == PGRES_COPY_OUT else { throw start.error }
+        var buffer: UnsafeMutablePointer<CChar>?
+        // After a failing `consume`, the rest of the stream is read and
+        // dropped so the connection stays usable; then the error is thrown.
+        var pending: Error?
+        while true {
+            let n = PQgetCopyData(handle, &buffer, 0)
+            if n > 0, let b = buffer {
+                defer { PQfreemem(b) }
+                if pending == nil {
+                    do { try consume(UnsafeRawBufferPointer(start: b, count: Int(n))) } catch { pending = error }
+                }
+                continue
+            }
+            if n == -1 { break }
+            throw connectionError()
+        }
+        var failure: PGError?
+        while let next = PQgetResult(handle) {
+            let result = PGResult(next)
+            if result.status != PGRES_COMMAND_OK, failure == nil { failure = result.error }
+        }
+        if let failure { throw failure }
+        if let pending { throw pending }
+    }
+
+    private func drainResults() {
+        while let next = PQgetResult(handle) { PQclear(next) }
+    }
+
+    private func connectionError() -> PGError {
+        PGError(sqlstate: "", message: String(cString: PQerrorMessage(handle)).trimmingCharacters(in: .whitespacesAndNewlines))
+    }
+
+    // MARK: - Quoting
+
+    static func quoteIdentifier(_ name: String) -> String {
+        "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+
+    static func quoteLiteral(_ text: String) -> String {
+        "'" + text.replacingOccurrences(of: "'", with: "''") + "'"
+    }
+
+    // MARK: - Environment
+
+    /// Removes every `PG*` variable (PGHOST, PGSERVICE, PGSERVICEFILE,
+    /// PGSYSCONFDIR, PGPASSFILE, PGOPTIONS, ...) from this process, once, so
+    /// libpq's defaults cannot point a connection at another server.
+    static func scrubEnvironment() {
+        scrubbed.run()
+    }
+
+    private final class Once: @unchecked Sendable {
+        // @unchecked: `done` is only touched under `lock`.
+        let lock = NSLock()
+        var done = false
+        func run() {
+            lock.lock()
+            defer { lock.unlock() }
+            guard !done else { return }
+            done = true
+            for key in ProcessInfo.processInfo.environment.keys where key.hasPrefix("PG") {
+                unsetenv(key)
+            }
+        }
+    }
+    private static let scrubbed = Once()
+}

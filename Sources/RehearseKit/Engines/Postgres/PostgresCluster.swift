@@ -1,0 +1,298 @@
+import Foundation
+
+/// A throwaway PostgreSQL cluster: `initdb` into a fresh private directory,
+/// started by `pg_ctl` with a Unix socket in that directory and no TCP at all
+/// (`listen_addresses = ''`), stopped and removed afterwards. When the tool
+/// runs as root, the server runs as an unprivileged system user (PostgreSQL
+/// refuses root). A cluster left behind by a killed run is found by its owner
+/// file and removed by the next run.
+public final class PostgresCluster: @unchecked Sendable {
+    // @unchecked: `state` is only changed under `lock`; everything else is immutable.
+    public let directory: URL
+    public let dataDirectory: URL
+    public let bindir: URL
+    /// The system user the server runs as, when the tool runs as root.
+    public let runAs: String?
+    /// `postgres --version`'s number; set once, before the cluster is shared.
+    public private(set) var serverVersion = ""
+    public static let port = 5432
+    public static let superuser = "rehearse"
+    public static let directoryPrefix = "rehearse-pg-"
+    static let ownerFile = "rehearse-owner"
+
+    /// Settings suited to a scratch database (nothing in it must survive a
+    /// crash), recorded in evidence.
+    public static let settings: [(String, String)] = [
+        ("listen_addresses", "''"),
+        ("unix_socket_permissions", "0700"),
+        ("fsync", "off"),
+        ("synchronous_commit", "off"),
+        ("full_page_writes", "off"),
+        ("wal_level", "minimal"),
+        ("max_wal_senders", "0"),
+        ("max_wal_size", "'8GB'"),
+        ("checkpoint_timeout", "'1h'"),
+        ("autovacuum", "off"),
+        ("shared_buffers", "'256MB'"),
+        ("maintenance_work_mem", "'512MB'"),
+        ("work_mem", "'64MB'"),
+        ("jit", "off"),
+        ("timezone", "'UTC'"),
+        ("ssl", "off"),
+    ]
+
+    private let lock = NSLock()
+    private var state: State = .running
+    private enum State { case running, stopped, removed }
+
+    /// Where libpq finds the socket: the cluster's own directory.
+    public var socketDirectory: URL { directory }
+
+    public func connectionParameters(database: String) -> [String: String] {
+        ["host": socketDirectory.path, "port": String(Self.port), "user": Self.superuser, "dbname": database,
+         "application_name": "rehearse", "connect_timeout": "10"]
+    }
+
+    /// Creates and starts a cluster under `parent` (default: the temporary directory).
+    public static func start(parent: URL? = nil, bindir explicit: String? = nil, runAs requested: String? = nil, keep: Bool = false) throws -> PostgresCluster {
+        PGConnection.scrubEnvironment()
+        let base = parent ?? FileManager.default.temporaryDirectory
+        _ = cleanStale(in: base)
+        let bindir = try locateBinaries(explicit)
+        let runAs: String?
+        if getuid() == 0 {
+            runAs = requested ?? "postgres"
+            guard getpwnam(runAs!) != nil else {
+                throw RehearseError.environment("rehearse runs as root and PostgreSQL refuses to: it starts the scratch server as the system user '\(runAs!)', which does not exist. Create it (e.g. `useradd --system postgres`) or name another with --pg-user.")
+            }
+        } else {
+            if let requested, requested != NSUserName() {
+                throw RehearseError.badInput("--pg-user \(requested): the server runs as another user only when rehearse runs as root; as \(NSUserName()) it runs as yourself. Drop --pg-user.")
+            }
+            runAs = nil
+        }
+        let directory = base.appendingPathComponent(directoryPrefix + UUID().uuidString.lowercased().prefix(12))
+        if directory.path.utf8.count + 20 > 107 {
+            throw RehearseError.environment("The scratch cluster's socket path under \(base.path) would exceed the 107-byte limit of Unix sockets. Set TMPDIR to a shorter directory.")
+        }
+        do {
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            try owner(keep: false).write(to: directory.appendingPathComponent(ownerFile), atomically: true, encoding: .utf8)
+        } catch {
+            throw RehearseError.environment("Cannot create a scratch cluster directory under \(base.path): \(error.localizedDescription). Set TMPDIR to a writable directory.")
+        }
+        let cluster = PostgresCluster(directory: directory, bindir: bindir, runAs: runAs)
+        Interruption.register(directory, keep: keep) { [weak cluster] in cluster?.stop() }
+        do {
+            try cluster.create()
+            cluster.serverVersion = try cluster.startServer()
+            return cluster
+        } catch {
+            cluster.remove(keep: false)
+            throw error
+        }
+    }
+
+    private init(directory: URL, bindir: URL, runAs: String?) {
+        self.directory = directory
+        dataDirectory = directory.appendingPathComponent("data")
+        self.bindir = bindir
+        self.runAs = runAs
+    }
+
+    // MARK: - Lifecycle
+
+    private func create() throws {
+        if let runAs, let pw = getpwnam(runAs) {
+            let uid = pw.pointee.pw_uid, gid = pw.pointee.pw_gid
+            guard chown(directory.path, uid, gid) == 0 else {
+                throw RehearseError.environment("Cannot hand \(directory.path) to the system user \(runAs) (chown: \(String(cString: strerror(errno)))).")
+            }
+        }
+        try run("initdb", ["-D", dataDirectory.path, "-U", Self.superuser, "--auth=trust", "--encoding=UTF8", "--locale=C",
+                           "--no-sync", "--no-instructions"], what: "initdb")
+        var conf = "\n# rehearse: a scratch cluster, Unix socket only, nothing to keep after a crash\n"
+        conf += "unix_socket_directories = '\(directory.path.replacingOccurrences(of: "'", with: "''"))'\n"
+        conf += "port = \(Self.port)\n"
+        for (k, v) in Self.settings { conf += "\(k) = \(v)\n" }
+        let confURL = dataDirectory.appendingPathComponent("postgresql.conf")
+        guard let handle = try? FileHandle(forWritingTo: confURL) else {
+            throw RehearseError.environment("Cannot append the scratch settings to \(confURL.path).")
+        }
+        handle.seekToEndOfFile()
+        handle.write(Data(conf.utf8))
+        try? handle.close()
+    }
+
+    /// Starts the server and returns its version (`postgres --version`'s number).
+    private func startServer() throws -> String {
+        let log = directory.appendingPathComponent("server.log")
+        do {
+            try run("pg_ctl", ["-D", dataDirectory.path, "-l", log.path, "-w", "-t", "60", "-s", "start"], what: "pg_ctl start")
+        } catch {
+            let tail = (try? String(contentsOf: log, encoding: .utf8)).map { String($0.suffix(800)) } ?? ""
+            throw RehearseError.environment("\(error)\nServer log (\(log.path)):\n\(tail)")
+        }
+        let version = (try? Self.capture(bindir.appendingPathComponent("postgres"), ["--version"])) ?? ""
+        return version.split(separator: " ").last.map { String($0).trimmingCharacters(in: .whitespacesAndNewlines) } ?? "unknown"
+    }
+
+    /// Stops the server at once (`-m immediate`: nothing in it needs saving);
+    /// safe to call twice and from the interruption handler.
+    public func stop() {
+        lock.lock()
+        defer { lock.unlock() }
+        guard state == .running else { return }
+        state = .stopped
+        if (try? run("pg_ctl", ["-D", dataDirectory.path, "-m", "immediate", "-w", "-t", "30", "-s", "stop"], what: "pg_ctl stop")) == nil {
+            Self.killPostmaster(dataDirectory: dataDirectory)
+        }
+    }
+
+    /// Stops the server and removes the directory, or keeps it (stopped,
+    /// marked so the next run's stale-cluster sweep leaves it alone).
+    public func remove(keep: Bool) {
+        stop()
+        lock.lock()
+        defer { lock.unlock() }
+        guard state != .removed else { return }
+        state = .removed
+        Interruption.unregister(directory)
+        if keep {
+            try? Self.owner(keep: true).write(to: directory.appendingPathComponent(Self.ownerFile), atomically: true, encoding: .utf8)
+        } else {
+            try? FileManager.default.removeItem(at: directory)
+        }
+    }
+
+    deinit { remove(keep: false) }
+
+    // MARK: - Stale clusters
+
+    /// Removes clusters under `parent` whose owning rehearse process is gone
+    /// (killed with SIGKILL, or a crashed machine): stops a server still
+    /// running there, then deletes the directory. Kept clusters stay.
+    /// Returns the directories removed.
+    @discardableResult
+    public static func cleanStale(in parent: URL) -> [URL] {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: parent.path) else { return [] }
+        var removed: [URL] = []
+        for name in names where name.hasPrefix(directoryPrefix) {
+            let dir = parent.appendingPathComponent(name)
+            guard let text = try? String(contentsOf: dir.appendingPathComponent(ownerFile), encoding: .utf8) else { continue }
+            let fields = Dictionary(text.split(whereSeparator: \.isWhitespace).compactMap { part -> (String, String)? in
+                let kv = part.split(separator: "=", maxSplits: 1)
+                return kv.count == 2 ? (String(kv[0]), String(kv[1])) : nil
+            }, uniquingKeysWith: { a, _ in a })
+            if fields["kept"] == "1" { continue }
+            if let pid = fields["pid"].flatMap({ Int32($0) }), processAlive(pid, startTime: fields["start"]) { continue }
+            killPostmaster(dataDirectory: dir.appendingPathComponent("data"))
+            if (try? FileManager.default.removeItem(at: dir)) != nil { removed.append(dir) }
+        }
+        return removed
+    }
+
+    static func owner(keep: Bool) -> String {
+        "pid=\(getpid()) start=\(processStartTime(getpid()) ?? "?") kept=\(keep ? 1 : 0)\n"
+    }
+
+    /// Field 22 of /proc/<pid>/stat: the start time, which tells a live owner
+    /// from an unrelated process that reused its pid.
+    static func processStartTime(_ pid: Int32) -> String? {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let close = stat.lastIndex(of: ")") else { return nil }
+        let rest = stat[stat.index(after: close)...].split(separator: " ")
+        return rest.count > 19 ? String(rest[19]) : nil
+    }
+
+    static func processAlive(_ pid: Int32, startTime: String?) -> Bool {
+        guard kill(pid, 0) == 0 || errno == EPERM else { return false }
+        guard let startTime, startTime != "?", let now = processStartTime(pid) else { return true }
+        return now == startTime
+    }
+
+    /// Sends SIGQUIT (immediate shutdown) to the postmaster named in
+    /// postmaster.pid, if it is a postgres process, then SIGKILL if needed.
+    static func killPostmaster(dataDirectory: URL) {
+        guard let text = try? String(contentsOf: dataDirectory.appendingPathComponent("postmaster.pid"), encoding: .utf8),
+              let first = text.split(separator: "\n").first, let pid = Int32(first.trimmingCharacters(in: .whitespaces)), pid > 1 else { return }
+        let comm = (try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard comm == "postgres" || comm == "postmaster" else { return }
+        kill(pid, SIGQUIT)
+        for _ in 0..<100 {
+            if kill(pid, 0) != 0 { return }
+            usleep(50_000)
+        }
+        kill(pid, SIGKILL)
+        for _ in 0..<40 where kill(pid, 0) == 0 { usleep(50_000) }
+    }
+
+    // MARK: - Binaries and processes
+
+    /// The directory with initdb, pg_ctl and postgres: the one given, then
+    /// PATH, then `pg_config --bindir`, then the newest /usr/lib/postgresql/*/bin.
+    public static func locateBinaries(_ explicit: String? = nil) throws -> URL {
+        func usable(_ dir: URL) -> Bool {
+            ["initdb", "pg_ctl", "postgres"].allSatisfy { FileManager.default.isExecutableFile(atPath: dir.appendingPathComponent($0).path) }
+        }
+        if let explicit {
+            let dir = URL(fileURLWithPath: explicit)
+            guard usable(dir) else {
+                throw RehearseError.badInput("--pg-bindir \(explicit): initdb, pg_ctl and postgres are not all there. Give the directory that holds them (see `pg_config --bindir`).")
+            }
+            return dir
+        }
+        for entry in (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":") where usable(URL(fileURLWithPath: String(entry))) {
+            return URL(fileURLWithPath: String(entry))
+        }
+        for path in (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").map(String.init) + ["/usr/bin", "/usr/local/bin"] {
+            let pgConfig = URL(fileURLWithPath: path).appendingPathComponent("pg_config")
+            if FileManager.default.isExecutableFile(atPath: pgConfig.path),
+               let out = try? capture(pgConfig, ["--bindir"]), usable(URL(fileURLWithPath: out.trimmingCharacters(in: .whitespacesAndNewlines))) {
+                return URL(fileURLWithPath: out.trimmingCharacters(in: .whitespacesAndNewlines))
+            }
+        }
+        let root = URL(fileURLWithPath: "/usr/lib/postgresql")
+        let versions = ((try? FileManager.default.contentsOfDirectory(atPath: root.path)) ?? []).sorted {
+            $0.compare($1, options: .numeric) == .orderedDescending
+        }
+        for v in versions where usable(root.appendingPathComponent(v).appendingPathComponent("bin")) {
+            return root.appendingPathComponent(v).appendingPathComponent("bin")
+        }
+        throw RehearseError.environment("No PostgreSQL server binaries found (initdb, pg_ctl, postgres): looked on PATH, at `pg_config --bindir` and under /usr/lib/postgresql/*/bin. Install the PostgreSQL server package, give --pg-bindir, or use --pg-url for a server you run yourself.")
+    }
+
+    /// Runs a server program (as `runAs` when set) and fails with its output.
+    private func run(_ program: String, _ arguments: [String], what: String) throws {
+        let exe = bindir.appendingPathComponent(program)
+        var executable = exe.path
+        var args = arguments
+        if let runAs {
+            let runuser = ["/usr/sbin/runuser", "/sbin/runuser", "/usr/bin/runuser"].first { FileManager.default.isExecutableFile(atPath: $0) }
+            guard let runuser else {
+                throw RehearseError.environment("rehearse runs as root and needs runuser (util-linux) to start the scratch server as \(runAs). Install util-linux or run rehearse as an ordinary user.")
+            }
+            executable = runuser
+            args = ["-u", runAs, "--", exe.path] + arguments
+        }
+        var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("PG") }
+        env["LC_ALL"] = "C"
+        let outcome = try ChildProcess.run(executable, args, directory: directory.path, environment: env,
+                                           output: directory.appendingPathComponent("\(program).out"))
+        guard outcome.status == 0 else {
+            let text = outcome.output.trimmingCharacters(in: .whitespacesAndNewlines)
+            var advice = ""
+            if text.contains("Permission denied"), let runAs {
+                advice = " The system user \(runAs) must be able to reach \(directory.deletingLastPathComponent().path): set TMPDIR to a directory it can traverse (e.g. /tmp)."
+            }
+            throw RehearseError.environment("\(what) failed (exit \(outcome.status)): \(text).\(advice)")
+        }
+    }
+
+    /// A program's output (stdout and stderr), run as the current user.
+    static func capture(_ exe: URL, _ arguments: [String]) throws -> String {
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("rehearse-capture-\(UUID().uuidString.prefix(8))")
+        defer { try? FileManager.default.removeItem(at: out) }
+        return try ChildProcess.run(exe.path, arguments, environment: ProcessInfo.processInfo.environment, output: out).output
+    }
+}

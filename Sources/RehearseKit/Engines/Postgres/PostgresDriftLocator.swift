@@ -1,0 +1,106 @@
+/// Narrows a PostgreSQL table's drift to rows and columns. The rebuilt
+/// pre-birth table is streamed from the reference database into a temporary
+/// table of the scratch session (COPY out, COPY in), then compared by key in
+/// SQL. Values are compared by their text form under the pinned session
+/// (extra_float_digits = 3), so -0 vs 0 or a truncated string count as changed.
+struct PostgresDriftLocator {
+    let current: PGConnection
+    let reference: PGConnection
+    static let sampleLimit = 5
+
+    private struct Column { var name: String; var type: String; var key: Int? }
+
+    private func columns(_ db: PGConnection, _ table: String) throws(PGError) -> [Column] {
+        try db.rows("""
+            SELECT a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod),
+                   (SELECT k.i FROM pg_catalog.pg_constraint con, unnest(con.conkey) WITH ORDINALITY k(attnum, i)
+                     WHERE con.conrelid = a.attrelid AND con.contype = 'p' AND k.attnum = a.attnum)
+            FROM pg_catalog.pg_attribute a
+            WHERE a.attrelid = $1::regclass AND a.attnum > 0 AND NOT a.attisdropped
+            ORDER BY a.attnum
+            """, [table]).map { Column(name: $0[0]!, type: $0[1]!, key: $0[2].flatMap { Int($0) }) }
+    }
+
+    /// `table` is the fingerprint's display name (bare in public).
+    func localize(_ change: inout TableChange) throws {
+        let q = PGConnection.quoteIdentifier
+        let qualified = change.table.contains(".") ? change.table.split(separator: ".", maxSplits: 1).map { q(String($0)) }.joined(separator: ".")
+                                                   : q("public") + "." + q(change.table)
+        try PostgresFingerprinter.pin(current)
+        try PostgresFingerprinter.pin(reference)
+        try current.execute("SET default_transaction_read_only = off")
+        let before = try columns(reference, qualified)
+        let after = Set(try columns(current, qualified).map(\.name))
+        let common = before.filter { after.contains($0.name) }
+        guard !common.isEmpty else { return }
+
+        // The reference rows, into a temporary table of this session.
+        try current.execute("DROP TABLE IF EXISTS pg_temp.rehearse_reference")
+        try current.execute("CREATE TEMPORARY TABLE rehearse_reference (\(common.map { "\(q($0.name)) \($0.type)" }.joined(separator: ", ")))")
+        let list = common.map { q($0.name) }.joined(separator: ", ")
+        try current.beginCopyIn("COPY pg_temp.rehearse_reference (\(list)) FROM STDIN")
+        var copyError: PGError?
+        do {
+            try reference.copyOut("COPY (SELECT \(list) FROM ONLY \(qualified)) TO STDOUT") { line in
+                if copyError == nil {
+                    do throws(PGError) { try current.putCopyData(line) } catch { copyError = error }
+                }
+            }
+        } catch {
+            _ = try? current.endCopyIn()
+            throw error
+        }
+        if let copyError { throw copyError }
+        _ = try current.endCopyIn()
+        defer { _ = try? current.execute("DROP TABLE IF EXISTS pg_temp.rehearse_reference") }
+
+        let key = before.filter { $0.key != nil }.sorted { $0.key! < $1.key! }.map(\.name)
+        guard !key.isEmpty, key.allSatisfy(after.contains) else {
+            change.matchedBy = "whole row (no primary key)"
+            let row = "ROW(\(common.map { "x.\(q($0.name))" }.joined(separator: ", ")))::text"
+            change.removed = Int64(try current.scalar("SELECT count(*) FROM (SELECT \(row) FROM pg_temp.rehearse_reference x EXCEPT ALL SELECT \(row) FROM ONLY \(qualified) x) d") ?? "0")
+            change.added = Int64(try current.scalar("SELECT count(*) FROM (SELECT \(row) FROM ONLY \(qualified) x EXCEPT ALL SELECT \(row) FROM pg_temp.rehearse_reference x) d") ?? "0")
+            return
+        }
+        change.matchedBy = "primary key (\(key.joined(separator: ", ")))"
+        let on = key.map { "b.\(q($0)) = a.\(q($0))" }.joined(separator: " AND ")
+        let keyList = key.map { "a.\(q($0))" }.joined(separator: ", ")
+        let keyText = key.map { "coalesce(a.\(q($0))::text, 'NULL')" }.joined(separator: " || ', ' || ")
+        let ref = "pg_temp.rehearse_reference a"
+        let cur = "ONLY \(qualified) b"
+        change.removed = Int64(try current.scalar("SELECT count(*) FROM \(ref) WHERE NOT EXISTS (SELECT 1 FROM \(cur) WHERE \(on))") ?? "0")
+        change.added = Int64(try current.scalar("SELECT count(*) FROM \(cur) WHERE NOT EXISTS (SELECT 1 FROM \(ref) WHERE \(on))") ?? "0")
+        let compared = common.map(\.name).filter { !key.contains($0) }
+        let differs = compared.map { "(a.\(q($0)))::text IS DISTINCT FROM (b.\(q($0)))::text" }
+        var changedKeys = "false"
+        if differs.isEmpty {
+            change.changed = 0
+        } else {
+            changedKeys = differs.joined(separator: " OR ")
+            let sums = differs.map { "count(*) FILTER (WHERE \($0))::text" }.joined(separator: ", ")
+            let row = try current.rows("SELECT \(sums), count(*) FILTER (WHERE \(changedKeys))::text FROM \(ref) JOIN \(cur) ON \(on)")[0]
+            for (i, name) in compared.enumerated() {
+                if let n = Int64(row[i] ?? "0"), n > 0 { change.columns[name] = n }
+            }
+            change.changed = Int64(row[compared.count] ?? "0")
+            let samples = try current.rows("SELECT \(keyText) FROM \(ref) JOIN \(cur) ON \(on) WHERE \(changedKeys) ORDER BY \(keyList) LIMIT \(Self.sampleLimit)")
+            change.sampleKeys = samples.map { $0[0] ?? "" }
+        }
+        if change.sampleKeys.count < Self.sampleLimit, (change.removed ?? 0) > 0 {
+            let gone = try current.rows("SELECT \(keyText) FROM \(ref) WHERE NOT EXISTS (SELECT 1 FROM \(cur) WHERE \(on)) ORDER BY \(keyList) LIMIT \(Self.sampleLimit - change.sampleKeys.count)")
+            change.sampleKeys += gone.map { "removed " + ($0[0] ?? "") }
+        }
+        // The key range the differing rows span: where to look first.
+        if key.count == 1, (change.changed ?? 0) + (change.removed ?? 0) > 0 {
+            let k = "a.\(q(key[0]))"
+            let range = try current.rows("""
+                SELECT min(\(k))::text, max(\(k))::text FROM (
+                  SELECT \(k) FROM \(ref) JOIN \(cur) ON \(on) WHERE \(changedKeys)
+                  UNION ALL SELECT \(k) FROM \(ref) WHERE NOT EXISTS (SELECT 1 FROM \(cur) WHERE \(on))) a
+                """)
+            if let r = range.first, let lo = r[0], let hi = r[1] {
+                change.note = "differing rows span \(key[0]) \(lo) to \(hi)"
+            }
+        }
+    }
+}

@@ -1,0 +1,154 @@
+import Crypto
+import Foundation
+
+/// Fingerprints a PostgreSQL database from a pinned session: a normalized
+/// catalog (no OIDs, no relfilenodes) and, per table, a SHA-256 of its rows
+/// streamed as `COPY (SELECT * FROM ONLY t ORDER BY key) TO STDOUT`. A table
+/// without a usable key gets an order-independent sum of row digests plus its
+/// count. Heap order never counts, and neither does hash_record_extended,
+/// whose notion of equality is not exact.
+struct PostgresFingerprinter {
+    /// Opens a fresh connection to the database being fingerprinted.
+    let connect: @Sendable () throws -> PGConnection
+    /// Connections streaming tables at once.
+    var jobs: Int = max(1, ProcessInfo.processInfo.activeProcessorCount)
+
+    /// Session settings under which every value prints one way only.
+    static let pinnedSession = [
+        "SET TimeZone = 'UTC'", "SET DateStyle = 'ISO, YMD'", "SET IntervalStyle = 'postgres'",
+        "SET extra_float_digits = 3", "SET bytea_output = 'hex'", "SET client_encoding = 'UTF8'",
+        "SET search_path = ''", "SET default_transaction_read_only = on",
+    ]
+
+    static func pin(_ db: PGConnection) throws(PGError) {
+        for s in pinnedSession { try db.execute(s) }
+    }
+
+    func fingerprint() throws -> Fingerprint {
+        let db = try connect()
+        do {
+            try Self.pin(db)
+            let catalog = try PostgresCatalogReader(db: db).read()
+            let tables = try dataFingerprints(db)
+            var fp = Fingerprint(objects: catalog.objects, tables: tables)
+            fp.residue = catalog.residue
+            return fp
+        } catch let error as PGError {
+            throw RehearseError.environment("Fingerprinting the PostgreSQL scratch database failed: \(error).")
+        }
+    }
+
+    /// A relation with rows, and the columns it is ordered by.
+    struct DataRelation: Sendable {
+        var display: String
+        var qualified: String
+        /// ORDER BY terms; empty when the table has no usable key.
+        var orderBy: [String]
+    }
+
+    static func dataRelations(_ db: PGConnection) throws(PGError) -> [DataRelation] {
+        // Ordinary tables and partitions, and populated materialized views.
+        // Foreign tables are never read: their rows live on another server.
+        let rels = try db.rows("""
+            SELECT c.oid::text, n.nspname, c.relname
+            FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+            WHERE (c.relkind = 'r' OR (c.relkind = 'm' AND c.relispopulated)) AND \(PostgresCatalog.userSchema)
+              AND \(PostgresCatalog.notFromExtension("c.oid", "pg_class"))
+            ORDER BY c.relpages DESC, n.nspname, c.relname
+            """)
+        var out: [DataRelation] = []
+        for r in rels {
+            // The primary key, else the narrowest non-partial UNIQUE index on
+            // NOT NULL plain columns: either orders the rows totally.
+            let key = try db.rows("""
+                SELECT a.attname, a.attcollation <> 0
+                FROM (
+                    SELECT i.indkey, i.indisprimary
+                    FROM pg_catalog.pg_index i
+                    WHERE i.indrelid = \(r[0]!) AND i.indisunique AND i.indisvalid AND i.indpred IS NULL AND i.indexprs IS NULL
+                      AND NOT EXISTS (SELECT 1 FROM unnest(i.indkey::int2[]) k(attnum)
+                                      JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
+                                      WHERE NOT a.attnotnull)
+                    ORDER BY i.indisprimary DESC, i.indnatts, i.indexrelid::regclass::text
+                    LIMIT 1
+                ) best, unnest(best.indkey::int2[]) WITH ORDINALITY k(attnum, pos)
+                JOIN pg_catalog.pg_attribute a ON a.attrelid = \(r[0]!) AND a.attnum = k.attnum
+                ORDER BY k.pos
+                """)
+            let orderBy = key.map { PGConnection.quoteIdentifier($0[0]!) + ($0[1] == "t" ? " COLLATE \"C\"" : "") }
+            out.append(DataRelation(display: PostgresCatalog.displayName(schema: r[1]!, name: r[2]!),
+                                    qualified: PostgresCatalog.qualified(schema: r[1]!, name: r[2]!), orderBy: orderBy))
+        }
+        return out
+    }
+
+    private func dataFingerprints(_ db: PGConnection) throws -> [String: TableFingerprint] {
+        let relations = try Self.dataRelations(db)
+        final class Shared: @unchecked Sendable {
+            // @unchecked: every field is touched only under `lock`.
+            let lock = NSLock()
+            var next = 0
+            var results: [String: TableFingerprint] = [:]
+            var failure: Error?
+        }
+        let shared = Shared()
+        let workers = max(1, min(jobs, relations.count))
+        let connect = self.connect
+        let work: @Sendable (Int) -> Void = { worker in
+            var conn: PGConnection?
+            while true {
+                shared.lock.lock()
+                guard shared.failure == nil, shared.next < relations.count else { shared.lock.unlock(); return }
+                let rel = relations[shared.next]
+                shared.next += 1
+                shared.lock.unlock()
+                do {
+                    if conn == nil {
+                        conn = worker == 0 ? db : try connect()
+                        if worker != 0 { try Self.pin(conn!) }
+                    }
+                    let fp = try Self.digest(rel, on: conn!)
+                    shared.lock.lock()
+                    shared.results[rel.display] = fp
+                    shared.lock.unlock()
+                } catch {
+                    shared.lock.lock()
+                    if shared.failure == nil { shared.failure = error }
+                    shared.lock.unlock()
+                    return
+                }
+            }
+        }
+        DispatchQueue.concurrentPerform(iterations: workers) { work($0) }
+        if let failure = shared.failure { throw failure }
+        return shared.results
+    }
+
+    /// Streams one table and digests it.
+    static func digest(_ rel: DataRelation, on db: PGConnection) throws -> TableFingerprint {
+        let select = "SELECT * FROM ONLY \(rel.qualified)" + (rel.orderBy.isEmpty ? "" : " ORDER BY " + rel.orderBy.joined(separator: ", "))
+        var rows: Int64 = 0
+        if rel.orderBy.isEmpty {
+            var multiset = MultisetDigest()
+            try db.copyOut("COPY (\(select)) TO STDOUT") { line in
+                multiset.add(SHA256.hash(data: line))
+            }
+            return TableFingerprint(rows: multiset.count, digest: multiset.hex)
+        }
+        var hasher = SHA256()
+        try db.copyOut("COPY (\(select)) TO STDOUT") { line in
+            hasher.update(bufferPointer: line)
+            rows += 1
+        }
+        return TableFingerprint(rows: rows, digest: Digest.hex(Array(hasher.finalize())))
+    }
+
+    /// The digest a keyed table of text rows has, computed without a server:
+    /// its COPY lines in key order (bytes, as COLLATE "C" sorts), hashed in turn.
+    static func expectedOrderedDigest(_ rows: [[String?]]) -> TableFingerprint {
+        let lines = rows.map { PostgresCopyText.line($0) }.sorted { $0.lexicographicallyPrecedes($1) }
+        var hasher = SHA256()
+        for line in lines { hasher.update(data: line) }
+        return TableFingerprint(rows: Int64(lines.count), digest: Digest.hex(Array(hasher.finalize())))
+    }
+}

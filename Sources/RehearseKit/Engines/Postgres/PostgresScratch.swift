@@ -1,0 +1,251 @@
+import Foundation
+
+/// Where a PostgreSQL rehearsal runs.
+public enum PostgresTarget: Sendable {
+    /// A private cluster started for this run (the default): server binaries
+    /// from `bindir` (or found), run as `runAs` when rehearse is root.
+    case ephemeral(bindir: String? = nil, runAs: String? = nil)
+    /// A server on a Unix socket or loopback; rehearse creates and drops its
+    /// own database there.
+    case server(PostgresServerAddress)
+}
+
+/// A scratch PostgreSQL database: its own database in an ephemeral cluster,
+/// or in a local server the user named. Every phase opens a fresh connection.
+public final class PostgresScratch: ScratchEngine {
+    let cluster: PostgresCluster?
+    let server: [String: String]
+    public let database: String
+    private let ownsDatabase: Bool
+    private let network: String
+    private let hostDescription: String
+    public private(set) var engineVersion = ""
+    /// Connections fingerprinting tables at once.
+    public var jobs = max(1, ProcessInfo.processInfo.activeProcessorCount)
+    private var removed = false
+
+    public init(target: PostgresTarget, keep: Bool, parent: URL? = nil) throws {
+        let suffix = UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(12)
+        switch target {
+        case .ephemeral(let bindir, let runAs):
+            let cluster = try PostgresCluster.start(parent: parent, bindir: bindir, runAs: runAs, keep: keep)
+            self.cluster = cluster
+            server = cluster.connectionParameters(database: "postgres")
+            database = "rehearse_scratch"
+            network = "none"
+            hostDescription = cluster.socketDirectory.path
+        case .server(let address):
+            cluster = nil
+            server = address.parameters
+            database = "rehearse_\(suffix)"
+            network = address.network
+            hostDescription = address.host
+        }
+        ownsDatabase = true
+        do {
+            let admin = try Self.open(server, database: server["dbname"] ?? "postgres")
+            engineVersion = admin.serverVersion
+            guard engineVersion.split(separator: ".").first.flatMap({ Int($0) }).map({ $0 >= 12 }) == true else {
+                throw RehearseError.environment("PostgreSQL \(engineVersion) is too old: rehearse needs 12 or newer.")
+            }
+            do {
+                try admin.execute("CREATE DATABASE \(PGConnection.quoteIdentifier(database)) TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C'")
+            } catch {
+                throw RehearseError.environment("Cannot create the scratch database \(database): \(error). The user needs the CREATEDB privilege.")
+            }
+        } catch {
+            cluster?.remove(keep: false)
+            throw error
+        }
+    }
+
+    /// A scratch sharing this one's server, on another database (the
+    /// rebuilt pre-birth reference).
+    private init(sibling: PostgresScratch, database: String) {
+        cluster = nil
+        server = sibling.server
+        self.database = database
+        ownsDatabase = false
+        network = sibling.network
+        hostDescription = sibling.hostDescription
+        engineVersion = sibling.engineVersion
+        jobs = sibling.jobs
+        removed = true
+    }
+
+    static func open(_ server: [String: String], database: String) throws -> PGConnection {
+        var p = server
+        p["dbname"] = database
+        do { return try PGConnection(p) } catch {
+            throw RehearseError.environment("Cannot connect to PostgreSQL (\(p["host"] ?? p["hostaddr"] ?? "default socket")): \(error).")
+        }
+    }
+
+    func connect() throws -> PGConnection { try Self.open(server, database: database) }
+
+    public var dialect: String { PostgresSurrogateLoader.dialect }
+    public var location: URL {
+        cluster?.directory ?? URL(string: "postgresql:///\(database)")!
+    }
+
+    public var isolation: JSONValue {
+        var o: [String: JSONValue] = ["network": .string(network), "database": .string(database)]
+        if let cluster {
+            o["kind"] = "postgres-ephemeral-cluster"
+            o["private_temporary_directory"] = .bool(true)
+            o["listen_addresses"] = ""
+            o["settings"] = .object(Dictionary(PostgresCluster.settings.map { ($0.0, JSONValue.string($0.1.trimmingCharacters(in: CharacterSet(charactersIn: "'")))) },
+                                               uniquingKeysWith: { a, _ in a }))
+            if let runAs = cluster.runAs { o["run_as"] = .string(runAs) }
+        } else {
+            o["kind"] = "postgres-server"
+            o["host"] = .string(hostDescription)
+        }
+        return .object(o)
+    }
+
+    public func loadSurrogate(_ source: SurrogateSource, seed: UInt64, scale: Double, jobs: Int, progress: ProgressHandler?) throws -> LoadRecord {
+        var loader = PostgresSurrogateLoader(source: source, seed: seed, scale: scale, progress: progress)
+        loader.jobs = jobs
+        return try loader.load(into: connect())
+    }
+
+    public func fingerprint() throws -> Fingerprint {
+        try PostgresFingerprinter(connect: { [server, database] in try Self.open(server, database: database) }, jobs: jobs).fingerprint()
+    }
+
+    public func apply(_ script: SQLScript, transactional: Bool) throws(ScriptFailure) -> ScriptRun {
+        func fail(_ message: String, _ statement: String = "") -> ScriptFailure {
+            ScriptFailure(file: script.displayPath, line: 0, column: 0, statement: statement, engineMessage: message)
+        }
+        let db: PGConnection
+        do { db = try connect() } catch { throw fail("\(error)") }
+        let statements = PostgresScript.statements(script)
+        let observer = BirthObserver(db: db)
+        do {
+            try observer.snapshot()
+            if transactional { try db.execute("BEGIN") }
+        } catch { throw fail("PostgreSQL error \(error)") }
+        var records: [StatementRecord] = []
+        for statement in statements {
+            let clock = ContinuousClock.now
+            let result: PGResult
+            do { result = try db.execute(statement.sql) } catch {
+                if db.isInTransaction { _ = try? db.execute("ROLLBACK") }
+                throw PostgresScript.failure(error, statement: statement, in: script)
+            }
+            let loc = script.location(ofByteOffset: statement.startOffset)
+            records.append(StatementRecord(line: loc.line, durationMicros: (ContinuousClock.now - clock).microseconds,
+                                           rowsChanged: Self.isDML(statement.sql) ? result.affectedRows : 0,
+                                           excerpt: SQLiteError.excerpt(statement.sql)))
+            if transactional && !db.isInTransaction {
+                let failure = ScriptFailure(file: script.displayPath, line: loc.line, column: loc.column, statement: statement.sql,
+                                            engineMessage: "the script ended the surrounding transaction (COMMIT or ROLLBACK inside it); remove its own transaction statements, rehearse runs it in one transaction (or set 'transactional: false' in the manifest)")
+                throw failure
+            }
+        }
+        var observed: JSONValue
+        do {
+            observed = try observer.observe(transactional: transactional)
+            if transactional { try db.execute("COMMIT") }
+        } catch {
+            if db.isInTransaction { _ = try? db.execute("ROLLBACK") }
+            throw fail("PostgreSQL error at COMMIT: \(error)", "COMMIT")
+        }
+        observed = observed.with("transactional", .bool(transactional))
+        return ScriptRun(statements: records, observed: observed)
+    }
+
+    /// Only INSERT, UPDATE, DELETE, MERGE and COPY report changed rows (a
+    /// CREATE TABLE AS or SELECT count would otherwise count).
+    static func isDML(_ sql: String) -> Bool {
+        let tokens = SQLNormalizer.tokens(String(sql.prefix(400)))
+        guard let first = tokens.first else { return false }
+        if first == "with" { return tokens.contains { ["insert", "update", "delete", "merge"].contains($0) } }
+        return ["insert", "update", "delete", "merge", "copy"].contains(first)
+    }
+
+    public func runChecks(_ script: SQLScript) throws -> [CheckResult] {
+        let db = try connect()
+        var results: [CheckResult] = []
+        for (n, statement) in PostgresScript.statements(script).enumerated() {
+            let line = script.location(ofByteOffset: statement.startOffset).line
+            let name = statement.leadingComments.last { !$0.isEmpty }.map { $0.hasPrefix("check:") ? String($0.dropFirst(6)).trimmingCharacters(in: .whitespaces) : $0 }
+                ?? "check \(n + 1) (line \(line))"
+            var returned: String
+            var passed = false
+            do {
+                // A read-only transaction that cannot be made writable, and is
+                // rolled back: a check can look, never change.
+                try db.execute("BEGIN TRANSACTION READ ONLY")
+                defer { _ = try? db.execute("ROLLBACK") }
+                let rows = try db.execute(statement.sql).rows
+                if rows.count != 1 {
+                    returned = rows.isEmpty ? "0 rows" : "more than one row"
+                } else if rows[0].count != 1 {
+                    returned = "1 row of \(rows[0].count) columns"
+                } else {
+                    let value = rows[0][0]
+                    returned = "1 row: \(value ?? "NULL")"
+                    passed = value == "t" || value == "1"
+                }
+            } catch {
+                let failure = PostgresScript.failure(error, statement: statement, in: script)
+                returned = "error at \(failure.line):\(failure.column): \(error)"
+            }
+            results.append(CheckResult(name: name, file: script.displayPath, line: line, passed: passed, returned: returned, sql: statement.sql))
+        }
+        return results
+    }
+
+    public func localize(_ drift: Drift, pre: Fingerprint, rebuildPre: (ScratchEngine) throws -> Void) throws -> Drift {
+        guard !drift.data.isEmpty else { return drift }
+        let referenceName = database + "_ref"
+        let admin = try Self.open(server, database: server["dbname"] ?? "postgres")
+        _ = try? admin.execute("DROP DATABASE IF EXISTS \(PGConnection.quoteIdentifier(referenceName)) WITH (FORCE)")
+        do {
+            try admin.execute("CREATE DATABASE \(PGConnection.quoteIdentifier(referenceName)) TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C'")
+        } catch {
+            throw RehearseError.environment("Cannot create the reference database \(referenceName): \(error).")
+        }
+        defer { _ = try? admin.execute("DROP DATABASE IF EXISTS \(PGConnection.quoteIdentifier(referenceName)) WITH (FORCE)") }
+        let reference = PostgresScratch(sibling: self, database: referenceName)
+        try rebuildPre(reference)
+        let rebuilt = try reference.fingerprint()
+        var result = drift
+        guard rebuilt.tables == pre.tables else {
+            for i in result.data.indices { result.data[i].note = "the pre-birth state could not be rebuilt identically, so rows were not localized" }
+            return result
+        }
+        let locator = PostgresDriftLocator(current: try connect(), reference: try reference.connect())
+        for i in result.data.indices where result.data[i].rowsBefore != nil && result.data[i].rowsAfter != nil {
+            do { try locator.localize(&result.data[i]) } catch {
+                result.data[i].note = "rows could not be localized: \(error)"
+            }
+        }
+        return result
+    }
+
+    public func tearDown(keep: Bool) {
+        guard !removed else { return }
+        removed = true
+        if let cluster {
+            cluster.remove(keep: keep)
+        } else if ownsDatabase && !keep {
+            if let admin = try? Self.open(server, database: server["dbname"] ?? "postgres") {
+                _ = try? admin.execute("DROP DATABASE IF EXISTS \(PGConnection.quoteIdentifier(database)) WITH (FORCE)")
+            }
+        }
+    }
+
+    deinit { tearDown(keep: false) }
+}
+
+extension JSONValue {
+    /// A copy of an object with one member set.
+    func with(_ key: String, _ value: JSONValue) -> JSONValue {
+        guard case .object(var o) = self else { return self }
+        o[key] = value
+        return .object(o)
+    }
+}

@@ -1,0 +1,136 @@
+import Foundation
+
+/// Splits a PostgreSQL script into statements the way psql does: semicolons
+/// end a statement except inside quotes ('...', E'...', "..."), dollar-quoted
+/// bodies ($$...$$, $tag$...$tag$), comments (nested /* */ included), and a
+/// SQL-standard function body (BEGIN ATOMIC ... END).
+enum PostgresScript {
+    static func statements(_ script: SQLScript) -> [ScriptStatement] {
+        statements(of: script.text)
+    }
+
+    static func statements(of text: String) -> [ScriptStatement] {
+        let s = Array(text.utf8) + [0]
+        let end = s.count - 1
+        var out: [ScriptStatement] = []
+        var i = 0
+        while true {
+            let (start, comments) = SQLiteConnection.skipBlank(s, from: i)
+            if start >= end { break }
+            var j = start
+            var atomicDepth = 0
+            var previousWord = ""
+            var stop = end
+            scan: while j < end {
+                let c = s[j]
+                switch c {
+                case UInt8(ascii: "'"):
+                    let escapes = j > start && (s[j - 1] == UInt8(ascii: "E") || s[j - 1] == UInt8(ascii: "e"))
+                        && !(j > start + 1 && isWordByte(s[j - 2]))
+                    j += 1
+                    while j < end {
+                        if escapes && s[j] == UInt8(ascii: "\\") { j += 2; continue }
+                        if s[j] == UInt8(ascii: "'") {
+                            if j + 1 < end && s[j + 1] == UInt8(ascii: "'") { j += 2; continue }
+                            break
+                        }
+                        j += 1
+                    }
+                    j += 1
+                case UInt8(ascii: "\""):
+                    j += 1
+                    while j < end {
+                        if s[j] == UInt8(ascii: "\"") {
+                            if j + 1 < end && s[j + 1] == UInt8(ascii: "\"") { j += 2; continue }
+                            break
+                        }
+                        j += 1
+                    }
+                    j += 1
+                case UInt8(ascii: "-") where j + 1 < end && s[j + 1] == UInt8(ascii: "-"):
+                    while j < end && s[j] != 0x0a { j += 1 }
+                case UInt8(ascii: "/") where j + 1 < end && s[j + 1] == UInt8(ascii: "*"):
+                    var depth = 0
+                    while j < end {
+                        if s[j] == UInt8(ascii: "/") && j + 1 < end && s[j + 1] == UInt8(ascii: "*") { depth += 1; j += 2; continue }
+                        if s[j] == UInt8(ascii: "*") && j + 1 < end && s[j + 1] == UInt8(ascii: "/") {
+                            depth -= 1
+                            j += 2
+                            if depth == 0 { break }
+                            continue
+                        }
+                        j += 1
+                    }
+                case UInt8(ascii: "$") where !(j > start && isWordByte(s[j - 1])):
+                    // $tag$ ... $tag$ where tag is empty or an identifier; $1 is a parameter.
+                    var k = j + 1
+                    while k < end && isWordByte(s[k]) && !(k == j + 1 && isDigit(s[k])) { k += 1 }
+                    if k < end && s[k] == UInt8(ascii: "$") {
+                        let tag = Array(s[j...k])
+                        var m = k + 1
+                        while m < end {
+                            if s[m] == UInt8(ascii: "$") && m + tag.count <= end && Array(s[m..<(m + tag.count)]) == tag {
+                                m += tag.count
+                                break
+                            }
+                            m += 1
+                        }
+                        j = m
+                    } else {
+                        j += 1
+                    }
+                case UInt8(ascii: ";"):
+                    if atomicDepth == 0 { stop = j; break scan }
+                    j += 1
+                default:
+                    if isWordByte(c) && !(j > start && isWordByte(s[j - 1])) {
+                        var k = j
+                        while k < end && isWordByte(s[k]) { k += 1 }
+                        let word = String(decoding: s[j..<k], as: UTF8.self).lowercased()
+                        if word == "atomic" && previousWord == "begin" { atomicDepth += 1 }
+                        if atomicDepth > 0 && (word == "case") { atomicDepth += 1 }
+                        if atomicDepth > 0 && word == "end" { atomicDepth -= 1 }
+                        previousWord = word
+                        j = k
+                    } else {
+                        j += 1
+                    }
+                }
+            }
+            let body = String(decoding: s[start..<min(stop, end)], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            if !body.isEmpty {
+                out.append(ScriptStatement(startOffset: start, sql: body, leadingComments: comments))
+            }
+            i = min(stop + 1, end)
+            if stop >= end { break }
+        }
+        return out
+    }
+
+    private static func isWordByte(_ c: UInt8) -> Bool {
+        (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || c == 0x5f || c >= 0x80
+    }
+
+    private static func isDigit(_ c: UInt8) -> Bool { c >= 0x30 && c <= 0x39 }
+
+    /// The UTF-8 byte offset, within `statement`, of PostgreSQL's 1-based
+    /// character position (the server counts characters, not bytes).
+    static func byteOffset(ofPosition position: Int, in statement: String) -> Int {
+        var bytes = 0
+        for (n, scalar) in statement.unicodeScalars.enumerated() {
+            if n >= position - 1 { break }
+            bytes += String(scalar).utf8.count
+        }
+        return bytes
+    }
+
+    /// A failure located in the script: at the server's error position when it
+    /// gave one, else at the statement's start.
+    static func failure(_ error: PGError, statement: ScriptStatement, in script: SQLScript) -> ScriptFailure {
+        var offset = statement.startOffset
+        if let position = error.position { offset += byteOffset(ofPosition: position, in: statement.sql) }
+        let loc = script.location(ofByteOffset: offset)
+        return ScriptFailure(file: script.displayPath, line: loc.line, column: loc.column, statement: statement.sql,
+                             engineMessage: "PostgreSQL error \(error)")
+    }
+}

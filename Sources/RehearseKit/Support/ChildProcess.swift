@@ -1,0 +1,50 @@
+import Foundation
+
+/// Runs a program to completion with posix_spawn and waitpid, its output
+/// going to a file. Foundation's Process is not used for server tools:
+/// pg_ctl leaves a daemon behind that inherits descriptors, and Process then
+/// waits for an end of stream that never comes.
+enum ChildProcess {
+    struct Outcome {
+        var status: Int32
+        var output: String
+    }
+
+    /// `output` is where stdout and stderr go (created, truncated); its text
+    /// comes back in the outcome. stdin is /dev/null.
+    static func run(_ executable: String, _ arguments: [String], directory: String? = nil,
+                    environment: [String: String], output: URL) throws -> Outcome {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, output.path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        // posix_spawn has no portable chdir action: a shell changes directory
+        // and then replaces itself with the program.
+        var executable = executable
+        var arguments = arguments
+        if let directory {
+            arguments = ["-c", "cd \"$1\" && shift && exec \"$@\"", "sh", directory, executable] + arguments
+            executable = "/bin/sh"
+        }
+
+        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
+        let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer {
+            argv.forEach { free($0) }
+            envp.forEach { free($0) }
+        }
+        var pid: pid_t = 0
+        let rc = posix_spawn(&pid, executable, &actions, nil, argv, envp)
+        guard rc == 0 else {
+            throw RehearseError.environment("Cannot run \(executable): \(String(cString: strerror(rc))).")
+        }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+        let text = (try? String(contentsOf: output, encoding: .utf8)) ?? ""
+        // WIFEXITED / WEXITSTATUS, spelled out (they are macros in C).
+        let exited = status & 0x7f == 0
+        return Outcome(status: exited ? (status >> 8) & 0xff : 128 + (status & 0x7f), output: text)
+    }
+}
