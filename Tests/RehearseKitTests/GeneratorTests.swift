@@ -135,15 +135,18 @@ import Testing
         #expect(error?.message.contains("syntax error") == true)
     }
 
-    @Test func foreignKeyCycleIsRefused() {
+    @Test func foreignKeyCycleWithoutANullableEdgeIsRefused() {
         let dir = TempDir()
         let url = surrogate(dir, schema: """
-            CREATE TABLE a (id INTEGER PRIMARY KEY, b_id INTEGER REFERENCES b (id));
-            CREATE TABLE b (id INTEGER PRIMARY KEY, a_id INTEGER REFERENCES a (id));
+            CREATE TABLE a (id INTEGER PRIMARY KEY, b_id INTEGER NOT NULL REFERENCES b (id));
+            CREATE TABLE b (id INTEGER PRIMARY KEY, a_id INTEGER NOT NULL REFERENCES a (id));
+            CREATE TABLE c (id INTEGER PRIMARY KEY, a_id INTEGER NOT NULL REFERENCES a (id));
             """, profile: "tables: {}\n")
         let error = refusal { _ = try SurrogateGenerator.generate(SurrogateSource(directory: url), to: dir.file("o.sqlite")) }
         #expect(error?.code == .badInput)
-        #expect(error?.message.contains("cycle") == true)
+        #expect(error?.message.contains("cycle between tables a → b → a") == true, "\(error?.message ?? "no error")")
+        #expect(error?.message.contains("Allow NULL") == true)
+        #expect(!FileManager.default.fileExists(atPath: dir.file("o.sqlite").path))
     }
 
     @Test func unknownSurrogateNameListsTheKnownOnes() {
