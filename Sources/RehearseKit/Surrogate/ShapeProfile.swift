@@ -213,7 +213,7 @@ public enum GeneratorSpec: Sendable, Equatable {
             guard sd >= 0 else { throw m["stddev"]!.fail("stddev must be zero or more.") }
             let (lo, hi) = try Self.bounds(m)
             self = .normal(mean: mean, stddev: sd, min: lo, max: hi, decimals: try Self.decimals(m))
-        case "log-normal", "log_normal", "lognormal":
+        case "log-normal":
             allowed = ["mu", "sigma", "median", "spread", "min", "max", "decimals"]
             let mu: Double, sigma: Double
             if m["median"] != nil || m["spread"] != nil {

@@ -737,7 +737,8 @@ public final class ColumnPlan: @unchecked Sendable {
         }
         if let hi = d.maxLength, hi < 0 { throw refuse("the length must be below 0") }
         if let l = d.lower, let u = d.upper, l.value > u.value || (l.value == u.value && !(l.inclusive && u.inclusive)) {
-            throw refuse("no value is \(l.inclusive ? ">=" : ">") \(l.value) and \(u.inclusive ? "<=" : "<") \(u.value)")
+            func number(_ x: Double) -> String { x == x.rounded() && abs(x) < 1e15 ? String(Int64(x)) : String(x) }
+            throw refuse("no value is \(l.inclusive ? ">=" : ">") \(number(l.value)) and \(u.inclusive ? "<=" : "<") \(number(u.value))")
         }
         if column.affinity == .integer, case let (lo?, hi?) = d.integerRange, lo > hi {
             throw refuse("no whole number lies between the bounds")
