@@ -224,7 +224,8 @@ public final class TablePlan: Sendable {
         // A comparison between two columns of the row: the silent one follows
         // the other (or, both silent, the later follows the earlier).
         var derived: [String: GeneratorSpec] = [:]
-        for (i, column) in shape.columns.enumerated() where silent(column) {
+        let keyColumns = uniqueColumns.union(shape.primaryKey.map { $0.lowercased() })
+        for (i, column) in shape.columns.enumerated() where silent(column) && !keyColumns.contains(column.name.lowercased()) {
             for relation in domains[column.name.lowercased()]?.relations ?? [] {
                 guard let j = shape.columns.firstIndex(where: { $0.name.lowercased() == relation.column }), j != i else { continue }
                 let other = shape.columns[j]
@@ -251,7 +252,8 @@ public final class TablePlan: Sendable {
             let lower = column.name.lowercased()
             plans.append(try ColumnPlan(table: shape, column: column, profile: cp, foreignKey: fk, unique: uniqueColumns.contains(lower),
                                         rows: rows, seed: seed, parents: parents, context: where_,
-                                        fanOut: fanOut, domain: domains[lower], derived: derived[lower], deferred: deferred.contains(lower)))
+                                        fanOut: deferred.contains(lower) ? nil : fanOut, domain: domains[lower], derived: derived[lower],
+                                        deferred: deferred.contains(lower)))
         }
         columns = plans
         // A timestamp_after must name an earlier-or-any column of this table that yields timestamps.
@@ -785,6 +787,7 @@ public final class ColumnPlan: @unchecked Sendable {
         case .spec(.uniform(let lo, let hi)): return d.inRange(Double(lo)) && d.inRange(Double(hi))
         case .spec(.uniformReal(let lo, let hi, _)): return d.inRange(lo) && d.inRange(hi)
         case .spec(.boolean): return d.inRange(0) && d.inRange(1)
+        case .spec(.timestamp(let from, let to)): return d.inRange(Double(from)) && d.inRange(Double(to))
         case .spec(.sequence(let start, let step)):
             return d.inRange(Double(start)) && d.inRange(Double(start) + Double(max(rows - 1, 0)) * Double(step))
         default: return false
