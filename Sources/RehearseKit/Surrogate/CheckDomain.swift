@@ -291,7 +291,9 @@ enum CheckLexer {
                 i = i < s.endIndex ? s.index(i, offsetBy: 2, limitedBy: s.endIndex) ?? s.endIndex : s.endIndex
                 continue
             }
-            if c == "'" || c == "\"" || c == "`" || c == "[" {
+            // `[` quotes an identifier in SQLite, but opens PostgreSQL's ARRAY[...] and `type[]`.
+            let arrayBracket = c == "[" && out.last.map { $0.kind == .word } == true
+            if c == "'" || c == "\"" || c == "`" || (c == "[" && !arrayBracket) {
                 let close: Character = c == "[" ? "]" : c
                 var text = ""
                 i = s.index(after: i)
@@ -424,8 +426,13 @@ struct CheckParser {
             return .other
         }
         at += 1
-        let right = parseOperand()
         let op = t.text == "==" ? "=" : t.text == "!=" ? "<>" : t.text
+        if op == "=" && isWord("ANY") {
+            // PostgreSQL's form of an IN list: x = ANY (ARRAY['a'::text, 'b'::text]).
+            guard let items = parseAnyArray() else { return .other }
+            return .inList(left, items, negated: false)
+        }
+        let right = parseOperand()
         return .compare(left, op, right)
     }
 
@@ -440,9 +447,11 @@ struct CheckParser {
         // A cast (PostgreSQL's `x::numeric`) keeps the operand; arithmetic does not.
         while true {
             if isSymbol("::") {
+                // A type name may be several words (character varying) with (n) and [].
                 at += 1
-                if current?.kind == .word { at += 1 }
+                while let t = current, t.kind == .word, !Self.keywords.contains(t.text.uppercased()) { at += 1 }
                 if isSymbol("(") { skipParenthesised() }
+                while isSymbol("["), at + 1 < tokens.count, tokens[at + 1].kind == .symbol, tokens[at + 1].text == "]" { at += 2 }
                 continue
             }
             if let t = current, t.kind == .symbol, ["+", "-", "*", "/", "%", "||"].contains(t.text) {
@@ -454,6 +463,40 @@ struct CheckParser {
             return result
         }
     }
+
+    /// `ANY ( … ARRAY[item, …] … )`, casts around it skipped.
+    mutating func parseAnyArray() -> [CheckOperand]? {
+        guard eatWord("ANY"), isSymbol("(") else { return nil }
+        var depth = 0
+        var items: [CheckOperand]?
+        while let t = current {
+            if t.kind == .symbol && t.text == "(" { depth += 1; at += 1; continue }
+            if t.kind == .symbol && t.text == ")" {
+                depth -= 1
+                at += 1
+                if depth == 0 { break }
+                continue
+            }
+            if items == nil && isWord("ARRAY") {
+                at += 1
+                guard isSymbol("[") else { return nil }
+                at += 1
+                var list: [CheckOperand] = []
+                while current != nil && !isSymbol("]") {
+                    list.append(parseOperand())
+                    if isSymbol(",") { at += 1 } else { break }
+                }
+                guard isSymbol("]") else { return nil }
+                at += 1
+                items = list
+                continue
+            }
+            at += 1
+        }
+        return depth == 0 ? items : nil
+    }
+
+    static let keywords: Set<String> = ["AND", "OR", "NOT", "BETWEEN", "IN", "IS", "ISNULL", "NOTNULL", "LIKE", "GLOB", "COLLATE", "ESCAPE"]
 
     mutating func skipParenthesised() {
         var depth = 0
