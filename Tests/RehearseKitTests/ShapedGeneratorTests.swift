@@ -200,6 +200,14 @@ func harmonic(_ n: Int, _ s: Double) -> Double { (1...n).reduce(0) { $0 + pow(Do
         #expect(counts.allSatisfy { (10...80).contains($0) }, "\(counts)")
         // Uniform: spread around 45 rather than all equal.
         #expect(counts.first! > counts.last!)
+        // The fidelity report measures the same, beside the profile.
+        let source = try SurrogateSource(directory: dir.file("s"))
+        let report = try SQLiteFidelity.measure(file: dir.file("g.sqlite"), profile: source.loadProfile(dialect: "sqlite"),
+                                                rows: ["parent": 100, "child": 5000])
+        let fanOut = report.filter { $0.subject == "child(parent_id) → parent" }
+        #expect(fanOut.map(\.metric) == ["children per parent", "null fraction"])
+        #expect(fanOut.allSatisfy { $0.withinTolerance })
+        #expect(fanOut.first?.target == "10...80")
     }
 
     @Test func cappedZipfFillsThePopularParentsUpToTheCap() throws {

@@ -379,7 +379,6 @@ public final class ColumnPlan: @unchecked Sendable {
     let seasonal: SeasonalCalendar?
     /// Text lengths a CHECK allows, applied to an inferred generator's text.
     let lengthBounds: (min: Int64, max: Int64?)?
-    let asReal: Bool
 
     init(table: TableShape, column: ColumnShape, profile: ColumnProfile?, foreignKey: ForeignKeyShape?, unique: Bool,
          rows: Int64, seed: UInt64, parents: [String: TablePlan], context: String,
@@ -388,7 +387,6 @@ public final class ColumnPlan: @unchecked Sendable {
         let here = "\(context), column \(column.name)"
         rng = CounterRandom(seed: seed, table: table.name.lowercased(), column: column.name.lowercased())
         asInteger = column.affinity == .integer
-        asReal = column.affinity != .integer
         nullFraction = profile?.nullFraction ?? fanOutSpec?.nullFraction ?? 0
         if nullFraction > 0 && column.notNull {
             throw RehearseError.badInput("\(here): null_fraction is \(nullFraction) but the column is NOT NULL. Set null_fraction to 0 or allow NULL in the schema.")
