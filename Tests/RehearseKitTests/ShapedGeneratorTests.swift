@@ -306,8 +306,18 @@ func harmonic(_ n: Int, _ s: Double) -> Double { (1...n).reduce(0) { $0 + pow(Do
         #expect(d["price_cents"]?.integerRange.lo == 1 && d["price_cents"]?.integerRange.hi == 100000)
         #expect(d["shipped_at"]?.relations.first.map { "\($0.op) \($0.column)" } == ">= placed_at")
         #expect(d["ratio"]?.lower?.value == 0.5 && d["ratio"]?.upper?.value == 1.5)
-        // length((code)::text) is a cast inside length(): not understood, and so left alone.
-        #expect(d["code"] == nil)
+        // OR of equalities on one column is a list; an unknown predicate
+        // (GLOB) is skipped without losing the rest; CASE drops the whole CHECK.
+        let more = CheckDomains.domains([
+            "kind = 'a' OR kind IN ('b', 'c') OR 'd' = kind",
+            "sku GLOB '[A-Z]*' AND length(sku) = 8 AND stock >= 0",
+            "CASE WHEN a > 0 THEN b > 0 ELSE 1 END AND c > 0",
+        ])
+        #expect(more["kind"]?.allowed == [.text("a"), .text("b"), .text("c"), .text("d")])
+        #expect(more["sku"]?.minLength == 8 && more["sku"]?.maxLength == 8)
+        #expect(more["stock"]?.lower?.value == 0)
+        #expect(more["a"] == nil && more["b"] == nil && more["c"] == nil)
+        #expect(d["code"]?.minLength == 3 && d["code"]?.maxLength == 3)
     }
 
     @Test func everyCheckHoldsWithInferredGenerators() throws {

@@ -106,6 +106,22 @@ enum CheckDomains {
         case .and(let parts):
             for p in parts { apply(p, to: &out, touched: &touched) }
         case .or(let parts):
+            // `x = 'a' OR x = 'b' OR x IN (…)`: one list.
+            let lists = parts.map { p -> (String, [DatabaseValue])? in
+                switch p {
+                case .compare(.column(let c), "=", let v): return v.constant.map { (c, [$0]) }
+                case .compare(let v, "=", .column(let c)): return v.constant.map { (c, [$0]) }
+                case .inList(.column(let c), let items, false):
+                    let constants = items.compactMap(\.constant)
+                    return constants.count == items.count ? (c, constants) : nil
+                default: return nil
+                }
+            }
+            if lists.allSatisfy({ $0 != nil }), let column = lists.first??.0, lists.allSatisfy({ $0?.0 == column }) {
+                out[column, default: ColumnDomain()].allow(lists.flatMap { $0!.1 })
+                touched.insert(column)
+                return
+            }
             // `x IS NULL OR rest`: the rest holds for the non-NULL values of x.
             let nullTests = parts.compactMap { p -> String? in
                 if case .isNull(.column(let c), false) = p { return c }
@@ -344,6 +360,8 @@ struct CheckParser {
 
     /// The whole text as one expression, or nil when it is not all understood.
     mutating func parseAll() -> CheckExpr? {
+        // CASE can hide an AND or OR that does not combine constraints.
+        if tokens.contains(where: { $0.kind == .word && $0.text.uppercased() == "CASE" }) { return nil }
         let e = parseOr()
         return at == tokens.count ? e : nil
     }
@@ -382,7 +400,26 @@ struct CheckParser {
         return parsePredicate()
     }
 
+    /// One predicate; one not understood (LIKE, GLOB, functions …) is skipped
+    /// up to the next AND or OR, so the rest of the constraint still counts.
     mutating func parsePredicate() -> CheckExpr {
+        let e = parsePredicateCore()
+        if case .other = e {
+            var depth = 0
+            while let t = current {
+                if t.kind == .symbol && t.text == "(" { depth += 1 }
+                if t.kind == .symbol && t.text == ")" {
+                    if depth == 0 { break }
+                    depth -= 1
+                }
+                if depth == 0 && t.kind == .word && ["AND", "OR"].contains(t.text.uppercased()) { break }
+                at += 1
+            }
+        }
+        return e
+    }
+
+    mutating func parsePredicateCore() -> CheckExpr {
         // A parenthesised expression, unless it is a parenthesised operand.
         if isSymbol("(") {
             let save = at
@@ -551,12 +588,9 @@ struct CheckParser {
                 // A function call: length(column) is understood, others are not.
                 let save = at
                 at += 1
-                if ["LENGTH", "CHAR_LENGTH", "CHARACTER_LENGTH"].contains(upper), let c = current, c.kind == .word || c.kind == .quoted {
+                if ["LENGTH", "CHAR_LENGTH", "CHARACTER_LENGTH"].contains(upper), case .column(let c) = parseOperand(), isSymbol(")") {
                     at += 1
-                    if isSymbol(")") {
-                        at += 1
-                        return .length(c.text.lowercased())
-                    }
+                    return .length(c)
                 }
                 at = save
                 skipParenthesised()

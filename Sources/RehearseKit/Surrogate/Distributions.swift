@@ -209,15 +209,19 @@ struct FanOutPlan: Sendable {
     /// `extra` from below, then hand out what is left level by level.
     static func cappedLevels(parents: Int64, extra: Int64, cap: Int64, exponent s: Double) -> [Int64] {
         guard cap > 0, extra > 0 else { return [0] }
+        // Levels are non-increasing, so the first empty one ends the work.
         func levels(_ lambda: Double) -> [Int64] {
-            (0..<cap).map { t in
+            var out = [Int64](repeating: 0, count: Int(cap))
+            for t in 0..<Int(cap) {
                 let r = Foundation.pow(lambda / Double(t + 1), 1 / s)
-                return r >= Double(parents) ? parents : Int64(r.rounded(.down))
+                if r < 1 { break }
+                out[t] = r >= Double(parents) ? parents : Int64(r.rounded(.down))
             }
+            return out
         }
         var lo = 0.0, hi = 1.0
         while levels(hi).reduce(0, +) < extra && hi < 1e300 { hi *= 2 }
-        for _ in 0..<200 {
+        for _ in 0..<80 {
             let mid = (lo + hi) / 2
             if levels(mid).reduce(0, +) <= extra { lo = mid } else { hi = mid }
         }
