@@ -105,7 +105,7 @@ struct SQLiteSurrogateLoader {
                     try insert.step()
                 } catch let error as SQLiteError {
                     pending.cancel()
-                    throw RehearseError.badInput("Generating row \(row + 1) of table \(table.name) failed: \(error.message). Columns the profile is silent about follow the CHECK constraints the generator understands (ranges, IN lists, lengths, comparisons between columns); for this one, give the columns involved a generator in the profile whose values satisfy the constraint (see schemas/profile.schema.json).")
+                    throw RehearseError.badInput("Generating row \(row + 1) of table \(table.name) failed: \(error.message). The generator does not read CHECK constraints yet: give the columns involved a generator in the profile whose values satisfy the constraint (see schemas/profile.schema.json).")
                 }
                 insert.reset()
             }
@@ -114,27 +114,6 @@ struct SQLiteSurrogateLoader {
                 lastReport = done
                 progress(ProgressEvent(phase: "load", item: table.name, done: done, total: plan.totalRows,
                                        elapsedMicros: (ContinuousClock.now - clock).microseconds))
-            }
-        }
-    }
-
-    /// Foreign keys on a cycle were inserted as NULL; set them now that
-    /// every table is loaded, one UPDATE per row by its key.
-    private func setDeferredForeignKeys(_ plan: SurrogatePlan, _ db: SQLiteConnection) throws {
-        let q = SQLiteFingerprinter.quote
-        for fk in plan.deferredForeignKeys {
-            let set = fk.columns.map { "\(q($0)) = ?" }.joined(separator: ", ")
-            let key = fk.keyColumns.map { "\(q($0)) = ?" }.joined(separator: " AND ")
-            let update = try db.prepare("UPDATE \(q(fk.table)) SET \(set) WHERE \(key)")
-            for row in 0..<fk.rows {
-                guard let values = fk.values(row: row) else { continue }
-                try update.bind(values + fk.key(row: row))
-                do {
-                    try update.step()
-                } catch let error as SQLiteError {
-                    throw RehearseError.badInput("Setting the foreign key (\(fk.columns.joined(separator: ", "))) of table \(fk.table) to \(fk.parentTable) after loading failed at row \(row + 1): \(error.message). Give these columns a generator in the profile whose values meet the table's constraints.")
-                }
-                update.reset()
             }
         }
     }
