@@ -102,6 +102,21 @@ func harmonic(_ n: Int, _ s: Double) -> Double { (1...n).reduce(0) { $0 + pow(Do
         #expect(abs(big - 0.0695) < 0.01, "rank-1 share over 10^6 values \(big)")
     }
 
+    @Test(arguments: [(5, 2.0), (7, 0.5), (3, 1.0)])
+    func zipfSamplerMatchesEveryProbability(n: Int, s: Double) {
+        let sampler = ZipfSampler(n: Int64(n), exponent: s)
+        let rng = CounterRandom(seed: 3, table: "z", column: "k")
+        var counts = Array(repeating: 0, count: n + 1)
+        let draws = 100_000
+        for row in 0..<Int64(draws) { counts[Int(sampler.sample(rng, row, stream: 8))] += 1 }
+        #expect(counts[0] == 0)
+        let h = harmonic(n, s)
+        for k in 1...n {
+            let p = pow(Double(k), -s) / h
+            #expect(abs(Double(counts[k]) / Double(draws) - p) < 0.006, "n \(n), s \(s), k \(k): \(Double(counts[k]) / Double(draws)) vs \(p)")
+        }
+    }
+
     @Test func seasonalTimestampsPeakAtTheirHourAndSkipAZeroWeekday() throws {
         let dir = TempDir()
         var hours = Array(repeating: "1", count: 24)

@@ -20,45 +20,35 @@ extension CounterRandom {
 struct ZipfSampler: Sendable {
     let n: Double
     let s: Double
+    /// H(1.5) - 1 and H(n + 0.5): the ends of the inverted range.
     let hX1: Double
     let hN: Double
+    /// Values within this distance of their inverse are accepted without the test.
     let squeeze: Double
 
     init(n: Int64, exponent: Double) {
-        self.n = Double(max(n, 1))
-        s = exponent
-        var tmp = (hX1: 0.0, hN: 0.0, squeeze: 0.0)
-        let probe = ZipfSampler(n: self.n, s: s, hX1: 0, hN: 0, squeeze: 0)
-        tmp.hX1 = probe.integral(1.5) - 1
-        tmp.hN = probe.integral(self.n + 0.5)
-        tmp.squeeze = 2 - probe.inverseIntegral(probe.integral(2.5) - probe.density(2))
-        hX1 = tmp.hX1
-        hN = tmp.hN
-        squeeze = tmp.squeeze
-    }
-
-    private init(n: Double, s: Double, hX1: Double, hN: Double, squeeze: Double) {
+        let n = Double(max(n, 1)), s = exponent
         self.n = n
         self.s = s
-        self.hX1 = hX1
-        self.hN = hN
-        self.squeeze = squeeze
+        hX1 = Self.integral(1.5, s) - 1
+        hN = Self.integral(n + 0.5, s)
+        squeeze = 2 - Self.inverseIntegral(Self.integral(2.5, s) - Self.density(2, s), s)
     }
 
     /// x^-s.
-    func density(_ x: Double) -> Double { Foundation.exp(-s * Foundation.log(x)) }
+    static func density(_ x: Double, _ s: Double) -> Double { Foundation.exp(-s * Foundation.log(x)) }
 
-    /// An antiderivative of x^-s: (x^(1-s) - 1) / (1 - s), or log x when s = 1,
-    /// written so that s near 1 stays accurate.
-    func integral(_ x: Double) -> Double {
+    /// An antiderivative H of x^-s: (x^(1-s) - 1) / (1 - s), or log x when
+    /// s = 1, written so that s near 1 stays accurate.
+    static func integral(_ x: Double, _ s: Double) -> Double {
         let lx = Foundation.log(x)
-        return Self.expm1OverX((1 - s) * lx) * lx
+        return expm1OverX((1 - s) * lx) * lx
     }
 
-    func inverseIntegral(_ y: Double) -> Double {
+    static func inverseIntegral(_ y: Double, _ s: Double) -> Double {
         var t = y * (1 - s)
         if t < -1 { t = -1 }
-        return Foundation.exp(Self.log1pOverX(t) * y)
+        return Foundation.exp(log1pOverX(t) * y)
     }
 
     static func expm1OverX(_ x: Double) -> Double {
@@ -74,10 +64,10 @@ struct ZipfSampler: Sendable {
     func sample(_ rng: CounterRandom, _ row: Int64, stream: UInt64) -> Int64 {
         for attempt in 0..<64 as Range<UInt64> {
             let u = hN + rng.unit(row, stream &+ attempt) * (hX1 - hN)
-            let x = inverseIntegral(u)
+            let x = Self.inverseIntegral(u, s)
             var k = (x + 0.5).rounded(.down)
             if k < 1 { k = 1 } else if k > n { k = n }
-            if k - x <= squeeze || u >= integral(k + 0.5) - density(k) { return Int64(k) }
+            if k - x <= squeeze || u >= Self.integral(k + 0.5, s) - Self.density(k, s) { return Int64(k) }
         }
         return 1
     }
