@@ -115,7 +115,12 @@ import Testing
         ("tables:\n  customers:\n    rows: 10\n    columns:\n      email: { generator: categorical, values: [a, b] }\n", "is unique"),
         ("tables:\n  products:\n    rows: 10\n    columns:\n      price_cents: { generator: uniform, min: 5 }\n", "needs 'max'"),
         ("tables:\n  products:\n    rows: 10\n    columns:\n      price_cents: { generator: uniform, min: 1, max: 9, rate: 3 }\n", "'rate' does not apply"),
-        ("tables:\n  products:\n    rows: 10\n    columns:\n      price_cents: { generator: uniform, min: -5, max: 0 }\n", "CHECK constraint failed"),
+        ("tables:\n  products:\n    rows: 10\n    columns:\n      price_cents: { generator: uniform, min: -5, max: 0 }\n", "can give -5 outside CHECK (price_cents > 0)"),
+        ("tables:\n  products:\n    rows: 10\n    columns:\n      price_cents: { generator: normal, mean: 5, stddev: 3 }\n", "is normal without 'min'"),
+        ("tables:\n  customers:\n    rows: 10\n    columns:\n      tier: { generator: categorical, values: { standard: 5, gold: 1 } }\n", "can give 'gold' outside CHECK (tier IN"),
+        ("tables:\n  addresses:\n    rows: 10\n    columns:\n      country: { generator: constant, value: GBR }\n", "outside CHECK (length(country) = 2)"),
+        // A CHECK the generator does not read is still the database's to enforce.
+        ("tables:\n  customers:\n    rows: 10\n    columns:\n      phone: { generator: hex, length: 30 }\n", "CHECK constraint failed"),
     ])
     func unsatisfiableProfilesGiveClearErrors(profile: String, message: String) {
         let dir = TempDir()

@@ -394,6 +394,7 @@ public final class ColumnPlan: @unchecked Sendable {
         var inferredText = false
         if let spec = profile?.generator {
             kind = .spec(spec)
+            if foreignKey == nil, let domain { try Self.verify(spec, against: domain, column: column, table: table, rows: rows, here: here) }
         } else if deferred {
             // Set by the pass after loading (SurrogatePlan.deferredForeignKeys).
             kind = .spec(.constant(.null))
@@ -777,6 +778,47 @@ public final class ColumnPlan: @unchecked Sendable {
         case let (nil, hi?): return .spec(.uniformReal(min: hi >= 0 ? max(0, hi - 1000) : hi - 1000, max: hi, decimals: 2))
         default: return inferred
         }
+    }
+
+    /// Refuses, before any row is written, a profile generator whose values
+    /// can fall outside the column's CHECK: the bounds of numeric generators
+    /// and every categorical, constant or boolean value are compared with the
+    /// domain. Text patterns and comparisons between columns are left to the
+    /// database.
+    static func verify(_ spec: GeneratorSpec, against d: ColumnDomain, column: ColumnShape, table: TableShape, rows: Int64, here: String) throws {
+        var outside: DatabaseValue?
+        var unbounded: String?
+        func number(_ x: Double) -> DatabaseValue { x == x.rounded() && abs(x) < 9e15 ? .integer(Int64(x)) : .real(x) }
+        func isText(_ v: DatabaseValue) -> Bool { if case .text = v { return true }; return false }
+        func check(_ values: [DatabaseValue]) {
+            // A list of another type (1 against '1') is left to the column's
+            // affinity and the database: only like is compared with like.
+            let judged = values.filter { v in v != .null && (d.allowed.map { list in list.contains { isText($0) == isText(v) } } ?? true) }
+            if outside == nil { outside = judged.first { !d.admits($0) } }
+        }
+        func bounded(_ lo: Double?, _ hi: Double?, _ name: String) {
+            if let lo { check([number(lo)]) } else if d.lower != nil { unbounded = "\(name) without 'min'" }
+            if let hi { check([number(hi)]) } else if d.upper != nil { unbounded = "\(name) without 'max'" }
+        }
+        switch spec {
+        case .uniform(let lo, let hi): check([.integer(lo), .integer(hi)])
+        case .uniformReal(let lo, let hi, _): check([.real(lo), .real(hi)])
+        case .normal(_, _, let lo, let hi, _): bounded(lo, hi, "normal")
+        case .logNormal(_, _, let lo, let hi, _):
+            // Log-normal values are above 0, so only a positive lower bound needs a 'min'.
+            if let lo { check([number(lo)]) } else if let l = d.lower, l.value > 0 { unbounded = "log-normal without 'min'" }
+            if let hi { check([number(hi)]) } else if d.upper != nil { unbounded = "log-normal without 'max'" }
+        case .zipf(let n, _): check([.integer(1), .integer(n)])
+        case .sequence(let start, let step): check([.integer(start), .integer(start &+ max(rows - 1, 0) &* step)])
+        case .categorical(let values): check(values.filter { $0.weight > 0 }.map(\.value))
+        case .constant(let v): check([v])
+        case .boolean(let rate): check((rate > 0 ? [DatabaseValue.integer(1)] : []) + (rate < 1 ? [.integer(0)] : []))
+        default: return
+        }
+        guard outside != nil || unbounded != nil else { return }
+        let constraint = d.sources.map { "CHECK (\($0))" }.joined(separator: " and ")
+        let what = outside.map { "can give \($0.description)" } ?? "is \(unbounded!), so it can give values"
+        throw RehearseError.badInput("\(here): the profile's generator \(what) outside \(constraint), so the insert would fail. Change its parameters so that every value meets the constraint (schemas/profile.schema.json lists them).")
     }
 
     /// Whether every value an inferred generator can give lies inside the bounds.
