@@ -115,7 +115,12 @@ import Testing
         ("tables:\n  customers:\n    rows: 10\n    columns:\n      email: { generator: categorical, values: [a, b] }\n", "is unique"),
         ("tables:\n  products:\n    rows: 10\n    columns:\n      price_cents: { generator: uniform, min: 5 }\n", "needs 'max'"),
         ("tables:\n  products:\n    rows: 10\n    columns:\n      price_cents: { generator: uniform, min: 1, max: 9, rate: 3 }\n", "'rate' does not apply"),
-        ("tables:\n  products:\n    rows: 10\n    columns:\n      price_cents: { generator: uniform, min: -5, max: 0 }\n", "CHECK constraint failed"),
+        ("tables:\n  products:\n    rows: 10\n    columns:\n      price_cents: { generator: uniform, min: -5, max: 0 }\n", "can give -5 outside CHECK (price_cents > 0)"),
+        ("tables:\n  products:\n    rows: 10\n    columns:\n      price_cents: { generator: normal, mean: 5, stddev: 3 }\n", "is normal without 'min'"),
+        ("tables:\n  customers:\n    rows: 10\n    columns:\n      tier: { generator: categorical, values: { standard: 5, gold: 1 } }\n", "can give 'gold' outside CHECK (tier IN"),
+        ("tables:\n  addresses:\n    rows: 10\n    columns:\n      country: { generator: constant, value: GBR }\n", "outside CHECK (length(country) = 2)"),
+        // A CHECK the generator does not read is still the database's to enforce.
+        ("tables:\n  customers:\n    rows: 10\n    columns:\n      phone: { generator: hex, length: 30 }\n", "CHECK constraint failed"),
     ])
     func unsatisfiableProfilesGiveClearErrors(profile: String, message: String) {
         let dir = TempDir()
@@ -135,15 +140,18 @@ import Testing
         #expect(error?.message.contains("syntax error") == true)
     }
 
-    @Test func foreignKeyCycleIsRefused() {
+    @Test func foreignKeyCycleWithoutANullableEdgeIsRefused() {
         let dir = TempDir()
         let url = surrogate(dir, schema: """
-            CREATE TABLE a (id INTEGER PRIMARY KEY, b_id INTEGER REFERENCES b (id));
-            CREATE TABLE b (id INTEGER PRIMARY KEY, a_id INTEGER REFERENCES a (id));
+            CREATE TABLE a (id INTEGER PRIMARY KEY, b_id INTEGER NOT NULL REFERENCES b (id));
+            CREATE TABLE b (id INTEGER PRIMARY KEY, a_id INTEGER NOT NULL REFERENCES a (id));
+            CREATE TABLE c (id INTEGER PRIMARY KEY, a_id INTEGER NOT NULL REFERENCES a (id));
             """, profile: "tables: {}\n")
         let error = refusal { _ = try SurrogateGenerator.generate(SurrogateSource(directory: url), to: dir.file("o.sqlite")) }
         #expect(error?.code == .badInput)
-        #expect(error?.message.contains("cycle") == true)
+        #expect(error?.message.contains("cycle between tables a → b → a") == true, "\(error?.message ?? "no error")")
+        #expect(error?.message.contains("Allow NULL") == true)
+        #expect(!FileManager.default.fileExists(atPath: dir.file("o.sqlite").path))
     }
 
     @Test func unknownSurrogateNameListsTheKnownOnes() {

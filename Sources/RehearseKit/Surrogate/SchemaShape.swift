@@ -7,6 +7,10 @@ public struct TableShape: Sendable {
     public var foreignKeys: [ForeignKeyShape]
     /// Every UNIQUE or PRIMARY KEY column set.
     public var uniqueSets: [[String]]
+    /// The text of every CHECK constraint (column or table), without the
+    /// outer parentheses, e.g. `price_cents > 0`. Columns the profile is
+    /// silent about get values inside the domains these describe.
+    public var checks: [String] = []
 }
 
 public struct ColumnShape: Sendable {

@@ -31,14 +31,20 @@ public struct TableProfile: Sendable {
     public var columns: [String: ColumnProfile]
     /// Fan-out histograms observed by `rehearse profile`, for the fidelity report.
     public var observedFanOuts: [(columns: [String], histogram: [(bucket: String, parents: Int64)])] = []
+    /// Fan-out distributions asked for per foreign key (`distribution`,
+    /// `min_children`, `max_children`, `null_fraction`).
+    public var fanOuts: [FanOutSpec] = []
 
     init(_ node: YAMLNode) throws {
         let m = try node.members(allowed: ["rows", "columns", "foreign_keys"])
         for fk in try m["foreign_keys"]?.sequence() ?? [] {
-            let f = try fk.members(allowed: ["columns", "references", "fanout"])
-            let columns = try f["columns"]?.sequence().map { try $0.string() } ?? []
+            let f = try fk.members(allowed: ["columns", "references", "fanout", "distribution", "exponent", "min_children", "max_children", "null_fraction"])
+            guard let columnsNode = f["columns"] else { throw fk.fail("a foreign_keys entry needs 'columns'.") }
+            let columns = try columnsNode.sequence().map { try $0.string() }
+            guard !columns.isEmpty else { throw columnsNode.fail("'columns' must name at least one column.") }
             let histogram = try f["fanout"]?.mapping().map { (bucket: $0.key, parents: try $0.value.int()) } ?? []
             observedFanOuts.append((columns, histogram))
+            if let spec = try FanOutSpec(columns: columns, node: fk, members: f) { fanOuts.append(spec) }
         }
         guard let rowsNode = m["rows"] else { throw node.fail("the required key 'rows' is missing.") }
         rows = try rowsNode.int()
@@ -48,6 +54,55 @@ public struct TableProfile: Sendable {
             columns[name] = try ColumnProfile(c)
         }
         self.columns = columns
+    }
+}
+
+/// How the children of a foreign key spread over the parent rows.
+public struct FanOutSpec: Sendable {
+    public enum Distribution: Sendable, Equatable {
+        /// Every parent equally likely.
+        case uniform
+        /// The parent of popularity rank r (a keyed order of the parents) is
+        /// chosen with weight r^-exponent.
+        case zipf(exponent: Double)
+    }
+    public var columns: [String]
+    public var distribution: Distribution
+    /// Every parent gets at least this many children (default 0).
+    public var minChildren: Int64
+    /// No parent gets more than this many children (default: no limit).
+    public var maxChildren: Int64?
+    /// Share of child rows whose foreign key is NULL.
+    public var nullFraction: Double?
+
+    init?(columns: [String], node: YAMLNode, members f: [String: YAMLNode]) throws {
+        guard f["distribution"] != nil || f["min_children"] != nil || f["max_children"] != nil || f["null_fraction"] != nil else {
+            if let e = f["exponent"] { throw e.fail("'exponent' needs 'distribution: zipf'.") }
+            return nil
+        }
+        self.columns = columns
+        switch try f["distribution"]?.string() ?? "uniform" {
+        case "uniform":
+            if let e = f["exponent"] { throw e.fail("'exponent' applies only to 'distribution: zipf'.") }
+            distribution = .uniform
+        case "zipf":
+            let s = try f["exponent"]?.double() ?? 1
+            guard s > 0, s <= 10 else { throw (f["exponent"] ?? node).fail("exponent must be above 0 and at most 10.") }
+            distribution = .zipf(exponent: s)
+        case let other:
+            throw f["distribution"]!.fail("unknown distribution '\(other)'. Known: uniform, zipf.")
+        }
+        minChildren = try f["min_children"]?.int() ?? 0
+        guard minChildren >= 0 else { throw f["min_children"]!.fail("min_children must be zero or more.") }
+        maxChildren = try f["max_children"]?.int()
+        if let mx = maxChildren, mx < max(minChildren, 1) {
+            throw f["max_children"]!.fail("max_children must be at least 1 and at least min_children.")
+        }
+        if let nf = f["null_fraction"] {
+            let v = try nf.double()
+            guard (0...1).contains(v) else { throw nf.fail("null_fraction must be between 0 and 1.") }
+            nullFraction = v
+        }
     }
 }
 
@@ -70,7 +125,8 @@ public struct ColumnProfile: Sendable {
     init(_ node: YAMLNode) throws {
         let m = try node.members(allowed: ["generator", "null_fraction", "min", "max", "start", "step", "values", "rate",
                                            "from", "to", "column", "min_seconds", "max_seconds", "length", "decimals", "value",
-                                           "distinct", "observed"])
+                                           "distinct", "observed", "mean", "stddev", "mu", "sigma", "median", "spread",
+                                           "n", "exponent", "hour_weights", "weekday_weights"])
         if let d = m["distinct"] {
             let v = try d.int()
             guard v >= 1 else { throw d.fail("distinct must be 1 or more.") }
@@ -108,12 +164,26 @@ public enum GeneratorSpec: Sendable, Equatable {
     case timestampAfter(column: String, minSeconds: Int64, maxSeconds: Int64)
     case text(TextPattern)
     case constant(DatabaseValue)
+    /// Normal (Gaussian) numbers; out-of-bounds draws are redrawn, then clamped.
+    /// Integer columns get the value rounded, others `decimals` digits.
+    case normal(mean: Double, stddev: Double, min: Double?, max: Double?, decimals: Int)
+    /// exp(N(mu, sigma)): median e^mu; `spread` = e^sigma is the geometric
+    /// standard deviation. Bounds and rounding as for normal.
+    case logNormal(mu: Double, sigma: Double, min: Double?, max: Double?, decimals: Int)
+    /// Integers 1...n, value k with weight k^-exponent (1 is the most common).
+    case zipf(n: Int64, exponent: Double)
+    /// A timestamp in [from, to) whose weekday and hour of day follow weights
+    /// (weekdays Monday first; 24 hours, UTC).
+    case seasonalTimestamp(from: Int64, to: Int64, hourWeights: [Double], weekdayWeights: [Double])
+    /// Inferred from a CHECK comparing two columns of a row: the other
+    /// column's value plus a delta in min...max (seconds for timestamps).
+    case offset(column: String, min: Double, max: Double)
 
     public static func == (a: GeneratorSpec, b: GeneratorSpec) -> Bool {
         String(describing: a) == String(describing: b)
     }
 
-    public static let names = ["sequence", "uniform", "uniform_real", "categorical", "boolean", "timestamp", "timestamp_after", "constant"]
+    public static let names = ["sequence", "uniform", "uniform_real", "normal", "log-normal", "zipf", "categorical", "boolean", "timestamp", "timestamp_after", "constant"]
         + TextPattern.allCases.map(\.rawValue)
 
     init(kind node: YAMLNode, parameters m: [String: YAMLNode]) throws {
@@ -137,6 +207,36 @@ public enum GeneratorSpec: Sendable, Equatable {
             let lo = try need("min").double(), hi = try need("max").double()
             guard lo <= hi else { throw m["max"]!.fail("max must be at least min.") }
             self = .uniformReal(min: lo, max: hi, decimals: Int(try m["decimals"]?.int() ?? 2))
+        case "normal":
+            allowed = ["mean", "stddev", "min", "max", "decimals"]
+            let mean = try need("mean").double(), sd = try need("stddev").double()
+            guard sd >= 0 else { throw m["stddev"]!.fail("stddev must be zero or more.") }
+            let (lo, hi) = try Self.bounds(m)
+            self = .normal(mean: mean, stddev: sd, min: lo, max: hi, decimals: try Self.decimals(m))
+        case "log-normal":
+            allowed = ["mu", "sigma", "median", "spread", "min", "max", "decimals"]
+            let mu: Double, sigma: Double
+            if m["median"] != nil || m["spread"] != nil {
+                if let k = ["mu", "sigma"].first(where: { m[$0] != nil }) { throw m[k]!.fail("give either mu and sigma, or median and spread, not both.") }
+                let median = try need("median").double(), spread = try need("spread").double()
+                guard median > 0 else { throw m["median"]!.fail("median must be above 0.") }
+                guard spread >= 1 else { throw m["spread"]!.fail("spread (the geometric standard deviation) must be at least 1.") }
+                mu = Foundation.log(median)
+                sigma = Foundation.log(spread)
+            } else {
+                mu = try need("mu").double()
+                sigma = try need("sigma").double()
+                guard sigma >= 0 else { throw m["sigma"]!.fail("sigma must be zero or more.") }
+            }
+            let (lo, hi) = try Self.bounds(m)
+            self = .logNormal(mu: mu, sigma: sigma, min: lo, max: hi, decimals: try Self.decimals(m))
+        case "zipf":
+            allowed = ["n", "exponent"]
+            let n = try need("n").int()
+            guard n >= 1 else { throw m["n"]!.fail("n must be 1 or more.") }
+            let s = try m["exponent"]?.double() ?? 1
+            guard s > 0, s <= 10 else { throw m["exponent"]!.fail("exponent must be above 0 and at most 10.") }
+            self = .zipf(n: n, exponent: s)
         case "categorical":
             allowed = ["values"]
             let valuesNode = try need("values")
@@ -160,10 +260,19 @@ public enum GeneratorSpec: Sendable, Equatable {
             guard (0...1).contains(rate) else { throw m["rate"]!.fail("rate must be between 0 and 1.") }
             self = .boolean(rate: rate)
         case "timestamp":
-            allowed = ["from", "to"]
+            allowed = ["from", "to", "hour_weights", "weekday_weights"]
             let from = try Self.epoch(need("from")), to = try Self.epoch(need("to"))
             guard from < to else { throw m["to"]!.fail("'to' must be later than 'from'.") }
-            self = .timestamp(from: from, to: to)
+            if m["hour_weights"] != nil || m["weekday_weights"] != nil {
+                let hours = try Self.weights(m["hour_weights"], count: 24, what: "hour_weights")
+                let days = try Self.weights(m["weekday_weights"], count: 7, what: "weekday_weights")
+                guard SeasonalCalendar(from: from, to: to, hourWeights: hours, weekdayWeights: days) != nil else {
+                    throw node.fail("no second between 'from' and 'to' has a weekday and hour with a weight above zero.")
+                }
+                self = .seasonalTimestamp(from: from, to: to, hourWeights: hours, weekdayWeights: days)
+            } else {
+                self = .timestamp(from: from, to: to)
+            }
         case "timestamp_after":
             allowed = ["column", "min_seconds", "max_seconds"]
             let lo = try m["min_seconds"]?.int() ?? 0, hi = try need("max_seconds").int()
@@ -183,6 +292,30 @@ public enum GeneratorSpec: Sendable, Equatable {
         for key in m.keys where !["generator", "null_fraction", "distinct", "observed"].contains(key) && !allowed.contains(key) {
             throw m[key]!.fail("'\(key)' does not apply to the \(kind) generator (it takes: \(allowed.sorted().joined(separator: ", "))).")
         }
+    }
+
+    static func bounds(_ m: [String: YAMLNode]) throws -> (Double?, Double?) {
+        let lo = try m["min"]?.double(), hi = try m["max"]?.double()
+        if let lo, let hi, lo > hi { throw m["max"]!.fail("max must be at least min.") }
+        return (lo, hi)
+    }
+
+    static func decimals(_ m: [String: YAMLNode]) throws -> Int {
+        let d = try m["decimals"]?.int() ?? 2
+        guard (0...6).contains(d) else { throw m["decimals"]!.fail("decimals must be between 0 and 6.") }
+        return Int(d)
+    }
+
+    /// A list of `count` non-negative weights with a positive sum; all equal when absent.
+    static func weights(_ node: YAMLNode?, count: Int, what: String) throws -> [Double] {
+        guard let node else { return Array(repeating: 1, count: count) }
+        let items = try node.sequence()
+        guard items.count == count else { throw node.fail("\(what) needs exactly \(count) numbers, not \(items.count).") }
+        let w = try items.map { try $0.double() }
+        guard w.allSatisfy({ $0 >= 0 && $0.isFinite }), w.contains(where: { $0 > 0 }) else {
+            throw node.fail("\(what) must be zero or more, with at least one above zero.")
+        }
+        return w
     }
 
     static func literal(_ node: YAMLNode) throws -> DatabaseValue {

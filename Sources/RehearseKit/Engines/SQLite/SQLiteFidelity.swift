@@ -12,8 +12,9 @@ public struct FidelityRow: Sendable {
 }
 
 /// Measures a generated surrogate against its profile: row counts, null
-/// fractions and distinct counts per column, and per foreign key the mean
-/// the share of parents with no children.
+/// fractions and distinct counts per column, and per foreign key the share
+/// of parents with no children, or the children per parent and the NULL
+/// share a fan-out asked for.
 public enum SQLiteFidelity {
     public static func measure(file: URL, profile: ShapeProfile, rows: [String: Int64]) throws -> [FidelityRow] {
         let db = try SQLiteFingerprint.open(file: file)
@@ -48,6 +49,29 @@ public enum SQLiteFidelity {
                     let tol = max(1, Int64((Double(target) * 0.1).rounded()))
                     out.append(FidelityRow(subject: subject, metric: "distinct", target: String(target), achieved: String(distinct),
                                            tolerance: "± \(tol)", withinTolerance: abs(distinct - target) <= tol))
+                }
+            }
+            // Fan-outs the profile asks for: the children per parent and the NULL share.
+            for spec in tp.fanOuts {
+                guard let fk = shape.foreignKeys.first(where: { $0.columns.map { $0.lowercased() } == spec.columns.map { $0.lowercased() } }) else { continue }
+                let parentKey = fk.parentColumns.isEmpty ? try reader.table(fk.parentTable).primaryKey : fk.parentColumns
+                let on = zip(fk.columns, parentKey).map { "c.\(q($0)) = p.\(q($1))" }.joined(separator: " AND ")
+                let r = try db.rows("""
+                    SELECT coalesce(min(n), 0), coalesce(max(n), 0) FROM (
+                      SELECT count(c.\(q(fk.columns[0]))) AS n FROM main.\(q(fk.parentTable)) p
+                      LEFT JOIN main.\(q(shape.name)) c ON \(on) GROUP BY \(parentKey.map { "p." + q($0) }.joined(separator: ", ")))
+                    """)[0]
+                let least = r[0].int64 ?? 0, most = r[1].int64 ?? 0
+                let subject = "\(shape.name)(\(spec.columns.joined(separator: ", "))) → \(fk.parentTable)"
+                let bound = spec.maxChildren.map { "\(spec.minChildren)...\($0)" } ?? "≥ \(spec.minChildren)"
+                out.append(FidelityRow(subject: subject, metric: "children per parent", target: bound, achieved: "\(least)...\(most)",
+                                       tolerance: "exact", withinTolerance: least >= spec.minChildren && spec.maxChildren.map { most <= $0 } != false))
+                if let p = spec.nullFraction {
+                    let nulls = try SQLiteProfiler.count(db, "SELECT count(*) FROM main.\(q(shape.name)) WHERE \(q(fk.columns[0])) IS NULL")
+                    let achieved = n == 0 ? 0 : Double(nulls) / Double(n)
+                    let tol = 1 / Double(max(n, 1))
+                    out.append(FidelityRow(subject: subject, metric: "null fraction", target: f(p), achieved: f(achieved),
+                                           tolerance: "exact", withinTolerance: abs(achieved - p) <= tol))
                 }
             }
             for (columns, histogram) in tp.observedFanOuts where !histogram.isEmpty {

@@ -32,7 +32,9 @@ struct SQLiteSchemaReader {
         }
         let primaryKey = pk.sorted { $0.0 < $1.0 }.map(\.1)
         if !primaryKey.isEmpty { uniques.append(primaryKey) }
+        let sql = try db.rows("SELECT sql FROM main.sqlite_schema WHERE type = 'table' AND name = ?", [.text(name)]).first?.first?.textValue ?? ""
         return TableShape(name: name, columns: columns, primaryKey: primaryKey,
-                          foreignKeys: fks.keys.sorted().map { fks[$0]! }, uniqueSets: uniques)
+                          foreignKeys: fks.keys.sorted().map { fks[$0]! }, uniqueSets: uniques,
+                          checks: CheckDomains.checks(inCreateTable: sql))
     }
 }

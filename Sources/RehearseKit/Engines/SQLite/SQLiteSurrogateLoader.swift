@@ -33,6 +33,7 @@ struct SQLiteSurrogateLoader {
             try insertRows(table, db, plan: plan, done: &done, clock: clock)
             rows[table.name] = table.rows
         }
+        try setDeferredForeignKeys(plan, db)
         try db.execute("COMMIT")
 
         for statement in deferred {
