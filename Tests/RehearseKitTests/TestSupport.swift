@@ -43,11 +43,24 @@ enum Repo {
             let flat = (f as NSString).lastPathComponent
             let text = try! String(contentsOf: source.directory.appendingPathComponent(f), encoding: .utf8)
             try! text.write(to: dest.appendingPathComponent(flat), atomically: true, encoding: .utf8)
+            // The file's PostgreSQL variant, if it has one, goes along under its flat name.
+            let variant = source.file(f, dialect: "postgres")
+            if variant.url.lastPathComponent != flat, let v = try? String(contentsOf: variant.url, encoding: .utf8) {
+                try! v.write(to: dest.appendingPathComponent(variant.url.lastPathComponent), atomically: true, encoding: .utf8)
+            }
             manifest = manifest.replacingOccurrences(of: " \(f)\n", with: " \(flat)\n")
         }
         try! manifest.write(to: dest.appendingPathComponent("manifest.yaml"), atomically: true, encoding: .utf8)
         return dest
     }
+}
+
+/// Writes one file of a surrogate copy, replacing both the plain file and its
+/// PostgreSQL variant (so a test's text applies to either engine).
+func replace(_ name: String, in surrogate: URL, with text: String) throws {
+    let variant = (name as NSString).deletingPathExtension + ".postgres." + (name as NSString).pathExtension
+    try? FileManager.default.removeItem(at: surrogate.appendingPathComponent(variant))
+    try text.write(to: surrogate.appendingPathComponent(name), atomically: true, encoding: .utf8)
 }
 
 extension SQLiteConnection {

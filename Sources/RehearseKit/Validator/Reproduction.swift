@@ -20,8 +20,13 @@ public enum Reproduction {
         guard source["kind"]?.stringValue == "surrogate" else {
             return [finding("$.predicate.source.kind", "only surrogate runs can be regenerated")]
         }
-        guard predicate["engine"]?["name"]?.stringValue == "sqlite" else {
-            return [finding("$.predicate.engine.name", "this version reproduces SQLite runs only")]
+        let engineName = predicate["engine"]?["name"]?.stringValue ?? ""
+        let engine: EngineChoice
+        switch engineName {
+        case "sqlite": engine = .sqlite
+        // A PostgreSQL run is regenerated in a private ephemeral cluster.
+        case PostgresSurrogateLoader.dialect: engine = .postgres(.ephemeral())
+        default: return [finding("$.predicate.engine.name", "no engine named '\(engineName)' to reproduce on")]
         }
         guard let seed = source["seed"]?.integerValue, seed >= 0, let scaleText = source["scale"]?.stringValue,
               let scale = Double(scaleText), scale > 0, let name = source["name"]?.stringValue,
@@ -35,10 +40,10 @@ public enum Reproduction {
                                          seed: UInt64(seed), scale: scale)
         let surrogate = SurrogateSource(directory: inputs, manifest: manifest)
         var out: [ValidationFinding] = []
-        if try surrogate.specDigest(dialect: "sqlite") != source["spec_digest"]?.stringValue {
+        if try surrogate.specDigest(dialect: engine.dialect) != source["spec_digest"]?.stringValue {
             out.append(finding("$.predicate.source.spec_digest", "does not recompute from the schema and profile in inputs/"))
         }
-        let scratch = try SQLiteScratch(keep: false, parent: scratchParent)
+        let scratch = try engine.provision(keep: false, parent: scratchParent, jobs: ProcessInfo.processInfo.activeProcessorCount)
         defer { scratch.tearDown(keep: false) }
         _ = try scratch.loadSurrogate(surrogate, seed: UInt64(seed), scale: scale, jobs: ProcessInfo.processInfo.activeProcessorCount, progress: nil)
         let fresh = try scratch.fingerprint().json

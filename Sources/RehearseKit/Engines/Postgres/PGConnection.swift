@@ -241,25 +241,16 @@ final class PGConnection: @unchecked Sendable {
     // MARK: - Environment
 
     /// Removes every `PG*` variable (PGHOST, PGSERVICE, PGSERVICEFILE,
-    /// PGSYSCONFDIR, PGPASSFILE, PGOPTIONS, ...) from this process, once, so
-    /// libpq's defaults cannot point a connection at another server.
+    /// PGSYSCONFDIR, PGPASSFILE, PGOPTIONS, ...) from this process before each
+    /// connection, so libpq's defaults cannot point one at another server.
+    /// After the first call it usually finds none and changes nothing.
     static func scrubEnvironment() {
-        scrubbed.run()
-    }
-
-    private final class Once: @unchecked Sendable {
-        // @unchecked: `done` is only touched under `lock`.
-        let lock = NSLock()
-        var done = false
-        func run() {
-            lock.lock()
-            defer { lock.unlock() }
-            guard !done else { return }
-            done = true
-            for key in ProcessInfo.processInfo.environment.keys where key.hasPrefix("PG") {
-                unsetenv(key)
-            }
+        scrubLock.lock()
+        defer { scrubLock.unlock() }
+        for key in ProcessInfo.processInfo.environment.keys where key.hasPrefix("PG") {
+            unsetenv(key)
         }
     }
-    private static let scrubbed = Once()
+
+    private static let scrubLock = NSLock()
 }

@@ -82,7 +82,14 @@ enum PostgresCatalog {
                                                        parentColumns: try names(row[3]!, of: row[2]!)))
                 }
             }
-            shapes.append(TableShape(name: rel.display, columns: columns, primaryKey: primaryKey, foreignKeys: foreignKeys, uniqueSets: uniqueSets))
+            // CHECK constraints, in the server's own spelling, for the
+            // generator's value domains.
+            let checks = try db.rows("""
+                SELECT pg_catalog.pg_get_constraintdef(con.oid) FROM pg_catalog.pg_constraint con
+                WHERE con.conrelid = \(rel.oid) AND con.contype = 'c' ORDER BY con.conname
+                """).flatMap { CheckDomains.checks(inCreateTable: $0[0]!) }
+            shapes.append(TableShape(name: rel.display, columns: columns, primaryKey: primaryKey, foreignKeys: foreignKeys,
+                                     uniqueSets: uniqueSets, checks: checks))
             byName[rel.display] = rel
         }
         return (shapes, byName)

@@ -15,7 +15,7 @@ enum PostgresScript {
         var out: [ScriptStatement] = []
         var i = 0
         while true {
-            let (start, comments) = SQLiteConnection.skipBlank(s, from: i)
+            let (start, comments) = skipBlank(s, from: i)
             if start >= end { break }
             var j = start
             var atomicDepth = 0
@@ -105,6 +105,41 @@ enum PostgresScript {
             if stop >= end { break }
         }
         return out
+    }
+
+    /// Skips white space, semicolons and comments (block comments nest in
+    /// PostgreSQL); returns where the next statement starts and the `--`
+    /// comment lines passed on the way.
+    static func skipBlank(_ s: [UInt8], from: Int) -> (Int, [String]) {
+        var i = from
+        var comments: [String] = []
+        let end = s.count - 1
+        while i < end {
+            let c = s[i]
+            if c == 0x20 || c == 0x09 || c == 0x0a || c == 0x0d || c == 0x0c || c == UInt8(ascii: ";") { i += 1; continue }
+            if c == UInt8(ascii: "-"), i + 1 < end, s[i + 1] == UInt8(ascii: "-") {
+                let start = i + 2
+                while i < end, s[i] != 0x0a { i += 1 }
+                comments.append(String(decoding: s[start..<i], as: UTF8.self).trimmingCharacters(in: .whitespaces))
+                continue
+            }
+            if c == UInt8(ascii: "/"), i + 1 < end, s[i + 1] == UInt8(ascii: "*") {
+                var depth = 0
+                while i < end {
+                    if s[i] == UInt8(ascii: "/"), i + 1 < end, s[i + 1] == UInt8(ascii: "*") { depth += 1; i += 2; continue }
+                    if s[i] == UInt8(ascii: "*"), i + 1 < end, s[i + 1] == UInt8(ascii: "/") {
+                        depth -= 1
+                        i += 2
+                        if depth == 0 { break }
+                        continue
+                    }
+                    i += 1
+                }
+                continue
+            }
+            break
+        }
+        return (i, comments)
     }
 
     private static func isWordByte(_ c: UInt8) -> Bool {

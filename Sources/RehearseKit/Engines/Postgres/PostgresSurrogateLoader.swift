@@ -70,6 +70,7 @@ struct PostgresSurrogateLoader {
             try copyRows(table, rel, db, plan: plan, done: &done, clock: clock)
             rows[table.name] = table.rows
         }
+        try setDeferredForeignKeys(plan, relations, db)
         try exec(db, "COMMIT")
 
         // Keys first (a foreign key needs its parent's), then references.
@@ -129,6 +130,41 @@ struct PostgresSurrogateLoader {
         } catch let error as PGError {
             pending.cancel()
             throw RehearseError.badInput("Loading table \(table.name) failed: \(error). Give the columns involved a generator in the profile whose values the column's type and constraints accept (see schemas/profile.schema.json).")
+        }
+    }
+
+    /// Foreign keys on a cycle between tables were loaded as NULL; set them
+    /// now, per edge with one COPY of (key, value) rows into a temporary
+    /// table and one UPDATE joined on the key.
+    private func setDeferredForeignKeys(_ plan: SurrogatePlan, _ relations: [String: PostgresCatalog.Relation], _ db: PGConnection) throws {
+        let q = PGConnection.quoteIdentifier
+        for fk in plan.deferredForeignKeys {
+            guard let rel = relations[fk.table] else { continue }
+            let keys = fk.keyColumns.map(q), cols = fk.columns.map(q)
+            try exec(db, "DROP TABLE IF EXISTS pg_temp.rehearse_deferred")
+            try exec(db, "CREATE TEMPORARY TABLE rehearse_deferred AS SELECT \((keys + cols).joined(separator: ", ")) FROM \(rel.qualified) WITH NO DATA")
+            var row: Int64 = 0
+            do {
+                _ = try db.copyIn("COPY pg_temp.rehearse_deferred FROM STDIN") {
+                    var chunk: [UInt8] = []
+                    while row < fk.rows, chunk.count < 1 << 20 {
+                        defer { row += 1 }
+                        guard let values = fk.values(row: row) else { continue }
+                        for (i, v) in (fk.key(row: row) + values).enumerated() {
+                            if i > 0 { chunk.append(0x09) }
+                            PostgresCopyText.append(v, to: &chunk)
+                        }
+                        chunk.append(0x0a)
+                    }
+                    return chunk.isEmpty && row >= fk.rows ? nil : chunk
+                }
+                let set = cols.map { "\($0) = d.\($0)" }.joined(separator: ", ")
+                let on = keys.map { "t.\($0) = d.\($0)" }.joined(separator: " AND ")
+                try db.execute("UPDATE \(rel.qualified) AS t SET \(set) FROM pg_temp.rehearse_deferred AS d WHERE \(on)")
+                try db.execute("DROP TABLE pg_temp.rehearse_deferred")
+            } catch {
+                throw RehearseError.badInput("Setting the foreign key (\(fk.columns.joined(separator: ", "))) of table \(fk.table) to \(fk.parentTable) after loading failed: \(error). Give these columns a generator in the profile whose values meet the table's constraints.")
+            }
         }
     }
 

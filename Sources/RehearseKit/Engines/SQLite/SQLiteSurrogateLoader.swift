@@ -106,7 +106,7 @@ struct SQLiteSurrogateLoader {
                         try insert.step()
                     } catch let error as SQLiteError {
                         pending.cancel()
-                        throw RehearseError.badInput("Generating row \(row + 1) of table \(table.name) failed: \(error.message). The generator does not read CHECK constraints yet: give the columns involved a generator in the profile whose values satisfy the constraint (see schemas/profile.schema.json).")
+                        throw RehearseError.badInput("Generating row \(row + 1) of table \(table.name) failed: \(error.message). The generator reads the CHECK forms it understands (ranges, IN lists, lengths, column comparisons); give the columns involved a generator in the profile whose values satisfy this constraint (see schemas/profile.schema.json).")
                     }
                     insert.reset()
                 }
