@@ -284,7 +284,7 @@ final class Scratch {
         #expect(try CLI.run(["seal", "verify", dir]).status == 5)
         let write = try CLI.run(["seal", "write", dir])
         #expect(write.status == 0)
-        #expect(write.stdout.contains("7 files sealed"))
+        #expect(write.stdout.contains("11 files sealed"))
         #expect(try CLI.run(["seal", "verify", dir]).status == 0)
     }
 

@@ -63,6 +63,14 @@ public enum Interruption {
         while true { sleep(1) }
     }
 
+    /// Removes a directory tree, trying again when a file vanished under it
+    /// (another thread cleaning up the same scratch directory at once).
+    public static func removeTree(_ dir: URL) {
+        for _ in 0..<5 where FileManager.default.fileExists(atPath: dir.path) {
+            try? FileManager.default.removeItem(at: dir)
+        }
+    }
+
     private static func handle(_ sig: Int32) {
         registry.lock.lock()
         registry.interrupted = true
@@ -75,7 +83,7 @@ public enum Interruption {
             if keep {
                 message += "rehearse: scratch database kept at \(dir.path)\n"
             } else {
-                try? FileManager.default.removeItem(at: dir)
+                removeTree(dir)
                 message += "rehearse: removed scratch directory \(dir.path)\n"
             }
         }

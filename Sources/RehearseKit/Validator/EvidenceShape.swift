@@ -97,7 +97,7 @@ indirect enum EvidenceShape: Sendable {
             "spec_digest": .sha256, "seed": .integer, "scale": .string, "rows": .map(.integer),
         ]),
         "engine": .object(required: ["name": .string, "version": .string]),
-        "target": .object(required: ["kind": .string, "network": .enumeration(["none", "loopback"])],
+        "target": .object(required: ["kind": .string, "network": .string],
                           optional: ["private_temporary_directory": .bool, "listen_addresses": .string, "settings": .map(.string),
                                      "run_as": .string, "host": .string, "database": .string]),
         "inputs": .map(.object(required: ["subject": .string, "source_path": .string])),

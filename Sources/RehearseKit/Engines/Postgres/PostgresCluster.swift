@@ -82,7 +82,11 @@ public final class PostgresCluster: @unchecked Sendable {
             throw RehearseError.environment("Cannot create a scratch cluster directory under \(base.path): \(error.localizedDescription). Set TMPDIR to a writable directory.")
         }
         let cluster = PostgresCluster(directory: directory, bindir: bindir, runAs: runAs)
-        Interruption.register(directory, keep: keep) { [weak cluster] in cluster?.stop() }
+        Interruption.register(directory, keep: keep) { [weak cluster] in
+            cluster?.stop()
+            // A kept cluster is marked so the next run's sweep leaves it.
+            if keep { try? owner(keep: true).write(to: directory.appendingPathComponent(ownerFile), atomically: true, encoding: .utf8) }
+        }
         do {
             try cluster.create()
             cluster.serverVersion = try cluster.startServer()
@@ -157,11 +161,13 @@ public final class PostgresCluster: @unchecked Sendable {
         defer { lock.unlock() }
         guard state != .removed else { return }
         state = .removed
+        // Once a signal arrived, its handler removes (or keeps) the directory.
+        if Interruption.isInterrupted { return }
         Interruption.unregister(directory)
         if keep {
             try? Self.owner(keep: true).write(to: directory.appendingPathComponent(Self.ownerFile), atomically: true, encoding: .utf8)
         } else {
-            try? FileManager.default.removeItem(at: directory)
+            Interruption.removeTree(directory)
         }
     }
 
@@ -187,7 +193,8 @@ public final class PostgresCluster: @unchecked Sendable {
             if fields["kept"] == "1" { continue }
             if let pid = fields["pid"].flatMap({ Int32($0) }), processAlive(pid, startTime: fields["start"]) { continue }
             killPostmaster(dataDirectory: dir.appendingPathComponent("data"))
-            if (try? FileManager.default.removeItem(at: dir)) != nil { removed.append(dir) }
+            Interruption.removeTree(dir)
+            if !FileManager.default.fileExists(atPath: dir.path) { removed.append(dir) }
         }
         return removed
     }

@@ -1,0 +1,113 @@
+import Foundation
+import Testing
+
+/// `rehearse --engine postgres` as a user runs it: a private cluster per run,
+/// refusals with their documented statuses, and clean-up on SIGTERM.
+@Suite struct PostgresCLITests {
+    /// Server processes whose command line names a directory under `parent`.
+    static func postmasters(under parent: URL) -> [Int32] {
+        let procs = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return procs.compactMap { Int32($0) }.filter { pid in
+            guard let cmd = try? String(contentsOfFile: "/proc/\(pid)/cmdline", encoding: .utf8) else { return false }
+            let parts = cmd.split(separator: "\0").map(String.init)
+            return parts.first?.hasSuffix("/postgres") == true && parts.contains { $0.hasPrefix(parent.path) }
+        }
+    }
+
+    @Test func commercePassesOnAnEphemeralCluster() throws {
+        let s = Scratch()
+        let r = try CLI.run(["--engine", "postgres", "--scale", "0.05", "--out", s.path("run")], environment: s.env)
+        #expect(r.status == 0, "\(r.all)")
+        #expect(r.stdout.contains("PostgreSQL 15"))
+        #expect(r.stdout.contains("ephemeral cluster, Unix socket only, no TCP"))
+        #expect(r.stdout.contains("birth observed: no table rewritten; ACCESS EXCLUSIVE on"))
+        #expect(r.stdout.contains("Verdict: PASS (evidence valid)"))
+        #expect(s.leftovers.isEmpty, "\(s.leftovers)")
+        #expect(Self.postmasters(under: s.url).isEmpty)
+        let v = try CLI.run(["validate", s.path("run")])
+        #expect(v.status == 0, "\(v.all)")
+    }
+
+    @Test func lossyRollbackExitsOneNamingTheColumn() throws {
+        let s = Scratch()
+        let r = try CLI.run(["--engine", "postgres", "surrogates/lossy-rollback", "--scale", "0.1", "--out", s.path("run"), "--format", "json"], environment: s.env)
+        #expect(r.status == 1, "\(r.all)")
+        #expect(r.stdout.contains("\"phone\":"))
+        #expect(r.stdout.contains("\"verdict\":\"FAIL\""))
+        #expect(s.leftovers.isEmpty)
+    }
+
+    @Test(arguments: ["host=db.example.com", "postgresql://10.1.2.3:5432/app", "service=prod"])
+    func aNonLocalServerIsRefusedWithExit3(_ url: String) throws {
+        let s = Scratch()
+        let r = try CLI.run(["--engine", "postgres", "--pg-url", url, "--out", s.path("run")], environment: s.env)
+        #expect(r.status == 3, "\(r.all)")
+        #expect(r.stderr.contains("not this machine") || r.stderr.contains("service file"), "\(r.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: s.path("run")))
+    }
+
+    @Test func postgresOptionsNeedThePostgresEngine() throws {
+        let r = try CLI.run(["--pg-url", "host=/tmp"])
+        #expect(r.status == 2)
+        #expect(r.stderr.contains("apply to --engine postgres only"))
+        let both = try CLI.run(["--engine", "postgres", "--pg-url", "host=/tmp", "--pg-bindir", "/usr/bin"])
+        #expect(both.status == 2)
+        #expect(both.stderr.contains("with --pg-url there is none"))
+    }
+
+    @Test func aBindirWithoutTheServerIsBadInput() throws {
+        let s = Scratch()
+        let r = try CLI.run(["--engine", "postgres", "--pg-bindir", s.url.path], environment: s.env)
+        #expect(r.status == 2, "\(r.all)")
+        #expect(r.stderr.contains("initdb, pg_ctl and postgres are not all there"))
+    }
+
+    @Test func theServerUserMustExist() throws {
+        let s = Scratch()
+        let r = try CLI.run(["--engine", "postgres", "--pg-user", "no-such-user-here"], environment: s.env)
+        if getuid() == 0 {
+            #expect(r.status == 4, "\(r.all)")
+            #expect(r.stderr.contains("'no-such-user-here', which does not exist"))
+        } else {
+            #expect(r.status == 2, "\(r.all)")
+            #expect(r.stderr.contains("only when rehearse runs as root"))
+        }
+        #expect(s.leftovers.isEmpty)
+    }
+
+    @Test func sigtermStopsTheClusterAndRemovesIt() throws {
+        let s = Scratch()
+        let process = Process()
+        process.executableURL = CLI.binary
+        process.arguments = ["--engine", "postgres", "--scale", "40", "--out", s.path("run"), "--quiet"]
+        process.currentDirectoryURL = CLI.root
+        var env = ProcessInfo.processInfo.environment
+        env["TMPDIR"] = s.url.path
+        process.environment = env
+        let err = Pipe()
+        process.standardError = err
+        process.standardOutput = FileHandle.nullDevice
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        // Wait until the server is up (its pid file exists), then interrupt.
+        var up = false
+        for _ in 0..<600 {
+            let dirs = s.leftovers.filter { $0.hasPrefix("rehearse-pg-") }
+            if let d = dirs.first, FileManager.default.fileExists(atPath: s.url.appendingPathComponent(d).appendingPathComponent("data/postmaster.pid").path) {
+                up = true
+                break
+            }
+            usleep(50_000)
+        }
+        #expect(up, "the cluster never started")
+        usleep(300_000)
+        process.terminate()
+        let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 143, "\(text)")
+        #expect(text.contains("interrupted by SIGTERM; no evidence was written"))
+        #expect(s.leftovers.isEmpty, "\(s.leftovers)")
+        #expect(Self.postmasters(under: s.url).isEmpty)
+        #expect(!FileManager.default.fileExists(atPath: s.path("run/evidence.json")))
+    }
+}
