@@ -42,3 +42,4 @@ clean:
 ## Release-build benchmarks against baselines measured in the same run (BENCH_SCALES="25 250").
 bench: release
 	scripts/bench.sh
+	scripts/bench-postgres.sh

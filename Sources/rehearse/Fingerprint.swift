@@ -6,17 +6,32 @@ extension Rehearse {
     struct FingerprintCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "fingerprint",
-            abstract: "Print the schema and data fingerprint of an SQLite file (opened read-only)."
+            abstract: "Print the schema and data fingerprint of an SQLite file (opened read-only) or a local PostgreSQL database."
         )
 
         @Argument(help: ArgumentHelp("The SQLite database file.", valueName: "FILE"))
-        var file: String
+        var file: String?
+
+        @Option(name: .customLong("pg-url"), help: ArgumentHelp("Fingerprint this PostgreSQL database instead (a Unix socket or loopback server; dbname required), in read-only sessions.", valueName: "CONNINFO"))
+        var pgURL: String?
+
+        @Option(name: .long, help: "Connections reading PostgreSQL tables at once (default: all cores).")
+        var jobs: Int?
+
+        func validate() throws {
+            if (file == nil) == (pgURL == nil) { throw ValidationError("Give exactly one of FILE (SQLite) or --pg-url CONNINFO (PostgreSQL).") }
+            if let jobs, jobs < 1 { throw ValidationError("--jobs must be 1 or more.") }
+        }
 
         @Option(name: .long, help: "Output format: text or json.")
         var format: OutputFormat = .text
 
         func run() throws {
-            let fingerprint = try SQLiteFingerprint.of(file: URL(fileURLWithPath: file))
+            let fingerprint = if let pgURL {
+                try PostgresFingerprint.of(server: PostgresServerAddress(parsing: pgURL), jobs: jobs ?? ProcessInfo.processInfo.activeProcessorCount)
+            } else {
+                try SQLiteFingerprint.of(file: URL(fileURLWithPath: file ?? ""))
+            }
             switch format {
             case .json:
                 Console.out(fingerprint.json.canonicalString)

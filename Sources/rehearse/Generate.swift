@@ -5,14 +5,17 @@ import RehearseKit
 extension Rehearse {
     struct Generate: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Write a surrogate to a new SQLite file, without rehearsing anything."
+            abstract: "Write a surrogate to a new SQLite file (or an empty local PostgreSQL database), without rehearsing anything."
         )
 
         @Option(name: .long, help: ArgumentHelp("Surrogate name or directory.", valueName: "NAME|DIR"))
         var surrogate = "commerce"
 
         @Option(name: .long, help: ArgumentHelp("The SQLite file to create (must not exist).", valueName: "FILE"))
-        var out: String
+        var out: String?
+
+        @Option(name: .customLong("pg-url"), help: ArgumentHelp("Load into this empty PostgreSQL database instead (a Unix socket or loopback server; dbname required).", valueName: "CONNINFO"))
+        var pgURL: String?
 
         @Option(name: .long, help: "Seed (default: the manifest's).")
         var seed: Int64?
@@ -30,14 +33,27 @@ extension Rehearse {
             if let seed, seed < 0 { throw ValidationError("--seed must be zero or more.") }
             if let scale, !(scale > 0 && scale.isFinite) { throw ValidationError("--scale must be a number greater than zero.") }
             if let jobs, jobs < 1 { throw ValidationError("--jobs must be 1 or more.") }
+            if (out == nil) == (pgURL == nil) { throw ValidationError("Give exactly one of --out FILE (SQLite) or --pg-url CONNINFO (PostgreSQL).") }
         }
 
         func run() throws {
             let source = try SurrogateSource.locate(surrogate, executable: URL(fileURLWithPath: CommandLine.arguments[0]))
             let clock = ContinuousClock.now
+            let jobs = jobs ?? ProcessInfo.processInfo.activeProcessorCount
+            if let pgURL {
+                let server = try PostgresServerAddress(parsing: pgURL)
+                let record = try SurrogateGenerator.generate(source, seed: seed.map { UInt64($0) }, scale: scale, into: server, jobs: jobs,
+                                                             progress: Console.progress(quiet: quiet))
+                if !quiet {
+                    let elapsed = ContinuousClock.now - clock
+                    Console.out("Wrote \(Console.grouped(record.totalRows)) rows in \(record.rowsPerTable.count) tables to database \(server.namedDatabase ?? "?") in \(elapsed.formatted(.units(allowed: [.seconds, .milliseconds], width: .narrow)))")
+                    Console.out("Seed \(record.seed), spec digest \(record.specDigest); tagged \(SurrogateTag.generated) in table \(SurrogateTag.provenanceTable).")
+                }
+                return
+            }
+            guard let out else { return }
             let record = try SurrogateGenerator.generate(source, seed: seed.map { UInt64($0) }, scale: scale, to: URL(fileURLWithPath: out),
-                                                         jobs: jobs ?? ProcessInfo.processInfo.activeProcessorCount,
-                                                         progress: Console.progress(quiet: quiet))
+                                                         jobs: jobs, progress: Console.progress(quiet: quiet))
             let elapsed = ContinuousClock.now - clock
             if !quiet {
                 Console.out("Wrote \(Console.grouped(record.totalRows)) rows in \(record.rowsPerTable.count) tables to \(out) in \(elapsed.formatted(.units(allowed: [.seconds, .milliseconds], width: .narrow)))")

@@ -27,4 +27,26 @@ public enum SurrogateGenerator {
             throw error
         }
     }
+
+    /// Loads a surrogate into an existing, empty database of a local
+    /// PostgreSQL server (`rehearse generate --pg-url`).
+    public static func generate(_ source: SurrogateSource, seed: UInt64? = nil, scale: Double? = nil, into server: PostgresServerAddress,
+                                jobs: Int = ProcessInfo.processInfo.activeProcessorCount,
+                                progress: ProgressHandler? = nil) throws -> LoadRecord {
+        guard let database = server.namedDatabase else {
+            throw RehearseError.badInput("--pg-url names no database. Add dbname=... (an empty database you created for the surrogate).")
+        }
+        let db = try PostgresScratch.open(server.parameters, database: database)
+        let existing = try? db.scalar("""
+            SELECT count(*) FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+            WHERE c.relkind IN ('r', 'p', 'v', 'm') AND \(PostgresCatalog.userSchema)
+            """)
+        guard existing == "0" else {
+            throw RehearseError.badInput("Database \(database) already holds tables or views. Give --pg-url an empty database (createdb NAME); rehearse never writes into one that has data.")
+        }
+        var loader = PostgresSurrogateLoader(source: source, seed: seed ?? source.manifest.seed, scale: scale ?? source.manifest.scale,
+                                             progress: progress)
+        loader.jobs = jobs
+        return try loader.load(into: db)
+    }
 }

@@ -152,3 +152,15 @@ struct PostgresFingerprinter {
         return TableFingerprint(rows: Int64(lines.count), digest: Digest.hex(Array(hasher.finalize())))
     }
 }
+
+/// `rehearse fingerprint --pg-url`: the fingerprint of a database of a local
+/// server, read in pinned, read-only sessions.
+public enum PostgresFingerprint {
+    public static func of(server: PostgresServerAddress, jobs: Int) throws -> Fingerprint {
+        guard let database = server.namedDatabase else {
+            throw RehearseError.badInput("--pg-url names no database. Add dbname=... for the database to fingerprint.")
+        }
+        let parameters = server.parameters
+        return try PostgresFingerprinter(connect: { try PostgresScratch.open(parameters, database: database) }, jobs: max(1, jobs)).fingerprint()
+    }
+}

@@ -12,6 +12,8 @@ public struct PostgresServerAddress: Sendable {
     public var network: String
     /// What evidence records about where the server is.
     public var host: String
+    /// The database the connection string named, if it named one.
+    public var namedDatabase: String?
 
     public init(parsing url: String) throws {
         var errorMessage: UnsafeMutablePointer<CChar>?
@@ -63,8 +65,9 @@ public struct PostgresServerAddress: Sendable {
             // hostaddr is used as is, without name resolution.
             parameters["hostaddr"] = pinned.joined(separator: ",")
         }
-        // The database named is only where rehearse connects to create and
-        // drop its own scratch database.
+        // For a rehearsal, the database named is only where rehearse connects
+        // to create and drop its own scratch database.
+        namedDatabase = parameters["dbname"]
         if parameters["dbname"] == nil { parameters["dbname"] = "postgres" }
         parameters["application_name"] = "rehearse"
         if parameters["connect_timeout"] == nil { parameters["connect_timeout"] = "10" }
