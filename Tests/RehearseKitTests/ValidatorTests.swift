@@ -220,13 +220,13 @@ import Testing
         let required = Set(schema["required"]?.arrayValue?.compactMap(\.stringValue) ?? [])
         let properties = Set(schema["properties"]?.objectValue?.keys.map { $0 } ?? [])
         guard case .object(let shapeRequired, _) = EvidenceShape.evidence,
-              case .object(let predicateRequired, _) = EvidenceShape.predicate else { Issue.record("unexpected shape"); return }
+              case .object(let predicateRequired, let predicateOptional) = EvidenceShape.predicate else { Issue.record("unexpected shape"); return }
         #expect(required == Set(shapeRequired.keys))
         #expect(properties == Set(shapeRequired.keys))
         #expect(schema["additionalProperties"] == .bool(false))
         let predicate = schema["$defs"]?["predicate"]
         #expect(Set(predicate?["required"]?.arrayValue?.compactMap(\.stringValue) ?? []) == Set(predicateRequired.keys))
-        #expect(Set(predicate?["properties"]?.objectValue?.keys.map { $0 } ?? []) == Set(predicateRequired.keys))
+        #expect(Set(predicate?["properties"]?.objectValue?.keys.map { $0 } ?? []) == Set(predicateRequired.keys).union(predicateOptional.keys))
         #expect(predicate?["additionalProperties"] == .bool(false))
     }
 }
