@@ -5,7 +5,7 @@ import RehearseKit
 extension Rehearse {
     struct Profile: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Learn a value-free shape profile from an SQLite database (opened read-only).",
+            abstract: "Learn a value-free shape profile from an SQLite database (opened read-only) or a local PostgreSQL database.",
             discussion: """
                 The profile holds row counts, null fractions, distinct counts, average and maximum widths, \
                 numeric ranges rounded out to powers of ten and foreign-key fan-out histograms: never a value, \
@@ -15,7 +15,10 @@ extension Rehearse {
         )
 
         @Option(name: .long, help: ArgumentHelp("The SQLite database to learn from.", valueName: "DB"))
-        var from: String
+        var from: String?
+
+        @Option(name: .customLong("pg-url"), help: ArgumentHelp("Learn from this PostgreSQL database instead (a Unix socket or loopback server; dbname required).", valueName: "CONNINFO"))
+        var pgURL: String?
 
         @Option(name: .long, help: ArgumentHelp("Where to write the profile (must not exist).", valueName: "FILE"))
         var out: String
@@ -23,7 +26,26 @@ extension Rehearse {
         @Option(name: .long, help: ArgumentHelp("Also write the schema DDL here (must not exist).", valueName: "FILE"))
         var schemaOut: String?
 
+        func validate() throws {
+            if (from == nil) == (pgURL == nil) { throw ValidationError("Give exactly one of --from DB (SQLite) or --pg-url CONNINFO (PostgreSQL).") }
+            if pgURL != nil, schemaOut != nil {
+                throw ValidationError("--schema-out reads SQLite only; for PostgreSQL write the schema with pg_dump --schema-only.")
+            }
+        }
+
         func run() throws {
+            if let pgURL {
+                if FileManager.default.fileExists(atPath: out) {
+                    throw RehearseError(.badInput, "\(out) already exists. Give a new file name; rehearse never overwrites.")
+                }
+                let server = try PostgresServerAddress(parsing: pgURL)
+                let tables = try PostgresProfiler.learn(server: server)
+                try write(SQLiteProfiler.yaml(tables, source: server.namedDatabase ?? "postgres"), to: out)
+                let rows = tables.reduce(Int64(0)) { $0 + $1.rows }
+                Console.out("Profiled \(tables.count) tables (\(Console.grouped(rows)) rows) into \(out); no values were written.")
+                return
+            }
+            let from = from ?? ""
             let source = URL(fileURLWithPath: from)
             for path in [out] + (schemaOut.map { [$0] } ?? []) where FileManager.default.fileExists(atPath: path) {
                 throw RehearseError(.badInput, "\(path) already exists. Give a new file name; rehearse never overwrites.")

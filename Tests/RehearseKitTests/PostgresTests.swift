@@ -55,7 +55,7 @@ import Testing
         let db = try TestPostgres.connect(name)
         var loader = PostgresSurrogateLoader(source: try SurrogateSource(directory: Repo.surrogate("commerce")), seed: 9, scale: 0.1, progress: nil)
         loader.jobs = 2
-        let load = try loader.load(into: db)
+        let load = try loader.load(connect: { try TestPostgres.connect(name) })
         let lite = try generated("commerce", in: dir, seed: 9, scale: 0.1)
         for (table, rows) in load.rowsPerTable {
             #expect(try lite.int("SELECT count(*) FROM \(table)") == rows)

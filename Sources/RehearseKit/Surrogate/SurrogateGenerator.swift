@@ -47,6 +47,7 @@ public enum SurrogateGenerator {
         var loader = PostgresSurrogateLoader(source: source, seed: seed ?? source.manifest.seed, scale: scale ?? source.manifest.scale,
                                              progress: progress)
         loader.jobs = jobs
-        return try loader.load(into: db)
+        let parameters = server.parameters
+        return try loader.load(connect: { try PostgresScratch.open(parameters, database: database) })
     }
 }

@@ -107,7 +107,7 @@ public final class PostgresScratch: ScratchEngine {
     public func loadSurrogate(_ source: SurrogateSource, seed: UInt64, scale: Double, jobs: Int, progress: ProgressHandler?) throws -> LoadRecord {
         var loader = PostgresSurrogateLoader(source: source, seed: seed, scale: scale, progress: progress)
         loader.jobs = jobs
-        return try loader.load(into: connect())
+        return try loader.load(connect: { [server, database] in try Self.open(server, database: database) })
     }
 
     public func fingerprint() throws -> Fingerprint {

@@ -1,10 +1,12 @@
 import Foundation
 
 /// Creates a surrogate in a PostgreSQL database the way pg_restore restores a
-/// dump: tables first; then, in the transaction that created them, the rows
-/// through `COPY ... FREEZE` (no WAL at wal_level minimal, no later vacuum);
-/// then primary keys, UNIQUE and foreign keys, indexes, views and triggers;
-/// then the provenance table with the surrogate's tag.
+/// dump, on `jobs` connections at once where the steps are independent:
+/// tables first (their keys and foreign keys dropped for the load); then each
+/// table's rows through `COPY ... FREEZE` in a transaction that truncates it
+/// first (so no WAL at wal_level minimal and no later vacuum); then primary
+/// keys and UNIQUE, then foreign keys, then indexes, then views and triggers
+/// in file order; then the provenance table with the surrogate's tag.
 struct PostgresSurrogateLoader {
     let source: SurrogateSource
     let seed: UInt64
@@ -14,7 +16,13 @@ struct PostgresSurrogateLoader {
 
     static let dialect = "postgres"
 
-    func load(into db: PGConnection) throws -> LoadRecord {
+    /// Settings of every loading session: timestamps without a zone are read
+    /// as UTC whatever the server's default, so the data is the same anywhere.
+    static let session = ["SET TimeZone = 'UTC'", "SET DateStyle = 'ISO, YMD'", "SET check_function_bodies = off",
+                          "SET synchronous_commit = off"]
+
+    /// `connect` opens a fresh connection to the target database.
+    func load(connect: @escaping @Sendable () throws -> PGConnection) throws -> LoadRecord {
         let schema = try source.script(source.manifest.schema, dialect: Self.dialect)
         let statements = PostgresScript.statements(schema)
         // Indexes, views, triggers and rules come after the data, as in a restore.
@@ -29,16 +37,21 @@ struct PostgresSurrogateLoader {
                 now.append(statement)
             }
         }
-        func run(_ statement: ScriptStatement) throws {
+        func run(_ statement: ScriptStatement, on db: PGConnection) throws {
             do { try db.execute(statement.sql) } catch {
                 throw RehearseError.badInput("\(PostgresScript.failure(error, statement: statement, in: schema)). Fix the schema file.")
             }
         }
+        let open: @Sendable () throws -> PGConnection = {
+            let db = try connect()
+            for s in Self.session { try Self.exec(db, s) }
+            return db
+        }
+        let db = try open()
 
-        try exec(db, "SET check_function_bodies = off")
-        try exec(db, "BEGIN")
-        for statement in now { try run(statement) }
-        let (shapes, relations) = try catalog { try PostgresCatalog.tableShapes(db) }
+        try Self.exec(db, "BEGIN")
+        for statement in now { try run(statement, on: db) }
+        let (shapes, relations) = try Self.catalog { try PostgresCatalog.tableShapes(db) }
         if shapes.contains(where: { $0.name.lowercased() == SurrogateTag.provenanceTable }) {
             throw RehearseError.badInput("\(schema.displayPath): the schema creates a table named \(SurrogateTag.provenanceTable), which rehearse reserves for the surrogate's tag. Rename it.")
         }
@@ -48,7 +61,7 @@ struct PostgresSurrogateLoader {
 
         // Keys and foreign keys are dropped now and added back after the data,
         // so COPY maintains no index and checks no reference row by row.
-        let constraints = try catalog {
+        let constraints = try Self.catalog {
             try db.rows("""
                 SELECT n.nspname, c.relname, con.conname, pg_catalog.pg_get_constraintdef(con.oid), con.contype::text
                 FROM pg_catalog.pg_constraint con
@@ -59,59 +72,71 @@ struct PostgresSurrogateLoader {
                 """)
         }
         for c in constraints {
-            try exec(db, "ALTER TABLE \(PostgresCatalog.qualified(schema: c[0]!, name: c[1]!)) DROP CONSTRAINT \(PGConnection.quoteIdentifier(c[2]!))")
+            try Self.exec(db, "ALTER TABLE \(PostgresCatalog.qualified(schema: c[0]!, name: c[1]!)) DROP CONSTRAINT \(PGConnection.quoteIdentifier(c[2]!))")
         }
+        try Self.exec(db, "COMMIT")
 
-        var rows: [String: Int64] = [:]
-        let clock = ContinuousClock.now
-        var done: Int64 = 0
-        for table in plan.tables {
-            guard let rel = relations[table.name] else { continue }
-            try copyRows(table, rel, db, plan: plan, done: &done, clock: clock)
-            rows[table.name] = table.rows
+        // The rows, a table per connection; values are computed by `jobs`
+        // workers per table whatever the number of connections.
+        let pool = ConnectionPool(first: db, open: open, size: max(1, min(jobs, 4)))
+        let counter = LoadCounter(total: plan.totalRows, progress: progress)
+        let tables = plan.tables.filter { relations[$0.name] != nil && $0.rows > 0 && !$0.columns.isEmpty }
+            .sorted { $0.rows * Int64($0.columns.count) > $1.rows * Int64($1.columns.count) }
+        try pool.run(tables.map { table in
+            { conn in try self.copyRows(table, relations[table.name]!, conn, counter: counter) }
+        })
+        if !plan.deferredForeignKeys.isEmpty {
+            try Self.exec(db, "BEGIN")
+            try setDeferredForeignKeys(plan, relations, db)
+            try Self.exec(db, "COMMIT")
         }
-        try setDeferredForeignKeys(plan, relations, db)
-        try exec(db, "COMMIT")
 
         // Keys first (a foreign key needs its parent's), then references.
-        for c in constraints.reversed() {
-            let table = PostgresCatalog.qualified(schema: c[0]!, name: c[1]!)
-            do {
-                try db.execute("ALTER TABLE \(table) ADD CONSTRAINT \(PGConnection.quoteIdentifier(c[2]!)) \(c[3]!)")
-            } catch {
-                let what = c[4] == "f" ? "breaks the foreign key" : "has duplicate keys for"
-                throw RehearseError.badInput("The generated surrogate \(what) \(c[2]!) on \(c[1]!): \(error). This is a generator bug or a profile 'constant'/'categorical' on a key column; give the column a generator that respects the constraint.")
+        func add(_ c: [String?]) -> (PGConnection) throws -> Void {
+            { conn in
+                let table = PostgresCatalog.qualified(schema: c[0]!, name: c[1]!)
+                do {
+                    try conn.execute("ALTER TABLE \(table) ADD CONSTRAINT \(PGConnection.quoteIdentifier(c[2]!)) \(c[3]!)")
+                } catch {
+                    let what = c[4] == "f" ? "breaks the foreign key" : "has duplicate keys for"
+                    throw RehearseError.badInput("The generated surrogate \(what) \(c[2]!) on \(c[1]!): \(error). This is a generator bug or a profile 'constant'/'categorical' on a key column; give the column a generator that respects the constraint.")
+                }
             }
         }
-        for statement in deferred { try run(statement) }
+        try pool.run(constraints.filter { $0[4] != "f" }.map(add))
+        try pool.run(constraints.filter { $0[4] == "f" }.map(add))
+        // Indexes side by side, then everything else in the file's order.
+        let isIndex: (ScriptStatement) -> Bool = { SQLNormalizer.tokens(String($0.sql.prefix(80))).prefix(3).contains("index") }
+        try pool.run(deferred.filter(isIndex).map { statement in { conn in try run(statement, on: conn) } })
+        for statement in deferred where !isIndex(statement) { try run(statement, on: db) }
         try resetSequences(db)
 
         let digest = try source.specDigest(dialect: Self.dialect)
-        try exec(db, "CREATE TABLE \(SurrogateTag.provenanceTable) (key text PRIMARY KEY, value text NOT NULL)")
+        try Self.exec(db, "CREATE TABLE \(SurrogateTag.provenanceTable) (key text PRIMARY KEY, value text NOT NULL)")
         for (k, v) in SurrogateProvenance.rows(specDigest: digest, seed: String(seed), scale: describeScale(scale),
                                                generator: SurrogatePlan.generatorVersion, name: source.manifest.name) {
-            try catalog { try db.execute("INSERT INTO \(SurrogateTag.provenanceTable) (key, value) VALUES ($1, $2)", [k, v]) }
+            try Self.catalog { try db.execute("INSERT INTO \(SurrogateTag.provenanceTable) (key, value) VALUES ($1, $2)", [k, v]) }
         }
-        try exec(db, "ANALYZE")
+        var rows: [String: Int64] = [:]
+        for table in plan.tables where relations[table.name] != nil { rows[table.name] = table.rows }
         return LoadRecord(rowsPerTable: rows, totalRows: plan.totalRows, specDigest: digest, seed: seed, scale: scale)
     }
 
-    /// Streams a table's rows through COPY: workers compute and encode
-    /// batches while this thread sends the previous wave.
-    private func copyRows(_ table: TablePlan, _ rel: PostgresCatalog.Relation, _ db: PGConnection, plan: SurrogatePlan,
-                          done: inout Int64, clock: ContinuousClock.Instant) throws {
-        guard table.rows > 0, !table.columns.isEmpty else { return }
+    /// Streams a table's rows through COPY in a transaction that truncates
+    /// the table first (which lets FREEZE apply): workers compute and encode
+    /// batches while this connection sends the previous wave.
+    private func copyRows(_ table: TablePlan, _ rel: PostgresCatalog.Relation, _ db: PGConnection, counter: LoadCounter) throws {
         let columns = table.columns.map { PGConnection.quoteIdentifier($0.name) }.joined(separator: ", ")
-        // FREEZE needs the table created in this transaction; a partitioned
-        // parent takes no FREEZE.
+        // A partitioned parent takes no FREEZE (its partitions get the rows).
         let freeze = rel.kind == "r" ? " WITH (FREEZE)" : ""
         let waves = RowWaves(table: table, jobs: max(1, jobs), batch: Self.batchRows) { table, rows in
             Self.encode(table, rows)
         }
         var pending = waves.start(0)
         var wave = 0
-        var lastReport = done
         do {
+            try db.execute("BEGIN")
+            if rel.kind == "r" { try db.execute("TRUNCATE \(rel.qualified)") }
             _ = try db.copyIn("COPY \(rel.qualified) (\(columns)) FROM STDIN\(freeze)") {
                 guard let parts = pending.wait() else { return nil }
                 wave += 1
@@ -119,16 +144,13 @@ struct PostgresSurrogateLoader {
                 var chunk: [UInt8] = []
                 chunk.reserveCapacity(parts.reduce(0) { $0 + $1.output.count })
                 for part in parts { chunk.append(contentsOf: part.output) }
-                done += parts.last!.rows.upperBound - parts.first!.rows.lowerBound
-                if let progress, done - lastReport >= 16384 || parts.last!.rows.upperBound == table.rows {
-                    lastReport = done
-                    progress(ProgressEvent(phase: "load", item: table.name, done: done, total: plan.totalRows,
-                                           elapsedMicros: (ContinuousClock.now - clock).microseconds))
-                }
+                counter.add(parts.last!.rows.upperBound - parts.first!.rows.lowerBound, table: table.name)
                 return chunk
             }
+            try db.execute("COMMIT")
         } catch let error as PGError {
             pending.cancel()
+            if db.isInTransaction { _ = try? db.execute("ROLLBACK") }
             throw RehearseError.badInput("Loading table \(table.name) failed: \(error). Give the columns involved a generator in the profile whose values the column's type and constraints accept (see schemas/profile.schema.json).")
         }
     }
@@ -141,8 +163,8 @@ struct PostgresSurrogateLoader {
         for fk in plan.deferredForeignKeys {
             guard let rel = relations[fk.table] else { continue }
             let keys = fk.keyColumns.map(q), cols = fk.columns.map(q)
-            try exec(db, "DROP TABLE IF EXISTS pg_temp.rehearse_deferred")
-            try exec(db, "CREATE TEMPORARY TABLE rehearse_deferred AS SELECT \((keys + cols).joined(separator: ", ")) FROM \(rel.qualified) WITH NO DATA")
+            try Self.exec(db, "DROP TABLE IF EXISTS pg_temp.rehearse_deferred")
+            try Self.exec(db, "CREATE TEMPORARY TABLE rehearse_deferred AS SELECT \((keys + cols).joined(separator: ", ")) FROM \(rel.qualified) WITH NO DATA")
             var row: Int64 = 0
             do {
                 _ = try db.copyIn("COPY pg_temp.rehearse_deferred FROM STDIN") {
@@ -185,7 +207,7 @@ struct PostgresSurrogateLoader {
     /// Sets every column-owned sequence (serial, identity) past the largest
     /// value loaded, as a restore does, so the next insert does not collide.
     private func resetSequences(_ db: PGConnection) throws {
-        let owned = try catalog {
+        let owned = try Self.catalog {
             try db.rows("""
                 SELECT sn.nspname, s.relname, tn.nspname, t.relname, a.attname
                 FROM pg_catalog.pg_depend d
@@ -202,21 +224,99 @@ struct PostgresSurrogateLoader {
             let seq = PostgresCatalog.qualified(schema: o[0]!, name: o[1]!)
             let table = PostgresCatalog.qualified(schema: o[2]!, name: o[3]!)
             let column = PGConnection.quoteIdentifier(o[4]!)
-            try exec(db, "SELECT pg_catalog.setval(\(PGConnection.quoteLiteral(seq))::regclass, m, true) FROM (SELECT max(\(column))::bigint AS m FROM \(table)) x WHERE m IS NOT NULL")
+            try Self.exec(db, "SELECT pg_catalog.setval(\(PGConnection.quoteLiteral(seq))::regclass, m, true) FROM (SELECT max(\(column))::bigint AS m FROM \(table)) x WHERE m IS NOT NULL")
         }
     }
 
-    private func exec(_ db: PGConnection, _ sql: String) throws {
+    static func exec(_ db: PGConnection, _ sql: String) throws {
         do { try db.execute(sql) } catch {
             throw RehearseError.environment("PostgreSQL refused `\(sql.prefix(120))` while loading the surrogate: \(error).")
         }
     }
 
-    private func catalog<T>(_ body: () throws -> T) throws -> T {
+    static func catalog<T>(_ body: () throws -> T) throws -> T {
         do { return try body() } catch {
             throw RehearseError.environment("Reading the PostgreSQL catalog failed: \(error).")
         }
     }
 
     static let batchRows: Int64 = 4096
+}
+
+/// Connections that run independent load steps side by side.
+final class ConnectionPool: @unchecked Sendable {
+    // @unchecked: `connections` slots are each used by one worker at a time;
+    // `next` and `failure` are only touched under `lock`.
+    private let lock = NSLock()
+    private var connections: [PGConnection?]
+    private let open: @Sendable () throws -> PGConnection
+
+    init(first: PGConnection, open: @escaping @Sendable () throws -> PGConnection, size: Int) {
+        connections = [first] + Array(repeating: nil, count: max(0, size - 1))
+        self.open = open
+    }
+
+    /// Runs every task, each on one of the pool's connections; the first
+    /// failure is thrown once the running tasks end (no new task starts).
+    func run(_ tasks: [(PGConnection) throws -> Void]) throws {
+        guard !tasks.isEmpty else { return }
+        final class State: @unchecked Sendable {
+            // @unchecked: guarded by the pool's lock.
+            var next = 0
+            var failure: Error?
+        }
+        let state = State()
+        nonisolated(unsafe) let tasks = tasks
+        let workers = min(connections.count, tasks.count)
+        DispatchQueue.concurrentPerform(iterations: workers) { slot in
+            while true {
+                lock.lock()
+                guard state.failure == nil, state.next < tasks.count else { lock.unlock(); return }
+                let task = tasks[state.next]
+                state.next += 1
+                var conn = connections[slot]
+                lock.unlock()
+                do {
+                    if conn == nil {
+                        conn = try open()
+                        lock.lock()
+                        connections[slot] = conn
+                        lock.unlock()
+                    }
+                    try task(conn!)
+                } catch {
+                    lock.lock()
+                    if state.failure == nil { state.failure = error }
+                    lock.unlock()
+                    return
+                }
+            }
+        }
+        if let failure = state.failure { throw failure }
+    }
+}
+
+/// Rows loaded so far, across connections, reported as progress.
+final class LoadCounter: @unchecked Sendable {
+    // @unchecked: every field is touched only under `lock`.
+    private let lock = NSLock()
+    private var done: Int64 = 0
+    private var lastReport: Int64 = 0
+    private let total: Int64
+    private let progress: ProgressHandler?
+    private let clock = ContinuousClock.now
+
+    init(total: Int64, progress: ProgressHandler?) {
+        self.total = total
+        self.progress = progress
+    }
+
+    func add(_ rows: Int64, table: String) {
+        lock.lock()
+        defer { lock.unlock() }
+        done += rows
+        guard let progress, done - lastReport >= 16384 || done == total else { return }
+        lastReport = done
+        progress(ProgressEvent(phase: "load", item: table, done: done, total: total, elapsedMicros: (ContinuousClock.now - clock).microseconds))
+    }
 }
