@@ -115,7 +115,7 @@ struct PostgresSurrogateLoader {
         try Self.exec(db, "CREATE TABLE \(SurrogateTag.provenanceTable) (key text PRIMARY KEY, value text NOT NULL)")
         for (k, v) in SurrogateProvenance.rows(specDigest: digest, seed: String(seed), scale: describeScale(scale),
                                                generator: SurrogatePlan.generatorVersion, name: source.manifest.name) {
-            try Self.catalog { try db.execute("INSERT INTO \(SurrogateTag.provenanceTable) (key, value) VALUES ($1, $2)", [k, v]) }
+            _ = try Self.catalog { try db.execute("INSERT INTO \(SurrogateTag.provenanceTable) (key, value) VALUES ($1, $2)", [k, v]) }
         }
         var rows: [String: Int64] = [:]
         for table in plan.tables where relations[table.name] != nil { rows[table.name] = table.rows }
