@@ -45,8 +45,9 @@ public final class PostgresScratch: ScratchEngine {
         do {
             let admin = try Self.open(server, database: server["dbname"] ?? "postgres")
             engineVersion = admin.serverVersion
-            guard engineVersion.split(separator: ".").first.flatMap({ Int($0) }).map({ $0 >= 12 }) == true else {
-                throw RehearseError.environment("PostgreSQL \(engineVersion) is too old: rehearse needs 12 or newer.")
+            // DROP DATABASE ... WITH (FORCE), used to clean up, came in 13.
+            guard engineVersion.split(separator: ".").first.flatMap({ Int($0) }).map({ $0 >= 13 }) == true else {
+                throw RehearseError.environment("PostgreSQL \(engineVersion) is too old: rehearse needs 13 or newer.")
             }
             do {
                 try admin.execute("CREATE DATABASE \(PGConnection.quoteIdentifier(database)) TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C'")
