@@ -301,3 +301,58 @@ import Testing
         for v in values where v.count >= 4 { #expect(!yaml.contains(v), "profile leaks \(v)") }
     }
 }
+
+/// The validator's rules on PostgreSQL evidence, from a real run forged the
+/// way ValidatorTests forges SQLite evidence (edit, then reseal).
+@Suite struct PostgresEvidenceTests {
+    func forgeTarget(_ run: URL, _ change: (inout [String: JSONValue]) -> Void) throws {
+        let url = run.appendingPathComponent("evidence.json")
+        guard case .object(var statement) = try JSONValue.parseStrict([UInt8](Data(contentsOf: url))),
+              case .object(var predicate) = statement["predicate"]!, case .object(var target) = predicate["target"]! else {
+            Issue.record("unexpected evidence"); return
+        }
+        change(&target)
+        predicate["target"] = .object(target)
+        statement["predicate"] = .object(predicate)
+        try Data(JSONValue.object(statement).canonicalBytes).write(to: url)
+        try Seal.write(directory: run)
+    }
+
+    func rules(_ run: URL) throws -> Set<String> {
+        Set(try Validator().validate(runDirectory: run).findings.map(\.rule))
+    }
+
+    @Test func postgresEvidenceValidatesAndItsTagDigestIsRecomputed() throws {
+        let dir = TempDir()
+        let result = try rehearsePostgres(Repo.surrogate("commerce"), in: dir, scale: 0.02)
+        #expect(try rules(result.runDirectory).isEmpty)
+        // The provenance digest R6 recomputes is the PostgreSQL form.
+        let table = result.record.pre?.tables[SurrogateTag.provenanceTable]
+        let rows = SurrogateProvenance.rows(specDigest: result.record.load!.specDigest, seed: String(result.record.seed),
+                                            scale: describeScale(result.record.scale), generator: SurrogatePlan.generatorVersion, name: "commerce")
+        #expect(table == SurrogateProvenance.expectedFingerprint(engine: "postgres", rows))
+        #expect(table != SurrogateProvenance.expectedFingerprint(engine: "sqlite", rows))
+    }
+
+    @Test func loopbackIsAcceptedOnlyForANamedServer() throws {
+        let dir = TempDir()
+        let run = try rehearsePostgres(Repo.surrogate("commerce"), in: dir, scale: 0.02).runDirectory
+        try forgeTarget(run) { $0["network"] = "loopback" }
+        #expect(try rules(run).isEmpty, "a postgres-server on loopback is allowed")
+        try forgeTarget(run) { $0["network"] = "tcp" }
+        #expect(try rules(run) == ["R7-isolation"])
+        try forgeTarget(run) { $0["network"] = "loopback"; $0["kind"] = "sqlite-file"; $0["private_temporary_directory"] = .bool(true) }
+        #expect(try rules(run) == ["R7-isolation"])
+    }
+
+    @Test func anEphemeralClusterMustListenOnNoTCPAddress() throws {
+        let dir = TempDir()
+        let run = try rehearsePostgres(Repo.surrogate("commerce"), in: dir, scale: 0.02).runDirectory
+        try forgeTarget(run) { $0["kind"] = "postgres-ephemeral-cluster"; $0["listen_addresses"] = "" }
+        #expect(try rules(run).isEmpty)
+        try forgeTarget(run) { $0["listen_addresses"] = "*" }
+        let report = try Validator().validate(runDirectory: run)
+        #expect(report.findings.map(\.rule) == ["R7-isolation"])
+        #expect(report.findings.first?.path == "$.predicate.target.listen_addresses")
+    }
+}
