@@ -167,6 +167,9 @@ import Testing
     @Test func aClusterLeftByAKilledRunIsRemovedByTheNextAndAKeptOneStays() throws {
         let dir = TempDir()
         let orphan = try PostgresCluster.start(parent: dir.url)
+        // The first cluster left a cached data directory; later ones copy it.
+        let template = try #require(PostgresCluster.templateDirectory(bindir: orphan.bindir, runAs: orphan.runAs))
+        #expect(FileManager.default.fileExists(atPath: template.appendingPathComponent("data/PG_VERSION").path))
         let kept = try PostgresCluster.start(parent: dir.url)
         kept.remove(keep: true)
         #expect(postmasters(under: dir.url).count == 1)
