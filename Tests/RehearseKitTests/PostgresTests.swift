@@ -190,6 +190,24 @@ import Testing
         #expect(postmasters(under: dir.url).isEmpty)
     }
 
+    @Test func aBrokenCachedDataDirectoryIsReplacedByAFreshInitdb() throws {
+        let dir = TempDir()
+        let first = try PostgresCluster.start(parent: dir.url)
+        let template = try #require(PostgresCluster.templateDirectory(bindir: first.bindir, runAs: first.runAs))
+        first.remove(keep: false)
+        let conf = template.appendingPathComponent("data/postgresql.conf")
+        let handle = try FileHandle(forWritingTo: conf)
+        handle.seekToEndOfFile()
+        handle.write(Data("this is not a setting\n".utf8))
+        try handle.close()
+        let second = try PostgresCluster.start(parent: dir.url)
+        let db = try PGConnection(second.connectionParameters(database: "postgres"))
+        #expect(try db.scalar("SELECT 1") == "1")
+        #expect(!(try String(contentsOf: conf, encoding: .utf8)).contains("this is not a setting"))
+        second.remove(keep: false)
+        #expect(dir.leftovers("rehearse-pg-").isEmpty)
+    }
+
     @Test func theServerListensOnNoTCPAddress() throws {
         let db = try TestPostgres.connect()
         #expect(try db.scalar("SHOW listen_addresses") == "")

@@ -88,8 +88,17 @@ public final class PostgresCluster: @unchecked Sendable {
             if keep { try? owner(keep: true).write(to: directory.appendingPathComponent(ownerFile), atomically: true, encoding: .utf8) }
         }
         do {
-            try cluster.create()
-            cluster.serverVersion = try cluster.startServer()
+            let copied = try cluster.create()
+            do {
+                cluster.serverVersion = try cluster.startServer()
+            } catch where copied {
+                // A cached data directory that does not start is dropped, and
+                // the cluster made afresh by initdb.
+                if let template = templateDirectory(bindir: bindir, runAs: runAs) { Interruption.removeTree(template) }
+                Interruption.removeTree(cluster.dataDirectory)
+                _ = try cluster.create()
+                cluster.serverVersion = try cluster.startServer()
+            }
             return cluster
         } catch {
             cluster.remove(keep: false)
@@ -106,14 +115,15 @@ public final class PostgresCluster: @unchecked Sendable {
 
     // MARK: - Lifecycle
 
-    private func create() throws {
+    /// Returns whether the data directory was copied from the cache.
+    private func create() throws -> Bool {
         if let runAs, let pw = getpwnam(runAs) {
             let uid = pw.pointee.pw_uid, gid = pw.pointee.pw_gid
             guard chown(directory.path, uid, gid) == 0 else {
                 throw RehearseError.environment("Cannot hand \(directory.path) to the system user \(runAs) (chown: \(String(cString: strerror(errno)))).")
             }
         }
-        try initializeDataDirectory()
+        let copied = try initializeDataDirectory()
         var conf = "\n# rehearse: a scratch cluster, Unix socket only, nothing to keep after a crash\n"
         conf += "unix_socket_directories = '\(directory.path.replacingOccurrences(of: "'", with: "''"))'\n"
         conf += "port = \(Self.port)\n"
@@ -125,6 +135,7 @@ public final class PostgresCluster: @unchecked Sendable {
         handle.seekToEndOfFile()
         handle.write(Data(conf.utf8))
         try? handle.close()
+        return copied
     }
 
     static let initdbArguments = ["-U", superuser, "--auth=trust", "--encoding=UTF8", "--locale=C", "--no-sync", "--no-instructions"]
@@ -135,16 +146,16 @@ public final class PostgresCluster: @unchecked Sendable {
     /// in `$XDG_CACHE_HOME/rehearse` (default ~/.cache/rehearse), is keyed
     /// by the binaries, their version, the arguments and the server user,
     /// and is written atomically (a temporary name, then a rename).
-    private func initializeDataDirectory() throws {
+    private func initializeDataDirectory() throws -> Bool {
         let template = Self.templateDirectory(bindir: bindir, runAs: runAs)
         if let template, FileManager.default.fileExists(atPath: template.appendingPathComponent("data/PG_VERSION").path) {
             let copied = try? ChildProcess.run("/bin/cp", ["-a", template.appendingPathComponent("data").path, dataDirectory.path],
                                                environment: ["PATH": "/usr/bin:/bin"], output: directory.appendingPathComponent("cp.out"))
-            if copied?.status == 0 { return }
+            if copied?.status == 0 { return true }
             Interruption.removeTree(dataDirectory)
         }
         try run("initdb", ["-D", dataDirectory.path] + Self.initdbArguments, what: "initdb")
-        guard let template else { return }
+        guard let template else { return false }
         let staging = template.deletingLastPathComponent().appendingPathComponent(".\(template.lastPathComponent)-\(UUID().uuidString.prefix(8))")
         do {
             try FileManager.default.createDirectory(at: staging, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
@@ -154,6 +165,7 @@ public final class PostgresCluster: @unchecked Sendable {
         } catch {
             Interruption.removeTree(staging)
         }
+        return false
     }
 
     /// Where the cached data directory for these binaries lives; nil when no
