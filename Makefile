@@ -13,6 +13,7 @@ rehearse: release
 test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test
+	scripts/check-no-clusters.sh
 	FUZZ_SECONDS=$(TEST_FUZZ_SECONDS) SWIFT=$(SWIFT) scripts/fuzz.sh
 
 TEST_FUZZ_SECONDS ?= 30
