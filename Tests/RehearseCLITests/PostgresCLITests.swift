@@ -18,7 +18,7 @@ import Testing
         let s = Scratch()
         let r = try CLI.run(["--engine", "postgres", "--scale", "0.05", "--out", s.path("run")], environment: s.env)
         #expect(r.status == 0, "\(r.all)")
-        #expect(r.stdout.contains("PostgreSQL 15"))
+        #expect(r.stdout.contains("PostgreSQL 1"))
         #expect(r.stdout.contains("ephemeral cluster, Unix socket only, no TCP"))
         #expect(r.stdout.contains("birth observed: no table rewritten; ACCESS EXCLUSIVE on"))
         #expect(r.stdout.contains("Verdict: PASS (evidence valid)"))
@@ -44,6 +44,16 @@ import Testing
         #expect(r.status == 3, "\(r.all)")
         #expect(r.stderr.contains("not this machine") || r.stderr.contains("service file"), "\(r.stderr)")
         #expect(!FileManager.default.fileExists(atPath: s.path("run")))
+    }
+
+    @Test(arguments: [["fingerprint", "--pg-url", "host=db.example.com dbname=app"],
+                      ["profile", "--pg-url", "host=10.0.0.9 dbname=app", "--out", "/tmp/never-written.yaml"],
+                      ["generate", "--pg-url", "hostaddr=,10.0.0.5 dbname=app"]])
+    func everyPgURLCommandRefusesANonLocalServer(_ arguments: [String]) throws {
+        let r = try CLI.run(arguments)
+        #expect(r.status == 3, "\(r.all)")
+        #expect(r.stderr.contains("not this machine"), "\(r.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: "/tmp/never-written.yaml"))
     }
 
     @Test func postgresOptionsNeedThePostgresEngine() throws {

@@ -140,6 +140,26 @@ import Testing
                  birth: "DELETE FROM log_lines WHERE ctid = (SELECT min(ctid) FROM log_lines);", rollback: "SELECT 1;",
                  data: ["log_lines"]),
         ]
+        all += [
+            Case(name: "privilege left granted", birth: "GRANT SELECT ON accounts TO PUBLIC;", rollback: "SELECT 1;",
+                 schema: [("table", "accounts", .changed)]),
+            Case(name: "column privilege left granted", birth: "GRANT UPDATE (note) ON accounts TO PUBLIC;", rollback: "SELECT 1;",
+                 schema: [("table", "accounts", .changed)]),
+            Case(name: "function privilege revoked", birth: "REVOKE EXECUTE ON FUNCTION touch() FROM PUBLIC;", rollback: "SELECT 1;",
+                 schema: [("function", "touch()", .changed)]),
+            Case(name: "default privileges left", birth: "ALTER DEFAULT PRIVILEGES GRANT SELECT ON TABLES TO PUBLIC;", rollback: "SELECT 1;",
+                 schema: [("default-privileges", "$owner  r", .added)]),
+            Case(name: "comment left behind", birth: "COMMENT ON COLUMN accounts.name IS 'display name';", rollback: "SELECT 1;",
+                 schema: [("table", "accounts", .changed)]),
+            Case(name: "extended statistics left", birth: "CREATE STATISTICS accounts_stats ON name, code FROM accounts;", rollback: "SELECT 1;",
+                 schema: [("statistics", "accounts_stats", .added)]),
+            Case(name: "replica identity changed", birth: "ALTER TABLE accounts REPLICA IDENTITY FULL;", rollback: "SELECT 1;",
+                 schema: [("table", "accounts", .changed)]),
+            Case(name: "column storage changed", birth: "ALTER TABLE accounts ALTER COLUMN note SET STORAGE EXTERNAL;", rollback: "SELECT 1;",
+                 schema: [("table", "accounts", .changed)]),
+            Case(name: "inheritance left", birth: "CREATE TABLE app.base (); ALTER TABLE log_lines INHERIT app.base;",
+                 rollback: "SELECT 1;", schema: [("table", "log_lines", .changed), ("table", "app.base", .added)], data: ["app.base"]),
+        ]
         if FileManager.default.fileExists(atPath: "/usr/share/postgresql/15/extension/citext.control") {
             all.append(Case(name: "extension left installed", birth: "CREATE EXTENSION citext;", rollback: "SELECT 1;",
                             schema: [("extension", "citext", .added)]))

@@ -217,6 +217,18 @@ import Testing
 }
 
 @Suite struct PostgresScriptTests {
+    @Test func parenthesesAndColumnNamesDoNotSplitOrSwallow() {
+        let statements = PostgresScript.statements(of: """
+            CREATE RULE r AS ON INSERT TO t DO ALSO (INSERT INTO a VALUES (1); INSERT INTO b VALUES (2));
+            SELECT begin, atomic FROM odd;
+            SELECT 3;
+            \\restrict abc123
+            SELECT 4;
+            """)
+        #expect(statements.map(\.sql) == ["CREATE RULE r AS ON INSERT TO t DO ALSO (INSERT INTO a VALUES (1); INSERT INTO b VALUES (2))",
+                                           "SELECT begin, atomic FROM odd", "SELECT 3", "\\restrict abc123", "SELECT 4"])
+    }
+
     @Test func statementsSplitOnlyOnTopLevelSemicolons() {
         let text = """
             -- lead
@@ -265,7 +277,8 @@ import Testing
     }
 
     @Test(arguments: ["host=db.example.com", "postgresql://10.0.0.5/app", "host=/tmp,prod.internal", "hostaddr=192.168.1.2",
-                      "postgresql://[2001:db8::1]/x", "host=localhost hostaddr=10.1.1.1", "service=prod"])
+                      "postgresql://[2001:db8::1]/x", "host=localhost hostaddr=10.1.1.1", "service=prod",
+                      "hostaddr=,10.0.0.5 dbname=postgres", "postgresql:///postgres?hostaddr=%2C10.0.0.5", "host=/tmp,/tmp hostaddr=127.0.0.1"])
     func otherHostsAndServicesAreRefusedWithExit3(_ url: String) {
         do {
             _ = try PostgresServerAddress(parsing: url)
@@ -273,22 +286,23 @@ import Testing
         } catch let error as RehearseError {
             #expect(error.code == .refused)
             #expect(error.code.exitStatus == 3)
-            #expect(error.message.contains("not this machine") || error.message.contains("service"), "\(error.message)")
+            #expect(error.message.contains("not this machine") || error.message.contains("service") || error.message.contains("hostaddr value"), "\(error.message)")
         } catch {
             Issue.record("unexpected \(error)")
         }
     }
 
     @Test func environmentCannotRedirectAConnection() throws {
-        _ = try TestPostgres.cluster
-        // Set after everything started: a service that does not exist would
-        // make libpq fail if it read PGSERVICE.
-        setenv("PGHOST", "db.example.com", 1)
-        setenv("PGSERVICE", "prod-does-not-exist", 1)
-        let db = try TestPostgres.connect()
-        #expect(try db.scalar("SELECT 1") == "1")
-        #expect(try db.scalar("SELECT inet_server_addr()::text") == nil)
-        #expect(getenv("PGHOST") == nil && getenv("PGSERVICE") == nil)
+        let cluster = try TestPostgres.cluster
+        // PGHOST names the test cluster's socket. A connection that names no
+        // host would reach it if libpq read PGHOST; scrubbed, it looks in the
+        // default socket directory, where this cluster is not.
+        setenv("PGHOST", cluster.socketDirectory.path, 1)
+        setenv("PGUSER", PostgresCluster.superuser, 1)
+        #expect(throws: PGError.self) {
+            _ = try PGConnection(["port": String(PostgresCluster.port), "dbname": "postgres", "connect_timeout": "2"])
+        }
+        #expect(getenv("PGHOST") == nil && getenv("PGUSER") == nil)
     }
 }
 
@@ -375,5 +389,77 @@ import Testing
         let report = try Validator().validate(runDirectory: run)
         #expect(report.findings.map(\.rule) == ["R7-isolation"])
         #expect(report.findings.first?.path == "$.predicate.target.listen_addresses")
+    }
+}
+
+
+@Suite struct PostgresSchemaTests {
+    /// A schema written by `pg_dump --schema-only --no-owner --no-privileges`
+    /// (empty search_path, qualified names, constraints as ALTER TABLE ONLY,
+    /// \restrict lines from newer pg_dump) loads and rehearses.
+    @Test func aPgDumpSchemaLoadsAndRehearses() throws {
+        let dir = TempDir()
+        let (name, drop) = try TestPostgres.database()
+        defer { drop() }
+        let loader = PostgresSurrogateLoader(source: try SurrogateSource(directory: Repo.surrogate("commerce")), seed: 1, scale: 0.02, progress: nil)
+        _ = try loader.load(connect: { try TestPostgres.connect(name) })
+        try TestPostgres.connect(name).execute("DROP TABLE rehearse_provenance")
+        let cluster = try TestPostgres.cluster
+        let out = dir.file("dump.sql")
+        let dumped = try ChildProcess.run(cluster.bindir.appendingPathComponent("pg_dump").path,
+                                          ["--schema-only", "--no-owner", "--no-privileges", "-h", cluster.socketDirectory.path,
+                                           "-p", String(PostgresCluster.port), "-U", PostgresCluster.superuser, "-f", out.path, name],
+                                          environment: [:], output: dir.file("pg_dump.out"))
+        #expect(dumped.status == 0, "\(dumped.output)")
+        var schema = try String(contentsOf: out, encoding: .utf8)
+        #expect(schema.contains("set_config('search_path', '', false)"))
+        schema = "\\restrict 0123abcd\n" + schema + "\n\\unrestrict 0123abcd\n"
+        let url = Repo.copy("commerce", into: dir)
+        try replace("schema.sql", in: url, with: schema)
+        let result = try rehearsePostgres(url, in: dir, scale: 0.05)
+        #expect(result.record.failure == nil, "\(result.record.failure?.message ?? "")")
+        #expect(result.record.verdict == .pass, "\(String(describing: result.record.drift))")
+        #expect(result.record.pre?.tables[SurrogateTag.provenanceTable]?.rows == 6)
+    }
+
+    @Test func anotherPsqlMetaCommandIsRefusedWithItsLine() throws {
+        let dir = TempDir()
+        let url = Repo.copy("commerce", into: dir)
+        try replace("schema.sql", in: url, with: "CREATE TABLE t (id integer PRIMARY KEY);\n\\connect other\n")
+        #expect {
+            _ = try rehearsePostgres(url, in: dir, scale: 0.05)
+        } throws: { error in
+            guard let e = error as? RehearseError else { return false }
+            return e.code == .badInput && e.message == "schema.sql:2: \\connect is a psql meta-command, not SQL. Remove it from the schema file."
+        }
+    }
+
+    @Test func generateRefusesADatabaseThatHasTables() throws {
+        let (name, drop) = try TestPostgres.database()
+        defer { drop() }
+        try TestPostgres.connect(name).execute("CREATE TABLE precious (id integer)")
+        let server = try PostgresServerAddress(parsing: try TestPostgres.url.replacingOccurrences(of: "dbname=postgres", with: "dbname=\(name)"))
+        #expect {
+            _ = try SurrogateGenerator.generate(try SurrogateSource(directory: Repo.surrogate("commerce")), scale: 0.01, into: server)
+        } throws: { error in
+            guard let e = error as? RehearseError else { return false }
+            return e.code == .badInput && e.message.hasPrefix("Database \(name) already holds tables or views.")
+        }
+        #expect(try TestPostgres.connect(name).scalar("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'") == "1")
+    }
+
+    @Test func aScratchDatabaseLeftByAKilledRunIsDroppedByTheNext() throws {
+        let admin = try TestPostgres.connect()
+        let stale = "rehearse_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(12)
+        try admin.execute("CREATE DATABASE \(stale)")
+        try admin.execute("COMMENT ON DATABASE \(stale) IS 'rehearse scratch database: host=\(ProcessInfo.processInfo.hostName) pid=999999 start=1'")
+        let live = "rehearse_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(12)
+        try admin.execute("CREATE DATABASE \(live)")
+        try admin.execute("COMMENT ON DATABASE \(live) IS \(PGConnection.quoteLiteral(PostgresScratch.ownerComment))")
+        defer { _ = try? admin.execute("DROP DATABASE IF EXISTS \(live)") }
+        let scratch = try PostgresScratch(target: .server(try TestPostgres.address), keep: false)
+        defer { scratch.tearDown(keep: false) }
+        #expect(try admin.scalar("SELECT count(*) FROM pg_database WHERE datname = '\(stale)'") == "0")
+        #expect(try admin.scalar("SELECT count(*) FROM pg_database WHERE datname = '\(live)'") == "1")
     }
 }

@@ -66,6 +66,7 @@ public struct Rehearsal {
 
         let scratch = try options.engine.provision(keep: options.keep, parent: options.scratchParent, jobs: options.jobs)
         defer { scratch.tearDown(keep: options.keep) }
+        (scratch as? PostgresScratch)?.scriptsAsSuperuser = manifest.postgresSuperuser
         record.engine = (scratch.dialect, scratch.engineVersion)
         record.isolation = scratch.isolation
         finish(.provision, .ok, options.engine.provisionDetail(scratch))

@@ -35,13 +35,38 @@ enum ChildProcess {
             argv.forEach { free($0) }
             envp.forEach { free($0) }
         }
+        // The child starts with SIGINT and SIGTERM at their defaults and
+        // unblocked, whatever this process does with them (it ignores them
+        // and handles them on a dispatch queue).
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        sigaddset(&defaults, SIGINT)
+        sigaddset(&defaults, SIGTERM)
+        var unblocked = sigset_t()
+        sigemptyset(&unblocked)
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        posix_spawnattr_setsigmask(&attributes, &unblocked)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
+
         var pid: pid_t = 0
-        let rc = posix_spawn(&pid, executable, &actions, nil, argv, envp)
+        let rc = posix_spawn(&pid, executable, &actions, &attributes, argv, envp)
         guard rc == 0 else {
             throw RehearseError.environment("Cannot run \(executable): \(String(cString: strerror(rc))).")
         }
+        // An interruption stops the child first, so nothing it writes
+        // lands in a directory being removed.
+        Interruption.track(child: pid)
+        defer { Interruption.untrack(child: pid) }
         var status: Int32 = 0
-        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+        while true {
+            if waitpid(pid, &status, 0) != -1 { break }
+            if errno != EINTR {
+                throw RehearseError.environment("Waiting for \(executable) failed: \(String(cString: strerror(errno))).")
+            }
+        }
         let text = (try? String(contentsOf: output, encoding: .utf8)) ?? ""
         // WIFEXITED / WEXITSTATUS, spelled out (they are macros in C).
         let exited = status & 0x7f == 0

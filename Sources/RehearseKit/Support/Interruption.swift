@@ -11,6 +11,11 @@ public enum Interruption {
         var entries: [URL: Bool] = [:]
         /// Run before a directory is removed or kept, e.g. to stop a server in it.
         var stoppers: [URL: @Sendable () -> Void] = [:]
+        /// Other clean-ups (e.g. a scratch database on a server), each
+        /// returning the line to print.
+        var actions: [String: @Sendable () -> String] = [:]
+        /// Programs running on behalf of a scratch database (initdb, pg_ctl, cp).
+        var children: Set<Int32> = []
         var interrupted = false
         var sources: [DispatchSourceSignal] = []
     }
@@ -37,6 +42,32 @@ public enum Interruption {
         registry.lock.lock()
         registry.entries[directory] = keep
         registry.stoppers[directory] = stop
+        registry.lock.unlock()
+    }
+
+    /// Runs `action` if a signal arrives before `cancel(key)`; its result is
+    /// printed with the other clean-up lines.
+    public static func onInterrupt(_ key: String, _ action: @escaping @Sendable () -> String) {
+        registry.lock.lock()
+        registry.actions[key] = action
+        registry.lock.unlock()
+    }
+
+    static func track(child pid: Int32) {
+        registry.lock.lock()
+        registry.children.insert(pid)
+        registry.lock.unlock()
+    }
+
+    static func untrack(child pid: Int32) {
+        registry.lock.lock()
+        registry.children.remove(pid)
+        registry.lock.unlock()
+    }
+
+    public static func cancel(_ key: String) {
+        registry.lock.lock()
+        registry.actions[key] = nil
         registry.lock.unlock()
     }
 
@@ -76,9 +107,17 @@ public enum Interruption {
         registry.interrupted = true
         let entries = registry.entries
         let stoppers = registry.stoppers
+        let actions = registry.actions
+        let children = registry.children
         registry.lock.unlock()
+        // Children first (SIGTERM, then SIGKILL after two seconds), then
+        // servers, then directories.
+        for pid in children { kill(pid, SIGTERM) }
+        for _ in 0..<40 where children.contains(where: { kill($0, 0) == 0 }) { usleep(50_000) }
+        for pid in children where kill(pid, 0) == 0 { kill(pid, SIGKILL) }
         for stop in stoppers.values { stop() }
         var message = "\nrehearse: interrupted by \(sig == SIGINT ? "SIGINT" : "SIGTERM"); no evidence was written.\n"
+        for key in actions.keys.sorted() { message += "rehearse: " + actions[key]!() + "\n" }
         for (dir, keep) in entries {
             if keep {
                 message += "rehearse: scratch database kept at \(dir.path)\n"

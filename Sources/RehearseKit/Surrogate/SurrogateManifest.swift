@@ -18,6 +18,9 @@ public struct SurrogateManifest: Sendable {
     /// `transactional: false` for statements PostgreSQL refuses inside one,
     /// such as `CREATE INDEX CONCURRENTLY`; each statement then commits alone.
     public var transactional = true
+    /// PostgreSQL: run birth and rollback as the superuser rather than as the
+    /// scratch database's owner (for an extension that is not trusted).
+    public var postgresSuperuser = false
 
     public static let fileName = "manifest.yaml"
 
@@ -35,7 +38,7 @@ public struct SurrogateManifest: Sendable {
         self.scale = scale
     }
 
-    static let keys: Set<String> = ["name", "description", "schema", "profile", "birth", "rollback", "checks", "seed", "scale", "transactional"]
+    static let keys: Set<String> = ["name", "description", "schema", "profile", "birth", "rollback", "checks", "seed", "scale", "transactional", "postgres_superuser"]
 
     public init(parsing text: String, file: String) throws {
         let root = try YAMLNode.load(text: text, file: file)
@@ -63,6 +66,7 @@ public struct SurrogateManifest: Sendable {
         scale = try m["scale"]?.double() ?? 1
         guard scale > 0 else { throw m["scale"]!.fail("the scale must be greater than zero.") }
         transactional = try m["transactional"]?.bool() ?? true
+        postgresSuperuser = try m["postgres_superuser"]?.bool() ?? false
     }
 }
 

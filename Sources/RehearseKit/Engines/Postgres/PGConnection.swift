@@ -65,8 +65,12 @@ final class PGResult {
 final class PGConnection: @unchecked Sendable {
     private let handle: OpaquePointer
 
-    init(_ parameters: [String: String]) throws {
+    init(_ given: [String: String]) throws {
         Self.scrubEnvironment()
+        var parameters = given
+        // GSSAPI encryption would ask a Kerberos KDC, another host, for a
+        // ticket; rehearse never contacts anything but the scratch server.
+        parameters["gssencmode"] = "disable"
         let keys = parameters.keys.sorted()
         var cKeys = keys.map { strdup($0) }
         var cValues = keys.map { strdup(parameters[$0]!) }
@@ -174,6 +178,13 @@ final class PGConnection: @unchecked Sendable {
         guard bytes.count > 0 else { return }
         let sent = PQputCopyData(handle, bytes.baseAddress!.assumingMemoryBound(to: CChar.self), Int32(bytes.count))
         guard sent == 1 else { throw connectionError() }
+    }
+
+    /// Ends a COPY FROM STDIN as failed (nothing is kept) and reads the
+    /// results, leaving the connection ready for the next command.
+    func abortCopyIn(_ reason: String) {
+        _ = PQputCopyEnd(handle, reason)
+        drainResults()
     }
 
     /// Ends the stream; returns the rows the server reports.

@@ -12,8 +12,13 @@ enum PostgresCatalog {
 
     /// How tables are named in fingerprints, drift and the profile: bare in
     /// `public`, `schema.name` elsewhere.
+    /// A part with a dot or a double quote is quoted, so `"a.b"` in public
+    /// and `b` in schema `a` never share a name.
     static func displayName(schema: String, name: String) -> String {
-        schema == "public" ? name : schema + "." + name
+        func part(_ s: String) -> String {
+            s.contains(".") || s.contains("\"") ? PGConnection.quoteIdentifier(s) : s
+        }
+        return schema == "public" ? part(name) : part(schema) + "." + part(name)
     }
 
     static func qualified(schema: String, name: String) -> String {

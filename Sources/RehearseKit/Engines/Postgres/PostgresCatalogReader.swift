@@ -1,3 +1,5 @@
+import Foundation
+
 /// Reads a PostgreSQL catalog into canonical object descriptions, keyed
 /// `"<kind> <name>"` like the SQLite fingerprint: schemas, tables (partitioned
 /// ones and partitions included) with their columns, constraints, indexes,
@@ -9,6 +11,16 @@
 /// OID or relfilenode appears. The session must be pinned first.
 struct PostgresCatalogReader {
     let db: PGConnection
+
+    /// The scratch database's owner: objects it owns and privileges it holds
+    /// are recorded as `$owner`, so a run on a server (owner `alice`) and its
+    /// reproduction in an ephemeral cluster describe the same schema.
+    private var owner: String
+
+    init(db: PGConnection) {
+        self.db = db
+        owner = ""
+    }
 
     struct Result {
         var objects: [String: JSONValue] = [:]
@@ -23,6 +35,30 @@ struct PostgresCatalogReader {
     private func flag(_ v: String?) -> JSONValue { .bool(v == "t") }
 
     func read() throws(PGError) -> Result {
+        var reader = self
+        reader.owner = try db.scalar("SELECT pg_catalog.pg_get_userbyid(datdba) FROM pg_catalog.pg_database WHERE datname = current_database()") ?? ""
+        return try reader.readAll()
+    }
+
+    private func role(_ name: String?) -> JSONValue {
+        guard let name else { return .null }
+        return .string(name == owner ? "$owner" : name)
+    }
+
+    /// An aclitem[] in text form with the owner's name replaced, items sorted.
+    private func acl(_ text: String?) -> JSONValue {
+        guard let text else { return .null }
+        let items = text.trimmingCharacters(in: CharacterSet(charactersIn: "{}")).split(separator: ",").map { item -> String in
+            let parts = item.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
+            let grant = parts[0].split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
+            let grantee = grant[0] == owner ? "$owner" : grant[0]
+            let grantor = parts.count > 1 ? (parts[1] == owner ? "$owner" : parts[1]) : ""
+            return grantee + "=" + (grant.count > 1 ? grant[1] : "") + "/" + grantor
+        }
+        return .string(items.sorted().joined(separator: ","))
+    }
+
+    private func readAll() throws(PGError) -> Result {
         var r = Result()
         try schemas(&r)
         try tables(&r)
@@ -35,12 +71,17 @@ struct PostgresCatalogReader {
         try rulesAndPolicies(&r)
         try types(&r)
         try extensions(&r)
+        try statistics(&r)
+        try defaultPrivileges(&r)
         return r
     }
 
     private func schemas(_ r: inout Result) throws(PGError) {
-        for row in try db.rows("SELECT n.nspname FROM pg_catalog.pg_namespace n WHERE \(user) AND \(noExt("n.oid", "pg_namespace"))") {
-            r.objects["schema \(row[0]!)"] = ["name": .string(row[0]!)]
+        for row in try db.rows("""
+            SELECT n.nspname, pg_catalog.pg_get_userbyid(n.nspowner), n.nspacl::text, pg_catalog.obj_description(n.oid, 'pg_namespace')
+            FROM pg_catalog.pg_namespace n WHERE \(user) AND \(noExt("n.oid", "pg_namespace"))
+            """) {
+            r.objects["schema \(row[0]!)"] = ["name": .string(row[0]!), "owner": role(row[1]), "acl": acl(row[2]), "comment": text(row[3])]
         }
     }
 
@@ -52,7 +93,8 @@ struct PostgresCatalogReader {
                    pg_catalog.format_type(a.atttypid, a.atttypmod), a.attnotnull,
                    pg_catalog.pg_get_expr(ad.adbin, ad.adrelid),
                    CASE WHEN a.attcollation <> 0 THEN co.collname END,
-                   a.attidentity::text, a.attgenerated::text
+                   a.attidentity::text, a.attgenerated::text, a.attstorage::text, a.attcompression::text, a.attstattarget::text,
+                   a.attacl::text, pg_catalog.col_description(a.attrelid, a.attnum)
             FROM pg_catalog.pg_attribute a
             JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
             JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
@@ -68,6 +110,8 @@ struct PostgresCatalogReader {
                 "name": .string(row[2]!), "position": .integer(Int64(row[3]!) ?? 0), "type": .string(row[4]!),
                 "not_null": flag(row[5]), "default": text(row[6]), "collation": text(row[7]),
                 "identity": .string(row[8] ?? ""), "generated": .string(row[9] ?? ""),
+                "storage": .string(row[10] ?? ""), "compression": .string(row[11] ?? ""), "statistics_target": .string(row[12] ?? ""),
+                "acl": acl(row[13]), "comment": text(row[14]),
             ])
         }
         for row in try db.rows("""
@@ -78,7 +122,11 @@ struct PostgresCatalogReader {
                      WHERE i.inhrelid = c.oid AND c.relispartition),
                    pg_catalog.pg_get_expr(c.relpartbound, c.oid),
                    array_to_string(c.reloptions, ','), c.relrowsecurity, c.relforcerowsecurity, am.amname,
-                   (SELECT count(*) FROM pg_catalog.pg_attribute d WHERE d.attrelid = c.oid AND d.attisdropped)
+                   (SELECT count(*) FROM pg_catalog.pg_attribute d WHERE d.attrelid = c.oid AND d.attisdropped),
+                   pg_catalog.pg_get_userbyid(c.relowner), c.relacl::text, pg_catalog.obj_description(c.oid, 'pg_class'), c.relreplident::text,
+                   (SELECT string_agg(pn.nspname || '.' || p.relname, ', ' ORDER BY i.inhseqno) FROM pg_catalog.pg_inherits i
+                      JOIN pg_catalog.pg_class p ON p.oid = i.inhparent JOIN pg_catalog.pg_namespace pn ON pn.oid = p.relnamespace
+                     WHERE i.inhrelid = c.oid AND NOT c.relispartition)
             FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
             LEFT JOIN pg_catalog.pg_am am ON am.oid = c.relam
             WHERE c.relkind IN ('r', 'p', 'f') AND \(user) AND \(noExt("c.oid", "pg_class"))
@@ -89,7 +137,8 @@ struct PostgresCatalogReader {
                 "kind": .string(kind), "unlogged": .bool(row[3] == "u"), "columns": .array(columns[key] ?? []),
                 "partition_key": text(row[4]), "partition_of": text(row[5]), "partition_bound": text(row[6]),
                 "options": text(row[7]), "row_security": flag(row[8]), "force_row_security": flag(row[9]),
-                "access_method": text(row[10]),
+                "access_method": text(row[10]), "owner": role(row[12]), "acl": acl(row[13]), "comment": text(row[14]),
+                "replica_identity": text(row[15]), "inherits": text(row[16]),
             ]
             if let dropped = Int(row[11] ?? "0"), dropped > 0 {
                 r.residue.append("table \(key): \(dropped) dropped column\(dropped == 1 ? "" : "s") left in the catalog (attisdropped; invisible, reclaimed only by a table rewrite)")
@@ -100,7 +149,8 @@ struct PostgresCatalogReader {
     private func constraints(_ r: inout Result) throws(PGError) {
         for row in try db.rows("""
             SELECT n.nspname, c.relname, con.conname, con.contype::text, pg_catalog.pg_get_constraintdef(con.oid, true),
-                   con.condeferrable, con.condeferred, con.convalidated, con.connoinherit
+                   con.condeferrable, con.condeferred, con.convalidated, con.connoinherit,
+                   pg_catalog.obj_description(con.oid, 'pg_constraint')
             FROM pg_catalog.pg_constraint con
             JOIN pg_catalog.pg_class c ON c.oid = con.conrelid
             JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
@@ -112,7 +162,7 @@ struct PostgresCatalogReader {
             }
             r.objects["constraint \(name(row[0], row[1])).\(row[2]!)"] = [
                 "type": .string(kind), "definition": .string(row[4]!), "deferrable": flag(row[5]),
-                "initially_deferred": flag(row[6]), "validated": flag(row[7]), "no_inherit": flag(row[8]),
+                "initially_deferred": flag(row[6]), "validated": flag(row[7]), "no_inherit": flag(row[8]), "comment": text(row[9]),
             ]
         }
     }
@@ -120,7 +170,7 @@ struct PostgresCatalogReader {
     private func indexes(_ r: inout Result) throws(PGError) {
         for row in try db.rows("""
             SELECT n.nspname, ic.relname, pg_catalog.pg_get_indexdef(i.indexrelid), i.indisclustered, i.indisvalid,
-                   i.indisreplident, array_to_string(ic.reloptions, ',')
+                   i.indisreplident, array_to_string(ic.reloptions, ','), pg_catalog.obj_description(ic.oid, 'pg_class')
             FROM pg_catalog.pg_index i
             JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
             JOIN pg_catalog.pg_namespace n ON n.oid = ic.relnamespace
@@ -128,7 +178,7 @@ struct PostgresCatalogReader {
             """) {
             r.objects["index \(name(row[0], row[1]))"] = [
                 "definition": .string(row[2]!), "clustered": flag(row[3]), "valid": flag(row[4]),
-                "replica_identity": flag(row[5]), "options": text(row[6]),
+                "replica_identity": flag(row[5]), "options": text(row[6]), "comment": text(row[7]),
             ]
         }
     }
@@ -136,12 +186,14 @@ struct PostgresCatalogReader {
     private func views(_ r: inout Result) throws(PGError) {
         for row in try db.rows("""
             SELECT n.nspname, c.relname, c.relkind::text, pg_catalog.pg_get_viewdef(c.oid, true),
-                   array_to_string(c.reloptions, ','), c.relispopulated
+                   array_to_string(c.reloptions, ','), c.relispopulated,
+                   pg_catalog.pg_get_userbyid(c.relowner), c.relacl::text, pg_catalog.obj_description(c.oid, 'pg_class')
             FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
             WHERE c.relkind IN ('v', 'm') AND \(user) AND \(noExt("c.oid", "pg_class"))
             """) {
             let kind = row[2] == "m" ? "matview" : "view"
-            var description: [String: JSONValue] = ["definition": .string(row[3] ?? ""), "options": text(row[4])]
+            var description: [String: JSONValue] = ["definition": .string(row[3] ?? ""), "options": text(row[4]),
+                                                     "owner": role(row[6]), "acl": acl(row[7]), "comment": text(row[8])]
             if row[2] == "m" { description["populated"] = flag(row[5]) }
             r.objects["\(kind) \(name(row[0], row[1]))"] = .object(description)
         }
@@ -158,7 +210,8 @@ struct PostgresCatalogReader {
                       JOIN pg_catalog.pg_attribute a ON a.attrelid = t.oid AND a.attnum = d.refobjsubid
                      WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.objid = c.oid AND d.deptype IN ('a', 'i')
                      LIMIT 1),
-                   c.relpersistence::text
+                   c.relpersistence::text,
+                   pg_catalog.pg_get_userbyid(c.relowner), c.relacl::text, pg_catalog.obj_description(c.oid, 'pg_class')
             FROM pg_catalog.pg_sequence s
             JOIN pg_catalog.pg_class c ON c.oid = s.seqrelid
             JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
@@ -168,7 +221,7 @@ struct PostgresCatalogReader {
             r.objects["sequence \(key)"] = [
                 "type": .string(row[2]!), "start": .string(row[3]!), "increment": .string(row[4]!), "max": .string(row[5]!),
                 "min": .string(row[6]!), "cache": .string(row[7]!), "cycle": flag(row[8]), "owned_by": text(row[9]),
-                "unlogged": .bool(row[10] == "u"),
+                "unlogged": .bool(row[10] == "u"), "owner": role(row[11]), "acl": acl(row[12]), "comment": text(row[13]),
             ]
             // Sequences ignore transactions: the current value is its own
             // object, so a value left advanced shows as exactly that.
@@ -185,27 +238,30 @@ struct PostgresCatalogReader {
                    CASE WHEN p.prokind <> 'a' THEN pg_catalog.pg_get_functiondef(p.oid) END,
                    CASE WHEN p.prokind = 'a' THEN (
                      SELECT concat_ws(' ', ag.aggtransfn::text, ag.aggfinalfn::text, pg_catalog.format_type(ag.aggtranstype, NULL), ag.agginitval)
-                     FROM pg_catalog.pg_aggregate ag WHERE ag.aggfnoid = p.oid) END
+                     FROM pg_catalog.pg_aggregate ag WHERE ag.aggfnoid = p.oid) END,
+                   pg_catalog.pg_get_userbyid(p.proowner), p.proacl::text, pg_catalog.obj_description(p.oid, 'pg_proc')
             FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
             WHERE \(user) AND \(noExt("p.oid", "pg_proc"))
             """) {
             let kind = switch row[3] { case "p": "procedure"; case "a": "aggregate"; case "w": "window function"; default: "function" }
             r.objects["function \(name(row[0], row[1]))(\(row[2] ?? ""))"] = [
                 "kind": .string(kind), "definition": .string(row[4] ?? row[5] ?? ""),
+                "owner": role(row[6]), "acl": acl(row[7]), "comment": text(row[8]),
             ]
         }
     }
 
     private func triggers(_ r: inout Result) throws(PGError) {
         for row in try db.rows("""
-            SELECT n.nspname, c.relname, t.tgname, pg_catalog.pg_get_triggerdef(t.oid, true), t.tgenabled::text
+            SELECT n.nspname, c.relname, t.tgname, pg_catalog.pg_get_triggerdef(t.oid, true), t.tgenabled::text,
+                   pg_catalog.obj_description(t.oid, 'pg_trigger')
             FROM pg_catalog.pg_trigger t
             JOIN pg_catalog.pg_class c ON c.oid = t.tgrelid
             JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
             WHERE NOT t.tgisinternal AND \(user)
             """) {
             let enabled = switch row[4] { case "O": "origin"; case "D": "disabled"; case "R": "replica"; case "A": "always"; default: row[4] ?? "?" }
-            r.objects["trigger \(name(row[0], row[1])).\(row[2]!)"] = ["definition": .string(row[3]!), "enabled": .string(enabled)]
+            r.objects["trigger \(name(row[0], row[1])).\(row[2]!)"] = ["definition": .string(row[3]!), "enabled": .string(enabled), "comment": text(row[5])]
         }
         for row in try db.rows("""
             SELECT e.evtname, e.evtevent, e.evtenabled::text, e.evtfoid::regproc::text, array_to_string(e.evttags, ',')
@@ -256,13 +312,14 @@ struct PostgresCatalogReader {
                    t.typnotnull, t.typdefault,
                    (SELECT string_agg(con.conname || ': ' || pg_catalog.pg_get_constraintdef(con.oid, true), '; ' ORDER BY con.conname)
                       FROM pg_catalog.pg_constraint con WHERE con.contypid = t.oid),
-                   (SELECT co.collname FROM pg_catalog.pg_collation co WHERE co.oid = t.typcollation AND t.typtype = 'd')
+                   (SELECT co.collname FROM pg_catalog.pg_collation co WHERE co.oid = t.typcollation AND t.typtype = 'd'),
+                   pg_catalog.pg_get_userbyid(t.typowner), t.typacl::text, pg_catalog.obj_description(t.oid, 'pg_type')
             FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
             WHERE t.typtype IN ('e', 'd', 'r', 'c') AND \(user) AND \(noExt("t.oid", "pg_type"))
               AND (t.typtype <> 'c' OR (SELECT c.relkind FROM pg_catalog.pg_class c WHERE c.oid = t.typrelid) = 'c')
             """) {
             let kind = switch row[2] { case "e": "enum"; case "d": "domain"; case "r": "range"; default: "composite" }
-            var description: [String: JSONValue] = ["kind": .string(kind)]
+            var description: [String: JSONValue] = ["kind": .string(kind), "owner": role(row[8]), "acl": acl(row[9]), "comment": text(row[10])]
             switch row[2] {
             case "e": description["labels"] = text(row[3])
             case "d":
@@ -284,6 +341,26 @@ struct PostgresCatalogReader {
             JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace
             """) {
             r.objects["extension \(row[0]!)"] = ["version": .string(row[1]!), "schema": .string(row[2]!)]
+        }
+    }
+
+    private func statistics(_ r: inout Result) throws(PGError) {
+        for row in try db.rows("""
+            SELECT n.nspname, s.stxname, pg_catalog.pg_get_statisticsobjdef(s.oid), s.stxstattarget::text
+            FROM pg_catalog.pg_statistic_ext s JOIN pg_catalog.pg_namespace n ON n.oid = s.stxnamespace
+            WHERE \(user)
+            """) {
+            r.objects["statistics \(name(row[0], row[1]))"] = ["definition": .string(row[2]!), "target": text(row[3])]
+        }
+    }
+
+    private func defaultPrivileges(_ r: inout Result) throws(PGError) {
+        for row in try db.rows("""
+            SELECT pg_catalog.pg_get_userbyid(d.defaclrole), coalesce(n.nspname, ''), d.defaclobjtype::text, d.defaclacl::text
+            FROM pg_catalog.pg_default_acl d LEFT JOIN pg_catalog.pg_namespace n ON n.oid = d.defaclnamespace
+            """) {
+            let who = row[0] == owner ? "$owner" : row[0]!
+            r.objects["default-privileges \(who) \(row[1]!) \(row[2]!)"] = ["acl": acl(row[3])]
         }
     }
 }

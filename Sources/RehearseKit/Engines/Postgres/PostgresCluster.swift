@@ -124,6 +124,8 @@ public final class PostgresCluster: @unchecked Sendable {
             }
         }
         let copied = try initializeDataDirectory()
+        // Nothing from an earlier ALTER SYSTEM (or an edited cache) applies.
+        try? FileManager.default.removeItem(at: dataDirectory.appendingPathComponent("postgresql.auto.conf"))
         var conf = "\n# rehearse: a scratch cluster, Unix socket only, nothing to keep after a crash\n"
         conf += "unix_socket_directories = '\(directory.path.replacingOccurrences(of: "'", with: "''"))'\n"
         conf += "port = \(Self.port)\n"
@@ -189,7 +191,11 @@ public final class PostgresCluster: @unchecked Sendable {
     private func startServer() throws -> String {
         let log = directory.appendingPathComponent("server.log")
         do {
-            try run("pg_ctl", ["-D", dataDirectory.path, "-l", log.path, "-w", "-t", "60", "-s", "start"], what: "pg_ctl start")
+            // The isolation settings also go on the server's command line,
+            // which beats postgresql.conf and postgresql.auto.conf alike.
+            let socket = directory.path.replacingOccurrences(of: "'", with: "")
+            let options = "-c listen_addresses='' -c unix_socket_directories='\(socket)' -c unix_socket_permissions=0700 -c port=\(Self.port)"
+            try run("pg_ctl", ["-D", dataDirectory.path, "-l", log.path, "-o", options, "-w", "-t", "60", "-s", "start"], what: "pg_ctl start")
         } catch {
             let tail = (try? String(contentsOf: log, encoding: .utf8)).map { String($0.suffix(800)) } ?? ""
             throw RehearseError.environment("\(error)\nServer log (\(log.path)):\n\(tail)")
@@ -242,7 +248,12 @@ public final class PostgresCluster: @unchecked Sendable {
         var removed: [URL] = []
         for name in names where name.hasPrefix(directoryPrefix) {
             let dir = parent.appendingPathComponent(name)
-            guard let text = try? String(contentsOf: dir.appendingPathComponent(ownerFile), encoding: .utf8) else { continue }
+            // Only a real directory whose owner file this user wrote: in a
+            // shared /tmp, anyone can create a look-alike.
+            var st = stat()
+            guard lstat(dir.path, &st) == 0, st.st_mode & S_IFMT == S_IFDIR,
+                  lstat(dir.appendingPathComponent(ownerFile).path, &st) == 0, st.st_mode & S_IFMT == S_IFREG, st.st_uid == getuid(),
+                  let text = try? String(contentsOf: dir.appendingPathComponent(ownerFile), encoding: .utf8) else { continue }
             let fields = Dictionary(text.split(whereSeparator: \.isWhitespace).compactMap { part -> (String, String)? in
                 let kv = part.split(separator: "=", maxSplits: 1)
                 return kv.count == 2 ? (String(kv[0]), String(kv[1])) : nil
@@ -282,6 +293,10 @@ public final class PostgresCluster: @unchecked Sendable {
               let first = text.split(separator: "\n").first, let pid = Int32(first.trimmingCharacters(in: .whitespaces)), pid > 1 else { return }
         let comm = (try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
         guard comm == "postgres" || comm == "postmaster" else { return }
+        // The postmaster runs in its data directory: a pid file pointing at
+        // any other server (a reused pid, a planted file) is not ours to stop.
+        let cwd = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/cwd")
+        guard cwd == dataDirectory.resolvingSymlinksInPath().path || cwd == dataDirectory.path else { return }
         kill(pid, SIGQUIT)
         for _ in 0..<100 {
             if kill(pid, 0) != 0 { return }
@@ -307,7 +322,10 @@ public final class PostgresCluster: @unchecked Sendable {
             return dir
         }
         for entry in (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":") where usable(URL(fileURLWithPath: String(entry))) {
-            return URL(fileURLWithPath: String(entry))
+            // Symlinks on PATH (Debian's /usr/bin wrappers, say) lead to the
+            // installation's own bin directory, which also holds pg_dump & co.
+            let real = URL(fileURLWithPath: String(entry)).appendingPathComponent("pg_ctl").resolvingSymlinksInPath().deletingLastPathComponent()
+            return usable(real) ? real : URL(fileURLWithPath: String(entry))
         }
         for path in (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").map(String.init) + ["/usr/bin", "/usr/local/bin"] {
             let pgConfig = URL(fileURLWithPath: path).appendingPathComponent("pg_config")

@@ -24,9 +24,13 @@ struct PostgresDriftLocator {
     /// `table` is the fingerprint's display name (bare in public).
     func localize(_ change: inout TableChange) throws {
         let q = PGConnection.quoteIdentifier
-        let qualified = change.table.contains(".") ? change.table.split(separator: ".", maxSplits: 1).map { q(String($0)) }.joined(separator: ".")
-                                                   : q("public") + "." + q(change.table)
         try PostgresFingerprinter.pin(current)
+        // The display name back to the relation, as the fingerprint named it.
+        guard let relation = try PostgresFingerprinter.dataRelations(current).first(where: { $0.display == change.table }) else {
+            change.note = "the table could not be found again to localize its rows"
+            return
+        }
+        let qualified = relation.qualified
         try PostgresFingerprinter.pin(reference)
         try current.execute("SET default_transaction_read_only = off")
         let before = try columns(reference, qualified)
@@ -47,10 +51,13 @@ struct PostgresDriftLocator {
                 }
             }
         } catch {
-            _ = try? current.endCopyIn()
+            current.abortCopyIn("the reference stream failed")
             throw error
         }
-        if let copyError { throw copyError }
+        if let copyError {
+            current.abortCopyIn("sending the reference rows failed")
+            throw copyError
+        }
         _ = try current.endCopyIn()
         defer { _ = try? current.execute("DROP TABLE IF EXISTS pg_temp.rehearse_reference") }
 

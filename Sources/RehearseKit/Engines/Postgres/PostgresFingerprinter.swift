@@ -17,7 +17,7 @@ struct PostgresFingerprinter {
     static let pinnedSession = [
         "SET TimeZone = 'UTC'", "SET DateStyle = 'ISO, YMD'", "SET IntervalStyle = 'postgres'",
         "SET extra_float_digits = 3", "SET bytea_output = 'hex'", "SET client_encoding = 'UTF8'",
-        "SET search_path = ''", "SET default_transaction_read_only = on",
+        "SET search_path = ''", "SET lc_monetary = 'C'", "SET default_transaction_read_only = on",
     ]
 
     static func pin(_ db: PGConnection) throws(PGError) {

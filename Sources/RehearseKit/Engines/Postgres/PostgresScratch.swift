@@ -14,12 +14,25 @@ public enum PostgresTarget: Sendable {
 /// or in a local server the user named. Every phase opens a fresh connection.
 public final class PostgresScratch: ScratchEngine {
     let cluster: PostgresCluster?
+    /// True for an ephemeral cluster's database, also for its reference sibling.
+    private let isEphemeral: Bool
     let server: [String: String]
     public let database: String
     private let ownsDatabase: Bool
     private let network: String
     private let hostDescription: String
     public private(set) var engineVersion = ""
+    /// Who loads, births, rolls back and checks: in an ephemeral cluster a
+    /// role without superuser that owns the scratch database (so a script
+    /// cannot run programs or reach other servers through COPY TO PROGRAM,
+    /// dblink or foreign data wrappers); on a named server, the user given.
+    private var scriptParameters: [String: String]
+    /// Run birth and rollback as the superuser instead (manifest
+    /// `postgres_superuser: true`, for an extension that is not trusted).
+    public var scriptsAsSuperuser = false
+    static let ownerRole = "rehearse_owner"
+    /// `SHOW listen_addresses` of an ephemeral cluster, as the running server reports it.
+    private var listenAddresses: String?
     /// Connections fingerprinting tables at once.
     public var jobs = max(1, ProcessInfo.processInfo.activeProcessorCount)
     private var removed = false
@@ -30,13 +43,17 @@ public final class PostgresScratch: ScratchEngine {
         case .ephemeral(let bindir, let runAs):
             let cluster = try PostgresCluster.start(parent: parent, bindir: bindir, runAs: runAs, keep: keep)
             self.cluster = cluster
+            isEphemeral = true
             server = cluster.connectionParameters(database: "postgres")
+            scriptParameters = server.merging(["user": Self.ownerRole]) { _, new in new }
             database = "rehearse_scratch"
             network = "none"
             hostDescription = cluster.socketDirectory.path
         case .server(let address):
             cluster = nil
+            isEphemeral = false
             server = address.parameters
+            scriptParameters = address.parameters
             database = "rehearse_\(suffix)"
             network = address.network
             hostDescription = address.host
@@ -45,12 +62,23 @@ public final class PostgresScratch: ScratchEngine {
         do {
             let admin = try Self.open(server, database: server["dbname"] ?? "postgres")
             engineVersion = admin.serverVersion
+            try Self.checkIsolation(admin, ephemeral: cluster != nil, host: hostDescription)
+            if cluster != nil { listenAddresses = (try? admin.scalar("SHOW listen_addresses")) ?? nil }
             // DROP DATABASE ... WITH (FORCE), used to clean up, came in 13.
             guard engineVersion.split(separator: ".").first.flatMap({ Int($0) }).map({ $0 >= 13 }) == true else {
                 throw RehearseError.environment("PostgreSQL \(engineVersion) is too old: rehearse needs 13 or newer.")
             }
+            if cluster == nil { Self.sweepStaleDatabases(admin) }
+            if cluster != nil {
+                do {
+                    try admin.execute("CREATE ROLE \(Self.ownerRole) LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION")
+                } catch {
+                    throw RehearseError.environment("Cannot create the scratch owner role: \(error).")
+                }
+            }
             do {
-                try admin.execute("CREATE DATABASE \(PGConnection.quoteIdentifier(database)) TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C'")
+                try Self.createDatabase(admin, database, server: server, dropOnInterrupt: cluster == nil,
+                                       ephemeralOwner: cluster == nil ? nil : Self.ownerRole)
             } catch {
                 throw RehearseError.environment("Cannot create the scratch database \(database): \(error). The user needs the CREATEDB privilege.")
             }
@@ -64,6 +92,8 @@ public final class PostgresScratch: ScratchEngine {
     /// rebuilt pre-birth reference).
     private init(sibling: PostgresScratch, database: String) {
         cluster = nil
+        isEphemeral = sibling.isEphemeral
+        scriptParameters = sibling.scriptParameters
         server = sibling.server
         self.database = database
         ownsDatabase = false
@@ -74,6 +104,69 @@ public final class PostgresScratch: ScratchEngine {
         removed = true
     }
 
+    /// The server must answer from where it was asked: an ephemeral cluster
+    /// listens on no TCP address; a named server's own address (NULL over a
+    /// Unix socket) is loopback, which catches a port forwarded elsewhere.
+    static func checkIsolation(_ db: PGConnection, ephemeral: Bool, host: String) throws {
+        if ephemeral {
+            let listen = try? db.scalar("SHOW listen_addresses")
+            guard listen == "" else {
+                throw RehearseError.refused("The scratch cluster listens on '\(listen ?? "?")' instead of no TCP address at all; rehearse stops here.")
+            }
+            return
+        }
+        let address = (try? db.scalar("SELECT host(inet_server_addr())")) ?? nil
+        if let address, !PostgresServerAddress.isLoopback(address) {
+            throw RehearseError.refused("The server reached through \(host) answers from \(address), which is not a loopback address (a forwarded port or proxy to another machine?). rehearse only rehearses on this machine.")
+        }
+    }
+
+    /// Creates a scratch database, marked with its owner so a later run can
+    /// drop it if this one is killed, and dropped by the signal handler if
+    /// this one is interrupted.
+    static func createDatabase(_ admin: PGConnection, _ name: String, server: [String: String], dropOnInterrupt: Bool,
+                               ephemeralOwner: String? = nil) throws(PGError) {
+        let q = PGConnection.quoteIdentifier(name)
+        let owner = ephemeralOwner.map { " OWNER \(PGConnection.quoteIdentifier($0))" } ?? ""
+        try admin.execute("CREATE DATABASE \(q)\(owner) TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C'")
+        try admin.execute("COMMENT ON DATABASE \(q) IS \(PGConnection.quoteLiteral(ownerComment))")
+        // In an ephemeral cluster the whole cluster goes instead.
+        guard dropOnInterrupt else { return }
+        Interruption.onInterrupt("database \(name)") {
+            let dropped = (try? Self.open(server, database: server["dbname"] ?? "postgres").execute("DROP DATABASE IF EXISTS \(q) WITH (FORCE)")) != nil
+            return dropped ? "dropped scratch database \(name)" : "could not drop scratch database \(name); the next run drops it"
+        }
+    }
+
+    static func dropDatabase(_ admin: PGConnection, _ name: String) {
+        _ = try? admin.execute("DROP DATABASE IF EXISTS \(PGConnection.quoteIdentifier(name)) WITH (FORCE)")
+        Interruption.cancel("database \(name)")
+    }
+
+    static let commentPrefix = "rehearse scratch database:"
+
+    static var ownerComment: String {
+        "\(commentPrefix) host=\(ProcessInfo.processInfo.hostName) pid=\(getpid()) start=\(PostgresCluster.processStartTime(getpid()) ?? "?")"
+    }
+
+    /// Drops scratch databases whose rehearse process, on this host, is gone.
+    static func sweepStaleDatabases(_ admin: PGConnection) {
+        guard let rows = try? admin.rows("""
+            SELECT datname, pg_catalog.shobj_description(oid, 'pg_database') FROM pg_catalog.pg_database
+            WHERE datname ~ '^rehearse_[0-9a-f]{12}(_ref)?$'
+            """) else { return }
+        for row in rows {
+            guard let name = row[0], let comment = row[1], comment.hasPrefix(commentPrefix) else { continue }
+            let fields = Dictionary(comment.dropFirst(commentPrefix.count).split(separator: " ").compactMap { part -> (String, String)? in
+                let kv = part.split(separator: "=", maxSplits: 1)
+                return kv.count == 2 ? (String(kv[0]), String(kv[1])) : nil
+            }, uniquingKeysWith: { a, _ in a })
+            guard fields["host"] == ProcessInfo.processInfo.hostName, let pid = fields["pid"].flatMap({ Int32($0) }),
+                  !PostgresCluster.processAlive(pid, startTime: fields["start"]) else { continue }
+            _ = try? admin.execute("DROP DATABASE IF EXISTS \(PGConnection.quoteIdentifier(name)) WITH (FORCE)")
+        }
+    }
+
     static func open(_ server: [String: String], database: String) throws -> PGConnection {
         var p = server
         p["dbname"] = database
@@ -82,7 +175,13 @@ public final class PostgresScratch: ScratchEngine {
         }
     }
 
+    /// A connection with every privilege (fingerprints, drift).
     func connect() throws -> PGConnection { try Self.open(server, database: database) }
+
+    /// A connection as the role that owns the scratch data (loads, scripts, checks).
+    func connectAsOwner(superuser: Bool = false) throws -> PGConnection {
+        try Self.open(superuser ? server : scriptParameters, database: database)
+    }
 
     public var dialect: String { PostgresSurrogateLoader.dialect }
     public var location: URL {
@@ -94,7 +193,7 @@ public final class PostgresScratch: ScratchEngine {
         if let cluster {
             o["kind"] = "postgres-ephemeral-cluster"
             o["private_temporary_directory"] = .bool(true)
-            o["listen_addresses"] = ""
+            o["listen_addresses"] = .string(listenAddresses ?? "unknown")
             o["settings"] = .object(Dictionary(PostgresCluster.settings.map { ($0.0, JSONValue.string($0.1.trimmingCharacters(in: CharacterSet(charactersIn: "'")))) },
                                                uniquingKeysWith: { a, _ in a }))
             if let runAs = cluster.runAs { o["run_as"] = .string(runAs) }
@@ -108,7 +207,7 @@ public final class PostgresScratch: ScratchEngine {
     public func loadSurrogate(_ source: SurrogateSource, seed: UInt64, scale: Double, jobs: Int, progress: ProgressHandler?) throws -> LoadRecord {
         var loader = PostgresSurrogateLoader(source: source, seed: seed, scale: scale, progress: progress)
         loader.jobs = jobs
-        return try loader.load(connect: { [server, database] in try Self.open(server, database: database) })
+        return try loader.load(connect: { [scriptParameters, database] in try Self.open(scriptParameters, database: database) })
     }
 
     public func fingerprint() throws -> Fingerprint {
@@ -120,7 +219,7 @@ public final class PostgresScratch: ScratchEngine {
             ScriptFailure(file: script.displayPath, line: 0, column: 0, statement: statement, engineMessage: message)
         }
         let db: PGConnection
-        do { db = try connect() } catch { throw fail("\(error)") }
+        do { db = try connectAsOwner(superuser: scriptsAsSuperuser) } catch { throw fail("\(error)") }
         let statements = PostgresScript.statements(script)
         let observer = BirthObserver(db: db)
         do {
@@ -167,7 +266,7 @@ public final class PostgresScratch: ScratchEngine {
     }
 
     public func runChecks(_ script: SQLScript) throws -> [CheckResult] {
-        let db = try connect()
+        let db = try connectAsOwner()
         var results: [CheckResult] = []
         for (n, statement) in PostgresScript.statements(script).enumerated() {
             let line = script.location(ofByteOffset: statement.startOffset).line
@@ -203,13 +302,14 @@ public final class PostgresScratch: ScratchEngine {
         guard !drift.data.isEmpty else { return drift }
         let referenceName = database + "_ref"
         let admin = try Self.open(server, database: server["dbname"] ?? "postgres")
-        _ = try? admin.execute("DROP DATABASE IF EXISTS \(PGConnection.quoteIdentifier(referenceName)) WITH (FORCE)")
+        Self.dropDatabase(admin, referenceName)
         do {
-            try admin.execute("CREATE DATABASE \(PGConnection.quoteIdentifier(referenceName)) TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C'")
+            try Self.createDatabase(admin, referenceName, server: server, dropOnInterrupt: !isEphemeral,
+                                    ephemeralOwner: isEphemeral ? Self.ownerRole : nil)
         } catch {
             throw RehearseError.environment("Cannot create the reference database \(referenceName): \(error).")
         }
-        defer { _ = try? admin.execute("DROP DATABASE IF EXISTS \(PGConnection.quoteIdentifier(referenceName)) WITH (FORCE)") }
+        defer { Self.dropDatabase(admin, referenceName) }
         let reference = PostgresScratch(sibling: self, database: referenceName)
         try rebuildPre(reference)
         let rebuilt = try reference.fingerprint()
@@ -232,9 +332,14 @@ public final class PostgresScratch: ScratchEngine {
         removed = true
         if let cluster {
             cluster.remove(keep: keep)
-        } else if ownsDatabase && !keep {
-            if let admin = try? Self.open(server, database: server["dbname"] ?? "postgres") {
-                _ = try? admin.execute("DROP DATABASE IF EXISTS \(PGConnection.quoteIdentifier(database)) WITH (FORCE)")
+        } else if ownsDatabase {
+            if keep {
+                Interruption.cancel("database \(database)")
+                if let admin = try? Self.open(server, database: server["dbname"] ?? "postgres") {
+                    _ = try? admin.execute("COMMENT ON DATABASE \(PGConnection.quoteIdentifier(database)) IS 'rehearse scratch database, kept'")
+                }
+            } else if !Interruption.isInterrupted, let admin = try? Self.open(server, database: server["dbname"] ?? "postgres") {
+                Self.dropDatabase(admin, database)
             }
         }
     }

@@ -17,8 +17,18 @@ enum PostgresScript {
         while true {
             let (start, comments) = skipBlank(s, from: i)
             if start >= end { break }
+            // A psql meta-command (\restrict, \connect, ...) runs to the end of its line.
+            if s[start] == UInt8(ascii: "\\") {
+                var e = start
+                while e < end && s[e] != 0x0a { e += 1 }
+                out.append(ScriptStatement(startOffset: start, sql: String(decoding: s[start..<e], as: UTF8.self).trimmingCharacters(in: .whitespaces),
+                                           leadingComments: comments))
+                i = e
+                continue
+            }
             var j = start
             var atomicDepth = 0
+            var parenDepth = 0
             var previousWord = ""
             var stop = end
             scan: while j < end {
@@ -80,7 +90,15 @@ enum PostgresScript {
                         j += 1
                     }
                 case UInt8(ascii: ";"):
-                    if atomicDepth == 0 { stop = j; break scan }
+                    if atomicDepth == 0 && parenDepth == 0 { stop = j; break scan }
+                    j += 1
+                case UInt8(ascii: "("):
+                    parenDepth += 1
+                    previousWord = ""
+                    j += 1
+                case UInt8(ascii: ")"):
+                    parenDepth = max(0, parenDepth - 1)
+                    previousWord = ""
                     j += 1
                 default:
                     if isWordByte(c) && !(j > start && isWordByte(s[j - 1])) {
@@ -93,6 +111,9 @@ enum PostgresScript {
                         previousWord = word
                         j = k
                     } else {
+                        // Any other character breaks a BEGIN ATOMIC pair
+                        // (`SELECT begin, atomic` is two columns).
+                        if c != 0x20 && c != 0x09 && c != 0x0a && c != 0x0d { previousWord = "" }
                         j += 1
                     }
                 }

@@ -39,11 +39,20 @@ public struct PostgresServerAddress: Sendable {
         if let service = parameters["service"] {
             throw RehearseError.refused("--pg-url names the service '\(service)': a service file can point anywhere, so rehearse does not read one. Give the socket directory or loopback address itself (host=...).")
         }
-        let hosts = (parameters["host"] ?? "").split(separator: ",", omittingEmptySubsequences: false).map { String($0).trimmingCharacters(in: .whitespaces) }
-        let addrs = (parameters["hostaddr"] ?? "").split(separator: ",", omittingEmptySubsequences: false).map { String($0).trimmingCharacters(in: .whitespaces) }
+        func list(_ key: String) -> [String] {
+            guard let v = parameters[key] else { return [] }
+            return v.split(separator: ",", omittingEmptySubsequences: false).map { String($0).trimmingCharacters(in: .whitespaces) }
+        }
+        let hosts = list("host"), addrs = list("hostaddr")
+        if !hosts.isEmpty, !addrs.isEmpty, hosts.count != addrs.count {
+            throw RehearseError.refused("--pg-url lists \(hosts.count) host(s) but \(addrs.count) hostaddr value(s): rehearse cannot tell which address each host means, so it connects to none. Give one list, or lists of the same length.")
+        }
+        // Every entry of either list is checked, and hostaddr is rewritten
+        // from the checked entries: libpq never sees an address we did not.
         var network = "none"
         var pinned: [String] = []
-        for (i, host) in hosts.enumerated() {
+        for i in 0..<max(hosts.count, addrs.count, 1) {
+            let host = i < hosts.count ? hosts[i] : ""
             let addr = i < addrs.count ? addrs[i] : ""
             if !addr.isEmpty {
                 guard Self.isLoopback(addr) else { throw Self.refusal(addr) }
@@ -64,6 +73,8 @@ public struct PostgresServerAddress: Sendable {
         if pinned.contains(where: { !$0.isEmpty }) {
             // hostaddr is used as is, without name resolution.
             parameters["hostaddr"] = pinned.joined(separator: ",")
+        } else {
+            parameters["hostaddr"] = nil
         }
         // For a rehearsal, the database named is only where rehearse connects
         // to create and drop its own scratch database.

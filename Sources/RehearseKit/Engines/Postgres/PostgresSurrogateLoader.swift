@@ -37,6 +37,22 @@ struct PostgresSurrogateLoader {
                 now.append(statement)
             }
         }
+        // psql meta-commands are not SQL. pg_dump's \restrict and \unrestrict
+        // only guard psql itself and are skipped; any other is refused.
+        for statement in statements where statement.sql.hasPrefix("\\") {
+            let command = statement.sql.split(separator: " ").first.map(String.init) ?? statement.sql
+            if command != "\\restrict" && command != "\\unrestrict" {
+                let loc = schema.location(ofByteOffset: statement.startOffset)
+                throw RehearseError.badInput("\(schema.displayPath):\(loc.line): \(command) is a psql meta-command, not SQL. Remove it from the schema file.")
+            }
+        }
+        now.removeAll { $0.sql.hasPrefix("\\") }
+        // Session settings the schema makes (pg_dump's search_path, say) hold
+        // on every loading connection, not only the first.
+        let sessionStatements = now.filter { st in
+            let t = SQLNormalizer.tokens(String(st.sql.prefix(80)))
+            return t.first == "set" || (t.first == "select" && st.sql.lowercased().contains("set_config("))
+        }.map(\.sql)
         func run(_ statement: ScriptStatement, on db: PGConnection) throws {
             do { try db.execute(statement.sql) } catch {
                 throw RehearseError.badInput("\(PostgresScript.failure(error, statement: statement, in: schema)). Fix the schema file.")
@@ -44,7 +60,7 @@ struct PostgresSurrogateLoader {
         }
         let open: @Sendable () throws -> PGConnection = {
             let db = try connect()
-            for s in Self.session { try Self.exec(db, s) }
+            for s in Self.session + sessionStatements { try Self.exec(db, s) }
             return db
         }
         let db = try open()
@@ -112,10 +128,12 @@ struct PostgresSurrogateLoader {
         try resetSequences(db)
 
         let digest = try source.specDigest(dialect: Self.dialect)
-        try Self.exec(db, "CREATE TABLE \(SurrogateTag.provenanceTable) (key text PRIMARY KEY, value text NOT NULL)")
+        // Whatever the schema set (an empty search_path, say), the tag goes in public.
+        try Self.exec(db, "RESET ALL")
+        try Self.exec(db, "CREATE TABLE public.\(SurrogateTag.provenanceTable) (key text PRIMARY KEY, value text NOT NULL)")
         for (k, v) in SurrogateProvenance.rows(specDigest: digest, seed: String(seed), scale: describeScale(scale),
                                                generator: SurrogatePlan.generatorVersion, name: source.manifest.name) {
-            _ = try Self.catalog { try db.execute("INSERT INTO \(SurrogateTag.provenanceTable) (key, value) VALUES ($1, $2)", [k, v]) }
+            _ = try Self.catalog { try db.execute("INSERT INTO public.\(SurrogateTag.provenanceTable) (key, value) VALUES ($1, $2)", [k, v]) }
         }
         var rows: [String: Int64] = [:]
         for table in plan.tables where relations[table.name] != nil { rows[table.name] = table.rows }
@@ -136,7 +154,7 @@ struct PostgresSurrogateLoader {
         var wave = 0
         do {
             try db.execute("BEGIN")
-            if rel.kind == "r" { try db.execute("TRUNCATE \(rel.qualified)") }
+            if rel.kind == "r" { try db.execute("TRUNCATE ONLY \(rel.qualified)") }
             _ = try db.copyIn("COPY \(rel.qualified) (\(columns)) FROM STDIN\(freeze)") {
                 guard let parts = pending.wait() else { return nil }
                 wave += 1
@@ -148,9 +166,10 @@ struct PostgresSurrogateLoader {
                 return chunk
             }
             try db.execute("COMMIT")
-        } catch let error as PGError {
+        } catch {
             pending.cancel()
             if db.isInTransaction { _ = try? db.execute("ROLLBACK") }
+            guard let error = error as? PGError else { throw error }
             throw RehearseError.badInput("Loading table \(table.name) failed: \(error). Give the columns involved a generator in the profile whose values the column's type and constraints accept (see schemas/profile.schema.json).")
         }
     }
