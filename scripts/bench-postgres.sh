@@ -25,6 +25,7 @@ as_server "$PGBIN/initdb" -D "$WORK/data" -U rehearse --auth=trust -E UTF8 --loc
 cat >> "$WORK/data/postgresql.conf" <<CONF
 listen_addresses = ''
 unix_socket_directories = '$WORK'
+unix_socket_permissions = 0700
 fsync = off
 synchronous_commit = off
 full_page_writes = off

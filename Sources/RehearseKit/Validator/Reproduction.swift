@@ -49,7 +49,12 @@ public enum Reproduction {
         let fresh = try scratch.fingerprint().json
         let claimed = predicate["fingerprints"]?["pre"]
         if fresh["objects"] != claimed?["objects"] {
-            out.append(finding("$.predicate.fingerprints.pre.objects", "the regenerated surrogate's schema differs from the one recorded"))
+            // Catalog text can differ between server major versions.
+            let recorded = predicate["engine"]?["version"]?.stringValue ?? "?"
+            let major: (String) -> Substring = { $0.split(separator: ".").first ?? "" }
+            let note = major(recorded) == major(scratch.engineVersion) ? ""
+                : " (recorded on \(engineName) \(recorded), reproduced on \(scratch.engineVersion): reproduce on the same major version)"
+            out.append(finding("$.predicate.fingerprints.pre.objects", "the regenerated surrogate's schema differs from the one recorded" + note))
         }
         if fresh["tables"] != claimed?["tables"] {
             let tables = Set((fresh["tables"]?.objectValue ?? [:]).keys).union((claimed?["tables"]?.objectValue ?? [:]).keys)

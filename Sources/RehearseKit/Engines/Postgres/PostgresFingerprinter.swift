@@ -28,8 +28,14 @@ struct PostgresFingerprinter {
         let db = try connect()
         do {
             try Self.pin(db)
+            // One snapshot for the catalog and every table, shared with the
+            // other connections: a database someone writes to while it is
+            // read (fingerprint --pg-url) still gives one consistent state.
+            try db.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            let snapshot = try db.scalar("SELECT pg_catalog.pg_export_snapshot()") ?? ""
             let catalog = try PostgresCatalogReader(db: db).read()
-            let tables = try dataFingerprints(db)
+            let tables = try dataFingerprints(db, snapshot: snapshot)
+            try db.execute("COMMIT")
             var fp = Fingerprint(objects: catalog.objects, tables: tables)
             fp.residue = catalog.residue
             return fp
@@ -44,6 +50,10 @@ struct PostgresFingerprinter {
         var qualified: String
         /// ORDER BY terms; empty when the table has no usable key.
         var orderBy: [String]
+        /// The select list: every column in order, floating-point ones with
+        /// -0 read as 0 (equal under PostgreSQL's own float equality, as the
+        /// contract asks); `*` when there is nothing to adjust.
+        var columns: String = "*"
     }
 
     static func dataRelations(_ db: PGConnection) throws(PGError) -> [DataRelation] {
@@ -76,13 +86,26 @@ struct PostgresFingerprinter {
                 ORDER BY k.pos
                 """)
             let orderBy = key.map { PGConnection.quoteIdentifier($0[0]!) + ($0[1] == "t" ? " COLLATE \"C\"" : "") }
-            out.append(DataRelation(display: PostgresCatalog.displayName(schema: r[1]!, name: r[2]!),
-                                    qualified: PostgresCatalog.qualified(schema: r[1]!, name: r[2]!), orderBy: orderBy))
+            var relation = DataRelation(display: PostgresCatalog.displayName(schema: r[1]!, name: r[2]!),
+                                        qualified: PostgresCatalog.qualified(schema: r[1]!, name: r[2]!), orderBy: orderBy)
+            let columns = try db.rows("""
+                SELECT a.attname, a.atttypid::text FROM pg_catalog.pg_attribute a
+                WHERE a.attrelid = \(r[0]!) AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum
+                """)
+            if columns.contains(where: { $0[1] == "700" || $0[1] == "701" }) {
+                relation.columns = columns.map { c in
+                    let q = PGConnection.quoteIdentifier(c[0]!)
+                    guard c[1] == "700" || c[1] == "701" else { return q }
+                    let zero = c[1] == "700" ? "0::real" : "0::double precision"
+                    return "CASE WHEN \(q) = 0 THEN \(zero) ELSE \(q) END"
+                }.joined(separator: ", ")
+            }
+            out.append(relation)
         }
         return out
     }
 
-    private func dataFingerprints(_ db: PGConnection) throws -> [String: TableFingerprint] {
+    private func dataFingerprints(_ db: PGConnection, snapshot: String) throws -> [String: TableFingerprint] {
         let relations = try Self.dataRelations(db)
         final class Shared: @unchecked Sendable {
             // @unchecked: every field is touched only under `lock`.
@@ -105,7 +128,11 @@ struct PostgresFingerprinter {
                 do {
                     if conn == nil {
                         conn = worker == 0 ? db : try connect()
-                        if worker != 0 { try Self.pin(conn!) }
+                        if worker != 0 {
+                            try Self.pin(conn!)
+                            try conn!.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+                            try conn!.execute("SET TRANSACTION SNAPSHOT \(PGConnection.quoteLiteral(snapshot))")
+                        }
                     }
                     let fp = try Self.digest(rel, on: conn!)
                     shared.lock.lock()
@@ -126,7 +153,7 @@ struct PostgresFingerprinter {
 
     /// Streams one table and digests it.
     static func digest(_ rel: DataRelation, on db: PGConnection) throws -> TableFingerprint {
-        let select = "SELECT * FROM ONLY \(rel.qualified)" + (rel.orderBy.isEmpty ? "" : " ORDER BY " + rel.orderBy.joined(separator: ", "))
+        let select = "SELECT \(rel.columns) FROM ONLY \(rel.qualified)" + (rel.orderBy.isEmpty ? "" : " ORDER BY " + rel.orderBy.joined(separator: ", "))
         var rows: Int64 = 0
         if rel.orderBy.isEmpty {
             var multiset = MultisetDigest()
