@@ -85,6 +85,31 @@ import Testing
         #expect(s.leftovers.isEmpty)
     }
 
+    /// Whenever the signal lands (creating the cluster, starting it, loading),
+    /// nothing survives.
+    @Test(arguments: [50_000, 250_000, 600_000, 1_200_000] as [UInt32])
+    func sigtermAtAnyMomentLeavesNothing(_ delayMicros: UInt32) throws {
+        let s = Scratch()
+        let process = Process()
+        process.executableURL = CLI.binary
+        process.arguments = ["--engine", "postgres", "--scale", "2", "--out", s.path("run"), "--quiet"]
+        process.currentDirectoryURL = CLI.root
+        var env = ProcessInfo.processInfo.environment
+        env["TMPDIR"] = s.url.path
+        process.environment = env
+        process.standardError = FileHandle.nullDevice
+        process.standardOutput = FileHandle.nullDevice
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        usleep(delayMicros)
+        process.terminate()
+        process.waitUntilExit()
+        // It may have finished first on a fast machine; otherwise 143.
+        #expect([0, 143].contains(process.terminationStatus), "exit \(process.terminationStatus)")
+        #expect(s.leftovers.isEmpty, "\(s.leftovers)")
+        #expect(Self.postmasters(under: s.url).isEmpty)
+    }
+
     @Test func sigtermStopsTheClusterAndRemovesIt() throws {
         let s = Scratch()
         let process = Process()

@@ -13,7 +13,10 @@ enum ChildProcess {
     /// `output` is where stdout and stderr go (created, truncated); its text
     /// comes back in the outcome. stdin is /dev/null.
     static func run(_ executable: String, _ arguments: [String], directory: String? = nil,
-                    environment: [String: String], output: URL) throws -> Outcome {
+                    environment: [String: String], output: URL, forCleanUp: Bool = false) throws -> Outcome {
+        // Once a signal arrived, nothing new starts but the handler's own
+        // clean-up (pg_ctl stop): the rest of the process waits for it.
+        if !forCleanUp { Interruption.yieldToHandlerIfInterrupted() }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }

@@ -75,17 +75,21 @@ public final class PostgresCluster: @unchecked Sendable {
         if directory.path.utf8.count + 20 > 107 {
             throw RehearseError.environment("The scratch cluster's socket path under \(base.path) would exceed the 107-byte limit of Unix sockets. Set TMPDIR to a shorter directory.")
         }
-        do {
-            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-            try owner(keep: false).write(to: directory.appendingPathComponent(ownerFile), atomically: true, encoding: .utf8)
-        } catch {
-            throw RehearseError.environment("Cannot create a scratch cluster directory under \(base.path): \(error.localizedDescription). Set TMPDIR to a writable directory.")
-        }
+        // Registered before the directory exists, so a signal at any moment
+        // finds (and removes) whatever was made.
         let cluster = PostgresCluster(directory: directory, bindir: bindir, runAs: runAs)
         Interruption.register(directory, keep: keep) { [weak cluster] in
             cluster?.stop()
             // A kept cluster is marked so the next run's sweep leaves it.
             if keep { try? owner(keep: true).write(to: directory.appendingPathComponent(ownerFile), atomically: true, encoding: .utf8) }
+        }
+        Interruption.yieldToHandlerIfInterrupted()
+        do {
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            try owner(keep: false).write(to: directory.appendingPathComponent(ownerFile), atomically: true, encoding: .utf8)
+        } catch {
+            Interruption.unregister(directory)
+            throw RehearseError.environment("Cannot create a scratch cluster directory under \(base.path): \(error.localizedDescription). Set TMPDIR to a writable directory.")
         }
         do {
             let copied = try cluster.create()
@@ -211,7 +215,7 @@ public final class PostgresCluster: @unchecked Sendable {
         defer { lock.unlock() }
         guard state == .running else { return }
         state = .stopped
-        if (try? run("pg_ctl", ["-D", dataDirectory.path, "-m", "immediate", "-w", "-t", "30", "-s", "stop"], what: "pg_ctl stop")) == nil {
+        if (try? run("pg_ctl", ["-D", dataDirectory.path, "-m", "immediate", "-w", "-t", "30", "-s", "stop"], what: "pg_ctl stop", forCleanUp: true)) == nil {
             Self.killPostmaster(dataDirectory: dataDirectory)
         }
     }
@@ -345,7 +349,7 @@ public final class PostgresCluster: @unchecked Sendable {
     }
 
     /// Runs a server program (as `runAs` when set) and fails with its output.
-    private func run(_ program: String, _ arguments: [String], what: String) throws {
+    private func run(_ program: String, _ arguments: [String], what: String, forCleanUp: Bool = false) throws {
         let exe = bindir.appendingPathComponent(program)
         var executable = exe.path
         var args = arguments
@@ -360,7 +364,7 @@ public final class PostgresCluster: @unchecked Sendable {
         var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("PG") }
         env["LC_ALL"] = "C"
         let outcome = try ChildProcess.run(executable, args, directory: directory.path, environment: env,
-                                           output: directory.appendingPathComponent("\(program).out"))
+                                           output: directory.appendingPathComponent("\(program).out"), forCleanUp: forCleanUp)
         guard outcome.status == 0 else {
             let text = outcome.output.trimmingCharacters(in: .whitespacesAndNewlines)
             var advice = ""
@@ -371,10 +375,20 @@ public final class PostgresCluster: @unchecked Sendable {
         }
     }
 
-    /// A program's output (stdout and stderr), run as the current user.
+    /// A short program's standard output (`pg_config --bindir`, `postgres
+    /// --version`: neither leaves a process behind, so a pipe is safe).
     static func capture(_ exe: URL, _ arguments: [String]) throws -> String {
-        let out = FileManager.default.temporaryDirectory.appendingPathComponent("rehearse-capture-\(UUID().uuidString.prefix(8))")
-        defer { try? FileManager.default.removeItem(at: out) }
-        return try ChildProcess.run(exe.path, arguments, environment: ProcessInfo.processInfo.environment, output: out).output
+        let process = Process()
+        process.executableURL = exe
+        process.arguments = arguments
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return String(decoding: data, as: UTF8.self)
     }
+
 }
