@@ -65,7 +65,7 @@ struct SQLiteSurrogateLoader {
         }
 
         // The full check (and its message) only when the quick one finds something.
-        let violations = try foreignKeysMayBeBroken(db)
+        let violations = try Self.foreignKeysMayBeBroken(db)
             ? try db.rows("SELECT \"table\", count(*) FROM pragma_foreign_key_check GROUP BY 1 ORDER BY 1") : []
         if let first = violations.first {
             throw RehearseError.badInput("The generated surrogate breaks a foreign key in table \(first[0].textValue ?? "?") (\(first[1]) rows). This is a generator bug or a profile 'constant'/'categorical' on a key column; give the column a reference-compatible generator.")
@@ -83,7 +83,7 @@ struct SQLiteSurrogateLoader {
     /// on both sides the comparison converts nothing, and the parent column's
     /// collation applies (it is the left operand), as in the foreign key check.
     /// Any other key, in its table, goes through the pragma.
-    private func foreignKeysMayBeBroken(_ db: SQLiteConnection) throws -> Bool {
+    static func foreignKeysMayBeBroken(_ db: SQLiteConnection) throws -> Bool {
         struct Column { var name: String; var type: String; var pk: Int64 }
         func columns(_ table: String) throws -> [Column] {
             try db.rows("SELECT name, type, pk FROM pragma_table_info(?)", [.text(table)]).map {
