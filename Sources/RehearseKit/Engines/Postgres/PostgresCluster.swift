@@ -98,7 +98,7 @@ public final class PostgresCluster: @unchecked Sendable {
             } catch where copied {
                 // A cached data directory that does not start is dropped, and
                 // the cluster made afresh by initdb.
-                if let template = templateDirectory(bindir: bindir, runAs: runAs) { Interruption.removeTree(template) }
+                if let template = templateDirectory(bindir: bindir, runAs: runAs) { discard(template) }
                 Interruption.removeTree(cluster.dataDirectory)
                 _ = try cluster.create()
                 cluster.serverVersion = try cluster.startServer()
@@ -154,7 +154,12 @@ public final class PostgresCluster: @unchecked Sendable {
     /// and is written atomically (a temporary name, then a rename).
     private func initializeDataDirectory() throws -> Bool {
         let template = Self.templateDirectory(bindir: bindir, runAs: runAs)
-        if let template, FileManager.default.fileExists(atPath: template.appendingPathComponent("data/PG_VERSION").path) {
+        // A cache without its completion mark (an older or damaged one) goes.
+        if let template, FileManager.default.fileExists(atPath: template.path),
+           !FileManager.default.fileExists(atPath: template.appendingPathComponent(Self.completeMark).path) {
+            Self.discard(template)
+        }
+        if let template, FileManager.default.fileExists(atPath: template.appendingPathComponent(Self.completeMark).path) {
             let copied = try? ChildProcess.run("/bin/cp", ["-a", template.appendingPathComponent("data").path, dataDirectory.path],
                                                environment: ["PATH": "/usr/bin:/bin"], output: directory.appendingPathComponent("cp.out"))
             if copied?.status == 0 { return true }
@@ -167,11 +172,21 @@ public final class PostgresCluster: @unchecked Sendable {
             try FileManager.default.createDirectory(at: staging, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
             let copied = try ChildProcess.run("/bin/cp", ["-a", dataDirectory.path, staging.appendingPathComponent("data").path],
                                               environment: ["PATH": "/usr/bin:/bin"], output: directory.appendingPathComponent("cp.out"))
-            if copied.status != 0 || rename(staging.path, template.path) != 0 { Interruption.removeTree(staging) }
+            let marked = FileManager.default.createFile(atPath: staging.appendingPathComponent(Self.completeMark).path, contents: Data())
+            if copied.status != 0 || !marked || rename(staging.path, template.path) != 0 { Interruption.removeTree(staging) }
         } catch {
             Interruption.removeTree(staging)
         }
         return false
+    }
+
+    static let completeMark = "complete"
+
+    /// Moves a directory out of the way in one step, then deletes it: two
+    /// runs discarding the same cache at once cannot leave half of it behind.
+    static func discard(_ url: URL) {
+        let trash = url.deletingLastPathComponent().appendingPathComponent(".discarded-\(UUID().uuidString.prefix(8))")
+        if rename(url.path, trash.path) == 0 { Interruption.removeTree(trash) }
     }
 
     /// Where the cached data directory for these binaries lives; nil when no
