@@ -56,6 +56,35 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: "/tmp/never-written.yaml"))
     }
 
+    @Test(arguments: [
+        (["generate"], "Give exactly one of --out FILE (SQLite) or --pg-url CONNINFO (PostgreSQL)."),
+        (["generate", "--out", "/tmp/x.sqlite", "--pg-url", "host=/tmp dbname=x"], "Give exactly one of --out FILE (SQLite) or --pg-url CONNINFO (PostgreSQL)."),
+        (["fingerprint"], "Give exactly one of FILE (SQLite) or --pg-url CONNINFO (PostgreSQL)."),
+        (["fingerprint", "--pg-url", "host=/tmp dbname=x", "--jobs", "0"], "--jobs must be 1 or more."),
+        (["profile", "--out", "/tmp/never.yaml"], "Give exactly one of --from DB (SQLite) or --pg-url CONNINFO (PostgreSQL)."),
+        (["profile", "--pg-url", "host=/tmp dbname=x", "--out", "/tmp/never.yaml", "--schema-out", "/tmp/never.sql"],
+         "--schema-out reads SQLite only; for PostgreSQL write the schema with pg_dump --schema-only."),
+        (["generate", "--pg-url", "host=/tmp"], "--pg-url names no database. Add dbname=... (an empty database you created for the surrogate)."),
+        (["fingerprint", "--pg-url", "host=/tmp"], "--pg-url names no database. Add dbname=... for the database to fingerprint."),
+        (["profile", "--pg-url", "host=/tmp", "--out", "/tmp/never.yaml"], "--pg-url names no database. Add dbname=... for the database to profile."),
+    ] as [([String], String)])
+    func pgURLCommandsRefuseBadInputWithExit2(_ arguments: [String], _ message: String) throws {
+        let r = try CLI.run(arguments)
+        #expect(r.status == 2, "\(r.all)")
+        #expect(r.stderr.contains(message), "\(r.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: "/tmp/never.yaml"))
+    }
+
+    @Test func aTMPDIRTooLongForASocketIsAnEnvironmentError() throws {
+        let s = Scratch()
+        let deep = s.url.appendingPathComponent(String(repeating: "d", count: 90))
+        try FileManager.default.createDirectory(at: deep, withIntermediateDirectories: true)
+        let r = try CLI.run(["--engine", "postgres", "--scale", "0.01", "--out", s.path("run")], environment: ["TMPDIR": deep.path])
+        #expect(r.status == 4, "\(r.all)")
+        #expect(r.stderr.contains("would exceed the 107-byte limit of Unix sockets. Set TMPDIR to a shorter directory."))
+        #expect(((try? FileManager.default.contentsOfDirectory(atPath: deep.path)) ?? ["?"]).isEmpty)
+    }
+
     @Test func postgresOptionsNeedThePostgresEngine() throws {
         let r = try CLI.run(["--pg-url", "host=/tmp"])
         #expect(r.status == 2)

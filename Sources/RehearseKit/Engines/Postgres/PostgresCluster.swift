@@ -273,10 +273,7 @@ public final class PostgresCluster: @unchecked Sendable {
             guard lstat(dir.path, &st) == 0, st.st_mode & S_IFMT == S_IFDIR,
                   lstat(dir.appendingPathComponent(ownerFile).path, &st) == 0, st.st_mode & S_IFMT == S_IFREG, st.st_uid == getuid(),
                   let text = try? String(contentsOf: dir.appendingPathComponent(ownerFile), encoding: .utf8) else { continue }
-            let fields = Dictionary(text.split(whereSeparator: \.isWhitespace).compactMap { part -> (String, String)? in
-                let kv = part.split(separator: "=", maxSplits: 1)
-                return kv.count == 2 ? (String(kv[0]), String(kv[1])) : nil
-            }, uniquingKeysWith: { a, _ in a })
+            let fields = ownerFields(text)
             if fields["kept"] == "1" { continue }
             if let pid = fields["pid"].flatMap({ Int32($0) }), processAlive(pid, startTime: fields["start"]) { continue }
             killPostmaster(dataDirectory: dir.appendingPathComponent("data"))
@@ -284,6 +281,15 @@ public final class PostgresCluster: @unchecked Sendable {
             if !FileManager.default.fileExists(atPath: dir.path) { removed.append(dir) }
         }
         return removed
+    }
+
+    /// The `key=value` words of an owner mark (a cluster's owner file, a
+    /// scratch database's comment).
+    static func ownerFields<S: StringProtocol>(_ text: S) -> [String: String] {
+        Dictionary(text.split(whereSeparator: \.isWhitespace).compactMap { part -> (String, String)? in
+            let kv = part.split(separator: "=", maxSplits: 1)
+            return kv.count == 2 ? (String(kv[0]), String(kv[1])) : nil
+        }, uniquingKeysWith: { a, _ in a })
     }
 
     static func owner(keep: Bool) -> String {

@@ -7,6 +7,12 @@ struct PostgresDriftLocator {
     let current: PGConnection
     let reference: PGConnection
     static let sampleLimit = 5
+    private var relations: [PostgresFingerprinter.DataRelation]?
+
+    init(current: PGConnection, reference: PGConnection) {
+        self.current = current
+        self.reference = reference
+    }
 
     private struct Column { var name: String; var type: String; var key: Int? }
 
@@ -22,11 +28,13 @@ struct PostgresDriftLocator {
     }
 
     /// `table` is the fingerprint's display name (bare in public).
-    func localize(_ change: inout TableChange) throws {
+    mutating func localize(_ change: inout TableChange) throws {
         let q = PGConnection.quoteIdentifier
         try PostgresFingerprinter.pin(current)
-        // The display name back to the relation, as the fingerprint named it.
-        guard let relation = try PostgresFingerprinter.dataRelations(current).first(where: { $0.display == change.table }) else {
+        // The display name back to the relation, as the fingerprint named it
+        // (the catalog is read once for all the drifted tables).
+        if relations == nil { relations = try PostgresFingerprinter.dataRelations(current) }
+        guard let relation = relations?.first(where: { $0.display == change.table }) else {
             change.note = "the table could not be found again to localize its rows"
             return
         }

@@ -50,13 +50,8 @@ public enum PostgresProfiler {
                               LEFT JOIN \(rel.qualified) c ON \(on) GROUP BY \(fk.parentColumns.map { "p." + q($0) }.joined(separator: ", "))) x
                         GROUP BY n ORDER BY n
                         """)
-                    var buckets: [Int64: Int64] = [:]
-                    for row in perCount {
-                        let n = Int64(row[0] ?? "0") ?? 0
-                        buckets[n == 0 ? 0 : Int64(64 - UInt64(n).leadingZeroBitCount), default: 0] += Int64(row[1] ?? "0") ?? 0
-                    }
-                    fanOuts.append(SQLiteProfiler.FanOut(columns: fk.columns, parent: fk.parentTable,
-                                                         histogram: buckets.keys.sorted().map { (SQLiteProfiler.bucketLabel($0), buckets[$0]!) }))
+                    fanOuts.append(SQLiteProfiler.FanOut(columns: fk.columns, parent: fk.parentTable, histogram: SQLiteProfiler.histogram(
+                        perCount.map { (Int64($0[0] ?? "0") ?? 0, Int64($0[1] ?? "0") ?? 0) })))
                 }
                 tables.append(SQLiteProfiler.Table(name: shape.name, rows: rows, columns: columns, fanOuts: fanOuts))
             }

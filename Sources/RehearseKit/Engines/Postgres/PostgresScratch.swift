@@ -157,10 +157,7 @@ public final class PostgresScratch: ScratchEngine {
             """) else { return }
         for row in rows {
             guard let name = row[0], let comment = row[1], comment.hasPrefix(commentPrefix) else { continue }
-            let fields = Dictionary(comment.dropFirst(commentPrefix.count).split(separator: " ").compactMap { part -> (String, String)? in
-                let kv = part.split(separator: "=", maxSplits: 1)
-                return kv.count == 2 ? (String(kv[0]), String(kv[1])) : nil
-            }, uniquingKeysWith: { a, _ in a })
+            let fields = PostgresCluster.ownerFields(comment.dropFirst(commentPrefix.count))
             guard fields["host"] == ProcessInfo.processInfo.hostName, let pid = fields["pid"].flatMap({ Int32($0) }),
                   !PostgresCluster.processAlive(pid, startTime: fields["start"]) else { continue }
             _ = try? admin.execute("DROP DATABASE IF EXISTS \(PGConnection.quoteIdentifier(name)) WITH (FORCE)")
@@ -270,8 +267,7 @@ public final class PostgresScratch: ScratchEngine {
         var results: [CheckResult] = []
         for (n, statement) in PostgresScript.statements(script).enumerated() {
             let line = script.location(ofByteOffset: statement.startOffset).line
-            let name = statement.leadingComments.last { !$0.isEmpty }.map { $0.hasPrefix("check:") ? String($0.dropFirst(6)).trimmingCharacters(in: .whitespaces) : $0 }
-                ?? "check \(n + 1) (line \(line))"
+            let name = statement.checkName(number: n + 1, line: line)
             var returned: String
             var passed = false
             do {
@@ -318,7 +314,7 @@ public final class PostgresScratch: ScratchEngine {
             for i in result.data.indices { result.data[i].note = "the pre-birth state could not be rebuilt identically, so rows were not localized" }
             return result
         }
-        let locator = PostgresDriftLocator(current: try connect(), reference: try reference.connect())
+        var locator = PostgresDriftLocator(current: try connect(), reference: try reference.connect())
         for i in result.data.indices where result.data[i].rowsBefore != nil && result.data[i].rowsAfter != nil {
             do { try locator.localize(&result.data[i]) } catch {
                 result.data[i].note = "rows could not be localized: \(error)"

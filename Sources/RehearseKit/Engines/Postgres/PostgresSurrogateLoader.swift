@@ -155,16 +155,21 @@ struct PostgresSurrogateLoader {
         do {
             try db.execute("BEGIN")
             if rel.kind == "r" { try db.execute("TRUNCATE ONLY \(rel.qualified)") }
-            _ = try db.copyIn("COPY \(rel.qualified) (\(columns)) FROM STDIN\(freeze)") {
-                guard let parts = pending.wait() else { return nil }
-                wave += 1
-                pending = waves.start(wave)
-                var chunk: [UInt8] = []
-                chunk.reserveCapacity(parts.reduce(0) { $0 + $1.output.count })
-                for part in parts { chunk.append(contentsOf: part.output) }
-                counter.add(parts.last!.rows.upperBound - parts.first!.rows.lowerBound, table: table.name)
-                return chunk
+            // Each batch goes to the server as the worker encoded it: no
+            // second copy of the table's bytes on this thread.
+            try db.beginCopyIn("COPY \(rel.qualified) (\(columns)) FROM STDIN\(freeze)")
+            do {
+                while let parts = pending.wait() {
+                    wave += 1
+                    pending = waves.start(wave)
+                    for part in parts { try part.output.withUnsafeBytes { try db.putCopyData($0) } }
+                    counter.add(parts.last!.rows.upperBound - parts.first!.rows.lowerBound, table: table.name)
+                }
+            } catch {
+                db.abortCopyIn("rehearse stopped the load")
+                throw error
             }
+            _ = try db.endCopyIn()
             try db.execute("COMMIT")
         } catch {
             pending.cancel()

@@ -8,6 +8,13 @@ struct ScriptStatement {
     var sql: String
     /// The comment lines just before the statement, without the `--`.
     var leadingComments: [String]
+
+    /// A check's name: its last `-- check: NAME` (or plain) comment, else
+    /// its number and line.
+    func checkName(number: Int, line: Int) -> String {
+        leadingComments.last { !$0.isEmpty }.map { $0.hasPrefix("check:") ? String($0.dropFirst(6)).trimmingCharacters(in: .whitespaces) : $0 }
+            ?? "check \(number) (line \(line))"
+    }
 }
 
 extension SQLiteConnection {

@@ -72,13 +72,8 @@ public enum SQLiteProfiler {
                           LEFT JOIN main.\(q(shape.name)) c ON \(on) GROUP BY \(parentKey.map { "p." + q($0) }.joined(separator: ", ")))
                     GROUP BY n ORDER BY n
                     """)
-                var buckets: [Int64: Int64] = [:]
-                for row in perCount {
-                    let n = row[0].int64 ?? 0
-                    buckets[n == 0 ? 0 : Int64(64 - UInt64(n).leadingZeroBitCount), default: 0] += row[1].int64 ?? 0
-                }
                 fanOuts.append(FanOut(columns: fk.columns, parent: fk.parentTable,
-                                      histogram: buckets.keys.sorted().map { (bucketLabel($0), buckets[$0]!) }))
+                                      histogram: histogram(perCount.map { ($0[0].int64 ?? 0, $0[1].int64 ?? 0) })))
             }
             tables.append(Table(name: shape.name, rows: rows, columns: columns, fanOuts: fanOuts))
         }
@@ -87,6 +82,15 @@ public enum SQLiteProfiler {
 
     static func count(_ db: SQLiteConnection, _ sql: String) throws -> Int64 {
         try db.rows(sql)[0][0].int64 ?? 0
+    }
+
+    /// Parents per child count, folded into the power-of-two buckets below.
+    static func histogram(_ parentsPerCount: [(children: Int64, parents: Int64)]) -> [(bucket: String, parents: Int64)] {
+        var buckets: [Int64: Int64] = [:]
+        for (n, parents) in parentsPerCount {
+            buckets[n == 0 ? 0 : Int64(64 - UInt64(n).leadingZeroBitCount), default: 0] += parents
+        }
+        return buckets.keys.sorted().map { (bucketLabel($0), buckets[$0]!) }
     }
 
     /// Bucket b holds parents with 0 children (b = 0) or 2^(b-1) ... 2^b - 1.

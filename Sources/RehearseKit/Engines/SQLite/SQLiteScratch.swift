@@ -99,8 +99,7 @@ public final class SQLiteScratch: ScratchEngine {
             try db.forEachStatement(of: script) { statement, prepared in
                 number += 1
                 let line = script.location(ofByteOffset: statement.startOffset).line
-                let name = statement.leadingComments.last { !$0.isEmpty }.map { $0.hasPrefix("check:") ? String($0.dropFirst(6)).trimmingCharacters(in: .whitespaces) : $0 }
-                    ?? "check \(number) (line \(line))"
+                let name = statement.checkName(number: number, line: line)
                 var returned: String
                 var passed = false
                 do {
