@@ -1,3 +1,4 @@
+import CLibPQ
 import Foundation
 
 /// Where a PostgreSQL rehearsal runs.
@@ -227,7 +228,9 @@ public final class PostgresScratch: ScratchEngine {
         for statement in statements {
             let clock = ContinuousClock.now
             let result: PGResult
-            do { result = try db.execute(statement.sql) } catch {
+            // One statement per extended-protocol call: the statement the
+            // evidence records is exactly the one the server ran.
+            do { result = try db.executeStatement(statement.sql) } catch {
                 if db.isInTransaction { _ = try? db.execute("ROLLBACK") }
                 throw PostgresScript.failure(error, statement: statement, in: script)
             }
@@ -268,30 +271,77 @@ public final class PostgresScratch: ScratchEngine {
         for (n, statement) in PostgresScript.statements(script).enumerated() {
             let line = script.location(ofByteOffset: statement.startOffset).line
             let name = statement.checkName(number: n + 1, line: line)
-            var returned: String
-            var passed = false
-            do {
-                // A read-only transaction that cannot be made writable, and is
-                // rolled back: a check can look, never change.
-                try db.execute("BEGIN TRANSACTION READ ONLY")
-                defer { _ = try? db.execute("ROLLBACK") }
-                let rows = try db.execute(statement.sql).rows
-                if rows.count != 1 {
-                    returned = rows.isEmpty ? "0 rows" : "more than one row"
-                } else if rows[0].count != 1 {
-                    returned = "1 row of \(rows[0].count) columns"
-                } else {
-                    let value = rows[0][0]
-                    returned = "1 row: \(value ?? "NULL")"
-                    passed = value == "t" || value == "1"
-                }
-            } catch {
-                let failure = PostgresScript.failure(error, statement: statement, in: script)
-                returned = "error at \(failure.line):\(failure.column): \(error)"
-            }
+            let (passed, returned) = try Self.runCheck(statement, in: script, on: db)
             results.append(CheckResult(name: name, file: script.displayPath, line: line, passed: passed, returned: returned, sql: statement.sql))
         }
         return results
+    }
+
+    static let checkSavepoint = "rehearse_check"
+
+    /// Runs one check so that it can look but never change anything the
+    /// fingerprint sees: inside `BEGIN TRANSACTION READ ONLY` and a savepoint
+    /// (in a subtransaction even `SET TRANSACTION READ WRITE` is refused),
+    /// as one extended-protocol call (the server refuses several commands,
+    /// so nothing can follow a COMMIT hidden in the text), then rolled back.
+    /// Afterwards the connection must still be in that same transaction,
+    /// read-only, with the savepoint in place; if the check ended or changed
+    /// it (COMMIT, COMMIT AND CHAIN, ROLLBACK, RELEASE SAVEPOINT, SET
+    /// TRANSACTION READ WRITE), the check fails, whatever it returned. If the
+    /// tool cannot restore a clean read-only state for the next check, the
+    /// run stops (fail closed).
+    static func runCheck(_ statement: ScriptStatement, in script: SQLScript, on db: PGConnection) throws -> (Bool, String) {
+        do {
+            try db.execute("BEGIN TRANSACTION READ ONLY")
+            try db.execute("SAVEPOINT \(checkSavepoint)")
+        } catch {
+            throw RehearseError.environment("Cannot open the read-only transaction a check runs in: \(error).")
+        }
+        var returned: String
+        var passed = false
+        do {
+            let rows = try db.executeStatement(statement.sql).rows
+            if rows.count != 1 {
+                returned = rows.isEmpty ? "0 rows" : "more than one row"
+            } else if rows[0].count != 1 {
+                returned = "1 row of \(rows[0].count) columns"
+            } else {
+                let value = rows[0][0]
+                returned = "1 row: \(value ?? "NULL")"
+                passed = value == "t" || value == "1"
+            }
+        } catch {
+            if error.sqlstate == "42601" && error.message.contains("multiple commands") {
+                returned = "error: the check is several SQL commands (\(error.message)); a check must be exactly one read-only query, so it was not run"
+            } else {
+                let failure = PostgresScript.failure(error, statement: statement, in: script)
+                returned = "error at \(failure.line):\(failure.column): \(error)"
+            }
+        }
+        // The same read-only transaction, savepoint included, must still be there.
+        var escaped: String?
+        let status = db.transactionStatus
+        if status != PQTRANS_INTRANS && status != PQTRANS_INERROR {
+            escaped = "it ended the read-only transaction it runs in (COMMIT, ROLLBACK or the like)"
+        } else {
+            do {
+                try db.execute("ROLLBACK TO SAVEPOINT \(checkSavepoint)")
+                if try db.scalar("SHOW transaction_read_only") != "on" {
+                    escaped = "it made its transaction writable"
+                }
+            } catch {
+                escaped = "it left the transaction it runs in (COMMIT AND CHAIN, RELEASE SAVEPOINT or the like)"
+            }
+        }
+        if let escaped {
+            passed = false
+            returned = "refused: \(escaped); a check must be exactly one read-only query and change nothing. \(returned)"
+        }
+        _ = try? db.execute("ROLLBACK")
+        guard db.transactionStatus == PQTRANS_IDLE else {
+            throw RehearseError.environment("After a check, the connection could not return to a clean state (after the check at \(script.displayPath):\(script.location(ofByteOffset: statement.startOffset).line)); rehearse stops rather than run the next check in an unknown transaction.")
+        }
+        return (passed, returned)
     }
 
     public func localize(_ drift: Drift, pre: Fingerprint, rebuildPre: (ScratchEngine) throws -> Void) throws -> Drift {
