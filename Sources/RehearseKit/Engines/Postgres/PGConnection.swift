@@ -67,6 +67,11 @@ final class PGConnection: @unchecked Sendable {
 
     init(_ given: [String: String]) throws {
         Self.scrubEnvironment()
+        // Only keywords whose meaning was checked (PostgresServerAddress.accepted)
+        // reach libpq; anything else could redirect or reconfigure the connection.
+        if let other = given.keys.sorted().first(where: { !PostgresServerAddress.accepted.contains($0) }) {
+            throw PGError(sqlstate: "", message: "rehearse does not pass the connection keyword '\(other)' to libpq")
+        }
         var parameters = given
         // GSSAPI encryption would ask a Kerberos KDC, another host, for a
         // ticket; rehearse never contacts anything but the scratch server.

@@ -20,8 +20,11 @@ public final class PostgresScratch: ScratchEngine {
     let server: [String: String]
     public let database: String
     private let ownsDatabase: Bool
-    private let network: String
+    /// `none` or `loopback`, from what the server reported when first connected.
+    private var network: String
     private let hostDescription: String
+    /// Where the first connection went, as libpq and the server reported it.
+    private var endpoint: PostgresEndpoint?
     public private(set) var engineVersion = ""
     /// Who loads, births, rolls back and checks: in an ephemeral cluster a
     /// role without superuser that owns the scratch database (so a script
@@ -61,10 +64,11 @@ public final class PostgresScratch: ScratchEngine {
         }
         ownsDatabase = true
         do {
-            let admin = try Self.open(server, database: server["dbname"] ?? "postgres")
+            let (admin, endpoint) = try Self.openVerified(server, database: server["dbname"] ?? "postgres")
             engineVersion = admin.serverVersion
-            try Self.checkIsolation(admin, ephemeral: cluster != nil, host: hostDescription)
-            if cluster != nil { listenAddresses = (try? admin.scalar("SHOW listen_addresses")) ?? nil }
+            self.endpoint = endpoint
+            network = endpoint.network
+            if cluster != nil { listenAddresses = try Self.checkIsolation(admin, endpoint: endpoint) }
             // DROP DATABASE ... WITH (FORCE), used to clean up, came in 13.
             guard engineVersion.split(separator: ".").first.flatMap({ Int($0) }).map({ $0 >= 13 }) == true else {
                 throw RehearseError.environment("PostgreSQL \(engineVersion) is too old: rehearse needs 13 or newer.")
@@ -100,26 +104,28 @@ public final class PostgresScratch: ScratchEngine {
         ownsDatabase = false
         network = sibling.network
         hostDescription = sibling.hostDescription
+        endpoint = sibling.endpoint
         engineVersion = sibling.engineVersion
         jobs = sibling.jobs
         removed = true
     }
 
-    /// The server must answer from where it was asked: an ephemeral cluster
-    /// listens on no TCP address; a named server's own address (NULL over a
-    /// Unix socket) is loopback, which catches a port forwarded elsewhere.
-    static func checkIsolation(_ db: PGConnection, ephemeral: Bool, host: String) throws {
-        if ephemeral {
-            let listen = try? db.scalar("SHOW listen_addresses")
-            guard listen == "" else {
-                throw RehearseError.refused("The scratch cluster listens on '\(listen ?? "?")' instead of no TCP address at all; rehearse stops here.")
-            }
-            return
+    /// An ephemeral cluster must be reached over its Unix socket and listen on
+    /// no TCP address at all; returns `listen_addresses` as the server
+    /// reports it. A query that fails refuses (fail closed). A named server's
+    /// address is checked on every connection (`open`).
+    static func checkIsolation(_ db: PGConnection, endpoint: PostgresEndpoint) throws -> String {
+        guard endpoint.serverAddress == nil else {
+            throw RehearseError.refused("The scratch cluster answered over TCP from \(endpoint.serverAddress ?? "?") instead of its Unix socket; rehearse stops here.")
         }
-        let address = (try? db.scalar("SELECT host(inet_server_addr())")) ?? nil
-        if let address, !PostgresServerAddress.isLoopback(address) {
-            throw RehearseError.refused("The server reached through \(host) answers from \(address), which is not a loopback address (a forwarded port or proxy to another machine?). rehearse only rehearses on this machine.")
+        let listen: String?
+        do { listen = try db.scalar("SHOW listen_addresses") } catch {
+            throw RehearseError.refused("The scratch cluster would not say which TCP addresses it listens on (\(error)); rehearse stops rather than assume none.")
         }
+        guard let listen, listen == "" else {
+            throw RehearseError.refused("The scratch cluster listens on '\(listen ?? "?")' instead of no TCP address at all; rehearse stops here.")
+        }
+        return listen
     }
 
     /// Creates a scratch database, marked with its owner so a later run can
@@ -165,12 +171,21 @@ public final class PostgresScratch: ScratchEngine {
         }
     }
 
+    /// Every connection, for every phase, is checked for where it went
+    /// (`PostgresEndpoint.verify`): a list of hosts may reach a different one
+    /// each time, and each must be one that was checked.
     static func open(_ server: [String: String], database: String) throws -> PGConnection {
+        try openVerified(server, database: database).0
+    }
+
+    static func openVerified(_ server: [String: String], database: String) throws -> (PGConnection, PostgresEndpoint) {
         var p = server
         p["dbname"] = database
-        do { return try PGConnection(p) } catch {
+        let db: PGConnection
+        do { db = try PGConnection(p) } catch {
             throw RehearseError.environment("Cannot connect to PostgreSQL (\(p["host"] ?? p["hostaddr"] ?? "default socket")): \(error).")
         }
+        return (db, try PostgresEndpoint.verify(db, parameters: p))
     }
 
     /// A connection with every privilege (fingerprints, drift).
@@ -188,6 +203,8 @@ public final class PostgresScratch: ScratchEngine {
 
     public var isolation: JSONValue {
         var o: [String: JSONValue] = ["network": .string(network), "database": .string(database)]
+        // What the server reported, not what was asked for.
+        for (k, v) in endpoint?.json ?? [:] { o[k] = v }
         if let cluster {
             o["kind"] = "postgres-ephemeral-cluster"
             o["private_temporary_directory"] = .bool(true)
