@@ -57,6 +57,11 @@ public struct PostgresServerAddress: Sendable {
         "sslcrldir": "rehearse reads no file the connection string names (loopback needs no TLS files)",
         "sslpassword": "rehearse reads no file the connection string names (loopback needs no TLS files)",
         "sslcertmode": "rehearse reads no file the connection string names (loopback needs no TLS files)",
+        "sslsni": "TLS tuning a loopback connection does not need",
+        "sslcompression": "TLS tuning a loopback connection does not need",
+        "ssl_min_protocol_version": "TLS tuning a loopback connection does not need",
+        "ssl_max_protocol_version": "TLS tuning a loopback connection does not need",
+        "sslnegotiation": "TLS tuning a loopback connection does not need",
     ]
 
     public init(parsing url: String) throws {
