@@ -163,6 +163,61 @@ import Testing
         #expect(try target.scratch.fingerprint() == pre)
     }
 
+    /// A check cannot write through a second connection it opens itself
+    /// (dblink, installed by a superuser's schema or birth): while checks run,
+    /// the scratch database takes no new connection at all.
+    @Test func aCheckCannotWriteThroughAConnectionOfItsOwn() throws {
+        let target = try Target()
+        let cluster = try TestPostgres.cluster
+        _ = try target.scratch.apply(target.script("ext.sql", "CREATE EXTENSION dblink;"), transactional: true)
+        let before = try target.state()
+        let pre = try target.scratch.fingerprint()
+        let conn = "host=\(cluster.socketDirectory.path) port=\(PostgresCluster.port) user=\(PostgresCluster.superuser) dbname=\(target.scratch.database)"
+        let results = try target.scratch.runChecks(target.script("checks.sql", """
+            SELECT dblink_exec('\(conn)', 'DELETE FROM t') IS NOT NULL;
+            SELECT dblink_exec('\(conn)', 'SET default_transaction_read_only = off; CREATE TABLE stash AS SELECT * FROM t; DELETE FROM t') IS NOT NULL;
+            SELECT x FROM dblink('\(conn)', 'DELETE FROM t RETURNING true') AS d(x boolean) LIMIT 1;
+            SELECT count(*) = 50 FROM t;
+            """))
+        #expect(results.count == 4)
+        #expect(results.prefix(3).allSatisfy { !$0.passed }, "\(results.map(\.returned))")
+        #expect(results.prefix(3).allSatisfy { $0.returned.contains("is not currently accepting connections") }, "\(results.map(\.returned))")
+        #expect(results.last?.passed == true)
+        #expect(try target.state() == before)
+        #expect(try target.scratch.fingerprint() == pre)
+        // Connections are allowed again once the checks are done.
+        #expect(try target.scratch.connect().scalar("SELECT datallowconn::text FROM pg_database WHERE datname = current_database()") == "true")
+    }
+
+    /// A superuser check can reopen the database from another one and write
+    /// through a fresh connection; that is caught after the checks (the
+    /// database was reopened, or rows newer than the checks exist) and the
+    /// run stops with exit 3.
+    @Test(arguments: [
+        ("reopen", "INSERT INTO t VALUES (1000, ''stash'')", false, "was reopened to new connections"),
+        ("reopen-and-close", "INSERT INTO t VALUES (1000, ''stash'')", true, "rows were written to \"public\".\"t\""),
+        ("reopen-and-close", "UPDATE t SET v = v WHERE id = 1", true, "rows were written to \"public\".\"t\""),
+        ("reopen-and-close", "CREATE TABLE stash AS SELECT * FROM t", true, "pg_catalog.pg_class"),
+    ] as [(String, String, Bool, String)])
+    func aSuperuserCheckThatReopensTheDatabaseStopsTheRun(_ label: String, _ write: String, _ closeAgain: Bool, _ needle: String) throws {
+        let target = try Target()
+        let cluster = try TestPostgres.cluster
+        _ = try target.scratch.apply(target.script("ext.sql", "CREATE EXTENSION dblink;"), transactional: true)
+        let base = "host=\(cluster.socketDirectory.path) port=\(PostgresCluster.port) user=\(PostgresCluster.superuser) dbname="
+        let db = target.scratch.database
+        var sql = "SELECT dblink_exec('\(base)postgres', 'ALTER DATABASE \(db) WITH ALLOW_CONNECTIONS true') IS NOT NULL"
+        sql += " AND dblink_exec('\(base)\(db)', '\(write)') IS NOT NULL"
+        if closeAgain { sql += " AND dblink_exec('\(base)postgres', 'ALTER DATABASE \(db) WITH ALLOW_CONNECTIONS false') IS NOT NULL" }
+        do {
+            let results = try target.scratch.runChecks(target.script("checks.sql", sql + ";\n"))
+            Issue.record("\(label): the checks ran to the end: \(results.map(\.returned))")
+        } catch let error as RehearseError {
+            #expect(error.code == .refused && error.code.exitStatus == 3)
+            #expect(error.message.contains(needle), "\(label): \(error.message)")
+        }
+        #expect(try target.scratch.connect().scalar("SELECT datallowconn::text FROM pg_database WHERE datname = current_database()") == "true")
+    }
+
     /// Birth and rollback statements go to the server one per extended-protocol
     /// call: a piece that holds several commands fails instead of running.
     @Test func aBirthStatementOfSeveralCommandsFails() throws {

@@ -284,6 +284,28 @@ public final class PostgresScratch: ScratchEngine {
 
     public func runChecks(_ script: SQLScript) throws -> [CheckResult] {
         let db = try connectAsOwner()
+        // While checks run, the scratch database takes no new connection, not
+        // even a superuser's: a check that opened one of its own (dblink, a
+        // foreign server) would get a transaction that is not read-only.
+        // The check connection is already open; the admin one is elsewhere.
+        let admin = try Self.open(server, database: server["dbname"] ?? "postgres")
+        let q = PGConnection.quoteIdentifier(database)
+        do { try admin.execute("ALTER DATABASE \(q) WITH ALLOW_CONNECTIONS false") } catch {
+            throw RehearseError.environment("Cannot close the scratch database \(database) to new connections while checks run: \(error).")
+        }
+        var reopened = false
+        defer { if !reopened { _ = try? admin.execute("ALTER DATABASE \(q) WITH ALLOW_CONNECTIONS true") } }
+        // A superuser can leave any read-only transaction (dblink to another
+        // database that reopens this one, COPY TO PROGRAM): for checks run as
+        // one, rows written while they ran are looked for afterwards. Unknown
+        // counts as superuser (fail closed).
+        let superuser = ((try? db.scalar("SHOW is_superuser")) ?? nil) != "off"
+        var horizon: String?
+        if superuser {
+            do { horizon = try admin.scalar("SELECT pg_catalog.pg_snapshot_xmax(pg_catalog.pg_current_snapshot())::text") } catch {
+                throw RehearseError.environment("Cannot read the server's transaction horizon before the checks: \(error).")
+            }
+        }
         var results: [CheckResult] = []
         for (n, statement) in PostgresScript.statements(script).enumerated() {
             let line = script.location(ofByteOffset: statement.startOffset).line
@@ -291,7 +313,54 @@ public final class PostgresScratch: ScratchEngine {
             let (passed, returned) = try Self.runCheck(statement, in: script, on: db)
             results.append(CheckResult(name: name, file: script.displayPath, line: line, passed: passed, returned: returned, sql: statement.sql))
         }
+        let closed = try? admin.scalar("SELECT datallowconn::text FROM pg_catalog.pg_database WHERE datname = \(PGConnection.quoteLiteral(database))")
+        do { try admin.execute("ALTER DATABASE \(q) WITH ALLOW_CONNECTIONS true") } catch {
+            throw RehearseError.environment("Cannot reopen the scratch database \(database) after the checks: \(error).")
+        }
+        reopened = true
+        guard closed == "false" else {
+            throw RehearseError.refused("While the checks in \(script.displayPath) ran, the scratch database \(database) was reopened to new connections: a check changed the database's settings from outside its read-only transaction. rehearse stops; a check must be one read-only query.")
+        }
+        if let horizon {
+            let written = try Self.written(since: horizon, on: try connect())
+            if !written.isEmpty {
+                throw RehearseError.refused("While the checks in \(script.displayPath) ran as a superuser, rows were written to \(written.joined(separator: ", ")) in the scratch database, though every check runs read-only: a superuser can leave a read-only transaction (dblink, COPY TO PROGRAM). rehearse stops. Give --pg-url a user without superuser (CREATEDB is enough) so checks cannot write.")
+            }
+        }
         return results
+    }
+
+    /// System catalogs whose rows change with any schema change a check could make.
+    static let watchedCatalogs = ["pg_class", "pg_attribute", "pg_attrdef", "pg_type", "pg_namespace", "pg_proc", "pg_constraint",
+                                  "pg_index", "pg_trigger", "pg_rewrite", "pg_policy", "pg_sequence", "pg_extension"]
+
+    /// Tables (the fingerprint's, and the catalogs a schema change writes)
+    /// holding a row version created by a transaction at or after `horizon`
+    /// (an xid8): xmin is 32 bits, compared modulo 2^32 within half the
+    /// range, as the server compares xids; frozen and bootstrap ids (< 3)
+    /// are never new. In-place updates (VACUUM, ANALYZE) keep xmin.
+    static func written(since horizon: String, on db: PGConnection) throws -> [String] {
+        guard let h = UInt64(horizon) else { throw RehearseError.environment("The server's transaction horizon '\(horizon)' is not a number.") }
+        let low = h & 0xffff_ffff
+        let newer = "x.xmin::text::bigint >= 3 AND ((x.xmin::text::bigint - \(low) + 4294967296) % 4294967296) < 2147483648"
+        func refuse(_ error: PGError) -> RehearseError {
+            .refused("Cannot tell whether the checks wrote to the scratch database (\(error)); rehearse stops rather than assume they did not.")
+        }
+        let rows: [[String?]]
+        do {
+            rows = try db.rows("""
+                SELECT n.nspname, c.relname FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+                WHERE c.relkind IN ('r', 'm') AND \(PostgresCatalog.userSchema) ORDER BY 1, 2
+                """)
+        } catch { throw refuse(error) }
+        let tables = rows.map { PostgresCatalog.qualified(schema: $0[0]!, name: $0[1]!) } + watchedCatalogs.map { "pg_catalog.\($0)" }
+        var found: [String] = []
+        for table in tables {
+            let hit: String?
+            do { hit = try db.scalar("SELECT EXISTS (SELECT 1 FROM ONLY \(table) AS x WHERE \(newer))::text") } catch { throw refuse(error) }
+            if hit == "true" { found.append(table) }
+        }
+        return found
     }
 
     static let checkSavepoint = "rehearse_check"
