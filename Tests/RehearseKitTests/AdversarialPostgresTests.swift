@@ -194,10 +194,10 @@ import Testing
     /// database was reopened, or rows newer than the checks exist) and the
     /// run stops with exit 3.
     @Test(arguments: [
-        ("reopen", "INSERT INTO t VALUES (1000, ''stash'')", false, "was reopened to new connections"),
-        ("reopen-and-close", "INSERT INTO t VALUES (1000, ''stash'')", true, "rows were written to \"public\".\"t\""),
-        ("reopen-and-close", "UPDATE t SET v = v WHERE id = 1", true, "rows were written to \"public\".\"t\""),
-        ("reopen-and-close", "CREATE TABLE stash AS SELECT * FROM t", true, "pg_catalog.pg_class"),
+        ("reopen", "INSERT INTO t VALUES (1000, ''stash'')", false, "was changed or reopened to new connections"),
+        ("reopen-and-close", "INSERT INTO t VALUES (1000, ''stash'')", true, "was changed or reopened to new connections"),
+        ("reopen-and-close", "DELETE FROM t WHERE id = 1", true, "was changed or reopened to new connections"),
+        ("reopen-and-close", "CREATE TABLE stash AS SELECT * FROM t", true, "was changed or reopened to new connections"),
     ] as [(String, String, Bool, String)])
     func aSuperuserCheckThatReopensTheDatabaseStopsTheRun(_ label: String, _ write: String, _ closeAgain: Bool, _ needle: String) throws {
         let target = try Target()
@@ -216,6 +216,23 @@ import Testing
             #expect(error.message.contains(needle), "\(label): \(error.message)")
         }
         #expect(try target.scratch.connect().scalar("SELECT datallowconn::text FROM pg_database WHERE datname = current_database()") == "true")
+    }
+
+    /// The second layer for superuser checks: row versions newer than the
+    /// horizon taken before the checks are found, in user tables and in the
+    /// schema catalogs, and nothing is reported when nothing was written.
+    @Test func rowsWrittenAfterTheHorizonAreFound() throws {
+        let target = try Target()
+        let admin = try TestPostgres.connect()
+        let horizon = try #require(try admin.scalar("SELECT pg_snapshot_xmax(pg_current_snapshot())::text"))
+        let db = try target.scratch.connect()
+        #expect(try PostgresScratch.written(since: horizon, on: db).isEmpty)
+        try db.execute("UPDATE t SET v = v WHERE id = 7")
+        #expect(try PostgresScratch.written(since: horizon, on: db) == ["\"public\".\"t\""])
+        try db.execute("CREATE TABLE stash (x int)")
+        #expect(try PostgresScratch.written(since: horizon, on: db).contains("pg_catalog.pg_class"))
+        let later = try #require(try admin.scalar("SELECT pg_snapshot_xmax(pg_current_snapshot())::text"))
+        #expect(try PostgresScratch.written(since: later, on: db).isEmpty)
     }
 
     /// Birth and rollback statements go to the server one per extended-protocol

@@ -295,6 +295,10 @@ public final class PostgresScratch: ScratchEngine {
         }
         var reopened = false
         defer { if !reopened { _ = try? admin.execute("ALTER DATABASE \(q) WITH ALLOW_CONNECTIONS true") } }
+        // Any change to the database's row (reopened and closed again within
+        // one check, say) gives it a new row version: its xmin is the tell.
+        let databaseRow = "SELECT xmin::text || '/' || datallowconn::text FROM pg_catalog.pg_database WHERE datname = \(PGConnection.quoteLiteral(database))"
+        let rowBefore = try? admin.scalar(databaseRow)
         // A superuser can leave any read-only transaction (dblink to another
         // database that reopens this one, COPY TO PROGRAM): for checks run as
         // one, rows written while they ran are looked for afterwards. Unknown
@@ -313,13 +317,13 @@ public final class PostgresScratch: ScratchEngine {
             let (passed, returned) = try Self.runCheck(statement, in: script, on: db)
             results.append(CheckResult(name: name, file: script.displayPath, line: line, passed: passed, returned: returned, sql: statement.sql))
         }
-        let closed = try? admin.scalar("SELECT datallowconn::text FROM pg_catalog.pg_database WHERE datname = \(PGConnection.quoteLiteral(database))")
+        let rowAfter = try? admin.scalar(databaseRow)
         do { try admin.execute("ALTER DATABASE \(q) WITH ALLOW_CONNECTIONS true") } catch {
             throw RehearseError.environment("Cannot reopen the scratch database \(database) after the checks: \(error).")
         }
         reopened = true
-        guard closed == "false" else {
-            throw RehearseError.refused("While the checks in \(script.displayPath) ran, the scratch database \(database) was reopened to new connections: a check changed the database's settings from outside its read-only transaction. rehearse stops; a check must be one read-only query.")
+        guard let rowBefore, let rowAfter, rowBefore == rowAfter, rowAfter.hasSuffix("/false") else {
+            throw RehearseError.refused("While the checks in \(script.displayPath) ran, the scratch database \(database) was changed or reopened to new connections: a check reached outside its read-only transaction. rehearse stops; a check must be one read-only query.")
         }
         if let horizon {
             let written = try Self.written(since: horizon, on: try connect())
