@@ -492,3 +492,85 @@ import Testing
         #expect(target["port"] == .string(String(PostgresCluster.port)))
     }
 }
+
+/// A TCP port on 127.0.0.1 that forwards every connection to a Unix socket:
+/// what a port forwarded to another machine looks like from here (the
+/// server behind it does not answer from a loopback TCP address).
+final class LoopbackForwarder: @unchecked Sendable {
+    let port: UInt16
+    private let listener: Int32
+    private let target: String
+
+    init(toUnixSocket path: String) throws {
+        target = path
+        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        self.listener = listener
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        addr.sin_port = 0
+        let bound = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        guard bound == 0, listen(listener, 8) == 0 else { throw RehearseError.environment("cannot listen on 127.0.0.1") }
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(listener, $0, &len) } }
+        port = UInt16(bigEndian: addr.sin_port)
+        Thread.detachNewThread { [self] in acceptLoop() }
+    }
+
+    func stop() { shutdown(listener, Int32(SHUT_RDWR)); close(listener) }
+
+    private func acceptLoop() {
+        while true {
+            let client = accept(listener, nil, nil)
+            if client < 0 { return }
+            let upstream = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+            var addr = sockaddr_un()
+            addr.sun_family = sa_family_t(AF_UNIX)
+            withUnsafeMutableBytes(of: &addr.sun_path) { raw in
+                let bytes = Array(target.utf8.prefix(raw.count - 1))
+                raw.copyBytes(from: bytes)
+            }
+            let ok = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(upstream, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) } }
+            if ok != 0 { close(client); close(upstream); continue }
+            Thread.detachNewThread { Self.pump(from: client, to: upstream) }
+            Thread.detachNewThread { Self.pump(from: upstream, to: client) }
+        }
+    }
+
+    private static func pump(from: Int32, to: Int32) {
+        var buffer = [UInt8](repeating: 0, count: 16384)
+        while true {
+            let n = buffer.withUnsafeMutableBytes { read(from, $0.baseAddress, $0.count) }
+            if n <= 0 { break }
+            var sent = 0
+            while sent < n {
+                let m = buffer.withUnsafeBytes { write(to, $0.baseAddress! + sent, n - sent) }
+                if m <= 0 { break }
+                sent += m
+            }
+        }
+        shutdown(to, Int32(SHUT_WR))
+        shutdown(from, Int32(SHUT_RD))
+    }
+}
+
+@Suite struct AdversarialPostgresForwardedPortTests {
+    /// 127.0.0.1 passes every check on the text, but the server behind the
+    /// port says it was reached over a Unix socket, not from loopback TCP:
+    /// the connection is not what the address claimed, so it is refused.
+    @Test func aLoopbackPortForwardedElsewhereIsRefused() throws {
+        let cluster = try TestPostgres.cluster
+        let forwarder = try LoopbackForwarder(toUnixSocket: cluster.socketDirectory.appendingPathComponent(".s.PGSQL.\(PostgresCluster.port)").path)
+        defer { forwarder.stop() }
+        let address = try PostgresServerAddress(parsing: "host=127.0.0.1 port=\(forwarder.port) user=\(PostgresCluster.superuser) dbname=postgres sslmode=disable")
+        #expect(address.network == "loopback")
+        do {
+            _ = try PostgresScratch(target: .server(address), keep: false)
+            Issue.record("a forwarded port was accepted")
+        } catch let error as RehearseError {
+            #expect(error.code == .refused && error.code.exitStatus == 3, "\(error)")
+            #expect(error.message.contains("the server reports a Unix socket, but libpq connected over TCP"), "\(error.message)")
+            #expect(error.message.contains("address '127.0.0.1' port '\(forwarder.port)'"), "\(error.message)")
+        }
+    }
+}
