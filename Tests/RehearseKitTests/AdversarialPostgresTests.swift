@@ -501,6 +501,21 @@ final class LoopbackForwarder: @unchecked Sendable {
     private let listener: Int32
     private let target: String
 
+    /// Listens on a Unix socket `listenPath` instead (as `ssh -L` can): a
+    /// local socket whose other end is not the server's postmaster.
+    init(listenPath: String, toUnixSocket path: String) throws {
+        target = path
+        let listener = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        self.listener = listener
+        var addr = sockaddr_un()
+        addr.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &addr.sun_path) { raw in raw.copyBytes(from: Array(listenPath.utf8.prefix(raw.count - 1))) }
+        let bound = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) } }
+        guard bound == 0, listen(listener, 8) == 0 else { throw RehearseError.environment("cannot listen on \(listenPath)") }
+        port = 0
+        Thread.detachNewThread { [self] in acceptLoop() }
+    }
+
     init(toUnixSocket path: String) throws {
         target = path
         let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
@@ -555,6 +570,28 @@ final class LoopbackForwarder: @unchecked Sendable {
 }
 
 @Suite struct AdversarialPostgresForwardedPortTests {
+    /// A socket directory of our own whose socket forwards to the server (as
+    /// `ssh -L /dir/.s.PGSQL.5432:...` would to another machine): the server
+    /// reports a Unix socket, but its backend is no child of the process at
+    /// the socket's other end, so the connection is refused.
+    @Test func aUnixSocketForwardedElsewhereIsRefused() throws {
+        let cluster = try TestPostgres.cluster
+        let dir = TempDir()
+        let forwarder = try LoopbackForwarder(listenPath: dir.file(".s.PGSQL.\(PostgresCluster.port)").path,
+                                              toUnixSocket: cluster.socketDirectory.appendingPathComponent(".s.PGSQL.\(PostgresCluster.port)").path)
+        defer { forwarder.stop() }
+        let address = try PostgresServerAddress(parsing: "host=\(dir.url.path) port=\(PostgresCluster.port) user=\(PostgresCluster.superuser) dbname=postgres")
+        do {
+            _ = try PostgresScratch(target: .server(address), keep: false)
+            Issue.record("a forwarded socket was accepted")
+        } catch let error as RehearseError {
+            #expect(error.code == .refused && error.code.exitStatus == 3, "\(error)")
+            #expect(error.message.contains("is not a child of the process \(getpid()) holding the socket"), "\(error.message)")
+        }
+        // The server's own socket passes the same check.
+        _ = try PostgresScratch(target: .server(try TestPostgres.address), keep: false)
+    }
+
     /// 127.0.0.1 passes every check on the text, but the server behind the
     /// port says it was reached over a Unix socket, not from loopback TCP:
     /// the connection is not what the address claimed, so it is refused.

@@ -130,6 +130,9 @@ final class PGConnection: @unchecked Sendable {
         return (text(PQhost(handle)), text(PQhostaddr(handle)), text(PQport(handle)))
     }
 
+    /// The connection's socket (for the peer checks in `PostgresEndpoint`).
+    var socket: Int32 { PQsocket(handle) }
+
     /// Runs exactly one statement of the user's (a birth, rollback or check
     /// statement) through the extended query protocol, where the server
     /// refuses text holding more than one command (SQLSTATE 42601). So what

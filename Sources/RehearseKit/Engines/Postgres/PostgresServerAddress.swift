@@ -291,7 +291,91 @@ struct PostgresEndpoint: Sendable, Equatable {
         } else if !socket {
             throw refuse("the server reports a Unix socket, but libpq connected over TCP")
         }
+        try samePeer(db, socket: socket, refuse: refuse)
         return PostgresEndpoint(serverAddress: address, host: host, hostaddr: hostaddr, port: port)
+    }
+
+    /// The server at the other end of the socket is the one answering: a
+    /// forwarder in between (ssh -L, socat, a proxy) answers from loopback or
+    /// a local socket but hands the session to a server elsewhere, which sees
+    /// another client. Over TCP, the client and server address and port the
+    /// server reports must be this socket's own (getsockname, getpeername).
+    /// Over a Unix socket, the backend process the server names must be a
+    /// child of the process holding the socket's other end (SO_PEERCRED, the
+    /// postmaster); one this machine cannot see is refused.
+    static func samePeer(_ db: PGConnection, socket: Bool, refuse: (String) -> RehearseError) throws {
+        let row: [String?]
+        do {
+            row = try db.rows("SELECT pg_catalog.pg_backend_pid()::text, pg_catalog.host(pg_catalog.inet_client_addr()), pg_catalog.inet_client_port()::text, pg_catalog.host(pg_catalog.inet_server_addr()), pg_catalog.inet_server_port()::text").first ?? []
+        } catch {
+            throw refuse("the server would not say which client it serves (\(error))")
+        }
+        guard row.count == 5, let backend = row[0].flatMap({ Int32($0) }) else { throw refuse("the server would not name its backend process") }
+        let fd = db.socket
+        if socket {
+            #if os(Linux)
+            // struct ucred { pid_t pid; uid_t uid; gid_t gid; }; SO_PEERCRED is 17
+            // (Glibc hides both behind _GNU_SOURCE).
+            var credentials: (pid: Int32, uid: UInt32, gid: UInt32) = (0, 0, 0)
+            var length = socklen_t(MemoryLayout<(Int32, UInt32, UInt32)>.size)
+            guard getsockopt(fd, SOL_SOCKET, 17, &credentials, &length) == 0, credentials.pid > 0 else {
+                throw refuse("this machine cannot see the process at the other end of the Unix socket (another container's?), so it cannot tell the server is here")
+            }
+            guard parentProcess(of: backend) == credentials.pid else {
+                throw refuse("the server's backend process \(backend) is not a child of the process \(credentials.pid) holding the socket (a forwarder to a server elsewhere?)")
+            }
+            #endif
+            return
+        }
+        guard let local = socketAddress(fd, peer: false), let peer = socketAddress(fd, peer: true),
+              let clientAddress = row[1], let clientPort = row[2], let serverAddress = row[3], let serverPort = row[4] else {
+            throw refuse("the TCP endpoints of the connection cannot be read")
+        }
+        guard PostgresServerAddress.sameAddress(unmapped(clientAddress), unmapped(local.address)), clientPort == String(local.port),
+              PostgresServerAddress.sameAddress(unmapped(serverAddress), unmapped(peer.address)), serverPort == String(peer.port) else {
+            throw refuse("the server sees the client \(clientAddress) port \(clientPort) and itself at \(serverAddress) port \(serverPort), but this connection runs from \(local.address) port \(local.port) to \(peer.address) port \(peer.port) (a forwarder to a server elsewhere?)")
+        }
+    }
+
+    /// The parent process id, from /proc/PID/stat (after the command name,
+    /// which may hold spaces and parentheses).
+    static func parentProcess(of pid: Int32) -> Int32? {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let close = stat.lastIndex(of: ")") else { return nil }
+        let rest = stat[stat.index(after: close)...].split(separator: " ")
+        return rest.count > 1 ? Int32(rest[1]) : nil
+    }
+
+    /// `::ffff:a.b.c.d` as `a.b.c.d`, so both sides compare alike.
+    static func unmapped(_ address: String) -> String {
+        address.lowercased().hasPrefix("::ffff:") && address.contains(".") ? String(address.dropFirst(7)) : address
+    }
+
+    private static func string(_ text: [CChar]) -> String {
+        String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    /// The local or peer address and port of a TCP socket.
+    static func socketAddress(_ fd: Int32, peer: Bool) -> (address: String, port: UInt16)? {
+        var storage = sockaddr_storage()
+        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        let got = withUnsafeMutablePointer(to: &storage) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { peer ? getpeername(fd, $0, &length) : getsockname(fd, $0, &length) }
+        }
+        guard got == 0 else { return nil }
+        var text = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN) + 1)
+        switch Int32(storage.ss_family) {
+        case AF_INET:
+            var a = withUnsafeBytes(of: storage) { $0.load(as: sockaddr_in.self) }
+            guard inet_ntop(AF_INET, &a.sin_addr, &text, socklen_t(text.count)) != nil else { return nil }
+            return (string(text), UInt16(bigEndian: a.sin_port))
+        case AF_INET6:
+            var a = withUnsafeBytes(of: storage) { $0.load(as: sockaddr_in6.self) }
+            guard inet_ntop(AF_INET6, &a.sin6_addr, &text, socklen_t(text.count)) != nil else { return nil }
+            return (string(text), UInt16(bigEndian: a.sin6_port))
+        default:
+            return nil
+        }
     }
 
     /// What evidence records: the server's own address (null over a Unix
