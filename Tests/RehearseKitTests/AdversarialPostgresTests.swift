@@ -476,6 +476,24 @@ import Testing
         }
     }
 
+    /// An ephemeral cluster must answer over its socket and report no TCP
+    /// listen address; the answer is read, never assumed.
+    @Test func theEphemeralClustersIsolationIsWhatTheServerReports() throws {
+        let db = try TestPostgres.connect()
+        let cluster = try TestPostgres.cluster
+        let socket = try PostgresEndpoint.verify(db, parameters: cluster.connectionParameters(database: "postgres"))
+        #expect(try PostgresScratch.checkIsolation(db, endpoint: socket) == "")
+        var tcp = socket
+        tcp.serverAddress = "127.0.0.1"
+        do {
+            _ = try PostgresScratch.checkIsolation(db, endpoint: tcp)
+            Issue.record("a cluster answering over TCP was accepted")
+        } catch let error as RehearseError {
+            #expect(error.code == .refused)
+            #expect(error.message == "The scratch cluster answered over TCP from 127.0.0.1 instead of its Unix socket; rehearse stops here.")
+        }
+    }
+
     /// The evidence's target block carries what the server reported, and the
     /// validator holds the network to it.
     @Test func theEvidenceCarriesTheServerReportedAddress() throws {
