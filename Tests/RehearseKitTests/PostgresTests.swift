@@ -375,8 +375,16 @@ import Testing
     @Test func loopbackIsAcceptedOnlyForANamedServer() throws {
         let dir = TempDir()
         let run = try rehearsePostgres(Repo.surrogate("commerce"), in: dir, scale: 0.02).runDirectory
-        try forgeTarget(run) { $0["network"] = "loopback" }
+        try forgeTarget(run) { $0["network"] = "loopback"; $0["server_address"] = "127.0.0.1" }
         #expect(try rules(run).isEmpty, "a postgres-server on loopback is allowed")
+        // The network claimed must agree with the address the server reported.
+        try forgeTarget(run) { $0["network"] = "loopback"; $0["server_address"] = .null }
+        #expect(try rules(run) == ["R7-isolation"])
+        try forgeTarget(run) { $0["network"] = "none"; $0["server_address"] = "10.0.0.5" }
+        #expect(try rules(run) == ["R7-isolation"])
+        try forgeTarget(run) { $0["network"] = "loopback"; $0["server_address"] = "10.0.0.5" }
+        #expect(try rules(run) == ["R7-isolation"])
+        try forgeTarget(run) { $0["network"] = "loopback"; $0["server_address"] = "127.0.0.1" }
         try forgeTarget(run) { $0["network"] = "tcp" }
         #expect(try rules(run) == ["R7-isolation"])
         try forgeTarget(run) { $0["network"] = "loopback"; $0["kind"] = "sqlite-file"; $0["private_temporary_directory"] = .bool(true) }

@@ -174,6 +174,15 @@ struct EvidenceRules {
             out.append(finding("R7-isolation", "$.predicate.target.network",
                                "the scratch database must have no network exposure (a server the user names may be on loopback, nothing wider)"))
         }
+        // The address the server reported (null: a Unix socket) must agree with the network claimed.
+        if let reported = target?["server_address"] {
+            let network = target?["network"]?.stringValue
+            let agrees = reported == .null ? network == "none"
+                : network == "loopback" && reported.stringValue.map(PostgresServerAddress.isLoopback) == true
+            if !agrees {
+                out.append(finding("R7-isolation", "$.predicate.target.server_address", "the server's reported address must be null (Unix socket, network none) or a loopback address (network loopback)"))
+            }
+        }
         if kind == "postgres-ephemeral-cluster", target?["listen_addresses"]?.stringValue != "" {
             out.append(finding("R7-isolation", "$.predicate.target.listen_addresses", "an ephemeral cluster must listen on no TCP address"))
         }

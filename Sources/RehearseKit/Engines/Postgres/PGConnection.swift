@@ -67,6 +67,11 @@ final class PGConnection: @unchecked Sendable {
 
     init(_ given: [String: String]) throws {
         Self.scrubEnvironment()
+        // Only keywords whose meaning was checked (PostgresServerAddress.accepted)
+        // reach libpq; anything else could redirect or reconfigure the connection.
+        if let other = given.keys.sorted().first(where: { !PostgresServerAddress.accepted.contains($0) }) {
+            throw PGError(sqlstate: "", message: "rehearse does not pass the connection keyword '\(other)' to libpq")
+        }
         var parameters = given
         // GSSAPI encryption would ask a Kerberos KDC, another host, for a
         // ticket; rehearse never contacts anything but the scratch server.
@@ -108,13 +113,54 @@ final class PGConnection: @unchecked Sendable {
         return v >= 100000 ? "\(v / 10000).\(v % 10000)" : "\(v / 10000).\(v / 100 % 100).\(v % 100)"
     }
 
+    /// True when the connection is in a transaction block, or in one that failed.
     var isInTransaction: Bool {
         let s = PQtransactionStatus(handle)
         return s == PQTRANS_INTRANS || s == PQTRANS_INERROR
     }
 
-    /// Runs SQL (one or more statements) and returns the last result; a
-    /// server error is thrown with its diagnostic fields.
+    /// libpq's transaction status (idle, in a block, in a failed block, ...).
+    var transactionStatus: PGTransactionStatusType { PQtransactionStatus(handle) }
+
+    /// What libpq actually connected to: the host entry it used (a socket
+    /// directory for a Unix socket), the IP address of a TCP connection
+    /// (empty over a socket), and the port.
+    var endpoint: (host: String, hostaddr: String, port: String) {
+        func text(_ p: UnsafeMutablePointer<CChar>?) -> String { p.map { String(cString: $0) } ?? "" }
+        return (text(PQhost(handle)), text(PQhostaddr(handle)), text(PQport(handle)))
+    }
+
+    /// The connection's socket (for the peer checks in `PostgresEndpoint`).
+    var socket: Int32 { PQsocket(handle) }
+
+    /// Runs exactly one statement of the user's (a birth, rollback or check
+    /// statement) through the extended query protocol, where the server
+    /// refuses text holding more than one command (SQLSTATE 42601). So what
+    /// the server ran is the text given, whatever any client-side splitter
+    /// thought: one definition of a statement, the server's. A statement that
+    /// starts a COPY is refused (rehearse drives COPY itself) and the copy is
+    /// ended so the connection stays usable.
+    @discardableResult
+    func executeStatement(_ sql: String) throws(PGError) -> PGResult {
+        guard let raw = PQexecParams(handle, sql, 0, nil, nil, nil, nil, 0) else { throw connectionError() }
+        let result = PGResult(raw)
+        switch result.status {
+        case PGRES_COMMAND_OK, PGRES_TUPLES_OK, PGRES_EMPTY_QUERY: return result
+        case PGRES_COPY_IN:
+            abortCopyIn("rehearse does not take COPY FROM STDIN in a script")
+            throw PGError(sqlstate: "", message: "COPY is not allowed here: rehearse drives COPY itself")
+        case PGRES_COPY_OUT:
+            var buffer: UnsafeMutablePointer<CChar>?
+            while PQgetCopyData(handle, &buffer, 0) > 0 { if let b = buffer { PQfreemem(b) } }
+            drainResults()
+            throw PGError(sqlstate: "", message: "COPY is not allowed here: rehearse drives COPY itself")
+        default: throw result.error
+        }
+    }
+
+    /// Runs the tool's own fixed SQL (one or more statements) and returns the
+    /// last result; a server error is thrown with its diagnostic fields.
+    /// Never for a user's text: that goes through `executeStatement`.
     @discardableResult
     func execute(_ sql: String) throws(PGError) -> PGResult {
         guard let raw = PQexec(handle, sql) else { throw connectionError() }

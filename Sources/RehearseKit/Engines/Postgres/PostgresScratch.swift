@@ -1,3 +1,4 @@
+import CLibPQ
 import Foundation
 
 /// Where a PostgreSQL rehearsal runs.
@@ -19,8 +20,11 @@ public final class PostgresScratch: ScratchEngine {
     let server: [String: String]
     public let database: String
     private let ownsDatabase: Bool
-    private let network: String
+    /// `none` or `loopback`, from what the server reported when first connected.
+    private var network: String
     private let hostDescription: String
+    /// Where the first connection went, as libpq and the server reported it.
+    private var endpoint: PostgresEndpoint?
     public private(set) var engineVersion = ""
     /// Who loads, births, rolls back and checks: in an ephemeral cluster a
     /// role without superuser that owns the scratch database (so a script
@@ -60,10 +64,11 @@ public final class PostgresScratch: ScratchEngine {
         }
         ownsDatabase = true
         do {
-            let admin = try Self.open(server, database: server["dbname"] ?? "postgres")
+            let (admin, endpoint) = try Self.openVerified(server, database: server["dbname"] ?? "postgres")
             engineVersion = admin.serverVersion
-            try Self.checkIsolation(admin, ephemeral: cluster != nil, host: hostDescription)
-            if cluster != nil { listenAddresses = (try? admin.scalar("SHOW listen_addresses")) ?? nil }
+            self.endpoint = endpoint
+            network = endpoint.network
+            if cluster != nil { listenAddresses = try Self.checkIsolation(admin, endpoint: endpoint) }
             // DROP DATABASE ... WITH (FORCE), used to clean up, came in 13.
             guard engineVersion.split(separator: ".").first.flatMap({ Int($0) }).map({ $0 >= 13 }) == true else {
                 throw RehearseError.environment("PostgreSQL \(engineVersion) is too old: rehearse needs 13 or newer.")
@@ -99,26 +104,28 @@ public final class PostgresScratch: ScratchEngine {
         ownsDatabase = false
         network = sibling.network
         hostDescription = sibling.hostDescription
+        endpoint = sibling.endpoint
         engineVersion = sibling.engineVersion
         jobs = sibling.jobs
         removed = true
     }
 
-    /// The server must answer from where it was asked: an ephemeral cluster
-    /// listens on no TCP address; a named server's own address (NULL over a
-    /// Unix socket) is loopback, which catches a port forwarded elsewhere.
-    static func checkIsolation(_ db: PGConnection, ephemeral: Bool, host: String) throws {
-        if ephemeral {
-            let listen = try? db.scalar("SHOW listen_addresses")
-            guard listen == "" else {
-                throw RehearseError.refused("The scratch cluster listens on '\(listen ?? "?")' instead of no TCP address at all; rehearse stops here.")
-            }
-            return
+    /// An ephemeral cluster must be reached over its Unix socket and listen on
+    /// no TCP address at all; returns `listen_addresses` as the server
+    /// reports it. A query that fails refuses (fail closed). A named server's
+    /// address is checked on every connection (`open`).
+    static func checkIsolation(_ db: PGConnection, endpoint: PostgresEndpoint) throws -> String {
+        guard endpoint.serverAddress == nil else {
+            throw RehearseError.refused("The scratch cluster answered over TCP from \(endpoint.serverAddress ?? "?") instead of its Unix socket; rehearse stops here.")
         }
-        let address = (try? db.scalar("SELECT host(inet_server_addr())")) ?? nil
-        if let address, !PostgresServerAddress.isLoopback(address) {
-            throw RehearseError.refused("The server reached through \(host) answers from \(address), which is not a loopback address (a forwarded port or proxy to another machine?). rehearse only rehearses on this machine.")
+        let listen: String?
+        do { listen = try db.scalar("SHOW listen_addresses") } catch {
+            throw RehearseError.refused("The scratch cluster would not say which TCP addresses it listens on (\(error)); rehearse stops rather than assume none.")
         }
+        guard let listen, listen == "" else {
+            throw RehearseError.refused("The scratch cluster listens on '\(listen ?? "?")' instead of no TCP address at all; rehearse stops here.")
+        }
+        return listen
     }
 
     /// Creates a scratch database, marked with its owner so a later run can
@@ -164,12 +171,21 @@ public final class PostgresScratch: ScratchEngine {
         }
     }
 
+    /// Every connection, for every phase, is checked for where it went
+    /// (`PostgresEndpoint.verify`): a list of hosts may reach a different one
+    /// each time, and each must be one that was checked.
     static func open(_ server: [String: String], database: String) throws -> PGConnection {
+        try openVerified(server, database: database).0
+    }
+
+    static func openVerified(_ server: [String: String], database: String) throws -> (PGConnection, PostgresEndpoint) {
         var p = server
         p["dbname"] = database
-        do { return try PGConnection(p) } catch {
+        let db: PGConnection
+        do { db = try PGConnection(p) } catch {
             throw RehearseError.environment("Cannot connect to PostgreSQL (\(p["host"] ?? p["hostaddr"] ?? "default socket")): \(error).")
         }
+        return (db, try PostgresEndpoint.verify(db, parameters: p))
     }
 
     /// A connection with every privilege (fingerprints, drift).
@@ -187,6 +203,8 @@ public final class PostgresScratch: ScratchEngine {
 
     public var isolation: JSONValue {
         var o: [String: JSONValue] = ["network": .string(network), "database": .string(database)]
+        // What the server reported, not what was asked for.
+        for (k, v) in endpoint?.json ?? [:] { o[k] = v }
         if let cluster {
             o["kind"] = "postgres-ephemeral-cluster"
             o["private_temporary_directory"] = .bool(true)
@@ -227,7 +245,9 @@ public final class PostgresScratch: ScratchEngine {
         for statement in statements {
             let clock = ContinuousClock.now
             let result: PGResult
-            do { result = try db.execute(statement.sql) } catch {
+            // One statement per extended-protocol call: the statement the
+            // evidence records is exactly the one the server ran.
+            do { result = try db.executeStatement(statement.sql) } catch {
                 if db.isInTransaction { _ = try? db.execute("ROLLBACK") }
                 throw PostgresScript.failure(error, statement: statement, in: script)
             }
@@ -264,34 +284,154 @@ public final class PostgresScratch: ScratchEngine {
 
     public func runChecks(_ script: SQLScript) throws -> [CheckResult] {
         let db = try connectAsOwner()
+        // While checks run, the scratch database takes no new connection, not
+        // even a superuser's: a check that opened one of its own (dblink, a
+        // foreign server) would get a transaction that is not read-only.
+        // The check connection is already open; the admin one is elsewhere.
+        let admin = try Self.open(server, database: server["dbname"] ?? "postgres")
+        let q = PGConnection.quoteIdentifier(database)
+        do { try admin.execute("ALTER DATABASE \(q) WITH ALLOW_CONNECTIONS false") } catch {
+            throw RehearseError.environment("Cannot close the scratch database \(database) to new connections while checks run: \(error).")
+        }
+        var reopened = false
+        defer { if !reopened { _ = try? admin.execute("ALTER DATABASE \(q) WITH ALLOW_CONNECTIONS true") } }
+        // Any change to the database's row (reopened and closed again within
+        // one check, say) gives it a new row version: its xmin is the tell.
+        let databaseRow = "SELECT xmin::text || '/' || datallowconn::text FROM pg_catalog.pg_database WHERE datname = \(PGConnection.quoteLiteral(database))"
+        let rowBefore = try? admin.scalar(databaseRow)
+        // A superuser can leave any read-only transaction (dblink to another
+        // database that reopens this one, COPY TO PROGRAM): for checks run as
+        // one, rows written while they ran are looked for afterwards. Unknown
+        // counts as superuser (fail closed).
+        let superuser = ((try? db.scalar("SHOW is_superuser")) ?? nil) != "off"
+        var horizon: String?
+        if superuser {
+            do { horizon = try admin.scalar("SELECT pg_catalog.pg_snapshot_xmax(pg_catalog.pg_current_snapshot())::text") } catch {
+                throw RehearseError.environment("Cannot read the server's transaction horizon before the checks: \(error).")
+            }
+        }
         var results: [CheckResult] = []
         for (n, statement) in PostgresScript.statements(script).enumerated() {
             let line = script.location(ofByteOffset: statement.startOffset).line
             let name = statement.checkName(number: n + 1, line: line)
-            var returned: String
-            var passed = false
-            do {
-                // A read-only transaction that cannot be made writable, and is
-                // rolled back: a check can look, never change.
-                try db.execute("BEGIN TRANSACTION READ ONLY")
-                defer { _ = try? db.execute("ROLLBACK") }
-                let rows = try db.execute(statement.sql).rows
-                if rows.count != 1 {
-                    returned = rows.isEmpty ? "0 rows" : "more than one row"
-                } else if rows[0].count != 1 {
-                    returned = "1 row of \(rows[0].count) columns"
-                } else {
-                    let value = rows[0][0]
-                    returned = "1 row: \(value ?? "NULL")"
-                    passed = value == "t" || value == "1"
-                }
-            } catch {
+            let (passed, returned) = try Self.runCheck(statement, in: script, on: db)
+            results.append(CheckResult(name: name, file: script.displayPath, line: line, passed: passed, returned: returned, sql: statement.sql))
+        }
+        let rowAfter = try? admin.scalar(databaseRow)
+        do { try admin.execute("ALTER DATABASE \(q) WITH ALLOW_CONNECTIONS true") } catch {
+            throw RehearseError.environment("Cannot reopen the scratch database \(database) after the checks: \(error).")
+        }
+        reopened = true
+        guard let rowBefore, let rowAfter, rowBefore == rowAfter, rowAfter.hasSuffix("/false") else {
+            throw RehearseError.refused("While the checks in \(script.displayPath) ran, the scratch database \(database) was changed or reopened to new connections: a check reached outside its read-only transaction. rehearse stops; a check must be one read-only query.")
+        }
+        if let horizon {
+            let written = try Self.written(since: horizon, on: try connect())
+            if !written.isEmpty {
+                throw RehearseError.refused("While the checks in \(script.displayPath) ran as a superuser, rows were written to \(written.joined(separator: ", ")) in the scratch database, though every check runs read-only: a superuser can leave a read-only transaction (dblink, COPY TO PROGRAM). rehearse stops. Give --pg-url a user without superuser (CREATEDB is enough) so checks cannot write.")
+            }
+        }
+        return results
+    }
+
+    /// System catalogs whose rows change with any schema change a check could make.
+    static let watchedCatalogs = ["pg_class", "pg_attribute", "pg_attrdef", "pg_type", "pg_namespace", "pg_proc", "pg_constraint",
+                                  "pg_index", "pg_trigger", "pg_rewrite", "pg_policy", "pg_sequence", "pg_extension"]
+
+    /// Tables (the fingerprint's, and the catalogs a schema change writes)
+    /// holding a row version created by a transaction at or after `horizon`
+    /// (an xid8): xmin is 32 bits, compared modulo 2^32 within half the
+    /// range, as the server compares xids; frozen and bootstrap ids (< 3)
+    /// are never new. In-place updates (VACUUM, ANALYZE) keep xmin.
+    static func written(since horizon: String, on db: PGConnection) throws -> [String] {
+        guard let h = UInt64(horizon) else { throw RehearseError.environment("The server's transaction horizon '\(horizon)' is not a number.") }
+        let low = h & 0xffff_ffff
+        let newer = "x.xmin::text::bigint >= 3 AND ((x.xmin::text::bigint - \(low) + 4294967296) % 4294967296) < 2147483648"
+        func refuse(_ error: PGError) -> RehearseError {
+            .refused("Cannot tell whether the checks wrote to the scratch database (\(error)); rehearse stops rather than assume they did not.")
+        }
+        let rows: [[String?]]
+        do {
+            rows = try db.rows("""
+                SELECT n.nspname, c.relname FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+                WHERE c.relkind IN ('r', 'm') AND \(PostgresCatalog.userSchema) ORDER BY 1, 2
+                """)
+        } catch { throw refuse(error) }
+        let tables = rows.map { PostgresCatalog.qualified(schema: $0[0]!, name: $0[1]!) } + watchedCatalogs.map { "pg_catalog.\($0)" }
+        var found: [String] = []
+        for table in tables {
+            let hit: String?
+            do { hit = try db.scalar("SELECT EXISTS (SELECT 1 FROM ONLY \(table) AS x WHERE \(newer))::text") } catch { throw refuse(error) }
+            if hit == "true" { found.append(table) }
+        }
+        return found
+    }
+
+    static let checkSavepoint = "rehearse_check"
+
+    /// Runs one check so that it can look but never change anything the
+    /// fingerprint sees: inside `BEGIN TRANSACTION READ ONLY` and a savepoint
+    /// (in a subtransaction even `SET TRANSACTION READ WRITE` is refused),
+    /// as one extended-protocol call (the server refuses several commands,
+    /// so nothing can follow a COMMIT hidden in the text), then rolled back.
+    /// Afterwards the connection must still be in that same transaction,
+    /// read-only, with the savepoint in place; if the check ended or changed
+    /// it (COMMIT, COMMIT AND CHAIN, ROLLBACK, RELEASE SAVEPOINT, SET
+    /// TRANSACTION READ WRITE), the check fails, whatever it returned. If the
+    /// tool cannot restore a clean read-only state for the next check, the
+    /// run stops (fail closed).
+    static func runCheck(_ statement: ScriptStatement, in script: SQLScript, on db: PGConnection) throws -> (Bool, String) {
+        do {
+            try db.execute("BEGIN TRANSACTION READ ONLY")
+            try db.execute("SAVEPOINT \(checkSavepoint)")
+        } catch {
+            throw RehearseError.environment("Cannot open the read-only transaction a check runs in: \(error).")
+        }
+        var returned: String
+        var passed = false
+        do {
+            let rows = try db.executeStatement(statement.sql).rows
+            if rows.count != 1 {
+                returned = rows.isEmpty ? "0 rows" : "more than one row"
+            } else if rows[0].count != 1 {
+                returned = "1 row of \(rows[0].count) columns"
+            } else {
+                let value = rows[0][0]
+                returned = "1 row: \(value ?? "NULL")"
+                passed = value == "t" || value == "1"
+            }
+        } catch {
+            if error.sqlstate == "42601" && error.message.contains("multiple commands") {
+                returned = "error: the check is several SQL commands (\(error.message)); a check must be exactly one read-only query, so it was not run"
+            } else {
                 let failure = PostgresScript.failure(error, statement: statement, in: script)
                 returned = "error at \(failure.line):\(failure.column): \(error)"
             }
-            results.append(CheckResult(name: name, file: script.displayPath, line: line, passed: passed, returned: returned, sql: statement.sql))
         }
-        return results
+        // The same read-only transaction, savepoint included, must still be there.
+        var escaped: String?
+        let status = db.transactionStatus
+        if status != PQTRANS_INTRANS && status != PQTRANS_INERROR {
+            escaped = "it ended the read-only transaction it runs in (COMMIT, ROLLBACK or the like)"
+        } else {
+            do {
+                try db.execute("ROLLBACK TO SAVEPOINT \(checkSavepoint)")
+                if try db.scalar("SHOW transaction_read_only") != "on" {
+                    escaped = "it made its transaction writable"
+                }
+            } catch {
+                escaped = "it left the transaction it runs in (COMMIT AND CHAIN, RELEASE SAVEPOINT or the like)"
+            }
+        }
+        if let escaped {
+            passed = false
+            returned = "refused: \(escaped); a check must be exactly one read-only query and change nothing. \(returned)"
+        }
+        _ = try? db.execute("ROLLBACK")
+        guard db.transactionStatus == PQTRANS_IDLE else {
+            throw RehearseError.environment("After a check, the connection could not return to a clean state (after the check at \(script.displayPath):\(script.location(ofByteOffset: statement.startOffset).line)); rehearse stops rather than run the next check in an unknown transaction.")
+        }
+        return (passed, returned)
     }
 
     public func localize(_ drift: Drift, pre: Fingerprint, rebuildPre: (ScratchEngine) throws -> Void) throws -> Drift {

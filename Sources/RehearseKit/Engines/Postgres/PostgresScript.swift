@@ -3,7 +3,13 @@ import Foundation
 /// Splits a PostgreSQL script into statements the way psql does: semicolons
 /// end a statement except inside quotes ('...', E'...', "..."), dollar-quoted
 /// bodies ($$...$$, $tag$...$tag$), comments (nested /* */ included), and a
-/// SQL-standard function body (BEGIN ATOMIC ... END).
+/// SQL-standard function body (BEGIN ATOMIC ... END), which exists only in
+/// CREATE [OR REPLACE] FUNCTION/PROCEDURE, as in the server's grammar.
+///
+/// The split is a convenience, not a safety boundary: every statement is
+/// then run on its own through the extended query protocol, where the server
+/// refuses text holding several commands (`PGConnection.executeStatement`),
+/// so a piece this splitter got wrong fails instead of running as several.
 enum PostgresScript {
     static func statements(_ script: SQLScript) -> [ScriptStatement] {
         statements(of: script.text)
@@ -30,6 +36,9 @@ enum PostgresScript {
             var atomicDepth = 0
             var parenDepth = 0
             var previousWord = ""
+            // The statement's first words, to tell a routine definition
+            // (where BEGIN ATOMIC opens a body) from anything else.
+            var head: [String] = []
             var stop = end
             scan: while j < end {
                 let c = s[j]
@@ -105,7 +114,8 @@ enum PostgresScript {
                         var k = j
                         while k < end && isWordByte(s[k]) { k += 1 }
                         let word = String(decoding: s[j..<k], as: UTF8.self).lowercased()
-                        if word == "atomic" && previousWord == "begin" { atomicDepth += 1 }
+                        if head.count < 4 { head.append(word) }
+                        if word == "atomic" && previousWord == "begin" && Self.isRoutineDefinition(head) { atomicDepth += 1 }
                         if atomicDepth > 0 && (word == "case") { atomicDepth += 1 }
                         if atomicDepth > 0 && word == "end" { atomicDepth -= 1 }
                         previousWord = word
@@ -161,6 +171,14 @@ enum PostgresScript {
             break
         }
         return (i, comments)
+    }
+
+    /// CREATE [OR REPLACE] FUNCTION or PROCEDURE: the only statements whose
+    /// body may be BEGIN ATOMIC ... END.
+    static func isRoutineDefinition(_ head: [String]) -> Bool {
+        guard head.first == "create" else { return false }
+        let kind = head.count > 3 && head[1] == "or" && head[2] == "replace" ? head[3] : (head.count > 1 ? head[1] : "")
+        return kind == "function" || kind == "procedure"
     }
 
     private static func isWordByte(_ c: UInt8) -> Bool {

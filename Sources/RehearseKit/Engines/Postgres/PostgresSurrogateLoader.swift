@@ -54,13 +54,19 @@ struct PostgresSurrogateLoader {
             return t.first == "set" || (t.first == "select" && st.sql.lowercased().contains("set_config("))
         }.map(\.sql)
         func run(_ statement: ScriptStatement, on db: PGConnection) throws {
-            do { try db.execute(statement.sql) } catch {
+            // One command per call, as the server counts them (see PGConnection.executeStatement).
+            do { try db.executeStatement(statement.sql) } catch {
                 throw RehearseError.badInput("\(PostgresScript.failure(error, statement: statement, in: schema)). Fix the schema file.")
             }
         }
         let open: @Sendable () throws -> PGConnection = {
             let db = try connect()
-            for s in Self.session + sessionStatements { try Self.exec(db, s) }
+            for s in Self.session { try Self.exec(db, s) }
+            for s in sessionStatements {
+                do { try db.executeStatement(s) } catch {
+                    throw RehearseError.badInput("\(schema.displayPath): the session setting `\(s.prefix(120))` failed: \(error). Fix the schema file.")
+                }
+            }
             return db
         }
         let db = try open()
