@@ -33,12 +33,16 @@ public final class SQLiteScratch: ScratchEngine {
         ["kind": "sqlite-file", "private_temporary_directory": .bool(true), "network": "none"]
     }
 
-    func connect(readOnly: Bool = false) throws -> SQLiteConnection {
+    /// Opens the scratch database. `policy` restricts the connection for SQL
+    /// the user wrote (scripts, checks); nil leaves it to the tool's own SQL
+    /// and the surrogate schema, under the sandbox's default policy.
+    func connect(readOnly: Bool = false, policy: SQLiteSandbox.Policy? = nil) throws -> SQLiteConnection {
         do {
             let db = try SQLiteConnection(path: databaseURL.path, readOnly: readOnly)
             // A 64 MiB page cache: foreign-key checks and fingerprints read
             // every table, and SQLite's 2 MiB default makes that I/O bound.
             try db.execute("PRAGMA cache_size = -65536")
+            if let policy { db.restrict(to: policy) }
             return db
         } catch let error as SQLiteError {
             throw RehearseError.environment("Cannot open the scratch database \(databaseURL.path): \(error.message).")
@@ -60,7 +64,7 @@ public final class SQLiteScratch: ScratchEngine {
     /// that refuses one, so `transactional: false` changes nothing here.
     public func apply(_ script: SQLScript, transactional: Bool) throws(ScriptFailure) -> ScriptRun {
         let db: SQLiteConnection
-        do { db = try connect() } catch {
+        do { db = try connect(policy: .script(context: "a rehearsal script")) } catch {
             throw ScriptFailure(file: script.displayPath, line: 0, column: 0, statement: "", engineMessage: "\(error)")
         }
         func plain(_ sql: String) throws(ScriptFailure) {
@@ -92,7 +96,7 @@ public final class SQLiteScratch: ScratchEngine {
     }
 
     public func runChecks(_ script: SQLScript) throws -> [CheckResult] {
-        let db = try connect(readOnly: true)
+        let db = try connect(readOnly: true, policy: .check)
         var results: [CheckResult] = []
         var number = 0
         do {
@@ -102,6 +106,13 @@ public final class SQLiteScratch: ScratchEngine {
                 let name = statement.checkName(number: number, line: line)
                 var returned: String
                 var passed = false
+                // The authorizer already refuses every write; this is the
+                // second lock on the same door, from SQLite's own verdict.
+                guard prepared.isReadOnly else {
+                    results.append(CheckResult(name: name, file: script.displayPath, line: line, passed: false,
+                                               returned: "error: this check would change the database; checks run read-only. Write it as one SELECT returning 1 for pass", sql: statement.sql))
+                    return
+                }
                 do {
                     var rows: [[DatabaseValue]] = []
                     while try prepared.step(), rows.count < 3 {
@@ -142,7 +153,7 @@ public final class SQLiteScratch: ScratchEngine {
             return result
         }
         let db = try connect(readOnly: true)
-        try db.execute("ATTACH DATABASE '\(referenceURL.path.replacingOccurrences(of: "'", with: "''"))' AS ref")
+        try db.attachReference(referenceURL.path, as: "ref")
         let locator = SQLiteDriftLocator(db: db)
         for i in result.data.indices where result.data[i].rowsBefore != nil && result.data[i].rowsAfter != nil {
             try locator.localize(&result.data[i])
