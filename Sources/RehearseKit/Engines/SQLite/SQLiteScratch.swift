@@ -9,14 +9,47 @@ public final class SQLiteScratch: ScratchEngine {
 
     public init(keep: Bool, parent: URL? = nil) throws {
         let base = parent ?? FileManager.default.temporaryDirectory
-        directory = base.appendingPathComponent("rehearse-\(UUID().uuidString.lowercased().prefix(12))")
+        // A run killed with SIGKILL (or a crash) cannot remove its scratch
+        // directory; the next run under the same parent does.
+        Self.cleanStale(in: base)
+        directory = base.appendingPathComponent("\(Self.directoryPrefix)\(UUID().uuidString.lowercased().prefix(12))")
         do {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            // The owner mark (pid and process start time) is what the sweep
+            // reads; the same words as an ephemeral cluster's.
+            try PostgresCluster.owner(keep: keep).write(to: directory.appendingPathComponent(PostgresCluster.ownerFile), atomically: true, encoding: .utf8)
         } catch {
-            throw RehearseError.environment("Cannot create a scratch directory under \(base.path): \(error.localizedDescription). Set TMPDIR to a writable directory.")
+            try? FileManager.default.removeItem(at: directory)
+            throw RehearseError.environment("Cannot create a scratch directory under \(base.path) (\(SystemErrorText.describe(error))). Set TMPDIR to a writable directory.")
         }
         databaseURL = directory.appendingPathComponent("scratch.sqlite")
         Interruption.register(directory, keep: keep)
+    }
+
+    static let directoryPrefix = "rehearse-"
+
+    /// Removes SQLite scratch directories under `parent` whose owning
+    /// rehearse process is gone. Only real directories holding an owner mark
+    /// this user wrote, never kept ones, never ephemeral PostgreSQL clusters
+    /// (their own sweep stops the server first). Returns what was removed.
+    @discardableResult
+    public static func cleanStale(in parent: URL) -> [URL] {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: parent.path) else { return [] }
+        var removed: [URL] = []
+        for name in names where name.hasPrefix(directoryPrefix) && !name.hasPrefix(PostgresCluster.directoryPrefix) {
+            let dir = parent.appendingPathComponent(name)
+            let mark = dir.appendingPathComponent(PostgresCluster.ownerFile)
+            var st = stat()
+            guard lstat(dir.path, &st) == 0, st.st_mode & S_IFMT == S_IFDIR, st.st_uid == getuid(),
+                  lstat(mark.path, &st) == 0, st.st_mode & S_IFMT == S_IFREG, st.st_uid == getuid(),
+                  let text = try? String(contentsOf: mark, encoding: .utf8) else { continue }
+            let fields = PostgresCluster.ownerFields(text)
+            if fields["kept"] == "1" { continue }
+            if let pid = fields["pid"].flatMap({ Int32($0) }), PostgresCluster.processAlive(pid, startTime: fields["start"]) { continue }
+            Interruption.removeTree(dir)
+            if !FileManager.default.fileExists(atPath: dir.path) { removed.append(dir) }
+        }
+        return removed
     }
 
     /// A scratch database at a chosen file (used to rebuild reference states).
