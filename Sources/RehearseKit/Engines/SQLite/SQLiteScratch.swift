@@ -203,3 +203,19 @@ public final class SQLiteScratch: ScratchEngine {
 
     deinit { tearDown(keep: false) }
 }
+
+/// The generator's view of a schema written for SQLite, read from a private
+/// in-memory database: what `rehearse-fuzz-spec` plans surrogates against
+/// without touching a disk.
+public enum SQLiteSchemaShapes {
+    public static func read(schema text: String, displayPath: String = "schema.sql") throws -> [TableShape] {
+        let db = try SQLiteConnection(path: ":memory:")
+        let script = SQLScript(displayPath: displayPath, url: URL(fileURLWithPath: displayPath), text: text, sha256: "")
+        do {
+            try db.forEachStatement(of: script) { _, statement in while try statement.step() {} }
+        } catch let failure as ScriptFailure {
+            throw RehearseError.badInput("\(failure). Fix the schema file.")
+        }
+        return try SQLiteSchemaReader(db: db).tables()
+    }
+}
