@@ -77,6 +77,9 @@ import Testing
         ("  t: { rows: 10, columns: { n: { generator: uniform, min: 0, max: 9, distinct: 9000000000000 } } }\n", "", ["distinct must be at most"]),
         ("  t: { rows: 10 }\n  u: { rows: 10, foreign_keys: [ { columns: [t_id], max_children: 1000000000000 } ] }\n", "", ["max_children must be at most 1,000,000"]),
         ("  t: { rows: 10 }\n  u: { rows: 10, foreign_keys: [ { columns: [t_id], fanout: { '0': 9223372036854775807, '1': 9223372036854775807 } } ] }\n", "", ["parent count must be at most"]),
+        ("  t: { rows: 10, columns: { n: { observed: { null_fraction: -1e300 } } } }\n", "", ["null_fraction must be between 0 and 1"]),
+        ("  t: { rows: 10, columns: { n: { observed: { distinct: 9223372036854775807 } } } }\n", "", ["distinct must be at most"]),
+        ("  t: { rows: 10, columns: { n: { observed: { avg_width: 1e300 } } } }\n", "", ["avg_width must be between"]),
         ("  t: { rows: 10 }\n", "", []),  // control: this one passes
     ]
 

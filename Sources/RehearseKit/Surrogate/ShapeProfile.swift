@@ -140,8 +140,13 @@ public struct ColumnProfile: Sendable {
         }
         if let o = m["observed"] {
             let om = try o.members(allowed: ["distinct", "null_fraction", "avg_width", "max_width"])
-            observed = Observed(distinct: try om["distinct"]?.int(), nullFraction: try om["null_fraction"]?.double(),
-                                averageWidth: try om["avg_width"]?.double(), maximumWidth: try om["max_width"]?.int())
+            // Only reported, but the fidelity report multiplies them: bounded too.
+            let nullFraction = try om["null_fraction"]?.double()
+            if let nullFraction, !(0...1).contains(nullFraction) { throw om["null_fraction"]!.fail("null_fraction must be between 0 and 1.") }
+            let width = try om["avg_width"]?.boundedDouble("avg_width")
+            if let width, width < 0 { throw om["avg_width"]!.fail("avg_width must be zero or more.") }
+            observed = Observed(distinct: try om["distinct"]?.int(in: 0...Limits.maxRowsPerTable, "distinct"), nullFraction: nullFraction,
+                                averageWidth: width, maximumWidth: try om["max_width"]?.int(in: 0...Int64.max, "max_width"))
         }
         if let nf = m["null_fraction"] {
             let v = try nf.double()
