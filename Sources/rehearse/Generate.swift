@@ -50,6 +50,7 @@ extension Rehearse {
                 return
             }
             guard let out else { return }
+            try OutputLocation.checkNewFile(URL(fileURLWithPath: out))
             let record = try SurrogateGenerator.generate(source, seed: seed.map { UInt64($0) }, scale: scale, to: URL(fileURLWithPath: out),
                                                          jobs: jobs, progress: Console.progress(quiet: quiet))
             let elapsed = ContinuousClock.now - clock

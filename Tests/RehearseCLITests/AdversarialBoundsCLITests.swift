@@ -212,6 +212,28 @@ import Testing
         #expect(try FileManager.default.contentsOfDirectory(atPath: locked.path).isEmpty)
     }
 
+    /// `generate --out FILE`: the file's folder passes the same check, and a
+    /// link at the file's path (which SQLite would follow) is refused.
+    @Test func unusableGenerateOutIsRefusedBeforeGenerating() throws {
+        let s = Scratch()
+        try "x".write(toFile: s.path("a-file"), atomically: true, encoding: .utf8)
+        let target = s.path("through-the-link.sqlite")
+        try FileManager.default.createSymbolicLink(atPath: s.path("link.sqlite"), withDestinationPath: target)
+        try FileManager.default.createSymbolicLink(atPath: s.path("dangling"), withDestinationPath: s.path("nowhere"))
+        let cases: [(out: String, words: [String])] = [
+            (s.path("link.sqlite"), ["is a symbolic link; rehearse never writes through a link"]),
+            (s.path("dangling/x.sqlite"), ["dangling link"]),
+            (s.path("a-file/x.sqlite"), ["a-file is a file, so nothing can be created below it"]),
+            ("/proc/x.sqlite", ["/proc holds views of the kernel"]),
+            (s.path("a-file"), ["already exists"]),
+        ]
+        for (out, words) in cases {
+            let r = try CLI.run(["generate", "--scale", "0.05", "--out", out], environment: s.env)
+            expectRefused(r, words, in: s)
+        }
+        #expect(!FileManager.default.fileExists(atPath: target))
+    }
+
     /// --dump is refused (exit 3) and says what the operator path will be,
     /// without naming an option that does not exist.
     @Test func dumpRefusalNamesNoNonexistentOption() throws {

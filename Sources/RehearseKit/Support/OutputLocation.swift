@@ -17,9 +17,29 @@ public enum OutputLocation {
     /// Throws bad input (exit 2) with a sentence when `directory` cannot
     /// become a run folder. `option` names where the path came from.
     public static func check(_ directory: URL, option: String = "--out") throws {
+        try check(directory, shown: directory.standardizedFileURL.path, option: option,
+                  advice: "Give \(option) a new or empty folder on a writable disk.")
+    }
+
+    /// For an option naming a new file (`generate --out FILE`): its folder must
+    /// pass the same check, and nothing (not even a dangling link, which
+    /// SQLite would follow) may exist at the file's own path.
+    public static func checkNewFile(_ file: URL, option: String = "--out") throws {
+        let path = file.standardizedFileURL.path
+        let advice = "Give \(option) a new file name in a writable folder."
+        var st = stat()
+        if lstat(path, &st) == 0 {
+            throw RehearseError.badInput(st.st_mode & S_IFMT == S_IFLNK
+                ? "\(option) \(path) is a symbolic link; rehearse never writes through a link. \(advice)"
+                : "\(path) already exists. Give \(option) a new file name; rehearse never overwrites a database.")
+        }
+        try check(file.deletingLastPathComponent(), shown: path, option: option, advice: advice)
+    }
+
+    static func check(_ directory: URL, shown: String, option: String, advice: String) throws {
         let path = directory.standardizedFileURL.path
         func refuse(_ why: String) -> RehearseError {
-            .badInput("\(option) \(path): \(why). Give \(option) a new or empty folder on a writable disk.")
+            .badInput("\(option) \(shown): \(why). \(advice)")
         }
         // Walk down from the root: every existing component must be a folder
         // (or a link to one); the first missing one ends the walk.
@@ -43,7 +63,7 @@ public enum OutputLocation {
             }
             guard st.st_mode & S_IFMT == S_IFDIR else {
                 let what = st.st_mode & S_IFMT == S_IFREG ? "a file" : "not a folder"
-                throw refuse(index == components.count - 1 ? "it is \(what), not a folder" : "\(current) is \(what), so nothing can be created below it")
+                throw refuse(index == components.count - 1 && shown == path ? "it is \(what), not a folder" : "\(current) is \(what), so nothing can be created below it")
             }
             nearest = current
         }
