@@ -10,7 +10,7 @@ import Testing
         let dir = s.url.appendingPathComponent("tiny")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let files = [
-            "manifest.yaml": "name: tiny\nschema: schema.sql\nprofile: profile.yaml\nbirth: birth.sql\nrollback: rollback.sql\n\(manifestExtra)",
+            "manifest.yaml": (manifestExtra.hasPrefix("name:") ? "" : "name: tiny\n") + "schema: schema.sql\nprofile: profile.yaml\nbirth: birth.sql\nrollback: rollback.sql\n\(manifestExtra)",
             "schema.sql": "CREATE TABLE t (id INTEGER PRIMARY KEY, code TEXT, n INTEGER, at TEXT, later TEXT, parent INTEGER REFERENCES t (id), amount REAL);\nCREATE TABLE u (id INTEGER PRIMARY KEY, t_id INTEGER NOT NULL REFERENCES t (id));\n",
             "profile.yaml": "tables:\n\(profile)",
             "birth.sql": "SELECT 1;\n",
@@ -80,6 +80,7 @@ import Testing
         ("  t: { rows: 10, columns: { n: { observed: { null_fraction: -1e300 } } } }\n", "", ["null_fraction must be between 0 and 1"]),
         ("  t: { rows: 10, columns: { n: { observed: { distinct: 9223372036854775807 } } } }\n", "", ["distinct must be at most"]),
         ("  t: { rows: 10, columns: { n: { observed: { avg_width: 1e300 } } } }\n", "", ["avg_width must be between"]),
+        ("  t: { rows: 10 }\n", "name: \(String(repeating: "n", count: 300))\n", ["the name must be 1 to 128 bytes long"]),
         ("  t: { rows: 10 }\n", "", []),  // control: this one passes
     ]
 

@@ -34,6 +34,9 @@ public enum Limits {
     public static let maxOffsetSeconds: Int64 = 315_576_000_000
     /// Years a date in a profile may name.
     public static let years: ClosedRange<Int64> = 1...9999
+    /// A surrogate's name, in bytes: it becomes part of the run folder's
+    /// name, and file names end at 255 bytes.
+    public static let maxSurrogateNameLength = 128
     /// Names of tables and columns in a profile, in bytes.
     public static let maxNameLength = 1_024
 

@@ -50,6 +50,9 @@ public struct SurrogateManifest: Sendable {
             return v
         }
         name = try required("name").string()
+        guard (1...Limits.maxSurrogateNameLength).contains(name.utf8.count) else {
+            throw m["name"]!.fail("the name must be 1 to \(Limits.maxSurrogateNameLength) bytes long (it becomes part of the run folder's name), not \(name.utf8.count).")
+        }
         description = try m["description"]?.string() ?? ""
         schema = try required("schema").string()
         profile = try required("profile").string()
