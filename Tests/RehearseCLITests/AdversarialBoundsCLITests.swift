@@ -231,6 +231,10 @@ import Testing
         for (out, words) in cases {
             let r = try CLI.run(["generate", "--scale", "0.05", "--out", out], environment: s.env)
             expectRefused(r, words, in: s)
+            // `profile --out` writes a new file too, after reading the whole database.
+            let chinook = CLI.root.deletingLastPathComponent().appendingPathComponent("shared/data/chinook/Chinook_Sqlite.sqlite").path
+            let p = try CLI.run(["profile", "--from", chinook, "--out", out], environment: s.env)
+            expectRefused(p, words, in: s)
         }
         #expect(!FileManager.default.fileExists(atPath: target))
     }
