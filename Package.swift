@@ -41,8 +41,10 @@ let package = Package(
     ]
 )
 
-// The libFuzzer target exists only for `make fuzz` (scripts/fuzz.sh sets
+// The libFuzzer targets exist only for `make fuzz` (scripts/fuzz.sh sets
 // REHEARSE_FUZZ=1): it links libFuzzer's driver, which ordinary builds lack.
 if ProcessInfo.processInfo.environment["REHEARSE_FUZZ"] != nil {
     package.targets.append(.executableTarget(name: "rehearse-fuzz", dependencies: ["RehearseKit"], path: "Fuzz/RehearseFuzz"))
+    // Manifest and profile parsing through to the plan and its values.
+    package.targets.append(.executableTarget(name: "rehearse-fuzz-spec", dependencies: ["RehearseKit"], path: "Fuzz/RehearseFuzzSpec"))
 }

@@ -1,3 +1,4 @@
+import ArgumentParser
 import Foundation
 import RehearseKit
 
@@ -56,6 +57,22 @@ enum Console {
             var line = "\r\u{1B}[2K  \(event.phase) \(bar) \(pct)%  \(grouped(event.done))/\(grouped(event.total)) rows  \(grouped(rate)) rows/s  (\(event.item))"
             if event.done >= event.total { line += "\r\u{1B}[2K" }
             FileHandle.standardError.write(Data(line.utf8))
+        }
+    }
+}
+
+/// The command line's checks of numbers against ``Limits``, shared by every
+/// command that takes them, so each says the same sentence (exit 2).
+enum OptionBounds {
+    static func check(seed: Int64?, scale: Double?, jobs: Int?) throws {
+        if let seed, seed < 0 { throw ValidationError("--seed must be zero or more.") }
+        if let scale, !(scale > 0 && scale.isFinite) { throw ValidationError("--scale must be a number greater than zero.") }
+        if let scale, let problem = Limits.scaleProblem(scale) {
+            throw ValidationError("--scale: \(problem). Give a number above 0 and at most \(Limits.grouped(Int64(Limits.maxScale))).")
+        }
+        if let jobs, jobs < 1 { throw ValidationError("--jobs must be 1 or more.") }
+        if let jobs, jobs > Limits.maxJobs {
+            throw ValidationError("--jobs must be at most \(Limits.maxJobs) (rehearse's limit), not \(jobs).")
         }
     }
 }

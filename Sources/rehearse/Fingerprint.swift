@@ -20,7 +20,7 @@ extension Rehearse {
 
         func validate() throws {
             if (file == nil) == (pgURL == nil) { throw ValidationError("Give exactly one of FILE (SQLite) or --pg-url CONNINFO (PostgreSQL).") }
-            if let jobs, jobs < 1 { throw ValidationError("--jobs must be 1 or more.") }
+            try OptionBounds.check(seed: nil, scale: nil, jobs: jobs)
         }
 
         @Option(name: .long, help: "Output format: text or json.")

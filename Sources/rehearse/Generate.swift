@@ -30,9 +30,7 @@ extension Rehearse {
         var quiet = false
 
         func validate() throws {
-            if let seed, seed < 0 { throw ValidationError("--seed must be zero or more.") }
-            if let scale, !(scale > 0 && scale.isFinite) { throw ValidationError("--scale must be a number greater than zero.") }
-            if let jobs, jobs < 1 { throw ValidationError("--jobs must be 1 or more.") }
+            try OptionBounds.check(seed: seed, scale: scale, jobs: jobs)
             if (out == nil) == (pgURL == nil) { throw ValidationError("Give exactly one of --out FILE (SQLite) or --pg-url CONNINFO (PostgreSQL).") }
         }
 
@@ -52,6 +50,7 @@ extension Rehearse {
                 return
             }
             guard let out else { return }
+            try OutputLocation.checkNewFile(URL(fileURLWithPath: out))
             let record = try SurrogateGenerator.generate(source, seed: seed.map { UInt64($0) }, scale: scale, to: URL(fileURLWithPath: out),
                                                          jobs: jobs, progress: Console.progress(quiet: quiet))
             let elapsed = ContinuousClock.now - clock

@@ -34,10 +34,11 @@ extension Rehearse {
         }
 
         func run() throws {
+            // Before any reading: a profile of a large database takes a while,
+            // and an unusable --out would otherwise show only at the end.
+            try OutputLocation.checkNewFile(URL(fileURLWithPath: out))
+            if let schemaOut { try OutputLocation.checkNewFile(URL(fileURLWithPath: schemaOut), option: "--schema-out") }
             if let pgURL {
-                if FileManager.default.fileExists(atPath: out) {
-                    throw RehearseError(.badInput, "\(out) already exists. Give a new file name; rehearse never overwrites.")
-                }
                 let server = try PostgresServerAddress(parsing: pgURL)
                 let tables = try PostgresProfiler.learn(server: server)
                 try write(SQLiteProfiler.yaml(tables, source: server.namedDatabase ?? "postgres"), to: out)
@@ -47,9 +48,6 @@ extension Rehearse {
             }
             let from = from ?? ""
             let source = URL(fileURLWithPath: from)
-            for path in [out] + (schemaOut.map { [$0] } ?? []) where FileManager.default.fileExists(atPath: path) {
-                throw RehearseError(.badInput, "\(path) already exists. Give a new file name; rehearse never overwrites.")
-            }
             let tables = try SQLiteProfiler.learn(file: source)
             try write(SQLiteProfiler.yaml(tables, source: from), to: out)
             if let schemaOut { try write(try SQLiteProfiler.schemaDDL(file: source), to: schemaOut) }

@@ -36,6 +36,14 @@ enum Main {
         } catch let code as ExitCode {
             Interruption.yieldToHandlerIfInterrupted()
             exit(code.rawValue)
+        } catch let error as NSError where [NSCocoaErrorDomain, NSPOSIXErrorDomain, NSURLErrorDomain].contains(error.domain) {
+            // A file-system error no code path translated: say it in words,
+            // never in Foundation's domain-and-code text, as an environment
+            // problem (exit 4).
+            Interruption.yieldToHandlerIfInterrupted()
+            let path = (error.userInfo[NSFilePathErrorKey] as? String).map { " (\($0))" } ?? ""
+            Console.error("A file operation failed\(path): \(SystemErrorText.describe(error)). Check the path and its permissions.")
+            exit(RehearseError.Code.environment.exitStatus)
         } catch {
             let exitCode = Rehearse.exitCode(for: error)
             let message = Rehearse.fullMessage(for: error)

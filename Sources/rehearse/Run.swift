@@ -59,9 +59,7 @@ extension Rehearse {
             if dump != nil && (surrogate || target != nil) {
                 throw ValidationError("Give either --dump PATH or --surrogate [NAME|DIR], not both.")
             }
-            if let seed, seed < 0 { throw ValidationError("--seed must be zero or more.") }
-            if let scale, !(scale > 0 && scale.isFinite) { throw ValidationError("--scale must be a number greater than zero.") }
-            if let jobs, jobs < 1 { throw ValidationError("--jobs must be 1 or more.") }
+            try OptionBounds.check(seed: seed, scale: scale, jobs: jobs)
             if engine == .sqlite, pgURL != nil || pgBindir != nil || pgUser != nil {
                 throw ValidationError("--pg-url, --pg-bindir and --pg-user apply to --engine postgres only.")
             }

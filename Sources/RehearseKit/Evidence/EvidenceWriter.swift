@@ -29,6 +29,7 @@ public enum EvidenceWriter {
                 throw RehearseError.badInput("\(directory.path): the output folder already holds files. Give --out a new or empty folder; rehearse never overwrites evidence.")
             }
         }
+        try OutputLocation.check(directory)
     }
 
     static func write(evidence: JSONValue, inputs: RehearsalInputs, to directory: URL) throws {
@@ -36,7 +37,7 @@ public enum EvidenceWriter {
         do {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         } catch {
-            throw RehearseError.environment("Cannot create the run folder \(directory.path): \(error.localizedDescription). Check the path and its permissions.")
+            throw RehearseError.environment("Cannot create the run folder \(directory.path): \(SystemErrorText.describe(error)). Check the path and its permissions.")
         }
         do {
             for file in inputs.files {
@@ -49,7 +50,7 @@ public enum EvidenceWriter {
         } catch let error as RehearseError {
             throw error
         } catch {
-            throw RehearseError.environment("Cannot write evidence to \(directory.path): \(error.localizedDescription).")
+            throw RehearseError.environment("Cannot write evidence to \(directory.path): \(SystemErrorText.describe(error)).")
         }
     }
 }

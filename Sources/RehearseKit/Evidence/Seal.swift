@@ -14,7 +14,7 @@ public enum Seal {
         do {
             try Data(render(entries).utf8).write(to: directory.appendingPathComponent(fileName), options: .atomic)
         } catch {
-            throw RehearseError.environment("Cannot write \(directory.appendingPathComponent(fileName).path): \(error.localizedDescription).")
+            throw RehearseError.environment("Cannot write \(directory.appendingPathComponent(fileName).path): \(SystemErrorText.describe(error)).")
         }
         return entries
     }

@@ -98,7 +98,7 @@ public enum Signing {
         do {
             try Data(envelope.canonicalBytes).write(to: runDirectory.appendingPathComponent(envelopeFile), options: .atomic)
         } catch {
-            throw RehearseError.environment("Cannot write \(runDirectory.appendingPathComponent(envelopeFile).path): \(error.localizedDescription).")
+            throw RehearseError.environment("Cannot write \(runDirectory.appendingPathComponent(envelopeFile).path): \(SystemErrorText.describe(error)).")
         }
         try Seal.write(directory: runDirectory)
         return id

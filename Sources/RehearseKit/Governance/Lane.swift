@@ -41,8 +41,9 @@ public enum Governance {
             throw RehearseError.refused("""
                 Refused: --dump \(path) asks to rehearse on a real data dump, but the lane is \(Lane.holdRealData.rawValue) (the default), \
                 which allows surrogate rehearsals only. A dump clone needs lane 2, \(Lane.operatorRealDataCloneHandoff.rawValue), \
-                and a grant signed by a key the operator trusts, bound to the dump's SHA-256 and still within its validity window \
-                (--grant GRANT). This version does not accept grants yet, so use --surrogate. The dump was not opened or read.
+                and a grant signed by a key the operator trusts, bound to the dump's SHA-256 and still within its validity window. \
+                That operator path comes in a later version; this version has no way to accept a grant, so rehearse on a surrogate \
+                (--surrogate, or a surrogate name). The dump was not opened or read.
                 """)
         default:
             throw RehearseError.refused("Refused: lane \(lane.number), \(lane.rawValue), needs a signed grant, and this version does not accept grants yet. Use the default lane \(Lane.holdRealData.rawValue) with --surrogate.")

@@ -64,6 +64,28 @@ struct YAMLNode {
         return v
     }
 
+    /// A whole number within `range` (see ``Limits``); `what` names it in
+    /// the sentence, e.g. "rows".
+    func int(in range: ClosedRange<Int64>, _ what: String) throws -> Int64 {
+        let v = try int()
+        guard v >= range.lowerBound else {
+            throw fail("\(what) must be \(range.lowerBound == 0 ? "zero" : Limits.grouped(range.lowerBound)) or more.")
+        }
+        guard v <= range.upperBound else {
+            throw fail("\(what) must be at most \(Limits.grouped(range.upperBound)) (rehearse's limit), not \(Limits.grouped(v)).")
+        }
+        return v
+    }
+
+    /// A finite number no larger in magnitude than ``Limits/maxMagnitude``.
+    func boundedDouble(_ what: String) throws -> Double {
+        let v = try double()
+        guard abs(v) <= Limits.maxMagnitude else {
+            throw fail("\(what) must be between -\(Limits.maxMagnitude) and \(Limits.maxMagnitude), not \(v).")
+        }
+        return v
+    }
+
     func double() throws -> Double {
         guard node.scalar != nil, let s = node.string, let v = Double(s.replacingOccurrences(of: "_", with: "")), v.isFinite else {
             throw fail("expected a number, found '\(node.string ?? "a structure")'.")

@@ -17,9 +17,12 @@ public struct ShapeProfile: Sendable {
     public init(parsing text: String, file: String) throws {
         let root = try YAMLNode.load(text: text, file: file)
         let m = try root.members(allowed: ["tables", "default_rows"])
-        defaultRows = try m["default_rows"]?.int() ?? 100
+        defaultRows = try m["default_rows"]?.int(in: 0...Limits.maxRowsPerTable, "default_rows") ?? 100
         var tables: [String: TableProfile] = [:]
         for (name, node) in try m["tables"]?.mapping() ?? [] {
+            guard name.utf8.count <= Limits.maxNameLength else {
+                throw node.fail("the table name is \(name.utf8.count) bytes long, above the maximum of \(Limits.maxNameLength). No schema can create it; fix the name.")
+            }
             tables[name] = try TableProfile(node)
         }
         self.tables = tables
@@ -42,15 +45,21 @@ public struct TableProfile: Sendable {
             guard let columnsNode = f["columns"] else { throw fk.fail("a foreign_keys entry needs 'columns'.") }
             let columns = try columnsNode.sequence().map { try $0.string() }
             guard !columns.isEmpty else { throw columnsNode.fail("'columns' must name at least one column.") }
-            let histogram = try f["fanout"]?.mapping().map { (bucket: $0.key, parents: try $0.value.int()) } ?? []
+            let buckets = try f["fanout"]?.mapping() ?? []
+            guard buckets.count <= Limits.maxListLength else {
+                throw f["fanout"]!.fail("the fan-out has \(buckets.count) buckets, above the maximum of \(Limits.maxListLength).")
+            }
+            let histogram = try buckets.map { (bucket: $0.key, parents: try $0.value.int(in: 0...Limits.maxRowsPerTable, "a fan-out bucket's parent count")) }
             observedFanOuts.append((columns, histogram))
             if let spec = try FanOutSpec(columns: columns, node: fk, members: f) { fanOuts.append(spec) }
         }
         guard let rowsNode = m["rows"] else { throw node.fail("the required key 'rows' is missing.") }
-        rows = try rowsNode.int()
-        guard rows >= 0 else { throw rowsNode.fail("rows must be zero or more.") }
+        rows = try rowsNode.int(in: 0...Limits.maxRowsPerTable, "rows")
         var columns: [String: ColumnProfile] = [:]
         for (name, c) in try m["columns"]?.mapping() ?? [] {
+            guard name.utf8.count <= Limits.maxNameLength else {
+                throw c.fail("the column name is \(name.utf8.count) bytes long, above the maximum of \(Limits.maxNameLength). No schema can create it; fix the name.")
+            }
             columns[name] = try ColumnProfile(c)
         }
         self.columns = columns
@@ -92,9 +101,8 @@ public struct FanOutSpec: Sendable {
         case let other:
             throw f["distribution"]!.fail("unknown distribution '\(other)'. Known: uniform, zipf.")
         }
-        minChildren = try f["min_children"]?.int() ?? 0
-        guard minChildren >= 0 else { throw f["min_children"]!.fail("min_children must be zero or more.") }
-        maxChildren = try f["max_children"]?.int()
+        minChildren = try f["min_children"]?.int(in: 0...Limits.maxChildrenPerParent, "min_children") ?? 0
+        maxChildren = try f["max_children"]?.int(in: 0...Limits.maxChildrenPerParent, "max_children")
         if let mx = maxChildren, mx < max(minChildren, 1) {
             throw f["max_children"]!.fail("max_children must be at least 1 and at least min_children.")
         }
@@ -128,14 +136,17 @@ public struct ColumnProfile: Sendable {
                                            "distinct", "observed", "mean", "stddev", "mu", "sigma", "median", "spread",
                                            "n", "exponent", "hour_weights", "weekday_weights"])
         if let d = m["distinct"] {
-            let v = try d.int()
-            guard v >= 1 else { throw d.fail("distinct must be 1 or more.") }
-            distinct = v
+            distinct = try d.int(in: 1...Limits.maxRowsPerTable, "distinct")
         }
         if let o = m["observed"] {
             let om = try o.members(allowed: ["distinct", "null_fraction", "avg_width", "max_width"])
-            observed = Observed(distinct: try om["distinct"]?.int(), nullFraction: try om["null_fraction"]?.double(),
-                                averageWidth: try om["avg_width"]?.double(), maximumWidth: try om["max_width"]?.int())
+            // Only reported, but the fidelity report multiplies them: bounded too.
+            let nullFraction = try om["null_fraction"]?.double()
+            if let nullFraction, !(0...1).contains(nullFraction) { throw om["null_fraction"]!.fail("null_fraction must be between 0 and 1.") }
+            let width = try om["avg_width"]?.boundedDouble("avg_width")
+            if let width, width < 0 { throw om["avg_width"]!.fail("avg_width must be zero or more.") }
+            observed = Observed(distinct: try om["distinct"]?.int(in: 0...Limits.maxRowsPerTable, "distinct"), nullFraction: nullFraction,
+                                averageWidth: width, maximumWidth: try om["max_width"]?.int(in: 0...Int64.max, "max_width"))
         }
         if let nf = m["null_fraction"] {
             let v = try nf.double()
@@ -204,12 +215,12 @@ public enum GeneratorSpec: Sendable, Equatable {
             self = .uniform(min: lo, max: hi)
         case "uniform_real":
             allowed = ["min", "max", "decimals"]
-            let lo = try need("min").double(), hi = try need("max").double()
+            let lo = try need("min").boundedDouble("min"), hi = try need("max").boundedDouble("max")
             guard lo <= hi else { throw m["max"]!.fail("max must be at least min.") }
-            self = .uniformReal(min: lo, max: hi, decimals: Int(try m["decimals"]?.int() ?? 2))
+            self = .uniformReal(min: lo, max: hi, decimals: try Self.decimals(m))
         case "normal":
             allowed = ["mean", "stddev", "min", "max", "decimals"]
-            let mean = try need("mean").double(), sd = try need("stddev").double()
+            let mean = try need("mean").boundedDouble("mean"), sd = try need("stddev").boundedDouble("stddev")
             guard sd >= 0 else { throw m["stddev"]!.fail("stddev must be zero or more.") }
             let (lo, hi) = try Self.bounds(m)
             self = .normal(mean: mean, stddev: sd, min: lo, max: hi, decimals: try Self.decimals(m))
@@ -218,22 +229,24 @@ public enum GeneratorSpec: Sendable, Equatable {
             let mu: Double, sigma: Double
             if m["median"] != nil || m["spread"] != nil {
                 if let k = ["mu", "sigma"].first(where: { m[$0] != nil }) { throw m[k]!.fail("give either mu and sigma, or median and spread, not both.") }
-                let median = try need("median").double(), spread = try need("spread").double()
+                let median = try need("median").boundedDouble("median"), spread = try need("spread").boundedDouble("spread")
                 guard median > 0 else { throw m["median"]!.fail("median must be above 0.") }
                 guard spread >= 1 else { throw m["spread"]!.fail("spread (the geometric standard deviation) must be at least 1.") }
                 mu = Foundation.log(median)
                 sigma = Foundation.log(spread)
             } else {
+                // exp() of more than about 709 is infinite.
                 mu = try need("mu").double()
+                guard abs(mu) <= 700 else { throw m["mu"]!.fail("mu must be between -700 and 700 (e^mu is the median).") }
                 sigma = try need("sigma").double()
+                guard sigma <= 100 else { throw m["sigma"]!.fail("sigma must be at most 100.") }
                 guard sigma >= 0 else { throw m["sigma"]!.fail("sigma must be zero or more.") }
             }
             let (lo, hi) = try Self.bounds(m)
             self = .logNormal(mu: mu, sigma: sigma, min: lo, max: hi, decimals: try Self.decimals(m))
         case "zipf":
             allowed = ["n", "exponent"]
-            let n = try need("n").int()
-            guard n >= 1 else { throw m["n"]!.fail("n must be 1 or more.") }
+            let n = try need("n").int(in: 1...Limits.maxRowsPerTable, "n")
             let s = try m["exponent"]?.double() ?? 1
             guard s > 0, s <= 10 else { throw m["exponent"]!.fail("exponent must be above 0 and at most 10.") }
             self = .zipf(n: n, exponent: s)
@@ -241,11 +254,15 @@ public enum GeneratorSpec: Sendable, Equatable {
             allowed = ["values"]
             let valuesNode = try need("values")
             var values: [(DatabaseValue, Double)] = []
+            let count = valuesNode.node.sequence?.count ?? valuesNode.node.mapping?.count ?? 0
+            guard count <= Limits.maxListLength else {
+                throw valuesNode.fail("categorical has \(count) values, above the maximum of \(Limits.maxListLength). Use fewer values, or a generator that makes them.")
+            }
             if valuesNode.node.sequence != nil {
                 for item in try valuesNode.sequence() { values.append((try Self.literal(item), 1)) }
             } else {
                 for (k, w) in try valuesNode.mapping() {
-                    let weight = try w.double()
+                    let weight = try w.boundedDouble("a weight")
                     guard weight >= 0 else { throw w.fail("weights must be zero or more.") }
                     values.append((Int64(k).map { DatabaseValue.integer($0) } ?? .text(k), weight))
                 }
@@ -275,7 +292,8 @@ public enum GeneratorSpec: Sendable, Equatable {
             }
         case "timestamp_after":
             allowed = ["column", "min_seconds", "max_seconds"]
-            let lo = try m["min_seconds"]?.int() ?? 0, hi = try need("max_seconds").int()
+            let lo = try m["min_seconds"]?.int(in: 0...Limits.maxOffsetSeconds, "min_seconds") ?? 0
+            let hi = try need("max_seconds").int(in: 0...Limits.maxOffsetSeconds, "max_seconds")
             guard lo >= 0, lo <= hi else { throw m["max_seconds"]!.fail("need 0 <= min_seconds <= max_seconds.") }
             self = .timestampAfter(column: try need("column").string(), minSeconds: lo, maxSeconds: hi)
         case "constant":
@@ -286,7 +304,7 @@ public enum GeneratorSpec: Sendable, Equatable {
                 throw node.fail("unknown generator '\(kind)'. Known generators: \(Self.names.joined(separator: ", ")).")
             }
             allowed = pattern == .hex ? ["length"] : []
-            let length = try m["length"]?.int() ?? 16
+            let length = try m["length"]?.int(in: 1...Limits.maxTextLength, "length") ?? 16
             self = .text(pattern == .hex ? .hexLength(Int(length)) : pattern)
         }
         for key in m.keys where !["generator", "null_fraction", "distinct", "observed"].contains(key) && !allowed.contains(key) {
@@ -295,7 +313,7 @@ public enum GeneratorSpec: Sendable, Equatable {
     }
 
     static func bounds(_ m: [String: YAMLNode]) throws -> (Double?, Double?) {
-        let lo = try m["min"]?.double(), hi = try m["max"]?.double()
+        let lo = try m["min"]?.boundedDouble("min"), hi = try m["max"]?.boundedDouble("max")
         if let lo, let hi, lo > hi { throw m["max"]!.fail("max must be at least min.") }
         return (lo, hi)
     }
@@ -311,7 +329,7 @@ public enum GeneratorSpec: Sendable, Equatable {
         guard let node else { return Array(repeating: 1, count: count) }
         let items = try node.sequence()
         guard items.count == count else { throw node.fail("\(what) needs exactly \(count) numbers, not \(items.count).") }
-        let w = try items.map { try $0.double() }
+        let w = try items.map { try $0.boundedDouble(what) }
         guard w.allSatisfy({ $0 >= 0 && $0.isFinite }), w.contains(where: { $0 > 0 }) else {
             throw node.fail("\(what) must be zero or more, with at least one above zero.")
         }
@@ -325,8 +343,12 @@ public enum GeneratorSpec: Sendable, Equatable {
     }
 
     static func epoch(_ node: YAMLNode) throws -> Int64 {
-        guard let seconds = CivilTime.parse(try node.string()) else {
+        let text = try node.string()
+        guard let seconds = CivilTime.parse(text) else {
             throw node.fail("expected a date as YYYY-MM-DD or YYYY-MM-DD HH:MM:SS (UTC).")
+        }
+        guard let year = Int64(text.drop(while: { $0 == "-" }).prefix(while: \.isNumber)), !text.hasPrefix("-"), Limits.years.contains(year) else {
+            throw node.fail("the year must be from \(Limits.years.lowerBound) to \(Limits.years.upperBound).")
         }
         return seconds
     }
@@ -382,6 +404,11 @@ public enum TextPattern: Sendable, Equatable, CaseIterable, RawRepresentable {
 /// UTC civil time without Foundation's calendars: exact, fast and the same
 /// on every platform.
 enum CivilTime {
+    /// The seconds ``format(_:)`` and ``days(year:month:day:)`` handle without
+    /// overflow (about ±31 million years); profile dates stay in ``Limits/years``.
+    static let earliest: Int64 = -1_000_000_000_000_000
+    static let latest: Int64 = 1_000_000_000_000_000
+
     /// Days since 1970-01-01 of a proleptic Gregorian date.
     static func days(year: Int64, month: Int64, day: Int64) -> Int64 {
         let y = month <= 2 ? year - 1 : year
@@ -409,7 +436,8 @@ enum CivilTime {
         let parts = s.split(whereSeparator: { $0 == " " || $0 == "T" })
         guard (1...2).contains(parts.count) else { return nil }
         let date = parts[0].split(separator: "-").compactMap { Int64($0) }
-        guard date.count == 3, (1...12).contains(date[1]), (1...31).contains(date[2]) else { return nil }
+        guard date.count == 3, (1...12).contains(date[1]), (1...31).contains(date[2]),
+              (-25_000_000...25_000_000).contains(date[0]) else { return nil }
         var seconds = days(year: date[0], month: date[1], day: date[2]) * 86400
         if parts.count == 2 {
             let time = parts[1].split(separator: ":").compactMap { Int64($0) }

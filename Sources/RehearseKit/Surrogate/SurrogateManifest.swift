@@ -50,6 +50,9 @@ public struct SurrogateManifest: Sendable {
             return v
         }
         name = try required("name").string()
+        guard (1...Limits.maxSurrogateNameLength).contains(name.utf8.count) else {
+            throw m["name"]!.fail("the name must be 1 to \(Limits.maxSurrogateNameLength) bytes long (it becomes part of the run folder's name), not \(name.utf8.count).")
+        }
         description = try m["description"]?.string() ?? ""
         schema = try required("schema").string()
         profile = try required("profile").string()
@@ -64,7 +67,7 @@ public struct SurrogateManifest: Sendable {
         guard seedValue >= 0 else { throw m["seed"]!.fail("the seed must be zero or more.") }
         seed = UInt64(seedValue)
         scale = try m["scale"]?.double() ?? 1
-        guard scale > 0 else { throw m["scale"]!.fail("the scale must be greater than zero.") }
+        if let problem = Limits.scaleProblem(scale) { throw m["scale"]!.fail("\(problem). Give a scale above 0 and at most \(Limits.grouped(Int64(Limits.maxScale))).") }
         transactional = try m["transactional"]?.bool() ?? true
         postgresSuperuser = try m["postgres_superuser"]?.bool() ?? false
     }

@@ -14,6 +14,11 @@ public final class SurrogatePlan: Sendable {
     /// checks the foreign keys.
     public let deferredForeignKeys: [DeferredForeignKey]
 
+    /// A row count for a message: exact while small, else in scientific notation.
+    static func describeRows(_ x: Double) -> String {
+        x < 1e15 ? Limits.grouped(Int64(x)) : String(format: "%.3g", x)
+    }
+
     /// Version of the value functions. Changing any generator's output for a
     /// given seed must bump it (and say so in the changelog): evidence and
     /// provenance record it, so a different version explains different data.
@@ -21,6 +26,11 @@ public final class SurrogatePlan: Sendable {
 
     public init(shapes: [TableShape], profile: ShapeProfile, seed: UInt64, scale: Double, profileFile: String) throws {
         self.seed = seed
+        // The plan is where every path meets (CLI, manifest, evidence under
+        // --reproduce), so the bounds are enforced here whatever checked before.
+        if let problem = Limits.scaleProblem(scale) {
+            throw RehearseError.badInput("\(problem.prefix(1).uppercased() + problem.dropFirst()). Give a scale above 0 and at most \(Limits.grouped(Int64(Limits.maxScale))).")
+        }
         let byName = Dictionary(shapes.map { ($0.name.lowercased(), $0) }, uniquingKeysWith: { a, _ in a })
         for name in profile.tables.keys where byName[name.lowercased()] == nil {
             throw RehearseError.badInput("\(profileFile): the profile describes table '\(name)', which the schema does not create. Fix the name or remove it.")
@@ -31,10 +41,21 @@ public final class SurrogatePlan: Sendable {
         func tableProfile(_ shape: TableShape) -> TableProfile? {
             profile.tables[shape.name] ?? profile.tables.first { $0.key.lowercased() == shape.name.lowercased() }?.value
         }
+        var totalRows: Int64 = 0
         for shape in order {
             let tp = tableProfile(shape)
-            let base = tp?.rows ?? profile.defaultRows
-            let rows = base == 0 ? 0 : max(1, Int64((Double(base) * scale).rounded()))
+            let base = max(0, tp?.rows ?? profile.defaultRows)
+            // Computed in Double and compared before any conversion: a product
+            // beyond Int64 would trap, one beyond the limit would run for days.
+            let scaled = (Double(base) * scale).rounded()
+            guard scaled <= Double(Limits.maxRowsPerTable) else {
+                throw RehearseError.badInput("\(profileFile): table \(shape.name) would get \(Self.describeRows(scaled)) rows (\(base) scaled by \(scale)), above the maximum of \(Limits.grouped(Limits.maxRowsPerTable)) rows per table. Lower its rows or the scale.")
+            }
+            let rows = base == 0 ? 0 : max(1, Int64(scaled))
+            totalRows += rows
+            guard totalRows <= Limits.maxRowsPerRun else {
+                throw RehearseError.badInput("\(profileFile): the surrogate would have more than \(Limits.grouped(Limits.maxRowsPerRun)) rows in all tables together (the maximum per run) at scale \(scale). Lower the row counts or the scale.")
+            }
             let deferredColumns = Set(deferredEdges.filter { $0.table.name == shape.name }.flatMap { $0.foreignKey.columns.map { $0.lowercased() } })
             let plan = try TablePlan(shape: shape, profile: tp, rows: rows, seed: seed, parents: plans, profileFile: profileFile,
                                      deferred: deferredColumns)
@@ -646,21 +667,32 @@ public final class ColumnPlan: @unchecked Sendable {
             guard let base = afterColumn else { return .null }
             switch table.value(base, row: row) {
             case .integer(let i):
-                let a = Int64(lo.rounded(.up)), b = Int64(hi.rounded(.down))
-                let v = i &+ a &+ Int64(rng.below(UInt64(max(b - a, 0)) + 1, row, 3))
+                // Bounds come from a schema's CHECK and may be any size:
+                // clamped conversions and wrapping sums, never a trap.
+                let a = Int64(clamping: lo.rounded(.up)), b = Int64(clamping: hi.rounded(.down))
+                let v = i &+ a &+ Int64(bitPattern: Self.belowOrAny(rng, b, a, row))
                 return asInteger ? .integer(v) : .real(Double(v))
             case .real(let x):
                 let d = max(lo, min(hi, ((lo + (hi - lo) * rng.unit(row, 3)) * 100).rounded() / 100))
-                return asInteger ? .integer(Int64((x + d).rounded(lo > 0 ? .up : hi < 0 ? .down : .toNearestOrAwayFromZero))) : .real(x + d)
+                return asInteger ? .integer(Int64(clamping: (x + d).rounded(lo > 0 ? .up : hi < 0 ? .down : .toNearestOrAwayFromZero))) : .real(x + d)
             case .text(let text):
                 guard let t = CivilTime.parse(text) else { return .text(text) }
-                let a = Int64(lo.rounded(.up)), b = Int64(hi.rounded(.down))
-                let s = t + a + Int64(rng.below(UInt64(max(b - a, 0)) + 1, row, 3))
+                let a = Int64(clamping: lo.rounded(.up)), b = Int64(clamping: hi.rounded(.down))
+                let s = t &+ a &+ Int64(bitPattern: Self.belowOrAny(rng, b, a, row))
+                guard (CivilTime.earliest...CivilTime.latest).contains(s) else { return .text(text) }
                 return asInteger ? .integer(s) : .text(CivilTime.format(s))
             case let other:
                 return other
             }
         }
+    }
+
+    /// A draw in 0...(b - a) (any 64 bits when that span is the whole range,
+    /// 0 when b < a), without overflow.
+    static func belowOrAny(_ rng: CounterRandom, _ b: Int64, _ a: Int64, _ row: Int64) -> UInt64 {
+        guard b >= a else { return 0 }
+        let span = UInt64(bitPattern: b &- a) &+ 1
+        return span == 0 ? rng.bits(row, 3) : rng.below(span, row, 3)
     }
 
     /// A normal or log-normal draw, redrawn while outside the bounds (at most
@@ -678,7 +710,7 @@ public final class ColumnPlan: @unchecked Sendable {
         }
         if let low, x < low { x = low }
         if let high, x > high { x = high }
-        if asInteger { return .integer(x >= 9.2e18 ? Int64.max : x <= -9.2e18 ? Int64.min : Int64(x)) }
+        if asInteger { return .integer(Int64(clamping: x)) }
         return .real(x)
     }
 

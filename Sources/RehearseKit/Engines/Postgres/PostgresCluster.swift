@@ -89,7 +89,7 @@ public final class PostgresCluster: @unchecked Sendable {
             try owner(keep: false).write(to: directory.appendingPathComponent(ownerFile), atomically: true, encoding: .utf8)
         } catch {
             Interruption.unregister(directory)
-            throw RehearseError.environment("Cannot create a scratch cluster directory under \(base.path): \(error.localizedDescription). Set TMPDIR to a writable directory.")
+            throw RehearseError.environment("Cannot create a scratch cluster directory under \(base.path): \(SystemErrorText.describe(error)). Set TMPDIR to a writable directory.")
         }
         do {
             let copied = try cluster.create()

@@ -58,6 +58,7 @@ extension SQLiteConnection {
             var stmtHandle: OpaquePointer?
             var tailOffset = start
             var errorOffset: Int32 = -1
+            sandbox.clearDenial()
             let rc = bytes.withUnsafeBufferPointer { buf -> Int32 in
                 let base = UnsafeRawPointer(buf.baseAddress!).assumingMemoryBound(to: CChar.self)
                 var tail: UnsafePointer<CChar>?
@@ -68,16 +69,25 @@ extension SQLiteConnection {
             }
             let statementText = String(decoding: bytes[start..<max(start, min(tailOffset, bytes.count - 1))], as: UTF8.self)
             if rc != SQLITE_OK {
-                let message = lastErrorMessage
+                let denied = sandbox.lastDenial != nil
+                let message = refusalMessage
                 sqlite3_finalize(stmtHandle)
                 let at = errorOffset >= 0 ? start + Int(errorOffset) : start
                 let loc = script.location(ofByteOffset: at)
                 let fullStatement = statementText.isEmpty ? String(decoding: bytes[start..<(bytes.count - 1)], as: UTF8.self) : statementText
                 throw ScriptFailure(file: script.displayPath, line: loc.line, column: loc.column,
-                                    statement: fullStatement, engineMessage: "SQLite error \(rc): \(message)")
+                                    statement: fullStatement, engineMessage: denied ? message : "SQLite error \(rc): \(message)")
             }
             guard let stmtHandle else { break }
             let statement = SQLiteStatement(handle: stmtHandle, connection: self, sql: statementText)
+            // VACUUM has no authorizer action of its own: SQLite asks only at
+            // run time, for the ATTACH of its target, after refusing it inside
+            // a transaction with its own message. Refuse it here, by name.
+            if SQLNormalizer.tokens(String(statementText.prefix(16))).first == "vacuum" {
+                let loc = script.location(ofByteOffset: start)
+                throw ScriptFailure(file: script.displayPath, line: loc.line, column: loc.column, statement: statementText,
+                                    engineMessage: sandbox.vacuumRefusal)
+            }
             let scriptStatement = ScriptStatement(startOffset: start, sql: statementText, leadingComments: comments)
             do {
                 try body(scriptStatement, statement)

@@ -7,6 +7,8 @@ import Foundation
 public final class SQLiteConnection {
     let handle: OpaquePointer
     public let path: String
+    /// What user-written SQL may do here; see ``SQLiteSandbox``.
+    let sandbox = SQLiteSandbox()
 
     /// Process-wide settings, applied once before the first connection.
     private static let configured: Bool = {
@@ -30,6 +32,7 @@ public final class SQLiteConnection {
         self.handle = db
         self.path = path
         sqlite3_extended_result_codes(db, 1)
+        installSandbox()
     }
 
     deinit { sqlite3_close_v2(handle) }
@@ -40,11 +43,20 @@ public final class SQLiteConnection {
     var lastErrorMessage: String { String(cString: sqlite3_errmsg(handle)) }
 
     func error(_ rc: Int32, sql: String?) -> SQLiteError {
-        SQLiteError(resultCode: rc, message: lastErrorMessage, sql: sql)
+        SQLiteError(resultCode: rc, message: refusalMessage, sql: sql)
     }
 
     /// Runs SQL that returns no rows of interest (one or more statements).
+    /// Only for the tool's own SQL: it runs outside the sandbox's policy
+    /// (the loader's `journal_mode = OFF`, the script's `BEGIN IMMEDIATE`).
+    /// User-written SQL goes through ``forEachStatement(of:_:)`` or ``prepare(_:)``.
     public func execute(_ sql: String) throws {
+        sandbox.trusted = true
+        sqlite3_limit(handle, SQLITE_LIMIT_ATTACHED, 10)
+        defer {
+            sandbox.trusted = false
+            sqlite3_limit(handle, SQLITE_LIMIT_ATTACHED, 0)
+        }
         var errmsg: UnsafeMutablePointer<CChar>?
         let rc = sqlite3_exec(handle, sql, nil, nil, &errmsg)
         if rc != SQLITE_OK {
@@ -52,6 +64,13 @@ public final class SQLiteConnection {
             sqlite3_free(errmsg)
             throw SQLiteError(resultCode: rc, message: message, sql: sql)
         }
+    }
+
+    /// Why SQLite refused the last statement: the sandbox's sentence when its
+    /// authorizer denied it (SQLite itself says only "not authorized"), else
+    /// SQLite's own message. The denial is cleared before each prepare.
+    var refusalMessage: String {
+        sandbox.lastDenial ?? lastErrorMessage
     }
 
     public func prepare(_ sql: String) throws -> SQLiteStatement {
@@ -105,6 +124,7 @@ public final class SQLiteStatement {
 
     convenience init(connection: SQLiteConnection, sql: String) throws {
         var stmt: OpaquePointer?
+        connection.sandbox.clearDenial()
         let rc = sqlite3_prepare_v2(connection.handle, sql, -1, &stmt, nil)
         guard rc == SQLITE_OK, let stmt else {
             sqlite3_finalize(stmt)

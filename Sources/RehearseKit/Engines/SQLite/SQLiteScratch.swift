@@ -9,14 +9,47 @@ public final class SQLiteScratch: ScratchEngine {
 
     public init(keep: Bool, parent: URL? = nil) throws {
         let base = parent ?? FileManager.default.temporaryDirectory
-        directory = base.appendingPathComponent("rehearse-\(UUID().uuidString.lowercased().prefix(12))")
+        // A run killed with SIGKILL (or a crash) cannot remove its scratch
+        // directory; the next run under the same parent does.
+        Self.cleanStale(in: base)
+        directory = base.appendingPathComponent("\(Self.directoryPrefix)\(UUID().uuidString.lowercased().prefix(12))")
         do {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            // The owner mark (pid and process start time) is what the sweep
+            // reads; the same words as an ephemeral cluster's.
+            try PostgresCluster.owner(keep: keep).write(to: directory.appendingPathComponent(PostgresCluster.ownerFile), atomically: true, encoding: .utf8)
         } catch {
-            throw RehearseError.environment("Cannot create a scratch directory under \(base.path): \(error.localizedDescription). Set TMPDIR to a writable directory.")
+            try? FileManager.default.removeItem(at: directory)
+            throw RehearseError.environment("Cannot create a scratch directory under \(base.path) (\(SystemErrorText.describe(error))). Set TMPDIR to a writable directory.")
         }
         databaseURL = directory.appendingPathComponent("scratch.sqlite")
         Interruption.register(directory, keep: keep)
+    }
+
+    static let directoryPrefix = "rehearse-"
+
+    /// Removes SQLite scratch directories under `parent` whose owning
+    /// rehearse process is gone. Only real directories holding an owner mark
+    /// this user wrote, never kept ones, never ephemeral PostgreSQL clusters
+    /// (their own sweep stops the server first). Returns what was removed.
+    @discardableResult
+    public static func cleanStale(in parent: URL) -> [URL] {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: parent.path) else { return [] }
+        var removed: [URL] = []
+        for name in names where name.hasPrefix(directoryPrefix) && !name.hasPrefix(PostgresCluster.directoryPrefix) {
+            let dir = parent.appendingPathComponent(name)
+            let mark = dir.appendingPathComponent(PostgresCluster.ownerFile)
+            var st = stat()
+            guard lstat(dir.path, &st) == 0, st.st_mode & S_IFMT == S_IFDIR, st.st_uid == getuid(),
+                  lstat(mark.path, &st) == 0, st.st_mode & S_IFMT == S_IFREG, st.st_uid == getuid(),
+                  let text = try? String(contentsOf: mark, encoding: .utf8) else { continue }
+            let fields = PostgresCluster.ownerFields(text)
+            if fields["kept"] == "1" { continue }
+            if let pid = fields["pid"].flatMap({ Int32($0) }), PostgresCluster.processAlive(pid, startTime: fields["start"]) { continue }
+            Interruption.removeTree(dir)
+            if !FileManager.default.fileExists(atPath: dir.path) { removed.append(dir) }
+        }
+        return removed
     }
 
     /// A scratch database at a chosen file (used to rebuild reference states).
@@ -33,12 +66,16 @@ public final class SQLiteScratch: ScratchEngine {
         ["kind": "sqlite-file", "private_temporary_directory": .bool(true), "network": "none"]
     }
 
-    func connect(readOnly: Bool = false) throws -> SQLiteConnection {
+    /// Opens the scratch database. `policy` restricts the connection for SQL
+    /// the user wrote (scripts, checks); nil leaves it to the tool's own SQL
+    /// and the surrogate schema, under the sandbox's default policy.
+    func connect(readOnly: Bool = false, policy: SQLiteSandbox.Policy? = nil) throws -> SQLiteConnection {
         do {
             let db = try SQLiteConnection(path: databaseURL.path, readOnly: readOnly)
             // A 64 MiB page cache: foreign-key checks and fingerprints read
             // every table, and SQLite's 2 MiB default makes that I/O bound.
             try db.execute("PRAGMA cache_size = -65536")
+            if let policy { db.restrict(to: policy) }
             return db
         } catch let error as SQLiteError {
             throw RehearseError.environment("Cannot open the scratch database \(databaseURL.path): \(error.message).")
@@ -60,7 +97,7 @@ public final class SQLiteScratch: ScratchEngine {
     /// that refuses one, so `transactional: false` changes nothing here.
     public func apply(_ script: SQLScript, transactional: Bool) throws(ScriptFailure) -> ScriptRun {
         let db: SQLiteConnection
-        do { db = try connect() } catch {
+        do { db = try connect(policy: .script(context: "a rehearsal script")) } catch {
             throw ScriptFailure(file: script.displayPath, line: 0, column: 0, statement: "", engineMessage: "\(error)")
         }
         func plain(_ sql: String) throws(ScriptFailure) {
@@ -92,7 +129,7 @@ public final class SQLiteScratch: ScratchEngine {
     }
 
     public func runChecks(_ script: SQLScript) throws -> [CheckResult] {
-        let db = try connect(readOnly: true)
+        let db = try connect(readOnly: true, policy: .check)
         var results: [CheckResult] = []
         var number = 0
         do {
@@ -102,6 +139,13 @@ public final class SQLiteScratch: ScratchEngine {
                 let name = statement.checkName(number: number, line: line)
                 var returned: String
                 var passed = false
+                // The authorizer already refuses every write; this is the
+                // second lock on the same door, from SQLite's own verdict.
+                guard prepared.isReadOnly else {
+                    results.append(CheckResult(name: name, file: script.displayPath, line: line, passed: false,
+                                               returned: "error: this check would change the database; checks run read-only. Write it as one SELECT returning 1 for pass", sql: statement.sql))
+                    return
+                }
                 do {
                     var rows: [[DatabaseValue]] = []
                     while try prepared.step(), rows.count < 3 {
@@ -142,7 +186,7 @@ public final class SQLiteScratch: ScratchEngine {
             return result
         }
         let db = try connect(readOnly: true)
-        try db.execute("ATTACH DATABASE '\(referenceURL.path.replacingOccurrences(of: "'", with: "''"))' AS ref")
+        try db.attachReference(referenceURL.path, as: "ref")
         let locator = SQLiteDriftLocator(db: db)
         for i in result.data.indices where result.data[i].rowsBefore != nil && result.data[i].rowsAfter != nil {
             try locator.localize(&result.data[i])
@@ -158,4 +202,20 @@ public final class SQLiteScratch: ScratchEngine {
     }
 
     deinit { tearDown(keep: false) }
+}
+
+/// The generator's view of a schema written for SQLite, read from a private
+/// in-memory database: what `rehearse-fuzz-spec` plans surrogates against
+/// without touching a disk.
+public enum SQLiteSchemaShapes {
+    public static func read(schema text: String, displayPath: String = "schema.sql") throws -> [TableShape] {
+        let db = try SQLiteConnection(path: ":memory:")
+        let script = SQLScript(displayPath: displayPath, url: URL(fileURLWithPath: displayPath), text: text, sha256: "")
+        do {
+            try db.forEachStatement(of: script) { _, statement in while try statement.step() {} }
+        } catch let failure as ScriptFailure {
+            throw RehearseError.badInput("\(failure). Fix the schema file.")
+        }
+        return try SQLiteSchemaReader(db: db).tables()
+    }
 }
