@@ -216,6 +216,8 @@ import Testing
         v("DEFERRABLE alone", "REFERENCES parent (id)", "REFERENCES parent (id) DEFERRABLE"),
         v("GENERATED ALWAYS ... VIRTUAL", "AS (d * 2)", "GENERATED ALWAYS AS (d * 2) VIRTUAL"),
         v("FOR EACH ROW", "AFTER INSERT ON t BEGIN", "AFTER INSERT ON t FOR EACH ROW BEGIN", "trigger tr"),
+        v("quoted capitals naming a column", "CHECK (d > 0)", "CHECK (\"D\" > 0)"),
+        v("quoted capitals naming a table", "CREATE INDEX ix ON t (a, b);", "CREATE INDEX ix ON \"T\" (\"A\", b);", "index ix"),
         v("view layout", "CREATE VIEW v AS SELECT id, a FROM t WHERE d > 1;", "CREATE VIEW \"v\" AS\n  select id,a from T where d>1;", "view v"),
     ]
 
@@ -241,9 +243,27 @@ import Testing
     /// A quoted identifier that spells a keyword stays an identifier: a
     /// column named "null" with DEFAULT "asc" is not DEFAULT NULL.
     @Test func quotedKeywordsAreNotFoldedAway() throws {
-        #expect(SQLNormalizer.normalize("SELECT \"null\", \"order\", \"Plain\" FROM [t]") == "select \"null\" , \"order\" , plain from t")
+        #expect(SQLNormalizer.normalize("SELECT \"null\", \"order\", \"plain\" FROM [t]") == "select \"null\" , \"order\" , plain from t")
         let table = try #require(SQLNormalizer.parseCreateTable("CREATE TABLE t (\"asc\" TEXT DEFAULT \"null\", x INTEGER PRIMARY KEY ASC)"))
         #expect(table.columns.map(\.canonical) == ["\"asc\" text default \"null\"", "x integer primary key"])
+    }
+
+    /// What SQLite tells apart must stay apart: a double-quoted word that
+    /// names no column is a string literal to SQLite, so its case matters;
+    /// identifiers fold case in ASCII only, so `É` and `é` are two tables.
+    @Test(arguments: [
+        ("double-quoted string case", "CREATE TABLE q (a TEXT CHECK (a <> \"Vip\"));", "CREATE TABLE q (a TEXT CHECK (a <> \"vip\"));"),
+        ("non-ASCII identifier case", "CREATE TABLE \"É\" (x); CREATE TABLE \"é\" (x); CREATE VIEW w AS SELECT x FROM É;",
+         "CREATE TABLE \"É\" (x); CREATE TABLE \"é\" (x); CREATE VIEW w AS SELECT x FROM é;"),
+        ("key named asc", "CREATE TABLE q (asc INTEGER, b INTEGER, UNIQUE (asc));", "CREATE TABLE q (asc INTEGER, b INTEGER, UNIQUE (b));"),
+        ("view column name case", "CREATE TABLE q (a); CREATE VIEW w AS SELECT a AS total FROM q;", "CREATE TABLE q (a); CREATE VIEW w AS SELECT a AS Total FROM q;"),
+        ("check order", "CREATE TABLE q (a INTEGER, CHECK (a > 0), CHECK (a < 9));", "CREATE TABLE q (a INTEGER, CHECK (a < 9), CHECK (a > 0));"),
+    ])
+    func spellingsSQLiteTellsApartStayApart(label: String, first: String, second: String) throws {
+        let dir = TempDir()
+        let a = try fingerprint(database(dir, first))
+        let b = try fingerprint(database(dir, second))
+        #expect(a.schemaDigest != b.schemaDigest, "\(label)")
     }
 
     /// Page size, auto-vacuum and journal mode are residue: recorded, never

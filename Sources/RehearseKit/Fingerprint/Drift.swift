@@ -90,7 +90,8 @@ public struct SchemaChange: Sendable, Equatable {
         for field in differing where field != "definition" || differing.count == 1 {
             let x = ao[field], y = bo[field]
             switch field {
-            case "columns" where x?.arrayValue != nil && y?.arrayValue != nil:
+            case "columns" where (x?.arrayValue.map { $0.allSatisfy { $0.objectValue != nil } } ?? false)
+                && (y?.arrayValue.map { $0.allSatisfy { $0.objectValue != nil } } ?? false):
                 out.append(contentsOf: describeColumns(x!.arrayValue!, y!.arrayValue!))
             case "foreign_keys":
                 out.append(contentsOf: describeKeyed(x?.arrayValue ?? [], y?.arrayValue ?? [], label: "foreign key") { fk in

@@ -5,10 +5,13 @@ import CSQLite3
 /// written. Two definitions that differ only in layout, quoting or keyword case
 /// normalize to the same text; any difference in meaning survives.
 public enum SQLNormalizer {
-    /// One lexical token. `text` is canonical: bare words and quoted
-    /// identifiers lower-cased (SQLite folds identifier case), string literals
-    /// as written. `quoted` tells an identifier written in quotes from a bare
-    /// word, so a column named "asc" or "null" is never read as the keyword.
+    /// One lexical token. `text` is canonical: bare words lower-cased in ASCII
+    /// only (SQLite folds identifier case in ASCII only, so `É` and `é` stay
+    /// apart), string literals and quoted identifiers as written: a
+    /// double-quoted word that names no column is a string to SQLite, so its
+    /// case can matter. `quoted` tells an identifier written in quotes from a
+    /// bare word, so a column named "asc" or "null" is never read as the
+    /// keyword.
     public struct Token: Sendable, Equatable {
         public var text: String
         public var quoted: Bool
@@ -16,7 +19,7 @@ public enum SQLNormalizer {
         public func isKeyword(_ keyword: String) -> Bool { !quoted && text == keyword }
     }
 
-    public static func tokens(_ sql: String) -> [String] { lex(sql).map(\.text) }
+    public static func tokens(_ sql: String) -> [String] { lex(sql).map(canonical) }
 
     public static func lex(_ sql: String) -> [Token] {
         let s = Array(sql.utf8)
@@ -63,13 +66,13 @@ public enum SQLNormalizer {
                     ident.append(s[i])
                     i += 1
                 }
-                out.append(Token(text: String(decoding: ident, as: UTF8.self).lowercased(), quoted: true))
+                out.append(Token(text: String(decoding: ident, as: UTF8.self), quoted: true))
                 continue
             }
             if isWordByte(c) {
                 let start = i
                 while i < s.count, isWordByte(s[i]) { i += 1 }
-                out.append(Token(text: text(start, i).lowercased(), quoted: false))
+                out.append(Token(text: asciiLowercased(s[start..<i]), quoted: false))
                 continue
             }
             // Operators: keep two-byte ones whole so "<=" never reads as "< =".
@@ -97,17 +100,44 @@ public enum SQLNormalizer {
     /// identifier is written bare when that reads the same (a plain name that
     /// is no SQL keyword), so `"t"`, `[t]` and `t` agree while `"null"` stays
     /// an identifier and never becomes the keyword NULL.
+    ///
+    /// A quoted word with capitals keeps them unless it stands where only a
+    /// name can (after FROM, JOIN, TABLE, ON, REFERENCES, ... or next to a
+    /// `.`): elsewhere SQLite reads a double-quoted word that names no column
+    /// as a string, so `"Vip"` and `"vip"` may differ.
     public static func render<C: Collection>(_ toks: C) -> String where C.Element == Token {
-        toks.map(canonical).joined(separator: " ")
+        let all = Array(toks)
+        return all.indices.map { i in
+            let token = all[i]
+            guard token.quoted else { return canonical(token) }
+            let namePosition = (i > 0 && !all[i - 1].quoted && nameIntroducers.contains(all[i - 1].text))
+                || (i + 1 < all.count && all[i + 1].isKeyword("."))
+            return namePosition ? canonicalName(token) : canonical(token)
+        }.joined(separator: " ")
+    }
+
+    /// Words after which only a name can stand.
+    static let nameIntroducers: Set<String> = ["from", "join", "table", "index", "view", "trigger", "into", "update", "references", "on", "of", "."]
+
+    /// A token known to be a name: its case folded as SQLite folds it.
+    static func canonicalName(_ token: Token) -> String {
+        canonical(Token(text: token.quoted ? foldName(token.text) : token.text, quoted: token.quoted))
     }
 
     static func canonical(_ token: Token) -> String {
         guard token.quoted else { return token.text }
         let bytes = Array(token.text.utf8)
-        let plain = !bytes.isEmpty && !(bytes[0] >= 0x30 && bytes[0] <= 0x39) && bytes.allSatisfy(isWordByte)
+        let plain = !bytes.isEmpty && !(bytes[0] >= 0x30 && bytes[0] <= 0x39) && bytes.allSatisfy { isWordByte($0) && !(0x41...0x5a).contains($0) }
         if plain, !isSQLKeyword(token.text) { return token.text }
         return "\"" + token.text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
+
+    static func asciiLowercased(_ bytes: ArraySlice<UInt8>) -> String {
+        String(decoding: bytes.map { (0x41...0x5a).contains($0) ? $0 | 0x20 : $0 }, as: UTF8.self)
+    }
+
+    /// A name as SQLite compares it: ASCII letters folded, nothing else.
+    public static func foldName(_ name: String) -> String { asciiLowercased(Array(name.utf8)[...]) }
 
     /// SQLite's own keyword list, so a quoted `"order"` is never rendered as
     /// the bare keyword.
@@ -123,7 +153,7 @@ public enum SQLNormalizer {
     /// The CHECK clauses of a CREATE TABLE statement, each normalized, with its
     /// constraint name when it has one (`name: check ( ... )`).
     public static func checkConstraints(ofCreateTable sql: String) -> [String] {
-        let toks = tokens(sql)
+        let toks = lexCreateTable(sql).map(canonical)
         var result: [String] = []
         var i = 0
         while i < toks.count {
@@ -165,7 +195,7 @@ public enum SQLNormalizer {
 /// clause nobody thought of still changes the text.
 extension SQLNormalizer {
     public struct ColumnDefinition: Sendable, Equatable {
-        /// Lower-cased, as SQLite compares column names.
+        /// Folded as SQLite compares column names (`foldName`).
         public var name: String
         public var canonical: String
         /// The generated column's expression, canonical; nil for stored data.
@@ -175,6 +205,7 @@ extension SQLNormalizer {
         public var onConflict: [String] = []
     }
 
+    /// Column and table names folded (`foldName`), to match SQLite's pragmas.
     public struct ForeignKeyClause: Sendable, Equatable {
         public var columns: [String]
         public var table: String
@@ -231,7 +262,7 @@ extension SQLNormalizer {
     static func keyItem(_ item: [Token]) -> (expression: [Token], collation: String?, descending: Bool) {
         var toks = item
         var descending = false
-        if let last = toks.last, last.isKeyword("asc") || last.isKeyword("desc") {
+        if toks.count > 1, let last = toks.last, last.isKeyword("asc") || last.isKeyword("desc") {
             descending = last.isKeyword("desc")
             toks.removeLast()
         }
@@ -261,7 +292,8 @@ extension SQLNormalizer {
     /// A foreign-key clause from `REFERENCES` at `i` to its end.
     static func foreignKeyClause(_ item: [Token], _ i: inout Int) -> (text: String, table: String, deferred: Bool) {
         i += 1  // references
-        let table = i < item.count ? canonical(item[i]) : ""
+        let table = i < item.count ? canonicalName(item[i]) : ""
+        let parent = i < item.count ? foldName(item[i].text) : ""
         i += 1
         var text = "references " + table
         if i < item.count, item[i].isKeyword("(") {
@@ -305,51 +337,74 @@ extension SQLNormalizer {
         }
         if let match { text += " match " + match }
         if deferred { text += " deferrable initially deferred" }
-        return (text, table, deferred)
+        return (text, parent, deferred)
     }
 
     /// Parses the `CREATE TABLE` text SQLite keeps in `sqlite_schema`. Nil
     /// for virtual tables and text it cannot follow.
     public static func parseCreateTable(_ sql: String) -> TableDefinition? {
-        var toks = lex(sql)
+        var toks = lexCreateTable(sql)
         while toks.last?.isKeyword(";") == true { toks.removeLast() }
         guard let open = toks.firstIndex(where: { $0.isKeyword("(") }), open >= 3,
               !toks[..<open].contains(where: { $0.isKeyword("virtual") }) else { return nil }
         let close = closing(toks, open)
-        let name = canonical(toks[open - 1])
+        let name = canonicalName(toks[open - 1])
         var columns: [ColumnDefinition] = []
         var constraints: [String] = []
         var foreignKeys: [ForeignKeyClause] = []
+        var autoincrementKey: String?
+        // The definition keeps the declared order of columns and constraints:
+        // constraint order decides which error a row meets first.
+        var body: [String] = []
         for item in splitTopLevel(Array(toks[(open + 1)..<close])) {
             if let first = item.first, !first.quoted, tableConstraintStarts.contains(first.text) {
                 let c = tableConstraint(item)
                 constraints.append(c.text)
+                body.append(c.text)
                 if let fk = c.foreignKey { foreignKeys.append(fk) }
+                if let key = c.autoincrementKey { autoincrementKey = key }
             } else {
                 let c = columnDefinition(item)
                 columns.append(c.column)
+                body.append(c.column.canonical)
                 foreignKeys.append(contentsOf: c.foreignKeys)
             }
         }
-        if let pk = constraints.first(where: { $0.hasPrefix("primary key") }), pk.contains(" autoincrement )") {
-            let key = pk.dropFirst("primary key ( ".count).split(separator: " ").first.map(String.init)
-            for i in columns.indices where columns[i].name == key { columns[i].autoincrement = true }
-        }
+        for i in columns.indices where columns[i].name == autoincrementKey { columns[i].autoincrement = true }
+        // Table options are a set: STRICT, WITHOUT ROWID in either order.
         let options = splitTopLevel(Array(toks[min(close + 1, toks.count)...])).map { render($0) }.sorted()
-        let body = columns.map(\.canonical) + constraints.sorted()
         constraints.sort()
         let canonicalText = "create table \(name) ( " + body.joined(separator: " , ") + " )" + options.map { " " + $0 }.joined(separator: " ,")
         return TableDefinition(canonical: canonicalText, columns: columns, constraints: constraints, foreignKeys: foreignKeys)
     }
 
-    static func tableConstraint(_ item: [Token]) -> (text: String, foreignKey: ForeignKeyClause?) {
+    /// The tokens of a CREATE TABLE with every quoted word that names one of
+    /// the table's own columns folded as SQLite folds names: inside the
+    /// table, SQLite resolves such a word to the column, never to a string,
+    /// so `"Amount"` and `amount` are the same reference.
+    static func lexCreateTable(_ sql: String) -> [Token] {
+        var toks = lex(sql)
+        guard let open = toks.firstIndex(where: { $0.isKeyword("(") }) else { return toks }
+        let close = closing(toks, open)
+        guard open + 1 < close else { return toks }
+        let names = Set(splitTopLevel(Array(toks[(open + 1)..<close])).compactMap { item -> String? in
+            guard let first = item.first, first.quoted || !tableConstraintStarts.contains(first.text) else { return nil }
+            return foldName(first.text)
+        })
+        for i in toks.indices where toks[i].quoted && names.contains(foldName(toks[i].text)) {
+            toks[i].text = foldName(toks[i].text)
+        }
+        return toks
+    }
+
+    static func tableConstraint(_ item: [Token]) -> (text: String, foreignKey: ForeignKeyClause?, autoincrementKey: String?) {
         var i = 0
         var name: String?
         if item[0].isKeyword("constraint"), item.count > 1 {
             name = canonical(item[1])
             i = 2
         }
-        guard i < item.count else { return (render(item), nil) }
+        guard i < item.count else { return (render(item), nil, nil) }
         func rest(_ from: Int) -> String { from < item.count ? " " + render(item[from...]) : "" }
         func parenthesized(_ at: Int) -> (toks: [Token], next: Int)? {
             guard at < item.count, item[at].isKeyword("(") else { return nil }
@@ -360,27 +415,28 @@ extension SQLNormalizer {
         case "primary", "unique":
             let isPrimary = item[i].isKeyword("primary")
             let at = isPrimary ? i + 2 : i + 1
-            guard let (list, next) = parenthesized(at) else { return (render(item[i...]), nil) }
+            guard let (list, next) = parenthesized(at) else { return (render(item[i...]), nil, nil) }
             var j = next
             let keys = renderKeyList(list, autoincrementAllowed: isPrimary)
             let conflict = conflictClause(item, &j)
             let resolution = conflict.flatMap { $0 == "abort" ? nil : " on conflict " + $0 } ?? ""
-            return ((isPrimary ? "primary key " : "unique ") + keys.text + resolution + rest(j), nil)
+            let key = keys.autoincrement ? list.first.map { foldName($0.text) } : nil
+            return ((isPrimary ? "primary key " : "unique ") + keys.text + resolution + rest(j), nil, key)
         case "foreign":
-            guard let (list, next) = parenthesized(i + 2) else { return (render(item[i...]), nil) }
+            guard let (list, next) = parenthesized(i + 2) else { return (render(item[i...]), nil, nil) }
             var j = next
-            let columns = splitTopLevel(list).map { render($0) }
+            let items = splitTopLevel(list)
             let fk = foreignKeyClause(item, &j)
-            return ("foreign key ( " + columns.joined(separator: " , ") + " ) " + fk.text + rest(j),
-                    ForeignKeyClause(columns: columns, table: fk.table, deferred: fk.deferred))
+            return ("foreign key ( " + items.map { render($0) }.joined(separator: " , ") + " ) " + fk.text + rest(j),
+                    ForeignKeyClause(columns: items.map { $0.count == 1 ? foldName($0[0].text) : render($0) }, table: fk.table, deferred: fk.deferred), nil)
         default:  // check, or something this reader does not know: kept whole
-            return ((name.map { "constraint \($0) " } ?? "") + render(item[i...]), nil)
+            return ((name.map { "constraint \($0) " } ?? "") + render(item[i...]), nil, nil)
         }
     }
 
     static func columnDefinition(_ item: [Token]) -> (column: ColumnDefinition, foreignKeys: [ForeignKeyClause]) {
-        var column = ColumnDefinition(name: item[0].text, canonical: "")
-        var parts = [canonical(item[0])]
+        var column = ColumnDefinition(name: foldName(item[0].text), canonical: "")
+        var parts = [canonicalName(item[0])]
         var foreignKeys: [ForeignKeyClause] = []
         func startsConstraint(_ j: Int) -> Bool { !item[j].quoted && columnConstraintStarts.contains(item[j].text) }
         var i = 1
@@ -469,7 +525,9 @@ extension SQLNormalizer {
     /// resolved for it (`effective`, from `pragma_index_xinfo`), so `COLLATE
     /// BINARY` on a BINARY column and no COLLATE read the same, while the
     /// same words on a NOCASE column do not.
-    public static func canonicalIndex(_ sql: String, effective: [(collation: String, descending: Bool)]) -> String {
+    /// A key on a plain column is written with the column's name as SQLite
+    /// resolved it (`effective.column`), however it was quoted.
+    public static func canonicalIndex(_ sql: String, effective: [(column: String?, collation: String, descending: Bool)]) -> String {
         var toks = lex(sql)
         while toks.last?.isKeyword(";") == true { toks.removeLast() }
         guard let open = toks.firstIndex(where: { $0.isKeyword("(") }) else { return render(toks) }
@@ -478,13 +536,12 @@ extension SQLNormalizer {
         let keys: String
         if items.count == effective.count {
             keys = zip(items, effective).map { item, e in
-                render(keyItem(item).expression) + " collate " + e.collation.lowercased() + (e.descending ? " desc" : "")
+                (e.column.map { canonicalName(Token(text: $0, quoted: true)) } ?? render(keyItem(item).expression)) + " collate " + e.collation.lowercased() + (e.descending ? " desc" : "")
             }.joined(separator: " , ")
         } else {
             keys = renderKeyList(Array(toks[(open + 1)..<close])).text
         }
-        let head = toks[..<open].map(canonical)
-        return head.joined(separator: " ") + " ( " + keys + " )" + (close + 1 < toks.count ? " " + render(toks[(close + 1)...]) : "")
+        return render(toks[..<open]) + " ( " + keys + " )" + (close + 1 < toks.count ? " " + render(toks[(close + 1)...]) : "")
     }
 
     /// Canonical `CREATE TRIGGER` / `CREATE VIEW`: `FOR EACH ROW` (the only

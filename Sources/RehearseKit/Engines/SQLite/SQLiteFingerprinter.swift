@@ -43,8 +43,15 @@ struct SQLiteFingerprinter {
             case "index":
                 guard let sql else { continue }  // automatic indexes belong to their table's constraints
                 objects["index \(name)"] = try describeIndex(name, table: tableName, sql: sql)
-            case "view", "trigger":
-                objects["\(type) \(name)"] = ["table": .string(tableName), "definition": .string(SQLNormalizer.canonicalTriggerOrView(sql ?? ""))]
+            case "trigger":
+                objects["trigger \(name)"] = ["table": .string(tableName), "definition": .string(SQLNormalizer.canonicalTriggerOrView(sql ?? ""))]
+            case "view":
+                // The result column names, as SQLite reports them: their case
+                // reaches every reader of the view, and the canonical text
+                // folds the case of bare words.
+                let columns = (try? db.rows("SELECT name FROM pragma_table_info(?)", [.text(name)]))?.compactMap { $0[0].textValue } ?? []
+                objects["view \(name)"] = ["table": .string(tableName), "definition": .string(SQLNormalizer.canonicalTriggerOrView(sql ?? "")),
+                                            "columns": .array(columns.map { .string($0) })]
             default:
                 objects["\(type) \(name)"] = ["definition": .string(SQLNormalizer.normalize(sql ?? ""))]
             }
@@ -120,7 +127,7 @@ struct SQLiteFingerprinter {
         for row in try db.rows("SELECT cid, name, type, \"notnull\", dflt_value, pk, hidden FROM pragma_table_xinfo(?)", [.text(name)]) {
             guard case .text(let col) = row[1] else { continue }
             let meta = try? db.columnMetadata(table: name, column: col)
-            let parsed = parsedColumns[col.lowercased()]
+            let parsed = parsedColumns[SQLNormalizer.foldName(col)]
             // DEFAULT NULL is what a column without DEFAULT has: not a property.
             var defaultValue: JSONValue = .null
             if case .text(let d) = row[4] {
@@ -154,10 +161,10 @@ struct SQLiteFingerprinter {
             foreignKeys[id] = fk
         }
         let fkJSON = foreignKeys.values.map { fk -> JSONValue in
-            let key = fk.from.map { $0.lowercased() }.joined(separator: ",") + "→" + fk.table.lowercased()
+            let key = fk.from.map(SQLNormalizer.foldName).joined(separator: ",") + "→" + SQLNormalizer.foldName(fk.table)
             var deferred = false
             if let i = deferredClauses.firstIndex(where: { $0.key == key }) { deferred = deferredClauses.remove(at: i).deferred }
-            return ["columns": .array(fk.from.map { .string($0) }), "references": .string(fk.table.lowercased()),
+            return ["columns": .array(fk.from.map { .string($0) }), "references": .string(SQLNormalizer.foldName(fk.table)),
                     "referenced_columns": .array(fk.to.map { .string($0) }), "on_update": .string(fk.onUpdate),
                     "on_delete": .string(fk.onDelete), "match": .string(fk.match), "deferred": .bool(deferred)]
         }.sorted { $0.canonicalString < $1.canonicalString }
@@ -189,7 +196,7 @@ struct SQLiteFingerprinter {
 
     func describeIndex(_ name: String, table: String, sql: String) throws -> JSONValue {
         let keys = try db.rows("SELECT name, \"desc\", coll FROM pragma_index_xinfo(?) WHERE key = 1 ORDER BY seqno", [.text(name)])
-        let effective = keys.map { k in (collation: (k[2].textValue ?? "BINARY").uppercased(), descending: k[1].jsonInteger == 1) }
+        let effective = keys.map { k in (column: k[0].textValue, collation: (k[2].textValue ?? "BINARY").uppercased(), descending: k[1].jsonInteger == 1) }
         return [
             "table": .string(table),
             "keys": .array(keys.map { k in
