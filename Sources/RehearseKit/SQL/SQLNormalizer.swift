@@ -549,7 +549,8 @@ extension SQLNormalizer {
     public static func canonicalTriggerOrView(_ sql: String) -> String {
         var toks = lex(sql)
         while toks.last?.isKeyword(";") == true { toks.removeLast() }
-        if let begin = toks.firstIndex(where: { $0.isKeyword("begin") }) {
+        let isTrigger = toks.prefix(3).contains { $0.isKeyword("trigger") }
+        if isTrigger, let begin = toks.firstIndex(where: { $0.isKeyword("begin") }) {
             var i = 0
             while i + 2 < begin {
                 if toks[i].isKeyword("for"), toks[i + 1].isKeyword("each"), toks[i + 2].isKeyword("row") {
