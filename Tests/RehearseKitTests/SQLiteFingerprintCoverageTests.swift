@@ -266,6 +266,16 @@ import Testing
         #expect(a.schemaDigest != b.schemaDigest, "\(label)")
     }
 
+    /// Text SQLite would never store still reads without a crash: the
+    /// reader gives up (nil) or keeps the text whole.
+    @Test(arguments: ["CREATE TABLE t (", "CREATE TABLE t", "CREATE TABLE t (a CHECK", "CREATE TABLE t (a, UNIQUE (", "CREATE TABLE t (a REFERENCES", "CREATE TABLE t (a AS (", ""])
+    func truncatedDefinitionsDoNotCrash(sql: String) {
+        _ = SQLNormalizer.parseCreateTable(sql)
+        _ = SQLNormalizer.checkConstraints(ofCreateTable: sql)
+        _ = SQLNormalizer.canonicalIndex(sql.replacingOccurrences(of: "TABLE", with: "INDEX"), effective: [])
+        #expect(SQLNormalizer.canonicalTriggerOrView(sql) == SQLNormalizer.normalize(sql))
+    }
+
     /// Page size, auto-vacuum and journal mode are residue: recorded, never
     /// compared.
     @Test func physicalSettingsAreResidueNotDrift() throws {

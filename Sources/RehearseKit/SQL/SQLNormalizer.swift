@@ -348,6 +348,7 @@ extension SQLNormalizer {
         guard let open = toks.firstIndex(where: { $0.isKeyword("(") }), open >= 3,
               !toks[..<open].contains(where: { $0.isKeyword("virtual") }) else { return nil }
         let close = closing(toks, open)
+        guard close > open, toks[close].isKeyword(")") else { return nil }
         let name = canonicalName(toks[open - 1])
         var columns: [ColumnDefinition] = []
         var constraints: [String] = []
@@ -409,6 +410,7 @@ extension SQLNormalizer {
         func parenthesized(_ at: Int) -> (toks: [Token], next: Int)? {
             guard at < item.count, item[at].isKeyword("(") else { return nil }
             let close = closing(item, at)
+            guard close > at else { return nil }
             return (Array(item[(at + 1)..<close]), close + 1)
         }
         switch item[i].text {
@@ -532,6 +534,7 @@ extension SQLNormalizer {
         while toks.last?.isKeyword(";") == true { toks.removeLast() }
         guard let open = toks.firstIndex(where: { $0.isKeyword("(") }) else { return render(toks) }
         let close = closing(toks, open)
+        guard close > open else { return render(toks) }
         let items = splitTopLevel(Array(toks[(open + 1)..<close]))
         let keys: String
         if items.count == effective.count {
