@@ -21,7 +21,7 @@ public struct Drift: Sendable, Equatable {
             if a == b { continue }
             let (kind, name) = SchemaChange.split(key)
             switch (a, b) {
-            case (nil, let b?): schema.append(SchemaChange(kind: kind, name: name, change: .added, details: SchemaChange.describeAdded(kind: kind, b)))
+            case (nil, let b?): schema.append(SchemaChange(kind: kind, name: name, change: .added, details: SchemaChange.describeAdded(kind: kind, name: name, b)))
             case (let a?, nil): schema.append(SchemaChange(kind: kind, name: name, change: .removed, details: SchemaChange.describeRemoved(kind: kind, a)))
             case let (a?, b?): schema.append(SchemaChange(kind: kind, name: name, change: .changed, details: SchemaChange.describe(kind: kind, a, b)))
             default: break
@@ -58,8 +58,11 @@ public struct SchemaChange: Sendable, Equatable {
     /// itself: ANALYZE's planner statistics and AUTOINCREMENT counters.
     static let statisticsKind = "statistics", counterKind = "counter"
 
-    static func describeAdded(kind: String, _ b: JSONValue) -> [String] {
-        switch kind {
+    static func describeAdded(kind: String, name: String = "", _ b: JSONValue) -> [String] {
+        if kind == "table", name == "sqlite_sequence" {
+            return ["created by AUTOINCREMENT; SQLite never drops it once made"]
+        }
+        return switch kind {
         case statisticsKind: ["ANALYZE statistics left behind (\(render(b["rows"])) rows)"]
         case counterKind: ["AUTOINCREMENT counter left behind: sqlite_sequence \(render(b["sqlite_sequence"]))"]
         default: []
