@@ -48,7 +48,8 @@ struct SQLiteFingerprinter {
             case "view":
                 // The result column names, as SQLite reports them: their case
                 // reaches every reader of the view, and the canonical text
-                // folds the case of bare words.
+                // folds the case of bare words. A view whose tables are gone
+                // has no columns to report; its definition still counts.
                 let columns = (try? db.rows("SELECT name FROM pragma_table_info(?)", [.text(name)]))?.compactMap { $0[0].textValue } ?? []
                 objects["view \(name)"] = ["table": .string(tableName), "definition": .string(SQLNormalizer.canonicalTriggerOrView(sql ?? "")),
                                             "columns": .array(columns.map { .string($0) })]
