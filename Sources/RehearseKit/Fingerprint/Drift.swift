@@ -21,9 +21,9 @@ public struct Drift: Sendable, Equatable {
             if a == b { continue }
             let (kind, name) = SchemaChange.split(key)
             switch (a, b) {
-            case (nil, _?): schema.append(SchemaChange(kind: kind, name: name, change: .added, details: []))
-            case (_?, nil): schema.append(SchemaChange(kind: kind, name: name, change: .removed, details: []))
-            case let (a?, b?): schema.append(SchemaChange(kind: kind, name: name, change: .changed, details: SchemaChange.describe(a, b)))
+            case (nil, let b?): schema.append(SchemaChange(kind: kind, name: name, change: .added, details: SchemaChange.describeAdded(kind: kind, name: name, b)))
+            case (let a?, nil): schema.append(SchemaChange(kind: kind, name: name, change: .removed, details: SchemaChange.describeRemoved(kind: kind, a)))
+            case let (a?, b?): schema.append(SchemaChange(kind: kind, name: name, change: .changed, details: SchemaChange.describe(kind: kind, a, b)))
             default: break
             }
         }
@@ -54,18 +54,110 @@ public struct SchemaChange: Sendable, Equatable {
         return (String(key[..<space]), String(key[key.index(after: space)...]))
     }
 
-    /// Names what differs between two descriptions: per column for tables,
-    /// per field otherwise.
-    static func describe(_ a: JSONValue, _ b: JSONValue) -> [String] {
+    /// Kinds whose objects are not definitions but state SQLite keeps for
+    /// itself: ANALYZE's planner statistics and AUTOINCREMENT counters.
+    static let statisticsKind = "statistics", counterKind = "counter"
+
+    static func describeAdded(kind: String, name: String = "", _ b: JSONValue) -> [String] {
+        if kind == "table", name == "sqlite_sequence" {
+            return ["created by AUTOINCREMENT; SQLite never drops it once made"]
+        }
+        return switch kind {
+        case statisticsKind: ["ANALYZE statistics left behind (\(render(b["rows"])) rows)"]
+        case counterKind: ["AUTOINCREMENT counter left behind: sqlite_sequence \(render(b["sqlite_sequence"]))"]
+        default: []
+        }
+    }
+
+    static func describeRemoved(kind: String, _ a: JSONValue) -> [String] {
+        switch kind {
+        case statisticsKind: ["ANALYZE statistics removed (had \(render(a["rows"])) rows)"]
+        case counterKind: ["AUTOINCREMENT counter removed: sqlite_sequence was \(render(a["sqlite_sequence"]))"]
+        default: []
+        }
+    }
+
+    /// Names what differs between two descriptions, property by property
+    /// (`property: before → after`): per column for tables, per key for
+    /// foreign keys and unique constraints, element by element for lists.
+    /// A whole `definition` is shown only when no named property differs, as
+    /// the catch-all for a clause no property covers.
+    static func describe(kind: String = "", _ a: JSONValue, _ b: JSONValue) -> [String] {
+        if kind == statisticsKind {
+            let rows = a["rows"] == b["rows"] ? "\(render(a["rows"])) rows, content differs" : "rows \(render(a["rows"])) → \(render(b["rows"]))"
+            return ["ANALYZE statistics differ: \(rows)"]
+        }
         guard let ao = a.objectValue, let bo = b.objectValue else { return ["definition changed"] }
         var out: [String] = []
-        for field in Set(ao.keys).union(bo.keys).sorted() where ao[field] != bo[field] {
-            if field == "columns", let ac = ao[field]?.arrayValue, let bc = bo[field]?.arrayValue {
-                out.append(contentsOf: describeColumns(ac, bc))
-            } else {
-                out.append("\(field) changed")
+        let differing = Set(ao.keys).union(bo.keys).sorted().filter { ao[$0] != bo[$0] }
+        for field in differing where field != "definition" || differing.count == 1 {
+            let x = ao[field], y = bo[field]
+            switch field {
+            case "columns" where (x?.arrayValue.map { $0.allSatisfy { $0.objectValue != nil } } ?? false)
+                && (y?.arrayValue.map { $0.allSatisfy { $0.objectValue != nil } } ?? false):
+                out.append(contentsOf: describeColumns(x!.arrayValue!, y!.arrayValue!))
+            case "foreign_keys":
+                out.append(contentsOf: describeKeyed(x?.arrayValue ?? [], y?.arrayValue ?? [], label: "foreign key") { fk in
+                    "(\(list(fk["columns"]))) → \(render(fk["references"])) (\(list(fk["referenced_columns"])))"
+                })
+            case "keys":
+                out.append("keys: \(keyList(x)) → \(keyList(y))")
+            case "unique":
+                out.append(contentsOf: describeKeyed(x?.arrayValue ?? [], y?.arrayValue ?? [], label: "unique") { u in
+                    "\(render(u["origin"])) (\(list(u["columns"])))"
+                })
+            default:
+                if let xs = x?.arrayValue, let ys = y?.arrayValue, (xs + ys).allSatisfy({ $0.stringValue != nil }) {
+                    out.append(contentsOf: describeList(field, xs, ys))
+                } else if let xo = x?.objectValue, let yo = y?.objectValue {
+                    for f in Set(xo.keys).union(yo.keys).sorted() where xo[f] != yo[f] {
+                        out.append("\(field) \(f): \(render(xo[f])) → \(render(yo[f]))")
+                    }
+                } else {
+                    out.append("\(field): \(render(x)) → \(render(y))")
+                }
             }
         }
+        return out
+    }
+
+    /// Index keys as written in SQL: `a, b desc, c collate NOCASE`.
+    private static func keyList(_ v: JSONValue?) -> String {
+        (v?.arrayValue ?? []).map { k in
+            render(k["column"]) + (k["descending"] == .bool(true) ? " desc" : "")
+                + (k["collation"].map { " collate " + render($0) } ?? "")
+        }.joined(separator: ", ")
+    }
+
+    private static func list(_ v: JSONValue?) -> String {
+        (v?.arrayValue ?? []).map { $0.stringValue ?? $0.canonicalString }.joined(separator: ", ")
+    }
+
+    /// Elements only one side has, e.g. `constraints: removed unique ( b )`.
+    private static func describeList(_ field: String, _ a: [JSONValue], _ b: [JSONValue]) -> [String] {
+        var remaining = b
+        var out: [String] = []
+        for x in a {
+            if let i = remaining.firstIndex(of: x) { remaining.remove(at: i) } else { out.append("\(field): removed \(render(x))") }
+        }
+        for y in remaining { out.append("\(field): added \(render(y))") }
+        return out.isEmpty ? ["\(field): order \(a.map { render($0) }.joined(separator: "; ")) → \(b.map { render($0) }.joined(separator: "; "))"] : out
+    }
+
+    /// Pairs elements by identity, then names each property that differs.
+    private static func describeKeyed(_ a: [JSONValue], _ b: [JSONValue], label: String, identity: (JSONValue) -> String) -> [String] {
+        var bs = b.map { (identity($0), $0) }
+        var out: [String] = []
+        for x in a {
+            let id = identity(x)
+            guard let i = bs.firstIndex(where: { $0.0 == id }) else { out.append("\(label) \(id) removed"); continue }
+            let y = bs.remove(at: i).1
+            guard x != y, let xo = x.objectValue, let yo = y.objectValue else { continue }
+            for f in Set(xo.keys).union(yo.keys).sorted() where xo[f] != yo[f] {
+                out.append("\(label) \(id): \(f) \(render(xo[f])) → \(render(yo[f]))")
+            }
+        }
+        for (id, _) in bs { out.append("\(label) \(id) added") }
         return out
     }
 
@@ -80,8 +172,8 @@ public struct SchemaChange: Sendable, Equatable {
             case (nil, _?): out.append("column \(name) added")
             case (_?, nil): out.append("column \(name) removed")
             case let (x?, y?) where x != y:
-                let fields = Set(x.objectValue?.keys.map { $0 } ?? []).union(y.objectValue?.keys.map { $0 } ?? []).sorted()
-                for f in fields where x[f] != y[f] {
+                let fields = Set(x.objectValue?.keys.map { $0 } ?? []).union(y.objectValue?.keys.map { $0 } ?? []).sorted().filter { x[$0] != y[$0] }
+                for f in fields where f != "definition" || fields.count == 1 {
                     out.append("column \(name): \(f) \(render(x[f])) → \(render(y[f]))")
                 }
             default: break
@@ -91,8 +183,8 @@ public struct SchemaChange: Sendable, Equatable {
     }
 
     private static func render(_ v: JSONValue?) -> String {
-        guard let v else { return "(none)" }
-        if case .string(let s) = v { return s }
+        guard let v, v != .null else { return "(none)" }
+        if case .string(let s) = v { return s.isEmpty ? "(none)" : s }
         return v.canonicalString
     }
 

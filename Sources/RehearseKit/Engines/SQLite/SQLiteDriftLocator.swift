@@ -46,7 +46,9 @@ struct SQLiteDriftLocator {
     }
 
     private func columns(_ table: String, schema: String) throws -> [(name: String, pk: Int64)] {
-        try db.rows("SELECT name, pk FROM pragma_table_info(?, ?) ORDER BY cid", [.text(table), .text(schema)]).compactMap { row in
+        // table_xinfo, not table_info: generated columns (hidden 2 and 3) are
+        // compared too, so a changed generated value names its column.
+        try db.rows("SELECT name, pk FROM pragma_table_xinfo(?, ?) WHERE hidden IN (0, 2, 3) ORDER BY cid", [.text(table), .text(schema)]).compactMap { row in
             guard let name = row[0].textValue, case .integer(let pk) = row[1] else { return nil }
             return (name, pk)
         }

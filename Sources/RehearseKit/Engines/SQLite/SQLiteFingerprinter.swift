@@ -4,30 +4,55 @@ import Crypto
 /// Fingerprints an SQLite database: a canonical description of the catalog
 /// and a typed, order-independent digest of every table's rows.
 ///
-/// Planner statistics (`sqlite_stat*`), rowids of tables without a declared
-/// key, page layout and the text layout of `CREATE` statements carry no
-/// meaning and are left out.
+/// Every schema object is described twice: by its canonical definition (the
+/// `CREATE` text from `sqlite_schema`, read with the SQL lexer and folded only
+/// where SQLite provably reads two spellings alike, see `SQLNormalizer`), so
+/// no clause can go unseen, and by structured properties read from SQLite's
+/// pragmas, so drift can say which property changed. The database header
+/// (`user_version`, `application_id`, text encoding) is schema; ANALYZE
+/// statistics (`sqlite_stat*`) and AUTOINCREMENT counters (`sqlite_sequence`)
+/// are objects of their own kinds. Page size, auto-vacuum and journal mode
+/// are physical and recorded as residue. Rowids of tables without a declared
+/// key and the page layout carry no meaning and are left out.
 struct SQLiteFingerprinter {
     let db: SQLiteConnection
 
+    /// Key of the database header in `Fingerprint.objects`.
+    static let headerKey = "database header"
+
     func fingerprint() throws -> Fingerprint {
         let catalog = try db.rows("SELECT type, name, tbl_name, sql FROM main.sqlite_schema ORDER BY type, name")
-        var objects: [String: JSONValue] = [:]
+        var objects: [String: JSONValue] = [Self.headerKey: try header()]
         var tableNames: [String] = []
         for row in catalog {
             guard case .text(let type) = row[0], case .text(let name) = row[1] else { continue }
             let tableName: String = if case .text(let t) = row[2] { t } else { "" }
             let sql: String? = if case .text(let s) = row[3] { s } else { nil }
-            if Self.isPhysicalOnly(name) { continue }
+            if type == "table", Self.isStatistics(name) {
+                objects["statistics \(name)"] = try statistics(name)
+                continue
+            }
             switch type {
             case "table":
-                tableNames.append(name)
                 objects["table \(name)"] = try describeTable(name, sql: sql ?? "")
+                if name == "sqlite_sequence" {
+                    for (key, value) in try counters() { objects[key] = value }
+                } else {
+                    tableNames.append(name)
+                }
             case "index":
                 guard let sql else { continue }  // automatic indexes belong to their table's constraints
                 objects["index \(name)"] = try describeIndex(name, table: tableName, sql: sql)
-            case "view", "trigger":
-                objects["\(type) \(name)"] = ["table": .string(tableName), "definition": .string(SQLNormalizer.normalize(sql ?? ""))]
+            case "trigger":
+                objects["trigger \(name)"] = ["table": .string(tableName), "definition": .string(SQLNormalizer.canonicalTriggerOrView(sql ?? ""))]
+            case "view":
+                // The result column names, as SQLite reports them: their case
+                // reaches every reader of the view, and the canonical text
+                // folds the case of bare words. A view whose tables are gone
+                // has no columns to report; its definition still counts.
+                let columns = (try? db.rows("SELECT name FROM pragma_table_info(?)", [.text(name)]))?.compactMap { $0[0].textValue } ?? []
+                objects["view \(name)"] = ["table": .string(tableName), "definition": .string(SQLNormalizer.canonicalTriggerOrView(sql ?? "")),
+                                            "columns": .array(columns.map { .string($0) })]
             default:
                 objects["\(type) \(name)"] = ["definition": .string(SQLNormalizer.normalize(sql ?? ""))]
             }
@@ -36,11 +61,60 @@ struct SQLiteFingerprinter {
         for name in tableNames {
             tables[name] = try dataFingerprint(of: name)
         }
-        return Fingerprint(objects: objects, tables: tables)
+        var result = Fingerprint(objects: objects, tables: tables)
+        result.residue = try physicalSettings()
+        return result
     }
 
-    static func isPhysicalOnly(_ name: String) -> Bool {
+    /// ANALYZE's tables: `sqlite_stat1`, `sqlite_stat4` (and the older 2, 3).
+    static func isStatistics(_ name: String) -> Bool {
         name.hasPrefix("sqlite_stat")
+    }
+
+    /// The header fields a migration can set and that change what the
+    /// database means to its users: migration tools keep their version in
+    /// `user_version`, file-type tools their identity in `application_id`.
+    func header() throws -> JSONValue {
+        func pragma(_ name: String) throws -> DatabaseValue { try db.rows("PRAGMA main.\(name)").first?.first ?? .null }
+        return [
+            "user_version": try pragma("user_version").jsonInteger,
+            "application_id": try pragma("application_id").jsonInteger,
+            "encoding": .string(try pragma("encoding").textValue ?? ""),
+        ]
+    }
+
+    /// Page size, auto-vacuum and journal mode: how the file is laid out,
+    /// not what it holds. Recorded as residue, never compared.
+    func physicalSettings() throws -> [String] {
+        try ["page_size", "auto_vacuum", "journal_mode"].map { name in
+            let value = try db.rows("PRAGMA main.\(name)").first?.first ?? .null
+            var shown = value.textValue ?? value.description
+            if name == "auto_vacuum", case .integer(let mode) = value, (0...2).contains(mode) { shown = ["none", "full", "incremental"][Int(mode)] }
+            return "physical setting \(name) = \(shown) (page layout, not drift)"
+        }
+    }
+
+    /// Planner statistics: the rows ANALYZE wrote, as a count and a multiset
+    /// digest. The planner reads them, so their presence, absence or content
+    /// changes query plans.
+    func statistics(_ name: String) throws -> JSONValue {
+        let data = try dataFingerprint(of: name)
+        return ["rows": .integer(data.rows), "digest": .string(data.digest)]
+    }
+
+    /// AUTOINCREMENT counters, one object per `sqlite_sequence` row, keyed by
+    /// the table it counts for, so drift names that table.
+    func counters() throws -> [String: JSONValue] {
+        var values: [String: [JSONValue]] = [:]
+        for row in try db.rows("SELECT name, seq FROM main.sqlite_sequence") {
+            let name = row[0].textValue ?? row[0].description
+            // A counter is an integer unless someone patched it otherwise; any other
+            // value is kept in its literal form so it still differs.
+            values[name, default: []].append(row[1].jsonInteger == .null ? .string(row[1].description) : row[1].jsonInteger)
+        }
+        return Dictionary(uniqueKeysWithValues: values.map { name, seqs in
+            ("counter \(name)", ["sqlite_sequence": seqs.count == 1 ? seqs[0] : .array(seqs.sorted { $0.canonicalString < $1.canonicalString })])
+        })
     }
 
     static func quote(_ identifier: String) -> String {
@@ -48,11 +122,19 @@ struct SQLiteFingerprinter {
     }
 
     func describeTable(_ name: String, sql: String) throws -> JSONValue {
+        let definition = SQLNormalizer.parseCreateTable(sql)
+        let parsedColumns = Dictionary((definition?.columns ?? []).map { ($0.name, $0) }, uniquingKeysWith: { x, _ in x })
         var columns: [JSONValue] = []
         for row in try db.rows("SELECT cid, name, type, \"notnull\", dflt_value, pk, hidden FROM pragma_table_xinfo(?)", [.text(name)]) {
             guard case .text(let col) = row[1] else { continue }
             let meta = try? db.columnMetadata(table: name, column: col)
-            let defaultValue: JSONValue = if case .text(let d) = row[4] { .string(SQLNormalizer.normalize(d)) } else { .null }
+            let parsed = parsedColumns[SQLNormalizer.foldName(col)]
+            // DEFAULT NULL is what a column without DEFAULT has: not a property.
+            var defaultValue: JSONValue = .null
+            if case .text(let d) = row[4] {
+                let normalized = SQLNormalizer.normalize(d)
+                if normalized != "null", normalized != "( null )" { defaultValue = .string(normalized) }
+            }
             columns.append([
                 "name": .string(col),
                 "position": row[0].jsonInteger,
@@ -62,8 +144,15 @@ struct SQLiteFingerprinter {
                 "collation": .string((meta?.collation ?? "BINARY").uppercased()),
                 "primary_key_position": row[5].jsonInteger,
                 "generated": row[6].jsonInteger,
+                "expression": parsed?.expression.map { .string($0) } ?? .null,
+                "autoincrement": .bool(parsed?.autoincrement ?? false),
+                "on_conflict": .string(parsed?.onConflict.joined(separator: ", ") ?? ""),
+                "definition": .string(parsed?.canonical ?? ""),
             ])
         }
+        // Deferrability is not in pragma_foreign_key_list: it comes from the
+        // definition, matched by child columns and parent table, in order.
+        var deferredClauses = (definition?.foreignKeys ?? []).map { fk in (key: fk.columns.joined(separator: ",") + "→" + fk.table, deferred: fk.deferred) }
         var foreignKeys: [Int64: (table: String, from: [String], to: [String], onUpdate: String, onDelete: String, match: String)] = [:]
         for row in try db.rows("SELECT id, seq, \"table\", \"from\", \"to\", on_update, on_delete, \"match\" FROM pragma_foreign_key_list(?) ORDER BY id, seq", [.text(name)]) {
             guard case .integer(let id) = row[0] else { continue }
@@ -73,18 +162,22 @@ struct SQLiteFingerprinter {
             foreignKeys[id] = fk
         }
         let fkJSON = foreignKeys.values.map { fk -> JSONValue in
-            ["columns": .array(fk.from.map { .string($0) }), "references": .string(fk.table.lowercased()),
-             "referenced_columns": .array(fk.to.map { .string($0) }), "on_update": .string(fk.onUpdate),
-             "on_delete": .string(fk.onDelete), "match": .string(fk.match)]
+            let key = fk.from.map(SQLNormalizer.foldName).joined(separator: ",") + "→" + SQLNormalizer.foldName(fk.table)
+            var deferred = false
+            if let i = deferredClauses.firstIndex(where: { $0.key == key }) { deferred = deferredClauses.remove(at: i).deferred }
+            return ["columns": .array(fk.from.map { .string($0) }), "references": .string(SQLNormalizer.foldName(fk.table)),
+                    "referenced_columns": .array(fk.to.map { .string($0) }), "on_update": .string(fk.onUpdate),
+                    "on_delete": .string(fk.onDelete), "match": .string(fk.match), "deferred": .bool(deferred)]
         }.sorted { $0.canonicalString < $1.canonicalString }
 
         var uniques: [JSONValue] = []
         for row in try db.rows("SELECT name, \"unique\", origin, partial FROM pragma_index_list(?)", [.text(name)]) {
             guard let origin = row[2].textValue, origin != "c", let index = row[0].textValue else { continue }
-            let cols = try db.rows("SELECT name, coll FROM pragma_index_xinfo(?) WHERE key = 1 ORDER BY seqno", [.text(index)])
+            let cols = try db.rows("SELECT name, coll, \"desc\" FROM pragma_index_xinfo(?) WHERE key = 1 ORDER BY seqno", [.text(index)])
             uniques.append(["origin": .string(origin),
                             "columns": .array(cols.map { .string($0[0].textValue ?? "<expr>") }),
-                            "collations": .array(cols.map { .string(($0[1].textValue ?? "BINARY").uppercased()) })])
+                            "collations": .array(cols.map { .string(($0[1].textValue ?? "BINARY").uppercased()) }),
+                            "descending": .array(cols.map { .bool($0[2].jsonInteger == 1) })])
         }
         uniques.sort { $0.canonicalString < $1.canonicalString }
 
@@ -94,20 +187,24 @@ struct SQLiteFingerprinter {
             "foreign_keys": .array(fkJSON),
             "unique": .array(uniques),
             "checks": .array(SQLNormalizer.checkConstraints(ofCreateTable: sql).map { .string($0) }),
+            "constraints": .array((definition?.constraints ?? []).map { .string($0) }),
             "without_rowid": .bool(options?[0].jsonInteger == 1),
             "strict": .bool(options?[1].jsonInteger == 1),
+            // Everything the properties above do not name still changes this.
+            "definition": .string(definition?.canonical ?? SQLNormalizer.normalize(sql)),
         ]
     }
 
     func describeIndex(_ name: String, table: String, sql: String) throws -> JSONValue {
         let keys = try db.rows("SELECT name, \"desc\", coll FROM pragma_index_xinfo(?) WHERE key = 1 ORDER BY seqno", [.text(name)])
+        let effective = keys.map { k in (column: k[0].textValue, collation: (k[2].textValue ?? "BINARY").uppercased(), descending: k[1].jsonInteger == 1) }
         return [
             "table": .string(table),
             "keys": .array(keys.map { k in
                 ["column": .string(k[0].textValue ?? "<expr>"), "descending": .bool(k[1].jsonInteger == 1),
                  "collation": .string((k[2].textValue ?? "BINARY").uppercased())]
             }),
-            "definition": .string(SQLNormalizer.normalize(sql)),
+            "definition": .string(SQLNormalizer.canonicalIndex(sql, effective: effective)),
         ]
     }
 
