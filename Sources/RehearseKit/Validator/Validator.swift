@@ -53,9 +53,9 @@ public struct Validator {
     public func validate(_ folder: RunFolder) -> ValidationReport {
         var findings: [ValidationFinding] = []
         for f in Seal.verify(folder) {
-            findings.append(ValidationFinding(rule: "R2-seal", path: f.path, message: f.description))
+            findings.append(ValidationFinding(rule: "R2-seal", path: f.path, message: f.sentence))
         }
-        guard let bytes = folder.files[EvidenceWriter.evidenceFile] else {
+        guard let bytes = folder.file(named: EvidenceWriter.evidenceFile) else {
             findings.append(ValidationFinding(rule: "R1-schema", path: EvidenceWriter.evidenceFile, message: "the evidence file is missing"))
             return ValidationReport(findings: findings, claimedVerdict: nil)
         }
