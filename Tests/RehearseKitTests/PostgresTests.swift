@@ -375,7 +375,11 @@ import Testing
     @Test func loopbackIsAcceptedOnlyForANamedServer() throws {
         let dir = TempDir()
         let run = try rehearsePostgres(Repo.surrogate("commerce"), in: dir, scale: 0.02).runDirectory
+        // The network must say what the host is (R7): a socket directory is
+        // "none", a literal loopback address is "loopback".
         try forgeTarget(run) { $0["network"] = "loopback" }
+        #expect(try rules(run) == ["R7-isolation"], "a socket directory recorded as loopback")
+        try forgeTarget(run) { $0["network"] = "loopback"; $0["host"] = "127.0.0.1" }
         #expect(try rules(run).isEmpty, "a postgres-server on loopback is allowed")
         try forgeTarget(run) { $0["network"] = "tcp" }
         #expect(try rules(run) == ["R7-isolation"])
@@ -386,7 +390,10 @@ import Testing
     @Test func anEphemeralClusterMustListenOnNoTCPAddress() throws {
         let dir = TempDir()
         let run = try rehearsePostgres(Repo.surrogate("commerce"), in: dir, scale: 0.02).runDirectory
-        try forgeTarget(run) { $0["kind"] = "postgres-ephemeral-cluster"; $0["listen_addresses"] = "" }
+        try forgeTarget(run) {
+            $0["kind"] = "postgres-ephemeral-cluster"; $0["listen_addresses"] = ""
+            $0["private_temporary_directory"] = .bool(true); $0["host"] = nil  // the fields a cluster records
+        }
         #expect(try rules(run).isEmpty)
         try forgeTarget(run) { $0["listen_addresses"] = "*" }
         let report = try Validator().validate(runDirectory: run)
