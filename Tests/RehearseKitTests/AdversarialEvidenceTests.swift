@@ -261,6 +261,14 @@ func expectRejected(_ folder: RunFolder, _ rule: String, at path: String, _ word
         expectRejected(gone, "R12-inputs", at: "$.predicate.inputs.manifest", "is not in the run folder")
     }
 
+    @Test func aSpecDigestThatDoesNotNameTheSealedInputsIsRejected() {
+        expectRejected(Forge.forge { Forge.set(&$0, "predicate.source.spec_digest", .string(String(repeating: "ab", count: 32))) },
+                       "R12-inputs", at: "$.predicate.source.spec_digest", "does not recompute from the generator and the sealed schema and profile")
+        // A profile edited and resealed (its subject digest updated) changes the spec digest.
+        let edited = Forge.forge(files: { $0["inputs/profile.yaml"]! += Array("\n# edited\n".utf8) })
+        expectRejected(edited, "R12-inputs", at: "$.predicate.source.spec_digest", "does not recompute")
+    }
+
     @Test func aSurrogateNameOtherThanTheManifestsIsRejected() {
         expectRejected(Forge.forge { Forge.set(&$0, "predicate.source.name", "payments") },
                        "R12-inputs", at: "$.predicate.source.name", "is not the name in the sealed manifest, 'commerce'")

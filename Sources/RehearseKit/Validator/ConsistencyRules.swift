@@ -155,6 +155,19 @@ extension EvidenceRules {
         for path in folder.paths where Array(path.utf8).starts(with: prefix) && !expectedSubjects.contains(Array(path.utf8)) {
             out.append(finding("R12-inputs", "$.subject", "\(RunFolder.display(path)) is in inputs/ but is no subject: a reader of the run folder could take it for an input"))
         }
+        // The spec digest names the sealed schema and profile (and so, through
+        // R6, does the provenance table the pre-birth fingerprint holds).
+        if let schema = folder.file(named: evidence["inputs"]?["schema"]?["subject"]?.stringValue ?? ""),
+           let profile = folder.file(named: evidence["inputs"]?["profile"]?["subject"]?.stringValue ?? "") {
+            let spec: JSONValue = [
+                "generator": .string(evidence["source"]?["generator"]?.stringValue ?? ""),
+                "schema_sha256": .string(Digest.sha256Hex(schema)),
+                "profile_sha256": .string(Digest.sha256Hex(profile)),
+            ]
+            if Digest.sha256Hex(spec.canonicalBytes) != evidence["source"]?["spec_digest"]?.stringValue {
+                out.append(finding("R12-inputs", "$.predicate.source.spec_digest", "does not recompute from the generator and the sealed schema and profile"))
+            }
+        }
         let name = evidence["source"]?["name"]?.stringValue ?? ""
         if !name.utf8.elementsEqual(m.name.utf8) {
             out.append(finding("R12-inputs", "$.predicate.source.name", "'\(RunFolder.display(name))' is not the name in the sealed manifest, '\(RunFolder.display(m.name))'"))

@@ -34,7 +34,9 @@ public enum Replay {
         let result: RehearsalResult
         do {
             result = try Rehearsal(source: run.source, options: options).run()
-        } catch let error as RehearseError {
+        } catch let error as RehearseError where error.code != .environment {
+            // Sealed inputs that cannot be rehearsed are a finding; a machine
+            // that cannot run the engine is not (exit 4, from the caller).
             return [finding("$", "the rehearsal could not be run again from the sealed inputs: \(error.message)")]
         }
         let recorded = run.predicate
