@@ -356,6 +356,16 @@ func expectRejected(_ folder: RunFolder, _ rule: String, at path: String, _ word
         #expect(s.checkNames == ["one", "check 2 (line 3)", "plain name", "check 4 (line 7)"])
     }
 
+    @Test func aScriptBuiltToMakeSplittingQuadraticIsRefusedQuickly() {
+        // One unterminated string holding a million semicolons.
+        let hostile = Array("SELECT '".utf8) + [UInt8](repeating: UInt8(ascii: ";"), count: 1_000_000)
+        let clock = ContinuousClock.now
+        #expect(SealedScript(bytes: hostile, path: "birth.sql", engine: "sqlite") == nil)
+        #expect(ContinuousClock.now - clock < .seconds(20))
+        let f = Forge.forge(files: { $0["inputs/birth.sql"] = hostile })
+        expectRejected(f, "R14-statements", at: "$.predicate.statements.birth", "cannot be split into statements")
+    }
+
     // MARK: domains (R15)
 
     @Test func aNegativeSeedIsRejected() {

@@ -205,7 +205,7 @@ extension EvidenceRules {
                 continue
             }
             guard let script = sealedScript(role: role) else {
-                out.append(finding("R13-checks", path, "the sealed \(role) file cannot be read as a script of this engine"))
+                out.append(finding("R13-checks", path, "the sealed \(role) file cannot be split into statements for this engine (it is not UTF-8, or too long to split)"))
                 continue
             }
             let names = script.checkNames, lines = script.lines
@@ -251,7 +251,7 @@ extension EvidenceRules {
                 continue
             }
             guard let script = sealedScript(role: role) else {
-                out.append(finding("R14-statements", path, "the sealed \(role) file cannot be read as a script of this engine"))
+                out.append(finding("R14-statements", path, "the sealed \(role) file cannot be split into statements for this engine (it is not UTF-8, or too long to split)"))
                 continue
             }
             let lines = recorded.compactMap { $0["line"]?.integerValue }

@@ -12,7 +12,9 @@ struct SealedScript {
         guard let text = String(validating: bytes, as: UTF8.self) else { return nil }
         script = SQLScript(displayPath: path, url: URL(fileURLWithPath: "/dev/null"), text: text, sha256: Digest.sha256Hex(bytes))
         switch engine {
-        case "sqlite": statements = Self.sqliteStatements(text)
+        case "sqlite":
+            guard let split = Self.sqliteStatements(text) else { return nil }
+            statements = split
         case PostgresSurrogateLoader.dialect: statements = PostgresScript.statements(script)
         default: return nil
         }
@@ -31,11 +33,15 @@ struct SealedScript {
     /// skipped the same way, then the shortest text that SQLite's own
     /// `sqlite3_complete` calls a complete statement (it knows strings,
     /// comments and trigger bodies).
-    static func sqliteStatements(_ text: String) -> [ScriptStatement] {
-        let bytes = Array(text.utf8) + [0]
+    static func sqliteStatements(_ text: String) -> [ScriptStatement]? {
+        var bytes = Array(text.utf8) + [0]
         let end = bytes.count - 1
         var out: [ScriptStatement] = []
         var offset = 0
+        // Each candidate is scanned from its statement's start, so a hostile
+        // script (one long string full of semicolons) could cost quadratic
+        // time: past this many bytes scanned, the script is not split.
+        var budget = maxScanBytes
         while true {
             let (start, comments) = SQLiteConnection.skipBlank(bytes, from: offset)
             if start >= end { break }
@@ -43,10 +49,15 @@ struct SealedScript {
             var i = start
             while i < end {
                 if bytes[i] == UInt8(ascii: ";") {
-                    let candidate = Array(bytes[start...i]) + [0]
-                    let complete = candidate.withUnsafeBufferPointer { buf in
-                        sqlite3_complete(UnsafeRawPointer(buf.baseAddress!).assumingMemoryBound(to: CChar.self))
+                    budget -= i + 1 - start
+                    if budget < 0 { return nil }
+                    // End the candidate after the semicolon in place, test it, restore.
+                    let saved = bytes[i + 1]
+                    bytes[i + 1] = 0
+                    let complete = bytes.withUnsafeBufferPointer { buf in
+                        sqlite3_complete(UnsafeRawPointer(buf.baseAddress! + start).assumingMemoryBound(to: CChar.self))
                     }
+                    bytes[i + 1] = saved
                     if complete != 0 { stop = i + 1; break }
                 }
                 i += 1
@@ -56,4 +67,6 @@ struct SealedScript {
         }
         return out
     }
+
+    static let maxScanBytes = 256 << 20
 }
