@@ -148,7 +148,7 @@ def main():
         e = json.loads(raw); e["predicate"]["target"] = {"kind": "production-postgres", "host": "db.prod.example.com", "network": "loopback"}
         case("target_kind_production_fail", base, "R7-isolation: the target recorded as a production server", evidence=e)
         e = json.loads(raw); e["predicate"]["engine"]["name"] = "postgres"
-        e["predicate"]["target"] = {"kind": "postgres-server", "host": "10.20.30.40", "network": "loopback", "database": "rehearse_x"}
+        e["predicate"]["target"] = {"kind": "postgres-server", "host": "10.20.30.40", "network": "loopback", "database": "rehearse_0123456789ab"}
         case("remote_server_as_loopback_fail", base, "R7-isolation: a server at 10.20.30.40 recorded as loopback", evidence=e)
         e = json.loads(raw); e["predicate"]["lane"] = "AUTHORIZE_OPERATOR_REAL_DATA_CLONE_HANDOFF"
         case("lane_two_without_grant_fail", base, "R11-lane: lane 2 with no grant reference", evidence=e)

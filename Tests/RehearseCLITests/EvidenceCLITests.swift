@@ -146,6 +146,16 @@ import Testing
         #expect(s.leftovers.isEmpty)
     }
 
+    @Test func replayOfAnEphemeralClusterRunRunsInItsOwnCluster() throws {
+        let s = Scratch()
+        let run = try CLI.run(["--engine", "postgres", "--scale", "0.02", "--out", s.path("run"), "-q"], environment: s.env)
+        #expect(run.status == 0, "\(run.all)")
+        let r = try CLI.run(["validate", "--replay", s.path("run")], environment: s.env)
+        #expect(r.status == 0, "\(r.all)")
+        #expect(r.stdout.contains("evidence valid; verdict PASS"))
+        #expect(s.leftovers.isEmpty, "no cluster left: \(s.leftovers)")
+    }
+
     @Test func aForgedTargetIsRejectedWithItsRule() throws {
         let s = Scratch()
         let r = try CLI.run(["validate", try copy("remote_server_as_loopback_fail", in: s)])

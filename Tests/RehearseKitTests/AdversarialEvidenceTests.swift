@@ -102,7 +102,7 @@ func expectRejected(_ folder: RunFolder, _ rule: String, at path: String, _ word
     static func server(host: String, network: String) -> RunFolder {
         Forge.forge { e in
             Forge.set(&e, "predicate.engine.name", "postgres")
-            Forge.set(&e, "predicate.target", ["kind": "postgres-server", "host": .string(host), "network": .string(network), "database": "rehearse_x"])
+            Forge.set(&e, "predicate.target", ["kind": "postgres-server", "host": .string(host), "network": .string(network), "database": "rehearse_0123456789ab"])
         }
     }
 
@@ -124,6 +124,15 @@ func expectRejected(_ folder: RunFolder, _ rule: String, at path: String, _ word
     func aConsistentServerTargetPassesTheTargetRule(host: String, network: String) {
         let findings = Validator().validate(Self.server(host: host, network: network)).findings
         #expect(!findings.contains { $0.path.hasPrefix("$.predicate.target") }, "\(findings)")
+    }
+
+    @Test(arguments: ["postgres", "production", "rehearse_", "rehearse_0123456789AB", "rehearse_0123456789abc", "template1", ""])
+    func aDatabaseRehearseDidNotCreateIsRejected(database: String) {
+        let f = Forge.forge { e in
+            Forge.set(&e, "predicate.engine.name", "postgres")
+            Forge.set(&e, "predicate.target", ["kind": "postgres-server", "host": "/tmp", "network": "none", "database": .string(database)])
+        }
+        expectRejected(f, "R7-isolation", at: "$.predicate.target.database", "is not a scratch database rehearse creates")
     }
 
     @Test func aServerTargetWithoutAHostIsRejected() {
@@ -152,7 +161,7 @@ func expectRejected(_ folder: RunFolder, _ rule: String, at path: String, _ word
 
     @Test func anEphemeralClusterMustBeUnreachable() {
         let cluster: JSONValue = ["kind": "postgres-ephemeral-cluster", "network": "none", "private_temporary_directory": .bool(true),
-                                  "listen_addresses": "", "database": "rehearse_x"]
+                                  "listen_addresses": "", "database": "rehearse_scratch"]
         func forged(_ edit: (inout JSONValue) -> Void) -> RunFolder {
             Forge.forge { e in
                 Forge.set(&e, "predicate.engine.name", "postgres")
@@ -165,6 +174,8 @@ func expectRejected(_ folder: RunFolder, _ rule: String, at path: String, _ word
         expectRejected(forged { Forge.set(&$0, "listen_addresses", "*") }, "R7-isolation", at: "$.predicate.target.listen_addresses", "no TCP address")
         expectRejected(forged { Forge.set(&$0, "network", "loopback") }, "R7-isolation", at: "$.predicate.target.network", "expected 'none'")
         expectRejected(forged { Forge.set(&$0, "host", "10.0.0.1") }, "R7-isolation", at: "$.predicate.target.host", "has no field 'host'")
+        expectRejected(forged { Forge.set(&$0, "settings", ["listen_addresses": "*"]) }, "R7-isolation", at: "$.predicate.target.settings.listen_addresses", "no TCP")
+        expectRejected(forged { Forge.set(&$0, "database", "postgres") }, "R7-isolation", at: "$.predicate.target.database", "rehearse_scratch")
     }
 
     // MARK: lanes (R11, R8)

@@ -392,7 +392,7 @@ import Testing
         let run = try rehearsePostgres(Repo.surrogate("commerce"), in: dir, scale: 0.02).runDirectory
         try forgeTarget(run) {
             $0["kind"] = "postgres-ephemeral-cluster"; $0["listen_addresses"] = ""
-            $0["private_temporary_directory"] = .bool(true); $0["host"] = nil  // the fields a cluster records
+            $0["private_temporary_directory"] = .bool(true); $0["host"] = nil; $0["database"] = "rehearse_scratch"  // the fields a cluster records
         }
         #expect(try rules(run).isEmpty)
         try forgeTarget(run) { $0["listen_addresses"] = "*" }

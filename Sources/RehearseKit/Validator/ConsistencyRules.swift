@@ -31,6 +31,17 @@ extension EvidenceRules {
         for key in target.keys.sorted() where !allowed.contains(key) {
             add(".\(key)", "a \(kind) target has no field '\(key)'")
         }
+        // rehearse creates its own scratch database: `rehearse_scratch` in a
+        // cluster, `rehearse_<12 hex digits>` on a server. Any other name
+        // would claim the run touched a database rehearse did not create.
+        if let database = target["database"] {
+            let name = database.stringValue ?? ""
+            let valid = kind == "postgres-ephemeral-cluster" ? name == "rehearse_scratch"
+                : name.utf8.count == 21 && name.hasPrefix("rehearse_") && name.utf8.dropFirst(9).allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) }
+            if !valid {
+                add(".database", "'\(RunFolder.display(name))' is not a scratch database rehearse creates (\(kind == "postgres-ephemeral-cluster" ? "rehearse_scratch" : "rehearse_ and 12 hex digits")); rehearse never runs in a database it did not create")
+            }
+        }
         let engineForKind = kind == "sqlite-file" ? "sqlite" : PostgresSurrogateLoader.dialect
         if engine != engineForKind {
             out.append(finding("R7-isolation", "$.predicate.engine.name", "'\(engine)' did not run a \(kind) target (that is \(engineForKind))"))
@@ -42,6 +53,9 @@ extension EvidenceRules {
                 add(".private_temporary_directory", "a \(kind) must live in a private temporary directory")
             }
             if kind == "postgres-ephemeral-cluster", target["database"] == nil { add(".database", "an ephemeral cluster's database is not recorded") }
+            if kind == "postgres-ephemeral-cluster", let listen = target["settings"]?["listen_addresses"], listen != .string("") {
+                add(".settings.listen_addresses", "an ephemeral cluster runs with listen_addresses empty (no TCP), not \(listen.canonicalString)")
+            }
         default:
             guard let host = target["host"]?.stringValue else {
                 add(".host", "a postgres-server target must record the host it connected to")
