@@ -324,6 +324,12 @@ func expectRejected(_ folder: RunFolder, _ rule: String, at path: String, _ word
         expectRejected(f, "R13-checks", at: "$.predicate.checks.after_birth", "but the sealed checks/after-birth.sql holds 1")
     }
 
+    @Test(arguments: ["0 rows", "1 row: 0", "more than one row", "error: no such table: x", "1 row: t"])
+    func aPassingCheckThatReturnedSomethingElseIsRejected(returned: String) {
+        let f = Forge.forge { Forge.set(&$0, "predicate.checks.after_birth.0.returned", .string(returned)) }
+        expectRejected(f, "R13-checks", at: "$.predicate.checks.after_birth[0].returned", "a passing check returns one row holding true")
+    }
+
     @Test func aFailedCheckUnderAnOkPhaseIsRejected() {
         let f = Forge.forge { Forge.set(&$0, "predicate.checks.after_birth.0.outcome", "fail") }
         expectRejected(f, "R13-checks", at: "$.predicate.checks.after_birth", "is recorded as ok but its checks include a failure")

@@ -206,6 +206,7 @@ extension EvidenceRules {
     /// phase did not run.
     func checks(_ m: SurrogateManifest) -> [ValidationFinding] {
         var out: [ValidationFinding] = []
+        let engine = evidence["engine"]?["name"]?.stringValue ?? ""
         for (key, role, phase, named) in [("after_birth", "checks_after_birth", Phase.checksAfterBirth, m.checksAfterBirth != nil),
                                           ("after_rollback", "checks_after_rollback", Phase.checksAfterRollback, m.checksAfterRollback != nil)] {
             let path = "$.predicate.checks.\(key)"
@@ -243,6 +244,11 @@ extension EvidenceRules {
             }
             for (i, c) in recorded.enumerated() where !(c["file"]?.stringValue ?? "").utf8.elementsEqual(file.utf8) {
                 out.append(finding("R13-checks", "\(path)[\(i)].file", "the \(role) file is \(file)"))
+            }
+            // A check passes only by returning one row holding true.
+            let truths: Set<String> = engine == "sqlite" ? ["1 row: 1"] : ["1 row: t", "1 row: 1"]
+            for (i, c) in recorded.enumerated() where c["outcome"]?.stringValue == "pass" && !truths.contains(c["returned"]?.stringValue ?? "") {
+                out.append(finding("R13-checks", "\(path)[\(i)].returned", "a passing check returns one row holding true, not '\(RunFolder.display(c["returned"]?.stringValue ?? ""))'"))
             }
             let failed = recorded.contains { $0["outcome"]?.stringValue != "pass" }
             if outcome(phase) == "ok" && failed || outcome(phase) == "failed" && !failed {
