@@ -156,6 +156,12 @@ import Testing
         #expect(s.leftovers.isEmpty, "no cluster left: \(s.leftovers)")
     }
 
+    @Test func aFileGivenAsTheRunFolderIsBadInput() throws {
+        let r = try CLI.run(["validate", CLI.root.appendingPathComponent("README.md").path])
+        #expect(r.status == 2)
+        #expect(r.stderr.contains("README.md is a file, not a run folder."), "\(r.all)")
+    }
+
     @Test func aForgedTargetIsRejectedWithItsRule() throws {
         let s = Scratch()
         let r = try CLI.run(["validate", try copy("remote_server_as_loopback_fail", in: s)])

@@ -49,6 +49,9 @@ public struct RunFolder: Sendable {
     public init(directory: URL) throws {
         let top = open(directory.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard top >= 0 else {
+            if errno == ENOTDIR {
+                throw RehearseError.badInput("\(directory.path) is a file, not a run folder. Give the folder a rehearsal wrote (it holds evidence.json and SEAL.sha256).")
+            }
             throw RehearseError.badInput("\(directory.path): no such run folder. Give a folder a rehearsal wrote (it holds evidence.json and SEAL.sha256), or another sealed folder.")
         }
         var walk = Walk(root: directory.path)
