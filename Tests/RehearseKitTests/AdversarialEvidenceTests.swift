@@ -408,6 +408,12 @@ func expectRejected(_ folder: RunFolder, _ rule: String, at path: String, _ word
                        "R15-domains", at: "$.predicate.source.scale", "is not a scale")
     }
 
+    @Test(arguments: [(0.00001, "0.00001"), (0.000015, "0.000015"), (1e16, "10000000000000000"), (2.5e-7, "0.00000025"), (0.0001, "0.0001")])
+    func rehearseWritesEveryScaleAsAPlainDecimalTheValidatorAccepts(value: Double, text: String) {
+        #expect(describeScale(value) == text)
+        #expect(EvidenceRules.parseScale(text) == value)
+    }
+
     @Test(arguments: ["1", "0.01", "0.25", "12.5", "1000", "3"])
     func aScaleAsRehearseWritesItIsAccepted(scale: String) {
         #expect(EvidenceRules.parseScale(scale) != nil)
