@@ -28,6 +28,15 @@ import Testing
         }
     }
 
+    @Test func sealVerifyInJSONNamesTheRefusedFileAndWhy() throws {
+        let s = Scratch()
+        let run = try copy("pass_commerce", in: s)
+        try FileManager.default.createSymbolicLink(atPath: run + "/evidence.link", withDestinationPath: "evidence.json")
+        let r = try CLI.run(["seal", "verify", "--format", "json", run])
+        #expect(r.status == 5)
+        #expect(r.stdout.contains("{\"file\":\"evidence.link\",\"kind\":\"refused\",\"message\":\"not a regular file (a symbolic link)"), "\(r.all)")
+    }
+
     @Test func aFIFOInARunFolderIsRejectedWithoutBeingOpened() throws {
         let s = Scratch()
         let run = try copy("pass_commerce", in: s)
