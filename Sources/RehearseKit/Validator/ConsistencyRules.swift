@@ -229,7 +229,7 @@ extension EvidenceRules {
             // error and then one failed check located at it.
             let compileFailure = recorded.last.map { $0["outcome"]?.stringValue == "fail" && ($0["name"]?.stringValue ?? "").hasPrefix("check at line ") } ?? false
             let compared = compileFailure && recorded.count <= names.count ? recorded.count - 1 : recorded.count
-            if !compileFailure && recorded.count != names.count {
+            if compileFailure ? recorded.count > names.count : recorded.count != names.count {
                 out.append(finding("R13-checks", path, "records \(recorded.count) checks, but the sealed \(file) holds \(names.count)"))
                 continue
             }
