@@ -143,6 +143,35 @@ def main():
         case("phases_out_of_order_fail", base, "R4-phases: phases in reverse order", evidence=e)
         e = json.loads(raw); e["predicate"]["lane"] = "AUTHORIZE_PRODUCTION_EXECUTION"
         case("lane_five_fail", base, "R8-forbidden: a run under the never-selectable lane 5", evidence=e)
+
+        # Issue 9: forgeries that keep the seal and every digest consistent.
+        e = json.loads(raw); e["predicate"]["target"] = {"kind": "production-postgres", "host": "db.prod.example.com", "network": "loopback"}
+        case("target_kind_production_fail", base, "R7-isolation: the target recorded as a production server", evidence=e)
+        e = json.loads(raw); e["predicate"]["engine"]["name"] = "postgres"
+        e["predicate"]["target"] = {"kind": "postgres-server", "host": "10.20.30.40", "network": "loopback", "database": "rehearse_0123456789ab"}
+        case("remote_server_as_loopback_fail", base, "R7-isolation: a server at 10.20.30.40 recorded as loopback", evidence=e)
+        e = json.loads(raw); e["predicate"]["lane"] = "AUTHORIZE_OPERATOR_REAL_DATA_CLONE_HANDOFF"
+        case("lane_two_without_grant_fail", base, "R11-lane: lane 2 with no grant reference", evidence=e)
+        def drop_subject(e, name):
+            e["subject"] = [s for s in e["subject"] if s["name"] != name]
+        e = json.loads(raw); e["predicate"]["inputs"]["rollback"]["subject"] = "inputs/birth.sql"
+        case("rollback_role_is_birth_fail", base, "R12-inputs: the rollback role points at the birth script", evidence=e)
+        def variant(folder):
+            open(os.path.join(folder, "inputs/schema.sqlite.sql"), "w").write("CREATE TABLE forged (x);\n")
+        case("unsubjected_variant_fail", base, "R12-inputs: inputs/schema.sqlite.sql sealed beside the inputs but covered by no subject", edit=variant)
+        e = json.loads(raw); e["predicate"]["checks"] = {"after_birth": [], "after_rollback": []}
+        case("checks_removed_fail", base, "R13-checks: every check removed while the manifest names checks files", evidence=e)
+        e = json.loads(raw); e["predicate"]["checks"]["after_rollback"][0]["name"] = "all good"
+        case("check_renamed_fail", base, "R13-checks: a check renamed", evidence=e)
+        e = json.loads(raw); e["predicate"]["statements"]["rollback"] = e["predicate"]["statements"]["rollback"][:-1]
+        case("statement_dropped_fail", base, "R14-statements: the rollback's last statement removed from the record", evidence=e)
+        e = json.loads(raw); e["predicate"]["source"]["seed"] = -1
+        case("negative_seed_fail", base, "R15-domains: a negative seed", evidence=e)
+        for name, scale in [("inf", "inf"), ("nan", "nan"), ("hex", "0x10"), ("exponent", "1e3")]:
+            e = json.loads(raw); e["predicate"]["source"]["scale"] = scale
+            case("scale_%s_fail" % name, base, "R15-domains: the scale written as %s" % scale, evidence=e)
+        e = json.loads(raw); e["predicate"]["run_id"] = "run\u0007id\n"
+        case("run_id_control_chars_fail", base, "R15-domains: control characters in run_id", evidence=e)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     print("wrote", len([n for n in os.listdir(OUT) if os.path.isdir(os.path.join(OUT, n))]), "cases to", OUT)

@@ -36,7 +36,7 @@ extension Rehearse {
                 case .json:
                     let value = JSONValue.array(results.map { path, findings in
                         ["path": .string(path), "ok": .bool(findings.isEmpty),
-                         "findings": .array(findings.map { ["kind": .string($0.kind.rawValue), "file": .string($0.path)] })]
+                         "findings": .array(findings.map { ["kind": .string($0.kind.rawValue), "file": .string($0.path), "message": .string($0.sentence)] })]
                     })
                     Console.out(value.canonicalString)
                 case .text:

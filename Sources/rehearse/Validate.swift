@@ -6,7 +6,11 @@ extension Rehearse {
     struct Validate: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Re-check a run folder: seal, strict JSON, schema, inputs, phases, verdict, tag, isolation.",
-            discussion: "Exit 0: valid evidence of a PASS. Exit 1: valid evidence of a FAIL. Exit 5: evidence rejected."
+            discussion: """
+                Plain validation proves the evidence is intact and consistent with its sealed inputs; --replay \
+                proves its claim is true by running the rehearsal again; --trust proves who made it. \
+                Exit 0: valid evidence of a PASS. Exit 1: valid evidence of a FAIL. Exit 5: evidence rejected.
+                """
         )
 
         @Argument(help: ArgumentHelp("A run folder written by a rehearsal.", valueName: "RUN_DIR"))
@@ -18,14 +22,27 @@ extension Rehearse {
         @Flag(name: .long, help: "Also regenerate the surrogate from the run's inputs, seed and scale, and confirm its pre-birth fingerprint.")
         var reproduce = false
 
+        @Flag(name: .long, help: "Also run the whole rehearsal again from the sealed inputs in a fresh scratch database of the recorded engine (PostgreSQL: a private ephemeral cluster) and require the fingerprints, drift, checks and verdict to come out as recorded.")
+        var replay = false
+
+        @Option(name: .customLong("pg-bindir"), help: ArgumentHelp("With --reproduce or --replay of a PostgreSQL run: directory with initdb, pg_ctl and postgres.", valueName: "DIR"))
+        var pgBindir: String?
+
         @Option(name: .long, help: "Output format: text or json.")
         var format: OutputFormat = .text
 
         func run() throws {
             let policy = try trust.map { try TrustPolicy(file: URL(fileURLWithPath: $0)) }
-            var report = try Validator(trust: policy).validate(runDirectory: URL(fileURLWithPath: runDirectory))
-            if reproduce {
-                report.findings += try Reproduction.check(runDirectory: URL(fileURLWithPath: runDirectory))
+            // One snapshot of the folder: every mode checks the same bytes.
+            let folder = try RunFolder(directory: URL(fileURLWithPath: runDirectory))
+            var report = Validator(trust: policy).validate(folder)
+            // Rebuilding needs evidence that is intact and consistent; rejected
+            // evidence is not run again.
+            if report.isValid && reproduce {
+                report.findings += try Reproduction.check(folder, postgres: .ephemeral(bindir: pgBindir))
+            }
+            if report.isValid && replay {
+                report.findings += try Replay.check(folder, postgres: .ephemeral(bindir: pgBindir))
             }
             switch format {
             case .json:

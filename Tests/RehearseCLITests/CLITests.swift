@@ -167,7 +167,8 @@ final class Scratch {
         try text.replacingOccurrences(of: "\"rows\":{\"addresses\":150", with: "\"rows\":{\"addresses\":151").write(toFile: evidence, atomically: true, encoding: .utf8)
         let r = try CLI.run(["validate", s.path("run")])
         #expect(r.status == 5)
-        #expect(r.stdout.contains("[R2-seal] evidence.json: evidence.json: bytes differ from the seal"))
+        #expect(r.stdout.contains("[R2-seal] evidence.json: bytes differ from the seal"))
+        #expect(!r.stdout.contains("evidence.json: evidence.json"), "the path is named once")
     }
 
     @Test func badOptionsExitTwoWithUsage() throws {

@@ -375,7 +375,14 @@ import Testing
     @Test func loopbackIsAcceptedOnlyForANamedServer() throws {
         let dir = TempDir()
         let run = try rehearsePostgres(Repo.surrogate("commerce"), in: dir, scale: 0.02).runDirectory
-        try forgeTarget(run) { $0["network"] = "loopback"; $0["server_address"] = "127.0.0.1" }
+        // The network must say what the server reported (R7): over a Unix
+        // socket (server_address null) it is "none".
+        try forgeTarget(run) { $0["network"] = "loopback" }
+        #expect(try rules(run) == ["R7-isolation"], "a socket recorded as loopback")
+        try forgeTarget(run) {
+            $0["network"] = "loopback"; $0["host"] = "127.0.0.1"; $0["server_address"] = "127.0.0.1"
+            $0["socket_directory"] = nil; $0["address"] = "127.0.0.1"
+        }
         #expect(try rules(run).isEmpty, "a postgres-server on loopback is allowed")
         // The network claimed must agree with the address the server reported.
         try forgeTarget(run) { $0["network"] = "loopback"; $0["server_address"] = .null }
@@ -394,7 +401,10 @@ import Testing
     @Test func anEphemeralClusterMustListenOnNoTCPAddress() throws {
         let dir = TempDir()
         let run = try rehearsePostgres(Repo.surrogate("commerce"), in: dir, scale: 0.02).runDirectory
-        try forgeTarget(run) { $0["kind"] = "postgres-ephemeral-cluster"; $0["listen_addresses"] = "" }
+        try forgeTarget(run) {
+            $0["kind"] = "postgres-ephemeral-cluster"; $0["listen_addresses"] = ""
+            $0["private_temporary_directory"] = .bool(true); $0["host"] = nil; $0["database"] = "rehearse_scratch"  // the fields a cluster records
+        }
         #expect(try rules(run).isEmpty)
         try forgeTarget(run) { $0["listen_addresses"] = "*" }
         let report = try Validator().validate(runDirectory: run)

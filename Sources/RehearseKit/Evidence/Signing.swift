@@ -79,9 +79,9 @@ public enum Signing {
             throw RehearseError(.evidenceRejected, "\(runDirectory.path): the evidence does not validate (\(report.findings.first.map(\.description) ?? "")); rehearse signs only valid evidence.")
         }
         let folder = try RunFolder(directory: runDirectory)
-        let payload = folder.files[EvidenceWriter.evidenceFile] ?? []
+        let payload = folder.file(named: EvidenceWriter.evidenceFile) ?? []
         var signatures: [JSONValue] = []
-        if let existing = folder.files[envelopeFile] {
+        if let existing = folder.file(named: envelopeFile) {
             guard let envelope = try? JSONValue.parseStrict(existing), envelope["payload"]?.stringValue.flatMap(decodeBase64) == payload,
                   let sigs = envelope["signatures"]?.arrayValue else {
                 throw RehearseError.badInput("\(runDirectory.path)/\(envelopeFile) does not envelope this evidence. Remove it and sign again.")
@@ -148,7 +148,7 @@ extension Validator {
         func finding(_ path: String, _ message: String) -> ValidationFinding {
             ValidationFinding(rule: "R9-signature", path: path, message: message)
         }
-        guard let bytes = folder.files[Signing.envelopeFile] else {
+        guard let bytes = folder.file(named: Signing.envelopeFile) else {
             guard let trust else { return [] }
             return [finding(Signing.envelopeFile, "missing: the trust policy requires \(trust.threshold) signature(s) and the evidence is unsigned")]
         }
@@ -161,7 +161,7 @@ extension Validator {
               let signatures = envelope["signatures"]?.arrayValue else {
             return [finding(Signing.envelopeFile, "not a DSSE envelope of type \(Signing.payloadType) with payload and signatures")]
         }
-        guard payload == folder.files[EvidenceWriter.evidenceFile] else {
+        guard payload == folder.file(named: EvidenceWriter.evidenceFile) else {
             return [finding("\(Signing.envelopeFile).payload", "does not hold the bytes of evidence.json")]
         }
         guard let trust else { return [] }

@@ -143,7 +143,8 @@ public struct Rehearsal {
 
     static func runID(name: String, at seconds: Int64) -> String {
         let stamp = CivilTime.rfc3339(seconds).replacingOccurrences(of: "-", with: "").replacingOccurrences(of: ":", with: "")
-        let safe = String(name.map { $0.isLetter || $0.isNumber || $0 == "-" ? $0 : "-" })
+        // ASCII only: the validator accepts run IDs in [A-Za-z0-9._-] (R15).
+        let safe = String(name.map { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") ? $0 : "-" })
         return "\(stamp)-\(safe)-\(UUID().uuidString.lowercased().prefix(6))"
     }
 }

@@ -77,6 +77,7 @@ public struct SurrogateManifest: Sendable {
 public struct SurrogateSource: Sendable {
     public var directory: URL
     public var manifest: SurrogateManifest
+    public var resolvesDialectVariants = true
 
     public init(directory: URL, manifest: SurrogateManifest) {
         self.directory = directory
@@ -105,7 +106,7 @@ public struct SurrogateSource: Sendable {
     public func file(_ name: String, dialect: String) -> (url: URL, display: String) {
         let base = directory.appendingPathComponent(name)
         let ext = base.pathExtension
-        if !ext.isEmpty {
+        if resolvesDialectVariants, !ext.isEmpty {
             let variantName = (name as NSString).deletingPathExtension + ".\(dialect).\(ext)"
             let variant = directory.appendingPathComponent(variantName)
             if FileManager.default.fileExists(atPath: variant.path) { return (variant, variantName) }

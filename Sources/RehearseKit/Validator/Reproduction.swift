@@ -4,57 +4,40 @@ import Foundation
 /// surrogate from the schema and profile copied into the run folder, with the
 /// seed and scale the evidence claims, fingerprint it afresh, and compare with
 /// the pre-birth fingerprint the evidence records. Nothing the rehearsal
-/// computed is reused.
+/// computed is reused, and only files the subjects cover are read.
 public enum Reproduction {
     public static let rule = "R10-reproduce"
 
-    public static func check(runDirectory: URL, scratchParent: URL? = nil) throws -> [ValidationFinding] {
-        let folder = try RunFolder(directory: runDirectory)
+    public static func check(runDirectory: URL, scratchParent: URL? = nil, postgres: PostgresTarget = .ephemeral()) throws -> [ValidationFinding] {
+        try check(RunFolder(directory: runDirectory), scratchParent: scratchParent, postgres: postgres)
+    }
+
+    public static func check(_ folder: RunFolder, scratchParent: URL? = nil, postgres: PostgresTarget = .ephemeral()) throws -> [ValidationFinding] {
         func finding(_ path: String, _ message: String) -> ValidationFinding {
             ValidationFinding(rule: rule, path: path, message: message)
         }
-        guard let bytes = folder.files[EvidenceWriter.evidenceFile], let statement = try? JSONValue.parseStrict(bytes),
-              let predicate = statement["predicate"], let source = predicate["source"] else {
-            return [finding("$", "no readable evidence to reproduce")]
+        let run: SealedRun
+        do {
+            run = try SealedRun(folder: folder, scratchParent: scratchParent)
+        } catch SealedRun.Problem.finding(let path, let message) {
+            return [finding(path, message)]
         }
-        guard source["kind"]?.stringValue == "surrogate" else {
-            return [finding("$.predicate.source.kind", "only surrogate runs can be regenerated")]
-        }
-        let engineName = predicate["engine"]?["name"]?.stringValue ?? ""
-        let engine: EngineChoice
-        switch engineName {
-        case "sqlite": engine = .sqlite
-        // A PostgreSQL run is regenerated in a private ephemeral cluster.
-        case PostgresSurrogateLoader.dialect: engine = .postgres(.ephemeral())
-        default: return [finding("$.predicate.engine.name", "no engine named '\(engineName)' to reproduce on")]
-        }
-        guard let seed = source["seed"]?.integerValue, seed >= 0, let scaleText = source["scale"]?.stringValue,
-              let scale = Double(scaleText), scale > 0, let name = source["name"]?.stringValue,
-              let schemaPath = predicate["inputs"]?["schema"]?["subject"]?.stringValue, folder.files[schemaPath] != nil,
-              let profilePath = predicate["inputs"]?["profile"]?["subject"]?.stringValue, folder.files[profilePath] != nil else {
-            return [finding("$.predicate.source", "the seed, scale, name or the schema and profile inputs are missing")]
-        }
-        let inputs = runDirectory.appendingPathComponent(EvidenceWriter.inputsFolder)
-        let manifest = SurrogateManifest(name: name, schema: (schemaPath as NSString).lastPathComponent,
-                                         profile: (profilePath as NSString).lastPathComponent, birth: "", rollback: "",
-                                         seed: UInt64(seed), scale: scale)
-        let surrogate = SurrogateSource(directory: inputs, manifest: manifest)
+        defer { run.remove() }
+        let predicate = run.predicate
+        let engine = run.engine(postgres: postgres)
         var out: [ValidationFinding] = []
-        if try surrogate.specDigest(dialect: engine.dialect) != source["spec_digest"]?.stringValue {
+        if try run.source.specDigest(dialect: engine.dialect) != predicate["source"]?["spec_digest"]?.stringValue {
             out.append(finding("$.predicate.source.spec_digest", "does not recompute from the schema and profile in inputs/"))
         }
-        let scratch = try engine.provision(keep: false, parent: scratchParent, jobs: ProcessInfo.processInfo.activeProcessorCount)
+        let jobs = ProcessInfo.processInfo.activeProcessorCount
+        let scratch = try engine.provision(keep: false, parent: scratchParent, jobs: jobs)
         defer { scratch.tearDown(keep: false) }
-        _ = try scratch.loadSurrogate(surrogate, seed: UInt64(seed), scale: scale, jobs: ProcessInfo.processInfo.activeProcessorCount, progress: nil)
+        _ = try scratch.loadSurrogate(run.source, seed: run.seed, scale: run.scale, jobs: jobs, progress: nil)
         let fresh = try scratch.fingerprint().json
         let claimed = predicate["fingerprints"]?["pre"]
         if fresh["objects"] != claimed?["objects"] {
-            // Catalog text can differ between server major versions.
-            let recorded = predicate["engine"]?["version"]?.stringValue ?? "?"
-            let major: (String) -> Substring = { $0.split(separator: ".").first ?? "" }
-            let note = major(recorded) == major(scratch.engineVersion) ? ""
-                : " (recorded on \(engineName) \(recorded), reproduced on \(scratch.engineVersion): reproduce on the same major version)"
-            out.append(finding("$.predicate.fingerprints.pre.objects", "the regenerated surrogate's schema differs from the one recorded" + note))
+            out.append(finding("$.predicate.fingerprints.pre.objects", "the regenerated surrogate's schema differs from the one recorded"
+                               + versionNote(recorded: run.engineVersion, now: scratch.engineVersion, engine: run.engineName)))
         }
         if fresh["tables"] != claimed?["tables"] {
             let tables = Set((fresh["tables"]?.objectValue ?? [:]).keys).union((claimed?["tables"]?.objectValue ?? [:]).keys)
@@ -62,5 +45,13 @@ public enum Reproduction {
             out.append(finding("$.predicate.fingerprints.pre.tables", "the regenerated surrogate's data differs in \(differing.joined(separator: ", "))"))
         }
         return out
+    }
+
+    /// Catalog text can differ between server major versions: say so when
+    /// the versions differ, so the reader reruns on the recorded one.
+    static func versionNote(recorded: String, now: String, engine: String) -> String {
+        let major: (String) -> Substring = { $0.split(separator: ".").first ?? "" }
+        return major(recorded) == major(now) ? ""
+            : " (recorded on \(engine) \(recorded), rebuilt on \(now): rerun on the same major version)"
     }
 }

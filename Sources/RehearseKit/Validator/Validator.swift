@@ -39,10 +39,16 @@ public struct Validator {
         ("R4-phases", "all phases are recorded, in order, and none runs after a failure"),
         ("R5-verdict", "the verdict agrees with the facts: PASS needs every phase ok, every check passed, pre equal to post and no drift; fingerprint digests recompute"),
         ("R6-tag", "a surrogate carries the GENERATED_SURROGATE_NOT_REAL_PRODUCTION_DUMP tag, in the evidence and in the fingerprinted provenance table; nothing claims real data without a grant"),
-        ("R7-isolation", "the target was an isolated scratch database"),
+        ("R7-isolation", "the target was an isolated scratch database of a kind rehearse provisions, and its host and network agree"),
         ("R8-forbidden", "no forbidden lane or action is recorded"),
         ("R9-signature", "a DSSE envelope, when present, wraps exactly evidence.json; with a trust policy, enough distinct trusted keys signed it"),
         ("R10-reproduce", "with --reproduce: the surrogate regenerated from the run's inputs, seed and scale has the recorded spec digest and pre-birth fingerprint"),
+        ("R11-lane", "a lane other than HOLD_REAL_DATA references a grant"),
+        ("R12-inputs", "the sealed manifest decides the input roles; each role's subject is the copy made for it; every file in inputs/ is a subject"),
+        ("R13-checks", "the checks recorded are the statements of the sealed checks files, by name, file and line"),
+        ("R14-statements", "the statements recorded are those of the sealed birth and rollback, at their lines"),
+        ("R15-domains", "seed, scale, run ID, start time, durations and counts hold their domains"),
+        ("R16-replay", "with --replay: the rehearsal run again from the sealed inputs has the recorded fingerprints, drift, checks and verdict"),
     ]
 
     public func validate(runDirectory: URL) throws -> ValidationReport {
@@ -53,9 +59,9 @@ public struct Validator {
     public func validate(_ folder: RunFolder) -> ValidationReport {
         var findings: [ValidationFinding] = []
         for f in Seal.verify(folder) {
-            findings.append(ValidationFinding(rule: "R2-seal", path: f.path, message: f.description))
+            findings.append(ValidationFinding(rule: "R2-seal", path: f.path, message: f.sentence))
         }
-        guard let bytes = folder.files[EvidenceWriter.evidenceFile] else {
+        guard let bytes = folder.file(named: EvidenceWriter.evidenceFile) else {
             findings.append(ValidationFinding(rule: "R1-schema", path: EvidenceWriter.evidenceFile, message: "the evidence file is missing"))
             return ValidationReport(findings: findings, claimedVerdict: nil)
         }
