@@ -24,6 +24,7 @@ struct PostgresSurrogateLoader {
     /// `connect` opens a fresh connection to the target database.
     func load(connect: @escaping @Sendable () throws -> PGConnection) throws -> LoadRecord {
         let schema = try source.script(source.manifest.schema, dialect: Self.dialect)
+        try SchemaDataGuard.check(schema, dialect: Self.dialect)
         let statements = PostgresScript.statements(schema)
         // Indexes, views, triggers and rules come after the data, as in a restore.
         var deferred: [ScriptStatement] = []
@@ -135,6 +136,8 @@ struct PostgresSurrogateLoader {
                                                generator: SurrogatePlan.generatorVersion, name: source.manifest.name) {
             _ = try Self.catalog { try db.execute("INSERT INTO public.\(SurrogateTag.provenanceTable) (key, value) VALUES ($1, $2)", [k, v]) }
         }
+        // Every row must be the generator's: nothing the schema ran may have added any.
+        try SchemaDataGuard.verifyRows(db, plan: plan, schema: schema)
         var rows: [String: Int64] = [:]
         for table in plan.tables where relations[table.name] != nil { rows[table.name] = table.rows }
         return LoadRecord(rowsPerTable: rows, totalRows: plan.totalRows, specDigest: digest, seed: seed, scale: scale)

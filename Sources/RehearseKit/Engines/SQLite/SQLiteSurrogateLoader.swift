@@ -16,6 +16,7 @@ struct SQLiteSurrogateLoader {
         // Scratch-appropriate settings: nothing here needs to survive a crash.
         try db.execute("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA foreign_keys = OFF; PRAGMA cache_size = -\(Self.loadCacheKiB)")
         let schema = try source.script(source.manifest.schema, dialect: "sqlite")
+        try SchemaDataGuard.check(schema, dialect: "sqlite")
         let deferred = try createTables(schema, db)
         let shapes = try SQLiteSchemaReader(db: db).tables()
         if shapes.contains(where: { $0.name.lowercased() == SurrogateTag.provenanceTable }) {
@@ -70,6 +71,8 @@ struct SQLiteSurrogateLoader {
         if let first = violations.first {
             throw RehearseError.badInput("The generated surrogate breaks a foreign key in table \(first[0].textValue ?? "?") (\(first[1]) rows). This is a generator bug or a profile 'constant'/'categorical' on a key column; give the column a reference-compatible generator.")
         }
+        // Every row must be the generator's: nothing the schema ran may have added any.
+        try SchemaDataGuard.verifyRows(db, plan: plan, schema: schema)
         return LoadRecord(rowsPerTable: rows, totalRows: plan.totalRows, specDigest: digest, seed: seed, scale: scale)
     }
 

@@ -1,0 +1,216 @@
+import CSQLite3
+import Foundation
+
+/// A surrogate's schema file defines structure only. Every row of a surrogate
+/// must come from the generator: rows written by the schema file would be
+/// loaded under `HOLD_REAL_DATA` and tagged as generated, so real data could
+/// pass for a surrogate. Two checks close that:
+///
+/// - ``check(_:dialect:)``, before anything is provisioned, refuses every
+///   top-level statement that writes or brings in rows (INSERT, REPLACE,
+///   UPSERT, UPDATE, DELETE, MERGE, COPY, psql meta-commands such as `\copy`
+///   or `\i` except the `\restrict`/`\unrestrict` pg_dump writes, CREATE
+///   TABLE … AS and CREATE MATERIALIZED VIEW unless `WITH NO DATA`, REFRESH
+///   MATERIALIZED VIEW, SELECT … INTO, WITH … INSERT, EXPLAIN ANALYZE or
+///   PREPARE of a write, EXECUTE, ATTACH, VACUUM INTO, CREATE FOREIGN TABLE,
+///   IMPORT FOREIGN SCHEMA, CREATE EVENT TRIGGER, and calls that read outside
+///   the database such as `lo_import` or `pg_read_file`). Bodies of
+///   functions, procedures, triggers and rules are code, not data: they are
+///   not refused here. A DO block is code too and is allowed (schemas use it
+///   to create types conditionally), but it runs at load time, so whatever it
+///   writes is caught by the second check.
+/// - ``verifyRows(_:plan:schema:)`` after the load counts the rows of every
+///   table: each must hold exactly the rows the generator wrote, and a table
+///   the generator does not fill must be empty. That catches rows that a
+///   trigger, rule, default, DO block or any statement the first check does
+///   not recognise wrote, whatever their spelling.
+///
+/// Both refuse with exit 3 (governance), naming the file and line, or the
+/// table and the counts.
+enum SchemaDataGuard {
+    /// Statements that write rows.
+    static let writeVerbs: Set<String> = ["insert", "replace", "upsert", "update", "delete", "merge", "copy"]
+    /// Functions that read data from outside the scratch database.
+    static let outsideReaders: Set<String> = ["lo_import", "lo_from_bytea", "lo_put", "pg_read_file", "pg_read_binary_file",
+                                              "dblink", "dblink_exec", "readfile", "load_extension"]
+    /// Kinds of CREATE whose body is code, run only when called or fired.
+    static let codeKinds: Set<String> = ["function", "procedure", "trigger", "rule", "aggregate"]
+
+    /// Refuses the first data-bearing statement of `schema`, naming its file,
+    /// line and column.
+    static func check(_ schema: SQLScript, dialect: String) throws {
+        let statements = dialect == "sqlite" ? sqliteStatements(schema.text) : PostgresScript.statements(schema)
+        for statement in statements {
+            guard let why = refusal(statement.sql) else { continue }
+            let loc = schema.location(ofByteOffset: statement.startOffset)
+            throw RehearseError.refused("\(schema.displayPath):\(loc.line):\(loc.column): \(why) - in statement `\(SQLiteError.excerpt(statement.sql))`. A schema file defines structure only: under \(Lane.holdRealData.rawValue) every row of a surrogate must come from the generator, and rows from the schema could be real data presented as generated. Remove the statement and describe the data's shape in the profile instead.")
+        }
+    }
+
+    /// Why a top-level statement carries data, or nil when it is structure.
+    static func refusal(_ sql: String) -> String? {
+        if sql.hasPrefix("\\") {
+            let command = sql.split(whereSeparator: { $0 == " " || $0 == "\t" }).first.map(String.init) ?? sql
+            if command == "\\restrict" || command == "\\unrestrict" { return nil }
+            return "\(command) is a psql meta-command (\\copy loads rows, \\i reads another file, \\! runs a program)"
+        }
+        var t = SQLNormalizer.tokens(sql)
+        while t.last == ";" { t.removeLast() }
+        guard let first = t.first else { return nil }
+        func atTopLevel(_ word: String) -> Bool {
+            var depth = 0
+            for token in t {
+                if token == "(" { depth += 1 } else if token == ")" { depth -= 1 } else if depth == 0 && token == word { return true }
+            }
+            return false
+        }
+        let noData = t.count >= 3 && Array(t.suffix(3)) == ["with", "no", "data"]
+        var kindIndex = 1
+        while kindIndex < t.count, ["or", "replace", "temp", "temporary", "unlogged", "global", "local"].contains(t[kindIndex]) { kindIndex += 1 }
+        let kind = first == "create" && kindIndex < t.count ? t[kindIndex] : ""
+        if !(first == "create" && codeKinds.contains(kind)) {
+            for (i, token) in t.enumerated() where outsideReaders.contains(token) && i + 1 < t.count && t[i + 1] == "(" {
+                return "it calls \(token)(), which reads data from outside the scratch database"
+            }
+        }
+        switch first {
+        case _ where writeVerbs.contains(first):
+            return "it writes rows (\(first.uppercased()))"
+        case "with":
+            if let verb = t.first(where: { writeVerbs.contains($0) }) { return "it writes rows (WITH … \(verb.uppercased()))" }
+            if atTopLevel("into") { return "SELECT … INTO creates a table filled with rows" }
+        case "select", "values", "table":
+            if atTopLevel("into") { return "SELECT … INTO creates a table filled with rows" }
+        case "explain":
+            if let verb = t.first(where: { writeVerbs.contains($0) || $0 == "into" }) {
+                return "EXPLAIN ANALYZE runs the statement it explains, which writes rows (\(verb.uppercased()))"
+            }
+        case "prepare":
+            if let verb = t.first(where: { writeVerbs.contains($0) }) { return "it prepares a statement that writes rows (\(verb.uppercased()))" }
+        case "execute":
+            return "EXECUTE runs a prepared statement, which may write rows"
+        case "attach":
+            return "ATTACH opens another database file, whose rows would join the surrogate"
+        case "vacuum":
+            if atTopLevel("into") { return "VACUUM INTO writes the database to another file" }
+        case "import":
+            return "IMPORT FOREIGN SCHEMA makes tables whose rows live outside the scratch database"
+        case "refresh":
+            return "REFRESH MATERIALIZED VIEW fills a view with rows at load time"
+        case "create":
+            switch kind {
+            case "table" where atTopLevel("as") && !noData:
+                return "CREATE TABLE … AS fills the new table with rows (only WITH NO DATA is structure)"
+            case "materialized" where !noData:
+                return "CREATE MATERIALIZED VIEW fills the view with rows unless it ends WITH NO DATA (as pg_dump writes it)"
+            case "foreign" where kindIndex + 1 < t.count && t[kindIndex + 1] == "table":
+                return "CREATE FOREIGN TABLE makes a table whose rows live outside the scratch database"
+            case "event":
+                return "CREATE EVENT TRIGGER runs code on later DDL, rehearse's own included, and could rewrite the generated rows"
+            default:
+                break
+            }
+        default:
+            break
+        }
+        return nil
+    }
+
+    /// The statements of an SQLite script, split where SQLite's own
+    /// `sqlite3_complete` says a statement ends (so a trigger's
+    /// `BEGIN … END;` and semicolons in strings or comments stay inside).
+    static func sqliteStatements(_ text: String) -> [ScriptStatement] {
+        let bytes = Array(text.utf8) + [0]
+        let end = bytes.count - 1
+        var out: [ScriptStatement] = []
+        var offset = 0
+        while true {
+            let (start, comments) = SQLiteConnection.skipBlank(bytes, from: offset)
+            if start >= end { break }
+            var stop = end
+            var j = start
+            while j < end {
+                if bytes[j] == UInt8(ascii: ";") {
+                    var candidate = Array(bytes[start...j])
+                    candidate.append(0)
+                    let complete = candidate.withUnsafeBufferPointer { buf in
+                        sqlite3_complete(UnsafeRawPointer(buf.baseAddress!).assumingMemoryBound(to: CChar.self)) != 0
+                    }
+                    if complete { stop = j + 1; break }
+                }
+                j += 1
+            }
+            out.append(ScriptStatement(startOffset: start, sql: String(decoding: bytes[start..<stop], as: UTF8.self), leadingComments: comments))
+            offset = stop
+        }
+        return out
+    }
+
+    static func unexpectedRows(_ schema: SQLScript, table: String, holds: Int64, wrote: Int64) -> RehearseError {
+        .refused("\(schema.displayPath): after the load, table \(table) holds \(holds) rows, but the generator wrote \(wrote). Something in the schema file (a trigger, rule, default, DO block or other code) wrote rows the generator did not; under \(Lane.holdRealData.rawValue) every row must come from the generator. Remove the code that writes rows from the schema file.")
+    }
+
+    /// Rows each generated table must hold: the planned count where the
+    /// loader wrote rows, 0 where it wrote none.
+    static func expectedRows(_ plan: SurrogatePlan) -> [String: Int64] {
+        var expected: [String: Int64] = [:]
+        for table in plan.tables { expected[table.name] = table.rows > 0 && !table.columns.isEmpty ? table.rows : 0 }
+        return expected
+    }
+
+    /// SQLite: every table of the main database holds exactly the generated
+    /// rows (SQLite's own `sqlite_` tables, the provenance table, virtual
+    /// tables and their shadow tables aside), and no other database is attached.
+    static func verifyRows(_ db: SQLiteConnection, plan: SurrogatePlan, schema: SQLScript) throws {
+        let expected = Dictionary(expectedRows(plan).map { ($0.key.lowercased(), $0.value) }, uniquingKeysWith: max)
+        if let other = try db.rows("SELECT name FROM pragma_database_list WHERE name NOT IN ('main', 'temp')").first {
+            throw RehearseError.refused("\(schema.displayPath): after the load, the database \(other[0].textValue ?? "?") is attached. A schema file may not attach other databases; remove the ATTACH.")
+        }
+        let all = try db.rows("SELECT name, sql FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name")
+        let virtual = all.filter { ($0[1].textValue ?? "").uppercased().hasPrefix("CREATE VIRTUAL") }.compactMap { $0[0].textValue?.lowercased() }
+        for row in all {
+            guard let name = row[0].textValue, name.lowercased() != SurrogateTag.provenanceTable else { continue }
+            let lower = name.lowercased()
+            if virtual.contains(where: { lower == $0 || lower.hasPrefix($0 + "_") }) { continue }
+            let count = try db.rows("SELECT count(*) FROM \(SQLiteFingerprinter.quote(name))").first?[0]
+            guard case .integer(let holds)? = count else { continue }
+            let wrote = expected[lower] ?? 0
+            if holds != wrote { throw unexpectedRows(schema, table: name, holds: holds, wrote: wrote) }
+        }
+    }
+
+    /// PostgreSQL: every table and populated materialized view of the user's
+    /// schemas (extension-owned ones aside) holds exactly the generated rows:
+    /// a partitioned table counts its partitions' rows, an ordinary table only
+    /// its own (ONLY). Row security is off for the count, so a policy cannot
+    /// hide rows (the server refuses the count instead). No large object may exist.
+    static func verifyRows(_ db: PGConnection, plan: SurrogatePlan, schema: SQLScript) throws {
+        let expected = expectedRows(plan)
+        do {
+            _ = try db.execute("SET row_security = off")
+            defer { _ = try? db.execute("RESET row_security") }
+            let relations = try db.rows("""
+                SELECT n.nspname, c.relname, c.relkind::text, c.relispartition::text, c.relispopulated::text
+                FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+                WHERE c.relkind IN ('r', 'p', 'm') AND \(PostgresCatalog.userSchema) AND \(PostgresCatalog.notFromExtension("c.oid", "pg_class"))
+                ORDER BY n.nspname, c.relname
+                """)
+            for r in relations {
+                guard let nsp = r[0], let name = r[1], r[3] != "true" else { continue }
+                if nsp == "public" && name == SurrogateTag.provenanceTable { continue }
+                if r[2] == "m" && r[4] != "true" { continue }
+                let qualified = PostgresCatalog.qualified(schema: nsp, name: name)
+                let holds = Int64(try db.scalar("SELECT count(*) FROM \(r[2] == "r" ? "ONLY " : "")\(qualified)") ?? "") ?? -1
+                let display = PostgresCatalog.displayName(schema: nsp, name: name)
+                let wrote = r[2] == "m" ? 0 : expected[display] ?? 0
+                if holds != wrote { throw unexpectedRows(schema, table: display, holds: holds, wrote: wrote) }
+            }
+            let objects = try db.scalar("SELECT count(*) FROM pg_catalog.pg_largeobject_metadata") ?? "0"
+            if objects != "0" {
+                throw RehearseError.refused("\(schema.displayPath): after the load, the database holds \(objects) large objects, which the generator never writes. Something in the schema file created them; remove it.")
+            }
+        } catch let error as PGError {
+            throw RehearseError.refused("\(schema.displayPath): counting the rows of the loaded surrogate failed: \(error). A schema that hides rows from the count (a row security policy, say) cannot be verified; remove what blocks the count.")
+        }
+    }
+}
