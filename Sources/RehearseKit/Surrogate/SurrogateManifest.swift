@@ -238,8 +238,8 @@ public struct SurrogateSource: Sendable {
             switch part {
             case ".": continue
             case "..":
-                guard !parts.isEmpty else { throw InputRefusal(message: "climbs above the file system's root.") }
-                parts.removeLast()
+                // Above the root, `..` stays at the root, as the system resolves it.
+                if !parts.isEmpty { parts.removeLast() }
             default: parts.append(String(part))
             }
         }
