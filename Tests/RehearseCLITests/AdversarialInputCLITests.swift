@@ -96,21 +96,31 @@ import Testing
         try expectRefused(s, dir, status: 3, postgres: true, "schema.postgres.sql:\(pgLines + 1):1: it writes rows (COPY)")
     }
 
-    @Test func rowsATriggerWritesDuringTheLoadAreCaughtWithExit3() throws {
+    @Test func rowsADOBlockWritesAreCaughtAfterTheLoadWithExit3() throws {
         let s = Scratch()
         let dir = try s.commerce()
-        let schema = URL(fileURLWithPath: dir).appendingPathComponent("schema.sql")
+        let schema = URL(fileURLWithPath: dir).appendingPathComponent("schema.postgres.sql")
         try (try String(contentsOf: schema, encoding: .utf8)
-             + "\nCREATE TABLE leak (v TEXT);\nCREATE TRIGGER \"table\" AFTER INSERT ON customers BEGIN INSERT INTO leak VALUES (new.email); END;\n")
+             + "\nCREATE TABLE leak (v text);\nDO $$ BEGIN INSERT INTO leak VALUES ('123-45-6789'), ('987-65-4321'); END $$;\n")
             .write(to: schema, atomically: true, encoding: .utf8)
         let profile = URL(fileURLWithPath: dir).appendingPathComponent("profile.yaml")
         try (try String(contentsOf: profile, encoding: .utf8)).replacingOccurrences(of: "tables:\n", with: "tables:\n  leak:\n    rows: 0\n")
             .write(to: profile, atomically: true, encoding: .utf8)
-        try expectRefused(s, dir, status: 3, "schema.sql: after the load, table leak holds 100 rows, but the generator wrote 0")
-        // `generate` loads the same way and refuses the same way, leaving no file.
+        let r = try CLI.run(["--engine", "postgres", "--surrogate", dir, "--scale", "0.05", "--out", s.path("run")], environment: s.env)
+        #expect(r.status == 3, "\(r.all)")
+        #expect(r.stderr.contains("schema.postgres.sql: after the load, table leak holds 2 rows, but the generator wrote 0"), "\(r.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: s.path("run")), "no evidence for a refused load")
+        #expect(s.leftovers.isEmpty, "the ephemeral cluster is removed: \(s.leftovers)")
+    }
+
+    @Test func generateRefusesASchemaHoldingRowsAndLeavesNoFile() throws {
+        let s = Scratch()
+        let dir = try s.commerce()
+        let schema = URL(fileURLWithPath: dir).appendingPathComponent("schema.sql")
+        try (try String(contentsOf: schema, encoding: .utf8) + "\nINSERT INTO customers (id) VALUES (1);\n").write(to: schema, atomically: true, encoding: .utf8)
         let g = try CLI.run(["generate", "--surrogate", dir, "--scale", "0.05", "--out", s.path("g.sqlite")], environment: s.env)
         #expect(g.status == 3, "\(g.all)")
-        #expect(g.stderr.contains("table leak holds 100 rows"))
+        #expect(g.stderr.contains("it writes rows (INSERT)"))
         #expect(!FileManager.default.fileExists(atPath: s.path("g.sqlite")))
     }
 }

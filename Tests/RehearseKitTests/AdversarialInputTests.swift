@@ -512,26 +512,68 @@ import Testing
 
     // MARK: after the load, every row is the generator's
 
-    @Test func aTriggerThatRunsDuringTheLoadIsCaughtByTheRowCount() throws {
+    @Test func aTriggerNamedTableIsMadeAfterTheDataAndNeverFiresOnIt() throws {
         let dir = TempDir()
         let s = Repo.copy("commerce", into: dir)
         let url = s.appendingPathComponent("schema.sql")
-        // A trigger named "table" passes for a CREATE TABLE, so it exists
-        // before the rows go in and copies every email into `leak`.
+        // A trigger named "table" once passed for a CREATE TABLE, existed
+        // before the rows went in and copied every email into `leak`.
         let extra = """
 
             CREATE TABLE leak (v TEXT);
-            CREATE TRIGGER "table" AFTER INSERT ON customers BEGIN INSERT INTO leak VALUES (new.email); END;
+            CREATE TRIGGER "table" AFTER INSERT ON products BEGIN INSERT INTO leak VALUES (new.name); END;
             """
         try (try String(contentsOf: url, encoding: .utf8) + extra + "\n").write(to: url, atomically: true, encoding: .utf8)
         let profile = s.appendingPathComponent("profile.yaml")
         try (try String(contentsOf: profile, encoding: .utf8)).replacingOccurrences(of: "tables:\n", with: "tables:\n  leak:\n    rows: 0\n")
             .write(to: profile, atomically: true, encoding: .utf8)
-        let error = #expect(throws: RehearseError.self) { _ = try rehearse(s, in: dir, scale: 0.05) }
+        let result = try rehearse(s, in: dir, scale: 0.05, keep: true)
+        #expect(result.record.verdict == .pass)
+        let db = try SQLiteConnection(path: try #require(result.keptAt).path)
+        #expect(try db.int("SELECT count(*) FROM leak") == 0)
+        #expect(try db.int("SELECT count(*) FROM sqlite_schema WHERE type = 'trigger' AND name = 'table'") == 1)
+    }
+
+    /// The SQLite row count, on its own: no loader path is known to add rows
+    /// behind the guard any more, so rows are added by hand.
+    @Test func theSQLiteRowCountCatchesAnExtraRowAndAnUnfilledTableWithRows() throws {
+        let dir = TempDir()
+        let db = try generated("commerce", in: dir, scale: 0.05)
+        let source = try SurrogateSource(directory: Repo.surrogate("commerce"))
+        let schema = try source.script(source.manifest.schema, dialect: "sqlite")
+        func plan() throws -> SurrogatePlan {
+            try SurrogatePlan(shapes: SQLiteSchemaReader(db: db).tables().filter { $0.name != SurrogateTag.provenanceTable },
+                              profile: source.loadProfile(dialect: "sqlite"), seed: source.manifest.seed, scale: 0.05, profileFile: "profile.yaml")
+        }
+        try SchemaDataGuard.verifyRows(db, plan: try plan(), schema: schema)
+        try db.execute("PRAGMA foreign_keys = OFF; INSERT INTO customers (id, email, full_name, tier, created_at) VALUES (999999, 'real@example.com', 'Real', 'vip', '2020-01-01')")
+        let extra = #expect(throws: RehearseError.self) { try SchemaDataGuard.verifyRows(db, plan: try plan(), schema: schema) }
+        #expect(extra?.code == .refused)
+        #expect(extra?.message.contains("table customers holds 101 rows, but the generator wrote 100") == true, "\(extra?.message ?? "")")
+        try db.execute("DELETE FROM customers WHERE id = 999999; ATTACH DATABASE ':memory:' AS other")
+        let attached = #expect(throws: RehearseError.self) { try SchemaDataGuard.verifyRows(db, plan: try plan(), schema: schema) }
+        #expect(attached?.message.contains("the database other is attached") == true, "\(attached?.message ?? "")")
+        try db.execute("DETACH DATABASE other")
+        try db.execute("CREATE TRIGGER t_leak AFTER INSERT ON customers BEGIN SELECT 1; END")
+        let trigger = #expect(throws: RehearseError.self) { try SchemaDataGuard.verifyNoTriggers(db, schema: schema) }
+        #expect(trigger?.code == .refused)
+        #expect(trigger?.message.contains("exists before the generator's rows are loaded") == true, "\(trigger?.message ?? "")")
+    }
+
+    @Test func aTriggerMadeByADOBlockBeforeTheDataIsRefusedOnPostgres() throws {
+        let dir = TempDir()
+        let s = Repo.copy("commerce", into: dir)
+        let url = s.appendingPathComponent("schema.postgres.sql")
+        let extra = """
+
+            CREATE FUNCTION realify() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.email := 'real.person@example.com'; RETURN NEW; END $$;
+            DO $$ BEGIN EXECUTE 'CREATE TRIGGER realify BEFORE INSERT ON customers FOR EACH ROW EXECUTE FUNCTION realify()'; END $$;
+            """
+        try (try String(contentsOf: url, encoding: .utf8) + extra + "\n").write(to: url, atomically: true, encoding: .utf8)
+        let error = #expect(throws: RehearseError.self) { _ = try rehearsePostgres(s, in: dir, scale: 0.05) }
         #expect(error?.code == .refused)
-        #expect(error?.message.contains("schema.sql: after the load, table leak holds 100 rows, but the generator wrote 0") == true, "\(error?.message ?? "")")
-        #expect(dir.leftovers("rehearse-").isEmpty)
-        #expect(dir.leftovers("run-").isEmpty, "no evidence for a refused load")
+        #expect(error?.message.contains("schema.postgres.sql: the trigger realify on table customers exists before the generator's rows are loaded") == true, "\(error?.message ?? "")")
+        #expect(dir.leftovers("run-").isEmpty)
     }
 
     @Test func aDOBlockThatWritesRowsIsCaughtOnPostgres() throws {

@@ -146,6 +146,46 @@ enum SchemaDataGuard {
         return out
     }
 
+    static func triggerBeforeData(_ schema: SQLScript, _ what: String) -> RehearseError {
+        .refused("\(schema.displayPath): \(what) exists before the generator's rows are loaded, so it would fire on them and could rewrite them with values of its own. rehearse creates the schema's triggers and rules after the data; this one was made by other code (a DO block, a function called at load time). Create it with a plain CREATE statement in the schema file.")
+    }
+
+    /// SQLite: no trigger may exist when the rows go in (the loader makes
+    /// the schema's triggers after the data).
+    static func verifyNoTriggers(_ db: SQLiteConnection, schema: SQLScript) throws {
+        if let row = try db.rows("SELECT name, tbl_name FROM sqlite_schema WHERE type = 'trigger' ORDER BY name").first {
+            throw triggerBeforeData(schema, "the trigger \(row[0].textValue ?? "?") on table \(row[1].textValue ?? "?")")
+        }
+    }
+
+    /// PostgreSQL: no user trigger and no rule on a table may exist when the
+    /// rows go in. The loader makes the schema's triggers and rules after the
+    /// data, so one that exists now was made by code (a DO block's EXECUTE,
+    /// a function a SELECT called), and a BEFORE INSERT trigger could rewrite
+    /// every generated value while the row count stays right.
+    static func verifyNoTriggers(_ db: PGConnection, schema: SQLScript) throws {
+        do {
+            if let row = try db.rows("""
+                SELECT t.tgname, c.relname FROM pg_catalog.pg_trigger t
+                JOIN pg_catalog.pg_class c ON c.oid = t.tgrelid JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+                WHERE NOT t.tgisinternal AND \(PostgresCatalog.userSchema) AND \(PostgresCatalog.notFromExtension("c.oid", "pg_class"))
+                ORDER BY 2, 1 LIMIT 1
+                """).first {
+                throw triggerBeforeData(schema, "the trigger \(row[0] ?? "?") on table \(row[1] ?? "?")")
+            }
+            if let row = try db.rows("""
+                SELECT r.rulename, c.relname FROM pg_catalog.pg_rewrite r
+                JOIN pg_catalog.pg_class c ON c.oid = r.ev_class JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+                WHERE r.rulename <> '_RETURN' AND \(PostgresCatalog.userSchema) AND \(PostgresCatalog.notFromExtension("c.oid", "pg_class"))
+                ORDER BY 2, 1 LIMIT 1
+                """).first {
+                throw triggerBeforeData(schema, "the rule \(row[0] ?? "?") on table \(row[1] ?? "?")")
+            }
+        } catch let error as PGError {
+            throw RehearseError.environment("Reading the PostgreSQL catalog failed: \(error).")
+        }
+    }
+
     static func unexpectedRows(_ schema: SQLScript, table: String, holds: Int64, wrote: Int64) -> RehearseError {
         .refused("\(schema.displayPath): after the load, table \(table) holds \(holds) rows, but the generator wrote \(wrote). Something in the schema file (a trigger, rule, default, DO block or other code) wrote rows the generator did not; under \(Lane.holdRealData.rawValue) every row must come from the generator. Remove the code that writes rows from the schema file.")
     }

@@ -72,6 +72,7 @@ struct PostgresSurrogateLoader {
         if shapes.contains(where: { $0.name.lowercased() == SurrogateTag.provenanceTable }) {
             throw RehearseError.badInput("\(schema.displayPath): the schema creates a table named \(SurrogateTag.provenanceTable), which rehearse reserves for the surrogate's tag. Rename it.")
         }
+        try SchemaDataGuard.verifyNoTriggers(db, schema: schema)
         let profile = try source.loadProfile(dialect: Self.dialect)
         let profileFile = source.file(source.manifest.profile, dialect: Self.dialect).display
         let plan = try SurrogatePlan(shapes: shapes, profile: profile, seed: seed, scale: scale, profileFile: profileFile)

@@ -22,6 +22,7 @@ struct SQLiteSurrogateLoader {
         if shapes.contains(where: { $0.name.lowercased() == SurrogateTag.provenanceTable }) {
             throw RehearseError.badInput("\(schema.displayPath): the schema creates a table named \(SurrogateTag.provenanceTable), which rehearse reserves for the surrogate's tag. Rename it.")
         }
+        try SchemaDataGuard.verifyNoTriggers(db, schema: schema)
         let profile = try source.loadProfile(dialect: "sqlite")
         let profileFile = source.file(source.manifest.profile, dialect: "sqlite").display
         let plan = try SurrogatePlan(shapes: shapes, profile: profile, seed: seed, scale: scale, profileFile: profileFile)
@@ -136,7 +137,10 @@ struct SQLiteSurrogateLoader {
         do {
             try db.forEachStatement(of: schema) { statement, prepared in
                 let head = SQLNormalizer.tokens(String(statement.sql.prefix(64))).prefix(3)
-                if head.first == "create" && (head.contains("table")) {
+                // The kind is the word after CREATE [TEMP|VIRTUAL]: a trigger
+                // named "table" is a trigger, made after the data, so it never
+                // fires on the generator's rows.
+                if head.first == "create" && head.dropFirst().first(where: { !["temp", "temporary", "virtual"].contains($0) }) == "table" {
                     while try prepared.step() {}
                 } else {
                     deferred.append(statement)
