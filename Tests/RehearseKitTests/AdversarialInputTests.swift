@@ -411,6 +411,8 @@ import Testing
         ("IMPORT FOREIGN SCHEMA remote FROM SERVER s INTO public;", "IMPORT FOREIGN SCHEMA"),
         ("CREATE EVENT TRIGGER rewrite ON ddl_command_end EXECUTE FUNCTION f();", "CREATE EVENT TRIGGER"),
         ("UPDATE customers SET email = $q$real@example.com$q$;", "it writes rows (UPDATE)"),
+        ("SELECT pg_catalog.set_config('search_path', 'public', false), realify();", "runs again on every loading connection"),
+        ("CREATE SUBSCRIPTION s CONNECTION 'host=db.example.com' PUBLICATION p;", "CREATE SUBSCRIPTION"),
     ]
 
     @Test(arguments: postgresDataStatements.indices)
@@ -558,6 +560,22 @@ import Testing
         let trigger = #expect(throws: RehearseError.self) { try SchemaDataGuard.verifyNoTriggers(db, schema: schema) }
         #expect(trigger?.code == .refused)
         #expect(trigger?.message.contains("exists before the generator's rows are loaded") == true, "\(trigger?.message ?? "")")
+    }
+
+    @Test func aCheckCallingAVolatileFunctionIsRefusedOnPostgres() throws {
+        let dir = TempDir()
+        let s = Repo.copy("commerce", into: dir)
+        let url = s.appendingPathComponent("schema.postgres.sql")
+        // Runs for every order COPY writes, and rewrites customers loaded before.
+        let extra = """
+
+            CREATE FUNCTION realify(bigint) RETURNS boolean LANGUAGE plpgsql AS $$ BEGIN UPDATE customers SET email = 'real@example.com'; RETURN true; END $$;
+            ALTER TABLE orders ADD CONSTRAINT orders_realify CHECK (realify(id));
+            """
+        try (try String(contentsOf: url, encoding: .utf8) + extra + "\n").write(to: url, atomically: true, encoding: .utf8)
+        let error = #expect(throws: RehearseError.self) { _ = try rehearsePostgres(s, in: dir, scale: 0.05) }
+        #expect(error?.code == .refused)
+        #expect(error?.message.contains("the CHECK constraint orders_realify on orders calls the volatile function realify()") == true, "\(error?.message ?? "")")
     }
 
     @Test func aTriggerMadeByADOBlockBeforeTheDataIsRefusedOnPostgres() throws {

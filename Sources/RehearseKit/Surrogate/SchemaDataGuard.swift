@@ -13,12 +13,19 @@ import Foundation
 ///   TABLE … AS and CREATE MATERIALIZED VIEW unless `WITH NO DATA`, REFRESH
 ///   MATERIALIZED VIEW, SELECT … INTO, WITH … INSERT, EXPLAIN ANALYZE or
 ///   PREPARE of a write, EXECUTE, ATTACH, VACUUM INTO, CREATE FOREIGN TABLE,
-///   IMPORT FOREIGN SCHEMA, CREATE EVENT TRIGGER, and calls that read outside
-///   the database such as `lo_import` or `pg_read_file`). Bodies of
+///   IMPORT FOREIGN SCHEMA, CREATE EVENT TRIGGER, CREATE SUBSCRIPTION, calls
+///   that read outside the database such as `lo_import` or `pg_read_file`,
+///   and a SELECT that sets a setting (which the loader replays on every
+///   loading connection, after rows are in) calling any other function). Bodies of
 ///   functions, procedures, triggers and rules are code, not data: they are
 ///   not refused here. A DO block is code too and is allowed (schemas use it
 ///   to create types conditionally), but it runs at load time, so whatever it
 ///   writes is caught by the second check.
+/// - ``verifyNoTriggers(_:schema:)`` before the rows go in: no trigger,
+///   rule or event trigger exists yet (the loader makes the schema's own
+///   after the data, so one that exists was made by code, and could rewrite
+///   every generated value while the counts stay right), and no CHECK calls a
+///   volatile function of the user's (it would run for every row).
 /// - ``verifyRows(_:plan:schema:)`` after the load counts the rows of every
 ///   table: each must hold exactly the rows the generator wrote, and a table
 ///   the generator does not fill must be empty. That catches rows that a
@@ -81,6 +88,12 @@ enum SchemaDataGuard {
             if atTopLevel("into") { return "SELECT … INTO creates a table filled with rows" }
         case "select", "values", "table":
             if atTopLevel("into") { return "SELECT … INTO creates a table filled with rows" }
+            // The loader replays a SELECT that sets a setting on every loading
+            // connection, some opened after tables are filled: it may call
+            // nothing but set_config and current_setting.
+            if t.contains("set_config"), let call = calls(t).first(where: { !["set_config", "current_setting"].contains($0) }) {
+                return "a SELECT that sets a setting runs again on every loading connection, after rows are in, and this one also calls \(call)(), which could write rows or rewrite them; set the setting alone"
+            }
         case "explain":
             if let verb = t.first(where: { writeVerbs.contains($0) || $0 == "into" }) {
                 return "EXPLAIN ANALYZE runs the statement it explains, which writes rows (\(verb.uppercased()))"
@@ -107,6 +120,8 @@ enum SchemaDataGuard {
                 return "CREATE FOREIGN TABLE makes a table whose rows live outside the scratch database"
             case "event":
                 return "CREATE EVENT TRIGGER runs code on later DDL, rehearse's own included, and could rewrite the generated rows"
+            case "subscription":
+                return "CREATE SUBSCRIPTION copies rows from another server"
             default:
                 break
             }
@@ -114,6 +129,21 @@ enum SchemaDataGuard {
             break
         }
         return nil
+    }
+
+    /// Words a SELECT follows with a parenthesis without calling a function.
+    static let notCalls: Set<String> = ["in", "exists", "values", "any", "all", "some", "cast", "coalesce", "nullif", "greatest", "least",
+                                        "row", "array", "select", "from", "where", "and", "or", "not", "as", "over", "filter", "within",
+                                        "case", "when", "then", "else", "on", "using", "join", "lateral", "by", "with", "is", "between"]
+
+    /// The names a statement's tokens call: a word followed by `(`.
+    static func calls(_ t: [String]) -> [String] {
+        t.indices.dropLast().compactMap { i in
+            let w = t[i]
+            guard t[i + 1] == "(", let c = w.unicodeScalars.first, CharacterSet.letters.contains(c) || c == "_",
+                  !notCalls.contains(w) else { return nil }
+            return w
+        }
     }
 
     /// The statements of an SQLite script, split where SQLite's own
@@ -172,6 +202,27 @@ enum SchemaDataGuard {
                 ORDER BY 2, 1 LIMIT 1
                 """).first {
                 throw triggerBeforeData(schema, "the trigger \(row[0] ?? "?") on table \(row[1] ?? "?")")
+            }
+            if let row = try db.rows("SELECT evtname FROM pg_catalog.pg_event_trigger ORDER BY 1 LIMIT 1").first {
+                throw triggerBeforeData(schema, "the event trigger \(row[0] ?? "?")")
+            }
+            // A CHECK (of a table or a domain) runs for every row COPY writes;
+            // a volatile function of the user's in it could write to tables
+            // already loaded. Built-in functions and non-volatile ones cannot
+            // write (PostgreSQL runs a stable or immutable function read-only).
+            if let row = try db.rows("""
+                SELECT con.conname, coalesce(c.relname, t.typname), p.proname
+                FROM pg_catalog.pg_constraint con
+                JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_constraint'::pg_catalog.regclass AND d.objid = con.oid
+                     AND d.refclassid = 'pg_catalog.pg_proc'::pg_catalog.regclass
+                JOIN pg_catalog.pg_proc p ON p.oid = d.refobjid
+                JOIN pg_catalog.pg_namespace pn ON pn.oid = p.pronamespace
+                LEFT JOIN pg_catalog.pg_class c ON c.oid = con.conrelid
+                LEFT JOIN pg_catalog.pg_type t ON t.oid = con.contypid
+                WHERE con.contype = 'c' AND p.provolatile = 'v' AND pn.nspname NOT IN ('pg_catalog', 'information_schema')
+                ORDER BY 2, 1 LIMIT 1
+                """).first {
+                throw RehearseError.refused("\(schema.displayPath): the CHECK constraint \(row[0] ?? "?") on \(row[1] ?? "?") calls the volatile function \(row[2] ?? "?")(), which runs for every generated row and could write rows or rewrite values. A CHECK must not change data; declare the function IMMUTABLE or STABLE (PostgreSQL then runs it read-only).")
             }
             if let row = try db.rows("""
                 SELECT r.rulename, c.relname FROM pg_catalog.pg_rewrite r
