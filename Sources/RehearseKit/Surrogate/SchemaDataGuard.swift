@@ -4,23 +4,26 @@ import Foundation
 /// A surrogate's schema file defines structure only. Every row of a surrogate
 /// must come from the generator: rows written by the schema file would be
 /// loaded under `HOLD_REAL_DATA` and tagged as generated, so real data could
-/// pass for a surrogate. Two checks close that:
+/// pass for a surrogate. Three checks close that:
 ///
 /// - ``check(_:dialect:)``, before anything is provisioned, refuses every
-///   top-level statement that writes or brings in rows (INSERT, REPLACE,
-///   UPSERT, UPDATE, DELETE, MERGE, COPY, psql meta-commands such as `\copy`
-///   or `\i` except the `\restrict`/`\unrestrict` pg_dump writes, CREATE
-///   TABLE … AS and CREATE MATERIALIZED VIEW unless `WITH NO DATA`, REFRESH
-///   MATERIALIZED VIEW, SELECT … INTO, WITH … INSERT, EXPLAIN ANALYZE or
-///   PREPARE of a write, EXECUTE, ATTACH, VACUUM INTO, CREATE FOREIGN TABLE,
-///   IMPORT FOREIGN SCHEMA, CREATE EVENT TRIGGER, CREATE SUBSCRIPTION, calls
-///   that read outside the database such as `lo_import` or `pg_read_file`,
-///   and a SELECT that sets a setting (which the loader replays on every
-///   loading connection, after rows are in) calling any other function). Bodies of
-///   functions, procedures, triggers and rules are code, not data: they are
-///   not refused here. A DO block is code too and is allowed (schemas use it
-///   to create types conditionally), but it runs at load time, so whatever it
-///   writes is caught by the second check.
+///   top-level statement that writes or brings in rows: INSERT, REPLACE,
+///   UPSERT, UPDATE, DELETE, MERGE, COPY; the psql meta-commands that bring
+///   rows or files in (`\copy`, `\i`, `\ir`, `\!`, ...; any other one but
+///   pg_dump's `\restrict`/`\unrestrict` is bad input, exit 2, as it is not
+///   SQL); CREATE TABLE … AS unless `WITH NO DATA`; a CREATE MATERIALIZED
+///   VIEW whose rows come from no table (VALUES, a SELECT without FROM; one
+///   derived from tables is made after the data and is structure, like a
+///   view); REFRESH MATERIALIZED VIEW; SELECT … INTO; WITH … INSERT; EXPLAIN
+///   ANALYZE or PREPARE of a write; EXECUTE; ATTACH; VACUUM INTO; CREATE
+///   FOREIGN TABLE; IMPORT FOREIGN SCHEMA; CREATE EVENT TRIGGER; CREATE
+///   SUBSCRIPTION; calls that read outside the database (`lo_import`,
+///   `pg_read_file`, ...); and a SELECT that sets a setting (the loader
+///   replays it on every loading connection, after rows are in) calling any
+///   other function. Bodies of functions, procedures, triggers and rules are
+///   code, not data, and are not refused. A DO block is code too and allowed
+///   (schemas use it to create types conditionally); it runs before the data,
+///   so what it does is caught by the two checks below.
 /// - ``verifyNoTriggers(_:schema:)`` before the rows go in: no trigger,
 ///   rule or event trigger exists yet (the loader makes the schema's own
 ///   after the data, so one that exists was made by code, and could rewrite
@@ -28,18 +31,21 @@ import Foundation
 ///   volatile function of the user's (it would run for every row).
 /// - ``verifyRows(_:plan:schema:)`` after the load counts the rows of every
 ///   table: each must hold exactly the rows the generator wrote, and a table
-///   the generator does not fill must be empty. That catches rows that a
-///   trigger, rule, default, DO block or any statement the first check does
-///   not recognise wrote, whatever their spelling.
+///   the generator does not fill must be empty. That catches rows that
+///   any statement the first check does not recognise wrote.
 ///
-/// Both refuse with exit 3 (governance), naming the file and line, or the
-/// table and the counts.
+/// Literal values inside definitions (a view's VALUES, a DEFAULT, a CHECK,
+/// a comment) are structure: they are in the fingerprint, not in rows.
+/// All three refuse with exit 3 (governance), naming the file and line, or
+/// the table and the counts.
 enum SchemaDataGuard {
     /// Statements that write rows.
     static let writeVerbs: Set<String> = ["insert", "replace", "upsert", "update", "delete", "merge", "copy"]
     /// Functions that read data from outside the scratch database.
     static let outsideReaders: Set<String> = ["lo_import", "lo_from_bytea", "lo_put", "pg_read_file", "pg_read_binary_file",
                                               "dblink", "dblink_exec", "readfile", "load_extension"]
+    /// psql meta-commands that bring rows or other files in.
+    static let dataMetaCommands: Set<String> = ["\\copy", "\\i", "\\ir", "\\include", "\\include_relative", "\\lo_import", "\\!", "\\g", "\\gexec"]
     /// Kinds of CREATE whose body is code, run only when called or fired.
     static let codeKinds: Set<String> = ["function", "procedure", "trigger", "rule", "aggregate"]
 
@@ -48,8 +54,16 @@ enum SchemaDataGuard {
     static func check(_ schema: SQLScript, dialect: String) throws {
         let statements = dialect == "sqlite" ? sqliteStatements(schema.text) : PostgresScript.statements(schema)
         for statement in statements {
-            guard let why = refusal(statement.sql) else { continue }
             let loc = schema.location(ofByteOffset: statement.startOffset)
+            // A psql meta-command that brings in no rows is simply not SQL:
+            // bad input, as the loader says it.
+            if statement.sql.hasPrefix("\\"), refusal(statement.sql) != nil {
+                let command = statement.sql.split(whereSeparator: { $0 == " " || $0 == "\t" }).first.map(String.init) ?? statement.sql
+                if !dataMetaCommands.contains(command) {
+                    throw RehearseError.badInput("\(schema.displayPath):\(loc.line): \(command) is a psql meta-command, not SQL. Remove it from the schema file.")
+                }
+            }
+            guard let why = refusal(statement.sql) else { continue }
             throw RehearseError.refused("\(schema.displayPath):\(loc.line):\(loc.column): \(why) - in statement `\(SQLiteError.excerpt(statement.sql))`. A schema file defines structure only: under \(Lane.holdRealData.rawValue) every row of a surrogate must come from the generator, and rows from the schema could be real data presented as generated. Remove the statement and describe the data's shape in the profile instead.")
         }
     }
@@ -59,7 +73,7 @@ enum SchemaDataGuard {
         if sql.hasPrefix("\\") {
             let command = sql.split(whereSeparator: { $0 == " " || $0 == "\t" }).first.map(String.init) ?? sql
             if command == "\\restrict" || command == "\\unrestrict" { return nil }
-            return "\(command) is a psql meta-command (\\copy loads rows, \\i reads another file, \\! runs a program)"
+            return "\(command) is a psql meta-command that brings rows or other files in (\\copy loads rows, \\i reads another file, \\! runs a program)"
         }
         var t = SQLNormalizer.tokens(sql)
         while t.last == ";" { t.removeLast() }
@@ -115,7 +129,14 @@ enum SchemaDataGuard {
             case "table" where atTopLevel("as") && !noData:
                 return "CREATE TABLE … AS fills the new table with rows (only WITH NO DATA is structure)"
             case "materialized" where !noData:
-                return "CREATE MATERIALIZED VIEW fills the view with rows unless it ends WITH NO DATA (as pg_dump writes it)"
+                // A materialized view made after the data is derived from the
+                // generated tables by its query, as a view is; one whose rows
+                // come from no table (VALUES, a SELECT without FROM) holds
+                // rows written in the schema.
+                let query = t.drop { $0 != "as" }
+                if query.contains("values") || !query.contains("from") {
+                    return "CREATE MATERIALIZED VIEW fills the view with rows written in the schema (VALUES or a SELECT from no table), not derived from the generated tables"
+                }
             case "foreign" where kindIndex + 1 < t.count && t[kindIndex + 1] == "table":
                 return "CREATE FOREIGN TABLE makes a table whose rows live outside the scratch database"
             case "event":
@@ -270,8 +291,8 @@ enum SchemaDataGuard {
         }
     }
 
-    /// PostgreSQL: every table and populated materialized view of the user's
-    /// schemas (extension-owned ones aside) holds exactly the generated rows:
+    /// PostgreSQL: every table of the user's schemas (extension-owned ones
+    /// aside; materialized views are derived) holds exactly the generated rows:
     /// a partitioned table counts its partitions' rows, an ordinary table only
     /// its own (ONLY). Row security is off for the count, so a policy cannot
     /// hide rows (the server refuses the count instead). No large object may exist.
@@ -281,19 +302,18 @@ enum SchemaDataGuard {
             _ = try db.execute("SET row_security = off")
             defer { _ = try? db.execute("RESET row_security") }
             let relations = try db.rows("""
-                SELECT n.nspname, c.relname, c.relkind::text, c.relispartition::text, c.relispopulated::text
+                SELECT n.nspname, c.relname, c.relkind::text, c.relispartition::text
                 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-                WHERE c.relkind IN ('r', 'p', 'm') AND \(PostgresCatalog.userSchema) AND \(PostgresCatalog.notFromExtension("c.oid", "pg_class"))
+                WHERE c.relkind IN ('r', 'p') AND \(PostgresCatalog.userSchema) AND \(PostgresCatalog.notFromExtension("c.oid", "pg_class"))
                 ORDER BY n.nspname, c.relname
                 """)
             for r in relations {
                 guard let nsp = r[0], let name = r[1], r[3] != "true" else { continue }
                 if nsp == "public" && name == SurrogateTag.provenanceTable { continue }
-                if r[2] == "m" && r[4] != "true" { continue }
                 let qualified = PostgresCatalog.qualified(schema: nsp, name: name)
                 let holds = Int64(try db.scalar("SELECT count(*) FROM \(r[2] == "r" ? "ONLY " : "")\(qualified)") ?? "") ?? -1
                 let display = PostgresCatalog.displayName(schema: nsp, name: name)
-                let wrote = r[2] == "m" ? 0 : expected[display] ?? 0
+                let wrote = expected[display] ?? 0
                 if holds != wrote { throw unexpectedRows(schema, table: display, holds: holds, wrote: wrote) }
             }
             let objects = try db.scalar("SELECT count(*) FROM pg_catalog.pg_largeobject_metadata") ?? "0"
