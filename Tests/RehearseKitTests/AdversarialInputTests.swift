@@ -149,6 +149,16 @@ import Testing
         expectRefused(s, in: dir, "'birth'", "reached through a symbolic link")
     }
 
+    @Test func aSurrogateDirectoryReachedThroughALinkStillWorks() throws {
+        let dir = TempDir()
+        let real = Repo.copy("commerce", into: dir)
+        try FileManager.default.createSymbolicLink(atPath: dir.file("alias").path, withDestinationPath: real.path)
+        let source = try SurrogateSource(directory: dir.file("alias"))
+        #expect(try source.read(source.manifest.birth, key: "birth", dialect: "sqlite").url.path == real.appendingPathComponent("birth.sql").path)
+        let result = try rehearse(dir.file("alias"), in: dir, scale: 0.05)
+        #expect(result.record.verdict == .pass)
+    }
+
     @Test func aLinkedManifestIsRefused() throws {
         let dir = TempDir()
         let s = Repo.copy("commerce", into: dir)

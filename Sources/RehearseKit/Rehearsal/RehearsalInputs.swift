@@ -44,7 +44,7 @@ public struct RehearsalInputs: Sendable {
             manifestFile = pinned
         } else {
             // A source built in memory (no manifest read from disk): read it now, by the same rules.
-            let path = source.directory.appendingPathComponent(SurrogateManifest.fileName).path
+            let path = (SurrogateSource.realPath(source.directory.path) ?? source.directory.path) + "/" + SurrogateManifest.fileName
             do {
                 let read = try SurrogateSource.readConfined(path, display: SurrogateManifest.fileName, key: "manifest")
                 _ = try InputText.decode(read.bytes, file: SurrogateManifest.fileName)

@@ -120,7 +120,10 @@ public struct SurrogateSource: Sendable {
         }
         let read: (bytes: Data, url: URL)
         do {
-            read = try Self.readConfined(manifestURL.path, display: manifestURL.path, key: "manifest")
+            // The directory may be reached through links (a bundled surrogate's
+            // install path, say); the manifest in it may not be one.
+            let real = (Self.realPath(directory.path) ?? directory.path) + "/" + SurrogateManifest.fileName
+            read = try Self.readConfined(real, display: manifestURL.path, key: "manifest")
         } catch let error as InputRefusal where error.missing {
             throw RehearseError.badInput("\(manifestURL.path): the manifest is missing. A surrogate directory needs a \(SurrogateManifest.fileName); see surrogates/commerce for an example.")
         } catch let error as InputRefusal {
@@ -186,7 +189,7 @@ public struct SurrogateSource: Sendable {
             let path = try confinedPath(display, what: what)
             resolved = try Self.readConfined(path, display: display, key: key)
         } catch let error as InputRefusal where error.missing {
-            throw RehearseError.badInput("\(display): the file is missing (looked at \(url.path)). Create it or fix '\(key)' in the manifest.")
+            throw RehearseError.badInput("\(display): the file is missing or unreadable (looked at \(url.path)). Create it or fix '\(key)' in the manifest.")
         } catch let error as InputRefusal {
             throw RehearseError.badInput("\(SurrogateManifest.fileName): \(what), which \(error.message)")
         }
