@@ -43,7 +43,9 @@ public enum EvidenceWriter {
             for file in inputs.files {
                 let target = directory.appendingPathComponent(RehearsalInputs.runPath(role: file.role, of: file.path))
                 try FileManager.default.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
-                try FileManager.default.copyItem(at: file.url, to: target)
+                // The bytes the run read and digested, not a second read of
+                // the file (which could have changed, or be a link, since).
+                try file.bytes.write(to: target, options: .withoutOverwriting)
             }
             try Data(evidence.canonicalBytes).write(to: directory.appendingPathComponent(evidenceFile), options: .atomic)
             try Seal.write(directory: directory)

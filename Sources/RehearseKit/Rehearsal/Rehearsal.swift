@@ -40,6 +40,8 @@ public struct Rehearsal {
         // Every input is read and digested before anything is provisioned, so a
         // missing file is bad input, not a half-run rehearsal.
         let inputs = try RehearsalInputs(source: source, dialect: dialect)
+        // From here on the surrogate's files come from the bytes read above.
+        let source = inputs.source
         let seed = options.seed ?? manifest.seed
         let scale = options.scale ?? manifest.scale
         let startedAt = Int64(Date().timeIntervalSince1970)

@@ -1,7 +1,9 @@
 import Foundation
 
-/// Every file a rehearsal reads, loaded and digested up front. They are
-/// copied into the run folder so its evidence can be checked on its own.
+/// Every file a rehearsal reads, read ONCE, checked and digested up front.
+/// The run uses these bytes (``source`` returns them instead of reading the
+/// disk again) and the evidence writer seals these same bytes under
+/// `inputs/`, so the file that ran and the file sealed cannot differ.
 public struct RehearsalInputs: Sendable {
     public struct File: Sendable {
         public var role: String
@@ -10,13 +12,19 @@ public struct RehearsalInputs: Sendable {
         public var path: String
         public var sha256: String
         public var url: URL
+        /// The bytes read, digested, run and sealed.
+        public var bytes: Data
     }
 
     public var files: [File]
+    public var schema: SQLScript
     public var birth: SQLScript
     public var rollback: SQLScript
     public var checksAfterBirth: SQLScript?
     public var checksAfterRollback: SQLScript?
+    /// The surrogate with every input pinned to the bytes read here: loading
+    /// it (and the reference load of drift localization) reads no file again.
+    public var source: SurrogateSource
 
     /// Where a role's copy lives in the run folder: `inputs/<role>.<extension>`.
     public static func runPath(role: String, of path: String) -> String {
@@ -24,27 +32,46 @@ public struct RehearsalInputs: Sendable {
         return EvidenceWriter.inputsFolder + "/" + role + (ext.isEmpty ? "" : "." + ext)
     }
 
+    /// Reads and checks every input (confinement, size, bytes; see
+    /// ``SurrogateSource/read(_:key:dialect:)`` and ``InputText``), then
+    /// refuses a schema that carries data (``SchemaDataGuard``), all before
+    /// anything is provisioned.
     init(source: SurrogateSource, dialect: String) throws {
         let m = source.manifest
-        birth = try source.script(m.birth, dialect: dialect)
-        rollback = try source.script(m.rollback, dialect: dialect)
-        checksAfterBirth = try m.checksAfterBirth.map { try source.script($0, dialect: dialect) }
-        checksAfterRollback = try m.checksAfterRollback.map { try source.script($0, dialect: dialect) }
-        let schema = try source.script(m.schema, dialect: dialect)
-        let profile = source.file(m.profile, dialect: dialect)
-        guard FileManager.default.fileExists(atPath: profile.url.path) else {
-            throw RehearseError.badInput("\(profile.display): the profile is missing (looked at \(profile.url.path)). Create it or fix 'profile' in the manifest.")
+        func input(_ name: String, _ key: String) throws -> InputFile { try source.read(name, key: key, dialect: dialect) }
+        let manifestFile: InputFile
+        if let pinned = source.manifestFile {
+            manifestFile = pinned
+        } else {
+            // A source built in memory (no manifest read from disk): read it now, by the same rules.
+            let path = (SurrogateSource.realPath(source.directory.path) ?? source.directory.path) + "/" + SurrogateManifest.fileName
+            do {
+                let read = try SurrogateSource.readConfined(path, display: SurrogateManifest.fileName, key: "manifest")
+                _ = try InputText.decode(read.bytes, file: SurrogateManifest.fileName)
+                manifestFile = InputFile(key: "manifest", display: SurrogateManifest.fileName, url: read.url, bytes: read.bytes, sha256: Digest.sha256Hex(read.bytes))
+            } catch let refusal as SurrogateSource.InputRefusal {
+                throw RehearseError.badInput(refusal.missing ? "\(path): the manifest is missing." : "\(path): the manifest \(refusal.message)")
+            }
         }
-        let manifestURL = source.directory.appendingPathComponent(SurrogateManifest.fileName)
-        var files = [
-            File(role: "manifest", path: SurrogateManifest.fileName, sha256: try Digest.sha256Hex(fileAt: manifestURL), url: manifestURL),
-            File(role: "schema", path: schema.displayPath, sha256: schema.sha256, url: schema.url),
-            File(role: "profile", path: profile.display, sha256: try Digest.sha256Hex(fileAt: profile.url), url: profile.url),
-            File(role: "birth", path: birth.displayPath, sha256: birth.sha256, url: birth.url),
-            File(role: "rollback", path: rollback.displayPath, sha256: rollback.sha256, url: rollback.url),
-        ]
-        if let c = checksAfterBirth { files.append(File(role: "checks_after_birth", path: c.displayPath, sha256: c.sha256, url: c.url)) }
-        if let c = checksAfterRollback { files.append(File(role: "checks_after_rollback", path: c.displayPath, sha256: c.sha256, url: c.url)) }
-        self.files = files
+        let schemaFile = try input(m.schema, "schema")
+        let profileFile = try input(m.profile, "profile")
+        let birthFile = try input(m.birth, "birth")
+        let rollbackFile = try input(m.rollback, "rollback")
+        let afterBirth = try m.checksAfterBirth.map { try input($0, "checks.after_birth") }
+        let afterRollback = try m.checksAfterRollback.map { try input($0, "checks.after_rollback") }
+
+        schema = try SQLScript(file: schemaFile)
+        birth = try SQLScript(file: birthFile)
+        rollback = try SQLScript(file: rollbackFile)
+        checksAfterBirth = try afterBirth.map(SQLScript.init(file:))
+        checksAfterRollback = try afterRollback.map(SQLScript.init(file:))
+        try SchemaDataGuard.check(schema, dialect: dialect)
+
+        var files: [(String, InputFile)] = [("manifest", manifestFile), ("schema", schemaFile), ("profile", profileFile),
+                                            ("birth", birthFile), ("rollback", rollbackFile)]
+        if let f = afterBirth { files.append(("checks_after_birth", f)) }
+        if let f = afterRollback { files.append(("checks_after_rollback", f)) }
+        self.files = files.map { File(role: $0.0, path: $0.1.display, sha256: $0.1.sha256, url: $0.1.url, bytes: $0.1.bytes) }
+        self.source = source.pinning(files.map(\.1))
     }
 }

@@ -9,14 +9,20 @@ public struct SQLScript: Sendable {
     public var text: String
     public var sha256: String
 
+    /// Reads a file on its own (outside a surrogate's confinement rules) and
+    /// checks its bytes like every other input: UTF-8 text, no NUL byte.
     public init(url: URL, displayPath: String) throws {
         guard let data = FileManager.default.contents(atPath: url.path) else {
             throw RehearseError.badInput("\(displayPath): the file is missing or unreadable (looked at \(url.path)). Create it or fix the name in the manifest.")
         }
-        guard let text = String(data: data, encoding: .utf8) else {
-            throw RehearseError.badInput("\(displayPath): the file is not valid UTF-8. Save it as UTF-8.")
-        }
+        let text = try InputText.decode(data, file: displayPath)
         self.init(displayPath: displayPath, url: url, text: text, sha256: Digest.sha256Hex(data))
+    }
+
+    /// A script from a surrogate input already read (and checked) once: the
+    /// text is exactly the bytes digested and sealed.
+    public init(file: InputFile) throws {
+        self.init(displayPath: file.display, url: file.url, text: try InputText.decode(file.bytes, file: file.display), sha256: file.sha256)
     }
 
     public init(displayPath: String, url: URL, text: String, sha256: String) {
@@ -57,4 +63,121 @@ public struct StatementRecord: Sendable, Equatable {
     public var durationMicros: Int64
     public var rowsChanged: Int64
     public var excerpt: String
+}
+
+/// The byte rules every input (SQL, manifest, profile) obeys before anything
+/// is provisioned. Engines read SQL as C strings and split it by their own
+/// rules, so a byte they treat differently from rehearse makes the evidence
+/// record something other than what ran: a NUL ends the text for SQLite and
+/// libpq (the statements after it never run, yet are sealed); a carriage
+/// return alone ends a `--` comment for PostgreSQL but not for rehearse's
+/// splitters or SQLite, so a statement could hide in what rehearse reads as a
+/// comment. Hence: strict UTF-8 (no overlong forms, no UTF-16 surrogates as
+/// CESU-8 writes them, nothing above U+10FFFF, no sequence cut off at the end
+/// of the file), no NUL or other control character except tab, form feed,
+/// line feed and CR LF, no byte order mark (SQLite reads U+FEFF as part of a
+/// name, psql drops it only at the very start: the engines disagree), and no
+/// U+FFFE / U+FFFF (a byte-swapped mark or a sentinel, never text).
+public enum InputText {
+    /// Checks `bytes` and returns them as a string, or throws a bad-input
+    /// error naming the file, the byte offset (from 0) and line:column.
+    public static func decode(_ bytes: Data, file: String) throws -> String {
+        if let problem = firstProblem(bytes) {
+            let (line, column) = location(bytes, offset: problem.offset)
+            throw RehearseError.badInput("\(file): byte offset \(problem.offset) (line \(line), column \(column)): \(problem.what). Every input must be UTF-8 text without NUL bytes, control characters (other than tab, form feed and line ends), a byte order mark, or CR-only line ends; fix the file (e.g. re-save it as UTF-8 without BOM with LF or CRLF line ends).")
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// The first byte that breaks the rules, and why.
+    public static func firstProblem(_ bytes: Data) -> (offset: Int, what: String)? {
+        bytes.withUnsafeBytes { raw -> (Int, String)? in
+            let b = raw.bindMemory(to: UInt8.self)
+            let n = b.count
+            if n >= 3 && b[0] == 0xEF && b[1] == 0xBB && b[2] == 0xBF {
+                return (0, "the file starts with a UTF-8 byte order mark (U+FEFF), which the engines read differently")
+            }
+            var i = 0
+            while i < n {
+                let c = b[i]
+                if c < 0x80 {
+                    switch c {
+                    case 0x00:
+                        return (i, "a NUL byte; the engines stop reading SQL at a NUL, so what follows would be sealed but never run")
+                    case 0x0D where i + 1 >= n || b[i + 1] != 0x0A:
+                        return (i, "a carriage return not followed by a line feed; PostgreSQL ends a -- comment there and rehearse does not, so a statement could hide in a comment")
+                    case 0x09, 0x0A, 0x0C, 0x0D:
+                        break
+                    case 0x01...0x1F, 0x7F:
+                        return (i, "the control character U+\(hex4(UInt32(c)))")
+                    default:
+                        break
+                    }
+                    i += 1
+                    continue
+                }
+                // Lead byte: how many continuation bytes, and the range the
+                // first of them must fall in (which rules out overlong forms,
+                // surrogates and values above U+10FFFF).
+                let need: Int
+                var low: UInt8 = 0x80, high: UInt8 = 0xBF
+                switch c {
+                case 0xC2...0xDF: need = 1
+                case 0xE0: need = 2; low = 0xA0
+                case 0xE1...0xEC, 0xEE, 0xEF: need = 2
+                case 0xED: need = 2; high = 0x9F
+                case 0xF0: need = 3; low = 0x90
+                case 0xF1...0xF3: need = 3
+                case 0xF4: need = 3; high = 0x8F
+                case 0x80...0xBF:
+                    return (i, "a UTF-8 continuation byte 0x\(hex2(c)) with no lead byte (not UTF-8)")
+                case 0xC0, 0xC1:
+                    return (i, "an overlong UTF-8 encoding (lead byte 0x\(hex2(c))), not valid UTF-8")
+                default:
+                    return (i, "the byte 0x\(hex2(c)), which never occurs in UTF-8")
+                }
+                if i + need >= n { return (i, "a UTF-8 sequence cut off by the end of the file") }
+                let first = b[i + 1]
+                if first < low || first > high {
+                    if first & 0xC0 != 0x80 { return (i, "an incomplete UTF-8 sequence (lead byte 0x\(hex2(c)) followed by 0x\(hex2(first)))") }
+                    if c == 0xED { return (i, "a UTF-16 surrogate encoded in UTF-8 (CESU-8 or a lone surrogate), not valid UTF-8") }
+                    if c == 0xF4 { return (i, "a code point above U+10FFFF, not valid UTF-8") }
+                    return (i, "an overlong UTF-8 encoding, not valid UTF-8")
+                }
+                for k in stride(from: 2, through: need, by: 1) {
+                    if b[i + k] & 0xC0 != 0x80 {
+                        return (i, "an incomplete UTF-8 sequence (lead byte 0x\(hex2(c)) followed by 0x\(hex2(b[i + k])))")
+                    }
+                }
+                if c == 0xEF && first == 0xBF && (b[i + 2] == 0xBE || b[i + 2] == 0xBF) {
+                    return (i, "the noncharacter U+FFF\(b[i + 2] == 0xBE ? "E" : "F") (a byte-swapped byte order mark or a sentinel), not text")
+                }
+                if c == 0xEF && first == 0xBB && b[i + 2] == 0xBF {
+                    return (i, "a byte order mark (U+FEFF) inside the text, which the engines read differently")
+                }
+                i += need + 1
+            }
+            return nil
+        }
+    }
+
+    /// Line and column (1-based; the column counts characters) of a byte offset.
+    static func location(_ bytes: Data, offset: Int) -> (line: Int, column: Int) {
+        var line = 1, column = 1
+        for (n, byte) in bytes.enumerated() {
+            if n >= offset { break }
+            if byte == 0x0A { line += 1; column = 1 } else if byte & 0xC0 != 0x80 { column += 1 }
+        }
+        return (line, column)
+    }
+
+    private static func hex2(_ b: UInt8) -> String {
+        let s = String(b, radix: 16, uppercase: true)
+        return s.count < 2 ? "0" + s : s
+    }
+
+    private static func hex4(_ v: UInt32) -> String {
+        let s = String(v, radix: 16, uppercase: true)
+        return String(repeating: "0", count: max(0, 4 - s.count)) + s
+    }
 }

@@ -12,8 +12,7 @@ extension SurrogateSource {
     /// changing them does not change the surrogate.
     public func specDigest(dialect: String) throws -> String {
         let schema = try script(manifest.schema, dialect: dialect)
-        let profileURL = file(manifest.profile, dialect: dialect).url
-        let profileDigest = try Digest.sha256Hex(fileAt: profileURL)
+        let profileDigest = try read(manifest.profile, key: "profile", dialect: dialect).sha256
         let spec: JSONValue = [
             "generator": .string(SurrogatePlan.generatorVersion),
             "schema_sha256": .string(schema.sha256),
@@ -23,9 +22,8 @@ extension SurrogateSource {
     }
 
     public func loadProfile(dialect: String) throws -> ShapeProfile {
-        let (url, display) = file(manifest.profile, dialect: dialect)
-        let script = try SQLScript(url: url, displayPath: display)
-        return try ShapeProfile(parsing: script.text, file: display)
+        let profile = try read(manifest.profile, key: "profile", dialect: dialect)
+        return try ShapeProfile(parsing: InputText.decode(profile.bytes, file: profile.display), file: profile.display)
     }
 }
 

@@ -24,6 +24,7 @@ struct PostgresSurrogateLoader {
     /// `connect` opens a fresh connection to the target database.
     func load(connect: @escaping @Sendable () throws -> PGConnection) throws -> LoadRecord {
         let schema = try source.script(source.manifest.schema, dialect: Self.dialect)
+        try SchemaDataGuard.check(schema, dialect: Self.dialect)
         let statements = PostgresScript.statements(schema)
         // Indexes, views, triggers and rules come after the data, as in a restore.
         var deferred: [ScriptStatement] = []
@@ -77,6 +78,7 @@ struct PostgresSurrogateLoader {
         if shapes.contains(where: { $0.name.lowercased() == SurrogateTag.provenanceTable }) {
             throw RehearseError.badInput("\(schema.displayPath): the schema creates a table named \(SurrogateTag.provenanceTable), which rehearse reserves for the surrogate's tag. Rename it.")
         }
+        try SchemaDataGuard.verifyNoTriggers(db, schema: schema)
         let profile = try source.loadProfile(dialect: Self.dialect)
         let profileFile = source.file(source.manifest.profile, dialect: Self.dialect).display
         let plan = try SurrogatePlan(shapes: shapes, profile: profile, seed: seed, scale: scale, profileFile: profileFile)
@@ -141,6 +143,8 @@ struct PostgresSurrogateLoader {
                                                generator: SurrogatePlan.generatorVersion, name: source.manifest.name) {
             _ = try Self.catalog { try db.execute("INSERT INTO public.\(SurrogateTag.provenanceTable) (key, value) VALUES ($1, $2)", [k, v]) }
         }
+        // Every row must be the generator's: nothing the schema ran may have added any.
+        try SchemaDataGuard.verifyRows(db, plan: plan, schema: schema)
         var rows: [String: Int64] = [:]
         for table in plan.tables where relations[table.name] != nil { rows[table.name] = table.rows }
         return LoadRecord(rowsPerTable: rows, totalRows: plan.totalRows, specDigest: digest, seed: seed, scale: scale)

@@ -16,11 +16,13 @@ struct SQLiteSurrogateLoader {
         // Scratch-appropriate settings: nothing here needs to survive a crash.
         try db.execute("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA foreign_keys = OFF; PRAGMA cache_size = -\(Self.loadCacheKiB)")
         let schema = try source.script(source.manifest.schema, dialect: "sqlite")
+        try SchemaDataGuard.check(schema, dialect: "sqlite")
         let deferred = try createTables(schema, db)
         let shapes = try SQLiteSchemaReader(db: db).tables()
         if shapes.contains(where: { $0.name.lowercased() == SurrogateTag.provenanceTable }) {
             throw RehearseError.badInput("\(schema.displayPath): the schema creates a table named \(SurrogateTag.provenanceTable), which rehearse reserves for the surrogate's tag. Rename it.")
         }
+        try SchemaDataGuard.verifyNoTriggers(db, schema: schema)
         let profile = try source.loadProfile(dialect: "sqlite")
         let profileFile = source.file(source.manifest.profile, dialect: "sqlite").display
         let plan = try SurrogatePlan(shapes: shapes, profile: profile, seed: seed, scale: scale, profileFile: profileFile)
@@ -70,6 +72,8 @@ struct SQLiteSurrogateLoader {
         if let first = violations.first {
             throw RehearseError.badInput("The generated surrogate breaks a foreign key in table \(first[0].textValue ?? "?") (\(first[1]) rows). This is a generator bug or a profile 'constant'/'categorical' on a key column; give the column a reference-compatible generator.")
         }
+        // Every row must be the generator's: nothing the schema ran may have added any.
+        try SchemaDataGuard.verifyRows(db, plan: plan, schema: schema)
         return LoadRecord(rowsPerTable: rows, totalRows: plan.totalRows, specDigest: digest, seed: seed, scale: scale)
     }
 
@@ -133,7 +137,10 @@ struct SQLiteSurrogateLoader {
         do {
             try db.forEachStatement(of: schema) { statement, prepared in
                 let head = SQLNormalizer.tokens(String(statement.sql.prefix(64))).prefix(3)
-                if head.first == "create" && (head.contains("table")) {
+                // The kind is the word after CREATE [TEMP|VIRTUAL]: a trigger
+                // named "table" is a trigger, made after the data, so it never
+                // fires on the generator's rows.
+                if head.first == "create" && head.dropFirst().first(where: { !["temp", "temporary", "virtual"].contains($0) }) == "table" {
                     while try prepared.step() {}
                 } else {
                     deferred.append(statement)
