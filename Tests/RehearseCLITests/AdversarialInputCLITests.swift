@@ -5,14 +5,19 @@ import Testing
 /// refused with its documented exit status and words, before anything is
 /// provisioned, leaving no scratch directory and no run folder.
 @Suite struct AdversarialInputCLITests {
-    /// A PostgreSQL address where no server listens: a run that reached
+    /// A PostgreSQL address where no server listens (an empty socket
+    /// directory: the address check wants it to exist): a run that reached
     /// provisioning would exit 4, so exit 2 or 3 proves it stopped before.
-    static let nowhere = "host=/tmp/rehearse-cli-no-such-server port=5432 user=nobody dbname=postgres"
+    static func nowhere(_ s: Scratch) throws -> String {
+        let directory = s.path("no-server")
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        return "host=\(directory) port=5432 user=nobody dbname=postgres"
+    }
 
     func expectRefused(_ s: Scratch, _ surrogate: String, status: Int32, postgres: Bool = false, _ words: String...,
                        sourceLocation: SourceLocation = #_sourceLocation) throws {
         var args = ["--surrogate", surrogate, "--scale", "0.05", "--out", s.path("run")]
-        if postgres { args += ["--engine", "postgres", "--pg-url", Self.nowhere] }
+        if postgres { args += ["--engine", "postgres", "--pg-url", try Self.nowhere(s)] }
         let r = try CLI.run(args, environment: s.env)
         #expect(r.status == status, "\(r.all)", sourceLocation: sourceLocation)
         for w in words { #expect(r.stderr.contains(w), "'\(w)' not in: \(r.stderr)", sourceLocation: sourceLocation) }

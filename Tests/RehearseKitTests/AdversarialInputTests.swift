@@ -10,11 +10,13 @@ import Testing
 @Suite struct AdversarialInputTests {
     // MARK: helpers
 
-    /// A PostgreSQL server that does not exist: a rehearsal that got as far as
-    /// provisioning would fail with an environment error (exit 4), so a
-    /// refusal with exit 2 or 3 proves nothing was provisioned.
+    /// A PostgreSQL server that does not exist (an empty socket directory:
+    /// the address check wants the directory to exist): a rehearsal that got
+    /// as far as provisioning would fail with an environment error (exit 4),
+    /// so a refusal with exit 2 or 3 proves nothing was provisioned.
+    static let nowhereDirectory = TempDir()
     static var nowhere: PostgresServerAddress {
-        try! PostgresServerAddress(parsing: "host=/tmp/rehearse-no-such-server-\(getpid()) port=5432 user=nobody dbname=postgres")
+        try! PostgresServerAddress(parsing: "host=\(nowhereDirectory.url.path) port=5432 user=nobody dbname=postgres")
     }
 
     /// Runs a rehearsal that must be refused; returns the error after checking

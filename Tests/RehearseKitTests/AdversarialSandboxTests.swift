@@ -154,8 +154,10 @@ import Testing
         scratch.tearDown(keep: false)
     }
 
-    /// A surrogate schema runs on the loader's connection: it may not attach
-    /// either, and the refusal names the schema file and line.
+    /// A surrogate schema may not attach either. The schema data guard
+    /// refuses it before anything is provisioned (exit 3: rows from another
+    /// file would be presented as generated), naming the file and line; the
+    /// loader connection's authorizer stays behind it as a second barrier.
     @Test func surrogateSchemaCannotAttach() throws {
         let dir = TempDir()
         let url = Repo.copy("commerce", into: dir)
@@ -166,8 +168,8 @@ import Testing
             _ = try rehearse(url, in: dir, scale: 0.01)
         } throws: { error in
             let message = "\(error)"
-            return (error as? RehearseError)?.code == .badInput && message.contains("schema.sql:1:")
-                && message.contains("ATTACH or VACUUM INTO") && message.contains("not allowed in a surrogate schema")
+            return (error as? RehearseError)?.code == .refused && message.contains("schema.sql:1:1")
+                && message.contains("ATTACH opens another database file") && message.contains("A schema file defines structure only")
         }
         #expect(!FileManager.default.fileExists(atPath: evil.path))
         #expect(dir.leftovers("rehearse-").isEmpty)

@@ -43,6 +43,18 @@ import Testing
         }
     }
 
+    /// The corpus's genuine runs are still true: replayed from their sealed
+    /// inputs with this build, they give the same fingerprints, drift and
+    /// verdict. A change to the generator or the fingerprint that would make
+    /// old evidence unreproducible fails here, and the corpus is regenerated
+    /// (scripts/make-conformance.py) with the reason in the changelog.
+    @Test(arguments: ["pass_commerce", "fail_verdict_lossy"])
+    func genuineCasesReplay(name: String) throws {
+        let scratch = TempDir()
+        let findings = try Replay.check(runDirectory: Self.corpus.appendingPathComponent(name), scratchParent: scratch.url)
+        #expect(findings.isEmpty, "\(name): \(findings.map { "\($0.path): \($0.message)" })")
+    }
+
     static let tamperChunks = Array(0..<8)
 
     /// Every position of a valid evidence file, changed by one byte, makes the
