@@ -312,6 +312,18 @@ public final class PostgresCluster: @unchecked Sendable {
         guardianPipe = fds[1]
     }
 
+    /// Closes the guardian's pipe without tearing anything down, exactly as
+    /// this process's death would: lets a test watch the guardian work
+    /// without killing the test process.
+    func abandonToGuardian() {
+        lock.lock()
+        defer { lock.unlock() }
+        if guardianPipe >= 0 {
+            close(guardianPipe)
+            guardianPipe = -1
+        }
+    }
+
     /// pipe2(2) with O_CLOEXEC: both ends are close-on-exec from the start.
     /// pipe() and then fcntl would leave a moment in which a server tool
     /// started by another thread inherits the write end, and a postmaster
