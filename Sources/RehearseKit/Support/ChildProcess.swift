@@ -94,6 +94,13 @@ enum ChildProcess {
         // as its input unless the command redirects it itself.
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_adddup2(&actions, stdin, 3)
+        // Nothing else of this process's goes along: a descriptor the
+        // guardian kept open (a pipe whose reader waits for its end, say)
+        // would outlive rehearse for as long as the guardian works.
+        if let closeFrom = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addclosefrom_np") {
+            typealias CloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
+            _ = unsafeBitCast(closeFrom, to: CloseFrom.self)(&actions, 4)
+        }
         posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
         // `setsid sh -c SCRIPT` in the background; the outer shell exits.
