@@ -49,13 +49,20 @@ files=(
   "share/man/man1/rehearse.1"
 )
 
+dirs=(bin share share/rehearse share/bash-completion share/bash-completion/completions share/zsh share/zsh/site-functions
+      share/fish share/fish/vendor_completions.d share/man share/man/man1)
+created="$prefix/share/rehearse/created-directories"
+
 if [ "$uninstall" = 1 ]; then
   for f in "${files[@]}"; do rm -f "$prefix/$f"; done
+  # Folders the install made (listed when it made them), removed deepest
+  # first and only when empty: an existing share/man, say, stays.
+  made=()
+  if [ -f "$created" ]; then mapfile -t made < "$created"; fi
   rm -rf "$prefix/share/rehearse"
-  # Folders this install may have made, removed only when left empty.
-  for d in share/bash-completion/completions share/bash-completion share/zsh/site-functions share/zsh \
-           share/fish/vendor_completions.d share/fish share/man/man1 share/man share bin; do
-    rmdir "$prefix/$d" 2>/dev/null || true
+  for ((k = ${#made[@]} - 1; k >= 0; k--)); do
+    case ${made[k]} in ""|/*|*..*) continue ;; esac
+    rmdir "$prefix/${made[k]}" 2>/dev/null || true
   done
   echo "removed rehearse from $prefix"
   exit 0
@@ -66,8 +73,16 @@ if [ ! -x "$binary" ]; then
   exit 4
 fi
 
-install -d -m 755 "$prefix/bin" "$prefix/share/rehearse" "$prefix/share/bash-completion/completions" \
-  "$prefix/share/zsh/site-functions" "$prefix/share/fish/vendor_completions.d" "$prefix/share/man/man1"
+# Which folders this install makes, so uninstall removes those and no others
+# (an earlier install's list is kept: those folders are still ours).
+made=()
+if [ -f "$created" ]; then mapfile -t made < "$created"; fi
+for d in "${dirs[@]}"; do
+  [ -d "$prefix/$d" ] || made+=("$d")
+done
+install -d -m 755 "$prefix"
+for d in "${dirs[@]}"; do install -d -m 755 "$prefix/$d"; done
+printf '%s\n' "${made[@]}" > "$created.new"
 install -m 755 "$binary" "$prefix/bin/rehearse.new"
 mv -f "$prefix/bin/rehearse.new" "$prefix/bin/rehearse"
 
@@ -80,6 +95,7 @@ for d in surrogates schemas; do
   rm -rf "$prefix/share/rehearse/$d"
   mv "$prefix/share/rehearse/$d.new" "$prefix/share/rehearse/$d"
 done
+mv -f "$created.new" "$created"
 
 bin="$prefix/bin/rehearse"
 "$bin" --generate-completion-script bash > "$prefix/share/bash-completion/completions/rehearse"

@@ -180,6 +180,21 @@ struct Installed {
         #expect(Set(left) == ["share", "share/man", "share/man/man1", "share/man/man1/other.1"], "\(left.sorted())")
     }
 
+    /// Folders that were there before the install (empty ones included)
+    /// are not the install's to remove.
+    @Test func uninstallLeavesFoldersThatExistedBefore() throws {
+        let s = Scratch()
+        let prefix = s.url.appendingPathComponent("prefix")
+        try FileManager.default.createDirectory(at: prefix.appendingPathComponent("share/man/man1"), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(at: prefix.appendingPathComponent("bin"), withIntermediateDirectories: true)
+        for args in [["--binary", CLI.binary.path, prefix.path], ["--binary", CLI.binary.path, prefix.path], ["--uninstall", prefix.path]] {
+            let r = try Installed.sh(["scripts/install.sh"] + args, in: CLI.root)
+            #expect(r.status == 0, "\(r.all)")
+        }
+        let left = FileManager.default.enumerator(atPath: prefix.path)?.allObjects as? [String] ?? []
+        #expect(Set(left) == ["bin", "share", "share/man", "share/man/man1"], "\(left.sorted())")
+    }
+
     @Test func installRefusesAMissingBinaryAndAMissingPrefix() throws {
         let s = Scratch()
         let r = try Installed.sh(["scripts/install.sh", "--binary", s.path("none"), s.path("prefix")], in: CLI.root)
