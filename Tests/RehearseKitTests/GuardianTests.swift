@@ -119,6 +119,25 @@ import Testing
         Interruption.removeTree(cluster.directory)
     }
 
+    /// Marking a kept cluster writes in a directory the server user can
+    /// write in: a symlink planted where the mark is written is replaced or
+    /// refused, never followed (the guardian may run as root).
+    @Test func markingAKeptClusterFollowsNoPlantedSymlink() throws {
+        let dir = TempDir()
+        let cluster = try PostgresCluster.start(parent: dir.url, keep: true)
+        dir.write("victim", "untouched\n")
+        try FileManager.default.createSymbolicLink(at: cluster.directory.appendingPathComponent(PostgresCluster.ownerFile + ".guardian"), withDestinationURL: dir.file("victim"))
+        let owner = cluster.directory.appendingPathComponent(PostgresCluster.ownerFile)
+        try FileManager.default.removeItem(at: owner)
+        try FileManager.default.createSymbolicLink(at: owner, withDestinationURL: dir.file("victim"))
+        cluster.abandonToGuardian()
+        #expect(Self.eventually { postmasters(under: dir.url).isEmpty && ((try? String(contentsOf: owner, encoding: .utf8)) ?? "").contains("kept=1") })
+        #expect(try String(contentsOf: dir.file("victim"), encoding: .utf8) == "untouched\n")
+        var st = stat()
+        #expect(lstat(owner.path, &st) == 0 && st.st_mode & S_IFMT == S_IFREG, "the mark is a regular file of its own")
+        Interruption.removeTree(cluster.directory)
+    }
+
     /// The guardian trusts a `kept=1` mark only in a regular file this user
     /// owns: the server user owns the cluster directory (when rehearse is
     /// root) and a superuser script can write files there, so a planted mark,

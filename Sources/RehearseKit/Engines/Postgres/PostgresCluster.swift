@@ -384,7 +384,10 @@ public final class PostgresCluster: @unchecked Sendable {
         }
         sweep
         if [ "$keep" = 1 ]; then
-          printf '%s' "$keptline" > "$owner.guardian" && mv -f "$owner.guardian" "$owner"
+          # The server user can write in the directory: no following a
+          # planted symlink (noclobber opens with O_EXCL; mv -T renames).
+          rm -f "$owner.guardian"
+          (set -C; printf '%s' "$keptline" > "$owner.guardian") && mv -fT "$owner.guardian" "$owner"
           exit 0
         fi
         rm -rf "$dir"
