@@ -97,10 +97,12 @@ enum ChildProcess {
         // Nothing else of this process's goes along: a descriptor the
         // guardian kept open (a pipe whose reader waits for its end, say)
         // would outlive rehearse for as long as the guardian works.
+        #if os(Linux)
         if let closeFrom = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addclosefrom_np") {
             typealias CloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
             _ = unsafeBitCast(closeFrom, to: CloseFrom.self)(&actions, 4)
         }
+        #endif
         posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
         // `setsid sh -c SCRIPT` in the background; the outer shell exits.

@@ -329,13 +329,18 @@ public final class PostgresCluster: @unchecked Sendable {
     /// started by another thread inherits the write end, and a postmaster
     /// holding it would keep the guardian waiting forever. Glibc's pipe2 is
     /// not in Swift's Glibc module, so it is looked up by name.
+    /// Where there is no pipe2 (not Linux), pipe and then fcntl, racy as said.
     static func pipeCloseOnExec(_ fds: UnsafeMutablePointer<Int32>) -> Int32 {
+        #if os(Linux)
         typealias Pipe2 = @convention(c) (UnsafeMutablePointer<Int32>, Int32) -> Int32
-        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "pipe2") else {
-            errno = ENOSYS
-            return -1
+        if let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "pipe2") {
+            return unsafeBitCast(symbol, to: Pipe2.self)(fds, O_CLOEXEC)
         }
-        return unsafeBitCast(symbol, to: Pipe2.self)(fds, O_CLOEXEC)
+        #endif
+        guard pipe(fds) == 0 else { return -1 }
+        _ = fcntl(fds[0], F_SETFD, FD_CLOEXEC)
+        _ = fcntl(fds[1], F_SETFD, FD_CLOEXEC)
+        return 0
     }
 
     static var runuserPath: String? {
