@@ -2,7 +2,10 @@
 SWIFT ?= $(shell command -v swift 2>/dev/null || echo /opt/swift/usr/bin/swift)
 RELEASE_BIN = .build/release/rehearse
 
-.PHONY: rehearse test build release deps clean bench fuzz seal-gate
+.PHONY: rehearse test build release deps clean bench fuzz seal-gate install uninstall
+
+PREFIX ?= /usr/local
+DESTDIR ?=
 
 ## Build in release mode and rehearse the bundled default surrogate (commerce).
 rehearse: release
@@ -26,6 +29,16 @@ fuzz: deps
 ## The seal-vs-bytes gate over every committed seal.
 seal-gate: release
 	scripts/seal-gate.sh
+
+## Install under PREFIX (default /usr/local; DESTDIR stages it): bin/rehearse,
+## share/rehearse/{surrogates,schemas}, bash/zsh/fish completions and the man
+## page (see scripts/install.sh for what goes where).
+install: release
+	scripts/install.sh --binary $(RELEASE_BIN) "$(DESTDIR)$(PREFIX)"
+
+## Remove what `make install` put under PREFIX.
+uninstall:
+	scripts/install.sh --uninstall "$(DESTDIR)$(PREFIX)"
 
 release: deps
 	$(SWIFT) build -c release --product rehearse

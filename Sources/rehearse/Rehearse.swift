@@ -12,8 +12,12 @@ struct Rehearse: ParsableCommand {
             Exit statuses: 0 passed; 1 rehearsal failed (drift or a failing check); 2 bad input; \
             3 refused by governance; 4 environment problem; 5 evidence rejected by the validator.
             """,
-        version: RehearseVersion.describe,
-        subcommands: [Run.self, Validate.self, Generate.self, Profile.self, FingerprintCommand.self, SealCommand.self, Sign.self, Keys.self],
+        // The second line says where `--surrogate NAME` finds the bundled
+        // surrogates (an install's share directory, or a checkout's), or
+        // every place looked in when none was found.
+        version: RehearseVersion.describe + "\n" + Resources.describeSurrogates(),
+        subcommands: [Run.self, Validate.self, Generate.self, Profile.self, FingerprintCommand.self, SealCommand.self, Sign.self, Keys.self,
+                      Manual.self],
         defaultSubcommand: Run.self
     )
 }
@@ -28,6 +32,10 @@ enum Main {
         Interruption.install()
         do {
             var command = try Rehearse.parseAsRoot()
+            // Every run, whatever its engine, clears ephemeral PostgreSQL
+            // clusters in TMPDIR whose rehearse process is gone and whose
+            // guardian could not clear them (killed too, a machine crash).
+            PostgresCluster.cleanStale(in: FileManager.default.temporaryDirectory)
             try command.run()
         } catch let error as RehearseError {
             Interruption.yieldToHandlerIfInterrupted()

@@ -8,7 +8,7 @@ extension Rehearse {
             abstract: "Rehearse a birth and rollback on a scratch database (the default command).",
             discussion: """
                 With no source given, rehearses the bundled 'commerce' surrogate. A surrogate is a name \
-                (looked up in ./surrogates, $REHEARSE_SURROGATES_PATH and beside the executable) or a \
+                (looked up in ../share/rehearse/surrogates beside the binary, then $REHEARSE_SURROGATES_PATH, then ./surrogates) or a \
                 directory holding a manifest.yaml.
                 """
         )

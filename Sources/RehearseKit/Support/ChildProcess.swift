@@ -75,4 +75,65 @@ enum ChildProcess {
         let exited = status & 0x7f == 0
         return Outcome(status: exited ? (status >> 8) & 0xff : 128 + (status & 0x7f), output: text)
     }
+
+    /// Starts a program that outlives this process and is never waited for:
+    /// a shell forks it into the background and exits at once (reaped here),
+    /// so it is the init process's child from the start and leaves no zombie
+    /// behind in a long-lived process (a test run starts hundreds). `stdin`
+    /// becomes its standard input (`stdin` must be 10 or higher, so the
+    /// move to descriptor 3 on the way is a real dup2 that drops CLOEXEC);
+    /// stdout and stderr go to /dev/null, so it
+    /// never holds open a pipe the caller's own caller reads to its end. It
+    /// gets a session of its own: a Ctrl-C or hang-up aimed at rehearse's
+    /// terminal or process group does not reach it.
+    static func spawnDetached(script: String, arguments: [String], stdin: Int32, environment: [String: String]) throws {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        // Descriptor 3, not 0: a shell gives a background command /dev/null
+        // as its input unless the command redirects it itself.
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_adddup2(&actions, stdin, 3)
+        // Nothing else of this process's goes along: a descriptor the
+        // guardian kept open (a pipe whose reader waits for its end, say)
+        // would outlive rehearse for as long as the guardian works.
+        #if os(Linux)
+        if let closeFrom = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addclosefrom_np") {
+            typealias CloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
+            _ = unsafeBitCast(closeFrom, to: CloseFrom.self)(&actions, 4)
+        }
+        #endif
+        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        // `setsid sh -c SCRIPT` in the background; the outer shell exits.
+        let outer = """
+            if command -v setsid >/dev/null 2>&1; then setsid /bin/sh -c "$0" guardian "$@" <&3 3<&- &
+            else /bin/sh -c "$0" guardian "$@" <&3 3<&- & fi
+            """
+        let argv = (["/bin/sh", "-c", outer, script] + arguments).map { strdup($0) } + [nil]
+        let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer {
+            argv.forEach { free($0) }
+            envp.forEach { free($0) }
+        }
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        sigaddset(&defaults, SIGINT)
+        sigaddset(&defaults, SIGTERM)
+        var unblocked = sigset_t()
+        sigemptyset(&unblocked)
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        posix_spawnattr_setsigmask(&attributes, &unblocked)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
+        var pid: pid_t = 0
+        let rc = posix_spawn(&pid, "/bin/sh", &actions, &attributes, argv, envp)
+        guard rc == 0 else {
+            throw RehearseError.environment("Cannot start /bin/sh: \(String(cString: strerror(rc))).")
+        }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+    }
 }

@@ -359,25 +359,12 @@ public struct SurrogateSource: Sendable {
             }
         }).sorted()
         let listed = known.isEmpty ? "none were found" : known.joined(separator: ", ")
-        throw RehearseError.badInput("Unknown surrogate '\(nameOrPath)'. Known surrogates: \(listed). Give one of those names, or a path to a directory holding a \(SurrogateManifest.fileName).")
+        throw RehearseError.badInput("Unknown surrogate '\(nameOrPath)'. Known surrogates: \(listed) (looked in \(roots.map(\.path).joined(separator: ", "))). Give one of those names, or a path to a directory holding a \(SurrogateManifest.fileName).")
     }
 
     static func searchRoots(executable: URL?) -> [URL] {
-        var roots: [URL] = []
-        if let env = ProcessInfo.processInfo.environment["REHEARSE_SURROGATES_PATH"] {
-            roots += env.split(separator: ":").map { URL(fileURLWithPath: String($0)) }
-        }
-        roots.append(URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent("surrogates"))
-        if let exe = executable?.resolvingSymlinksInPath() {
-            var dir = exe.deletingLastPathComponent()
-            roots.append(dir.appendingPathComponent("../share/rehearse/surrogates").standardizedFileURL)
-            // A development build lives in .build/<config>/ under the checkout.
-            for _ in 0..<4 {
-                dir = dir.deletingLastPathComponent()
-                roots.append(dir.appendingPathComponent("surrogates"))
-            }
-        }
-        return roots
+        // Binary-relative share dir, then $REHEARSE_SURROGATES_PATH, then ./surrogates (Support/Resources.swift).
+        Resources.surrogateSearchRoots(executable: executable)
     }
 }
 
