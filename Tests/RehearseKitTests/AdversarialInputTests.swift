@@ -14,9 +14,10 @@ import Testing
     /// the address check wants the directory to exist): a rehearsal that got
     /// as far as provisioning would fail with an environment error (exit 4),
     /// so a refusal with exit 2 or 3 proves nothing was provisioned.
-    static let nowhereDirectory = TempDir()
-    static var nowhere: PostgresServerAddress {
-        try! PostgresServerAddress(parsing: "host=\(nowhereDirectory.url.path) port=5432 user=nobody dbname=postgres")
+    static func nowhere(in dir: TempDir) throws -> PostgresServerAddress {
+        let socketDirectory = dir.file("no-server")
+        try FileManager.default.createDirectory(at: socketDirectory, withIntermediateDirectories: true)
+        return try PostgresServerAddress(parsing: "host=\(socketDirectory.path) port=5432 user=nobody dbname=postgres")
     }
 
     /// Runs a rehearsal that must be refused; returns the error after checking
@@ -28,7 +29,7 @@ import Testing
         let run = dir.file("run-refused")
         options.outputDirectory = run
         options.scratchParent = dir.url
-        if postgres { options.engine = .postgres(.server(Self.nowhere)) }
+        if postgres { options.engine = .postgres(.server(try! Self.nowhere(in: dir))) }
         defer {
             #expect(!FileManager.default.fileExists(atPath: run.path), "a refused run must leave no run folder", sourceLocation: sourceLocation)
             #expect(dir.leftovers("rehearse-").isEmpty, "a refused run must leave no scratch directory", sourceLocation: sourceLocation)
