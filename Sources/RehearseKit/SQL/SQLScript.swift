@@ -6,8 +6,15 @@ public struct SQLScript: Sendable {
     /// The path as given in messages, relative to the surrogate directory.
     public var displayPath: String
     public var url: URL
-    public var text: String
+    public var text: String {
+        didSet { lineStarts = Self.lineStarts(of: text) }
+    }
     public var sha256: String
+    /// The UTF-8 byte offset at which each line starts, so a location costs
+    /// a binary search and one line's bytes, not a scan from the top: the
+    /// loaders and the schema data guard ask for one per statement, and a
+    /// real schema has tens of thousands of them.
+    private var lineStarts: [Int]
 
     /// Reads a file on its own (outside a surrogate's confinement rules) and
     /// checks its bytes like every other input: UTF-8 text, no NUL byte.
@@ -30,17 +37,33 @@ public struct SQLScript: Sendable {
         self.url = url
         self.text = text
         self.sha256 = sha256
+        lineStarts = Self.lineStarts(of: text)
+    }
+
+    private static func lineStarts(of text: String) -> [Int] {
+        var starts = [0]
+        var n = 0
+        for byte in text.utf8 {
+            n += 1
+            if byte == 0x0a { starts.append(n) }
+        }
+        return starts
     }
 
     /// Line and column (both 1-based) of a UTF-8 byte offset into ``text``.
     public func location(ofByteOffset offset: Int) -> (line: Int, column: Int) {
-        var line = 1, column = 1, n = 0
-        for byte in text.utf8 {
-            if n >= offset { break }
-            if byte == 0x0a { line += 1; column = 1 } else if byte & 0xC0 != 0x80 { column += 1 }
-            n += 1
+        let utf8 = text.utf8
+        let target = min(max(offset, 0), utf8.count)
+        // The last line starting at or before the offset.
+        var low = 0, high = lineStarts.count - 1
+        while low < high {
+            let mid = (low + high + 1) / 2
+            if lineStarts[mid] <= target { low = mid } else { high = mid - 1 }
         }
-        return (line, column)
+        var column = 1
+        let start = utf8.index(utf8.startIndex, offsetBy: lineStarts[low])
+        for byte in utf8[start..<utf8.index(utf8.startIndex, offsetBy: target)] where byte & 0xC0 != 0x80 { column += 1 }
+        return (low + 1, column)
     }
 }
 
