@@ -11,8 +11,9 @@ DESTDIR ?=
 rehearse: release
 	$(RELEASE_BIN) --surrogate commerce
 
-## Run the whole test suite (unit, engine, command-line, conformance and
-## tamper tests), then a short fuzz run of the parser and validator.
+## Run the whole test suite (unit, engine, adversarial, command-line,
+## conformance, replay, install and tamper tests), then a short run of each
+## fuzz target (parser + validator; manifest + profile through to the plan).
 test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test
@@ -22,7 +23,8 @@ test: deps
 TEST_FUZZ_SECONDS ?= 30
 FUZZ_SECONDS ?= 600
 
-## Fuzz the strict parser and the validator (libFuzzer + AddressSanitizer) for FUZZ_SECONDS.
+## Fuzz each target (libFuzzer + AddressSanitizer) for FUZZ_SECONDS: the strict
+## parser and validator, and manifest + profile parsing through to the plan.
 fuzz: deps
 	FUZZ_SECONDS=$(FUZZ_SECONDS) SWIFT=$(SWIFT) scripts/fuzz.sh
 
