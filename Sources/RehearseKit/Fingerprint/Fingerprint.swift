@@ -1,3 +1,5 @@
+import Crypto
+
 /// What a database looked like at one moment, independent of its physical
 /// layout: a canonical description of every schema object and, per table, the
 /// row count and an order-independent digest of the typed rows.
@@ -59,6 +61,26 @@ public struct TableFingerprint: Sendable, Equatable {
 }
 
 /// Adds row digests into an order-independent multiset digest.
+/// A table's data digest: SHA-256 over its rows' encodings in one canonical
+/// order, and the row count. A sum of row hashes (``MultisetDigest``) is
+/// order-free but not collision-resistant: a lattice reduction finds small
+/// sets of rows to delete and duplicate whose hashes cancel in the sum, so a
+/// lossy rollback could keep the digest. Hashing in a canonical order has
+/// SHA-256's collision resistance.
+struct OrderedDigest {
+    private var hasher = SHA256()
+    private(set) var count: Int64 = 0
+
+    mutating func add(_ row: [UInt8]) {
+        hasher.update(data: row)
+        count += 1
+    }
+
+    var fingerprint: TableFingerprint {
+        TableFingerprint(rows: count, digest: Digest.hex(Array(hasher.finalize())))
+    }
+}
+
 struct MultisetDigest {
     private(set) var lanes: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
     private(set) var count: Int64 = 0
@@ -90,5 +112,37 @@ struct MultisetDigest {
             let s = String(w, radix: 16)
             return String(repeating: "0", count: 16 - s.count) + s
         }.joined()
+    }
+}
+
+/// Fingerprint entries keyed by object name. Swift's `String` equality is
+/// Unicode canonical equivalence, but SQLite and PostgreSQL compare names by
+/// bytes: `"café"` (NFC) and `"café"` (e + U+0301) are two tables to them,
+/// one key to a `[String: …]`, so the second would silently replace the first
+/// and whatever a rollback left in it would go unseen. Every key whose bytes
+/// differ from an equal key already present is kept as a collision, and the
+/// fingerprint refuses to stand (``checked``).
+struct NameKeyed<Value> {
+    private(set) var values: [String: Value] = [:]
+    private(set) var collisions: [(String, String)] = []
+
+    subscript(key: String) -> Value? {
+        get { values[key] }
+        set {
+            if newValue != nil, let index = values.index(forKey: key), !values[index].key.utf8.elementsEqual(key.utf8) {
+                collisions.append((values[index].key, key))
+            }
+            values[key] = newValue
+        }
+    }
+
+    /// The entries, or an error naming the first pair of names that differ
+    /// only in Unicode normalization (exit 1: the rehearsal cannot be judged).
+    func checked() throws -> [String: Value] {
+        guard let (a, b) = collisions.first else { return values }
+        func visible(_ s: String) -> String {
+            s.unicodeScalars.map { $0.isASCII ? String($0) : String(format: "\\u{%04X}", $0.value) }.joined()
+        }
+        throw RehearseError.rehearsalFailed("The database holds two objects whose names are the same text in different Unicode spellings: '\(visible(a))' and '\(visible(b))'. The engine tells them apart by bytes, but a fingerprint keyed by text could not, so one of them would go unseen; rehearse stops rather than judge it. Rename one of them.")
     }
 }

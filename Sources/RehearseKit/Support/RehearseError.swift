@@ -59,4 +59,5 @@ public struct RehearseError: Error, CustomStringConvertible, Sendable {
     static func badInput(_ message: String) -> RehearseError { .init(.badInput, message) }
     static func environment(_ message: String) -> RehearseError { .init(.environment, message) }
     static func refused(_ message: String) -> RehearseError { .init(.refused, message) }
+    static func rehearsalFailed(_ message: String) -> RehearseError { .init(.rehearsalFailed, message) }
 }

@@ -20,19 +20,20 @@ public enum SurrogateProvenance {
         return expectedFingerprint(rows)
     }
 
-    /// The SQLite form: a multiset of typed row digests.
+    /// The SQLite form: the typed row encodings hashed in key order (the
+    /// key column is text with SQLite's default BINARY collation: bytes).
     public static func expectedFingerprint(_ rows: [(key: String, value: String)]) -> TableFingerprint {
-        var multiset = MultisetDigest()
+        var digest = OrderedDigest()
         var buffer: [UInt8] = []
-        for row in rows {
+        for row in rows.sorted(by: { Array($0.key.utf8).lexicographicallyPrecedes(Array($1.key.utf8)) }) {
             buffer.removeAll(keepingCapacity: true)
             for text in [row.key, row.value] {
                 buffer.append(3)
                 RowEncoding.appendUInt64(UInt64(text.utf8.count), to: &buffer)
                 buffer.append(contentsOf: text.utf8)
             }
-            multiset.add(SHA256.hash(data: buffer))
+            digest.add(buffer)
         }
-        return TableFingerprint(rows: multiset.count, digest: multiset.hex)
+        return digest.fingerprint
     }
 }

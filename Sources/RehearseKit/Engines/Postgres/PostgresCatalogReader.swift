@@ -23,7 +23,7 @@ struct PostgresCatalogReader {
     }
 
     struct Result {
-        var objects: [String: JSONValue] = [:]
+        var objects = NameKeyed<JSONValue>()
         /// Physical leftovers that are not drift (dropped columns).
         var residue: [String] = []
     }

@@ -36,7 +36,7 @@ struct PostgresFingerprinter {
             let catalog = try PostgresCatalogReader(db: db).read()
             let tables = try dataFingerprints(db, snapshot: snapshot)
             try db.execute("COMMIT")
-            var fp = Fingerprint(objects: catalog.objects, tables: tables)
+            var fp = Fingerprint(objects: try catalog.objects.checked(), tables: tables)
             fp.residue = catalog.residue
             return fp
         } catch let error as PGError {
@@ -111,7 +111,7 @@ struct PostgresFingerprinter {
             // @unchecked: every field is touched only under `lock`.
             let lock = NSLock()
             var next = 0
-            var results: [String: TableFingerprint] = [:]
+            var results = NameKeyed<TableFingerprint>()
             var failure: Error?
         }
         let shared = Shared()
@@ -148,7 +148,7 @@ struct PostgresFingerprinter {
         }
         DispatchQueue.concurrentPerform(iterations: workers) { work($0) }
         if let failure = shared.failure { throw failure }
-        return shared.results
+        return try shared.results.checked()
     }
 
     /// Streams one table and digests it.

@@ -22,7 +22,8 @@ struct SQLiteFingerprinter {
 
     func fingerprint() throws -> Fingerprint {
         let catalog = try db.rows("SELECT type, name, tbl_name, sql FROM main.sqlite_schema ORDER BY type, name")
-        var objects: [String: JSONValue] = [Self.headerKey: try header()]
+        var objects = NameKeyed<JSONValue>()
+        objects[Self.headerKey] = try header()
         var tableNames: [String] = []
         for row in catalog {
             guard case .text(let type) = row[0], case .text(let name) = row[1] else { continue }
@@ -57,11 +58,11 @@ struct SQLiteFingerprinter {
                 objects["\(type) \(name)"] = ["definition": .string(SQLNormalizer.normalize(sql ?? ""))]
             }
         }
-        var tables: [String: TableFingerprint] = [:]
+        var tables = NameKeyed<TableFingerprint>()
         for name in tableNames {
             tables[name] = try dataFingerprint(of: name)
         }
-        var result = Fingerprint(objects: objects, tables: tables)
+        var result = Fingerprint(objects: try objects.checked(), tables: try tables.checked())
         result.residue = try physicalSettings()
         return result
     }
@@ -208,25 +209,40 @@ struct SQLiteFingerprinter {
         ]
     }
 
-    /// Streams the table once; each row is encoded with its storage classes and
-    /// hashed, and the row hashes are summed. No row is kept in memory.
+    /// Streams the table once in a canonical order and hashes the rows'
+    /// typed encodings in turn (``OrderedDigest``). No row is kept in memory.
     /// Columns are read in name order, so a column that only moved position
     /// shows as schema drift, not as every row changing.
     func dataFingerprint(of table: String) throws -> TableFingerprint {
-        let names = try db.rows("SELECT name FROM pragma_table_xinfo(?) WHERE hidden IN (0, 2, 3)", [.text(table)])
-            .compactMap { $0[0].textValue }.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
+        let columns = try db.rows("SELECT name, pk FROM pragma_table_xinfo(?) WHERE hidden IN (0, 2, 3)", [.text(table)])
+        let names = columns.compactMap { $0[0].textValue }.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
         let list = names.isEmpty ? "*" : names.map(Self.quote).joined(separator: ", ")
-        let statement = try db.prepare("SELECT \(list) FROM main.\(Self.quote(table))")
+        let statement = try db.prepare("SELECT \(list) FROM main.\(Self.quote(table))" + Self.canonicalOrder(names: names, columns: columns))
         let n = statement.columnCount
-        var multiset = MultisetDigest()
+        var digest = OrderedDigest()
         var buffer = [UInt8]()
         buffer.reserveCapacity(256)
         while try statement.step() {
             buffer.removeAll(keepingCapacity: true)
             for i in 0..<n { RowEncoding.append(statement, column: i, to: &buffer) }
-            multiset.add(SHA256.hash(data: buffer))
+            digest.add(buffer)
         }
-        return TableFingerprint(rows: multiset.count, digest: multiset.hex)
+        return digest.fingerprint
+    }
+
+    /// An ORDER BY under which rows that tie are byte-identical in their
+    /// encoding, so the order is a function of the rows alone: the primary
+    /// key first (its index gives the order, so a keyed table is not sorted),
+    /// then every column by bytes (`COLLATE BINARY`) with its storage class
+    /// (1 and 1.0 compare equal in SQLite but encode apart). The rowid never
+    /// counts: rowids of a table without a key are not drift.
+    static func canonicalOrder(names: [String], columns: [[DatabaseValue]]) -> String {
+        guard !names.isEmpty else { return "" }
+        func position(_ row: [DatabaseValue]) -> Int64 { if case .integer(let n) = row[1] { n } else { 0 } }
+        let key = columns.filter { position($0) > 0 }.sorted { position($0) < position($1) }
+            .compactMap { $0[0].textValue }.map(quote)
+        let all = names.map(quote).flatMap { ["\($0) COLLATE BINARY", "typeof(\($0))"] }
+        return " ORDER BY " + (key + all).joined(separator: ", ")
     }
 }
 

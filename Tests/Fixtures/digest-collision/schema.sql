@@ -1,0 +1,1 @@
+CREATE TABLE ledger (amount INTEGER NOT NULL);
