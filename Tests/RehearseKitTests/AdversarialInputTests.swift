@@ -108,6 +108,17 @@ import Testing
         expectRefused(s, in: dir, "'birth'", "not a surrogate directory", "holds no manifest.yaml")
     }
 
+    /// `manifest.yaml` is a common name: a neighbouring Kubernetes folder
+    /// with one is not a surrogate, so its `.env` is never read or sealed.
+    @Test func aSiblingWhoseManifestIsNotARehearseManifestIsNotASurrogate() throws {
+        let dir = TempDir()
+        let s = Repo.copy("commerce", into: dir)
+        dir.write("k8s-app/manifest.yaml", "apiVersion: v1\nkind: Secret\nmetadata:\n  name: app\n")
+        dir.write("k8s-app/.env", "DATABASE_URL=postgres://admin:REALSECRET@prod-db.internal/app\n")
+        try setKey("birth", "../k8s-app/.env", in: s)
+        expectRefused(s, in: dir, "'birth'", "not a surrogate directory", "is not a rehearse manifest")
+    }
+
     @Test func aSiblingSurrogateMayShareItsFiles() throws {
         let dir = TempDir()
         _ = Repo.copy("commerce", into: dir, as: "base")

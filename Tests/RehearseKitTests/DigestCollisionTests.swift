@@ -91,4 +91,18 @@ import Testing
             rollback: "SELECT 1;\n")
         Self.expectTwinsStopTheRun { try rehearsePostgres(url, in: dir) }
     }
+
+    /// Replay runs a run folder's scripts; one whose sealed manifest asks for
+    /// the PostgreSQL superuser (who can run programs through COPY … FROM
+    /// PROGRAM) is refused before anything is provisioned.
+    @Test func replayRefusesASuperuserRunFolder() throws {
+        let dir = TempDir()
+        let url = Repo.copy("commerce", into: dir)
+        let manifest = url.appendingPathComponent("manifest.yaml")
+        try (String(contentsOf: manifest, encoding: .utf8) + "postgres_superuser: true\n").write(to: manifest, atomically: true, encoding: .utf8)
+        let result = try rehearsePostgres(url, in: dir, scale: 0.02)
+        let findings = try Replay.check(runDirectory: result.runDirectory, scratchParent: dir.url)
+        #expect(findings.map(\.rule) == [Replay.rule])
+        #expect(findings.first?.message.contains("postgres_superuser: true") == true, "\(findings)")
+    }
 }

@@ -2,7 +2,7 @@ import Crypto
 
 /// What a database looked like at one moment, independent of its physical
 /// layout: a canonical description of every schema object and, per table, the
-/// row count and an order-independent digest of the typed rows.
+/// row count and a digest of the typed rows in a canonical order.
 public struct Fingerprint: Sendable, Equatable {
     /// Canonical description of each schema object, keyed `"<kind> <name>"`
     /// (e.g. `table customers`, `index orders_by_status`).
@@ -55,14 +55,13 @@ public struct Fingerprint: Sendable, Equatable {
 /// Row count and multiset digest of one table.
 public struct TableFingerprint: Sendable, Equatable {
     public var rows: Int64
-    /// Hex of the lane-wise sum (mod 2^64 per lane) of each row's SHA-256: the
-    /// same for any row order, and different when a row is duplicated.
+    /// Hex SHA-256 of the rows' encodings in a canonical order (the engine
+    /// decides it from the rows alone, never from storage order).
     public var digest: String
 }
 
-/// Adds row digests into an order-independent multiset digest.
 /// A table's data digest: SHA-256 over its rows' encodings in one canonical
-/// order, and the row count. A sum of row hashes (``MultisetDigest``) is
+/// order, and the row count. A sum of row hashes (the digest before this) is
 /// order-free but not collision-resistant: a lattice reduction finds small
 /// sets of rows to delete and duplicate whose hashes cancel in the sum, so a
 /// lossy rollback could keep the digest. Hashing in a canonical order has
@@ -78,40 +77,6 @@ struct OrderedDigest {
 
     var fingerprint: TableFingerprint {
         TableFingerprint(rows: count, digest: Digest.hex(Array(hasher.finalize())))
-    }
-}
-
-struct MultisetDigest {
-    private(set) var lanes: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
-    private(set) var count: Int64 = 0
-
-    /// Adds one row's 32-byte digest, read as four big-endian words; no
-    /// allocation, as this runs once per row of every table.
-    mutating func add<D: Sequence>(_ digest: D) where D.Element == UInt8 {
-        var w = (UInt64(0), UInt64(0), UInt64(0), UInt64(0))
-        var i = 0
-        for b in digest {
-            switch i >> 3 {
-            case 0: w.0 = w.0 << 8 | UInt64(b)
-            case 1: w.1 = w.1 << 8 | UInt64(b)
-            case 2: w.2 = w.2 << 8 | UInt64(b)
-            case 3: w.3 = w.3 << 8 | UInt64(b)
-            default: break
-            }
-            i += 1
-        }
-        lanes.0 &+= w.0
-        lanes.1 &+= w.1
-        lanes.2 &+= w.2
-        lanes.3 &+= w.3
-        count += 1
-    }
-
-    var hex: String {
-        [lanes.0, lanes.1, lanes.2, lanes.3].map { w in
-            let s = String(w, radix: 16)
-            return String(repeating: "0", count: 16 - s.count) + s
-        }.joined()
     }
 }
 

@@ -264,6 +264,14 @@ public struct SurrogateSource: Sendable {
         guard lstat(sibling + "/" + SurrogateManifest.fileName, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else {
             throw InputRefusal(message: "lies in \(sibling), which is not a surrogate directory (it holds no \(SurrogateManifest.fileName)). \(outside)")
         }
+        // `manifest.yaml` is a common name (Kubernetes, CI tools): only a
+        // folder whose manifest is a rehearse manifest is a sibling
+        // surrogate, so a neighbouring project's secrets are never an input.
+        guard st.st_size <= Self.maxInputBytes, let data = FileManager.default.contents(atPath: sibling + "/" + SurrogateManifest.fileName),
+              let text = String(data: data, encoding: .utf8),
+              (try? SurrogateManifest(parsing: text, file: sibling + "/" + SurrogateManifest.fileName)) != nil else {
+            throw InputRefusal(message: "lies in \(sibling), which is not a surrogate directory (its \(SurrogateManifest.fileName) is not a rehearse manifest). \(outside)")
+        }
         return path
     }
 

@@ -25,6 +25,13 @@ public enum Replay {
             return [finding(path, message)]
         }
         defer { run.remove() }
+        // A run folder may come from anyone, and replay runs its scripts. As
+        // the scratch database's owner they are confined; as the superuser
+        // (`postgres_superuser: true`) they could run programs, read files
+        // and reach the network (COPY … FROM PROGRAM), so replay refuses.
+        if run.source.manifest.postgresSuperuser {
+            return [finding("$.predicate.inputs.manifest", "the sealed manifest sets postgres_superuser: true, so its scripts would run as the superuser, who can run programs and reach the network; replay never runs a run folder's scripts with that power. Replay it by hand in a sandbox you trust, or rehearse without postgres_superuser.")]
+        }
         var options = Rehearsal.Options()
         options.seed = run.seed
         options.scale = run.scale

@@ -4,8 +4,8 @@ import Foundation
 /// Fingerprints a PostgreSQL database from a pinned session: a normalized
 /// catalog (no OIDs, no relfilenodes) and, per table, a SHA-256 of its rows
 /// streamed as `COPY (SELECT * FROM ONLY t ORDER BY key) TO STDOUT`. A table
-/// without a usable key gets an order-independent sum of row digests plus its
-/// count. Heap order never counts, and neither does hash_record_extended,
+/// without a usable key is ordered by the text of each whole row, so rows that
+/// tie are identical. Heap order never counts, and neither does hash_record_extended,
 /// whose notion of equality is not exact.
 struct PostgresFingerprinter {
     /// Opens a fresh connection to the database being fingerprinted.
@@ -151,17 +151,16 @@ struct PostgresFingerprinter {
         return try shared.results.checked()
     }
 
-    /// Streams one table and digests it.
+    /// Streams one table in a canonical order and hashes its COPY lines in
+    /// turn: by its key, or, for a table without one, by the text of each
+    /// whole row (`ROW(r.*)`, which no column name can stand in for), so rows
+    /// that tie are identical lines. A sum of row hashes would be order-free
+    /// but not collision-resistant (see ``OrderedDigest``).
     static func digest(_ rel: DataRelation, on db: PGConnection) throws -> TableFingerprint {
-        let select = "SELECT \(rel.columns) FROM ONLY \(rel.qualified)" + (rel.orderBy.isEmpty ? "" : " ORDER BY " + rel.orderBy.joined(separator: ", "))
+        let select = rel.orderBy.isEmpty
+            ? "SELECT * FROM (SELECT \(rel.columns) FROM ONLY \(rel.qualified)) AS rehearse_rows ORDER BY ROW(rehearse_rows.*)::text COLLATE \"C\""
+            : "SELECT \(rel.columns) FROM ONLY \(rel.qualified) ORDER BY " + rel.orderBy.joined(separator: ", ")
         var rows: Int64 = 0
-        if rel.orderBy.isEmpty {
-            var multiset = MultisetDigest()
-            try db.copyOut("COPY (\(select)) TO STDOUT") { line in
-                multiset.add(SHA256.hash(data: line))
-            }
-            return TableFingerprint(rows: multiset.count, digest: multiset.hex)
-        }
         var hasher = SHA256()
         try db.copyOut("COPY (\(select)) TO STDOUT") { line in
             hasher.update(bufferPointer: line)

@@ -2,7 +2,7 @@ import CSQLite3
 import Crypto
 
 /// Fingerprints an SQLite database: a canonical description of the catalog
-/// and a typed, order-independent digest of every table's rows.
+/// and a digest of every table's typed rows in a canonical order.
 ///
 /// Every schema object is described twice: by its canonical definition (the
 /// `CREATE` text from `sqlite_schema`, read with the SQL lexer and folded only
