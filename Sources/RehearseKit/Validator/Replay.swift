@@ -15,16 +15,13 @@ public enum Replay {
     }
 
     public static func check(_ folder: RunFolder, scratchParent: URL? = nil, postgres: PostgresTarget = .ephemeral()) throws -> [ValidationFinding] {
+        try SealedRun.checking(folder, rule: rule, scratchParent: scratchParent) { try check($0, scratchParent: scratchParent, postgres: postgres) }
+    }
+
+    static func check(_ run: SealedRun, scratchParent: URL?, postgres: PostgresTarget) throws -> [ValidationFinding] {
         func finding(_ path: String, _ message: String) -> ValidationFinding {
             ValidationFinding(rule: rule, path: path, message: message)
         }
-        let run: SealedRun
-        do {
-            run = try SealedRun(folder: folder, scratchParent: scratchParent)
-        } catch SealedRun.Problem.finding(let path, let message) {
-            return [finding(path, message)]
-        }
-        defer { run.remove() }
         // A run folder may come from anyone, and replay runs its scripts. As
         // the scratch database's owner they are confined; as the superuser
         // (`postgres_superuser: true`) they could run programs, read files

@@ -13,16 +13,13 @@ public enum Reproduction {
     }
 
     public static func check(_ folder: RunFolder, scratchParent: URL? = nil, postgres: PostgresTarget = .ephemeral()) throws -> [ValidationFinding] {
+        try SealedRun.checking(folder, rule: rule, scratchParent: scratchParent) { try check($0, scratchParent: scratchParent, postgres: postgres) }
+    }
+
+    static func check(_ run: SealedRun, scratchParent: URL?, postgres: PostgresTarget) throws -> [ValidationFinding] {
         func finding(_ path: String, _ message: String) -> ValidationFinding {
             ValidationFinding(rule: rule, path: path, message: message)
         }
-        let run: SealedRun
-        do {
-            run = try SealedRun(folder: folder, scratchParent: scratchParent)
-        } catch SealedRun.Problem.finding(let path, let message) {
-            return [finding(path, message)]
-        }
-        defer { run.remove() }
         let predicate = run.predicate
         let engine = run.engine(postgres: postgres)
         var out: [ValidationFinding] = []

@@ -104,4 +104,19 @@ struct SealedRun {
     func remove() {
         try? FileManager.default.removeItem(at: directory)
     }
+
+    /// Rebuilds the run for a check under `rule` (`--reproduce`, `--replay`),
+    /// hands it to `body`, and removes it afterwards; a folder that cannot be
+    /// rebuilt is one finding of that rule.
+    static func checking(_ folder: RunFolder, rule: String, scratchParent: URL?,
+                         _ body: (SealedRun) throws -> [ValidationFinding]) throws -> [ValidationFinding] {
+        let run: SealedRun
+        do {
+            run = try SealedRun(folder: folder, scratchParent: scratchParent)
+        } catch Problem.finding(let path, let message) {
+            return [ValidationFinding(rule: rule, path: path, message: message)]
+        }
+        defer { run.remove() }
+        return try body(run)
+    }
 }
