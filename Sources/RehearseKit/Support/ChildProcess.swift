@@ -32,33 +32,7 @@ enum ChildProcess {
             executable = "/bin/sh"
         }
 
-        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
-        let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
-        defer {
-            argv.forEach { free($0) }
-            envp.forEach { free($0) }
-        }
-        // The child starts with SIGINT and SIGTERM at their defaults and
-        // unblocked, whatever this process does with them (it ignores them
-        // and handles them on a dispatch queue).
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var defaults = sigset_t()
-        sigemptyset(&defaults)
-        sigaddset(&defaults, SIGINT)
-        sigaddset(&defaults, SIGTERM)
-        var unblocked = sigset_t()
-        sigemptyset(&unblocked)
-        posix_spawnattr_setsigdefault(&attributes, &defaults)
-        posix_spawnattr_setsigmask(&attributes, &unblocked)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
-
-        var pid: pid_t = 0
-        let rc = posix_spawn(&pid, executable, &actions, &attributes, argv, envp)
-        guard rc == 0 else {
-            throw RehearseError.environment("Cannot run \(executable): \(String(cString: strerror(rc))).")
-        }
+        let pid = try spawn(executable, [executable] + arguments, environment: environment, actions: &actions)
         // An interruption stops the child first, so nothing it writes
         // lands in a directory being removed.
         Interruption.track(child: pid)
@@ -110,7 +84,18 @@ enum ChildProcess {
             if command -v setsid >/dev/null 2>&1; then setsid /bin/sh -c "$0" guardian "$@" <&3 3<&- &
             else /bin/sh -c "$0" guardian "$@" <&3 3<&- & fi
             """
-        let argv = (["/bin/sh", "-c", outer, script] + arguments).map { strdup($0) } + [nil]
+        let pid = try spawn("/bin/sh", ["/bin/sh", "-c", outer, script] + arguments, environment: environment, actions: &actions)
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+    }
+
+    /// posix_spawn of `path` with `argv` and exactly `environment`; the child
+    /// starts with SIGINT and SIGTERM at their defaults and unblocked,
+    /// whatever this process does with them (it ignores them and handles
+    /// them on a dispatch queue).
+    private static func spawn(_ path: String, _ arguments: [String], environment: [String: String],
+                              actions: inout posix_spawn_file_actions_t) throws -> pid_t {
+        let argv = arguments.map { strdup($0) } + [nil]
         let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer {
             argv.forEach { free($0) }
@@ -129,11 +114,10 @@ enum ChildProcess {
         posix_spawnattr_setsigmask(&attributes, &unblocked)
         posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
         var pid: pid_t = 0
-        let rc = posix_spawn(&pid, "/bin/sh", &actions, &attributes, argv, envp)
+        let rc = posix_spawn(&pid, path, &actions, &attributes, argv, envp)
         guard rc == 0 else {
-            throw RehearseError.environment("Cannot start /bin/sh: \(String(cString: strerror(rc))).")
+            throw RehearseError.environment("Cannot run \(path): \(String(cString: strerror(rc))).")
         }
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+        return pid
     }
 }
