@@ -396,6 +396,17 @@ import Testing
         #expect(try rules(run) == ["R7-isolation"])
         try forgeTarget(run) { $0["network"] = "loopback"; $0["kind"] = "sqlite-file"; $0["private_temporary_directory"] = .bool(true) }
         #expect(try rules(run) == ["R7-isolation"])
+        // What libpq reported must be loopback and a port too.
+        try forgeTarget(run) { $0["kind"] = "postgres-server"; $0["private_temporary_directory"] = nil; $0["network"] = "loopback"; $0["address"] = "127.0.0.1" }
+        #expect(try rules(run).isEmpty)
+        try forgeTarget(run) { $0["address"] = "10.0.0.5" }
+        let address = try Validator().validate(runDirectory: run)
+        #expect(address.findings.map(\.path) == ["$.predicate.target.address"])
+        #expect(address.findings.first?.message.contains("not a literal loopback address") == true)
+        try forgeTarget(run) { $0["address"] = "127.0.0.1"; $0["port"] = "99999" }
+        let port = try Validator().validate(runDirectory: run)
+        #expect(port.findings.map(\.path) == ["$.predicate.target.port"])
+        #expect(port.findings.first?.message.contains("is not a port number") == true)
     }
 
     @Test func anEphemeralClusterMustListenOnNoTCPAddress() throws {

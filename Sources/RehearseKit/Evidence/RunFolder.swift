@@ -62,7 +62,7 @@ public struct RunFolder: Sendable {
 
     /// Relative paths in byte order.
     public var paths: [String] {
-        files.keys.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
+        files.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
     }
 
     /// The bytes of the file whose name has exactly these UTF-8 bytes; never

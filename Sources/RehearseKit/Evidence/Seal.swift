@@ -42,7 +42,7 @@ public enum Seal {
 
     /// The seal file's exact text for these entries: sorted by path bytes, one line each.
     public static func render(_ entries: [String: String]) -> String {
-        entries.keys.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
+        entries.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
             .map { "\(entries[$0]!)  \($0)\n" }.joined()
     }
 

@@ -50,16 +50,26 @@ public struct SQLScript: Sendable {
         return starts
     }
 
-    /// Line and column (both 1-based) of a UTF-8 byte offset into ``text``.
-    public func location(ofByteOffset offset: Int) -> (line: Int, column: Int) {
-        let utf8 = text.utf8
-        let target = min(max(offset, 0), utf8.count)
-        // The last line starting at or before the offset.
+    /// The 1-based line of a UTF-8 byte offset into ``text``: a binary search
+    /// over the line starts, what the per-statement records need.
+    public func line(ofByteOffset offset: Int) -> Int {
+        let target = min(max(offset, 0), text.utf8.count)
         var low = 0, high = lineStarts.count - 1
         while low < high {
             let mid = (low + high + 1) / 2
             if lineStarts[mid] <= target { low = mid } else { high = mid - 1 }
         }
+        return low + 1
+    }
+
+    /// Line and column (both 1-based) of a UTF-8 byte offset into ``text``.
+    public func location(ofByteOffset offset: Int) -> (line: Int, column: Int) {
+        let utf8 = text.utf8
+        let target = min(max(offset, 0), utf8.count)
+        let low = line(ofByteOffset: target) - 1
+        // The column costs the bytes of its line: ask for it only to report
+        // one place (an error), never per statement, or a script written on
+        // one line costs the square of its length.
         var column = 1
         let start = utf8.index(utf8.startIndex, offsetBy: lineStarts[low])
         for byte in utf8[start..<utf8.index(utf8.startIndex, offsetBy: target)] where byte & 0xC0 != 0x80 { column += 1 }

@@ -54,7 +54,8 @@ enum SchemaDataGuard {
     static func check(_ schema: SQLScript, dialect: String) throws {
         let statements = dialect == "sqlite" ? sqliteStatements(schema.text) : PostgresScript.statements(schema)
         for statement in statements {
-            let loc = schema.location(ofByteOffset: statement.startOffset)
+            // Located only when refused: the column costs its line's bytes.
+            var loc: (line: Int, column: Int) { schema.location(ofByteOffset: statement.startOffset) }
             // A psql meta-command that brings in no rows is simply not SQL:
             // bad input, as the loader says it.
             if statement.sql.hasPrefix("\\"), refusal(statement.sql) != nil {

@@ -94,6 +94,14 @@ extension EvidenceRules {
                 add(".network", "the host '\(RunFolder.display(host))' is \(loopback ? "a loopback address" : "a Unix socket"), so the network is '\(expected)', not '\(network)'")
             }
         }
+        // What libpq reported (PostgresEndpoint): the address of a TCP
+        // connection is loopback, and a port is a port.
+        if let address = target["address"], !(address.stringValue.map(PostgresServerAddress.isLoopback) ?? false) {
+            add(".address", "'\(RunFolder.display(address.stringValue ?? "?"))' is not a literal loopback address; rehearse never connects anywhere else")
+        }
+        if let port = target["port"]?.stringValue, !(port.utf8.count <= 5 && port.utf8.allSatisfy { $0 >= 0x30 && $0 <= 0x39 } && (1...65535).contains(Int(port) ?? 0)) {
+            add(".port", "'\(RunFolder.display(port))' is not a port number (1 to 65535)")
+        }
         return out
     }
 

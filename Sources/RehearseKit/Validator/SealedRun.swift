@@ -67,16 +67,22 @@ struct SealedRun {
         }
         let fm = FileManager.default
         let parent = scratchParent ?? fm.temporaryDirectory
-        let directory = parent.appendingPathComponent("rehearse-sealed-\(UUID().uuidString.lowercased().prefix(8))")
+        // mkdtemp: a new directory, mode 0700, that nobody else created
+        // first, so no other user can plant links or swap the scripts the
+        // rebuild is about to run.
+        var template = Array(parent.appendingPathComponent("rehearse-sealed-XXXXXXXX").path.utf8CString)
+        guard let made = mkdtemp(&template) else {
+            throw RehearseError.environment("Cannot create a private directory for the sealed inputs under \(parent.path): \(String(cString: strerror(errno))). Check that the temporary directory is writable.")
+        }
+        let directory = URL(fileURLWithPath: String(cString: made))
         do {
-            try fm.createDirectory(at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
             for copy in copies {
                 try Data(copy.bytes).write(to: directory.appendingPathComponent(copy.name))
             }
             try Data(manifestBytes).write(to: directory.appendingPathComponent(SurrogateManifest.fileName))
         } catch {
             try? fm.removeItem(at: directory)
-            throw RehearseError.environment("Cannot write the sealed inputs to \(directory.path): \(error.localizedDescription). Check that the temporary directory is writable.")
+            throw RehearseError.environment("Cannot write the sealed inputs to \(directory.path): \(SystemErrorText.describe(error)). Check that the temporary directory is writable.")
         }
         self.directory = directory
         func named(_ role: String) -> String? { copies.first { $0.role == role }?.name }

@@ -21,11 +21,11 @@ struct SealedScript {
     }
 
     /// Start line of each statement, as the engines record it.
-    var lines: [Int] { statements.map { script.location(ofByteOffset: $0.startOffset).line } }
+    var lines: [Int] { statements.map { script.line(ofByteOffset: $0.startOffset) } }
 
     /// Each statement's check name, numbered as the engines number them.
     var checkNames: [String] {
-        statements.enumerated().map { n, s in s.checkName(number: n + 1, line: script.location(ofByteOffset: s.startOffset).line) }
+        statements.enumerated().map { n, s in s.checkName(number: n + 1, line: script.line(ofByteOffset: s.startOffset)) }
     }
 
     /// The same boundaries `SQLiteConnection.forEachStatement` finds by

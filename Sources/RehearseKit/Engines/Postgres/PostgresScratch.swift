@@ -251,11 +251,12 @@ public final class PostgresScratch: ScratchEngine {
                 if db.isInTransaction { _ = try? db.execute("ROLLBACK") }
                 throw PostgresScript.failure(error, statement: statement, in: script)
             }
-            let loc = script.location(ofByteOffset: statement.startOffset)
-            records.append(StatementRecord(line: loc.line, durationMicros: (ContinuousClock.now - clock).microseconds,
+            let line = script.line(ofByteOffset: statement.startOffset)
+            records.append(StatementRecord(line: line, durationMicros: (ContinuousClock.now - clock).microseconds,
                                            rowsChanged: Self.isDML(statement.sql) ? result.affectedRows : 0,
                                            excerpt: SQLiteError.excerpt(statement.sql)))
             if transactional && !db.isInTransaction {
+                let loc = script.location(ofByteOffset: statement.startOffset)
                 let failure = ScriptFailure(file: script.displayPath, line: loc.line, column: loc.column, statement: statement.sql,
                                             engineMessage: "the script ended the surrounding transaction (COMMIT or ROLLBACK inside it); remove its own transaction statements, rehearse runs it in one transaction (or set 'transactional: false' in the manifest)")
                 throw failure
@@ -312,7 +313,7 @@ public final class PostgresScratch: ScratchEngine {
         }
         var results: [CheckResult] = []
         for (n, statement) in PostgresScript.statements(script).enumerated() {
-            let line = script.location(ofByteOffset: statement.startOffset).line
+            let line = script.line(ofByteOffset: statement.startOffset)
             let name = statement.checkName(number: n + 1, line: line)
             let (passed, returned) = try Self.runCheck(statement, in: script, on: db)
             results.append(CheckResult(name: name, file: script.displayPath, line: line, passed: passed, returned: returned, sql: statement.sql))
@@ -429,7 +430,7 @@ public final class PostgresScratch: ScratchEngine {
         }
         _ = try? db.execute("ROLLBACK")
         guard db.transactionStatus == PQTRANS_IDLE else {
-            throw RehearseError.environment("After a check, the connection could not return to a clean state (after the check at \(script.displayPath):\(script.location(ofByteOffset: statement.startOffset).line)); rehearse stops rather than run the next check in an unknown transaction.")
+            throw RehearseError.environment("After a check, the connection could not return to a clean state (after the check at \(script.displayPath):\(script.line(ofByteOffset: statement.startOffset))); rehearse stops rather than run the next check in an unknown transaction.")
         }
         return (passed, returned)
     }

@@ -28,9 +28,8 @@ extension SQLiteConnection {
                 let changesBefore = totalChanges
                 while try stmt.step() {}
                 let elapsed = ContinuousClock.now - clock
-                let loc = script.location(ofByteOffset: statement.startOffset)
                 records.append(StatementRecord(
-                    line: loc.line,
+                    line: script.line(ofByteOffset: statement.startOffset),
                     durationMicros: elapsed.microseconds,
                     // The delta of total changes counts only rows that INSERT, UPDATE and
                     // DELETE touched (triggers included); sqlite3_changes() would

@@ -135,7 +135,7 @@ public final class SQLiteScratch: ScratchEngine {
         do {
             try db.forEachStatement(of: script) { statement, prepared in
                 number += 1
-                let line = script.location(ofByteOffset: statement.startOffset).line
+                let line = script.line(ofByteOffset: statement.startOffset)
                 let name = statement.checkName(number: number, line: line)
                 var returned: String
                 var passed = false
