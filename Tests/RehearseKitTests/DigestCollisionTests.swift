@@ -105,4 +105,33 @@ import Testing
         #expect(findings.map(\.rule) == [Replay.rule])
         #expect(findings.first?.message.contains("postgres_superuser: true") == true, "\(findings)")
     }
+
+    /// A SQLite script that commits the rehearsal's transaction and opens a
+    /// new one at its end (`COMMIT; …; BEGIN;`) ran its middle outside it and
+    /// passed; the transaction must be open after every statement.
+    @Test func aScriptThatLeavesAndReentersItsTransactionFails() throws {
+        let dir = TempDir()
+        let url = Repo.copy("commerce", into: dir)
+        let rollback = url.appendingPathComponent("rollback.sql")
+        try ("COMMIT;\n" + String(contentsOf: rollback, encoding: .utf8) + "\nBEGIN;\n").write(to: rollback, atomically: true, encoding: .utf8)
+        let result = try rehearse(url, in: dir, scale: 0.05)
+        #expect(result.validation.verdict == .fail)
+        let failure = try #require(result.record.failure)
+        #expect(failure.0 == .rollback)
+        #expect(failure.1.contains("rollback.sql:1:1") && failure.1.contains("ended the surrounding transaction"), "\(failure.1)")
+    }
+
+    /// A birth that leaves rows pointing at deleted parents fails at the
+    /// full foreign-key check before commit, naming child and parent.
+    @Test func aBirthThatOrphansRowsFails() throws {
+        let dir = TempDir()
+        let url = Repo.copy("commerce", into: dir)
+        try "DELETE FROM customers WHERE id IN (SELECT customer_id FROM orders LIMIT 1);\n"
+            .write(to: url.appendingPathComponent("birth.sql"), atomically: true, encoding: .utf8)
+        let result = try rehearse(url, in: dir, scale: 0.05)
+        #expect(result.validation.verdict == .fail)
+        let failure = try #require(result.record.failure)
+        #expect(failure.0 == .birth)
+        #expect(failure.1.contains("reference missing rows of customers"), "\(failure.1)")
+    }
 }

@@ -19,8 +19,13 @@ struct ScriptStatement {
 
 extension SQLiteConnection {
     /// Runs every statement of a script in order, timing each. A failure names
-    /// the file, line and column, the statement, and SQLite's message.
-    func runScript(_ script: SQLScript) throws(ScriptFailure) -> [StatementRecord] {
+    /// the file, line and column, the statement, and SQLite's message. With
+    /// `inTransaction`, the caller's transaction must still be open after
+    /// every statement: a `COMMIT; …; BEGIN;` pair would otherwise run what
+    /// lies between outside it and look, at the end, as if nothing happened.
+    static let endedTransaction = "the script ended the surrounding transaction (COMMIT or ROLLBACK inside it); remove its own transaction statements, rehearse runs it in one transaction"
+
+    func runScript(_ script: SQLScript, inTransaction: Bool = false) throws(ScriptFailure) -> [StatementRecord] {
         var records: [StatementRecord] = []
         do {
             try forEachStatement(of: script) { statement, stmt in
@@ -28,6 +33,11 @@ extension SQLiteConnection {
                 let changesBefore = totalChanges
                 while try stmt.step() {}
                 let elapsed = ContinuousClock.now - clock
+                if inTransaction && !isInTransaction {
+                    let loc = script.location(ofByteOffset: statement.startOffset)
+                    throw ScriptFailure(file: script.displayPath, line: loc.line, column: loc.column, statement: statement.sql,
+                                        engineMessage: Self.endedTransaction)
+                }
                 records.append(StatementRecord(
                     line: script.line(ofByteOffset: statement.startOffset),
                     durationMicros: elapsed.microseconds,

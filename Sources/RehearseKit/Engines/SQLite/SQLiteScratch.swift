@@ -110,7 +110,7 @@ public final class SQLiteScratch: ScratchEngine {
         try plain("PRAGMA foreign_keys = OFF")
         try plain("BEGIN IMMEDIATE")
         do throws(ScriptFailure) {
-            let records = try db.runScript(script)
+            let records = try db.runScript(script, inTransaction: true)
             let broken = (try? db.rows("SELECT \"table\", \"parent\", count(*) FROM pragma_foreign_key_check GROUP BY 1, 2 ORDER BY 1, 2")) ?? []
             if let first = broken.first {
                 throw ScriptFailure(file: script.displayPath, line: 0, column: 0, statement: "PRAGMA foreign_key_check",
@@ -118,7 +118,7 @@ public final class SQLiteScratch: ScratchEngine {
             }
             guard db.isInTransaction else {
                 throw ScriptFailure(file: script.displayPath, line: 0, column: 0, statement: "",
-                                    engineMessage: "the script ended the surrounding transaction (COMMIT or ROLLBACK inside it); remove its own transaction statements, rehearse runs it in one transaction")
+                                    engineMessage: SQLiteConnection.endedTransaction)
             }
             try plain("COMMIT")
             return ScriptRun(statements: records)
