@@ -172,7 +172,7 @@ enum SchemaDataGuard {
     /// `sqlite3_complete` says a statement ends (so a trigger's
     /// `BEGIN … END;` and semicolons in strings or comments stay inside).
     static func sqliteStatements(_ text: String) -> [ScriptStatement] {
-        let bytes = Array(text.utf8) + [0]
+        var bytes = Array(text.utf8) + [0]
         let end = bytes.count - 1
         var out: [ScriptStatement] = []
         var offset = 0
@@ -181,17 +181,39 @@ enum SchemaDataGuard {
             if start >= end { break }
             var stop = end
             var j = start
+            // sqlite3_complete rescans from the statement's start, so it is
+            // asked only at a semicolon outside quotes and comments (a
+            // trigger body's few): a string of many semicolons stays linear.
+            var quote: UInt8 = 0
             while j < end {
-                if bytes[j] == UInt8(ascii: ";") {
-                    var candidate = Array(bytes[start...j])
-                    candidate.append(0)
-                    let complete = candidate.withUnsafeBufferPointer { buf in
-                        sqlite3_complete(UnsafeRawPointer(buf.baseAddress!).assumingMemoryBound(to: CChar.self)) != 0
+                let c = bytes[j]
+                if quote != 0 {
+                    if c == quote { quote = 0 }
+                } else if c == UInt8(ascii: "'") || c == UInt8(ascii: "\"") || c == UInt8(ascii: "`") {
+                    quote = c
+                } else if c == UInt8(ascii: "[") {
+                    quote = UInt8(ascii: "]")
+                } else if c == UInt8(ascii: "-"), bytes[j + 1] == UInt8(ascii: "-") {
+                    while j < end && bytes[j] != 0x0a { j += 1 }
+                    continue
+                } else if c == UInt8(ascii: "/"), bytes[j + 1] == UInt8(ascii: "*") {
+                    j += 2
+                    while j < end && !(bytes[j] == UInt8(ascii: "*") && bytes[j + 1] == UInt8(ascii: "/")) { j += 1 }
+                    j += 2
+                    continue
+                } else if c == UInt8(ascii: ";") {
+                    // Ends the text at the semicolon for the call, in place.
+                    let saved = bytes[j + 1]
+                    bytes[j + 1] = 0
+                    let complete = bytes.withUnsafeBufferPointer { buf in
+                        sqlite3_complete(UnsafeRawPointer(buf.baseAddress! + start).assumingMemoryBound(to: CChar.self)) != 0
                     }
+                    bytes[j + 1] = saved
                     if complete { stop = j + 1; break }
                 }
                 j += 1
             }
+            stop = min(stop, end)
             out.append(ScriptStatement(startOffset: start, sql: String(decoding: bytes[start..<stop], as: UTF8.self), leadingComments: comments))
             offset = stop
         }
