@@ -8,6 +8,8 @@ public struct ShapeProfile: Sendable {
     public var tables: [String: TableProfile]
     /// Rows for a table the profile does not mention, before scaling.
     public var defaultRows: Int64
+    /// The edge-case mix and birth-aware targeting (EdgeCaseMix.swift): on unless switched off.
+    public var edgeCases = EdgeCaseSettings.defaults
 
     public init(tables: [String: TableProfile] = [:], defaultRows: Int64 = 100) {
         self.tables = tables
@@ -16,7 +18,8 @@ public struct ShapeProfile: Sendable {
 
     public init(parsing text: String, file: String) throws {
         let root = try YAMLNode.load(text: text, file: file)
-        let m = try root.members(allowed: ["tables", "default_rows"])
+        let m = try root.members(allowed: ["tables", "default_rows", "edge_cases", "targeting"])
+        edgeCases = try EdgeCaseSettings(edgeCases: m["edge_cases"], targeting: m["targeting"])
         defaultRows = try m["default_rows"]?.int(in: 0...Limits.maxRowsPerTable, "default_rows") ?? 100
         var tables: [String: TableProfile] = [:]
         for (name, node) in try m["tables"]?.mapping() ?? [] {
