@@ -56,7 +56,9 @@ public struct BirthTargets: Sendable {
             return nil
         }
         func add(_ column: String, _ value: DatabaseValue) {
-            if columns[column, default: Column()].values.count < 16, !columns[column]!.values.contains(value) { columns[column]!.values.append(value) }
+            var c = columns[column] ?? Column()
+            if c.values.count < 16, !c.values.contains(value) { c.values.append(value) }
+            columns[column] = c
         }
         func shifted(_ v: DatabaseValue, by d: Int64) -> DatabaseValue {
             switch v {

@@ -179,7 +179,8 @@ struct ColumnEdges: Sendable {
         }
         for spec in derived.values { if let c = sources(spec) { excluded.insert(c) } }
         for (_, cp) in profile?.columns ?? [:] { if let c = sources(cp.generator) { excluded.insert(c) } }
-        let fanOutNulls = Set((profile?.fanOuts ?? []).filter { $0.nullFraction != nil }.flatMap { $0.columns.map { $0.lowercased() } })
+        // A foreign key whose fan-out the profile shapes keeps the profile's NULLs.
+        let fanOutNulls = Set(((profile?.fanOuts ?? []).map(\.columns) + (profile?.observedFanOuts ?? []).map(\.columns)).flatMap { $0.map { $0.lowercased() } })
 
         var out: [String: ColumnEdges] = [:]
         for column in shape.columns {
@@ -207,7 +208,9 @@ struct ColumnEdges: Sendable {
                 var numeric = false
                 switch spec {
                 case .uniform?, .uniformReal?, .normal?, .logNormal?, .zipf?:
-                    numeric = (column.affinity == .integer || column.affinity == .real) && !column.declaredType.lowercased().contains("bool")
+                    // A profile's own numeric generator states its range: only
+                    // inferred ones take 0 and negatives.
+                    numeric = cp?.generator == nil && (column.affinity == .integer || column.affinity == .real) && !column.declaredType.lowercased().contains("bool")
                 default: break
                 }
                 e.text = settings.enabled && freeText
