@@ -110,7 +110,7 @@ struct ColumnEdges: Sendable {
             if pick == 12, maxLength == nil || maxLength! > 0 { return .text("") }
             if pick == 11, let n = maxLength {
                 // Exactly at the declared limit, ending in a non-ASCII letter.
-                return .text(String((s + String(repeating: "x", count: n)).prefix(max(n - 1, 0))) + (n > 0 ? "é" : ""))
+                return fitted(.text(String(String.UnicodeScalarView((s + String(repeating: "x", count: n)).unicodeScalars.prefix(max(n - 1, 0)))) + (n > 0 ? "é" : "")))
             }
             return fitted(.text(Self.decorations[Int(pick) % Self.decorations.count](s)))
         case .integer(let i) where numbers:
@@ -130,9 +130,14 @@ struct ColumnEdges: Sendable {
         }
     }
 
+    /// Cut to the declared length in code points, which is what the engines
+    /// count (a combining mark is one Swift Character with its base letter,
+    /// but two code points to PostgreSQL's varchar(n)).
     func fitted(_ v: DatabaseValue) -> DatabaseValue {
-        guard let n = maxLength, case .text(let s) = v, s.count > n else { return v }
-        return .text(String(s.prefix(n)))
+        guard let n = maxLength, case .text(let s) = v, s.unicodeScalars.count > n else { return v }
+        var out = String.UnicodeScalarView()
+        out.append(contentsOf: s.unicodeScalars.prefix(n))
+        return .text(String(out))
     }
 
     /// The declared length of varchar(n) / char(n) / character varying(n).
@@ -187,16 +192,20 @@ struct ColumnEdges: Sendable {
             let lower = column.name.lowercased()
             guard !excluded.contains(lower) else { continue }
             let cp = profile?.columns.first { $0.key.lowercased() == lower }?.value
+            // A pool of `distinct` values is an exact count the profile asked for.
+            let pooled = cp?.distinct != nil
             let target = settings.targeting ? targets.column(table: shape.name, column: column.name) : nil
             var e = ColumnEdges()
             if !column.notNull, !fanOutNulls.contains(lower) {
                 if target?.nulls == true, (cp?.nullFraction ?? 0) == 0 {
                     e.nullFraction = max(settings.targetFraction, settings.enabled ? settings.nullFraction : 0)
-                } else if settings.enabled, cp?.nullFraction == nil {
+                } else if settings.enabled, cp?.nullFraction == nil, cp?.observed?.nullFraction == nil {
+                    // A learned profile that saw the column's NULL share keeps it
+                    // (fidelity); targeting above still adds NULLs a birth looks for.
                     e.nullFraction = settings.nullFraction
                 }
             }
-            if !singleFK.contains(lower) {
+            if !singleFK.contains(lower), !pooled {
                 let spec: GeneratorSpec?
                 if let g = cp?.generator { spec = g } else if case .spec(let g) = ColumnPlan.infer(column, table: shape, unique: false) { spec = g } else { spec = nil }
                 let freeText: Bool
