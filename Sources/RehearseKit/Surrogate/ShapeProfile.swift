@@ -119,6 +119,8 @@ public struct FanOutSpec: Sendable {
 
 public struct ColumnProfile: Sendable {
     public var generator: GeneratorSpec?
+    /// `from: table.column`: draw the values of another table's column (ColumnSource).
+    public var drawnFrom: ColumnSource?
     public var nullFraction: Double?
     /// Values drawn from a pool of this many, so the column repeats as often
     /// as the real one did.
@@ -157,7 +159,12 @@ public struct ColumnProfile: Sendable {
             nullFraction = v
         }
         generator = try m["generator"].map { try GeneratorSpec(kind: $0, parameters: m) }
-        if generator == nil, let extra = m.keys.first(where: { !["null_fraction", "distinct", "observed"].contains($0) }) {
+        // `from: table.column` without a generator: values drawn from another
+        // table's column, a relationship the schema does not declare (a tenant id).
+        if generator == nil, let node = m["from"] {
+            drawnFrom = try ColumnSource(node)
+        }
+        if generator == nil, let extra = m.keys.first(where: { !["null_fraction", "distinct", "observed", "from"].contains($0) }) {
             throw m[extra]!.fail("'\(extra)' is a generator parameter, but no generator is named. Add 'generator: ...'.")
         }
     }

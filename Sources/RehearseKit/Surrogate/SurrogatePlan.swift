@@ -36,6 +36,10 @@ public final class SurrogatePlan: Sendable {
         for name in profile.tables.keys where byName[name.lowercased()] == nil {
             throw RehearseError.badInput("\(profileFile): the profile describes table '\(name)', which the schema does not create. Fix the name or remove it.")
         }
+        let shapes = try ColumnSource.planningShapes(shapes, profile: profile, profileFile: profileFile)
+        // Columns other tables draw from keep their generator's values (no NULLs
+        // or edge cases), so what the children copy satisfies them too.
+        let referenced = Set(shapes.flatMap { s in s.foreignKeys.flatMap { fk in fk.parentColumns.map { "\(fk.parentTable.lowercased()).\($0.lowercased())" } } })
         let (order, deferredEdges) = try Self.parentFirst(shapes)
         var plans: [String: TablePlan] = [:]
         var ordered: [TablePlan] = []
@@ -59,7 +63,7 @@ public final class SurrogatePlan: Sendable {
             }
             let deferredColumns = Set(deferredEdges.filter { $0.table.name == shape.name }.flatMap { $0.foreignKey.columns.map { $0.lowercased() } })
             let plan = try TablePlan(shape: shape, profile: tp, rows: rows, seed: seed, parents: plans, profileFile: profileFile,
-                                     deferred: deferredColumns, edges: (profile.edgeCases, targets))
+                                     deferred: deferredColumns, edges: (profile.edgeCases, targets, referenced))
             plans[shape.name.lowercased()] = plan
             ordered.append(plan)
         }
@@ -224,7 +228,7 @@ public final class TablePlan: Sendable {
     public let primaryKey: [String]
 
     init(shape: TableShape, profile: TableProfile?, rows: Int64, seed: UInt64, parents: [String: TablePlan], profileFile: String,
-         deferred: Set<String> = [], edges: (settings: EdgeCaseSettings, targets: BirthTargets)? = nil) throws {
+         deferred: Set<String> = [], edges: (settings: EdgeCaseSettings, targets: BirthTargets, referenced: Set<String>)? = nil) throws {
         name = shape.name
         self.rows = rows
         primaryKey = shape.primaryKey
@@ -266,8 +270,12 @@ public final class TablePlan: Sendable {
                 break
             }
         }
-        let mix = edges.map { ColumnEdges.plan(shape: shape, profile: profile, settings: $0.settings, targets: $0.targets,
-                                               keys: keyColumns, derived: derived, deferred: deferred) } ?? [:]
+        var mix: [String: ColumnEdges] = [:]
+        if let edges {
+            let drawnFrom = Set(shape.columns.map { $0.name.lowercased() }.filter { edges.referenced.contains("\(shape.name.lowercased()).\($0)") })
+            mix = ColumnEdges.plan(shape: shape, profile: profile, settings: edges.settings, targets: edges.targets,
+                                   keys: keyColumns.union(drawnFrom), derived: derived, deferred: deferred)
+        }
         var plans: [ColumnPlan] = []
         for column in shape.columns {
             let cp = columnProfile(column.name)
@@ -450,7 +458,8 @@ public final class ColumnPlan: @unchecked Sendable {
                       let idx = parent.columns.firstIndex(where: { $0.name.lowercased() == parentCols[position].lowercased() }) else {
                     throw RehearseError.badInput("\(here): cannot find the referenced column of \(fk.parentTable).")
                 }
-                if parent.rows == 0 && column.notNull {
+                // A parent with no rows is fine while this table has none either.
+                if parent.rows == 0 && column.notNull && rows > 0 {
                     throw RehearseError.badInput("\(here): references \(fk.parentTable), which the profile gives 0 rows, but the column is NOT NULL. Give the parent rows.")
                 }
                 kind = .reference(parent: parent, parentColumn: idx)
