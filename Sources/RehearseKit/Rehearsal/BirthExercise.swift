@@ -34,60 +34,132 @@ public struct BirthExercise: Sendable {
     /// Data tables of a fingerprint, by name: rows and digest.
     public typealias Tables = [String: (rows: Int64, digest: String)]
 
-    public init(sql: [(line: Int, sql: String)], rowsChanged: [Int64], dialect: String, pre: Tables, born: Tables?, file: String) {
+    public init(sql: [(line: Int, sql: String)], rowsChanged: [Int64], dialect: String, pre: Tables, born: Tables?,
+                preObjects: [String: String] = [:], bornObjects: [String: String] = [:], file: String) {
         var statements: [Statement] = []
         var unexercised: [Unexercised] = []
-        func lookup(_ name: String, in tables: Tables) -> String? {
-            if tables[name] != nil { return name }
-            let parts = name.split(separator: ".").map(String.init)
-            if parts.count == 2, parts[0].lowercased() == "public", tables[parts[1]] != nil { return parts[1] }
-            let folded = name.lowercased()
-            return tables.keys.sorted().first { $0.lowercased() == folded || (parts.count == 2 && parts[0].lowercased() == "public" && $0.lowercased() == parts[1].lowercased()) }
+        // Names as the engine resolves them: case-folded, without the default
+        // schema (`main.`/`temp.` on SQLite, `public.` on PostgreSQL), so a
+        // qualified name reaches the same table as a bare one.
+        func key(_ name: String) -> String {
+            var parts = name.split(separator: ".").map { $0.lowercased() }
+            if parts.count == 2, ["main", "temp", "public"].contains(parts[0]) { parts.removeFirst() }
+            return parts.joined(separator: ".")
         }
-        // Tables whose rows differ between pre and born, or that came or went.
-        var changed = Set<String>()
-        if let born {
-            for (name, t) in pre where born[name].map({ $0.rows != t.rows || $0.digest != t.digest }) ?? true { changed.insert(name) }
-            for name in born.keys where pre[name] == nil { changed.insert(name) }
+        var preByKey: [String: String] = [:]
+        for name in pre.keys.sorted() where preByKey[key(name)] == nil { preByKey[key(name)] = name }
+        var bornByKey: [String: String] = [:]
+        for name in (born ?? [:]).keys.sorted() where bornByKey[key(name)] == nil { bornByKey[key(name)] = name }
+        // What each name means at each point of the birth: the pre-birth table
+        // it is (through renames), or made by the birth.
+        enum Binding { case pre(String), made }
+        var current: [String: Binding] = [:]
+        for (k, name) in preByKey { current[k] = .pre(name) }
+        // Columns the birth adds, per pre-birth table: assigning them proves nothing about old values.
+        var added: [String: Set<String>] = [:]
+        let effects = sql.map { StatementEffect.classify($0.sql, dialect: dialect) }
+        var bindings: [[Binding?]] = []
+        for (n, effect) in effects.enumerated() {
+            bindings.append(effect.tables.map { current[key($0)] })
+            if let to = effect.newName {
+                if effect.created { current[key(to)] = .made } else if let from = effect.tables.first {
+                    current[key(to)] = current[key(from)] ?? .made
+                    current[key(from)] = nil
+                }
+            }
+            if case .pre(let t)? = effect.tables.first.flatMap({ current[key($0)] }) { added[t, default: []].formUnion(effect.addedColumns) }
+            if effect.kind == .table, Array(SQLNormalizer.tokens(String(sql[n].sql.prefix(40))).prefix(2)) == ["drop", "table"] {
+                for t in effect.tables { current[key(t)] = nil }
+            }
         }
-        changed.remove(SurrogateTag.provenanceTable)
-        var anyDataChange = false
+        // Where each pre-birth table ended up after the birth (nil: dropped).
+        var finalName: [String: String] = [:]
+        for (k, b) in current { if case .pre(let t) = b, let bornName = bornByKey[k] { finalName[t] = bornName } }
+        func changed(_ t: String) -> Bool {
+            guard let born, let f = finalName[t], let after = born[f] else { return true }  // dropped or renamed away
+            return after.rows != pre[t]!.rows || after.digest != pre[t]!.digest
+        }
+        func schemaChanged(_ t: String) -> Bool {
+            guard let f = finalName[t] else { return true }
+            return preObjects["table \(t)"] != bornObjects["table \(f)"]
+        }
+        let anyPreChanged = born != nil && pre.keys.contains { $0 != SurrogateTag.provenanceTable && changed($0) }
+        var actsOnOldData = false
         var firstUncounted: Statement?
         for (n, s) in sql.enumerated() {
-            let effect = StatementEffect.classify(s.sql, dialect: dialect)
+            let effect = effects[n]
             let excerpt = SQLiteError.excerpt(s.sql, limit: 120)
             var matched: Int64?
+            func flag(_ reason: String) { unexercised.append(Unexercised(line: s.line, statement: excerpt, reason: reason)) }
             switch effect.kind {
             case .rows:
                 matched = n < rowsChanged.count ? rowsChanged[n] : 0
+                let binding = bindings[n].first ?? nil
+                if case .made? = binding {} else { actsOnOldData = true }
                 if matched == 0 {
-                    unexercised.append(Unexercised(line: s.line, statement: excerpt, reason: Self.zeroRowsReason(effect)))
-                } else if let t = effect.tables.first, let name = lookup(t, in: pre), let born, born[name] != nil, !changed.contains(name) {
-                    // Matched rows, yet the table's rows are as they were: every value
-                    // it wrote was already there, so a rollback that forgets it passes.
-                    unexercised.append(Unexercised(line: s.line, statement: excerpt, reason: "matched \(matched!) rows of \(name) but changed no stored value: every value it wrote was already there (text already in the case it sets, say). Keep the edge-case mix on (`edge_cases`), or give the columns it sets values it would change"))
+                    flag(Self.zeroRowsReason(effect))
+                } else if born != nil {
+                    switch binding {
+                    case .made?:
+                        break  // rows of a table the birth made: nothing existed to lose
+                    case nil:
+                        flag("matched \(matched!) rows, but its table \(effect.tables.first ?? "(unnamed)") is no table that existed before birth (a view, another schema, a name rehearse cannot resolve), so nothing shows the rows it changed are restored")
+                    case .pre(let t)?:
+                        if !changed(t) {
+                            flag("matched \(matched!) rows of \(t) but changed no stored value: every value it wrote was already there (text already in the case it sets, say). Keep the edge-case mix on (`edge_cases`), or give the columns it sets values it would change")
+                        } else if !effect.setColumns.isEmpty, finalName[t] != nil, born?[finalName[t]!]?.rows == pre[t]?.rows, schemaChanged(t),
+                                  case let old = effect.setColumns.filter({ !(added[t] ?? []).contains($0) }), !old.isEmpty {
+                            // The table's rows differ, but its columns changed too: that
+                            // alone changes every row, so nothing shows these values did.
+                            flag("sets \(old.joined(separator: ", ")) of \(t), whose columns the birth also changes, so the table's changed rows do not show that these values changed; rehearse cannot tell, so it does not count the statement as exercised. Give the columns values it would change, or split the migration")
+                        }
+                    }
                 }
             case .table:
-                let names = effect.tables.map { lookup($0, in: pre) }
-                if names.allSatisfy({ $0 != nil }) {
+                actsOnOldData = true
+                let names = bindings[n].map { b -> String? in if case .pre(let t)? = b { return t }; return nil }
+                if names.allSatisfy({ $0 != nil }), !names.isEmpty {
                     matched = names.reduce(Int64(0)) { $0 + pre[$1!]!.rows }
                     if matched == 0 {
-                        unexercised.append(Unexercised(line: s.line, statement: excerpt, reason: "\(names.map { $0! }.joined(separator: ", ")) held no rows before birth, so what this statement rewrites or destroys cannot be missed after rollback; give \(names.count == 1 ? "the table" : "the tables") rows in the profile"))
+                        flag("\(names.map { $0! }.joined(separator: ", ")) held no rows before birth, so what this statement rewrites or destroys cannot be missed after rollback; give \(names.count == 1 ? "the table" : "the tables") rows in the profile")
+                    } else if SQLNormalizer.tokens(String(s.sql.prefix(12))).first == "alter", let t = names[0], finalName[t] != nil, !changed(t) {
+                        flag("rewrote \(t) but changed no stored value (a type change the values already fit, say); give the column values the new type changes")
                     }
+                } else if names.contains(where: { $0 == nil }), !bindings[n].contains(where: { if case .made? = $0 { return true }; return false }) {
+                    flag("acts on \(effect.tables.joined(separator: ", ")), which rehearse cannot resolve to a table that existed before birth, so nothing shows what it destroyed is restored")
                 }
                 if matched == nil, firstUncounted == nil { firstUncounted = Statement(line: s.line, sql: excerpt, effect: effect, matchedRows: nil) }
             case .opaque:
+                actsOnOldData = true
                 if firstUncounted == nil { firstUncounted = Statement(line: s.line, sql: excerpt, effect: effect, matchedRows: nil) }
             case .schema:
                 break
             }
-            if effect.changesData { anyDataChange = true }
             statements.append(Statement(line: s.line, sql: s.sql, effect: effect, matchedRows: matched))
         }
-        if anyDataChange, born != nil, changed.isEmpty, unexercised.isEmpty {
+        // A trigger the birth creates and drops again is a migration device:
+        // what its body writes is part of the birth's data change, so a
+        // pre-birth table it writes must differ after birth like an UPDATE's.
+        var made: [String: (line: Int, sql: String, writes: [String])] = [:]
+        for (n, effect) in effects.enumerated() {
+            guard let name = effect.trigger else { continue }
+            if !effect.triggerWrites.isEmpty || SQLNormalizer.tokens(String(sql[n].sql.prefix(20))).first == "create" {
+                if SQLNormalizer.tokens(String(sql[n].sql.prefix(20))).first == "create" {
+                    made[name] = (sql[n].line, SQLiteError.excerpt(sql[n].sql, limit: 120), effect.triggerWrites)
+                }
+            } else if let device = made[name], born != nil {
+                actsOnOldData = true
+                for w in device.writes {
+                    guard case .pre(let t)? = current[key(w)] ?? preByKey[key(w)].map({ Binding.pre($0) }), !changed(t) else { continue }
+                    unexercised.append(Unexercised(line: device.line, statement: device.sql,
+                        reason: "this trigger, created and dropped by the birth, writes \(t), but no row of \(t) differs after birth: what it does to \(t) was never exercised; give \(t) values it would change"))
+                }
+            }
+        }
+        if actsOnOldData, born != nil, !anyPreChanged, unexercised.isEmpty {
             let which = firstUncounted.map { "the statement at \(file):\($0.line) (`\($0.sql)`) can change data but " } ?? ""
             unexercised.append(Unexercised(line: nil, statement: "",
-                reason: "the birth holds data-changing statements, but \(which)no row of any table differs after it: the data surface is empty, so nothing shows the rollback restores data; generate rows the birth changes"))
+                reason: "the birth holds data-changing statements, but \(which)no row of any table that existed before birth differs after it: the data surface is empty, so nothing shows the rollback restores data; generate rows the birth changes"))
         }
         self.statements = statements
         self.unexercised = unexercised

@@ -45,7 +45,7 @@ public struct RehearsalRecord: Sendable {
         return BirthExercise(sql: sealed.statements.map { (sealed.script.line(ofByteOffset: $0.startOffset), $0.sql) },
                              rowsChanged: birthStatements.map(\.rowsChanged), dialect: engine.name,
                              pre: pre.tables.mapValues { ($0.rows, $0.digest) }, born: born.tables.mapValues { ($0.rows, $0.digest) },
-                             file: inputs.birth.displayPath)
+                             preObjects: pre.objectDigests, bornObjects: born.objectDigests, file: inputs.birth.displayPath)
     }
 
     /// The evidence: an in-toto Statement v1 whose subjects are the run's

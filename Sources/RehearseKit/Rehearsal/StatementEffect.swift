@@ -24,6 +24,17 @@ public struct StatementEffect: Sendable, Equatable {
     public var tables: [String]
     /// Its WHERE clause, as written, when it has one (for the report's hint).
     public var predicate: String?
+    /// UPDATE: the columns it assigns (lower case).
+    public var setColumns: [String] = []
+    /// ALTER TABLE … ADD [COLUMN] x: the columns it adds (lower case).
+    public var addedColumns: [String] = []
+    /// ALTER TABLE a RENAME TO b: b; CREATE TABLE b: b (with `created`).
+    public var newName: String?
+    public var created = false
+    /// CREATE TRIGGER: its name and the tables its body writes (SQLite bodies);
+    /// DROP TRIGGER: the name (in `trigger`).
+    public var trigger: String?
+    public var triggerWrites: [String] = []
 
     public var changesData: Bool { kind != .schema }
 
@@ -36,7 +47,9 @@ public struct StatementEffect: Sendable, Equatable {
         let dml: Set<String> = ["insert", "update", "delete", "merge", "replace", "upsert"]
         switch first {
         case "insert", "update", "delete", "merge", "replace", "copy":
-            return StatementEffect(kind: .rows, tables: target(tokens).map { [$0] } ?? [], predicate: whereClause(tokens))
+            var e = StatementEffect(kind: .rows, tables: target(tokens).map { [$0] } ?? [], predicate: whereClause(tokens))
+            if first == "update" { e.setColumns = setTargets(tokens) }
+            return e
         case "with":
             // A data-modifying CTE hides its DML behind the WITH.
             if words(dml) { return StatementEffect(kind: .rows, tables: target(tokens).map { [$0] } ?? [], predicate: whereClause(tokens)) }
@@ -52,13 +65,35 @@ public struct StatementEffect: Sendable, Equatable {
                 return tableList(tokens, from: i)
             }
             if ["schema", "owned", "database"].contains(word(1) ?? "") { return StatementEffect(kind: .opaque, tables: []) }
-            return StatementEffect(kind: .schema, tables: [])
+            var e = StatementEffect(kind: .schema, tables: [])
+            if word(1) == "trigger" {
+                var i = 2
+                if word(i) == "if", word(i + 1) == "exists" { i += 2 }
+                e.trigger = name(tokens, at: i)?.0.lowercased()
+            }
+            return e
         case "alter":
             guard word(1) == "table" else { return StatementEffect(kind: .schema, tables: []) }
             var i = 2
             while let w = word(i), ["if", "exists", "only"].contains(w) { i += 1 }
             guard let (name, after) = name(tokens, at: i) else { return StatementEffect(kind: .opaque, tables: []) }
             let rest = tokens[min(after, tokens.count)...]
+            // RENAME TO b (not RENAME COLUMN): later statements name the table b.
+            if let r = rest.firstIndex(where: { $0.isKeyword("rename") }), r + 2 < tokens.count, tokens[r + 1].isKeyword("to"),
+               let (to, _) = Self.name(tokens, at: r + 2) {
+                var e = StatementEffect(kind: .schema, tables: [name])
+                e.newName = to
+                return e
+            }
+            var added: [String] = []
+            for k in rest.indices where tokens[k].isKeyword("add") {
+                var j = k + 1
+                if j < tokens.count, tokens[j].isKeyword("column") { j += 1 }
+                while j + 1 < tokens.count, tokens[j].isKeyword("if") || tokens[j].isKeyword("not") || tokens[j].isKeyword("exists") { j += 1 }
+                if j < tokens.count, tokens[j].quoted || !["constraint", "primary", "unique", "foreign", "check", "exclude"].contains(tokens[j].text) {
+                    added.append(tokens[j].text.lowercased())
+                }
+            }
             var rewrites = false
             for (k, t) in zip(rest.indices, rest) where !t.quoted {
                 // DROP COLUMN x / DROP x (not DROP CONSTRAINT, DEFAULT, NOT NULL, …),
@@ -67,16 +102,41 @@ public struct StatementEffect: Sendable, Equatable {
                    next.quoted || !["constraint", "default", "not", "identity", "expression", "trigger", "rule"].contains(next.text) { rewrites = true }
                 if t.text == "type" || t.text == "using" { rewrites = true }
             }
-            return StatementEffect(kind: rewrites ? .table : .schema, tables: rewrites ? [name] : [])
+            var e = StatementEffect(kind: rewrites ? .table : .schema, tables: [name])
+            e.addedColumns = added
+            return e
         case "select", "values":
             // A SQLite SELECT cannot write; a PostgreSQL one can call a function that does.
             return StatementEffect(kind: postgres ? .opaque : .schema, tables: [])
         case "explain":
             return StatementEffect(kind: postgres && words(["analyze", "analyse"]) ? .opaque : .schema, tables: [])
         case "create":
-            // CREATE TABLE … AS and CREATE MATERIALIZED VIEW fill a new table: its
-            // rows show in the data surface; they destroy nothing that existed.
-            return StatementEffect(kind: .schema, tables: [])
+            // CREATE TABLE … AS and CREATE MATERIALIZED VIEW fill a new table:
+            // they destroy nothing that existed, and a table the birth made is
+            // no proof that the birth changed existing data.
+            var i = 1
+            while let w = word(i), ["temp", "temporary", "unlogged", "global", "local"].contains(w) { i += 1 }
+            var e = StatementEffect(kind: .schema, tables: [])
+            if word(i) == "trigger" {
+                i += 1
+                if word(i) == "if", word(i + 1) == "not", word(i + 2) == "exists" { i += 3 }
+                e.trigger = name(tokens, at: i)?.0.lowercased()
+                if let begin = tokens.firstIndex(where: { $0.isKeyword("begin") }) {
+                    var segment: [SQLNormalizer.Token] = []
+                    for t in tokens[(begin + 1)...] {
+                        if t.isKeyword(";") || t.isKeyword("end") {
+                            if let w = segment.first, !w.quoted, ["insert", "update", "delete", "replace"].contains(w.text), let n = target(segment) { e.triggerWrites.append(n) }
+                            segment = []
+                        } else { segment.append(t) }
+                    }
+                }
+            }
+            if word(i) == "table" {
+                i += 1
+                if word(i) == "if", word(i + 1) == "not", word(i + 2) == "exists" { i += 3 }
+                if let (n, _) = name(tokens, at: i) { e.newName = n; e.created = true }
+            }
+            return e
         case "comment", "grant", "revoke", "set", "reset", "begin", "start", "commit", "end", "rollback", "savepoint",
              "release", "analyze", "analyse", "vacuum", "reindex", "cluster", "lock", "pragma", "attach", "detach",
              "checkpoint", "discard", "security", "listen", "notify", "unlisten", "show", "prepare", "deallocate":
@@ -135,6 +195,30 @@ public struct StatementEffect: Sendable, Equatable {
             i += 1
         }
         return StatementEffect(kind: names.isEmpty ? .opaque : .table, tables: names)
+    }
+
+    /// The columns an UPDATE assigns: `SET a = …, t.b = …, (c, d) = …` up to
+    /// FROM / WHERE / RETURNING, at the top level.
+    static func setTargets(_ tokens: [SQLNormalizer.Token]) -> [String] {
+        guard let set = tokens.firstIndex(where: { $0.isKeyword("set") }) else { return [] }
+        var out: [String] = []
+        var depth = 0
+        var expectName = true
+        var i = set + 1
+        while i < tokens.count {
+            let t = tokens[i]
+            if !t.quoted, ["from", "where", "returning", ";"].contains(t.text), depth == 0 { break }
+            if t.isKeyword("(") { depth += 1 } else if t.isKeyword(")") { depth -= 1 }
+            if t.isKeyword(","), depth == 0 { expectName = true } else if t.isKeyword("=") && depth == 0 { expectName = false }
+            else if expectName, depth <= 1, t.quoted || t.text.first.map({ $0.isLetter || $0 == "_" }) == true {
+                // The last part of a qualified name is the column.
+                if i + 1 < tokens.count, tokens[i + 1].isKeyword(".") { i += 1; continue }
+                out.append(t.text.lowercased())
+                if depth == 0 { expectName = false }
+            }
+            i += 1
+        }
+        return out
     }
 
     /// The top-level WHERE clause up to RETURNING / ORDER / LIMIT / the end.

@@ -18,8 +18,15 @@ public struct BirthTargets: Sendable {
 
     public init() {}
 
-    public init(birth: SQLScript, dialect: String) {
-        guard let sealed = SealedScript(bytes: Array(birth.text.utf8), path: birth.displayPath, engine: dialect) else { return }
+    /// Reads the birth's statements and, when given, the rollback's: a
+    /// rollback that rewrites rows by its own predicate (`WHERE name =
+    /// 'legacy'`) is only tested if such rows exist before the birth.
+    public init(birth: SQLScript, rollback: SQLScript? = nil, dialect: String) {
+        for script in [birth] + (rollback.map { [$0] } ?? []) { read(script, dialect: dialect) }
+    }
+
+    private mutating func read(_ script: SQLScript, dialect: String) {
+        guard let sealed = SealedScript(bytes: Array(script.text.utf8), path: script.displayPath, engine: dialect) else { return }
         for statement in sealed.statements {
             let effect = StatementEffect.classify(statement.sql, dialect: dialect)
             guard effect.kind == .rows, let table = effect.tables.first else { continue }
@@ -68,6 +75,14 @@ public struct BirthTargets: Sendable {
             }
         }
         for i in t.indices where !t[i].quoted {
+            // lower(x) = 'lit' / upper(x) IN (…): plant the literal in x (and its case variants come from the mix).
+            if ["lower", "upper"].contains(t[i].text), i + 4 < t.count, t[i + 1].isKeyword("("), isName(i + 2), t[i + 3].isKeyword(")") {
+                if ["=", "<>", "!="].contains(t[i + 4].text), i + 5 < t.count, let v = literal(i + 5) { add(name(i + 2), v) }
+                if t[i + 4].isKeyword("in"), i + 5 < t.count, t[i + 5].isKeyword("(") {
+                    var j = i + 6
+                    while j < t.count, !t[j].isKeyword(")") { if let v = literal(j) { add(name(i + 2), v) }; j += 1 }
+                }
+            }
             // Every comparison below reads the name just before the operator.
             if !["lower", "upper"].contains(t[i].text), !isName(i - 1) { continue }
             switch t[i].text {
@@ -112,6 +127,6 @@ extension SurrogateSource {
     /// The birth's targets when the profile leaves targeting on.
     func birthTargets(_ profile: ShapeProfile, dialect: String) throws -> BirthTargets {
         guard profile.edgeCases.targeting else { return BirthTargets() }
-        return BirthTargets(birth: try script(manifest.birth, dialect: dialect), dialect: dialect)
+        return BirthTargets(birth: try script(manifest.birth, dialect: dialect), rollback: try script(manifest.rollback, dialect: dialect), dialect: dialect)
     }
 }

@@ -76,7 +76,12 @@ struct ColumnEdges: Sendable {
     var targetValues: [DatabaseValue] = []
     var targetFraction = 0.0
 
-    var isActive: Bool { text || numbers || targetCase || !targetValues.isEmpty }
+    /// A single-column UNIQUE text column: only the upper-case variant of a
+    /// row's own value, which stays distinct (and distinct without regard to
+    /// case) whenever the generator's values are; no repeats, no empty string.
+    var uniqueText = false
+
+    var isActive: Bool { text || numbers || targetCase || !targetValues.isEmpty || uniqueText }
 
     /// Made-up text that trips naive code: one per kind of trap.
     static let decorations: [@Sendable (String) -> String] = [
@@ -90,12 +95,22 @@ struct ColumnEdges: Sendable {
         { $0 + " 🙂" },
         { $0 + " e\u{0301}" },
         { $0 + "\u{00A0}" },
+        { $0 + "\t" },
+        { "\n" + $0 + "\r\n" },
+        { String($0.prefix($0.count / 2)) + "  " + String($0.dropFirst($0.count / 2)) },
+        { "\u{200B}" + $0 + "\u{FEFF}" },
+        { String(repeating: $0.isEmpty ? "x" : $0 + " ", count: 300 / max($0.count + 1, 1) + 1) },
     ]
 
     /// The value for `row`: `base` unless this row is one of the edge cases.
     /// Streams 900 and up are the mix's own, apart from the generators'.
     func apply(_ base: DatabaseValue, row: Int64, rng: CounterRandom, duplicate: (Int64) -> DatabaseValue) -> DatabaseValue {
         if base == .null { return base }
+        if uniqueText {
+            guard case .text(let s) = base, max(valueFraction, targetCase ? targetFraction : 0) > 0,
+                  rng.unit(row, 905) < max(valueFraction, targetCase ? targetFraction : 0) else { return base }
+            return .text(s.uppercased())
+        }
         if targetFraction > 0, targetCase || !targetValues.isEmpty, rng.unit(row, 901) < targetFraction {
             if !targetValues.isEmpty, !targetCase || rng.below(2, row, 902) == 0 {
                 return fitted(targetValues[Int(rng.below(UInt64(targetValues.count), row, 903))])
@@ -158,6 +173,13 @@ struct ColumnEdges: Sendable {
                 "mediumtext", "longtext", "ntext"].contains(base)
     }
 
+    /// Keys that are not merely UNIQUE: primary key columns and columns other
+    /// tables draw from (`keys` holds both and the UNIQUE ones).
+    static func keysOnly(_ keys: Set<String>, shape: TableShape) -> Set<String> {
+        let unique = Set(shape.uniqueSets.filter { $0.count == 1 }.map { $0[0].lowercased() })
+        return keys.subtracting(unique).union(shape.primaryKey.map { $0.lowercased() })
+    }
+
     /// Which columns of a table take edge cases or birth targets, and how.
     /// Left alone: key, UNIQUE and CHECK columns, multi-column foreign keys,
     /// columns set after loading or derived from / read by another column,
@@ -167,7 +189,11 @@ struct ColumnEdges: Sendable {
                      keys: Set<String>, derived: [String: GeneratorSpec], deferred: Set<String>) -> [String: ColumnEdges] {
         guard settings.enabled || settings.targeting else { return [:] }
         var excluded = keys.union(deferred).union(derived.keys)
-        for set in shape.uniqueSets { for c in set { excluded.insert(c.lowercased()) } }
+        // Single-column UNIQUE (not primary key) columns stay in, for case only.
+        let uniqueAlone = Set(shape.uniqueSets.filter { $0.count == 1 }.map { $0[0].lowercased() })
+            .subtracting(shape.primaryKey.map { $0.lowercased() })
+        excluded.subtract(uniqueAlone.subtracting(keysOnly(keys, shape: shape)))
+        for set in shape.uniqueSets where set.count > 1 { for c in set { excluded.insert(c.lowercased()) } }
         for c in shape.primaryKey { excluded.insert(c.lowercased()) }
         for check in shape.checks {
             for t in SQLNormalizer.lex(check) where t.quoted || t.text.first.map({ $0.isLetter || $0 == "_" }) == true { excluded.insert(t.text.lowercased()) }
@@ -240,7 +266,15 @@ struct ColumnEdges: Sendable {
                     e.targetFraction = settings.targetFraction
                 }
             }
-            if e.nullFraction != nil || e.isActive { out[lower] = e }
+            if uniqueAlone.contains(lower) {
+                // No NULL pattern change, no repeats: case variants of its own value only.
+                e.nullFraction = nil
+                e.uniqueText = e.text || e.targetCase
+                e.numbers = false
+                e.targetValues = []
+                if !e.uniqueText { continue }
+            }
+            if e.nullFraction != nil || e.isActive || e.uniqueText { out[lower] = e }
         }
         return out
     }

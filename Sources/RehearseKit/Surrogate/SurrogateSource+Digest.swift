@@ -22,6 +22,7 @@ extension SurrogateSource {
         // birth can give other rows, so then the birth is part of the spec.
         if try loadProfile(dialect: dialect).edgeCases.targeting {
             spec = spec.with("birth_sha256", .string(try script(manifest.birth, dialect: dialect).sha256))
+            spec = spec.with("rollback_sha256", .string(try script(manifest.rollback, dialect: dialect).sha256))
         }
         return Digest.sha256Hex(spec.canonicalBytes)
     }
