@@ -62,4 +62,21 @@ import Testing
         #expect(result.validation.isValid, "\(result.validation.findings)")
         #expect(result.validation.verdict == attack.expected)
     }
+
+    /// F8: commerce with `trim(phone)` in the backfill. customers.phone has a
+    /// CHECK on its length only, so it now gets edge cases (cut to the bounds)
+    /// and the lost white space shows as drift.
+    @Test func aTrimmedBackfillOfALengthCheckedColumnFails() throws {
+        let dir = TempDir()
+        let url = Repo.copy("commerce", into: dir)
+        let birth = url.appendingPathComponent("birth.sql")
+        let text = try String(contentsOf: birth, encoding: .utf8)
+        #expect(text.contains("SELECT id, phone FROM customers"))
+        try replace("birth.sql", in: url, with: text.replacingOccurrences(of: "SELECT id, phone FROM customers", with: "SELECT id, trim(phone) FROM customers"))
+        let result = try rehearse(url, in: dir, scale: 0.2)
+        #expect(result.record.verdict == .fail)
+        #expect(result.record.drift?.data.contains { $0.table == "customers" } == true)
+        // The bundled birth still passes: the phones it copies stay within the CHECK.
+        #expect(try rehearse(Repo.surrogate("commerce"), in: dir, scale: 0.2).record.verdict == .pass)
+    }
 }

@@ -122,7 +122,7 @@ public struct BirthExercise: Sendable {
                     matched = names.reduce(Int64(0)) { $0 + pre[$1!]!.rows }
                     if matched == 0 {
                         flag("\(names.map { $0! }.joined(separator: ", ")) held no rows before birth, so what this statement rewrites or destroys cannot be missed after rollback; give \(names.count == 1 ? "the table" : "the tables") rows in the profile")
-                    } else if SQLNormalizer.tokens(String(s.sql.prefix(12))).first == "alter", let t = names[0], finalName[t] != nil, !changed(t) {
+                    } else if effect.lossyRewrite, let t = names[0], finalName[t] != nil, !changed(t) {
                         flag("rewrote \(t) but changed no stored value (a type change the values already fit, say); give the column values the new type changes")
                     }
                 } else if names.contains(where: { $0 == nil }), !bindings[n].contains(where: { if case .made? = $0 { return true }; return false }) {

@@ -35,6 +35,12 @@ public struct StatementEffect: Sendable, Equatable {
     /// DROP TRIGGER: the name (in `trigger`).
     public var trigger: String?
     public var triggerWrites: [String] = []
+    /// ALTER … TYPE to a type that can lose information (a length, precision
+    /// or scale, a narrower integer or float, date/time from a timestamp) or
+    /// with USING: such a rewrite must change a stored value to be exercised.
+    /// Widening (to bigint, text, unbounded varchar or numeric, double
+    /// precision, timestamp without precision) keeps every value.
+    public var lossyRewrite = false
 
     public var changesData: Bool { kind != .schema }
 
@@ -104,6 +110,17 @@ public struct StatementEffect: Sendable, Equatable {
             }
             var e = StatementEffect(kind: rewrites ? .table : .schema, tables: [name])
             e.addedColumns = added
+            let widening: Set<String> = ["bigint", "int8", "text", "varchar", "numeric", "decimal", "double", "float8", "timestamp",
+                                         "timestamptz", "jsonb", "json", "citext", "bytea"]
+            for k in rest.indices where tokens[k].isKeyword("type") || tokens[k].isKeyword("using") {
+                if tokens[k].isKeyword("using") { e.lossyRewrite = true; continue }
+                let typeName = k + 1 < tokens.count ? tokens[k + 1].text : ""
+                let typmod = k + 2 < tokens.count && tokens[k + 2].isKeyword("(")
+                    || (typeName == "character" && k + 3 < tokens.count && tokens[k + 3].isKeyword("("))
+                if typmod || !widening.contains(typeName) && !(typeName == "character" && k + 2 < tokens.count && tokens[k + 2].isKeyword("varying")) {
+                    e.lossyRewrite = true
+                }
+            }
             return e
         case "select", "values":
             // A SQLite SELECT cannot write; a PostgreSQL one can call a function that does.

@@ -67,8 +67,10 @@ struct ColumnEdges: Sendable {
     /// Replace a share of numbers with 0, negatives, -0.0.
     var numbers = false
     var isReal = false
-    /// Declared length limit (varchar(n), char(n)), in characters.
+    /// Declared length limit (varchar(n), char(n), a CHECK on length), in characters.
     var maxLength: Int?
+    /// A CHECK's lower bound on the length: shorter variants are not used.
+    var minLength: Int?
     var valueFraction = 0.0
     /// From the birth: make rows that change under lower()/upper().
     var targetCase = false
@@ -113,11 +115,23 @@ struct ColumnEdges: Sendable {
         }
         if targetFraction > 0, targetCase || !targetValues.isEmpty, rng.unit(row, 901) < targetFraction {
             if !targetValues.isEmpty, !targetCase || rng.below(2, row, 902) == 0 {
-                return fitted(targetValues[Int(rng.below(UInt64(targetValues.count), row, 903))])
+                let v = fitted(targetValues[Int(rng.below(UInt64(targetValues.count), row, 903))])
+                if let minLength, case .text(let t) = v, t.unicodeScalars.count < minLength { return base }
+                return v
             }
             if case .text(let s) = base { return fitted(.text(Self.decorations[Int(rng.below(3, row, 904))](s.isEmpty ? "Edge" : s))) }
         }
         guard valueFraction > 0, rng.unit(row, 905) < valueFraction else { return base }
+        if let minLength {
+            // Under a CHECK on the length, a variant too short is not used.
+            let v = variant(base, row: row, rng: rng, duplicate: duplicate)
+            if case .text(let t) = v, t.unicodeScalars.count < minLength { return base }
+            return v
+        }
+        return variant(base, row: row, rng: rng, duplicate: duplicate)
+    }
+
+    private func variant(_ base: DatabaseValue, row: Int64, rng: CounterRandom, duplicate: (Int64) -> DatabaseValue) -> DatabaseValue {
         let pick = rng.below(16, row, 906)
         if pick >= 13, row > 0 { return duplicate(Int64(rng.below(UInt64(min(row, 64)), row, 907))) }
         switch base {
@@ -195,8 +209,26 @@ struct ColumnEdges: Sendable {
         excluded.subtract(uniqueAlone.subtracting(keysOnly(keys, shape: shape)))
         for set in shape.uniqueSets where set.count > 1 { for c in set { excluded.insert(c.lowercased()) } }
         for c in shape.primaryKey { excluded.insert(c.lowercased()) }
+        // CHECK columns stay out, except text whose every CHECK names only it
+        // and bounds only its length: its variants are cut to the bounds.
+        let names = Set(shape.columns.map { $0.name.lowercased() })
+        var checksOf: [String: [String]] = [:]
+        var sharedCheck = Set<String>()
         for check in shape.checks {
-            for t in SQLNormalizer.lex(check) where t.quoted || t.text.first.map({ $0.isLetter || $0 == "_" }) == true { excluded.insert(t.text.lowercased()) }
+            let mentioned = Set(SQLNormalizer.lex(check).filter { $0.quoted || $0.text.first.map { $0.isLetter || $0 == "_" } == true }
+                .map { $0.text.lowercased() }).intersection(names)
+            for c in mentioned { checksOf[c, default: []].append(check) }
+            if mentioned.count > 1 { sharedCheck.formUnion(mentioned) }
+        }
+        let domains = checksOf.isEmpty ? [:] : CheckDomains.domains(shape.checks)
+        var lengthOnly: [String: (min: Int?, max: Int?)] = [:]
+        for (c, checks) in checksOf {
+            if !sharedCheck.contains(c), let d = domains[c], d.lower == nil, d.upper == nil, d.allowed == nil, d.excluded.isEmpty,
+               d.relations.isEmpty, d.minLength != nil || d.maxLength != nil, Set(d.sources) == Set(checks) {
+                lengthOnly[c] = (d.minLength.map { Int(clamping: $0) }, d.maxLength.map { Int(clamping: $0) })
+            } else {
+                excluded.insert(c)
+            }
         }
         var singleFK = Set<String>()
         for fk in shape.foreignKeys {
@@ -222,7 +254,8 @@ struct ColumnEdges: Sendable {
             let pooled = cp?.distinct != nil
             let target = settings.targeting ? targets.column(table: shape.name, column: column.name) : nil
             var e = ColumnEdges()
-            if !column.notNull, !fanOutNulls.contains(lower) {
+            let bounded = lengthOnly[lower]
+            if !column.notNull, !fanOutNulls.contains(lower), bounded == nil {
                 if target?.nulls == true, (cp?.nullFraction ?? 0) == 0 {
                     e.nullFraction = max(settings.targetFraction, settings.enabled ? settings.nullFraction : 0)
                 } else if settings.enabled, cp?.nullFraction == nil, cp?.observed?.nullFraction == nil {
@@ -249,9 +282,10 @@ struct ColumnEdges: Sendable {
                 default: break
                 }
                 e.text = settings.enabled && freeText
-                e.numbers = settings.enabled && numeric
+                e.numbers = settings.enabled && numeric && bounded == nil
                 e.isReal = column.affinity == .real
-                e.maxLength = declaredLength(column.declaredType)
+                e.maxLength = [declaredLength(column.declaredType), bounded?.max].compactMap { $0 }.min()
+                e.minLength = bounded?.min
                 e.valueFraction = settings.enabled ? settings.valueFraction : 0
                 if let target {
                     e.targetCase = target.caseFold && freeText
