@@ -366,6 +366,10 @@ public final class ColumnPlan: @unchecked Sendable {
         /// Points at an earlier row of the same table, through column `keyColumn`.
         case selfReference(keyColumn: Int)
         case bytes(Int)
+        /// A PostgreSQL type's own values (PostgresTypeValues.swift).
+        case typed(PostgresTypeGenerator)
+        /// A partition key column: inside a partition's bounds.
+        case partition(PartitionValues)
     }
 
     public let name: String
@@ -390,6 +394,8 @@ public final class ColumnPlan: @unchecked Sendable {
     /// With `distinct: N`, the k-th non-NULL row takes pool slot k mod N: the
     /// column has exactly min(N, non-NULL rows) distinct slots.
     let poolSize: Int64?
+    /// Whether pool slots are evaluated as unique indexes (see init).
+    let poolUnique: Bool
     /// Set when a foreign key draws from only this many of its parents (the
     /// rest stay childless, as `rehearse profile` observed), through a keyed
     /// subset of the parent's rows.
@@ -451,15 +457,25 @@ public final class ColumnPlan: @unchecked Sendable {
                     throw RehearseError.badInput("\(here): is unique and references \(fk.parentTable), so it needs at most \(parent.rows) rows (one per parent), but the profile asks for \(rows). Lower the row count or the parent's.")
                 }
             }
+        } else if let layout = table.partitions,
+                  let steered = PartitionValues(layout: layout, column: column.name, fact: column.pgType, seed: seed, table: table.name) {
+            kind = .partition(steered)
         } else if let derived {
             kind = .spec(derived)
+        } else if let fact = column.pgType {
+            kind = try Self.inferTyped(fact, column: column, table: table, unique: unique, rows: rows, distinct: profile?.distinct,
+                                       domain: domain, here: here)
+            inferredText = true
         } else {
-            kind = try Self.constrain(Self.infer(column, table: table, unique: unique), by: domain, column: column, table: table,
-                                      unique: unique, rows: rows, here: here)
+            kind = Self.widened(try Self.constrain(Self.infer(column, table: table, unique: unique), by: domain, column: column, table: table,
+                                                   unique: unique, rows: rows, here: here), distinct: profile?.distinct, fact: nil, domain: domain)
             inferredText = true
         }
+        let typeLength = column.pgType?.resolved.maxLength
         if inferredText, let d = domain, d.minLength != nil || d.maxLength != nil {
-            lengthBounds = (d.minLength ?? 0, d.maxLength)
+            lengthBounds = (d.minLength ?? 0, [d.maxLength, typeLength].compactMap { $0 }.min())
+        } else if inferredText, let typeLength {
+            lengthBounds = (0, typeLength)
         } else {
             lengthBounds = nil
         }
@@ -480,6 +496,13 @@ public final class ColumnPlan: @unchecked Sendable {
         }
         permutation = unique ? IndexPermutation(count: rows, key: rng.key ^ 0x5EED) : nil
         poolSize = (!unique && foreignKey == nil) ? profile?.distinct : nil
+        // Pool slots of an inferred generator are numbered like a unique
+        // column's rows, so the column gets exactly `distinct` values.
+        if let poolSize, profile?.generator == nil, (try? Self.checkUniqueCapable(kind, rows: poolSize, here: here)) != nil {
+            poolUnique = true
+        } else {
+            poolUnique = false
+        }
         nullCount = Int64((nullFraction * Double(rows)).rounded())
         rowOrder = IndexPermutation(count: max(rows, 1), key: rng.key ^ 0x0DE5)
         if case .spec(.categorical(let values)) = kind {
@@ -519,7 +542,12 @@ public final class ColumnPlan: @unchecked Sendable {
         case .spec(.text(.hexLength(let n))):
             if n >= 16 || (1 << (4 * n)) >= rows { return }
             throw RehearseError.badInput("\(here): is unique, but hex of length \(n) cannot give \(rows) distinct values. Make it longer.")
-        case .spec(.text), .reference, .selfReference, .bytes: return
+        case .spec(.text), .reference, .selfReference, .bytes, .partition: return
+        case .typed(let g):
+            if let capacity = g.capacity, capacity < rows {
+                throw RehearseError.badInput("\(here): is unique, but its type \(g.fact.display) holds only \(capacity) distinct values for \(rows) rows. Lower the row count or widen the type.")
+            }
+            return
         default:
             if rows <= 1 { return }
             throw RehearseError.badInput("\(here): is unique, but its generator cannot give \(rows) distinct values. Use sequence, uniform with a wide enough range, or a text pattern.")
@@ -580,12 +608,25 @@ public final class ColumnPlan: @unchecked Sendable {
             let v: DatabaseValue
             if let poolSize, afterColumn == nil {
                 // Evaluate at the pool slot, so equal slots give equal values.
-                v = evaluate(spec, row: nonNullIndex(row: row) % poolSize, unique: nil, table: table)
+                let slot = nonNullIndex(row: row) % poolSize
+                v = evaluate(spec, row: slot, unique: poolUnique ? slot : nil, table: table)
             } else {
                 v = evaluate(spec, row: row, unique: index, table: table)
             }
             if let lengthBounds, case .text(let text) = v { return .text(fit(text, lengthBounds, row: row)) }
             return v
+        case .typed(let generator):
+            let v: DatabaseValue
+            if let poolSize {
+                let slot = nonNullIndex(row: row) % poolSize
+                v = generator.value(rng, row: slot, unique: poolUnique ? slot : nil).databaseValue
+            } else {
+                v = generator.value(rng, row: row, unique: index).databaseValue
+            }
+            if let lengthBounds, case .text(let text) = v, generator.fact.resolved.isTextual { return .text(fit(text, lengthBounds, row: row)) }
+            return v
+        case .partition(let steered):
+            return steered.value(row: row, unique: index)
         case .bytes(let n):
             var bytes: [UInt8] = []
             var k: UInt64 = 0
