@@ -496,13 +496,19 @@ public final class ColumnPlan: @unchecked Sendable {
         }
         permutation = unique ? IndexPermutation(count: rows, key: rng.key ^ 0x5EED) : nil
         poolSize = (!unique && foreignKey == nil) ? profile?.distinct : nil
-        // Pool slots of an inferred generator are numbered like a unique
-        // column's rows, so the column gets exactly `distinct` values.
-        if let poolSize, profile?.generator == nil, (try? Self.checkUniqueCapable(kind, rows: poolSize, here: here)) != nil {
-            poolUnique = true
-        } else {
-            poolUnique = false
+        // Pool slots of an inferred PostgreSQL-typed or widened integer
+        // generator are numbered like a unique column's rows, so the column
+        // gets exactly `distinct` values (random draws would repeat).
+        var numbered = false
+        if let poolSize, profile?.generator == nil {
+            switch kind {
+            case .typed: numbered = true
+            case .spec(.uniform(let lo, let hi)): numbered = column.pgType != nil || hi &- lo &+ 1 == poolSize
+            default: break
+            }
+            if numbered, (try? Self.checkUniqueCapable(kind, rows: poolSize, here: here)) == nil { numbered = false }
         }
+        poolUnique = numbered
         nullCount = Int64((nullFraction * Double(rows)).rounded())
         rowOrder = IndexPermutation(count: max(rows, 1), key: rng.key ^ 0x0DE5)
         if case .spec(.categorical(let values)) = kind {
