@@ -48,7 +48,8 @@ extension ColumnPlan {
         default:
             break
         }
-        if case .enumeration(_, let labels) = resolved, !labels.isEmpty, !unique {
+        if case .enumeration(_, let labels) = resolved, !labels.isEmpty, !unique, domain?.allowed != nil {
+            // A CHECK narrows the labels: the list the CHECK allows.
             return try constrain(.spec(.categorical(labels.map { (DatabaseValue.text($0), 1) })), by: domain, column: column,
                                  table: table, unique: unique, rows: rows, here: here)
         }
@@ -95,5 +96,43 @@ extension ColumnPlan {
         if let domain, domain.lower != nil || domain.upper != nil || domain.allowed != nil { return kind }
         let top = fact?.resolved.integerBounds?.hi ?? Int64.max
         return .spec(.uniform(min: lo, max: top - lo < distinct - 1 ? top : lo + distinct - 1))
+    }
+}
+
+extension TablePlan {
+    /// PostgreSQL: for a composite PRIMARY KEY or UNIQUE set that no single
+    /// column makes unique and that is not made of foreign keys alone (the
+    /// plan spreads those over their parents), the first member the
+    /// generator is free to make unique (no foreign key, no partition key,
+    /// no profile generator, a type that holds enough values) is made
+    /// unique, so the set is unique by construction: random draws of every
+    /// member collide (16,044 rows of two 0...1000 columns repeat ~128 times).
+    static func compositeKeyAnchors(_ shape: TableShape, profile: TableProfile?, rows: Int64) -> Set<String> {
+        let single = Set(shape.uniqueSets.filter { $0.count == 1 }.map { $0[0].lowercased() })
+        let fk = Set(shape.foreignKeys.flatMap { $0.columns.map { $0.lowercased() } })
+        let steered = shape.partitions?.steers == true ? Set(shape.partitions!.keyColumns.map { $0.lowercased() }) : []
+        var anchors = Set<String>()
+        for set in shape.uniqueSets where set.count > 1 {
+            let members = set.map { $0.lowercased() }
+            guard !members.contains(where: { single.contains($0) || anchors.contains($0) }), !members.allSatisfy(fk.contains) else { continue }
+            for name in members where !fk.contains(name) && !steered.contains(name) {
+                guard let column = shape.columns.first(where: { $0.name.lowercased() == name }), let fact = column.pgType,
+                      profile?.columns.first(where: { $0.key.lowercased() == name })?.value.generator == nil else { continue }
+                let resolved = fact.resolved
+                let capable: Bool
+                if let (lo, hi) = resolved.integerBounds {
+                    capable = hi &- max(lo, 0) >= rows
+                } else if PostgresTypeGenerator.supported(fact), ["bool"].contains(resolved.baseName ?? "") == false {
+                    capable = (PostgresTypeGenerator.capacity(fact) ?? Int64.max) >= rows
+                } else {
+                    capable = false
+                }
+                if capable {
+                    anchors.insert(name)
+                    break
+                }
+            }
+        }
+        return anchors
     }
 }

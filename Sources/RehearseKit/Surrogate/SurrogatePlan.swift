@@ -232,6 +232,7 @@ public final class TablePlan: Sendable {
             throw RehearseError.badInput("\(where_): the profile describes column '\(col)', which the table does not have. Fix the name or remove it.")
         }
         let uniqueColumns = Set(shape.uniqueSets.filter { $0.count == 1 }.map { $0[0].lowercased() })
+            .union(Self.compositeKeyAnchors(shape, profile: profile, rows: rows))
         for spec in profile?.fanOuts ?? [] where !shape.foreignKeys.contains(where: { $0.columns.map { $0.lowercased() } == spec.columns.map { $0.lowercased() } }) {
             throw RehearseError.badInput("\(where_): the foreign_keys entry for (\(spec.columns.joined(separator: ", "))) matches no foreign key of the table. Name the columns of one of its foreign keys, in order.")
         }
@@ -632,6 +633,7 @@ public final class ColumnPlan: @unchecked Sendable {
             if let lengthBounds, case .text(let text) = v, generator.fact.resolved.isTextual { return .text(fit(text, lengthBounds, row: row)) }
             return v
         case .partition(let steered):
+            if let poolSize { return steered.value(row: nonNullIndex(row: row) % poolSize, unique: nil) }
             return steered.value(row: row, unique: index)
         case .bytes(let n):
             var bytes: [UInt8] = []

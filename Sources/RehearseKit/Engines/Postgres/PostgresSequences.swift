@@ -6,7 +6,8 @@
 /// or one sequence shared by several tables). A sequence used by several
 /// columns goes past the largest value of all of them.
 enum PostgresSequences {
-    static func reset(_ db: PGConnection) throws(PGError) {
+    /// Per sequence oid, the columns that use it.
+    static func uses(_ db: PGConnection) throws(PGError) -> [String: Use] {
         // Column defaults depend on the sequences they call (deptype 'n');
         // owned and identity sequences depend on their column ('a', 'i').
         let uses = try db.rows("""
@@ -32,14 +33,30 @@ enum PostgresSequences {
               AND NOT (t.relispartition)
             ORDER BY 1, 2, 3, 4, 5
             """)
-        var columns: [String: (sequence: String, increment: Int64, reads: [String])] = [:]
+        var columns: [String: Use] = [:]
         for u in uses {
             let table = PostgresCatalog.qualified(schema: u[2]!, name: u[3]!)
             let read = "SELECT max(\(PGConnection.quoteIdentifier(u[4]!)))::numeric AS m, min(\(PGConnection.quoteIdentifier(u[4]!)))::numeric AS l FROM \(table)"
-            columns[u[5]!, default: (PostgresCatalog.qualified(schema: u[0]!, name: u[1]!), Int64(u[6] ?? "1") ?? 1, [])].reads.append(read)
+            columns[u[5]!, default: Use(sequence: PostgresCatalog.qualified(schema: u[0]!, name: u[1]!),
+                                        display: PostgresCatalog.displayName(schema: u[0]!, name: u[1]!),
+                                        increment: Int64(u[6] ?? "1") ?? 1, reads: [])].reads.append(read)
         }
+        return columns
+    }
+
+    struct Use {
+        var sequence: String
+        var display: String
+        var increment: Int64
+        /// One `SELECT max(col) AS m, min(col) AS l FROM table` per column that uses it.
+        var reads: [String]
+    }
+
+    static func reset(_ db: PGConnection) throws(PGError) {
+        let columns = try uses(db)
         for oid in columns.keys.sorted() {
-            let (sequence, increment, reads) = columns[oid]!
+            let use = columns[oid]!
+            let (sequence, increment, reads) = (use.sequence, use.increment, use.reads)
             // Ascending sequences go past the largest value, descending ones
             // below the smallest; a value outside the sequence's own range
             // (a generator's, not the sequence's) leaves it where it is.
@@ -51,5 +68,24 @@ enum PostgresSequences {
                 WHERE v IS NOT NULL AND v >= s.seqmin AND v <= s.seqmax
                 """)
         }
+    }
+
+    /// For the fidelity report: per sequence, the largest loaded value of
+    /// its columns, the value its next call would return, and whether that
+    /// is past every loaded value.
+    static func positions(_ db: PGConnection) throws(PGError) -> [(sequence: String, loaded: String, next: String, past: Bool)] {
+        let columns = try uses(db)
+        var out: [(sequence: String, loaded: String, next: String, past: Bool)] = []
+        for oid in columns.keys.sorted() {
+            let use = columns[oid]!
+            let target = use.increment > 0 ? "max(m)" : "min(l)"
+            guard let row = try db.rows("""
+                SELECT (SELECT \(target) FROM (\(use.reads.joined(separator: " UNION ALL "))) x)::text,
+                       (SELECT CASE WHEN is_called THEN last_value + \(use.increment) ELSE last_value END FROM \(use.sequence))::text
+                """).first, let loaded = row[0], let next = row[1] else { continue }
+            let past = use.increment > 0 ? (Double(next) ?? 0) > (Double(loaded) ?? 0) : (Double(next) ?? 0) < (Double(loaded) ?? 0)
+            out.append((use.display, loaded, next, past))
+        }
+        return out
     }
 }
