@@ -203,4 +203,24 @@ import Testing
             return e.code == .badInput && e.message.contains("column c") && e.message.contains("holds only 36 distinct values for 100 rows")
         }
     }
+
+    @Test func aPartitionedTableWithoutPartitionsIsRefusedByName() throws {
+        let dir = TempDir()
+        let url = try Self.surrogate(in: dir, schema: "CREATE TABLE events (id bigint NOT NULL, at date NOT NULL) PARTITION BY RANGE (at);\n", rows: 10)
+        let (name, drop) = try TestPostgres.database()
+        defer { drop() }
+        let loader = PostgresSurrogateLoader(source: try SurrogateSource(directory: url), seed: 1, scale: 1, progress: nil)
+        #expect {
+            _ = try loader.load(connect: { try TestPostgres.connect(name) })
+        } throws: { error in
+            guard let e = error as? RehearseError else { return false }
+            return e.code == .badInput && e.message.contains("table events: is partitioned but has no partition") && e.message.contains("rows: 0")
+        }
+        // With rows: 0 it loads.
+        try "default_rows: 10\ntables:\n  events: { rows: 0 }\n".write(to: url.appendingPathComponent("profile.yaml"), atomically: true, encoding: .utf8)
+        let (other, dropOther) = try TestPostgres.database()
+        defer { dropOther() }
+        _ = try PostgresSurrogateLoader(source: try SurrogateSource(directory: url), seed: 1, scale: 1, progress: nil)
+            .load(connect: { try TestPostgres.connect(other) })
+    }
 }

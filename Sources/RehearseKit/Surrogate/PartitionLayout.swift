@@ -91,6 +91,8 @@ public struct PartitionLayout: Sendable, Equatable {
     public var keyColumns: [String]
     public var bounds: [Bound] = []
     public var hasDefault = false
+    /// Partitions attached to the table (whatever their bounds).
+    public var attached = 0
 
     public init(strategy: Strategy, keyColumns: [String], bounds: [Bound] = [], hasDefault: Bool = false) {
         self.strategy = strategy

@@ -100,6 +100,13 @@ extension ColumnPlan {
 }
 
 extension TablePlan {
+    /// A partitioned table with no partition stores no row: asking it for
+    /// rows is refused here, naming it, rather than failing mid-load.
+    static func checkPartitionsHold(_ shape: TableShape, rows: Int64, here: String) throws {
+        guard rows > 0, let layout = shape.partitions, layout.attached == 0 else { return }
+        throw RehearseError.badInput("\(here): is partitioned but has no partition, so it cannot store the \(rows) rows asked for. Create its partitions in the schema file, or give it rows: 0 in the profile:\n  tables:\n    \(shape.name):\n      rows: 0")
+    }
+
     /// PostgreSQL: for a composite PRIMARY KEY or UNIQUE set that no single
     /// column makes unique and that is not made of foreign keys alone (the
     /// plan spreads those over their parents), the first member the

@@ -228,6 +228,7 @@ public final class TablePlan: Sendable {
         self.rows = rows
         primaryKey = shape.primaryKey
         let where_ = "\(profileFile): table \(shape.name)"
+        try Self.checkPartitionsHold(shape, rows: rows, here: where_)
         for col in profile?.columns.keys.sorted() ?? [] where !shape.columns.contains(where: { $0.name.lowercased() == col.lowercased() }) {
             throw RehearseError.badInput("\(where_): the profile describes column '\(col)', which the table does not have. Fix the name or remove it.")
         }

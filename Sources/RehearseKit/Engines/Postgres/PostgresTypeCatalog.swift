@@ -104,6 +104,7 @@ struct PostgresTypeCatalog {
             WHERE i.inhparent = \(relid) ORDER BY c.relname
             """)
         var layout = PartitionLayout(strategy: strategy, keyColumns: columns)
+        layout.attached = children.count
         for child in children {
             let bound = child[0] ?? ""
             if bound == "DEFAULT" { layout.hasDefault = true; continue }
