@@ -12,6 +12,9 @@ extension ColumnPlan {
         if let (lo, hi) = resolved.integerBounds {
             let inferred: Kind
             if table.primaryKey.map({ $0.lowercased() }) == [n] {
+                guard rows <= hi else {
+                    throw RehearseError.badInput("\(here): the primary key is \(fact.display), which holds keys up to \(hi), fewer than the \(rows) rows asked for. Lower the row count or widen the type.")
+                }
                 inferred = .spec(.sequence(start: 1, step: 1))
             } else if !unique && (n.hasPrefix("is_") || n.hasPrefix("has_")) {
                 inferred = .spec(.boolean(rate: 0.5))
