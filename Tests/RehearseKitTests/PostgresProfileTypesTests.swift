@@ -66,6 +66,9 @@ import Testing
         #expect(yaml.contains("distinct: 1600, observed"), "\(yaml)")
         // A key column's distinct count is learned too (payment_date is the partition key).
         #expect(yaml.contains("\"payment_date\": { distinct: 89"), "\(yaml)")
+        #expect(yaml.contains(#"type_detail: "enum public.mpaa ('G', 'PG', 'PG-13', 'R', 'NC-17')""#), "\(yaml)")
+        #expect(yaml.contains(#"type_detail: "domain public.year over int4 CHECK (((VALUE >= 1901) AND (VALUE <= 2155)))""#), "\(yaml)")
+        #expect(yaml.contains(#"type_detail: "array of text""#) && yaml.contains(#"type_detail: "numeric(4,2)""#), "\(yaml)")
         #expect(!yaml.contains("Film 1") && !yaml.contains("2022-") && !yaml.contains("Trailers"), "\(yaml)")
 
         let url = dir.file("learned")
@@ -90,6 +93,17 @@ import Testing
         #expect(fidelity.contains { $0.metric == "distinct" && $0.subject == "payment.payment_date" && $0.achieved == "89" })
         // The sequence no column owns is past the loaded keys: a plain INSERT works.
         try TestPostgres.connect(target).execute("INSERT INTO film (title, price) VALUES ('new', 1)")
+
+        // A schema file whose enum lost a label is not what was profiled: the report says so.
+        let (drifted, dropDrifted) = try TestPostgres.database()
+        defer { dropDrifted() }
+        try Self.schema.replacingOccurrences(of: ", 'NC-17'", with: "").write(to: url.appendingPathComponent("schema.sql"), atomically: true, encoding: .utf8)
+        let other = try PostgresServerAddress(parsing: try TestPostgres.url.replacingOccurrences(of: "dbname=postgres", with: "dbname=\(drifted)"))
+        let otherRecord = try SurrogateGenerator.generate(try SurrogateSource(directory: url), into: other, jobs: 1)
+        let flagged = try PostgresFidelity.measure(server: other, profile: try SurrogateSource(directory: url).loadProfile(dialect: "postgres"),
+                                                   rows: otherRecord.rowsPerTable).filter { !$0.withinTolerance }
+        #expect(flagged.map { "\($0.subject) \($0.metric)" } == ["film.rating type facts"], "\(flagged)")
+        try Self.schema.write(to: url.appendingPathComponent("schema.sql"), atomically: true, encoding: .utf8)
 
         let result = try rehearsePostgres(url, in: dir)
         #expect(result.validation.verdict == .pass, "\(result.validation.verdict)")

@@ -46,6 +46,29 @@ public indirect enum PostgresTypeFact: Sendable, Equatable {
         }
     }
 
+    /// Every type-level fact in one line, for the profile and the fidelity
+    /// report: a domain's base type and CHECKs, an enum's labels, an array's
+    /// element type, a range's subtype, lengths, precision and scale. Schema
+    /// text only, never a value.
+    public var detail: String {
+        let text: String
+        switch self {
+        case .base(let name, _, let typmod):
+            if let (p, s) = numericPrecision { text = "\(name)(\(p),\(s))" }
+            else if let n = maxLength, typmod >= 0 { text = "\(name)(\(n))" }
+            else { text = typmod >= 0 ? "\(name)(typmod \(typmod))" : name }
+        case .enumeration(let name, let labels):
+            text = "enum \(name) (" + labels.map { "'" + $0.replacingOccurrences(of: "'", with: "''") + "'" }.joined(separator: ", ") + ")"
+        case .domain(let name, let base, let checks):
+            text = "domain \(name) over \(base.detail)" + checks.map { " " + $0 }.joined()
+        case .array(let element): text = "array of \(element.detail)"
+        case .range(let name, let subtype): text = "range \(name) over \(subtype.detail)"
+        case .multirange(let name, let range): text = "multirange \(name) of \(range.detail)"
+        case .other(let name, let kind): text = "\(kind) \(name)"
+        }
+        return text.replacingOccurrences(of: "\n", with: " ").replacingOccurrences(of: "\r", with: " ")
+    }
+
     /// Every CHECK of the domains on the way to the base type.
     var domainChecks: [String] {
         if case .domain(_, let base, let checks) = self { return checks + base.domainChecks }

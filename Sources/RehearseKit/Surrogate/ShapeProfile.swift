@@ -138,6 +138,9 @@ public struct ColumnProfile: Sendable {
         public var maximumWidth: Int64?
         /// PostgreSQL: the column's type as the source catalog spelled it.
         public var type: String? = nil
+        /// PostgreSQL: every type-level fact of the column (domain base and
+        /// CHECKs, enum labels, element and range subtypes, lengths).
+        public var typeDetail: String? = nil
     }
 
     init(_ node: YAMLNode) throws {
@@ -149,7 +152,7 @@ public struct ColumnProfile: Sendable {
             distinct = try d.int(in: 1...Limits.maxRowsPerTable, "distinct")
         }
         if let o = m["observed"] {
-            let om = try o.members(allowed: ["distinct", "null_fraction", "avg_width", "max_width", "type"])
+            let om = try o.members(allowed: ["distinct", "null_fraction", "avg_width", "max_width", "type", "type_detail"])
             // Only reported, but the fidelity report multiplies them: bounded too.
             let nullFraction = try om["null_fraction"]?.double()
             if let nullFraction, !(0...1).contains(nullFraction) { throw om["null_fraction"]!.fail("null_fraction must be between 0 and 1.") }
@@ -157,8 +160,11 @@ public struct ColumnProfile: Sendable {
             if let width, width < 0 { throw om["avg_width"]!.fail("avg_width must be zero or more.") }
             let type = try om["type"]?.string()
             if let type, type.utf8.count > Limits.maxNameLength * 4 { throw om["type"]!.fail("the type name is too long.") }
+            let detail = try om["type_detail"]?.string()
+            if let detail, detail.utf8.count > 1 << 20 { throw om["type_detail"]!.fail("type_detail is longer than 1 MiB.") }
             observed = Observed(distinct: try om["distinct"]?.int(in: 0...Limits.maxRowsPerTable, "distinct"), nullFraction: nullFraction,
-                                averageWidth: width, maximumWidth: try om["max_width"]?.int(in: 0...Int64.max, "max_width"), type: type)
+                                averageWidth: width, maximumWidth: try om["max_width"]?.int(in: 0...Int64.max, "max_width"), type: type,
+                                typeDetail: detail)
         }
         if let nf = m["null_fraction"] {
             let v = try nf.double()

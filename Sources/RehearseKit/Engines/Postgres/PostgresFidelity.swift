@@ -35,6 +35,13 @@ public enum PostgresFidelity {
                     out.append(FidelityRow(subject: subject, metric: "type", target: type, achieved: column.declaredType,
                                            tolerance: "exact", withinTolerance: type == column.declaredType))
                 }
+                if let detail = observed.typeDetail, let fact = column.pgType {
+                    // Labels, CHECKs, lengths and subtypes: the schema generated
+                    // from must say what the profiled database said.
+                    let same = detail == fact.detail
+                    out.append(FidelityRow(subject: subject, metric: "type facts", target: same ? "as profiled" : detail,
+                                           achieved: same ? "same" : fact.detail, tolerance: "exact", withinTolerance: same))
+                }
                 let c = q(column.name)
                 let r = try db.rows("SELECT count(\(c))::text, count(DISTINCT \(c)::text)::text FROM \(rel.qualified)")[0]
                 let nonNull = Int64(r[0] ?? "0") ?? 0, distinct = Int64(r[1] ?? "0") ?? 0

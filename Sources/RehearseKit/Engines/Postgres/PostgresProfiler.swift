@@ -58,7 +58,7 @@ public enum PostgresProfiler {
                     columns.append(SQLiteProfiler.Column(
                         name: c.name, notNull: c.notNull, isKey: keyColumns.contains(c.name.lowercased()), affinity: c.affinity,
                         nullFraction: rows == 0 ? 0 : Double(rows - nonNull) / Double(rows), distinct: Int64(r[1] ?? "0") ?? 0,
-                        averageWidth: Double(r[2] ?? "0") ?? 0, maximumWidth: Int64(r[3] ?? "0") ?? 0, range: range, type: c.declaredType))
+                        averageWidth: Double(r[2] ?? "0") ?? 0, maximumWidth: Int64(r[3] ?? "0") ?? 0, range: range, type: c.declaredType, typeDetail: c.pgType?.detail))
                 }
                 var fanOuts: [SQLiteProfiler.FanOut] = []
                 for fk in shape.foreignKeys {

@@ -21,6 +21,8 @@ public enum SQLiteProfiler {
         /// PostgreSQL: the column's type as the catalog spells it (a schema
         /// fact, for the fidelity report's type check).
         public var type: String? = nil
+        /// PostgreSQL: every type-level fact (`PostgresTypeFact.detail`).
+        public var typeDetail: String? = nil
     }
 
     public struct FanOut: Sendable {
@@ -161,7 +163,7 @@ public enum SQLiteProfiler {
                 // Key columns keep their learned distinct count too (the
                 // generator ignores it for a foreign key, which draws from its parent).
                 if c.distinct > 0, c.distinct < nonNullRows, !(c.isKey && c.type == nil) { fields.append("distinct: \(c.distinct)") }
-                let type = c.type.map { ", type: \(quoted($0))" } ?? ""
+                let type = (c.type.map { ", type: \(quoted($0))" } ?? "") + (c.typeDetail.map { ", type_detail: \(quoted($0))" } ?? "")
                 fields.append("observed: { distinct: \(c.distinct), null_fraction: \(number(c.nullFraction)), avg_width: \(number(c.averageWidth)), max_width: \(c.maximumWidth)\(type) }")
                 out += "      \(quoted(c.name)): { \(fields.joined(separator: ", ")) }\n"
             }
