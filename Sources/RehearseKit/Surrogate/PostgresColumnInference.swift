@@ -56,7 +56,7 @@ extension ColumnPlan {
             return try constrain(.spec(.categorical(labels.map { (DatabaseValue.text($0), 1) })), by: domain, column: column,
                                  table: table, unique: unique, rows: rows, here: here)
         }
-        if resolved.isTextual, !(unique && (resolved.maxLength ?? Int64.max) < 40) {
+        if resolved.isTextual, !(unique && (resolved.maxLength ?? Int64.max) < 64) {
             // Name hints shape text that is then cut to the declared length.
             let hinted = infer(ColumnShape(name: column.name, declaredType: "text", notNull: column.notNull), table: table, unique: unique)
             let text: Kind = if case .spec(.text) = hinted { hinted } else { .spec(.text(.word)) }
