@@ -223,4 +223,24 @@ import Testing
         _ = try PostgresSurrogateLoader(source: try SurrogateSource(directory: url), seed: 1, scale: 1, progress: nil)
             .load(connect: { try TestPostgres.connect(other) })
     }
+
+    /// A CHECK comparing a date with another date or a timestamp holds: the
+    /// later column moves by whole days, as a date keeps only the day.
+    @Test func dateComparisonsHoldForTypedDates() throws {
+        let dir = TempDir()
+        let url = try Self.surrogate(in: dir, schema: """
+            CREATE TABLE stays (
+              id integer PRIMARY KEY,
+              arrival date NOT NULL,
+              departure date NOT NULL,
+              booked timestamptz NOT NULL,
+              due date NOT NULL,
+              CHECK (departure > arrival),
+              CHECK (due >= booked)
+            );
+            """, rows: 2000)
+        let (db, drop) = try Self.load(url)
+        defer { drop() }
+        #expect(try db.scalar("SELECT count(*) FROM stays WHERE departure > arrival AND due >= booked") == "2000")
+    }
 }

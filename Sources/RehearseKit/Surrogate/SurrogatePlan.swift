@@ -255,10 +255,12 @@ public final class TablePlan: Sendable {
                 if silent(other) && j > i { continue }
                 let timeLike = ColumnPlan.timeLike(other, profile: columnProfile(other.name), table: shape)
                 let span: Double = timeLike ? 30 * 86400 : 100
-                let least: Double = timeLike ? 1 : 0.01
+                // A PostgreSQL date keeps only the day: moving one takes whole days.
+                let toDate = column.pgType?.baseName == "date"
+                let least: Double = timeLike ? (toDate ? 86400 : 1) : 0.01
                 let (lo, hi): (Double, Double)
                 switch relation.op {
-                case ">=": (lo, hi) = (0, span)
+                case ">=": (lo, hi) = (toDate && other.pgType?.baseName != "date" ? least : 0, span)
                 case ">": (lo, hi) = (least, span)
                 case "<=": (lo, hi) = (-span, 0)
                 default: (lo, hi) = (-span, -least)
