@@ -95,6 +95,14 @@ import Testing
         ) PARTITION BY RANGE (at);
         CREATE TABLE by_stamp_a PARTITION OF by_stamp FOR VALUES FROM (MINVALUE) TO ('2001-01-01 00:00:00+00');
         CREATE TABLE by_stamp_b PARTITION OF by_stamp FOR VALUES FROM ('2001-01-01 00:00:00+00') TO ('2001-02-01 00:00:00+00');
+        CREATE TABLE sales (region text NOT NULL, sold date NOT NULL, qty int2 NOT NULL) PARTITION BY LIST (region);
+        CREATE TABLE sales_eu PARTITION OF sales FOR VALUES IN ('eu') PARTITION BY RANGE (sold);
+        CREATE TABLE sales_eu_2020 PARTITION OF sales_eu FOR VALUES FROM ('2020-01-01') TO ('2021-01-01');
+        CREATE TABLE sales_eu_2021 PARTITION OF sales_eu FOR VALUES FROM ('2021-01-01') TO ('2022-01-01');
+        CREATE TABLE sales_us PARTITION OF sales FOR VALUES IN ('us') PARTITION BY HASH (qty);
+        CREATE TABLE sales_us_0 PARTITION OF sales_us FOR VALUES WITH (modulus 2, remainder 0);
+        CREATE TABLE sales_us_1 PARTITION OF sales_us FOR VALUES WITH (modulus 2, remainder 1);
+        CREATE TABLE sales_ap PARTITION OF sales FOR VALUES IN ('ap') PARTITION BY RANGE (sold);
         """
 
     static func surrogate(in dir: TempDir, schema: String, profile: String = "tables: {}\n", rows: Int = 300) throws -> URL {
@@ -140,6 +148,10 @@ import Testing
         #expect(try db.scalar("SELECT count(*) FROM measurements_2007") != "0")
         #expect(try db.scalar("SELECT count(*) FROM by_region_us") != "0")
         #expect(try db.scalar("SELECT count(*) FROM by_stamp_b") != "0")
+        // Two levels: every leaf that can hold rows gets some; 'ap' has no partition and gets none.
+        for leaf in ["sales_eu_2020", "sales_eu_2021", "sales_us_0", "sales_us_1"] {
+            #expect(try db.scalar("SELECT count(*) FROM \(leaf)") != "0", "\(leaf)")
+        }
         // The foreign key declared only on a partition holds and is used.
         #expect(try db.scalar("SELECT count(*) FROM by_region_eu r JOIN everything e ON e.id = r.everything_id") != "0")
         // Arrays, ranges and json are what their types say.

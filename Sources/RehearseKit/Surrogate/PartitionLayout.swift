@@ -86,10 +86,24 @@ public struct PartitionLayout: Sendable, Equatable {
         }
     }
 
+    /// What one partition level asks of one key column.
+    public enum ColumnBound: Sendable, Equatable {
+        /// `[from, to)` of a single-column range key; nil is MINVALUE / MAXVALUE.
+        case range(from: String?, to: String?)
+        case list([String?])
+        /// A multi-column range key: the partition's lower bound, which is inside it.
+        case literal(String)
+    }
+
     public var strategy: Strategy
     /// Key columns in order; empty when the key has an expression.
     public var keyColumns: [String]
     public var bounds: [Bound] = []
+    /// Every leaf partition rows can be aimed at, as what each level on the
+    /// way down asks of each key column (lower-cased name; the deepest level
+    /// wins). A sub-partitioned partition with a DEFAULT, hash or
+    /// expression key is one leaf with its ancestors' bounds.
+    public var leaves: [[String: ColumnBound]] = []
     public var hasDefault = false
     /// Partitions attached to the table (whatever their bounds).
     public var attached = 0
@@ -103,6 +117,25 @@ public struct PartitionLayout: Sendable, Equatable {
 
     /// Whether the key columns need steering: some value would land in no partition.
     public var steers: Bool {
-        strategy != .hash && !hasDefault && !keyColumns.isEmpty && !bounds.isEmpty
+        strategy != .hash && !hasDefault && !keyColumns.isEmpty && !leaves.isEmpty
+    }
+
+    /// What `bound` asks of each key column.
+    static func columnBounds(_ bound: Bound, keys: [String]) -> [String: ColumnBound]? {
+        var out: [String: ColumnBound] = [:]
+        switch bound {
+        case .list(let values):
+            guard keys.count == 1 else { return nil }
+            out[keys[0].lowercased()] = .list(values)
+        case .range(let from, let to):
+            guard from.count == keys.count, to.count == keys.count else { return nil }
+            if keys.count == 1 {
+                out[keys[0].lowercased()] = .range(from: from[0], to: to[0])
+            } else {
+                guard from.allSatisfy({ $0 != nil }) else { return nil }
+                for (k, v) in zip(keys, from) { out[k.lowercased()] = .literal(v!) }
+            }
+        }
+        return out
     }
 }

@@ -22,7 +22,8 @@ struct PartitionValues: Sendable {
 
     /// Nil when the column needs no steering or no bound can be used.
     init?(layout: PartitionLayout, column: String, fact: PostgresTypeFact?, seed: UInt64, table: String) {
-        guard layout.steers, let position = layout.keyColumns.firstIndex(where: { $0.lowercased() == column.lowercased() }) else { return nil }
+        let name = column.lowercased()
+        guard layout.steers, layout.leaves.contains(where: { $0[name] != nil }) else { return nil }
         let base = fact?.baseName ?? ""
         let render: Render = switch base {
         case "int2", "int4", "int8": .integer
@@ -31,22 +32,19 @@ struct PartitionValues: Sendable {
         case "numeric", "float4", "float8": .number
         default: .text
         }
-        var picks: [Pick] = []
-        let single = layout.keyColumns.count == 1
-        for bound in layout.bounds {
-            switch bound {
-            case .list(let values):
-                picks.append(.list(values))
-            case .range(let from, let to):
-                guard position < from.count, position < to.count else { continue }
-                if single, let pick = Self.span(from[0], to[0], render) {
-                    picks.append(pick)
-                } else if from.allSatisfy({ $0 != nil }), let lower = from[position] {
-                    picks.append(.literal(lower))
-                }
+        // One pick per leaf (the same leaf for every key column of a row); a
+        // leaf that leaves this column free takes another leaf's pick, which
+        // is a value of the type like any other.
+        let perLeaf: [Pick?] = layout.leaves.map { leaf in
+            switch leaf[name] {
+            case .list(let values)?: return .list(values)
+            case .range(let from, let to)?: return Self.span(from, to, render)
+            case .literal(let v)?: return .literal(v)
+            case nil: return nil
             }
         }
-        guard !picks.isEmpty else { return nil }
+        guard let any = perLeaf.first(where: { $0 != nil }) ?? nil else { return nil }
+        let picks = perLeaf.map { $0 ?? any }
         self.picks = picks
         self.render = render
         chooser = CounterRandom(seed: seed, table: table.lowercased(), column: "\u{0}partition")

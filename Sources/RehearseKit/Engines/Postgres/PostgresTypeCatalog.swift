@@ -109,10 +109,17 @@ struct PostgresTypeCatalog {
             let bound = child[0] ?? ""
             if bound == "DEFAULT" { layout.hasDefault = true; continue }
             guard let parsed = PartitionLayout.Bound(parsing: bound) else { continue }
-            // A partition that is itself partitioned takes rows only inside
-            // its own bounds too: steer into it only when it has a default.
-            if child[1] == "p", let sub = try partitionLayout(relid: child[2]!), !sub.hasDefault, sub.strategy != .hash { continue }
             layout.bounds.append(parsed)
+            guard let here = PartitionLayout.columnBounds(parsed, keys: columns) else { continue }
+            if child[1] == "p", let sub = try partitionLayout(relid: child[2]!), sub.steers {
+                // Rows aimed into a sub-partitioned partition must also land in
+                // one of its own partitions: its leaves, under this bound.
+                layout.leaves += sub.leaves.map { leaf in here.merging(leaf) { _, deeper in deeper } }
+            } else if child[1] == "p", let sub = try partitionLayout(relid: child[2]!), sub.attached == 0 {
+                continue
+            } else {
+                layout.leaves.append(here)
+            }
         }
         return layout
     }
