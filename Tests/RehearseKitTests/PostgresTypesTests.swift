@@ -255,4 +255,33 @@ import Testing
         defer { drop() }
         #expect(try db.scalar("SELECT count(*) FROM stays WHERE departure > arrival AND due >= booked") == "2000")
     }
+
+    @Test func aHashPartitionedTableMissingRemaindersIsRefusedByName() throws {
+        let dir = TempDir()
+        let url = try Self.surrogate(in: dir, schema: """
+            CREATE TABLE hashed (id bigint NOT NULL) PARTITION BY HASH (id);
+            CREATE TABLE hashed_0 PARTITION OF hashed FOR VALUES WITH (modulus 4, remainder 0);
+            CREATE TABLE hashed_1 PARTITION OF hashed FOR VALUES WITH (modulus 4, remainder 1);
+            CREATE TABLE whole (id bigint NOT NULL) PARTITION BY HASH (id);
+            CREATE TABLE whole_0 PARTITION OF whole FOR VALUES WITH (modulus 2, remainder 0);
+            CREATE TABLE whole_1 PARTITION OF whole FOR VALUES WITH (modulus 4, remainder 1);
+            CREATE TABLE whole_3 PARTITION OF whole FOR VALUES WITH (modulus 4, remainder 3);
+            """, rows: 50)
+        let (name, drop) = try TestPostgres.database()
+        defer { drop() }
+        #expect {
+            _ = try PostgresSurrogateLoader(source: try SurrogateSource(directory: url), seed: 1, scale: 1, progress: nil)
+                .load(connect: { try TestPostgres.connect(name) })
+        } throws: { error in
+            guard let e = error as? RehearseError else { return false }
+            return e.code == .badInput && e.message.contains("table hashed: is hash-partitioned, but its partitions cover only 50% of hash values")
+        }
+        // Mixed moduli that cover every hash value load.
+        try "default_rows: 50\ntables:\n  hashed: { rows: 0 }\n".write(to: url.appendingPathComponent("profile.yaml"), atomically: true, encoding: .utf8)
+        let (other, dropOther) = try TestPostgres.database()
+        defer { dropOther() }
+        _ = try PostgresSurrogateLoader(source: try SurrogateSource(directory: url), seed: 1, scale: 1, progress: nil)
+            .load(connect: { try TestPostgres.connect(other) })
+        #expect(try TestPostgres.connect(other).scalar("SELECT count(*) FROM whole") == "50")
+    }
 }

@@ -107,6 +107,9 @@ public struct PartitionLayout: Sendable, Equatable {
     public var hasDefault = false
     /// Partitions attached to the table (whatever their bounds).
     public var attached = 0
+    /// Hash partitioning: the share of hash values the partitions cover
+    /// (the sum of 1/modulus); below 1 some rows have no partition.
+    public var hashCoverage = 0.0
 
     public init(strategy: Strategy, keyColumns: [String], bounds: [Bound] = [], hasDefault: Bool = false) {
         self.strategy = strategy

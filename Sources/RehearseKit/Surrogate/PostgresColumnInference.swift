@@ -106,7 +106,11 @@ extension TablePlan {
     /// A partitioned table with no partition stores no row: asking it for
     /// rows is refused here, naming it, rather than failing mid-load.
     static func checkPartitionsHold(_ shape: TableShape, rows: Int64, here: String) throws {
-        guard rows > 0, let layout = shape.partitions, layout.attached == 0 else { return }
+        guard rows > 0, let layout = shape.partitions else { return }
+        if layout.strategy == .hash, layout.attached > 0, layout.hashCoverage < 1 - 1e-9 {
+            throw RehearseError.badInput("\(here): is hash-partitioned, but its partitions cover only \(Int((layout.hashCoverage * 100).rounded()))% of hash values, so some of the \(rows) rows would have no partition. Create the missing partitions (every remainder of the modulus) in the schema file, or give it rows: 0 in the profile.")
+        }
+        guard layout.attached == 0 else { return }
         throw RehearseError.badInput("\(here): is partitioned but has no partition, so it cannot store the \(rows) rows asked for. Create its partitions in the schema file, or give it rows: 0 in the profile:\n  tables:\n    \(shape.name):\n      rows: 0")
     }
 

@@ -108,6 +108,11 @@ struct PostgresTypeCatalog {
         for child in children {
             let bound = child[0] ?? ""
             if bound == "DEFAULT" { layout.hasDefault = true; continue }
+            if strategy == .hash, let modulus = PartitionLayout.Bound.groups(bound).first?.first.flatMap({ $0 })
+                .flatMap({ Double($0.split(separator: " ").last ?? "") }), modulus > 0 {
+                layout.hashCoverage += 1 / modulus
+                continue
+            }
             guard let parsed = PartitionLayout.Bound(parsing: bound) else { continue }
             layout.bounds.append(parsed)
             guard let here = PartitionLayout.columnBounds(parsed, keys: columns) else { continue }
