@@ -215,6 +215,8 @@ import Testing
         ("DO $$ BEGIN UPDATE t SET a = 2; END $$", "postgres", .opaque),
         ("SELECT backfill_everything()", "postgres", .opaque),
         ("SELECT 1", "sqlite", .schema),
+        ("SELECT count(*) FROM payment WHERE lower(name) IN ('a')", "postgres", .schema),
+        ("SELECT count(*), \"my_fn\"(1) FROM payment", "postgres", .opaque),
         ("EXPLAIN ANALYZE DELETE FROM t", "postgres", .opaque),
         ("CALL migrate()", "postgres", .opaque),
         ("REFRESH MATERIALIZED VIEW mv", "postgres", .opaque),

@@ -123,8 +123,9 @@ public struct StatementEffect: Sendable, Equatable {
             }
             return e
         case "select", "values":
-            // A SQLite SELECT cannot write; a PostgreSQL one can call a function that does.
-            return StatementEffect(kind: postgres ? .opaque : .schema, tables: [])
+            // A SQLite SELECT cannot write; a PostgreSQL one can call a function
+            // that does, unless every function it calls is a built-in that writes nothing.
+            return StatementEffect(kind: postgres && callsUnknownFunction(tokens) ? .opaque : .schema, tables: [])
         case "explain":
             return StatementEffect(kind: postgres && words(["analyze", "analyse"]) ? .opaque : .schema, tables: [])
         case "create":
@@ -212,6 +213,30 @@ public struct StatementEffect: Sendable, Equatable {
             i += 1
         }
         return StatementEffect(kind: names.isEmpty ? .opaque : .table, tables: names)
+    }
+
+    /// Built-ins that read only; any other name called in a PostgreSQL SELECT
+    /// makes it `opaque` (a user function can write).
+    static let readOnlyFunctions: Set<String> = [
+        "count", "sum", "min", "max", "avg", "coalesce", "nullif", "lower", "upper", "length", "char_length", "octet_length",
+        "abs", "round", "trunc", "floor", "ceil", "now", "greatest", "least", "string_agg", "array_agg", "bool_and", "bool_or",
+        "every", "substr", "substring", "trim", "btrim", "ltrim", "rtrim", "to_char", "date_trunc", "extract", "md5",
+        "concat", "concat_ws", "format", "jsonb_typeof", "json_typeof", "pg_typeof", "isempty", "cardinality", "array_length",
+        "position", "replace", "left", "right", "split_part", "regexp_replace", "to_jsonb", "jsonb_agg", "row_number", "rank",
+    ]
+    static let notCalls: Set<String> = ["in", "exists", "any", "all", "some", "values", "from", "select", "as", "over", "filter",
+                                        "within", "and", "or", "not", "on", "using", "where", "join", "cast", "when", "then",
+                                        "else", "case", "is", "by", "having", "group", "order", "limit", "offset", "with", "distinct",
+                                        "between", "like", "ilike", "array", "row", "union", "except", "intersect", "returning", "into"]
+
+    static func callsUnknownFunction(_ tokens: [SQLNormalizer.Token]) -> Bool {
+        for i in tokens.indices.dropLast() where tokens[i + 1].isKeyword("(") {
+            let t = tokens[i]
+            if t.quoted { return true }
+            guard t.text.first.map({ $0.isLetter || $0 == "_" }) == true, !notCalls.contains(t.text) else { continue }
+            if !readOnlyFunctions.contains(t.text) { return true }
+        }
+        return false
     }
 
     /// The columns an UPDATE assigns: `SET a = …, t.b = …, (c, d) = …` up to
