@@ -31,6 +31,9 @@ extension Rehearse {
         @Option(name: .long, help: ArgumentHelp("Trust file whose keys and threshold the grant must satisfy (from 'rehearse keys trust').", valueName: "FILE"))
         var trust: String?
 
+        @Option(name: .long, help: ArgumentHelp("For --dump: file of reviewed secret-scan finding fingerprints to allow (see 'rehearse scan').", valueName: "FILE"))
+        var allowlist: String?
+
         @Option(name: .long, help: "Seed for the surrogate generator (default: the manifest's).")
         var seed: Int64?
 
@@ -68,8 +71,11 @@ extension Rehearse {
             if dump != nil && (surrogate || target != nil) {
                 throw ValidationError("Give either --dump PATH or --surrogate [NAME|DIR], not both.")
             }
-            if dump == nil && (grant != nil || trust != nil) {
-                throw ValidationError("--grant and --trust apply to --dump PATH only.")
+            if dump == nil && (grant != nil || trust != nil || allowlist != nil) {
+                throw ValidationError("--grant, --trust and --allowlist apply to --dump PATH only.")
+            }
+            if dump != nil, pgURL != nil {
+                throw ValidationError("--dump restores only into an ephemeral cluster rehearse starts itself (no TCP); --pg-url is not accepted with it.")
             }
             if (grant == nil) != (trust == nil) {
                 throw ValidationError("--grant FILE and --trust FILE go together: the grant is checked against the trust file's keys and threshold.")
