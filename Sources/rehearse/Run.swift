@@ -68,8 +68,8 @@ extension Rehearse {
         var quiet = false
 
         func validate() throws {
-            if dump != nil && (surrogate || target != nil) {
-                throw ValidationError("Give either --dump PATH or --surrogate [NAME|DIR], not both.")
+            if dump != nil && surrogate {
+                throw ValidationError("Give either --dump PATH or --surrogate [NAME|DIR], not both. With --dump, NAME|DIR names the change to rehearse (its manifest's birth, rollback and checks).")
             }
             if dump == nil && (grant != nil || trust != nil || allowlist != nil) {
                 throw ValidationError("--grant, --trust and --allowlist apply to --dump PATH only.")
