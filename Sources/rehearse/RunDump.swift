@@ -23,8 +23,8 @@ extension Rehearse.Run {
         }
         // Restoring archives into PostgreSQL comes with the source seam; the
         // refusal comes before a cluster is started for nothing.
-        guard prepared.format == .sqlite else {
-            throw RehearseError(.refused, "Refused: the \(prepared.format.rawValue) dump \(dump) passed the grant, secret and content checks, but this version restores only SQLite database files (--engine sqlite); restoring pg_dump formats into the ephemeral cluster comes next. Nothing was restored; the dump was only read.")
+        guard prepared.format != .plain else {
+            throw RehearseError(.refused, "Refused: the plain SQL dump \(dump) passed the grant, secret and content checks, but this version restores SQLite files and custom, directory and tar pg_dumps only; make one with pg_dump -Fc. Nothing was restored; the dump was only read.")
         }
         let human = format == .text && !quiet
         if human {

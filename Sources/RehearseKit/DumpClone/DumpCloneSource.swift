@@ -24,8 +24,13 @@ public struct DumpCloneSource {
 
     /// Restores the private copy into the scratch database.
     func load(into scratch: ScratchEngine) throws -> LoadRecord {
+        if let pg = scratch as? PostgresScratch, prepared.format.isArchive {
+            try DumpCloneRestore.restore(prepared, shown: path, into: pg)
+            let rows = try DumpCloneRestore.rows(pg)
+            return LoadRecord(rowsPerTable: rows, totalRows: rows.values.reduce(0, +), specDigest: prepared.digest, seed: 0, scale: 1)
+        }
         guard let sqlite = scratch as? SQLiteScratch, prepared.format == .sqlite else {
-            throw RehearseError.refused("Refused: restoring a \(prepared.format.rawValue) dump into \(scratch.dialect) is not in this version; only an SQLite database file restores (into --engine sqlite). The dump passed every check and was only read.")
+            throw RehearseError.refused("Refused: restoring a \(prepared.format.rawValue) dump into \(scratch.dialect) is not in this version (SQLite files into sqlite; custom, directory and tar pg_dumps into postgres). The dump passed every check and was only read.")
         }
         try? FileManager.default.removeItem(at: sqlite.databaseURL)
         do {
@@ -50,7 +55,7 @@ public struct DumpCloneSource {
         [
             "kind": "dump_clone", "tag": .string(Self.tag), "name": .string(name), "dump_name": .string((path as NSString).lastPathComponent),
             "dump_sha256": .string(prepared.digest), "format": .string(prepared.format.rawValue),
-            "restore_tool": .string(prepared.restoreTool ?? "copy of the SQLite file"),
+            "restore_tool": .string(prepared.restoreTool.map { "\($0): \(DumpCloneRestore.ownership)" } ?? "copy of the SQLite file"),
             "secret_scan": prepared.scan.evidenceJSON, "rows": .object(rows.mapValues { .integer($0) }),
         ]
     }

@@ -1,0 +1,49 @@
+import Foundation
+
+/// Restoring a checked archive into the ephemeral cluster: pg_restore with an
+/// environment built from nothing, connected over the cluster's Unix socket
+/// as the scratch owner role (no superuser: whatever the archive holds cannot
+/// run programs, read server files or reach other servers), owners and
+/// privileges dropped so every object belongs to that one role (the mapping
+/// is recorded), one transaction, stopping at the first error.
+enum DumpCloneRestore {
+    /// The mapping recorded in the evidence.
+    static let ownership = "all objects owned by the scratch owner role rehearse_owner (pg_restore --no-owner --no-privileges); the dump's owners and grants are not restored"
+
+    static func restore(_ prepared: DumpCloneGate.Prepared, shown: String, into scratch: PostgresScratch) throws {
+        guard let cluster = scratch.cluster else {
+            throw RehearseError.refused("Refused: a dump clone restores only into an ephemeral cluster rehearse started itself, never into a named server.")
+        }
+        var params = scratch.scriptParameters
+        params["dbname"] = scratch.database
+        let conninfo = params.sorted { $0.key < $1.key }.map { "\($0.key)='\($0.value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "'", with: "\\'"))'" }.joined(separator: " ")
+        let tool = try ArchiveTools.pgRestore(bindir: cluster.bindir)
+        let log = prepared.workspace.url.appendingPathComponent("pg_restore.log")
+        defer { try? FileManager.default.removeItem(at: log) }
+        let outcome = try ChildProcess.run(tool.path, ["--format=\(ArchiveTools.flag(prepared.format))", "--dbname=\(conninfo)", "--exit-on-error",
+                                                       "--single-transaction", "--no-owner", "--no-privileges", "--no-comments", "--no-tablespaces",
+                                                       "--no-publications", "--no-subscriptions", "--no-security-labels", "--", prepared.copy.path],
+                                           environment: ArchiveTools.environment, output: log)
+        guard outcome.status == 0 else {
+            // pg_restore's own lines name the object and PostgreSQL's message;
+            // CONTEXT and "Command was" lines can quote row values, so they stay out.
+            let lines = outcome.output.split(separator: "\n").map(String.init)
+                .filter { !$0.hasPrefix("CONTEXT:") && !$0.contains("Command was:") && !$0.hasPrefix("LINE ") && !$0.hasPrefix(" ") }
+                .prefix(6).joined(separator: "\n")
+            throw RehearseError.rehearsalFailed("Restoring the \(prepared.format.rawValue) dump \(RunFolder.display(shown)) into the scratch cluster failed (pg_restore exit \(outcome.status)), so nothing was rehearsed:\n\(lines)")
+        }
+    }
+
+    /// Rows per table of the restored database (user schemas only).
+    static func rows(_ scratch: PostgresScratch) throws -> [String: Int64] {
+        let db = try scratch.connect()
+        var out: [String: Int64] = [:]
+        let tables = try db.rows("SELECT n.nspname, c.relname FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%' ORDER BY 1, 2")
+        for t in tables {
+            guard let schema = t[0], let name = t[1] else { continue }
+            let q = "SELECT count(*) FROM \(PGConnection.quoteIdentifier(schema)).\(PGConnection.quoteIdentifier(name))"
+            out[schema == "public" ? name : "\(schema).\(name)"] = Int64(try db.scalar(q) ?? "0") ?? 0
+        }
+        return out
+    }
+}

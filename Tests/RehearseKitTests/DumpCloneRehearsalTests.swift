@@ -1,0 +1,102 @@
+import Foundation
+import Testing
+@testable import RehearseKit
+
+/// The whole rehearsal on a restored dump clone: Chinook's custom, directory
+/// and tar pg_dumps restored by pg_restore into an ephemeral cluster as the
+/// scratch owner, and the SQLite file, each with a change that adds and drops
+/// a column; PASS, evidence valid, the dump byte-identical afterwards.
+@Suite(.serialized) struct DumpCloneRehearsalTests {
+    let dir = TempDir()
+
+    /// A change directory (manifest, birth, rollback, checks) for Chinook.
+    func change(postgres: Bool) -> URL {
+        let c = dir.file(postgres ? "change-pg" : "change-sqlite")
+        try? FileManager.default.createDirectory(at: c.appendingPathComponent("checks"), withIntermediateDirectories: true)
+        for f in ["schema.sql", "profile.yaml"] {
+            try? FileManager.default.copyItem(at: Repo.surrogate("commerce").appendingPathComponent(f), to: c.appendingPathComponent(f))
+        }
+        let (table, country, loyalty, gone) = postgres
+            ? ("customer", "country", "loyalty", "SELECT count(*) = 0 FROM information_schema.columns WHERE table_name = 'customer' AND column_name = 'loyalty';")
+            : ("Customer", "Country", "Loyalty", "SELECT count(*) = 0 FROM pragma_table_info('Customer') WHERE name = 'Loyalty';")
+        let files = [
+            "manifest.yaml": "name: chinook-loyalty\nschema: schema.sql\nprofile: profile.yaml\nbirth: birth.sql\nrollback: rollback.sql\nchecks:\n  after_birth: checks/after-birth.sql\n  after_rollback: checks/after-rollback.sql\nseed: 1\nscale: 1\n",
+            "birth.sql": "ALTER TABLE \(table) ADD COLUMN \(loyalty) INTEGER;\nUPDATE \(table) SET \(loyalty) = 1 WHERE \(country) = 'USA';\n",
+            "rollback.sql": "ALTER TABLE \(table) DROP COLUMN \(loyalty);\n",
+            "checks/after-birth.sql": "-- check: US customers are loyal\nSELECT count(*) = 13 FROM \(table) WHERE \(loyalty) = 1;\n",
+            "checks/after-rollback.sql": "-- check: loyalty is gone\n\(gone)\n",
+        ]
+        for (name, text) in files { try? text.write(to: c.appendingPathComponent(name), atomically: true, encoding: .utf8) }
+        return c
+    }
+
+    func rehearse(_ dump: String, engine: String) throws -> RehearsalResult {
+        let g = try DumpFixtures.grant(for: dump, engine: engine, in: dir)
+        let prepared = try DumpCloneGate.prepare(dump: dump, grantFile: g.grant, trustFile: g.trust, engine: engine, allowlist: .none,
+                                                 bindir: nil, now: Int64(Date().timeIntervalSince1970), scratchParent: dir.url)
+        defer { prepared.workspace.remove() }
+        var options = Rehearsal.Options()
+        options.lane = .operatorRealDataCloneHandoff
+        options.dumpClone = DumpCloneSource(prepared: prepared, path: dump, grantBytes: [UInt8](try Data(contentsOf: URL(fileURLWithPath: g.grant))))
+        options.scratchParent = dir.url
+        options.outputDirectory = dir.file("run-\(UUID().uuidString.prefix(6))")
+        if engine == "postgres" { options.engine = .postgres(.ephemeral()) }
+        return try Rehearsal(source: try SurrogateSource(directory: change(postgres: engine == "postgres")), options: options).run()
+    }
+
+    @Test func everyArchiveFormatAndTheSQLiteFileRehearseToAValidPass() throws {
+        let dumps = try DumpFixtures.dumps
+        for (name, engine) in [("chinook.custom", "postgres"), ("chinook.dir", "postgres"), ("chinook.tar", "postgres"), (Repo.chinook.path, "sqlite")] {
+            let path = name.hasPrefix("/") ? name : dumps.appendingPathComponent(name).path
+            let before = try DumpDigest.of(path: path)
+            let result = try rehearse(path, engine: engine)
+            #expect(result.validation.isValid, "\(name): \(result.validation.findings)")
+            #expect(result.validation.verdict == .pass, "\(name): \(result.record.failure.map { $0.message } ?? "")")
+            let source = result.evidence["predicate"]?["source"]
+            #expect(source?["kind"] == "dump_clone")
+            #expect(source?["tag"]?.stringValue == DumpCloneSource.tag)
+            #expect(source?["dump_sha256"]?.stringValue == before)
+            #expect(source?["rows"]?["customer"]?.integerValue == (engine == "postgres" ? 59 : nil))
+            #expect(result.evidence["predicate"]?["grant"]?["subject_sha256"]?.stringValue == before)
+            #expect(try DumpDigest.of(path: path) == before, "\(name) changed")
+        }
+        #expect(((try? FileManager.default.contentsOfDirectory(atPath: dir.url.path)) ?? []).filter { $0.hasPrefix("rehearse-dump-") }.isEmpty)
+    }
+
+    @Test func forgedDumpCloneEvidenceIsRejected() throws {
+        let result = try rehearse(Repo.chinook.path, engine: "sqlite")
+        let run = result.runDirectory
+        func forged(_ edit: (inout [String: JSONValue]) -> Void) throws -> [ValidationFinding] {
+            let copy = dir.file("forged-\(UUID().uuidString.prefix(6))")
+            try FileManager.default.copyItem(at: run, to: copy)
+            var statement = try JSONValue.parseStrict([UInt8](Data(contentsOf: copy.appendingPathComponent("evidence.json")))).objectValue!
+            var predicate = statement["predicate"]!.objectValue!
+            edit(&predicate)
+            statement["predicate"] = .object(predicate)
+            try Data(JSONValue.object(statement).canonicalBytes).write(to: copy.appendingPathComponent("evidence.json"))
+            try Seal.write(directory: copy)
+            return try Validator().validate(runDirectory: copy).findings
+        }
+        // a grant for another dump
+        let other = try forged { p in
+            var s = p["source"]!.objectValue!; s["dump_sha256"] = .string(String(repeating: "0", count: 64)); p["source"] = .object(s)
+        }
+        #expect(other.contains { $0.rule == "R18-dump-clone" && $0.message.contains("the grant is for another dump") })
+        // the grant removed
+        let noGrant = try forged { p in p["grant"] = .null }
+        #expect(noGrant.contains { $0.rule == "R18-dump-clone" && $0.message == "a dump clone without a grant" })
+        // relabelled as a surrogate that still claims the dump
+        let relabelled = try forged { p in
+            var s = p["source"]!.objectValue!; s["kind"] = "surrogate"; s["tag"] = .string(SurrogateTag.generated); p["source"] = .object(s); p["lane"] = .string(Lane.holdRealData.rawValue)
+        }
+        #expect(relabelled.contains { $0.rule == "R18-dump-clone" && $0.message.contains("a surrogate-tagged run claims a dump (dump_sha256)") })
+        // the sealed grant swapped for another one
+        let g2 = try DumpFixtures.grant(for: Repo.chinook.path, engine: "sqlite", in: dir)
+        let copy = dir.file("swapped")
+        try FileManager.default.copyItem(at: run, to: copy)
+        try FileManager.default.removeItem(at: copy.appendingPathComponent(DumpCloneSource.grantFile))
+        try FileManager.default.copyItem(at: URL(fileURLWithPath: g2.grant), to: copy.appendingPathComponent(DumpCloneSource.grantFile))
+        try Seal.write(directory: copy)
+        #expect(try Validator().validate(runDirectory: copy).findings.contains { $0.message.contains("does not hash to the grant digest the evidence records") })
+    }
+}
