@@ -23,9 +23,6 @@ extension Rehearse.Run {
         }
         // Restoring archives into PostgreSQL comes with the source seam; the
         // refusal comes before a cluster is started for nothing.
-        guard prepared.format != .plain else {
-            throw RehearseError(.refused, "Refused: the plain SQL dump \(dump) passed the grant, secret and content checks, but this version restores SQLite files and custom, directory and tar pg_dumps only; make one with pg_dump -Fc. Nothing was restored; the dump was only read.")
-        }
         let human = format == .text && !quiet
         if human {
             Console.out(Console.bold("rehearse") + " dump \(dump) " + Console.dim("(\(prepared.format.rawValue), sha256 \(prepared.digest), \(DumpCloneSource.tag))"))

@@ -8,7 +8,7 @@ import Foundation
 /// is recorded), one transaction, stopping at the first error.
 enum DumpCloneRestore {
     /// The mapping recorded in the evidence.
-    static let ownership = "all objects owned by the scratch owner role rehearse_owner (pg_restore --no-owner --no-privileges); the dump's owners and grants are not restored"
+    static let ownership = "all objects created by and owned by the non-superuser scratch owner role rehearse_owner; the dump's owners and grants are not restored"
 
     static func restore(_ prepared: DumpCloneGate.Prepared, shown: String, into scratch: PostgresScratch) throws {
         guard let cluster = scratch.cluster else {
@@ -28,7 +28,7 @@ enum DumpCloneRestore {
             // pg_restore's own lines name the object and PostgreSQL's message;
             // CONTEXT and "Command was" lines can quote row values, so they stay out.
             let lines = outcome.output.split(separator: "\n").map(String.init)
-                .filter { !$0.hasPrefix("CONTEXT:") && !$0.contains("Command was:") && !$0.hasPrefix("LINE ") && !$0.hasPrefix(" ") }
+                .filter { !$0.hasPrefix("CONTEXT:") && !$0.hasPrefix("DETAIL:") && !$0.contains("Command was:") && !$0.hasPrefix("LINE ") && !$0.hasPrefix(" ") }
                 .prefix(6).joined(separator: "\n")
             throw RehearseError.rehearsalFailed("Restoring the \(prepared.format.rawValue) dump \(RunFolder.display(shown)) into the scratch cluster failed (pg_restore exit \(outcome.status)), so nothing was rehearsed:\n\(lines)")
         }
@@ -45,5 +45,69 @@ enum DumpCloneRestore {
             out[schema == "public" ? name : "\(schema).\(name)"] = Int64(try db.scalar(q) ?? "0") ?? 0
         }
         return out
+    }
+}
+
+/// Restoring a checked plain SQL dump: rehearse splits it itself (the same
+/// ``DumpSQLGuard`` parse the gate ran, over the same private copy), runs each
+/// statement alone on one connection as the scratch owner inside one
+/// transaction, and feeds each COPY … FROM stdin block through libpq's COPY
+/// protocol. No psql, no meta-command, no second reader of the text.
+enum DumpClonePlainRestore {
+    /// `ALTER … OWNER TO …`, GRANT, REVOKE, ALTER DEFAULT PRIVILEGES.
+    static func isOwnershipOrPrivilege(_ skeleton: String) -> Bool {
+        skeleton.hasPrefix("GRANT ") || skeleton.hasPrefix("REVOKE ") || skeleton.hasPrefix("ALTER DEFAULT PRIVILEGES")
+            || (skeleton.hasPrefix("ALTER ") && skeleton.contains(" OWNER TO "))
+    }
+
+    static func restore(_ prepared: DumpCloneGate.Prepared, shown: String, into scratch: PostgresScratch) throws {
+        guard scratch.cluster != nil else {
+            throw RehearseError.refused("Refused: a dump clone restores only into an ephemeral cluster rehearse started itself, never into a named server.")
+        }
+        let db = try scratch.connectAsOwner()
+        var failedAt = 0
+        func fail(_ error: Error) -> RehearseError {
+            // The primary message only: DETAIL and CONTEXT can quote row values.
+            let message = (error as? PGError)?.message ?? "\(error)"
+            return RehearseError.rehearsalFailed("Restoring the plain dump \(RunFolder.display(shown)) failed at line \(failedAt): \(message). Nothing was rehearsed.")
+        }
+        var guardian = DumpSQLGuard(shown: shown)
+        var copying = false
+        guardian.onStatement = { sql, line, skeleton in
+            failedAt = line
+            // Owners and privileges map onto the one scratch owner, as
+            // pg_restore --no-owner --no-privileges does for archives.
+            if Self.isOwnershipOrPrivilege(skeleton) { return }
+            do {
+                // The guard's own reading decides what is a COPY, so its data
+                // block is exactly what the server receives as data.
+                if skeleton.hasPrefix("COPY ") {
+                    try db.beginCopyIn(sql)
+                    copying = true
+                } else {
+                    try db.executeStatement(sql)
+                }
+            } catch { throw fail(error) }
+        }
+        guardian.onCopyLine = { bytes in
+            do { try db.putCopyData(bytes) } catch { throw fail(error) }
+        }
+        guardian.onCopyEnd = {
+            copying = false
+            do { _ = try db.endCopyIn() } catch { throw fail(error) }
+        }
+        do {
+            try db.execute("BEGIN")
+            try DumpScan.read(prepared.copy, shown: shown) { try guardian.feed($0) }
+            try guardian.finish()
+            try db.execute("COMMIT")
+        } catch let error as RehearseError {
+            if copying { db.abortCopyIn("restore failed") }
+            _ = try? db.execute("ROLLBACK")
+            throw error
+        } catch {
+            _ = try? db.execute("ROLLBACK")
+            throw fail(error)
+        }
     }
 }

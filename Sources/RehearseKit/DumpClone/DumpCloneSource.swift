@@ -24,8 +24,12 @@ public struct DumpCloneSource {
 
     /// Restores the private copy into the scratch database.
     func load(into scratch: ScratchEngine) throws -> LoadRecord {
-        if let pg = scratch as? PostgresScratch, prepared.format.isArchive {
-            try DumpCloneRestore.restore(prepared, shown: path, into: pg)
+        if let pg = scratch as? PostgresScratch, prepared.format != .sqlite {
+            if prepared.format == .plain {
+                try DumpClonePlainRestore.restore(prepared, shown: path, into: pg)
+            } else {
+                try DumpCloneRestore.restore(prepared, shown: path, into: pg)
+            }
             let rows = try DumpCloneRestore.rows(pg)
             return LoadRecord(rowsPerTable: rows, totalRows: rows.values.reduce(0, +), specDigest: prepared.digest, seed: 0, scale: 1)
         }
@@ -55,7 +59,8 @@ public struct DumpCloneSource {
         [
             "kind": "dump_clone", "tag": .string(Self.tag), "name": .string(name), "dump_name": .string((path as NSString).lastPathComponent),
             "dump_sha256": .string(prepared.digest), "format": .string(prepared.format.rawValue),
-            "restore_tool": .string(prepared.restoreTool.map { "\($0): \(DumpCloneRestore.ownership)" } ?? "copy of the SQLite file"),
+            "restore_tool": .string(prepared.format == .sqlite ? "copy of the SQLite file"
+                : "\(prepared.restoreTool ?? "rehearse's own splitter, statements and COPY through libpq"): \(DumpCloneRestore.ownership)"),
             "secret_scan": prepared.scan.evidenceJSON, "rows": .object(rows.mapValues { .integer($0) }),
         ]
     }

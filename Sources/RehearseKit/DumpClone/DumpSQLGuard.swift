@@ -30,7 +30,6 @@ struct DumpSQLGuard {
     /// The statement outside quotes and comments, upper-cased, white space
     /// collapsed, each literal as '?' (bounded: the keywords are at its start).
     var skeleton: [UInt8] = []
-    var copyLine: [UInt8] = []
     var previous: UInt8 = 0
     var pendingDollar: [UInt8]?
     var statements = 0
@@ -60,23 +59,50 @@ struct DumpSQLGuard {
         }
     }
 
+    /// For a restore: each statement's text with the line it starts at, each
+    /// COPY data line (with its newline), and the end of each COPY block.
+    var onStatement: ((_ sql: String, _ line: Int, _ skeleton: String) throws -> Void)?
+    var onCopyLine: ((UnsafeRawBufferPointer) throws -> Void)?
+    var onCopyEnd: (() throws -> Void)?
+    /// The statement's raw bytes so far (only collected for a restore).
+    var statementText: [UInt8] = []
+    var segmentStart = 0
+    var currentLine: UnsafeRawBufferPointer?
+
     mutating func feedLine(_ bytes: UnsafeRawBufferPointer) throws {
+        if state == .copyData {
+            // A whole line of COPY data, or the \. that ends it.
+            let content = bytes.count > 0 && bytes[bytes.count - 1] == 0x0a ? UnsafeRawBufferPointer(rebasing: bytes[0..<(bytes.count - 1)]) : bytes
+            if content.elementsEqual(Array("\\.".utf8)) {
+                state = .normal
+                try onCopyEnd?()
+            } else {
+                try onCopyLine?(bytes)
+            }
+            line += 1; atLineStart = true; previous = 0x0a
+            return
+        }
+        segmentStart = 0
+        currentLine = bytes
+        defer {
+            currentLine = nil
+            if onStatement != nil, segmentStart < bytes.count, state != .copyData { statementText += bytes[segmentStart..<bytes.count] }
+        }
         var i = 0
         while i < bytes.count {
+            if state == .copyData {
+                // the rest of the COPY statement's line is not data
+                segmentStart = bytes.count
+                line += 1; atLineStart = true; previous = 0x0a
+                return
+            }
             let b = bytes[i]
             let startOfLine = atLineStart
             atLineStart = b == 0x0a
             defer { if b == 0x0a { line += 1 }; previous = b }
             switch state {
             case .copyData:
-                if b == 0x0a {
-                    if copyLine == Array("\\.".utf8) { state = .normal }
-                    copyLine.removeAll(keepingCapacity: true)
-                } else if copyLine.count < 4 {
-                    copyLine.append(b)
-                } else {
-                    copyLine = [0, 0, 0, 0]  // longer than "\." : not the terminator
-                }
+                break  // handled line by line above
             case .lineComment:
                 if startOfLine, b == 92 { throw refuse("has a line starting with a backslash inside a comment (a hidden meta-command)", at: line) }
                 if b == 0x0a { state = .normal }
@@ -125,6 +151,10 @@ struct DumpSQLGuard {
         case 92:
             try metaCommand(bytes, &i)
         case 59:
+            if onStatement != nil, let l = currentLine {
+                statementText += l[segmentStart...i]
+                segmentStart = i + 1
+            }
             try endStatement()
         case 0x0a, 0x0d, 0x09, 0x20:
             if skeleton.last != 32 && !skeleton.isEmpty { append([32]) }
@@ -149,16 +179,26 @@ struct DumpSQLGuard {
             throw refuse("has the psql meta-command \\\(RunFolder.display(name)): meta-commands can connect elsewhere, run programs or read and write files, and rehearse runs none", at: line)
         }
         while j < bytes.count, bytes[j] != 0x0a { j += 1 }
+        // pg_dump's \restrict line is for psql, not the server
+        if onStatement != nil, let l = currentLine {
+            statementText += l[segmentStart..<i]
+            segmentStart = min(j + 1, l.count)
+        }
         i = j - 1
     }
 
     mutating func endStatement() throws {
         let text = String(decoding: skeleton, as: UTF8.self).trimmingCharacters(in: .whitespaces)
         skeleton.removeAll(keepingCapacity: true)
-        guard !text.isEmpty else { return }
+        guard !text.isEmpty else { statementText.removeAll(keepingCapacity: true); return }
         statements += 1
         if let why = Self.forbidden(text) { throw refuse(why, at: statementLine) }
-        if text.hasPrefix("COPY ") { state = .copyData; copyLine.removeAll() }
+        if onStatement != nil {
+            let sql = String(decoding: statementText, as: UTF8.self)
+            statementText.removeAll(keepingCapacity: true)
+            try onStatement?(sql, statementLine, text)
+        }
+        if text.hasPrefix("COPY ") { state = .copyData }
     }
 
     static let untrustedExtensions = ["DBLINK", "POSTGRES_FDW", "FILE_FDW", "ADMINPACK", "PLPYTHON3U", "PLPYTHONU", "PLPYTHON2U", "PLPERLU", "PLTCLU", "PLSH", "LO"]
