@@ -100,4 +100,29 @@ import Testing
         try Seal.write(directory: copy)
         #expect(try Validator().validate(runDirectory: copy).findings.contains { $0.message.contains("does not hash to the grant digest the evidence records") })
     }
+
+    /// A trigger that would run a program as the restore fills its table: the
+    /// restore runs as the non-superuser owner, so PostgreSQL itself refuses,
+    /// and the run stops naming the line, with no row value in the message.
+    @Test func codeRunAtRestoreTimeHasNoSuperuserAndStopsTheRun() throws {
+        let marker = dir.file("pwned")
+        let dump = dir.file("trigger.sql")
+        let program = "'COPY (SELECT 1) TO PROGRAM ''touch \(marker.path)'''"
+        try """
+            CREATE TABLE public.t (id integer, secretish text);
+            CREATE FUNCTION public.f() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN EXECUTE \(program); RETURN NEW; END $$;
+            CREATE TRIGGER tr BEFORE INSERT ON public.t FOR EACH ROW EXECUTE FUNCTION public.f();
+            COPY public.t (id, secretish) FROM stdin;
+            1\tvisible-row-value-42
+            \\.
+
+            """.write(to: dump, atomically: true, encoding: .utf8)
+        let e = #expect(throws: RehearseError.self) { try rehearse(dump.path, engine: "postgres") }
+        #expect(e?.code == .rehearsalFailed)
+        #expect(e?.message.contains("Restoring the plain dump") == true)
+        #expect(e?.message.contains("pg_execute_server_program") == true || e?.message.contains("permission denied") == true, "\(e?.message ?? "")")
+        #expect(e?.message.contains("visible-row-value-42") == false)
+        #expect(!FileManager.default.fileExists(atPath: marker.path))
+    }
 }
