@@ -97,4 +97,19 @@ import Testing
             #expect(refusal(script)?.contains(words) == true, "\(script): \(refusal(script) ?? "passed")")
         }
     }
+
+    /// A comment between keywords is a word break; pg_dump's calls are
+    /// allowed only whole; an unknown backslash word is not echoed.
+    @Test func commentsSplitKeywordsAndAllowedCallsAreExact() {
+        #expect(refusal("ALTER/**/DATABASE rehearse_scratch SET search_path = public;\n")?.contains("ALTER DATABASE") == true)
+        #expect(refusal("CREATE/**/ROLE evil SUPERUSER;\n")?.contains("CREATE ROLE") == true)
+        #expect(refusal("COPY/**/t FROM '/etc/hostname';\n")?.contains("server file") == true)
+        #expect(refusal("CREATE--x\nEXTENSION dblink;\n")?.contains("dblink") == true)
+        #expect(refusal("SELECT pg_catalog.set_config('search_path','',false), pg_catalog.pg_read_file('/etc/hostname');\n")?.contains("runs SELECT") == true)
+        #expect(refusal("SET standard_conforming_strings = off;\n")?.contains("standard_conforming_strings") == true)
+        let key = "AKIA" + "IOSFODNN7EXAMPLE"
+        let echo = refusal("CREATE TABLE a (id int);\n\\\(key)\n")
+        #expect(echo?.contains("(a backslash command)") == true)
+        #expect(echo?.contains(key) == false)
+    }
 }

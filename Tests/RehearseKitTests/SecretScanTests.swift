@@ -23,6 +23,7 @@ import Testing
         ("bcrypt_hash", "$2b$12$" + "R9h/cIPz0gi.URNNX3kh2OPST9/PgBkqquzi.Ss7KIUgO2t0jWMUW", { "1\t\($0)" }),
         ("argon2_hash", "$argon2id$v=19$m=65536,t=3,p=4$" + "c2FsdHNhbHQ$ZmFrZWhhc2hmYWtlaGFzaA", { "1\t\($0)" }),
         ("scrypt_hash", "$scrypt$ln=16,r=8,p=1$" + "aM15713r3Xsvxbi31lqr1Q$nFNh2CVHVjNldFVKDHDlm4", { "1\t\($0)" }),
+        ("crypt_hash", "$6$rounds=5000$" + "saltsaltsalt$Vx8Qm1z2yPq3r4s5t6u7v8w9", { "1\t\($0)" }),
         ("role_password", "Sup3rS3cretRolePw", { "CREATE ROLE app LOGIN PASSWORD '\($0)';" }),
         ("sensitive_column", "correct horse battery staple", { "INSERT INTO public.users (id, email, password) VALUES (7, 'a@example.org', '\($0)');" }),
         ("high_entropy_assignment", "Zq8vR2mK9pL4xW7nB3cT", { "INSERT INTO public.cfg VALUES (3, '{\"api_token\": \"x\", \"secret\": \"\($0)\"}');" }),
@@ -138,5 +139,25 @@ import Testing
         for name in ["passenger", "tokenizer_name", "keyboard", "secretary_id", "email", "monkey"] {
             #expect(!SecretRules.isSecretColumn(name), "\(name)")
         }
+    }
+
+    /// What the server restores is what is scanned: COPY escapes and bytea
+    /// hex are decoded, a base64 PEM is recognised, Django's pbkdf2 too.
+    @Test func encodedSecretsAreFoundAsTheServerWouldStoreThem() throws {
+        let pemHex = Array("-----BEGIN PRIVATE KEY-----MIIEvQIBADANBgkqhkiG9w0BAQEFAASC".utf8).map { String(format: "%02x", $0) }.joined()
+        let b64 = Data("-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC".utf8).base64EncodedString()
+        let text = """
+            COPY public.a (id, v) FROM stdin;
+            1\t\\x41KIAIOSFODNN7EXAMPLE
+            2\t\\055----BEGIN RSA PRIVATE KEY-----
+            3\tgh\\p_abcdefghijklmnopqrstuvwxyz0123456789
+            4\t\\\\x\(pemHex)
+            5\t\(b64)
+            6\tpbkdf2_sha256$260000$abcdefghijkl$Zm9vYmFyYmF6cXV4
+            \\.
+
+            """
+        let report = try scan(text)
+        #expect(report.findings.map(\.rule).sorted() == ["aws_access_key_id", "crypt_hash", "github_token", "pem_private_key", "pem_private_key", "pem_private_key"], "\(report.findings)")
     }
 }

@@ -7,7 +7,9 @@ import Foundation
 /// PGPASSFILE, PGSYSCONFDIR, PGOPTIONS or any other variable of the caller
 /// reaches it, so no setting can point it at another server or file.
 public enum ArchiveTools {
-    static let environment = ["PATH": "/usr/bin:/bin", "LC_ALL": "C", "PGCLIENTENCODING": "UTF8"]
+    /// PGPASSFILE points at nothing, so libpq does not read a password file
+    /// from the home directory either (the socket connection needs none).
+    static let environment = ["PATH": "/usr/bin:/bin", "LC_ALL": "C", "PGCLIENTENCODING": "UTF8", "PGPASSFILE": "/dev/null"]
 
     public static func pgRestore(bindir: URL?) throws -> URL {
         let dir = try bindir ?? PostgresCluster.locateBinaries()

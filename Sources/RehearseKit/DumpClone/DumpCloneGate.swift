@@ -44,6 +44,13 @@ public enum DumpCloneGate {
             let grant = try GrantVerifier.require(grantBytes, file: grantFile, trust: trust, now: now, lane: .operatorRealDataCloneHandoff,
                                                   subjectSHA256: copy.digest, engine: engine)
             let format = try DumpFormat.detect(copy.copy, isDirectory: copy.isDirectory)
+            // A directory dump's toc.dat and blobs.toc name the files pg_restore
+            // opens, relative paths included: it could read any file on the
+            // machine into the clone. Until rehearse confines those names, the
+            // directory format is refused (custom and tar hold their data inside).
+            guard format != .directory else {
+                throw RehearseError.refused("Refused: the dump \(RunFolder.display(dump)) is a pg_dump directory (-Fd). Its toc.dat and blobs.toc name the files pg_restore opens, and rehearse cannot yet confine those names to the dump, so a crafted one could read another file into the clone. Make a custom (-Fc) or tar (-Ft) dump instead; nothing was restored.")
+            }
             let needs = format == .sqlite ? "sqlite" : "postgres"
             guard needs == engine else {
                 throw RehearseError.refused("Refused: the dump \(RunFolder.display(dump)) is a \(format.rawValue) dump, which restores into \(needs), and the grant and run name \(engine). Nothing was restored.")

@@ -11,13 +11,14 @@ enum DumpCloneRestore {
     static let ownership = "all objects created by and owned by the non-superuser scratch owner role rehearse_owner; the dump's owners and grants are not restored"
 
     static func restore(_ prepared: DumpCloneGate.Prepared, shown: String, into scratch: PostgresScratch) throws {
-        guard let cluster = scratch.cluster else {
+        // The cluster's own database or its drift-localizing sibling; never a named server.
+        guard scratch.isEphemeral else {
             throw RehearseError.refused("Refused: a dump clone restores only into an ephemeral cluster rehearse started itself, never into a named server.")
         }
         var params = scratch.scriptParameters
         params["dbname"] = scratch.database
         let conninfo = params.sorted { $0.key < $1.key }.map { "\($0.key)='\($0.value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "'", with: "\\'"))'" }.joined(separator: " ")
-        let tool = try ArchiveTools.pgRestore(bindir: cluster.bindir)
+        let tool = try ArchiveTools.pgRestore(bindir: scratch.cluster?.bindir)
         let log = prepared.workspace.url.appendingPathComponent("pg_restore.log")
         defer { try? FileManager.default.removeItem(at: log) }
         let outcome = try ChildProcess.run(tool.path, ["--format=\(ArchiveTools.flag(prepared.format))", "--dbname=\(conninfo)", "--exit-on-error",
@@ -34,14 +35,29 @@ enum DumpCloneRestore {
         }
     }
 
-    /// Rows per table of the restored database (user schemas only).
-    static func rows(_ scratch: PostgresScratch) throws -> [String: Int64] {
+    /// After a restore: the dump may not have set anything per database or
+    /// role (ALTER DATABASE … SET search_path could redirect later sessions,
+    /// the superuser's included, to objects the dump defined).
+    static func checkNoSettings(_ scratch: PostgresScratch, shown: String) throws {
         let db = try scratch.connect()
+        _ = try db.execute("SET search_path = ''")
+        let n = try db.scalar("SELECT pg_catalog.count(*) FROM pg_catalog.pg_db_role_setting") ?? "0"
+        guard n == "0" else {
+            throw RehearseError.refused("Refused: restoring the dump \(RunFolder.display(shown)) set \(n) per-database or per-role setting(s) (ALTER DATABASE/ROLE … SET), which would change how later sessions resolve names. A dump clone may not; nothing was rehearsed.")
+        }
+    }
+
+    /// Rows per table of the restored database (user schemas only), counted
+    /// as the non-superuser owner with an empty search_path and pg_catalog's
+    /// own count, so nothing the dump defined runs with more privilege.
+    static func rows(_ scratch: PostgresScratch) throws -> [String: Int64] {
+        let db = try scratch.connectAsOwner()
+        _ = try db.execute("SET search_path = ''")
         var out: [String: Int64] = [:]
         let tables = try db.rows("SELECT n.nspname, c.relname FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%' ORDER BY 1, 2")
         for t in tables {
             guard let schema = t[0], let name = t[1] else { continue }
-            let q = "SELECT count(*) FROM \(PGConnection.quoteIdentifier(schema)).\(PGConnection.quoteIdentifier(name))"
+            let q = "SELECT pg_catalog.count(*) FROM \(PGConnection.quoteIdentifier(schema)).\(PGConnection.quoteIdentifier(name))"
             out[schema == "public" ? name : "\(schema).\(name)"] = Int64(try db.scalar(q) ?? "0") ?? 0
         }
         return out
@@ -61,7 +77,7 @@ enum DumpClonePlainRestore {
     }
 
     static func restore(_ prepared: DumpCloneGate.Prepared, shown: String, into scratch: PostgresScratch) throws {
-        guard scratch.cluster != nil else {
+        guard scratch.isEphemeral else {
             throw RehearseError.refused("Refused: a dump clone restores only into an ephemeral cluster rehearse started itself, never into a named server.")
         }
         let db = try scratch.connectAsOwner()

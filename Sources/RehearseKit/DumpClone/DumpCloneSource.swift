@@ -30,6 +30,7 @@ public struct DumpCloneSource {
             } else {
                 try DumpCloneRestore.restore(prepared, shown: path, into: pg)
             }
+            try DumpCloneRestore.checkNoSettings(pg, shown: path)
             let rows = try DumpCloneRestore.rows(pg)
             return LoadRecord(rowsPerTable: rows, totalRows: rows.values.reduce(0, +), specDigest: prepared.digest, seed: 0, scale: 1)
         }

@@ -47,6 +47,11 @@ public enum DumpDigest {
             }
             var listing = [UInt8]()
             for name in names.sorted(by: { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }) {
+                // pg_dump names members toc.dat, NNNN.dat[.gz], blobs.toc, blob_N.dat[.gz]:
+                // anything else (a newline, a slash) could make two listings alike.
+                guard !name.isEmpty, name.utf8.allSatisfy({ SecretRules.isAlnum($0) || $0 == 46 || $0 == 95 || $0 == 45 }) else {
+                    throw RehearseError.refused("Refused: the directory dump \(RunFolder.display(path)) holds a member whose name has characters pg_dump never writes (only letters, digits, '.', '_' and '-'). Nothing was restored.")
+                }
                 let member = (path as NSString).appendingPathComponent(name)
                 var m = stat()
                 guard lstat(member, &m) == 0, m.st_mode & S_IFMT == S_IFREG else {

@@ -8,6 +8,8 @@ struct SQLValueContext {
         var column: String?
         var columnName: String
         var value: ArraySlice<UInt8>
+        /// A COPY text-format field, whose escapes the server decodes.
+        var isCopyField = false
     }
 
     var columns: [String: [String]] = [:]
@@ -22,7 +24,7 @@ struct SQLValueContext {
             var start = 0, field = 0
             for i in 0...line.count where i == line.count || line[i] == 9 {
                 let name = field < target.columns.count ? target.columns[field] : "column\(field + 1)"
-                out.append(Value(column: "\(target.table).\(name)", columnName: name, value: all[start..<i]))
+                out.append(Value(column: "\(target.table).\(name)", columnName: name, value: all[start..<i], isCopyField: true))
                 start = i + 1; field += 1
             }
             return out

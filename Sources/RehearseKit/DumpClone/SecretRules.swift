@@ -32,6 +32,7 @@ public enum SecretRules {
         Rule(id: "bcrypt_hash", family: "password hashes", description: "$2a$/$2b$/$2x$/$2y$ cost $ and 53 of [./A-Za-z0-9]"),
         Rule(id: "argon2_hash", family: "password hashes", description: "$argon2i$/$argon2d$/$argon2id$ with parameters"),
         Rule(id: "scrypt_hash", family: "password hashes", description: "$scrypt$ or $7$ with parameters"),
+        Rule(id: "crypt_hash", family: "password hashes", description: "$1$/$5$/$6$ crypt (md5crypt, sha256crypt, sha512crypt) and pbkdf2_sha1/pbkdf2_sha256$ (Django) with 20 or more characters"),
         Rule(id: "role_password", family: "password hashes", description: "a PASSWORD '…' clause of CREATE/ALTER ROLE or USER (plain, md5 or SCRAM)"),
         Rule(id: "sensitive_column", family: "values in secret-named columns", description: "a non-empty value that is not a plain number or boolean, in a column whose name has a word password, passwd, pwd, secret, token, apikey, api_key, private_key, credential(s) or salt"),
         Rule(id: "high_entropy_assignment", family: "high-entropy tokens in secret contexts", description: "a token of 16 or more characters with at least 3.5 bits of entropy per character right after password, secret, token or api_key and = or :"),
@@ -104,6 +105,11 @@ public enum SecretRules {
                         if n >= 16 { hit = ("stripe_key", 8 + n) }
                     }
                     if hit == nil, hasPrefix(t, at: i, "sk-"), case let n = run(t, from: i + 3, isURLSafe), n >= 32 { hit = ("openai_style_key", 3 + n) }
+                case UInt8(ascii: "p"):
+                    if hasPrefix(t, at: i, "pbkdf2_sha256$") || hasPrefix(t, at: i, "pbkdf2_sha1$") {
+                        let n = run(t, from: i, { $0 > 32 && $0 != 39 && $0 != 34 })
+                        if n >= 30 { hit = ("crypt_hash", n) }
+                    }
                 case UInt8(ascii: "e"):
                     if hasPrefix(t, at: i, "eyJ") {
                         let a = run(t, from: i, isURLSafe)
@@ -123,6 +129,9 @@ public enum SecretRules {
                     } else if hasPrefix(t, at: i, "$argon2") {
                         let n = run(t, from: i + 1, { $0 > 32 && $0 != 39 && $0 != 34 })
                         if n >= 20 { hit = ("argon2_hash", 1 + n) }
+                    } else if hasPrefix(t, at: i, "$1$") || hasPrefix(t, at: i, "$5$") || hasPrefix(t, at: i, "$6$") {
+                        let n = run(t, from: i + 1, { $0 > 32 && $0 != 39 && $0 != 34 })
+                        if n >= 20 { hit = ("crypt_hash", 1 + n) }
                     } else if hasPrefix(t, at: i, "$scrypt$") || hasPrefix(t, at: i, "$7$") {
                         let n = run(t, from: i + 1, { $0 > 32 && $0 != 39 && $0 != 34 })
                         if n >= 20 { hit = ("scrypt_hash", 1 + n) }

@@ -135,12 +135,17 @@ public struct SecretScanner {
         defer { offset += text.count + 1 }
         var hits: [(rule: String, column: String?, value: ArraySlice<UInt8>)] = []
         for v in context.values(in: text) {
-            if let column = v.column, SecretRules.isSecretColumn(v.columnName), !SecretRules.isHarmlessValue(v.value) {
-                hits.append(("sensitive_column", column, v.value))
+            // What the server stores, not the escaped text: COPY fields are
+            // decoded (\xHH, \OOO, \n, \p → p), and a bytea's hex is decoded too.
+            let value = v.isCopyField ? SecretDecoding.copyField(v.value) : v.value
+            if let column = v.column, SecretRules.isSecretColumn(v.columnName), !SecretRules.isHarmlessValue(value) {
+                hits.append(("sensitive_column", column, value))
             }
-            for (rule, range) in SecretRules.shapeMatches(v.value) { hits.append((rule, v.column, v.value[range])) }
-            for range in Self.pemHeaders(v.value) + Self.assignments(v.value) {
-                hits.append((range.rule, v.column, v.value[range.range]))
+            for form in [value] + (SecretDecoding.byteaHex(value).map { [$0] } ?? []) {
+                for (rule, range) in SecretRules.shapeMatches(form) { hits.append((rule, v.column, form[range])) }
+                for range in Self.pemHeaders(form) + Self.assignments(form) {
+                    hits.append((range.rule, v.column, form[range.range]))
+                }
             }
         }
         for h in hits { record(rule: h.rule, column: h.column, value: h.value) }
@@ -167,10 +172,12 @@ public struct SecretScanner {
         }
     }
 
-    /// `-----BEGIN … PRIVATE KEY-----` (RSA, EC, DSA, OPENSSH, ENCRYPTED or none).
+    /// `-----BEGIN … PRIVATE KEY-----` (RSA, EC, DSA, OPENSSH, ENCRYPTED or
+    /// none), also base64-encoded (`LS0tLS1CRUdJTi…`).
     static func pemHeaders(_ t: ArraySlice<UInt8>) -> [(rule: String, range: Range<Int>)] {
         let begin = Array("-----BEGIN ".utf8), tail = Array("PRIVATE KEY-----".utf8)
         var out: [(String, Range<Int>)] = []
+        if let b64 = SecretDecoding.base64PEM(t) { out.append(("pem_private_key", b64)) }
         var i = t.startIndex
         while i + begin.count <= t.endIndex {
             if t[i..<(i + begin.count)].elementsEqual(begin) {

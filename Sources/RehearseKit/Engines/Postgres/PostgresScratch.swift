@@ -16,7 +16,7 @@ public enum PostgresTarget: Sendable {
 public final class PostgresScratch: ScratchEngine {
     let cluster: PostgresCluster?
     /// True for an ephemeral cluster's database, also for its reference sibling.
-    private let isEphemeral: Bool
+    let isEphemeral: Bool
     let server: [String: String]
     public let database: String
     private let ownsDatabase: Bool
