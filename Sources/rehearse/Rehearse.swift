@@ -37,6 +37,8 @@ enum Main {
             // clusters in TMPDIR whose rehearse process is gone and whose
             // guardian could not clear them (killed too, a machine crash).
             PostgresCluster.cleanStale(in: FileManager.default.temporaryDirectory)
+            // And private dump copies a killed run left behind.
+            DumpWorkspace.cleanStale(in: FileManager.default.temporaryDirectory)
             try command.run()
         } catch let error as RehearseError {
             Interruption.yieldToHandlerIfInterrupted()

@@ -31,7 +31,7 @@ import Testing
         return c
     }
 
-    func rehearse(_ dump: String, engine: String) throws -> RehearsalResult {
+    func rehearse(_ dump: String, engine: String, change given: URL? = nil) throws -> RehearsalResult {
         let g = try DumpFixtures.grant(for: dump, engine: engine, in: dir)
         let prepared = try DumpCloneGate.prepare(dump: dump, grantFile: g.grant, trustFile: g.trust, engine: engine, allowlist: .none,
                                                  bindir: nil, now: Int64(Date().timeIntervalSince1970), scratchParent: dir.url)
@@ -42,7 +42,7 @@ import Testing
         options.scratchParent = dir.url
         options.outputDirectory = dir.file("run-\(UUID().uuidString.prefix(6))")
         if engine == "postgres" { options.engine = .postgres(.ephemeral()) }
-        return try Rehearsal(source: try SurrogateSource(directory: change(postgres: engine == "postgres")), options: options).run()
+        return try Rehearsal(source: try SurrogateSource(directory: given ?? change(postgres: engine == "postgres")), options: options).run()
     }
 
     @Test func everyArchiveFormatAndTheSQLiteFileRehearseToAValidPass() throws {
@@ -124,5 +124,25 @@ import Testing
         #expect(e?.message.contains("pg_execute_server_program") == true || e?.message.contains("permission denied") == true, "\(e?.message ?? "")")
         #expect(e?.message.contains("visible-row-value-42") == false)
         #expect(!FileManager.default.fileExists(atPath: marker.path))
+    }
+
+    /// A lossy rollback on a PostgreSQL dump clone is a FAIL with drift (the
+    /// drift rebuild restores the dump again into the cluster's sibling), and
+    /// the evidence holds no real key value.
+    @Test func aLossyRollbackOnADumpCloneFailsWithDriftAndNoRealKeys() throws {
+        let dump = dir.file("pii.sql")
+        try "CREATE TABLE public.u (email text PRIMARY KEY, n integer);\nCOPY public.u (email, n) FROM stdin;\nalice.realperson@corp.example\t1\nbob.realperson@corp.example\t2\n\\.\n"
+            .write(to: dump, atomically: true, encoding: .utf8)
+        let change = change(postgres: true)
+        try "-- the lossy change\nUPDATE u SET n = n + 1;\n".write(to: change.appendingPathComponent("birth.sql"), atomically: true, encoding: .utf8)
+        try "SELECT 1;\n".write(to: change.appendingPathComponent("rollback.sql"), atomically: true, encoding: .utf8)
+        try "-- check: true\nSELECT true;\n".write(to: change.appendingPathComponent("checks/after-birth.sql"), atomically: true, encoding: .utf8)
+        try "-- check: true\nSELECT true;\n".write(to: change.appendingPathComponent("checks/after-rollback.sql"), atomically: true, encoding: .utf8)
+        let result = try rehearse(dump.path, engine: "postgres", change: change)
+        #expect(result.validation.isValid, "\(result.validation.findings)")
+        #expect(result.validation.verdict != .pass)
+        #expect(result.record.drift?.data.count == 1, "\(result.record.failure.map { $0.message } ?? "") \(String(describing: result.record.drift))")
+        let evidence = try String(contentsOf: result.evidenceURL, encoding: .utf8)
+        #expect(!evidence.contains("realperson"), "real key values in the evidence")
     }
 }

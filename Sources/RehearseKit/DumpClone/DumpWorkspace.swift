@@ -14,6 +14,30 @@ public final class DumpWorkspace {
         }
         url = URL(fileURLWithPath: String(cString: made))
         Interruption.register(url, keep: false)
+        // Who owns it, so a later run can sweep it if this process is killed.
+        FileManager.default.createFile(atPath: url.appendingPathComponent(Self.ownerFile).path, contents: Data("\(getpid())\n".utf8),
+                                       attributes: [.posixPermissions: 0o600])
+    }
+
+    static let ownerFile = "owner.pid"
+
+    /// Removes private dump copies in `parent` whose owning process is gone
+    /// (killed with SIGKILL, a crash): real data must not outlive its run.
+    /// A directory without an owner file is left alone for an hour (it may be
+    /// being created).
+    public static func cleanStale(in parent: URL) {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: parent.path)) ?? []
+        for name in names where name.hasPrefix("rehearse-dump-") {
+            let dir = parent.appendingPathComponent(name)
+            var st = stat()
+            guard lstat(dir.path, &st) == 0, st.st_mode & S_IFMT == S_IFDIR, st.st_uid == getuid() else { continue }
+            if let text = try? String(contentsOf: dir.appendingPathComponent(ownerFile), encoding: .utf8), let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)) {
+                if pid == getpid() || kill(pid, 0) == 0 || errno == EPERM { continue }
+            } else if time(nil) - st.st_mtim.tv_sec < 3600 {
+                continue
+            }
+            try? FileManager.default.removeItem(at: dir)
+        }
     }
 
     /// Removes the directory and everything in it (the copy, any rendering).

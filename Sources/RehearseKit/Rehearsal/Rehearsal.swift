@@ -136,6 +136,13 @@ public struct Rehearsal {
                     }
                 }
             }
+            // A dump clone's keys are real values: they stay out of the evidence.
+            if options.dumpClone != nil {
+                for i in drift.data.indices where !drift.data[i].sampleKeys.isEmpty || drift.data[i].note != nil {
+                    drift.data[i].sampleKeys = []
+                    drift.data[i].note = "key values are not recorded for a dump clone (real data)"
+                }
+            }
             record.drift = drift
             finish(.compare, drift.isEmpty ? .ok : .failed,
                    drift.isEmpty ? "post equals pre: schema and data restored exactly" : "drift in \(drift.schema.count) schema objects and \(drift.data.count) tables")
