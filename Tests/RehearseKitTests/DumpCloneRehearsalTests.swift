@@ -145,4 +145,27 @@ import Testing
         let evidence = try String(contentsOf: result.evidenceURL, encoding: .utf8)
         #expect(!evidence.contains("realperson"), "real key values in the evidence")
     }
+
+    /// A genuine surrogate run relabelled as a dump clone, with a genuine
+    /// grant and its sealed bytes, is rejected: its fingerprints hold the
+    /// generator's provenance table.
+    @Test func aSurrogateRunRelabelledAsADumpCloneIsRejected() throws {
+        let clone = try rehearse(Repo.chinook.path, engine: "sqlite")
+        let surrogate = try RehearseKitTests.rehearse(Repo.surrogate("commerce"), in: dir, scale: 0.05).runDirectory
+        var statement = try JSONValue.parseStrict([UInt8](Data(contentsOf: surrogate.appendingPathComponent("evidence.json")))).objectValue!
+        var predicate = statement["predicate"]!.objectValue!
+        let real = clone.evidence["predicate"]!
+        predicate["lane"] = real["lane"]
+        predicate["grant"] = real["grant"]
+        var source = real["source"]!.objectValue!
+        source["name"] = predicate["source"]!["name"]!
+        source["rows"] = predicate["source"]!["rows"]!
+        predicate["source"] = .object(source)
+        statement["predicate"] = .object(predicate)
+        try Data(JSONValue.object(statement).canonicalBytes).write(to: surrogate.appendingPathComponent("evidence.json"))
+        try FileManager.default.copyItem(at: clone.runDirectory.appendingPathComponent(DumpCloneSource.grantFile), to: surrogate.appendingPathComponent(DumpCloneSource.grantFile))
+        try Seal.write(directory: surrogate)
+        let findings = try Validator().validate(runDirectory: surrogate).findings
+        #expect(findings.contains { $0.rule == "R18-dump-clone" && $0.message.contains("hold the generator's provenance table") }, "\(findings)")
+    }
 }

@@ -112,4 +112,9 @@ import Testing
         #expect(echo?.contains("(a backslash command)") == true)
         #expect(echo?.contains(key) == false)
     }
+
+    @Test func insertSelectIsRefused() {
+        #expect(refusal("INSERT INTO public.u2 SELECT 6, 'x';\n")?.contains("not INSERT … VALUES") == true)
+        #expect(refusal("INSERT INTO public.u2 VALUES ((SELECT 1), 'x');\n")?.contains("not INSERT … VALUES") == true)
+    }
 }

@@ -160,4 +160,11 @@ import Testing
         let report = try scan(text)
         #expect(report.findings.map(\.rule).sorted() == ["aws_access_key_id", "crypt_hash", "github_token", "pem_private_key", "pem_private_key", "pem_private_key"], "\(report.findings)")
     }
+
+    /// INSERT values spanning lines or after an E'' string keep their column.
+    @Test func insertValuesAcrossLinesAndEscapeStringsKeepTheirColumn() throws {
+        let text = "CREATE TABLE public.u2 (id integer, password_hash text);\nINSERT INTO public.u2 (id, password_hash) VALUES (1,\n'hunter3hunter3');\nINSERT INTO public.u2 VALUES (2, E'a\\'b'), (3, 'hunter4hunter4');\n"
+        let report = try scan(text)
+        #expect(report.findings.filter { $0.column == "public.u2.password_hash" }.count == 3, "\(report.findings)")
+    }
 }

@@ -15,6 +15,15 @@ struct SQLValueContext {
     var columns: [String: [String]] = [:]
     var copyTarget: (table: String, columns: [String])?
     var creating: String?
+    var pendingInsert: [UInt8]?
+    static let maxInsert = 4 << 20
+
+    /// What is left when the text ends inside an INSERT, as free text.
+    mutating func finish() -> [Value] {
+        guard let pending = pendingInsert else { return [] }
+        pendingInsert = nil
+        return [Value(column: nil, columnName: "", value: pending[...])]
+    }
 
     mutating func values(in line: [UInt8]) -> [Value] {
         let all = line[...]
@@ -28,6 +37,21 @@ struct SQLValueContext {
                 start = i + 1; field += 1
             }
             return out
+        }
+        if var pending = pendingInsert {
+            // An INSERT whose values span lines: scanned whole when it ends.
+            pending += line + [0x0a]
+            if pending.count > Self.maxInsert {
+                pendingInsert = nil
+                return [Value(column: nil, columnName: "", value: pending[...])]
+            }
+            let whole = String(decoding: pending, as: UTF8.self)
+            if whole.trimmingCharacters(in: .whitespacesAndNewlines).hasSuffix(";"), let values = insertValues(whole, pending) {
+                pendingInsert = nil
+                return values
+            }
+            pendingInsert = pending
+            return []
         }
         let text = String(decoding: line, as: UTF8.self)
         if let table = creating {
@@ -50,7 +74,9 @@ struct SQLValueContext {
             copyTarget = (name, cols)
             return []
         } else if upper.hasPrefix("INSERT INTO ") {
-            if let values = insertValues(text, line) { return values }
+            if text.trimmingCharacters(in: .whitespaces).hasSuffix(";"), let values = insertValues(text, line) { return values }
+            pendingInsert = line + [0x0a]
+            return []
         }
         return [Value(column: nil, columnName: "", value: all)]
     }
@@ -96,13 +122,16 @@ struct SQLValueContext {
         let startByte = line.count - text[valuesRange.lowerBound...].utf8.count
         var out: [Value] = []
         var i = startByte, depth = 0, field = 0, fieldStart = -1
-        var inQuote = false
+        var inQuote = false, escapes = false
         while i < line.count {
             let b = line[i]
             if inQuote {
+                // E'…' strings: a backslash escapes the next byte (E'a\'b')
+                if escapes, b == 92 { i += 2; continue }
                 if b == 39 { if i + 1 < line.count, line[i + 1] == 39 { i += 2; continue }; inQuote = false }
             } else if b == 39 {
                 inQuote = true
+                escapes = i > 0 && (line[i - 1] == 69 || line[i - 1] == 101)
             } else if b == 40 {
                 depth += 1
                 if depth == 1 { fieldStart = i + 1; field = 0 }

@@ -124,6 +124,10 @@ public struct SecretScanner {
 
     public mutating func finish() throws -> SecretScanReport {
         if !pending.isEmpty { try line() }
+        for v in context.finish() {
+            for (rule, range) in SecretRules.shapeMatches(v.value) { record(rule: rule, column: nil, value: v.value[range]) }
+            for r in Self.pemHeaders(v.value) + Self.assignments(v.value) { record(rule: r.rule, column: nil, value: v.value[r.range]) }
+        }
         return SecretScanReport(findings: findings, findingCount: count, suppressedCount: suppressed, bytesScanned: offset,
                                 allowlistDigest: allowlist.digest)
     }

@@ -56,6 +56,12 @@ extension EvidenceRules {
             if grant["engine"]?.stringValue != evidence["engine"]?["name"]?.stringValue {
                 add("$.predicate.grant.engine", "the grant is for another engine than the one recorded")
             }
+            // A dump clone's database was restored from the dump, not generated:
+            // the generator's provenance table in its fingerprints means the run
+            // fingerprinted a surrogate (a relabelled surrogate run).
+            for stage in ["pre", "born", "post"] where evidence["fingerprints"]?[stage]?["tables"]?[SurrogateTag.provenanceTable] != nil {
+                add("$.predicate.fingerprints.\(stage).tables.\(SurrogateTag.provenanceTable)", "a dump clone's fingerprints hold the generator's provenance table: they describe a generated surrogate, not a restored dump")
+            }
             if source?["secret_scan"]?["finding_count"]?.integerValue != 0 {
                 add("$.predicate.source.secret_scan.finding_count", "a dump clone with secret-scan findings was restored; the gate refuses any")
             }
