@@ -126,7 +126,7 @@ extension Rehearse {
             case .text: Self.printSummary(result, quiet: quiet)
             }
             if !result.validation.isValid { throw ExitCode(RehearseError.Code.evidenceRejected.exitStatus) }
-            if result.validation.verdict == .fail { throw ExitCode(RehearseError.Code.rehearsalFailed.exitStatus) }
+            if result.validation.verdict != .pass { throw ExitCode(result.validation.verdict.exitStatus) }
         }
 
         enum EngineName: String, ExpressibleByArgument, CaseIterable {
@@ -171,9 +171,9 @@ extension Rehearse {
                     }
                 }
                 Console.out()
+                Console.printUnexercised(result.evidence)
             }
-            let verdict = result.validation.verdict
-            let mark = verdict == .pass ? Console.green("PASS") : Console.red("FAIL")
+            let mark = Console.mark(result.validation.verdict)
             let validity = result.validation.isValid ? "evidence valid" : "evidence REJECTED by the validator"
             Console.out("Verdict: \(mark) (\(validity))")
             for finding in result.validation.findings { Console.out("  \(finding)") }

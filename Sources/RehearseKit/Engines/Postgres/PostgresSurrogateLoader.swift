@@ -81,7 +81,8 @@ struct PostgresSurrogateLoader {
         try SchemaDataGuard.verifyNoTriggers(db, schema: schema)
         let profile = try source.loadProfile(dialect: Self.dialect)
         let profileFile = source.file(source.manifest.profile, dialect: Self.dialect).display
-        let plan = try SurrogatePlan(shapes: shapes, profile: profile, seed: seed, scale: scale, profileFile: profileFile)
+        let plan = try SurrogatePlan(shapes: shapes, profile: profile, seed: seed, scale: scale, profileFile: profileFile,
+                                     targets: try source.birthTargets(profile, dialect: Self.dialect))
 
         // Keys and foreign keys are dropped now and added back after the data,
         // so COPY maintains no index and checks no reference row by row.
