@@ -1,0 +1,75 @@
+import Foundation
+
+/// Runs the jobs of one shard with the `rehearse` binary itself (each job a
+/// child process, exactly the commands a person would type), validates each
+/// run with `rehearse validate` (with --replay when configured), then reads
+/// every run folder back through the validator for the judgement and the
+/// reports. Output: `runs/` (the sealed run folders), `logs/` (each child's
+/// output), and the summary and reports written by ``NightlySummary``.
+public struct NightlyRunner {
+    public var binary: String
+    public var config: NightlyConfig
+    public var output: URL
+    public var environment: [String: String]
+
+    public init(binary: String, config: NightlyConfig, output: URL, environment: [String: String] = ProcessInfo.processInfo.environment) {
+        self.binary = binary
+        self.config = config
+        self.output = output
+        self.environment = environment
+    }
+
+    /// Whether the binary has a `migrations` subcommand (asked, not assumed:
+    /// it exits 0 for `migrations --help` only when it does).
+    public static func supportsMigrations(binary: String) -> Bool {
+        let log = FileManager.default.temporaryDirectory.appendingPathComponent("rehearse-nightly-probe-\(getpid()).log")
+        defer { try? FileManager.default.removeItem(at: log) }
+        guard let outcome = try? ChildProcess.run(binary, ["migrations", "--help"], environment: ProcessInfo.processInfo.environment, output: log) else { return false }
+        return outcome.status == 0 && outcome.output.lowercased().contains("migration")
+    }
+
+    /// Runs one job to its outcome. `report` is called with it when done.
+    public func run(_ job: NightlyPlan.Job) throws -> NightlyOutcome {
+        let fm = FileManager.default
+        let runs = output.appendingPathComponent("runs"), logs = output.appendingPathComponent("logs")
+        try fm.createDirectory(at: runs, withIntermediateDirectories: true)
+        try fm.createDirectory(at: logs, withIntermediateDirectories: true)
+        let runDir = runs.appendingPathComponent(job.slug)
+        let start = DispatchTime.now().uptimeNanoseconds
+        var args: [String]
+        switch job.kind {
+        case .surrogate: args = ["--surrogate", job.path, "--engine", job.engine, "--out", runDir.path, "--quiet"]
+        case .migrations: args = ["migrations", job.path, "--engine", job.engine, "--out", runDir.path]
+        }
+        if let scale = config.scale { args += ["--scale", scale] }
+        let rehearsal = try ChildProcess.run(binary, args, environment: environment, output: logs.appendingPathComponent(job.slug + ".log"))
+        // A walk folder holds one run folder per step; a rehearsal is one.
+        var folders: [URL] = []
+        if fm.fileExists(atPath: runDir.appendingPathComponent(EvidenceWriter.evidenceFile).path) {
+            folders = [runDir]
+        } else {
+            let steps = ((try? fm.contentsOfDirectory(atPath: runDir.path)) ?? [])
+                .filter { fm.fileExists(atPath: runDir.appendingPathComponent($0).appendingPathComponent(EvidenceWriter.evidenceFile).path) }
+                .sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+            folders = steps.map { runDir.appendingPathComponent($0) }
+        }
+        var validateStatus: Int32?
+        for (i, folder) in folders.enumerated() {
+            let status = try ChildProcess.run(binary, ["validate"] + (config.replay ? ["--replay"] : []) + [folder.path], environment: environment,
+                                              output: logs.appendingPathComponent(job.slug + ".validate\(folders.count > 1 ? "-\(i + 1)" : "").log")).status
+            // The worst status counts: anything but 0, 1 or 6 is a problem.
+            if validateStatus == nil || ![0, 1, 6].contains(status) { validateStatus = status }
+        }
+        let validated = folders.count == 1 && folders[0] == runDir
+            ? [ValidatedRun.load(runDir)]
+            : folders.map { ValidatedRun.load($0, step: $0.lastPathComponent) }
+        var sealFindings: [String] = []
+        if job.kind == .surrogate, fm.fileExists(atPath: URL(fileURLWithPath: job.path).appendingPathComponent(Seal.fileName).path) {
+            sealFindings = (try? Seal.verify(directory: URL(fileURLWithPath: job.path)).map { "\($0)" }) ?? ["the seal could not be checked"]
+        }
+        let tail = rehearsal.output.split(separator: "\n").last.map { String($0.prefix(300)) } ?? "no output"
+        let micros = Int64((DispatchTime.now().uptimeNanoseconds - start) / 1000)
+        return NightlyOutcome(job: job, runDirectory: runDir.path, runStatus: rehearsal.status, validateStatus: validateStatus, runs: validated,
+                              sealFindings: sealFindings, logTail: tail, micros: micros)
+    }
+}
