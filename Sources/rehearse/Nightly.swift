@@ -28,6 +28,9 @@ extension Rehearse {
         @Option(name: .long, help: ArgumentHelp("Run only shard I of N (1-based), e.g. 2/4.", valueName: "I/N"))
         var shard: String = "1/1"
 
+        @Option(name: .long, help: ArgumentHelp("Row-count multiplier for every job, instead of the configuration's (e.g. 0.1 for a quick run).", valueName: "SCALE"))
+        var scale: String?
+
         @Flag(name: .long, help: "List this shard's jobs and exit without running them.")
         var list = false
 
@@ -35,7 +38,13 @@ extension Rehearse {
             let start = DispatchTime.now().uptimeNanoseconds
             let shard = try NightlyPlan.Shard.parse(self.shard)
             let configURL = URL(fileURLWithPath: config)
-            let settings = try NightlyConfig.load(file: configURL)
+            var settings = try NightlyConfig.load(file: configURL)
+            if let scale {
+                guard scale.range(of: #"^(0|[1-9][0-9]*)(\.[0-9]*[1-9])?$"#, options: .regularExpression) != nil, scale != "0" else {
+                    throw RehearseError(.badInput, "--scale \(scale): give a plain decimal greater than zero, like 0.1 or 2.")
+                }
+                settings.scale = scale
+            }
             let binary = Self.ownBinary()
             let plan = try NightlyPlan.make(settings, root: configURL.deletingLastPathComponent(),
                                             postgresAvailable: (try? PostgresCluster.locateBinaries()) != nil,
