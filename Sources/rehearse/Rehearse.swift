@@ -16,7 +16,7 @@ struct Rehearse: ParsableCommand {
         // surrogates (an install's share directory, or a checkout's), or
         // every place looked in when none was found.
         version: RehearseVersion.describe + "\n" + Resources.describeSurrogates(),
-        subcommands: [Run.self, Validate.self, Generate.self, Profile.self, FingerprintCommand.self, SealCommand.self, Sign.self, Keys.self, Report.self, Nightly.self,
+        subcommands: [Run.self, Validate.self, Generate.self, Profile.self, FingerprintCommand.self, SealCommand.self, Sign.self, Keys.self, Report.self, Nightly.self, Packet.self, Precheck.self,
                       Manual.self],
         defaultSubcommand: Run.self
     )

@@ -40,8 +40,22 @@ public struct EvidenceFacts: Sendable {
     public var tables: [Comparison]
     public var preSchemaDigest, postSchemaDigest, preDataDigest, postDataDigest: String
     public var failurePhase, failureMessage: String?
+    /// Input role (birth, rollback, schema …) → SHA-256 of the sealed copy,
+    /// from the statement's subjects: which exact scripts the evidence proves.
+    public var inputDigests: [String: String] = [:]
 
     public var hasDrift: Bool { !driftSchema.isEmpty || !driftData.isEmpty }
+
+    init(statement: JSONValue) {
+        self.init(predicate: statement["predicate"] ?? .null)
+        var bySubject: [String: String] = [:]
+        for subject in statement["subject"]?.arrayValue ?? [] {
+            if let name = subject["name"]?.stringValue, let d = subject["digest"]?["sha256"]?.stringValue { bySubject[name] = d }
+        }
+        for (role, input) in statement["predicate"]?["inputs"]?.objectValue ?? [:] {
+            if let subject = input["subject"]?.stringValue, let d = bySubject[subject] { inputDigests[role] = d }
+        }
+    }
 
     init(predicate p: JSONValue) {
         func s(_ v: JSONValue?) -> String { v?.stringValue ?? v?.integerValue.map(String.init) ?? "" }

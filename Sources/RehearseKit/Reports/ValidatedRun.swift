@@ -57,14 +57,14 @@ public struct ValidatedRun: Sendable {
         let report = validator.validate(folder)
         let bytes = folder.file(named: EvidenceWriter.evidenceFile)
         let digest = bytes.map { Digest.sha256Hex($0) }
-        guard report.isValid, let bytes, let value = try? JSONValue.parseStrict(bytes), let predicate = value["predicate"] else {
+        guard report.isValid, let bytes, let value = try? JSONValue.parseStrict(bytes), value["predicate"] != nil else {
             var findings = report.findings
             if findings.isEmpty {
                 findings.append(ValidationFinding(rule: "R1-schema", path: EvidenceWriter.evidenceFile, message: "the evidence could not be read"))
             }
             return ValidatedRun(directory: directory, step: step, findings: findings, evidence: nil, evidenceDigest: digest)
         }
-        return ValidatedRun(directory: directory, step: step, findings: [], evidence: EvidenceFacts(predicate: predicate), evidenceDigest: digest)
+        return ValidatedRun(directory: directory, step: step, findings: [], evidence: EvidenceFacts(statement: value), evidenceDigest: digest)
     }
 
     /// Expands the report inputs: each argument is a run folder (it holds
