@@ -47,9 +47,8 @@ extension Rehearse {
             }
             let binary = Self.ownBinary()
             let plan = try NightlyPlan.make(settings, root: configURL.deletingLastPathComponent(),
-                                            postgresAvailable: (try? PostgresCluster.locateBinaries()) != nil,
                                             migrationsSupported: !settings.migrations.isEmpty && NightlyRunner.supportsMigrations(binary: binary))
-            let jobs = plan.jobs(in: shard)
+            let (jobs, skipped) = plan.runnable(in: shard, postgresAvailable: (try? PostgresCluster.locateBinaries()) != nil)
             if list {
                 for job in jobs { Console.out(job.id) }
                 return
@@ -67,7 +66,7 @@ extension Rehearse {
                 outcomes.append(try runner.run(job))
             }
             let micros = Int64((DispatchTime.now().uptimeNanoseconds - start) / 1000)
-            let summary = NightlySummary(outcomes: outcomes, shard: shard, skipped: plan.skipped, totalMicros: micros)
+            let summary = NightlySummary(outcomes: outcomes, shard: shard, skipped: skipped, totalMicros: micros)
             try summary.write(to: output)
             for line in summary.consoleLines { Console.out(line) }
             Console.out("Summary: \(output.appendingPathComponent("summary.md").path)")

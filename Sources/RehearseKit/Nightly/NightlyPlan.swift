@@ -47,12 +47,15 @@ public struct NightlyPlan: Sendable {
     }
 
     public var jobs: [Job]
-    /// Engines asked for but left out, with why (postgres without server binaries).
+    /// Work asked for but left out, with why (migrations without the command).
     public var skipped: [String]
 
     /// Builds every job of the configuration, sorted by ID. `root` is the
-    /// folder the config's relative paths start from.
-    public static func make(_ config: NightlyConfig, root: URL, postgresAvailable: Bool, migrationsSupported: Bool) throws -> NightlyPlan {
+    /// folder the config's relative paths start from. PostgreSQL jobs are
+    /// planned whether or not this machine has a server (see
+    /// ``runnable(in:postgresAvailable:)``), so every shard of a matrix
+    /// splits the same list even when its machines differ.
+    public static func make(_ config: NightlyConfig, root: URL, migrationsSupported: Bool) throws -> NightlyPlan {
         let fm = FileManager.default
         let surrogateRoot = root.appendingPathComponent(config.surrogateDirectory)
         var names = config.surrogates ?? []
@@ -66,13 +69,8 @@ public struct NightlyPlan: Sendable {
             throw RehearseError.badInput("surrogate \(name): \(surrogateRoot.appendingPathComponent(name).path) holds no manifest.yaml. Fix the name in the nightly configuration.")
         }
         var skipped: [String] = []
-        var engines = config.engines
-        if engines.contains("postgres") && !postgresAvailable {
-            engines.removeAll { $0 == "postgres" }
-            skipped.append("postgres: no PostgreSQL server binaries (initdb, pg_ctl, postgres) on this machine")
-        }
         var jobs: [Job] = []
-        for engine in engines {
+        for engine in Set(config.engines) {
             for name in Set(names) {
                 jobs.append(Job(kind: .surrogate, engine: engine, name: name, path: surrogateRoot.appendingPathComponent(name).standardizedFileURL.path,
                                 expectFail: config.expectFail.contains(name)))
@@ -99,5 +97,18 @@ public struct NightlyPlan: Sendable {
     /// The jobs of one shard, in plan order.
     public func jobs(in shard: Shard) -> [Job] {
         jobs.enumerated().filter { $0.offset % shard.count == shard.index - 1 }.map(\.element)
+    }
+
+    /// The shard's jobs this machine can run, and a line for what it cannot:
+    /// PostgreSQL jobs need server binaries.
+    public func runnable(in shard: Shard, postgresAvailable: Bool) -> (jobs: [Job], skipped: [String]) {
+        let mine = jobs(in: shard)
+        let runnable = mine.filter { $0.engine != "postgres" || postgresAvailable }
+        var skipped = self.skipped
+        let left = mine.filter { $0.engine == "postgres" && !postgresAvailable }
+        if !left.isEmpty {
+            skipped.append("\(left.count) postgres jobs (\(left.prefix(3).map(\.id).joined(separator: ", "))\(left.count > 3 ? ", …" : "")): no PostgreSQL server binaries (initdb, pg_ctl, postgres) on this machine")
+        }
+        return (runnable, skipped)
     }
 }
