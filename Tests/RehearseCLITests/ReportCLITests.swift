@@ -129,6 +129,24 @@ import Testing
         #expect(console.isEmpty, "no console messages (errors, blocked loads): \(console)")
     }
 
+    /// On PostgreSQL the birth surface includes what the engine observed:
+    /// the strongest lock per relation, rewrites and rows, in both formats.
+    @Test func postgresBirthSurfaceShowsLocksAndRows() throws {
+        let s = Scratch()
+        let run = s.path("pg")
+        let a = try CLI.run(["--engine", "postgres", "--scale", "0.05", "--out", run, "--quiet"], environment: s.env)
+        #expect(a.status == 0, "\(a.all)")
+        let r = try CLI.run(["report", run, "--markdown", s.path("m.md"), "--html", s.path("h.html")])
+        #expect(r.status == 0, "\(r.all)")
+        let md = try Self.read(s.path("m.md")), html = try Self.read(s.path("h.html"))
+        #expect(md.contains("- rewrites: none"))
+        #expect(md.contains("- locks: customer\\_phones AccessExclusiveLock,"))
+        #expect(html.contains("<h4>Observed during birth (transactional)</h4><p>Rewritten: none</p>"))
+        #expect(html.contains("<tr><td>customer_phones</td><td>AccessExclusiveLock</td><td>75</td><td>0</td><td>0</td></tr>"))
+        #expect(html.contains("<h4>Observed during rollback (transactional)</h4>"))
+        #expect(s.leftovers.isEmpty)
+    }
+
     /// A table named `<script>alert(1)</script>]]>` and a column with `]]>`,
     /// `<b>`, an entity, a pipe, a backtick and an asterisk, in valid
     /// evidence of a lossy rollback: every format escapes them.
