@@ -21,7 +21,15 @@ public struct NightlyConfig: Sendable, Equatable {
     public var replay = false
     /// Migration directories (relative to the config file) walked with
     /// `rehearse migrations DIR`, when this binary has that command.
-    public var migrations: [String] = []
+    public var migrations: [Migrations] = []
+
+    /// One migrations entry: a directory, or `{path: DIR, args: [...]}` with
+    /// options for `rehearse migrations` (--layout, --rows, --setup …);
+    /// --out and --engine are the nightly's own and refused here.
+    public struct Migrations: Sendable, Equatable {
+        public var path: String
+        public var arguments: [String] = []
+    }
 
     public init() {}
 
@@ -72,7 +80,26 @@ public struct NightlyConfig: Sendable, Equatable {
             config.scale = s
         }
         if let n = members["replay"] { config.replay = try n.bool() }
-        if let n = members["migrations"] { config.migrations = try isEmptyValue(n) ? [] : try names(n) }
+        if let n = members["migrations"], try !isEmptyValue(n) {
+            for item in try n.sequence() {
+                func directory(_ node: YAMLNode) throws -> String {
+                    let s = try node.string()
+                    guard !s.isEmpty, !s.hasPrefix("-") else { throw node.fail("expected a relative path to a migrations folder, not \"\(s)\".") }
+                    return s
+                }
+                if item.isScalar {
+                    config.migrations.append(Migrations(path: try directory(item)))
+                    continue
+                }
+                let m = try item.members(allowed: ["path", "args"])
+                guard let p = m["path"] else { throw item.fail("a migrations entry needs path (and may have args).") }
+                let args = try m["args"].map { try $0.sequence().map { try $0.string() } } ?? []
+                if let bad = args.first(where: { ["--out", "--engine", "--pg-url", "--pg-superuser"].contains($0.split(separator: "=").first.map(String.init) ?? $0) }) {
+                    throw item.fail("\(bad) is not allowed in args: the nightly sets --out and --engine itself and uses only ephemeral clusters.")
+                }
+                config.migrations.append(Migrations(path: try directory(p), arguments: args))
+            }
+        }
         return config
     }
 }

@@ -16,6 +16,8 @@ public struct NightlyPlan: Sendable {
         public var path: String
         /// A known-lossy surrogate: the night passes only if it FAILs with drift.
         public var expectFail: Bool
+        /// Extra options for `rehearse migrations` (layout, rows, setup …).
+        public var arguments: [String] = []
         /// Position in the whole plan from 1 (the same in every shard).
         public var number = 0
         public var id: String { "\(engine)/\(kind.rawValue)/\(name)" }
@@ -76,13 +78,14 @@ public struct NightlyPlan: Sendable {
                                 expectFail: config.expectFail.contains(name)))
             }
             if migrationsSupported {
-                for dir in Set(config.migrations) {
+                for entry in config.migrations {
+                    let dir = entry.path
                     let path = root.appendingPathComponent(dir).standardizedFileURL.path
                     var isDir: ObjCBool = false
                     guard fm.fileExists(atPath: path, isDirectory: &isDir), isDir.boolValue else {
                         throw RehearseError.badInput("migrations \(dir): \(path) is not a folder. Fix the path in the nightly configuration.")
                     }
-                    jobs.append(Job(kind: .migrations, engine: engine, name: dir, path: path, expectFail: false))
+                    jobs.append(Job(kind: .migrations, engine: engine, name: dir, path: path, expectFail: false, arguments: entry.arguments))
                 }
             }
         }

@@ -38,31 +38,35 @@ public struct NightlyRunner {
         let start = DispatchTime.now().uptimeNanoseconds
         var args: [String]
         switch job.kind {
-        case .surrogate: args = ["--surrogate", job.path, "--engine", job.engine, "--out", runDir.path, "--quiet"]
-        case .migrations: args = ["migrations", job.path, "--engine", job.engine, "--out", runDir.path]
+        case .surrogate:
+            args = ["--surrogate", job.path, "--engine", job.engine, "--out", runDir.path, "--quiet"]
+            if let scale = config.scale { args += ["--scale", scale] }
+        case .migrations:
+            // A walk sizes its rows with its own options (--rows, --profile), given as the entry's args.
+            args = ["migrations", job.path, "--engine", job.engine, "--out", runDir.path] + job.arguments
         }
-        if let scale = config.scale { args += ["--scale", scale] }
         let rehearsal = try ChildProcess.run(binary, args, environment: environment, output: logs.appendingPathComponent(job.slug + ".log"))
-        // A walk folder holds one run folder per step; a rehearsal is one.
-        var folders: [URL] = []
-        if fm.fileExists(atPath: runDir.appendingPathComponent(EvidenceWriter.evidenceFile).path) {
-            folders = [runDir]
-        } else {
-            let steps = ((try? fm.contentsOfDirectory(atPath: runDir.path)) ?? [])
-                .filter { fm.fileExists(atPath: runDir.appendingPathComponent($0).appendingPathComponent(EvidenceWriter.evidenceFile).path) }
-                .sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
-            folders = steps.map { runDir.appendingPathComponent($0) }
-        }
+        // A walk is validated whole (`rehearse validate` knows walk.json);
+        // with replay, each step is run again on its own as well.
+        let validated = ValidatedRun.loadAll([runDir.path])
         var validateStatus: Int32?
-        for (i, folder) in folders.enumerated() {
-            let status = try ChildProcess.run(binary, ["validate"] + (config.replay ? ["--replay"] : []) + [folder.path], environment: environment,
-                                              output: logs.appendingPathComponent(job.slug + ".validate\(folders.count > 1 ? "-\(i + 1)" : "").log")).status
+        var targets: [(args: [String], log: String)] = []
+        if fm.fileExists(atPath: runDir.path) {
+            targets.append((["validate", runDir.path], ".validate.log"))
+        }
+        if config.replay {
+            let steps = validated.compactMap { $0.step == nil || $0.step == "walk seal" ? nil : $0.directory }
+            if job.kind == .surrogate {
+                targets = [(["validate", "--replay", runDir.path], ".validate.log")]
+            } else {
+                for (i, step) in steps.enumerated() { targets.append((["validate", "--replay", step], ".replay-\(i + 1).log")) }
+            }
+        }
+        for target in targets {
+            let status = try ChildProcess.run(binary, target.args, environment: environment, output: logs.appendingPathComponent(job.slug + target.log)).status
             // The worst status counts: anything but 0, 1 or 6 is a problem.
             if validateStatus == nil || ![0, 1, 6].contains(status) { validateStatus = status }
         }
-        let validated = folders.count == 1 && folders[0] == runDir
-            ? [ValidatedRun.load(runDir)]
-            : folders.map { ValidatedRun.load($0, step: $0.lastPathComponent) }
         var sealFindings: [String] = []
         if job.kind == .surrogate, fm.fileExists(atPath: URL(fileURLWithPath: job.path).appendingPathComponent(Seal.fileName).path) {
             sealFindings = (try? Seal.verify(directory: URL(fileURLWithPath: job.path)).map { "\($0)" }) ?? ["the seal could not be checked"]

@@ -68,30 +68,55 @@ public struct ValidatedRun: Sendable {
     }
 
     /// Expands the report inputs: each argument is a run folder (it holds
-    /// evidence.json) or a walk folder, whose immediate subfolders holding
-    /// evidence.json are its steps, taken in byte order of their names (a
-    /// `rehearse migrations` walk names them so that order is the walk's).
+    /// evidence.json) or a walk folder. A `rehearse migrations` walk holds
+    /// walk.json, one SEAL.sha256 over everything, and its steps as run
+    /// folders under steps/ (named so that byte order is the walk's order);
+    /// its seal is checked first, and a walk whose seal does not match is
+    /// one rejected entry (its steps are still listed, each validated on its
+    /// own). Any other folder whose immediate subfolders hold evidence.json
+    /// is taken as a walk of those, in byte order of their names.
     public static func loadAll(_ paths: [String], validator: Validator = Validator()) -> [ValidatedRun] {
         var runs: [ValidatedRun] = []
         let fm = FileManager.default
+        func stepFolders(_ url: URL) -> [String] {
+            ((try? fm.contentsOfDirectory(atPath: url.path)) ?? [])
+                .filter { fm.fileExists(atPath: url.appendingPathComponent($0).appendingPathComponent(EvidenceWriter.evidenceFile).path) }
+                .sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+        }
         for path in paths {
             let url = URL(fileURLWithPath: path)
             if fm.fileExists(atPath: url.appendingPathComponent(EvidenceWriter.evidenceFile).path) {
                 runs.append(load(url, validator: validator))
                 continue
             }
-            let children = ((try? fm.contentsOfDirectory(atPath: path)) ?? [])
-                .filter { fm.fileExists(atPath: url.appendingPathComponent($0).appendingPathComponent(EvidenceWriter.evidenceFile).path) }
-                .sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+            var base = url
+            if fm.fileExists(atPath: url.appendingPathComponent(walkIndexFile).path) {
+                base = url.appendingPathComponent("steps")
+                let findings: [ValidationFinding]
+                do {
+                    findings = try Seal.verify(directory: url).map { ValidationFinding(rule: "R2-seal", path: $0.path, message: $0.sentence) }
+                } catch let error as RehearseError {
+                    findings = [ValidationFinding(rule: "R2-seal", path: path, message: error.message)]
+                } catch {
+                    findings = [ValidationFinding(rule: "R2-seal", path: path, message: "the walk folder could not be read")]
+                }
+                if !findings.isEmpty {
+                    runs.append(ValidatedRun(directory: path, step: "walk seal", findings: findings, evidence: nil, evidenceDigest: nil))
+                }
+            }
+            let children = stepFolders(base)
             if children.isEmpty {
                 // Neither a run nor a walk: shown as rejected, with the reason.
                 runs.append(load(url, validator: validator))
             } else {
                 for child in children {
-                    runs.append(load(url.appendingPathComponent(child), step: child, validator: validator))
+                    runs.append(load(base.appendingPathComponent(child), step: child, validator: validator))
                 }
             }
         }
         return runs
     }
+
+    /// The index file of a `rehearse migrations` walk folder.
+    public static let walkIndexFile = "walk.json"
 }
