@@ -48,6 +48,10 @@ import Testing
         if let xmllint = ReportCLITests.tool(["xmllint"]) {
             #expect(try ReportCLITests.run(xmllint, ["--noout", "--schema", ReportCLITests.xsd, out + "/report.xml"]).status == 0)
         }
+        // The caught known-lossy run is no failure in CI's test view either.
+        let junit = try ReportCLITests.read(out + "/report.xml")
+        #expect(junit.contains(#"<testsuites name="rehearse" tests="44" failures="0""#))
+        #expect(junit.contains(#"name="verdict FAIL with drift (known-lossy rollback caught)""#))
         let json = try ReportCLITests.read(out + "/summary.json")
         #expect(json.contains(#""exit_status":0"#))
         #expect(s.leftovers.isEmpty)
@@ -85,6 +89,7 @@ import Testing
         let r = try CLI.run(["nightly", "--config", config, "--out", s.path("out"), "--scale", "0.1"], environment: s.env)
         #expect(r.status == 1, "\(r.all)")
         #expect(r.stdout.contains("known-lossy surrogate passed: commerce is listed in expect_fail but its rollback was not caught: verdict PASS"))
+        #expect(try ReportCLITests.read(s.path("out") + "/report.xml").contains(#"<failure message="verdict PASS, no drift: the known-lossy rollback was not caught""#))
     }
 
     @Test func shardsAreDisjointDeterministicAndTogetherWhole() throws {

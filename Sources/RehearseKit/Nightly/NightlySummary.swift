@@ -103,7 +103,7 @@ public struct NightlySummary {
 
     /// Writes the summary and the three reports into `output`.
     public func write(to output: URL) throws {
-        let runs = outcomes.flatMap(\.runs)
+        let runs = outcomes.flatMap { o in o.runs.map { var r = $0; r.expectsFailWithDrift = o.job.expectFail; return r } }
         let title = "rehearse nightly, shard \(shard)"
         try ReportFile.write(markdown, to: output.appendingPathComponent("summary.md").path, option: "--out")
         try ReportFile.write(json.canonicalString + "\n", to: output.appendingPathComponent("summary.json").path, option: "--out")

@@ -52,11 +52,14 @@ public enum JUnitReport {
             properties += [("run_id", e.runID), ("verdict", e.verdict), ("tag", e.tag), ("lane", e.lane), ("engine", "\(e.engine) \(e.engineVersion)")]
             cases.append(Case(classname: cls, name: "evidence validates"))
             let drift = e.driftSummary.joined(separator: "\n")
+            // A known-lossy run that was caught: its compare failure is the expected result.
+            let caught = run.expectsFailWithDrift && e.verdict == "FAIL" && e.hasDrift
             for phase in e.phases {
                 var c = Case(classname: cls + ".phases", name: phase.name, micros: phase.durationMicros)
                 switch phase.outcome {
                 case "ok": break
                 case "skipped": c.skipped = true
+                case _ where caught && phase.name == "compare": break
                 default:
                     var body = phase.detail
                     if phase.name == "compare", !drift.isEmpty { body += "\nDrift (pre → post):\n" + drift }
@@ -75,8 +78,12 @@ public enum JUnitReport {
                 }
                 cases.append(c)
             }
-            var verdict = Case(classname: cls, name: "verdict PASS")
-            if e.verdict != "PASS" {
+            var verdict = Case(classname: cls, name: run.expectsFailWithDrift ? "verdict FAIL with drift (known-lossy rollback caught)" : "verdict PASS")
+            if run.expectsFailWithDrift {
+                if !caught {
+                    verdict.failure = ("verdict \(e.verdict)\(e.hasDrift ? "" : ", no drift"): the known-lossy rollback was not caught", drift)
+                }
+            } else if e.verdict != "PASS" {
                 verdict.failure = ("verdict \(e.verdict)", drift.isEmpty ? (e.failureMessage ?? "") : "Drift (pre → post):\n" + drift)
             }
             cases.append(verdict)

@@ -17,6 +17,9 @@ public struct ValidatedRun: Sendable {
     public var evidence: EvidenceFacts?
     /// SHA-256 of the evidence.json bytes (the evidence digest people quote), when the file exists.
     public var evidenceDigest: String?
+    /// Set by the nightly for a known-lossy surrogate (expect_fail): the
+    /// JUnit report then expects a FAIL with drift, and a PASS is its failure.
+    public var expectsFailWithDrift = false
 
     public var isValid: Bool { findings.isEmpty && evidence != nil }
 
