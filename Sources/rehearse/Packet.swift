@@ -22,12 +22,16 @@ extension Rehearse {
         @Option(name: .long, parsing: .upToNextOption, help: ArgumentHelp("Run folders (or walk folders) offered as evidence.", valueName: "DIR"))
         var evidence: [String] = []
 
+        @Option(name: .long, help: ArgumentHelp("Trust file: evidence discharges a leg only when signed by enough of its keys (see 'rehearse keys trust').", valueName: "FILE"))
+        var trust: String?
+
         @Option(name: .long, help: ArgumentHelp("Write the packet here instead of standard output.", valueName: "FILE"))
         var out: String?
 
         func run() throws {
             let map = try BlockerMap.load(file: URL(fileURLWithPath: blockers))
-            let runs = ValidatedRun.loadAll(evidence)
+            let validator = Validator(trust: try trust.map { try TrustPolicy(file: URL(fileURLWithPath: $0)) })
+            let runs = ValidatedRun.loadAll(evidence, validator: validator)
             let text = DecisionPacket.render(map, runs: runs, mapPath: blockers)
             if let out {
                 try ReportFile.write(text, to: out, option: "--out")
@@ -54,12 +58,16 @@ extension Rehearse {
         @Option(name: .long, parsing: .upToNextOption, help: ArgumentHelp("Run folders (or walk folders) offered as evidence.", valueName: "DIR"))
         var evidence: [String] = []
 
+        @Option(name: .long, help: ArgumentHelp("Trust file: evidence discharges a leg only when signed by enough of its keys (see 'rehearse keys trust').", valueName: "FILE"))
+        var trust: String?
+
         @Option(name: .long, help: "Output format: text or json.")
         var format: OutputFormat = .text
 
         func run() throws {
             let map = try BlockerMap.load(file: URL(fileURLWithPath: blockers))
-            let result = RehearseKit.Precheck(map, runs: ValidatedRun.loadAll(evidence))
+            let validator = Validator(trust: try trust.map { try TrustPolicy(file: URL(fileURLWithPath: $0)) })
+            let result = RehearseKit.Precheck(map, runs: ValidatedRun.loadAll(evidence, validator: validator))
             switch format {
             case .json: Console.out(result.json.canonicalString)
             case .text: for line in result.lines { Console.out(line) }

@@ -29,6 +29,9 @@ extension Rehearse {
         @Option(name: .long, help: ArgumentHelp("Write a self-contained HTML page here.", valueName: "FILE"))
         var html: String?
 
+        @Option(name: .long, help: ArgumentHelp("Trust file: evidence not signed by enough of its keys is rejected (see 'rehearse keys trust').", valueName: "FILE"))
+        var trust: String?
+
         @Option(name: .long, help: ArgumentHelp("Title of the Markdown and HTML reports.", valueName: "TEXT"))
         var title: String = "rehearse report"
 
@@ -37,7 +40,7 @@ extension Rehearse {
         }
 
         func run() throws {
-            let runs = ValidatedRun.loadAll(runDirectories)
+            let runs = ValidatedRun.loadAll(runDirectories, validator: Validator(trust: try trust.map { try TrustPolicy(file: URL(fileURLWithPath: $0)) }))
             if let junit { try ReportFile.write(JUnitReport.render(runs), to: junit, option: "--junit") }
             if let markdown { try ReportFile.write(MarkdownReport.render(runs, title: title), to: markdown, option: "--markdown") }
             if let html { try ReportFile.write(HTMLReport.render(runs, title: title), to: html, option: "--html") }

@@ -107,6 +107,24 @@ import Testing
         #expect(m.stdout.contains("1 of 1 lane-5 preconditions met. Lane 5, AUTHORIZE_PRODUCTION_EXECUTION, is not selectable by this tool either way."))
     }
 
+    /// With --trust, unsigned evidence discharges nothing; signed by a trusted key, it does.
+    @Test func withATrustFileOnlySignedEvidenceDischarges() throws {
+        let s = Scratch()
+        let (pass, _) = try Self.runs(s)
+        #expect(try CLI.run(["keys", "generate", "--out", s.path("ops")]).status == 0)
+        let trust = try CLI.run(["keys", "trust", s.path("ops.pub")])
+        try trust.stdout.write(toFile: s.path("trust.json"), atomically: true, encoding: .utf8)
+        let unsigned = try CLI.run(["packet", "--blockers", Self.example, "--trust", s.path("trust.json"), "--evidence", pass])
+        #expect(unsigned.status == 0, "\(unsigned.all)")
+        #expect(!unsigned.stdout.contains("| discharged |"))
+        #expect(unsigned.stdout.contains("R9\\-signature"))
+        let report = try CLI.run(["report", pass, "--trust", s.path("trust.json"), "--markdown", s.path("m.md")])
+        #expect(report.status == 5, "\(report.all)")
+        #expect(try CLI.run(["sign", pass, "--key", s.path("ops.key")]).status == 0)
+        let signed = try CLI.run(["packet", "--blockers", Self.example, "--trust", s.path("trust.json"), "--evidence", pass])
+        #expect(try #require(Self.row(signed.stdout, "FIX7-P0-OPERATOR-INPUT-1", "surrogate substitute")).contains("| discharged |"))
+    }
+
     @Test func badBlockerMapsAreRefusedSayingWhereAndWhat() throws {
         let s = Scratch()
         let map = s.path("map.json")
