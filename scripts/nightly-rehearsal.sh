@@ -57,6 +57,15 @@ if [ "${shard%/*}" = 1 ]; then
   fi
 fi
 
+# A picture of the HTML report for the artifact, where headless Chromium exists.
+for browser in chromium-headless-shell chromium; do
+  if command -v "$browser" >/dev/null 2>&1; then
+    timeout 60 "$browser" --headless --no-sandbox --disable-gpu --window-size=1200,2400 \
+      --screenshot="$out/report.png" "file://$(cd "$out" && pwd)/report.html" >/dev/null 2>&1 || true
+    break
+  fi
+done
+
 elapsed=$(( $(date +%s) - started ))
 echo "nightly: shard $shard exit $status; output in $out; total time ${elapsed}s"
 exit "$status"

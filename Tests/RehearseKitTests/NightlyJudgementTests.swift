@@ -16,6 +16,7 @@ import Testing
             "source": ["kind": "surrogate", "name": "s", "tag": "GENERATED_SURROGATE_NOT_REAL_PRODUCTION_DUMP"],
             "phases": [["name": "birth", "outcome": "ok", "detail": "1 statement", "duration_us": 5]],
             "drift": ["schema": [], "data": data], "failure": nil,
+            "unexercised": verdict == "INCONCLUSIVE" ? [["line": 3, "statement": "UPDATE t SET v = 1 WHERE id < 0", "reason": "matched no rows"]] : [],
         ]
         let facts = EvidenceFacts(predicate: predicate)
         return valid
@@ -36,10 +37,13 @@ import Testing
         let o = Self.judge(Self.run(verdict: "INCONCLUSIVE"), validate: 6)
         #expect(!o.ok)
         #expect(o.problems.map(\.cause) == [.inconclusive])
+        #expect(o.problems.first?.detail == "not exercised: line 3: UPDATE t SET v = 1 WHERE id < 0: matched no rows")
         #expect(Self.status([o]) == 6)
         #expect(Self.status([o, Self.judge(Self.run(verdict: "FAIL", drift: true), validate: 1)]) == 1)
         #expect(JUnitReport.render([Self.run(verdict: "INCONCLUSIVE")]).contains(#"<failure message="verdict INCONCLUSIVE""#))
         #expect(MarkdownReport.render([Self.run(verdict: "INCONCLUSIVE")]).contains("❌ **INCONCLUSIVE**"))
+        #expect(MarkdownReport.render([Self.run(verdict: "INCONCLUSIVE")]).contains("  - line 3\\: UPDATE t SET v \\= 1 WHERE id &lt; 0\\: matched no rows"))
+        #expect(HTMLReport.render([Self.run(verdict: "INCONCLUSIVE")]).contains("<li>line 3: UPDATE t SET v = 1 WHERE id &lt; 0: matched no rows</li>"))
     }
 
     @Test func anUnknownVerdictFailsTheNight() {

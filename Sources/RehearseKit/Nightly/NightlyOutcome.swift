@@ -72,7 +72,8 @@ public struct NightlyOutcome: Sendable {
             }
             if e.verdict == "PASS" { continue }
             if e.verdict == "INCONCLUSIVE" {
-                problems.append((.inconclusive, at + (e.failureMessage ?? e.phases.first { $0.outcome != "ok" }?.detail ?? "the birth did not exercise its data changes")))
+                let why = e.unexercised.first.map { "not exercised: \($0)" + (e.unexercised.count > 1 ? " (and \(e.unexercised.count - 1) more)" : "") }
+                problems.append((.inconclusive, at + (why ?? e.failureMessage ?? "the birth did not exercise its data changes")))
                 continue
             }
             var named = false

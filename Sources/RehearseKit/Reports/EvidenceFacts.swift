@@ -40,6 +40,9 @@ public struct EvidenceFacts: Sendable {
     public var tables: [Comparison]
     public var preSchemaDigest, postSchemaDigest, preDataDigest, postDataDigest: String
     public var failurePhase, failureMessage: String?
+    /// Birth statements that did not exercise their data change (the reason
+    /// a run is INCONCLUSIVE), as "line N: statement: reason".
+    public var unexercised: [String] = []
     /// Input role (birth, rollback, schema …) → SHA-256 of the sealed copy,
     /// from the statement's subjects: which exact scripts the evidence proves.
     public var inputDigests: [String: String] = [:]
@@ -100,6 +103,10 @@ public struct EvidenceFacts: Sendable {
         postSchemaDigest = s(post?["schema_digest"])
         preDataDigest = s(pre?["data_digest"])
         postDataDigest = s(post?["data_digest"])
+        unexercised = (p["unexercised"]?.arrayValue ?? []).map { u in
+            let line = u["line"]?.integerValue.map { "line \($0)" } ?? "a statement"
+            return "\(line): \(String((u["statement"]?.stringValue ?? "").prefix(200))): \(u["reason"]?.stringValue ?? "")"
+        }
         if let f = p["failure"], f != .null {
             failurePhase = s(f["phase"])
             failureMessage = s(f["message"])

@@ -58,6 +58,11 @@ public enum HTMLReport {
         out += "<dt>engine</dt><dd>\(h(e.engine)) \(h(e.engineVersion)), target \(h(e.targetKind)), network \(h(e.network))</dd>"
         out += "<dt>run</dt><dd><code>\(h(e.runID))</code> started \(h(e.startedAt))</dd></dl>\n"
         if let m = e.failureMessage { out += "<p class=\"bad\">Failure in \(h(e.failurePhase ?? "?")): \(h(m))</p>\n" }
+        if !e.unexercised.isEmpty {
+            out += "<h3 class=\"bad\">Not exercised by the birth</h3><p>The run proves nothing about these data changes:</p><ul>"
+            for u in e.unexercised.prefix(maxRows) { out += "<li>\(h(u))</li>" }
+            out += "</ul>\n"
+        }
         out += timeline(e)
         out += surface(e)
         out += checks(e)

@@ -84,7 +84,9 @@ public enum JUnitReport {
                     verdict.failure = ("verdict \(e.verdict)\(e.hasDrift ? "" : ", no drift"): the known-lossy rollback was not caught", drift)
                 }
             } else if e.verdict != "PASS" {
-                verdict.failure = ("verdict \(e.verdict)", drift.isEmpty ? (e.failureMessage ?? "") : "Drift (pre → post):\n" + drift)
+                var body = drift.isEmpty ? (e.failureMessage ?? "") : "Drift (pre → post):\n" + drift
+                if !e.unexercised.isEmpty { body += "\nNot exercised by the birth:\n" + e.unexercised.prefix(20).joined(separator: "\n") }
+                verdict.failure = ("verdict \(e.verdict)", body)
             }
             cases.append(verdict)
         }

@@ -39,6 +39,11 @@ public enum MarkdownReport {
             for c in failing.prefix(maxRows) {
                 out += "  - \(md(c.stage)): \(md(c.name)) → \(md(c.outcome)), returned \(md(c.returned)) (\(md(c.file)):\(c.line))\n"
             }
+            if !e.unexercised.isEmpty {
+                out += "- **not exercised by the birth** (why the run proves nothing about these changes):\n"
+                for u in e.unexercised.prefix(maxRows) { out += "  - \(md(u))\n" }
+                if e.unexercised.count > maxRows { out += "  - … and \(e.unexercised.count - maxRows) more\n" }
+            }
             out += drift(e)
             out += surface(e)
             out += "\nRe-validate: `rehearse validate --replay RUN_DIR` (the folder above).\n"
