@@ -177,7 +177,7 @@ public enum HTMLReport {
         .verdict{padding:.1em .5em;border-radius:.3em;color:#fff;font-weight:bold}.verdict.pass{background:#1a7f37}.verdict.fail{background:#cf222e}
         .tag{font-size:1.3em;font-weight:bold;background:#fff8c5;border:2px solid #d4a72c;padding:.4em .8em;display:inline-block}
         .bad,.drifted td{color:#a40e26}.drifted{background:#ffebe9}tr.bad{background:#ffebe9}
-        .timeline td.wide,.timeline th.wide{width:30%}.bar{height:.8em;background:#1a7f37;min-width:1px}.bar.bad{background:#cf222e}.bar.skip{background:#999}
+        .timeline td.wide,.timeline th.wide{width:30%}.timeline td:nth-child(3){white-space:nowrap}.bar{height:.8em;background:#1a7f37;min-width:1px}.bar.bad{background:#cf222e}.bar.skip{background:#999}
         dl{display:grid;grid-template-columns:max-content auto;gap:.2em 1em}dt{font-weight:bold}dd{margin:0}
         section{border-top:2px solid #ddd;margin-top:2em}
         """
