@@ -2,6 +2,25 @@ import ArgumentParser
 import Foundation
 import RehearseKit
 
+/// What `packet` and `precheck` both read: the blocker map and the evidence,
+/// each folder validated (against a trust file when given) before it counts.
+struct GovernanceInputs: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("Blocker map JSON (schemas/blocker-map.schema.json).", valueName: "MAP"))
+    var blockers: String
+
+    @Option(name: .long, parsing: .upToNextOption, help: ArgumentHelp("Run folders (or walk folders) offered as evidence.", valueName: "DIR"))
+    var evidence: [String] = []
+
+    @Option(name: .long, help: ArgumentHelp("Trust file: evidence discharges a leg only when signed by enough of its keys (see 'rehearse keys trust').", valueName: "FILE"))
+    var trust: String?
+
+    func load() throws -> (BlockerMap, [ValidatedRun]) {
+        let map = try BlockerMap.load(file: URL(fileURLWithPath: blockers))
+        let validator = Validator(trust: try trust.map { try TrustPolicy(file: URL(fileURLWithPath: $0)) })
+        return (map, ValidatedRun.loadAll(evidence, validator: validator))
+    }
+}
+
 extension Rehearse {
     /// `rehearse packet`: the decision packet, in Markdown, from a blocker
     /// map and validated evidence. It selects nothing.
@@ -16,23 +35,14 @@ extension Rehearse {
                 """
         )
 
-        @Option(name: .long, help: ArgumentHelp("Blocker map JSON (schemas/blocker-map.schema.json).", valueName: "MAP"))
-        var blockers: String
-
-        @Option(name: .long, parsing: .upToNextOption, help: ArgumentHelp("Run folders (or walk folders) offered as evidence.", valueName: "DIR"))
-        var evidence: [String] = []
-
-        @Option(name: .long, help: ArgumentHelp("Trust file: evidence discharges a leg only when signed by enough of its keys (see 'rehearse keys trust').", valueName: "FILE"))
-        var trust: String?
+        @OptionGroup var inputs: GovernanceInputs
 
         @Option(name: .long, help: ArgumentHelp("Write the packet here instead of standard output.", valueName: "FILE"))
         var out: String?
 
         func run() throws {
-            let map = try BlockerMap.load(file: URL(fileURLWithPath: blockers))
-            let validator = Validator(trust: try trust.map { try TrustPolicy(file: URL(fileURLWithPath: $0)) })
-            let runs = ValidatedRun.loadAll(evidence, validator: validator)
-            let text = DecisionPacket.render(map, runs: runs, mapPath: blockers)
+            let (map, runs) = try inputs.load()
+            let text = DecisionPacket.render(map, runs: runs, mapPath: inputs.blockers)
             if let out {
                 try ReportFile.write(text, to: out, option: "--out")
             } else {
@@ -52,22 +62,14 @@ extension Rehearse {
                 """
         )
 
-        @Option(name: .long, help: ArgumentHelp("Blocker map JSON (schemas/blocker-map.schema.json).", valueName: "MAP"))
-        var blockers: String
-
-        @Option(name: .long, parsing: .upToNextOption, help: ArgumentHelp("Run folders (or walk folders) offered as evidence.", valueName: "DIR"))
-        var evidence: [String] = []
-
-        @Option(name: .long, help: ArgumentHelp("Trust file: evidence discharges a leg only when signed by enough of its keys (see 'rehearse keys trust').", valueName: "FILE"))
-        var trust: String?
+        @OptionGroup var inputs: GovernanceInputs
 
         @Option(name: .long, help: "Output format: text or json.")
         var format: OutputFormat = .text
 
         func run() throws {
-            let map = try BlockerMap.load(file: URL(fileURLWithPath: blockers))
-            let validator = Validator(trust: try trust.map { try TrustPolicy(file: URL(fileURLWithPath: $0)) })
-            let result = RehearseKit.Precheck(map, runs: ValidatedRun.loadAll(evidence, validator: validator))
+            let (map, runs) = try inputs.load()
+            let result = RehearseKit.Precheck(map, runs: runs)
             switch format {
             case .json: Console.out(result.json.canonicalString)
             case .text: for line in result.lines { Console.out(line) }

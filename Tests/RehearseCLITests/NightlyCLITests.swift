@@ -157,21 +157,6 @@ import Testing
 extension CLI {
     /// Runs a repository script with REHEARSE_BIN set to the built binary.
     static func run(_ arguments: [String], environment: [String: String], script: [String]) throws -> Result {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/bin/bash")
-        p.arguments = script + arguments
-        p.currentDirectoryURL = root
-        var env = ProcessInfo.processInfo.environment
-        env.merge(environment) { _, new in new }
-        env["REHEARSE_BIN"] = binary.path
-        p.environment = env
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        p.standardInput = FileHandle.nullDevice
-        try p.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return Result(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+        try ReportCLITests.run("/bin/bash", script + arguments, directory: root, environment: environment.merging(["REHEARSE_BIN": binary.path]) { _, new in new })
     }
 }

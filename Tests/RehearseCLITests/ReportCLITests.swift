@@ -27,10 +27,13 @@ import Testing
         return nil
     }
 
-    static func run(_ tool: String, _ args: [String]) throws -> CLI.Result {
+    /// Runs a program other than rehearse (xmllint, Chromium, a script) to its end.
+    static func run(_ tool: String, _ args: [String], directory: URL? = nil, environment: [String: String] = [:]) throws -> CLI.Result {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: tool)
         p.arguments = args
+        p.currentDirectoryURL = directory
+        p.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
         let out = Pipe(), err = Pipe()
         p.standardOutput = out
         p.standardError = err
