@@ -216,6 +216,32 @@ import Testing
         #expect(first.lowerBound < second.lowerBound)
     }
 
+    /// The layout `rehearse migrations` writes: walk.json, steps/ and one
+    /// seal over everything. A walk whose seal no longer matches is reported
+    /// as a rejected entry; its steps are still each validated.
+    @Test func aMigrationsWalkFolderIsReadFromItsStepsAndItsSealChecked() throws {
+        let s = Scratch()
+        let walk = s.path("walk")
+        try FileManager.default.createDirectory(atPath: walk + "/steps", withIntermediateDirectories: true)
+        try #"{"format":"https://rehearse.dev/migrations-walk/v1"}"#.write(toFile: walk + "/walk.json", atomically: true, encoding: .utf8)
+        for (step, surrogate) in [("0002-20240102-bump", "surrogates/lossy-rollback"), ("0001-20240101-items", "commerce")] {
+            #expect(try CLI.run(["--surrogate", surrogate, "--scale", "0.1", "--out", walk + "/steps/" + step, "--quiet"], environment: s.env).status != 2)
+        }
+        #expect(try CLI.run(["seal", "write", walk]).status == 0)
+        let r = try CLI.run(["report", walk, "--markdown", s.path("m.md")])
+        #expect(r.status == 1, "\(r.all)")
+        let md = try Self.read(s.path("m.md"))
+        #expect(md.contains("| 1 | step 0001\\-20240101\\-items | sqlite"))
+        #expect(md.contains("| 2 | step 0002\\-20240102\\-bump | sqlite"))
+        #expect(!md.contains("walk seal"))
+        try #"{"format":"https://rehearse.dev/migrations-walk/v1","steps":[]}"#.write(toFile: walk + "/walk.json", atomically: true, encoding: .utf8)
+        let t = try CLI.run(["report", walk, "--markdown", s.path("m.md")])
+        #expect(t.status == 5, "\(t.all)")
+        let tampered = try Self.read(s.path("m.md"))
+        #expect(tampered.contains("| 1 | step walk seal |"))
+        #expect(tampered.contains("walk\\.json"))
+    }
+
     @Test func unusableReportPathsAreBadInput() throws {
         let s = Scratch()
         let (pass, _) = try Self.twoRuns(s)
