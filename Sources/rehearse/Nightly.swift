@@ -48,7 +48,17 @@ extension Rehearse {
             let binary = Self.ownBinary()
             let plan = try NightlyPlan.make(settings, root: configURL.deletingLastPathComponent(),
                                             migrationsSupported: !settings.migrations.isEmpty && NightlyRunner.supportsMigrations(binary: binary))
+            // A night that rehearses nothing must not pass: no work at all is
+            // bad configuration, and a shard whose jobs all need what this
+            // machine lacks is an environment problem. (An empty shard of a
+            // wider matrix is fine: the other shards hold the work.)
+            guard !plan.jobs.isEmpty else {
+                throw RehearseError(.badInput, "\(config): the configuration selects no work (no surrogates and no migration directories that this build can walk). List surrogates or check surrogate_dir.")
+            }
             let (jobs, skipped) = plan.runnable(in: shard, postgresAvailable: (try? PostgresCluster.locateBinaries()) != nil)
+            if jobs.isEmpty && !plan.jobs(in: shard).isEmpty {
+                throw RehearseError(.environment, "None of shard \(shard)'s \(plan.jobs(in: shard).count) jobs can run on this machine: \(skipped.joined(separator: "; ")). Install the PostgreSQL server package or add sqlite to engines.")
+            }
             if list {
                 for job in jobs { Console.out(job.id) }
                 return

@@ -136,6 +136,12 @@ import Testing
         let f = try CLI.run(["nightly", "--config", config, "--out", s.path("full")])
         #expect(f.status == 2, "\(f.all)")
         #expect(f.stderr.contains("--out \(s.path("full")) is not empty."))
+        // A night that would rehearse nothing is refused, never a pass.
+        try FileManager.default.createDirectory(atPath: s.path("empty/surrogates"), withIntermediateDirectories: true)
+        try "surrogates: all\n".write(toFile: s.path("empty/n.yaml"), atomically: true, encoding: .utf8)
+        let none = try CLI.run(["nightly", "--config", s.path("empty/n.yaml"), "--out", s.path("out")])
+        #expect(none.status == 2, "\(none.all)")
+        #expect(none.stderr.contains("the configuration selects no work"))
         let missing = try CLI.run(["nightly", "--config", s.path("none.yaml"), "--out", s.path("out")])
         #expect(missing.status == 2, "\(missing.all)")
         #expect(missing.stderr.contains("the nightly configuration cannot be read"))

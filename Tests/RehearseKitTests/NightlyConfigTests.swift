@@ -17,6 +17,14 @@ import Testing
         #expect(plan.jobs.first { $0.name == "lossy-rollback" }?.expectFail == true)
     }
 
+    @Test func knownLossySurrogatesAreAlwaysPlanned() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let c = try NightlyConfig.parse("surrogates: [commerce]\nexpect_fail: [lossy-rollback]\nengines: [sqlite]\n", file: "n.yaml")
+        let plan = try NightlyPlan.make(c, root: root, migrationsSupported: false)
+        #expect(plan.jobs.map(\.id) == ["sqlite/surrogate/commerce", "sqlite/surrogate/lossy-rollback"])
+        #expect(plan.jobs.map(\.number) == [1, 2])
+    }
+
     @Test func migrationsEntriesAreDirectoriesOrPathsWithArguments() throws {
         let c = try NightlyConfig.parse("""
             scale: "0.5"
