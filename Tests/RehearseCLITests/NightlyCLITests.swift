@@ -147,6 +147,27 @@ import Testing
         #expect(missing.stderr.contains("the nightly configuration cannot be read"))
     }
 
+    /// A job that never ends is stopped at job_timeout_seconds, cleans up
+    /// after itself, and fails the night as a rehearsal error.
+    @Test func aHungJobIsStoppedAndNamed() throws {
+        let s = Scratch()
+        let dir = s.url.appendingPathComponent("hang/surrogates/hang")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        for f in ["schema.sql", "profile.yaml", "rollback.sql"] {
+            try FileManager.default.copyItem(at: CLI.root.appendingPathComponent("Tests/Fixtures/hostile-names/" + f), to: dir.appendingPathComponent(f))
+        }
+        try "WITH RECURSIVE r(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM r) SELECT count(*) FROM r;\n".write(to: dir.appendingPathComponent("birth.sql"), atomically: true, encoding: .utf8)
+        try "name: hang\ndescription: a birth that never ends\nschema: schema.sql\nprofile: profile.yaml\nbirth: birth.sql\nrollback: rollback.sql\nseed: 1\nscale: 1\n"
+            .write(to: dir.appendingPathComponent("manifest.yaml"), atomically: true, encoding: .utf8)
+        let config = s.path("hang/n.yaml")
+        try "engines: [sqlite]\njob_timeout_seconds: 2\n".write(toFile: config, atomically: true, encoding: .utf8)
+        let r = try CLI.run(["nightly", "--config", config, "--out", s.path("out")], environment: s.env)
+        #expect(r.status == 1, "\(r.all)")
+        #expect(r.stdout.contains("FAIL sqlite/surrogate/hang: NO EVIDENCE in "))
+        #expect(r.stdout.contains("rehearsal error: no evidence written (rehearse exit 124): stopped after 2 seconds (job_timeout_seconds)"))
+        #expect(s.leftovers.isEmpty, "the stopped rehearsal cleaned up: \(s.leftovers)")
+    }
+
     /// The script: the same run plus the seal gate, and the total time.
     @Test func theScriptFailsOnALossyRollbackAndPrintsItsTotalTime() throws {
         let s = Scratch()

@@ -31,9 +31,14 @@ public struct NightlyConfig: Sendable, Equatable {
         public var arguments: [String] = []
     }
 
+    /// Seconds one job (its rehearsal or walk) may take before it is
+    /// stopped with SIGTERM (rehearse then cleans up) and reported as a
+    /// rehearsal error, so one hung job cannot eat the whole night.
+    public var jobTimeoutSeconds: Int64 = 3600
+
     public init() {}
 
-    public static let keys: Set<String> = ["surrogate_dir", "surrogates", "expect_fail", "engines", "scale", "replay", "migrations"]
+    public static let keys: Set<String> = ["surrogate_dir", "surrogates", "expect_fail", "engines", "scale", "replay", "migrations", "job_timeout_seconds"]
 
     public static func load(file: URL) throws -> NightlyConfig {
         let text: String
@@ -80,6 +85,7 @@ public struct NightlyConfig: Sendable, Equatable {
             config.scale = s
         }
         if let n = members["replay"] { config.replay = try n.bool() }
+        if let n = members["job_timeout_seconds"] { config.jobTimeoutSeconds = try n.int(in: 1...86400, "job_timeout_seconds") }
         if let n = members["migrations"], try !isEmptyValue(n) {
             for item in try n.sequence() {
                 func directory(_ node: YAMLNode) throws -> String {

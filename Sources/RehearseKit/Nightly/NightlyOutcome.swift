@@ -33,7 +33,7 @@ public struct NightlyOutcome: Sendable {
 
     public var ok: Bool { problems.isEmpty }
     public var verdict: String {
-        if runs.isEmpty { return "NO EVIDENCE" }
+        if runs.isEmpty || runs.allSatisfy({ $0.evidenceDigest == nil }) { return "NO EVIDENCE" }
         if let bad = runs.first(where: { !$0.passed }) { return bad.verdict }
         return "PASS"
     }

@@ -45,7 +45,14 @@ public struct NightlyRunner {
             // A walk sizes its rows with its own options (--rows, --profile), given as the entry's args.
             args = ["migrations", job.path, "--engine", job.engine, "--out", runDir.path] + job.arguments
         }
-        let rehearsal = try ChildProcess.run(binary, args, environment: environment, output: logs.appendingPathComponent(job.slug + ".log"))
+        // coreutils' timeout sends SIGTERM, which rehearse answers by
+        // cleaning up (clusters, scratch files) and exiting 143; 124 is the
+        // timeout's own word that the limit was reached.
+        let limiter = ["/usr/bin/timeout", "/bin/timeout"].first { FileManager.default.isExecutableFile(atPath: $0) }
+        let rehearsal = try limiter.map {
+            try ChildProcess.run($0, ["--kill-after=60", "\(config.jobTimeoutSeconds)s", binary] + args, environment: environment,
+                                 output: logs.appendingPathComponent(job.slug + ".log"))
+        } ?? ChildProcess.run(binary, args, environment: environment, output: logs.appendingPathComponent(job.slug + ".log"))
         // A walk is validated whole (`rehearse validate` knows walk.json);
         // with replay, each step is run again on its own as well.
         let validated = ValidatedRun.loadAll([runDir.path])
@@ -71,7 +78,9 @@ public struct NightlyRunner {
         if job.kind == .surrogate, fm.fileExists(atPath: URL(fileURLWithPath: job.path).appendingPathComponent(Seal.fileName).path) {
             sealFindings = (try? Seal.verify(directory: URL(fileURLWithPath: job.path)).map { "\($0)" }) ?? ["the seal could not be checked"]
         }
-        let tail = rehearsal.output.split(separator: "\n").last.map { String($0.prefix(300)) } ?? "no output"
+        let tail = rehearsal.status == 124 && limiter != nil
+            ? "stopped after \(config.jobTimeoutSeconds) seconds (job_timeout_seconds)"
+            : rehearsal.output.split(separator: "\n").last.map { String($0.prefix(300)) } ?? "no output"
         let micros = Int64((DispatchTime.now().uptimeNanoseconds - start) / 1000)
         return NightlyOutcome(job: job, runDirectory: runDir.path, runStatus: rehearsal.status, validateStatus: validateStatus, runs: validated,
                               sealFindings: sealFindings, logTail: tail, micros: micros)
