@@ -61,7 +61,7 @@ public enum Discharge {
         case .surrogateDetectsLoss:
             return "needs validated evidence of a FAIL with drift on a generated surrogate\(on) (the drift check catching a lossy rollback); none of the accepted evidence is one"
         case .realDumpPass:
-            return "needs validated evidence of a PASS on a real dump clone under lane 2 (\(Lane.operatorRealDataCloneHandoff.rawValue)) with a grant; a surrogate run never discharges this leg, and this version accepts no grants"
+            return "needs validated evidence of a PASS on a real dump clone under lane 2 (\(Lane.operatorRealDataCloneHandoff.rawValue)) with its grant (--dump under a signed grant); a surrogate run never discharges this leg"
         case .grant:
             return "needs a signed grant or decision by \(leg.remainingActor); no rehearsal evidence discharges it"
         }
