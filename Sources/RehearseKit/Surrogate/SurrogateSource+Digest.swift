@@ -57,4 +57,7 @@ public struct LoadRecord: Sendable {
     public var specDigest: String
     public var seed: UInt64
     public var scale: Double
+    /// Roles a PostgreSQL schema file named that were mapped to the scratch
+    /// owner (PgDumpSchemaPlan); recorded as evidence `source.roles`.
+    public var mappedRoles: [String] = []
 }
