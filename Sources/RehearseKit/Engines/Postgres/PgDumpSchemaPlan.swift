@@ -109,10 +109,11 @@ struct PgDumpSchemaPlan {
         return !["public", "current_user", "current_role", "session_user", "pg_database_owner"].contains(r) && !r.hasPrefix("pg_")
     }
 
-    /// `ALTER TABLE t ADD COLUMN …` creates what the rows need: never deferred.
+    /// `ALTER TABLE t ADD [COLUMN|CONSTRAINT] …` makes what the rows and the
+    /// generator need (a column, a key): never deferred, unless it builds on
+    /// an index (`… USING INDEX i`).
     private static func addsColumn(_ toks: [String]) -> Bool {
-        toks.prefix(2) == ["alter", "table"] && toks.contains("add") && !toks.contains("constraint")
-            && (toks.contains("column") || !toks.contains(where: ["primary", "unique", "foreign", "check", "exclude"].contains))
+        toks.prefix(2) == ["alter", "table"] && toks.contains("add") && !(toks.contains("using") && toks.contains("index"))
     }
 
     /// The object a deferred CREATE makes, without its schema:
@@ -130,11 +131,12 @@ struct PgDumpSchemaPlan {
         return name
     }
 
-    /// Identifier-like tokens of a statement (the last part of each dotted name).
+    /// Identifier-like tokens of a statement (every part of a dotted name:
+    /// `public.v.col` names the view `v`).
     private static func names(in toks: [String]) -> [String] {
-        toks.enumerated().compactMap { i, t in
-            guard let c = t.unicodeScalars.first, CharacterSet.letters.contains(c) || c == "_" || c == "\"" else { return nil }
-            return i + 1 < toks.count && toks[i + 1] == "." ? nil : t
+        toks.filter { t in
+            guard let c = t.unicodeScalars.first else { return false }
+            return CharacterSet.letters.contains(c) || c == "_" || c == "\""
         }
     }
 
@@ -146,6 +148,7 @@ struct PgDumpSchemaPlan {
     static func mapRoles(_ sql: String, mapped: inout Set<String>) -> String? {
         var text = sql.trimmingCharacters(in: .whitespacesAndNewlines)
         if text.hasSuffix(";") { text.removeLast() }
+        let original = text
         let ns = { (s: String) in NSRange(s.startIndex..., in: s) }
         func unquote(_ s: String) -> String {
             s.hasPrefix("\"") ? String(s.dropFirst().dropLast()).replacingOccurrences(of: "\"\"", with: "\"") : s.lowercased()
@@ -160,12 +163,16 @@ struct PgDumpSchemaPlan {
             }
         }
         let tail = try! NSRegularExpression(pattern: #"\s(TO|FROM)\s+((?:GROUP\s+)?\#(identifier)(?:\s*,\s*(?:GROUP\s+)?\#(identifier))*)(\s+WITH\s+(?:GRANT|ADMIN|INHERIT|SET)\s+(?:OPTION|TRUE|FALSE))?(\s+GRANTED\s+BY\s+\#(identifier))?(\s+(?:CASCADE|RESTRICT))?\s*$"#, options: [.caseInsensitive])
-        guard let m = tail.firstMatch(in: text, range: ns(text)), let listRange = Range(m.range(at: 2), in: text) else { return sql }
+        guard let m = tail.firstMatch(in: text, range: ns(text)), let listRange = Range(m.range(at: 2), in: text) else {
+            return text == original ? sql : text
+        }
         // No ON clause before the grantees: a role membership grant.
         let before = text[..<listRange.lowerBound]
         if before.range(of: #"\sON\s"#, options: [.regularExpression, .caseInsensitive]) == nil {
+            let granted = text[..<listRange.lowerBound].split(whereSeparator: { $0 == " " || $0 == "," || $0 == "\n" || $0 == "\t" })
+                .dropFirst().dropLast().map { unquote(String($0)) }
             let roles = text[listRange].split(separator: ",").map { unquote($0.trimmingCharacters(in: .whitespaces)) }
-            roles.filter(isMapped).forEach { mapped.insert($0) }
+            (granted + roles).filter(isMapped).forEach { mapped.insert($0) }
             return nil
         }
         let grantees = text[listRange].split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
@@ -186,6 +193,6 @@ struct PgDumpSchemaPlan {
         if kept.count != grantees.count {
             out.replaceSubrange(listRange, with: kept.joined(separator: ", "))
         }
-        return out == text ? sql : out
+        return out == original ? sql : out
     }
 }
