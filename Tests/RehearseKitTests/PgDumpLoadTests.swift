@@ -126,4 +126,31 @@ import Testing
                                          "ALTER INDEX t_v ATTACH"])
         #expect(plan.mappedRoles == ["someone"])
     }
+
+    /// gitlab's structure.sql (pg_dump output, 58,847 lines: partitions,
+    /// `ON ONLY` indexes and thousands of ATTACH PARTITION, COMMENT ON VIEW
+    /// before pg_dump's view) runs in the loader's order, every statement, on
+    /// a real server: the statements before the rows, then the deferred ones.
+    @Test func gitlabStructureRunsInTheLoadersOrder() throws {
+        let path = "/work/shared/data/schemas/gitlab/structure.sql"
+        guard FileManager.default.fileExists(atPath: path) else { return }
+        let plan = PgDumpSchemaPlan(PostgresScript.statements(of: try String(contentsOfFile: path, encoding: .utf8)))
+        #expect(plan.deferred.count > 1000)
+        let (database, drop) = try TestPostgres.database()
+        defer { drop() }
+        let db = try TestPostgres.connect(database)
+        for phase in [plan.now, plan.deferred] {
+            try db.execute("BEGIN")
+            for (i, statement) in phase.enumerated() {
+                if i > 0, i % 500 == 0 { try db.execute("COMMIT"); try db.execute("BEGIN") }
+                do { try db.executeStatement(statement.sql) } catch {
+                    Issue.record("\(error) in `\(statement.sql.prefix(200))`")
+                    try db.execute("ROLLBACK")
+                    return
+                }
+            }
+            try db.execute("COMMIT")
+        }
+        #expect(try db.scalar("SELECT count(*) FROM pg_catalog.pg_views WHERE schemaname = 'public'").flatMap { Int($0) } ?? 0 > 0)
+    }
 }
