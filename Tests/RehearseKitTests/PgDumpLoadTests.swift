@@ -75,8 +75,12 @@ import Testing
         #expect(result.record.failure == nil, "\(String(describing: result.record.failure))")
         #expect(result.record.verdict == .pass)
         #expect(result.validation.isValid, "\(result.validation.findings)")
+        // Both grantees exist on this server and are kept (the dump's owner
+        // is also a grantee); ownership is the scratch owner's.
         let roles = result.evidence["predicate"]?["source"]?["roles"]?.objectValue ?? [:]
-        #expect(Set(roles.keys) == [PostgresCluster.superuser, "reader_full"])
+        #expect(roles == [PostgresCluster.superuser: "existing", "reader_full": "existing"])
+        let view = try #require(result.record.pre?.objects["view artist_names"])
+        #expect(view["acl"]?.stringValue?.contains("reader_full=r/$owner") == true, "\(String(describing: view["acl"]))")
         // Every object pg_dump wrote is there, and the grant to PUBLIC-less roles was mapped away.
         let keys = Set(try #require(result.record.pre).objects.keys)
         for key in ["view artist_names", "matview genre_tracks", "index genre_tracks_genre", "index play_day", "index play_2024_day_idx",
@@ -93,6 +97,35 @@ import Testing
         #expect(result.record.verdict == .pass, "\(String(describing: result.record.failure))")
         #expect(result.validation.isValid, "\(result.validation.findings)")
         #expect(result.evidence["predicate"]?["source"]?["roles"] == nil)
+    }
+
+    /// In an ephemeral cluster a grantee the cluster lacks is created
+    /// NOLOGIN, so a grant the rollback forgets to give back is drift, and
+    /// the owner a dump names is mapped to the scratch owner.
+    @Test func granteesAreCreatedInAnEphemeralClusterAndAForgottenGrantIsDrift() throws {
+        let dir = TempDir()
+        dir.write("s/manifest.yaml", "name: grants\nschema: schema.sql\nprofile: profile.yaml\nbirth: birth.sql\nrollback: rollback.sql\nseed: 1\n")
+        dir.write("s/schema.sql", """
+            CREATE TABLE public.t (id integer PRIMARY KEY);
+            ALTER TABLE public.t OWNER TO app_owner;
+            GRANT SELECT ON TABLE public.t TO app_ro;
+            GRANT SELECT, INSERT ON TABLE public.t TO "App Writer";
+            """)
+        dir.write("s/profile.yaml", "tables:\n  t:\n    rows: 5\n")
+        dir.write("s/birth.sql", "REVOKE SELECT ON public.t FROM app_ro;\n")
+        dir.write("s/rollback.sql", "SELECT 1;\n")
+        var options = Rehearsal.Options()
+        options.outputDirectory = dir.file("run")
+        options.scratchParent = dir.url
+        options.engine = .postgres(.ephemeral())
+        let result = try Rehearsal(source: SurrogateSource(directory: dir.file("s")), options: options).run()
+        #expect(result.record.failure == nil, "\(String(describing: result.record.failure))")
+        #expect(result.record.verdict == .fail)
+        #expect(result.validation.isValid, "\(result.validation.findings)")
+        #expect(result.evidence["predicate"]?["source"]?["roles"] == ["app_owner": "scratch owner", "app_ro": "created NOLOGIN", "App Writer": "created NOLOGIN"])
+        let acl = result.record.pre?.objects["table t"]?["acl"]?.stringValue ?? ""
+        #expect(acl.contains("app_ro=r/$owner") && acl.contains("\"App Writer\"=ar/$owner"), "\(acl)")
+        #expect(result.record.drift?.schema.map { "\($0.kind) \($0.name)" } == ["table t"])
     }
 
     @Test func rolesAreMappedDeterministically() {

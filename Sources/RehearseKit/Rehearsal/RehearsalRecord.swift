@@ -69,8 +69,8 @@ public struct RehearsalRecord: Sendable {
             "rows": .object((load?.rowsPerTable ?? [:]).mapValues { .integer($0) }),
         ]
         // Roles the schema file named, mapped to the scratch owner (PgDumpSchemaPlan).
-        if let roles = load?.mappedRoles, !roles.isEmpty, case .object(var o) = source {
-            o["roles"] = .object(Dictionary(uniqueKeysWithValues: roles.map { ($0, JSONValue.string("scratch owner")) }))
+        if let roles = load?.roles, !roles.isEmpty, case .object(var o) = source {
+            o["roles"] = .object(roles.mapValues { .string($0) })
             source = .object(o)
         }
         var record: [String: JSONValue] = [

@@ -95,7 +95,7 @@ indirect enum EvidenceShape: Sendable {
         "source": .object(required: [
             "kind": .enumeration(["surrogate", "dump_clone"]), "tag": .string, "name": .string, "generator": .string,
             "spec_digest": .sha256, "seed": .integer, "scale": .string, "rows": .map(.integer),
-        ], optional: ["roles": .map(.enumeration(["scratch owner"]))]),
+        ], optional: ["roles": .map(.enumeration(["scratch owner", "created NOLOGIN", "existing"]))]),
         "engine": .object(required: ["name": .string, "version": .string]),
         "target": .object(required: ["kind": .string, "network": .string],
                           optional: ["private_temporary_directory": .bool, "listen_addresses": .string, "settings": .map(.string),

@@ -14,14 +14,16 @@ import Foundation
 /// dependency (an `ON ONLY` parent index before the ATTACH, a materialized
 /// view before its index).
 ///
-/// Roles are the scratch cluster's, not the dump's: every role the file names
-/// in `OWNER TO`, a grantee list, `GRANTED BY` or `FOR ROLE` (other than
-/// PUBLIC, the `CURRENT_*` keywords and the predefined `pg_*` roles) is mapped
-/// to the scratch owner, the same on an ephemeral cluster and on a server:
-/// the object stays the scratch owner's, and a grant to a mapped role is
-/// dropped (the owner already holds every privilege). Role membership (`GRANT
-/// role TO role`) is cluster state and is skipped. The mapped roles are
-/// recorded in the evidence (`source.roles`).
+/// Roles are the scratch cluster's, not the dump's. Grantees stay what the
+/// file says when the scratch cluster has them (`grantees(of:)`: an
+/// ephemeral cluster creates each one NOLOGIN NOSUPERUSER first, so a
+/// rollback that forgets a grant back is still drift); every other role the
+/// file names in `OWNER TO`, a grantee list, `GRANTED BY` or `FOR ROLE`
+/// (other than PUBLIC, the `CURRENT_*` keywords and the predefined `pg_*`
+/// roles) is mapped to the scratch owner: the object stays the scratch
+/// owner's, and a grant to a mapped role is dropped (the owner already holds
+/// every privilege). Role membership (`GRANT role TO role`) is cluster state
+/// and is skipped. Both lists are recorded in the evidence (`source.roles`).
 struct PgDumpSchemaPlan {
     /// Statements run before the rows are loaded, in file order.
     var now: [ScriptStatement] = []
@@ -35,14 +37,29 @@ struct PgDumpSchemaPlan {
     /// Statement heads that may target an existing object and so follow it.
     static let targetingHeads: Set<String> = ["alter", "comment", "grant", "revoke", "security", "refresh", "cluster"]
 
-    init(_ statements: [ScriptStatement]) {
+    /// The roles GRANT and REVOKE statements name as grantees, sorted: the
+    /// ones the scratch cluster may provide before the plan is made.
+    static func grantees(of statements: [ScriptStatement]) -> [String] {
+        var named: Set<String> = []
+        for statement in statements {
+            let toks = SQLNormalizer.tokens(String(statement.sql.prefix(40)))
+            guard toks.first == "grant" || toks.first == "revoke" || toks.prefix(3) == ["alter", "default", "privileges"] else { continue }
+            var found: Set<String> = []
+            _ = mapRoles(statement.sql, mapped: &found, keep: [])
+            named.formUnion(found)
+        }
+        return named.sorted()
+    }
+
+    /// `existing`: roles the scratch cluster has, kept as grantees.
+    init(_ statements: [ScriptStatement], existing: Set<String> = []) {
         var deferredNames: Set<String> = []
         var mapped: Set<String> = []
         for var statement in statements {
             let toks = SQLNormalizer.tokens(String(statement.sql.prefix(400)))
             guard let head = toks.first else { now.append(statement); continue }
             if head == "grant" || head == "revoke" || (head == "alter" && toks.dropFirst().prefix(2) == ["default", "privileges"]) {
-                guard let rewritten = Self.mapRoles(statement.sql, mapped: &mapped) else { continue }
+                guard let rewritten = Self.mapRoles(statement.sql, mapped: &mapped, keep: existing) else { continue }
                 statement.sql = rewritten
             } else if head == "alter" {
                 // `ALTER … OWNER TO role`: the object stays the scratch owner's.
@@ -145,7 +162,7 @@ struct PgDumpSchemaPlan {
     /// A GRANT, REVOKE or ALTER DEFAULT PRIVILEGES with mapped roles taken
     /// out; nil when nothing is left to run (every grantee mapped, or a role
     /// membership grant).
-    static func mapRoles(_ sql: String, mapped: inout Set<String>) -> String? {
+    static func mapRoles(_ sql: String, mapped: inout Set<String>, keep: Set<String> = []) -> String? {
         var text = sql.trimmingCharacters(in: .whitespacesAndNewlines)
         if text.hasSuffix(";") { text.removeLast() }
         let original = text
@@ -178,7 +195,7 @@ struct PgDumpSchemaPlan {
         let grantees = text[listRange].split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
         let kept = grantees.filter { g in
             let role = unquote(g.replacingOccurrences(of: #"^GROUP\s+"#, with: "", options: [.regularExpression, .caseInsensitive]))
-            if isMapped(role) { mapped.insert(role); return false }
+            if isMapped(role), !keep.contains(role) { mapped.insert(role); return false }
             return true
         }
         guard !kept.isEmpty else { return nil }

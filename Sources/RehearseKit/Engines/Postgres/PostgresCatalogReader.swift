@@ -51,12 +51,49 @@ struct PostgresCatalogReader {
     /// leave an explicit but equal ACL, are no drift; an empty one is none.
     func acl(_ text: String?) -> JSONValue {
         guard let text, text != "{}" else { return .null }
-        let items = text.trimmingCharacters(in: CharacterSet(charactersIn: "{}")).split(separator: ",").map { item -> String in
-            let parts = item.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
-            let grant = parts[0].split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
-            let grantee = grant[0] == owner ? "$owner" : grant[0]
-            let grantor = parts.count > 1 ? (parts[1] == owner ? "$owner" : parts[1]) : ""
-            return grantee + "=" + (grant.count > 1 ? grant[1] : "") + "/" + grantor
+        // aclitem[] text: elements double-quoted when they hold a quote,
+        // comma or space (`"\"App Writer\"=r/alice"`), names inside an
+        // item double-quoted as identifiers.
+        func elements(_ s: String) -> [String] {
+            var out: [String] = [], cur = "", inQuotes = false, escaped = false
+            for ch in s.dropFirst().dropLast() {
+                if escaped { cur.append(ch); escaped = false; continue }
+                if inQuotes, ch == "\\" { escaped = true; continue }
+                if ch == "\"" { inQuotes.toggle(); continue }
+                if ch == ",", !inQuotes { out.append(cur); cur = ""; continue }
+                cur.append(ch)
+            }
+            out.append(cur)
+            return out
+        }
+        /// `name=privs/grantor` with either name possibly an identifier in quotes.
+        func parts(_ item: String) -> (grantee: String, privileges: String, grantor: String) {
+            var fields: [String] = [""], quoted = false
+            var chars = Array(item), i = 0
+            while i < chars.count {
+                let ch = chars[i]
+                if ch == "\"" {
+                    if quoted, i + 1 < chars.count, chars[i + 1] == "\"" { fields[fields.count - 1].append("\""); i += 2; continue }
+                    quoted.toggle()
+                } else if !quoted, (ch == "=" && fields.count == 1) || (ch == "/" && fields.count == 2) {
+                    fields.append("")
+                } else {
+                    fields[fields.count - 1].append(ch)
+                }
+                i += 1
+            }
+            chars = []
+            while fields.count < 3 { fields.append("") }
+            return (fields[0], fields[1], fields[2])
+        }
+        func who(_ name: String) -> String {
+            if name == owner { return "$owner" }
+            let plain = !name.isEmpty && name.allSatisfy { $0.isLowercase || $0.isNumber || $0 == "_" } && !(name.first?.isNumber ?? false)
+            return plain || name.isEmpty ? name : PGConnection.quoteIdentifier(name)
+        }
+        let items = elements(text).map { item -> String in
+            let p = parts(item)
+            return who(p.grantee) + "=" + p.privileges + "/" + who(p.grantor)
         }
         return .string(items.sorted().joined(separator: ","))
     }

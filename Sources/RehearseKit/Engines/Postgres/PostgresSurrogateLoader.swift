@@ -16,6 +16,12 @@ struct PostgresSurrogateLoader {
 
     static let dialect = "postgres"
 
+    /// Gives the scratch cluster the grantee roles a schema file names:
+    /// returns those it has, each with how (`created NOLOGIN` or `existing`);
+    /// the rest are mapped to the scratch owner (PgDumpSchemaPlan). Nil: map all.
+    var provideRoles: (([String]) throws -> [String: String])?
+    static let maxRoles = 1000
+
     /// Settings of every loading session: timestamps without a zone are read
     /// as UTC whatever the server's default, so the data is the same anywhere.
     static let session = ["SET TimeZone = 'UTC'", "SET DateStyle = 'ISO, YMD'", "SET check_function_bodies = off",
@@ -29,7 +35,12 @@ struct PostgresSurrogateLoader {
         // Indexes, views, triggers and rules come after the data, as in a
         // restore, with whatever targets them; owners and grantees are the
         // scratch cluster's (see PgDumpSchemaPlan).
-        let schemaPlan = PgDumpSchemaPlan(statements)
+        let grantees = PgDumpSchemaPlan.grantees(of: statements)
+        if grantees.count > Self.maxRoles {
+            throw RehearseError.badInput("\(schema.displayPath) grants to \(grantees.count) roles; rehearse provides at most \(Self.maxRoles) in the scratch cluster. Grant to fewer roles.")
+        }
+        let provided = grantees.isEmpty ? [:] : try provideRoles?(grantees) ?? [:]
+        let schemaPlan = PgDumpSchemaPlan(statements, existing: Set(provided.keys))
         let deferred = schemaPlan.deferred
         var now = schemaPlan.now
         // psql meta-commands are not SQL. pg_dump's \restrict and \unrestrict
@@ -164,7 +175,8 @@ struct PostgresSurrogateLoader {
         var rows: [String: Int64] = [:]
         for table in plan.tables where relations[table.name] != nil { rows[table.name] = table.rows }
         return LoadRecord(rowsPerTable: rows, totalRows: plan.totalRows, specDigest: digest, seed: seed, scale: scale,
-                          mappedRoles: schemaPlan.mappedRoles)
+                          roles: Dictionary(uniqueKeysWithValues: schemaPlan.mappedRoles.map { ($0, "scratch owner") })
+                              .merging(provided) { _, how in how })
     }
 
     /// Streams a table's rows through COPY in a transaction that truncates
