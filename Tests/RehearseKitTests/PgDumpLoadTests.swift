@@ -54,10 +54,10 @@ import Testing
         return try String(contentsOf: out, encoding: .utf8)
     }
 
-    static func surrogate(schema: String, in dir: TempDir, name: String) -> URL {
+    static func surrogate(schema: String, in dir: TempDir, name: String, profile: String? = nil) -> URL {
         dir.write("\(name)/manifest.yaml", "name: chinook-dump\nschema: schema.sql\nprofile: profile.yaml\nbirth: birth.sql\nrollback: rollback.sql\nseed: 5\n")
         dir.write("\(name)/schema.sql", schema)
-        dir.write("\(name)/profile.yaml", "default_rows: 40\ntables:\n  play:\n    rows: 10\n    columns:\n      day: { generator: timestamp, from: \"2024-01-01\", to: \"2024-12-31\" }\n")
+        dir.write("\(name)/profile.yaml", profile ?? "default_rows: 40\ntables:\n  play:\n    rows: 10\n    columns:\n      day: { generator: timestamp, from: \"2024-01-01\", to: \"2024-12-31\" }\n")
         dir.write("\(name)/birth.sql", "SELECT 1;\n")
         dir.write("\(name)/rollback.sql", "SELECT 1;\n")
         return dir.file(name)
@@ -126,6 +126,22 @@ import Testing
         let acl = result.record.pre?.objects["table t"]?["acl"]?.stringValue ?? ""
         #expect(acl.contains("app_ro=r/$owner") && acl.contains("\"App Writer\"=ar/$owner"), "\(acl)")
         #expect(result.record.drift?.schema.map { "\($0.kind) \($0.name)" } == ["table t"])
+    }
+
+    /// A newer pg_dump's setting this server does not know is skipped; a
+    /// `SET ROLE` to a missing role is not (same SQLSTATE), and says where.
+    @Test func unknownSettingsAreSkippedButSetRoleIsNot() throws {
+        let dir = TempDir()
+        let chinookish = "SET transaction_timeout = 0;\nSET lock_timeout = 0;\nCREATE TABLE public.t (id integer PRIMARY KEY);\n"
+        let ok = try rehearsePostgres(Self.surrogate(schema: chinookish, in: dir, name: "newer", profile: "default_rows: 5\n"), in: dir)
+        #expect(ok.record.verdict == .pass, "\(String(describing: ok.record.failure))")
+        let roleSwitch = "SET ROLE nobody_here;\nCREATE TABLE public.t (id integer PRIMARY KEY);\n"
+        #expect {
+            _ = try rehearsePostgres(Self.surrogate(schema: roleSwitch, in: dir, name: "role", profile: "default_rows: 5\n"), in: dir)
+        } throws: { error in
+            let e = error as? RehearseError
+            return e?.code == .badInput && e?.message.contains("schema.sql") == true && e?.message.contains("nobody_here") == true
+        }
     }
 
     @Test func rolesAreMappedDeterministically() {

@@ -294,7 +294,9 @@ struct PostgresSurrogateLoader {
     /// `SET name = …` of a parameter this server does not know (SQLSTATE
     /// 42704): pg_dump writes its own version's settings.
     static func isUnknownSetting(_ error: PGError, _ sql: String) -> Bool {
-        error.sqlstate == "42704" && SQLNormalizer.tokens(String(sql.prefix(80))).first == "set"
+        // Only an unknown parameter: `SET ROLE nobody` is 42704 too, and must fail.
+        error.sqlstate == "42704" && error.message.hasPrefix("unrecognized configuration parameter")
+            && SQLNormalizer.tokens(String(sql.prefix(80))).first == "set"
     }
 
     static func exec(_ db: PGConnection, _ sql: String) throws {
