@@ -134,7 +134,7 @@ extension Rehearse {
                         var inline: [String] = []
                         for d in change.details {
                             if d.hasPrefix(indent) { lines.append(d) }
-                            else if d.hasSuffix(":"), change.details.contains(where: { $0.hasPrefix(indent) }) { lines.append("      " + d) }
+                            else if d.hasSuffix(":"), change.details.contains(where: { $0.hasPrefix(indent) }) { lines.append("  " + d) }
                             else { inline.append(d) }
                         }
                         let details = inline.isEmpty ? (lines.isEmpty ? "" : ":") : ": " + inline.joined(separator: "; ")

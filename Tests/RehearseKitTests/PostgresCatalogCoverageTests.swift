@@ -200,4 +200,57 @@ import Testing
         let text = JSONValue.object(fp.objects.filter { !$0.key.hasPrefix("large-object") }).canonicalString
         #expect(!text.contains("\(database)"), "the database's name leaked into the fingerprint")
     }
+
+    /// Residues found by the red team (attack-12), each in its own ephemeral
+    /// cluster (some touch cluster-wide state): every one must FAIL, and the
+    /// same schema with nothing left must PASS.
+    static let attackSchema = """
+        CREATE EXTENSION IF NOT EXISTS hstore;
+        CREATE TABLE t (id integer PRIMARY KEY, name text);
+        CREATE DOMAIN d AS integer CONSTRAINT d_pos CHECK (VALUE > 0);
+        CREATE TYPE comp AS (x integer, y text);
+        CREATE STATISTICS st1 (ndistinct) ON id, name FROM t;
+        """
+
+    static var attackCases: [(String, String)] {
+        [
+            ("clean: nothing left", "SELECT 1;"),
+            ("table hidden in an extension", "CREATE TABLE leftover (x int); INSERT INTO leftover VALUES (1); ALTER EXTENSION hstore ADD TABLE leftover;"),
+            ("function hidden in an extension", "CREATE FUNCTION evil() RETURNS int LANGUAGE sql AS 'SELECT 1'; ALTER EXTENSION hstore ADD FUNCTION evil();"),
+            ("extension comment", "COMMENT ON EXTENSION hstore IS 'x';"),
+            ("statistics comment", "COMMENT ON STATISTICS st1 IS 'x';"),
+            ("domain constraint comment", "COMMENT ON CONSTRAINT d_pos ON DOMAIN d IS 'x';"),
+            ("composite attribute comment", "COMMENT ON COLUMN comp.x IS 'x';"),
+            ("composite attribute collation", "ALTER TYPE comp ALTER ATTRIBUTE y TYPE text COLLATE \"C\";"),
+            ("database comment", "DO $$BEGIN EXECUTE format('COMMENT ON DATABASE %I IS %L', current_database(), 'x'); END$$;"),
+            ("database made a template", "DO $$BEGIN EXECUTE format('ALTER DATABASE %I IS_TEMPLATE true', current_database()); END$$;"),
+            ("role setting for every database", "ALTER ROLE CURRENT_USER SET work_mem = '8MB';"),
+        ]
+    }
+
+    @Test func attackResiduesFail() throws {
+        guard FileManager.default.fileExists(atPath: "/usr/share/postgresql/15/extension/hstore.control") else { return }
+        try withThrowingTaskGroupless(Self.attackCases) { name, birth in
+            let dir = TempDir()
+            dir.write("s/manifest.yaml", "name: attack\nschema: schema.sql\nprofile: profile.yaml\nbirth: birth.sql\nrollback: rollback.sql\nseed: 1\n")
+            dir.write("s/schema.sql", Self.attackSchema)
+            dir.write("s/profile.yaml", "tables:\n  t:\n    rows: 5\n")
+            dir.write("s/birth.sql", birth + "\n")
+            dir.write("s/rollback.sql", "SELECT 1;\n")
+            var options = Rehearsal.Options()
+            options.outputDirectory = dir.file("run")
+            options.scratchParent = dir.url
+            options.engine = .postgres(.ephemeral())
+            let result = try Rehearsal(source: SurrogateSource(directory: dir.file("s")), options: options).run()
+            #expect(result.record.failure == nil, "\(name): \(String(describing: result.record.failure))")
+            #expect(result.record.verdict == (name.hasPrefix("clean") ? .pass : .fail), "\(name): \(result.record.verdict)")
+            #expect(result.validation.isValid, "\(name): \(result.validation.findings)")
+        }
+    }
+}
+
+/// Runs `body` for each case in turn (each starts its own cluster; two
+/// cores are shared, so no more at once).
+private func withThrowingTaskGroupless(_ cases: [(String, String)], _ body: (String, String) throws -> Void) throws {
+    for (name, birth) in cases { try body(name, birth) }
 }

@@ -290,12 +290,27 @@ extension PostgresCatalogReader {
             r.objects["database-setting \(who)"] = ["settings": text(row[1])]
         }
         for row in try db.rows("""
-            SELECT coalesce(d.datacl, pg_catalog.acldefault('d', d.datdba))::text, d.datconnlimit::text
+            SELECT coalesce(d.datacl, pg_catalog.acldefault('d', d.datdba))::text, d.datconnlimit::text, d.datistemplate,
+                   pg_catalog.shobj_description(d.oid, 'pg_database')
             FROM pg_catalog.pg_database d WHERE d.datname = current_database()
             """) {
-            // Not its comment (rehearse marks its scratch databases with one)
-            // nor ALLOW_CONNECTIONS (closed while checks run).
-            r.objects["database (current)"] = ["acl": acl(row[0]), "connection_limit": text(row[1])]
+            // Not ALLOW_CONNECTIONS (closed while checks run); the comment
+            // with rehearse's own scratch marker read as just that.
+            let comment = row[3].map { $0.hasPrefix(PostgresScratch.commentPrefix) ? "(rehearse scratch marker)" : $0 }
+            r.objects["database (current)"] = ["acl": acl(row[0]), "connection_limit": text(row[1]), "is_template": flag(row[2]),
+                                              "comment": text(comment)]
+        }
+        // Settings of the roles that work here, for every database (ALTER
+        // ROLE … SET without IN DATABASE): they shape every session on it.
+        for row in try db.rows("""
+            SELECT s.setrole::regrole::text, (SELECT string_agg(x, ', ' ORDER BY x) FROM unnest(s.setconfig) x)
+            FROM pg_catalog.pg_db_role_setting s
+            WHERE s.setdatabase = 0 AND s.setrole IN (
+              (SELECT datdba FROM pg_catalog.pg_database WHERE datname = current_database()),
+              (SELECT oid FROM pg_catalog.pg_roles WHERE rolname = current_user))
+            """) {
+            let who = row[0] == owner ? "$owner" : row[0]!
+            r.objects["role-setting \(who)"] = ["settings": text(row[1])]
         }
     }
 
