@@ -110,6 +110,7 @@ import Testing
             ALTER TABLE public.t OWNER TO app_owner;
             GRANT SELECT ON TABLE public.t TO app_ro;
             GRANT SELECT, INSERT ON TABLE public.t TO "App Writer";
+            CREATE POLICY readers ON public.t AS RESTRICTIVE FOR SELECT TO app_reader, app_ro USING (id > 0);
             """)
         dir.write("s/profile.yaml", "tables:\n  t:\n    rows: 5\n")
         dir.write("s/birth.sql", "REVOKE SELECT ON public.t FROM app_ro;\n")
@@ -122,7 +123,8 @@ import Testing
         #expect(result.record.failure == nil, "\(String(describing: result.record.failure))")
         #expect(result.record.verdict == .fail)
         #expect(result.validation.isValid, "\(result.validation.findings)")
-        #expect(result.evidence["predicate"]?["source"]?["roles"] == ["app_owner": "scratch owner", "app_ro": "created NOLOGIN", "App Writer": "created NOLOGIN"])
+        #expect(result.evidence["predicate"]?["source"]?["roles"] == ["app_owner": "scratch owner", "app_ro": "created NOLOGIN", "App Writer": "created NOLOGIN",
+                                                                             "app_reader": "created NOLOGIN"])
         let acl = result.record.pre?.objects["table t"]?["acl"]?.stringValue ?? ""
         #expect(acl.contains("app_ro=r/$owner") && acl.contains("\"App Writer\"=ar/$owner"), "\(acl)")
         #expect(result.record.drift?.schema.map { "\($0.kind) \($0.name)" } == ["table t"])
@@ -154,6 +156,8 @@ import Testing
         #expect(PgDumpSchemaPlan.mapRoles("ALTER DEFAULT PRIVILEGES FOR ROLE \"Owner\" IN SCHEMA public GRANT SELECT ON TABLES TO PUBLIC;", mapped: &mapped)
                 == "ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT ON TABLES TO PUBLIC")
         #expect(PgDumpSchemaPlan.mapRoles("GRANT SELECT ON t TO pg_read_all_data GRANTED BY bob", mapped: &mapped) == "GRANT SELECT ON t TO pg_read_all_data")
+        #expect(PgDumpSchemaPlan.policyRoles("CREATE POLICY p ON app.t FOR SELECT TO app_reader, \"Ops\" USING (true);") == ["app_reader", "Ops"])
+        #expect(PgDumpSchemaPlan.policyRoles("CREATE POLICY p ON t USING (owner = current_user)") == [])
         #expect(mapped == ["app_ro", "admins", "alice", "Owner", "bob"])
     }
 

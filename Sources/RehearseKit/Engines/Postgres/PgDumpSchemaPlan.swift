@@ -43,6 +43,10 @@ struct PgDumpSchemaPlan {
         var named: Set<String> = []
         for statement in statements {
             let toks = SQLNormalizer.tokens(String(statement.sql.prefix(40)))
+            if toks.first == "create" || toks.first == "alter", toks.dropFirst().first == "policy" {
+                named.formUnion(policyRoles(statement.sql).filter(isMapped))
+                continue
+            }
             guard toks.first == "grant" || toks.first == "revoke" || toks.prefix(3) == ["alter", "default", "privileges"] else { continue }
             var found: Set<String> = []
             _ = mapRoles(statement.sql, mapped: &found, keep: [])
@@ -154,6 +158,18 @@ struct PgDumpSchemaPlan {
         toks.filter { t in
             guard let c = t.unicodeScalars.first else { return false }
             return CharacterSet.letters.contains(c) || c == "_" || c == "\""
+        }
+    }
+
+    /// The roles of a policy's `TO` list (`CREATE POLICY p ON t … TO a, b
+    /// USING (…)`): an ephemeral cluster provides them like grantees.
+    static func policyRoles(_ sql: String) -> [String] {
+        let pattern = #"\sTO\s+(\#(identifier)(?:\s*,\s*\#(identifier))*)(?=\s+(?:USING|WITH)\b|\s*;?\s*$)"#
+        guard let re = try? NSRegularExpression(pattern: pattern, options: [.caseInsensitive]),
+              let m = re.firstMatch(in: sql, range: NSRange(sql.startIndex..., in: sql)), let r = Range(m.range(at: 1), in: sql) else { return [] }
+        return sql[r].split(separator: ",").map { part in
+            let t = part.trimmingCharacters(in: .whitespacesAndNewlines)
+            return t.hasPrefix("\"") ? String(t.dropFirst().dropLast()).replacingOccurrences(of: "\"\"", with: "\"") : t.lowercased()
         }
     }
 
