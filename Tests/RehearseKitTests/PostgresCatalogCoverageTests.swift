@@ -201,9 +201,8 @@ import Testing
         #expect(!text.contains("\(database)"), "the database's name leaked into the fingerprint")
     }
 
-    /// Residues found by the red team (attack-12), each in its own ephemeral
-    /// cluster (some touch cluster-wide state): every one must FAIL, and the
-    /// same schema with nothing left must PASS.
+    /// Residues found by the red team (attack-12): every one must FAIL, and
+    /// the same schema with nothing left must PASS.
     static let attackSchema = """
         CREATE EXTENSION IF NOT EXISTS hstore;
         CREATE TABLE t (id integer PRIMARY KEY, name text);
@@ -225,6 +224,13 @@ import Testing
             ("database comment", "DO $$BEGIN EXECUTE format('COMMENT ON DATABASE %I IS %L', current_database(), 'x'); END$$;"),
             ("database made a template", "DO $$BEGIN EXECUTE format('ALTER DATABASE %I IS_TEMPLATE true', current_database()); END$$;"),
             ("role setting for every database", "ALTER ROLE CURRENT_USER SET work_mem = '8MB';"),
+            // Superuser scripts (manifest postgres_superuser: true):
+            ("su: table made in information_schema", "CREATE TABLE information_schema.evil (x int); INSERT INTO information_schema.evil VALUES (1);"),
+            ("su: information_schema rows changed", "UPDATE information_schema.sql_features SET comments = 'tampered' WHERE feature_id = 'B011';"),
+            ("su: function made in pg_catalog", "CREATE FUNCTION pg_catalog.evilf() RETURNS int LANGUAGE sql AS 'SELECT 1';"),
+            ("su: built-in function privilege revoked", "REVOKE EXECUTE ON FUNCTION pg_catalog.now() FROM PUBLIC;"),
+            ("su: built-in type privilege revoked", "REVOKE USAGE ON TYPE pg_catalog.int4 FROM PUBLIC;"),
+            ("su: language privilege revoked", "REVOKE USAGE ON LANGUAGE plpgsql FROM PUBLIC;"),
         ]
     }
 
@@ -232,16 +238,24 @@ import Testing
         guard FileManager.default.fileExists(atPath: "/usr/share/postgresql/15/extension/hstore.control") else { return }
         try withThrowingTaskGroupless(Self.attackCases) { name, birth in
             let dir = TempDir()
-            dir.write("s/manifest.yaml", "name: attack\nschema: schema.sql\nprofile: profile.yaml\nbirth: birth.sql\nrollback: rollback.sql\nseed: 1\n")
+            let superuser = name.hasPrefix("su:") ? "postgres_superuser: true\n" : ""
+            dir.write("s/manifest.yaml", "name: attack\nschema: schema.sql\nprofile: profile.yaml\nbirth: birth.sql\nrollback: rollback.sql\nseed: 1\n" + superuser)
             dir.write("s/schema.sql", Self.attackSchema)
             dir.write("s/profile.yaml", "tables:\n  t:\n    rows: 5\n")
             dir.write("s/birth.sql", birth + "\n")
             dir.write("s/rollback.sql", "SELECT 1;\n")
-            var options = Rehearsal.Options()
-            options.outputDirectory = dir.file("run")
-            options.scratchParent = dir.url
-            options.engine = .postgres(.ephemeral())
-            let result = try Rehearsal(source: SurrogateSource(directory: dir.file("s")), options: options).run()
+            // Cluster-wide residues (a role's settings) and a template
+            // database (which cannot be dropped) get a cluster of their own.
+            let result: RehearsalResult
+            if name.contains("role setting") || name.contains("template") {
+                var options = Rehearsal.Options()
+                options.outputDirectory = dir.file("run")
+                options.scratchParent = dir.url
+                options.engine = .postgres(.ephemeral())
+                result = try Rehearsal(source: SurrogateSource(directory: dir.file("s")), options: options).run()
+            } else {
+                result = try rehearsePostgres(dir.file("s"), in: dir)
+            }
             #expect(result.record.failure == nil, "\(name): \(String(describing: result.record.failure))")
             #expect(result.record.verdict == (name.hasPrefix("clean") ? .pass : .fail), "\(name): \(result.record.verdict)")
             #expect(result.validation.isValid, "\(name): \(result.validation.findings)")

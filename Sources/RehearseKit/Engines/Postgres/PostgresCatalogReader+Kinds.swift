@@ -28,6 +28,50 @@ extension PostgresCatalogReader {
         try largeObjects(&r)
         try database(&r)
         try misc(&r)
+        try systemSchemas(&r)
+    }
+
+    /// What a superuser script can leave in the system's own schemas: objects
+    /// made in pg_catalog or information_schema (an OID at or above
+    /// FirstNormalObjectId: initdb made none there), which shadow or join the
+    /// built-ins on every search path; and privileges on built-in objects
+    /// that differ from what initdb gave them (pg_init_privs, else the
+    /// default for their kind).
+    private func systemSchemas(_ r: inout Result) throws(PGError) {
+        let system = "(SELECT oid FROM pg_catalog.pg_namespace WHERE nspname IN ('pg_catalog', 'information_schema'))"
+        for row in try db.rows("""
+            SELECT pg_catalog.pg_describe_object('pg_catalog.pg_class'::pg_catalog.regclass, c.oid, 0) FROM pg_catalog.pg_class c
+             WHERE c.relnamespace IN \(system) AND c.oid >= 16384 AND c.relkind NOT IN ('t')
+            UNION ALL SELECT pg_catalog.pg_describe_object('pg_catalog.pg_proc'::pg_catalog.regclass, p.oid, 0) FROM pg_catalog.pg_proc p
+             WHERE p.pronamespace IN \(system) AND p.oid >= 16384
+            UNION ALL SELECT pg_catalog.pg_describe_object('pg_catalog.pg_type'::pg_catalog.regclass, t.oid, 0) FROM pg_catalog.pg_type t
+             WHERE t.typnamespace IN \(system) AND t.oid >= 16384 AND t.typrelid = 0
+            UNION ALL SELECT pg_catalog.pg_describe_object('pg_catalog.pg_operator'::pg_catalog.regclass, o.oid, 0) FROM pg_catalog.pg_operator o
+             WHERE o.oprnamespace IN \(system) AND o.oid >= 16384
+            """) {
+            r.objects["system-schema-object \(row[0]!)"] = ["made_in_a_system_schema": .bool(true)]
+        }
+        let builtIns: [(catalog: String, acl: String, owner: String, kind: String, filter: String)] = [
+            ("pg_proc", "proacl", "proowner", "'f'", "true"),
+            ("pg_class", "relacl", "relowner", "CASE relkind WHEN 'S' THEN 's' ELSE 'r' END::\"char\"", "relkind <> 't'"),
+            ("pg_type", "typacl", "typowner", "'T'", "true"),
+            ("pg_namespace", "nspacl", "nspowner", "'n'", "true"),
+            ("pg_language", "lanacl", "lanowner", "'l'", "true"),
+        ]
+        for b in builtIns {
+            for row in try db.rows("""
+                SELECT pg_catalog.pg_describe_object('pg_catalog.\(b.catalog)'::pg_catalog.regclass, x.oid, 0),
+                       coalesce(x.\(b.acl), pg_catalog.acldefault(\(b.kind), x.\(b.owner)))::text
+                FROM pg_catalog.\(b.catalog) x
+                LEFT JOIN pg_catalog.pg_init_privs ip
+                  ON ip.objoid = x.oid AND ip.classoid = 'pg_catalog.\(b.catalog)'::pg_catalog.regclass AND ip.objsubid = 0
+                WHERE x.oid < 16384 AND \(b.filter)
+                  AND coalesce(x.\(b.acl), pg_catalog.acldefault(\(b.kind), x.\(b.owner)))
+                      IS DISTINCT FROM coalesce(ip.initprivs, pg_catalog.acldefault(\(b.kind), x.\(b.owner)))
+                """) {
+                r.objects["system-privileges \(row[0]!)"] = ["acl": acl(row[1])]
+            }
+        }
     }
 
     /// Columns of views and materialized views: comments, defaults

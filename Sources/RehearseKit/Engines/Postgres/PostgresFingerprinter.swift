@@ -64,7 +64,8 @@ struct PostgresFingerprinter {
         let rels = try db.rows("""
             SELECT c.oid::text, n.nspname, c.relname
             FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-            WHERE (c.relkind = 'r' OR (c.relkind = 'm' AND c.relispopulated)) AND \(PostgresCatalog.userSchema)
+            WHERE (c.relkind = 'r' OR (c.relkind = 'm' AND c.relispopulated))
+              AND (\(PostgresCatalog.userSchema) OR n.nspname = 'information_schema' OR (n.nspname = 'pg_catalog' AND c.oid >= 16384))
             ORDER BY c.relpages DESC, n.nspname, c.relname
             """)
         var out: [DataRelation] = []
