@@ -69,7 +69,7 @@ extension PostgresCatalogReader {
                   AND coalesce(x.\(b.acl), pg_catalog.acldefault(\(b.kind), x.\(b.owner)))
                       IS DISTINCT FROM coalesce(ip.initprivs, pg_catalog.acldefault(\(b.kind), x.\(b.owner)))
                 """) {
-                r.objects["system-privileges \(row[0]!)"] = ["acl": acl(row[1])]
+                r.objects["system-privileges \(row[0]!)"] = ["acl": acl(row[1], asIs: true)]
             }
         }
     }

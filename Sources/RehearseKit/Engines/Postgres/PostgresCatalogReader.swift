@@ -49,7 +49,9 @@ struct PostgresCatalogReader {
     /// Queries read a NULL ACL as `acldefault()` for the object's kind and
     /// owner (what it means), so privileges revoked and granted back, which
     /// leave an explicit but equal ACL, are no drift; an empty one is none.
-    func acl(_ text: String?) -> JSONValue {
+    /// `asIs`: role names as the server gives them (built-ins, whose owner
+    /// is the bootstrap superuser, not the scratch owner).
+    func acl(_ text: String?, asIs: Bool = false) -> JSONValue {
         guard let text, text != "{}" else { return .null }
         // aclitem[] text: elements double-quoted when they hold a quote,
         // comma or space (`"\"App Writer\"=r/alice"`), names inside an
@@ -87,7 +89,7 @@ struct PostgresCatalogReader {
             return (fields[0], fields[1], fields[2])
         }
         func who(_ name: String) -> String {
-            if name == owner { return "$owner" }
+            if name == owner, !asIs { return "$owner" }
             let plain = !name.isEmpty && name.allSatisfy { $0.isLowercase || $0.isNumber || $0 == "_" } && !(name.first?.isNumber ?? false)
             return plain || name.isEmpty ? name : PGConnection.quoteIdentifier(name)
         }
