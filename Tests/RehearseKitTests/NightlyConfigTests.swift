@@ -9,7 +9,7 @@ import Testing
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         let c = try NightlyConfig.load(file: root.appendingPathComponent("rehearse.nightly.yaml"))
         #expect(c.surrogates == nil)
-        #expect(c.expectFail == ["lossy-rollback"])
+        #expect(c.expectFail == ["lossy-rollback", "lossy-lowercase", "lossy-null-delete"])
         #expect(c.engines == ["sqlite", "postgres"])
         let plan = try NightlyPlan.make(c, root: root, migrationsSupported: false)
         #expect(plan.jobs.map(\.id).contains("sqlite/surrogate/commerce"))
