@@ -82,7 +82,7 @@ public struct RehearsalRecord: Sendable {
         for f in inputs.files {
             inputsJSON[f.role] = ["subject": .string(RehearsalInputs.runPath(role: f.role, of: f.path)), "source_path": .string(f.path)]
         }
-        let source: JSONValue = [
+        var source: JSONValue = [
             "kind": "surrogate",
             "tag": .string(SurrogateTag.generated),
             "name": .string(surrogateName),
@@ -92,6 +92,11 @@ public struct RehearsalRecord: Sendable {
             "scale": .string(describeScale(scale)),
             "rows": .object((load?.rowsPerTable ?? [:]).mapValues { .integer($0) }),
         ]
+        // Roles the schema file named, mapped to the scratch owner (PgDumpSchemaPlan).
+        if let roles = load?.roles, !roles.isEmpty, case .object(var o) = source {
+            o["roles"] = .object(roles.mapValues { .string($0) })
+            source = .object(o)
+        }
         var record: [String: JSONValue] = [
             "tool": ["name": "rehearse", "version": .string(RehearseVersion.current)],
             "run_id": .string(runID),

@@ -63,4 +63,8 @@ public struct LoadRecord: Sendable {
     public var specDigest: String
     public var seed: UInt64
     public var scale: Double
+    /// Roles a PostgreSQL schema file named and what stands for each in the
+    /// scratch cluster: `scratch owner` (mapped), `created NOLOGIN` or
+    /// `existing` (PgDumpSchemaPlan); recorded as evidence `source.roles`.
+    public var roles: [String: String] = [:]
 }

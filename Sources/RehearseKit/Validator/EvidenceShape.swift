@@ -102,6 +102,7 @@ indirect enum EvidenceShape: Sendable {
             "kind": .enumeration(["surrogate", "dump_clone"]), "tag": .string, "name": .string, "rows": .map(.integer),
         ], optional: [
             "generator": .string, "spec_digest": .sha256, "seed": .integer, "scale": .string,
+            "roles": .map(.enumeration(["scratch owner", "created NOLOGIN", "existing"])),
             "dump_name": .string, "dump_sha256": .sha256, "format": .enumeration(["plain", "custom", "directory", "tar", "sqlite"]), "restore_tool": .string,
             "secret_scan": .object(required: ["scanner_version": .string, "rules_digest": .sha256, "finding_count": .integer,
                                               "suppressed_count": .integer, "allowlist_digest": .nullable(.sha256), "bytes_scanned": .integer]),
