@@ -48,12 +48,16 @@ extension ColumnEdges {
         return column.affinity == .integer ? epochSeconds.map { .integer($0) } : instants.map { .text($0) }
     }
 
-    /// A number type's bounds and extreme magnitudes: int2/int4/int8 min and
-    /// max on PostgreSQL, the 64-bit bounds of an SQLite INTEGER, and tiny
+    /// A number type's bounds and extreme magnitudes: the int2/int4/int8
+    /// minimum on PostgreSQL, the 64-bit bounds of an SQLite INTEGER, and tiny
     /// and huge floats inside the type's range.
     static func numberExtremes(_ column: ColumnShape) -> [DatabaseValue] {
         if let fact = column.pgType?.resolved {
-            if let (lo, hi) = fact.integerBounds, column.affinity == .integer { return [.integer(lo), .integer(hi)] }
+            // Only the lower bound: the shape does not say which columns a
+            // sequence feeds (DEFAULT nextval, identity), and the loader moves
+            // each sequence past the largest loaded value, so the type's
+            // maximum there would make the birth's next INSERT overflow.
+            if let (lo, _) = fact.integerBounds, column.affinity == .integer { return [.integer(lo)] }
             switch fact.baseName {
             case "float4": return [.real(1e-30), .real(3e38), .real(-3e38)]
             case "float8": return [.real(1e-300), .real(1e300), .real(-1e300), .real(5e-324)]
