@@ -1,0 +1,94 @@
+import Foundation
+
+/// A script rehearse writes from pieces of migration files (the history
+/// before a step, an up, a range of downs), with a map from its own lines
+/// back to the files' lines, so that a failure at `birth.sql:12` is
+/// reported at the migration file and line that hold the statement.
+struct ComposedScript {
+    struct Segment: Equatable { var line: Int; var file: String; var fileLine: Int }
+
+    private(set) var text = ""
+    private(set) var segments: [Segment] = []
+    private var nextLine = 1
+
+    /// Appends a whole script; its first line maps to `script.line`.
+    mutating func append(_ script: MigrationScript) {
+        append(text: script.text, file: script.file, fileLine: script.line)
+    }
+
+    mutating func append(text piece: String, file: String, fileLine: Int) {
+        let header = "-- rehearse: \(file):\(fileLine)\n"
+        text += header
+        nextLine += 1
+        segments.append(Segment(line: nextLine, file: file, fileLine: fileLine))
+        text += piece
+        if !piece.hasSuffix("\n") { text += "\n" }
+        nextLine += piece.utf8.reduce(0) { $0 + ($1 == 0x0a ? 1 : 0) } + (piece.hasSuffix("\n") ? 0 : 1)
+    }
+
+    /// The migration file and line of one of this script's lines.
+    func locate(_ line: Int) -> (file: String, line: Int)? {
+        guard let s = segments.last(where: { $0.line <= line }) else { return nil }
+        return (s.file, s.fileLine + line - s.line)
+    }
+
+    /// Rewrites `name:LINE` (and `name:LINE:COL`) in a message to the
+    /// migration file's own position.
+    func relocate(_ message: String, name: String) -> String {
+        var out = ""
+        var rest = Substring(message)
+        while let r = rest.range(of: name + ":") {
+            out += rest[..<r.lowerBound]
+            let digits = rest[r.upperBound...].prefix { $0.isASCII && $0.isNumber }
+            if let n = Int(digits), let at = locate(n) {
+                out += "\(at.file):\(at.line)"
+                rest = rest[rest.index(r.upperBound, offsetBy: digits.count)...]
+                // The column counts in the composed text too; it is the same text, keep it.
+            } else {
+                out += rest[r]
+                rest = rest[r.upperBound...]
+            }
+        }
+        return out + rest
+    }
+}
+
+/// The schema before a step: the prelude and every earlier up, as the
+/// surrogate's schema file. A schema file carries structure only (see
+/// ``SchemaDataGuard``), so the statements of earlier ups that write rows
+/// are left out, as are transaction statements and psql meta-commands, and
+/// `CONCURRENTLY` is dropped (it cannot run in the loader's transaction and
+/// changes nothing on tables without rows). Each left-out kind is counted
+/// in the step's notes; the surrogate's rows come from the generator.
+enum MigrationHistory {
+    struct Built { var script: ComposedScript; var leftOut: [String: Int] }
+
+    static func build(prelude: MigrationScript?, steps: ArraySlice<MigrationStep>, dialect: String) -> Built {
+        var composed = ComposedScript()
+        var leftOut: [String: Int] = [:]
+        for script in (prelude.map { [$0] } ?? []) + steps.flatMap(\.up) {
+            for s in MigrationScan.statements(script.text, dialect: dialect) {
+                let line = script.line + script.text.utf8.prefix(s.startOffset).reduce(0) { $0 + ($1 == 0x0a ? 1 : 0) }
+                if s.sql.hasPrefix("\\") { leftOut["psql meta-commands", default: 0] += 1; continue }
+                if MigrationScan.isTransactionControl(s.sql) { leftOut["transaction statements", default: 0] += 1; continue }
+                if SchemaDataGuard.refusal(s.sql) != nil { leftOut["statements that write rows", default: 0] += 1; continue }
+                var sql = s.sql
+                if dialect != "sqlite", let dropped = withoutConcurrently(sql) {
+                    sql = dropped
+                    leftOut["CONCURRENTLY keywords", default: 0] += 1
+                }
+                composed.append(text: sql.hasSuffix(";") ? sql : sql + ";", file: script.file, fileLine: line)
+            }
+        }
+        return Built(script: composed, leftOut: leftOut)
+    }
+
+    /// The statement without its CONCURRENTLY keyword (index statements), or nil.
+    static func withoutConcurrently(_ sql: String) -> String? {
+        let head = MigrationScan.words(String(sql.prefix(200))).split(separator: " ").prefix(4).joined(separator: " ")
+        guard head.hasPrefix("create index") || head.hasPrefix("create unique index") || head.hasPrefix("drop index")
+                || head.hasPrefix("reindex") || head.hasPrefix("refresh materialized") else { return nil }
+        guard let r = sql.range(of: #"\bconcurrently\b"#, options: [.regularExpression, .caseInsensitive]) else { return nil }
+        return sql.replacingCharacters(in: r, with: "")
+    }
+}
