@@ -100,9 +100,28 @@ public struct MigrationWalk {
             }
         }
         var results: [MigrationStepResult] = []
+        let history = try MigrationHistoryDatabase(engine: options.engine, superuser: options.postgresSuperuser, parent: options.scratchParent, work: work.url)
+        defer { history.tearDown() }
+        if let prelude { history.apply(prelude, transactional: true, what: "the prelude \(prelude.file)") }
+        var applied = 0
         for unit in units {
             if Interruption.isInterrupted { break }
-            var result = try rehearse(unit, set: set, prelude: prelude, profile: profileText, dialect: dialect, work: work, walkFolder: walkFolder)
+            // Carry the history database forward to "every up before this unit applied".
+            while applied < unit.historyEnd {
+                let step = set.steps[applied]
+                if step.skip?.status != "SKIPPED" {
+                    for up in step.up { history.apply(up, transactional: step.transactional, what: "the up of \(step.version) (\(up.file))") }
+                }
+                applied += 1
+            }
+            var schema: String?
+            if history.broken == nil {
+                schema = try history.dump()
+                // Database-level settings (ALTER DATABASE … SET search_path) are
+                // not in a schema dump: on PostgreSQL the prelude runs again after it.
+                if dialect != "sqlite", let prelude { schema! += "\n-- rehearse: the prelude, again\n" + prelude.text + "\n" }
+            }
+            var result = try rehearse(unit, schema: schema, broken: history.broken, profile: profileText, dialect: dialect, work: work, walkFolder: walkFolder)
             result.notes = unit.notes + result.notes
             results.append(result)
             options.onStep?(result)
@@ -113,7 +132,7 @@ public struct MigrationWalk {
         return walk
     }
 
-    private func rehearse(_ unit: MigrationUnit, set: MigrationSet, prelude: MigrationScript?, profile: String, dialect: String,
+    private func rehearse(_ unit: MigrationUnit, schema: String?, broken: String?, profile: String, dialect: String,
                           work: MigrationWorkFolder, walkFolder: URL) throws -> MigrationStepResult {
         var result = MigrationStepResult(index: unit.index, version: unit.version, name: unit.name, files: unit.files, status: "")
         if let skip = unit.skip {
@@ -124,9 +143,11 @@ public struct MigrationWalk {
         }
         let started = ContinuousClock.now
         defer { result.durationMicros = (ContinuousClock.now - started).microseconds }
-        let history = MigrationHistory.build(prelude: prelude, steps: set.steps[..<unit.historyEnd].filter { $0.skip?.status != "SKIPPED" || $0.skip == nil }[...], dialect: dialect)
-        for (kind, n) in history.leftOut.sorted(by: { $0.key < $1.key }) {
-            result.notes.append("schema before the step: \(n) \(kind) of earlier migrations left out (rows come from the generator)")
+        guard let schema else {
+            result.status = "ERROR"
+            result.detail = ["not rehearsed: " + (broken ?? "the schema before the step could not be built")] + Self.hint(broken ?? "")
+            result.exitStatus = RehearseError.Code.rehearsalFailed.exitStatus
+            return result
         }
         var birth = ComposedScript(), rollback = ComposedScript()
         unit.up.forEach { birth.append($0) }
@@ -137,11 +158,11 @@ public struct MigrationWalk {
             unit.verify.forEach { v.append($0) }
             verify = v
         }
-        let surrogate = try work.surrogate(label: unit.label, schema: history.script.text, profile: profile, birth: birth.text,
+        let surrogate = try work.surrogate(label: unit.label, schema: schema, profile: profile, birth: birth.text,
                                            rollback: rollback.text, seed: options.seed, transactional: unit.transactional,
                                            superuser: options.postgresSuperuser)
         func relocate(_ m: String) -> String {
-            rollback.relocate(birth.relocate(history.script.relocate(m, name: "schema.sql"), name: "birth.sql"), name: "rollback.sql")
+            rollback.relocate(birth.relocate(m, name: "birth.sql"), name: "rollback.sql")
         }
         var rehearsal = Rehearsal(source: try SurrogateSource(directory: surrogate))
         rehearsal.options.seed = options.seed
