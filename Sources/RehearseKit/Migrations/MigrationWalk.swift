@@ -158,7 +158,11 @@ public struct MigrationWalk {
             unit.verify.forEach { v.append($0) }
             verify = v
         }
-        let surrogate = try work.surrogate(label: unit.label, schema: schema, profile: profile, birth: birth.text,
+        let stepProfile = MigrationProfile.filter(profile, schema: schema)
+        if !stepProfile.leftOut.isEmpty {
+            result.notes.append("profile: \(stepProfile.leftOut.count) tables the schema before this step does not create are left out (\(stepProfile.leftOut.prefix(5).joined(separator: ", "))\(stepProfile.leftOut.count > 5 ? ", …" : ""))")
+        }
+        let surrogate = try work.surrogate(label: unit.label, schema: schema, profile: stepProfile.text, birth: birth.text,
                                            rollback: rollback.text, seed: options.seed, transactional: unit.transactional,
                                            superuser: options.postgresSuperuser)
         func relocate(_ m: String) -> String {
