@@ -28,13 +28,13 @@ final class MigrationHistoryDatabase {
     /// kept: the text is padded so that its lines are the file's lines.
     func apply(_ script: MigrationScript, transactional: Bool, what: String) {
         guard broken == nil else { return }
-        var prepared = MigrationScan.prepare(script, dialect: dialect)
+        var prepared = MigrationScan.prepare(script, dialect: dialect, history: true)
         // psql meta-commands never run; in the history they are left out
         // (the step itself is reported not rehearsable).
         if prepared.metaCommand != nil {
             prepared.script.text = prepared.script.text.split(separator: "\n", omittingEmptySubsequences: false)
                 .map { $0.drop { $0 == " " || $0 == "\t" }.hasPrefix("\\") ? "" : String($0) }.joined(separator: "\n")
-            prepared = MigrationScan.prepare(prepared.script, dialect: dialect)
+            prepared = MigrationScan.prepare(prepared.script, dialect: dialect, history: true)
         }
         let ownTransaction = transactional && !prepared.ownTransactions && !(dialect != "sqlite" && prepared.concurrently)
         let text = String(repeating: "\n", count: max(0, script.line - 1)) + prepared.script.text

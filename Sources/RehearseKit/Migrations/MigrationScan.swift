@@ -50,13 +50,17 @@ enum MigrationScan {
         var notes: [String] = []
     }
 
-    static func prepare(_ script: MigrationScript, dialect: String, wrapperEnds: Set<String> = endWords) -> Prepared {
+    /// `history`: every transaction statement is blanked (building the
+    /// schema for later steps needs only the scripts' net effect).
+    static func prepare(_ script: MigrationScript, dialect: String, wrapperEnds: Set<String> = endWords, history: Bool = false) -> Prepared {
         var out = Prepared(script: script)
         let list = statements(script.text, dialect: dialect)
         func fileLine(_ s: ScriptStatement) -> Int {
             script.line + script.text.utf8.prefix(s.startOffset).reduce(0) { $0 + ($1 == 0x0a ? 1 : 0) }
         }
-        for s in list where s.sql.hasPrefix("\\") {
+        // psql's own rule, whatever the dialect: a backslash starting a
+        // statement is a meta-command running to the end of its line.
+        for s in PostgresScript.statements(of: script.text) where s.sql.hasPrefix("\\") {
             out.metaCommand = "\(script.file):\(fileLine(s)): `\(SQLiteError.excerpt(s.sql))` is a psql meta-command; rehearse never runs them (they run programs and read files)"
             return out
         }
@@ -65,6 +69,8 @@ enum MigrationScan {
            !list.dropFirst().dropLast().contains(where: { isTransactionControl($0.sql) }) {
             blank = [list.first!, list.last!]
             out.notes.append("\(script.file): its own BEGIN (line \(fileLine(list.first!))) and \(words(list.last!.sql).uppercased()) (line \(fileLine(list.last!))) wrap the whole script; rehearse's transaction takes their place")
+        } else if history {
+            blank = list.filter { isTransactionControl($0.sql) }
         } else if let control = list.first(where: { isTransactionControl($0.sql) }) {
             out.ownTransactions = true
             out.notes.append("\(script.file):\(fileLine(control)): `\(SQLiteError.excerpt(control.sql))` controls transactions inside the script")
