@@ -48,12 +48,15 @@ enum SqitchReader {
         for (index, entry) in entries.enumerated() {
             // A reworked change's earlier instance uses the scripts named for
             // the first tag after it.
-            let reworkedLater = entries[(index + 1)...].contains { $0.name == entry.name }
             var fileName = entry.name
-            if reworkedLater {
-                guard let tag = (index..<entries.count).lazy.compactMap({ tagsAfter[$0]?.first }).first else {
-                    throw RehearseError.badInput("sqitch.plan:\(entry.line): \(entry.name) is reworked later but no tag follows this instance. Sqitch requires a tag between a change and its rework.")
+            if let rework = entries[(index + 1)...].firstIndex(where: { $0.name == entry.name }) {
+                // The tags between this instance and its rework: `sqitch rework`
+                // names the copy for the latest of them (the one the rework requires).
+                let tags = (index..<rework).flatMap { tagsAfter[$0] ?? [] }
+                guard let last = tags.last else {
+                    throw RehearseError.badInput("sqitch.plan:\(entry.line): \(entry.name) is reworked at line \(entries[rework].line) but no tag lies between them. Sqitch requires a tag between a change and its rework.")
                 }
+                let tag = tags.reversed().first { exists("deploy/\(entry.name)@\($0).sql") } ?? last
                 fileName = "\(entry.name)@\(tag)"
             }
             let deploy = "deploy/\(fileName).sql", revert = "revert/\(fileName).sql", verify = "verify/\(fileName).sql"
