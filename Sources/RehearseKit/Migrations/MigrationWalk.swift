@@ -81,6 +81,7 @@ public struct MigrationWalk {
             }
             return try InputText.decode(data, file: url.path)
         } ?? "# Every table of the schema before the step gets the same number of generated rows.\ndefault_rows: \(options.rows)\n"
+        let selected = try Self.select(set, from: options.from, to: options.to)
         let walkFolder = options.outputDirectory
             ?? URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent("rehearsals")
                 .appendingPathComponent(Rehearsal.runID(name: "migrations-" + directory.lastPathComponent, at: Int64(Date().timeIntervalSince1970)))
@@ -93,7 +94,7 @@ public struct MigrationWalk {
         defer { work.remove() }
 
         var units: [MigrationUnit] = []
-        if let range = try Self.select(set, from: options.from, to: options.to) {
+        if let range = selected {
             switch options.mode {
             case .step: units = range.map { MigrationUnit.step(set.steps[$0], at: $0, dialect: dialect) }
             case .range: units = [MigrationUnit.range(set.steps, range, dialect: dialect)]
