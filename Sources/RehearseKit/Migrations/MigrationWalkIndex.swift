@@ -8,6 +8,7 @@ import Foundation
 /// covers every file under it, the step folders' own seals included.
 enum MigrationWalkIndex {
     static let format = "https://rehearse.dev/migrations-walk/v1"
+    static let preludeFile = "prelude.sql"
 
     static func json(_ walk: MigrationWalkResult, prelude: MigrationScript?, options: MigrationWalk.Options) -> JSONValue {
         [
@@ -32,6 +33,8 @@ enum MigrationWalkIndex {
     static func write(_ walk: MigrationWalkResult, prelude: MigrationScript?, options: MigrationWalk.Options, to folder: URL) throws {
         let value = json(walk, prelude: prelude, options: options)
         do {
+            // The prelude as applied, sealed with the walk (its digest is in walk.json).
+            if let prelude { try Data(prelude.text.utf8).write(to: folder.appendingPathComponent(preludeFile)) }
             try Data(value.canonicalBytes).write(to: folder.appendingPathComponent(MigrationWalk.indexFile), options: .atomic)
         } catch {
             throw RehearseError.environment("Cannot write \(folder.appendingPathComponent(MigrationWalk.indexFile).path): \(SystemErrorText.describe(error)).")
