@@ -41,6 +41,9 @@ extension Rehearse {
         @Option(name: .long, help: ArgumentHelp("SQL applied before the first migration (schemas, settings, roles the project's own setup makes); recorded in the evidence.", valueName: "FILE"))
         var prelude: String?
 
+        @Option(name: .long, help: ArgumentHelp("The schema before --from as one SQL file, instead of applying the earlier ups.", valueName: "FILE"))
+        var baseline: String?
+
         @Option(name: .long, help: "Seed for the generated rows (default 1).")
         var seed: Int64?
 
@@ -88,6 +91,7 @@ extension Rehearse {
             options.profile = profile.map { URL(fileURLWithPath: $0) }
             if let rows { options.rows = rows }
             options.prelude = prelude.map { URL(fileURLWithPath: $0) }
+            options.baseline = baseline.map { URL(fileURLWithPath: $0) }
             if let seed { options.seed = UInt64(seed) }
             options.outputDirectory = out.map { URL(fileURLWithPath: $0) }
             options.postgresSuperuser = pgSuperuser

@@ -135,4 +135,19 @@ import Testing
         let reversed = try #require(throws: RehearseError.self) { try Self.walk("golang-migrate", in: TempDir()) { $0.from = "0003"; $0.to = "0001" } }
         #expect(reversed.message.contains("comes after --to"))
     }
+
+    @Test func aBaselineFileStandsForTheUpsBeforeFromAndIsSealed() throws {
+        let dir = TempDir()
+        dir.write("baseline.sql", "CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT NOT NULL, qty INTEGER NOT NULL);\n")
+        let walk = try Self.walk("golang-migrate", in: dir) { $0.from = "0002"; $0.to = "0003"; $0.baseline = dir.file("baseline.sql") }
+        #expect(Self.statuses(walk) == ["FAIL", "PASS"])
+        #expect(FileManager.default.fileExists(atPath: walk.walkFolder.appendingPathComponent("baseline.sql").path))
+        #expect(try MigrationWalkValidator.validate(walk.walkFolder).findings.isEmpty)
+        // Without a table the baseline does not create, 0002 fails at its own line.
+        let empty = TempDir()
+        empty.write("baseline.sql", "CREATE TABLE other (id INTEGER PRIMARY KEY);\n")
+        let broken = try Self.walk("golang-migrate", in: empty) { $0.from = "0002"; $0.to = "0002"; $0.baseline = empty.file("baseline.sql") }
+        #expect(broken.steps[0].status == "FAIL")
+        #expect(broken.steps[0].detail.contains { $0.contains("0002_bump_qty.up.sql:2") && $0.contains("no such table: items") })
+    }
 }

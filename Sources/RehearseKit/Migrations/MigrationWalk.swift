@@ -28,6 +28,8 @@ public struct MigrationWalk {
         public var rows: Int64 = 20
         /// A script applied before the first migration (schemas, settings, roles).
         public var prelude: URL?
+        /// The schema before --from as a file, instead of the earlier ups.
+        public var baseline: URL?
         public var seed: UInt64 = 1
         public var engine: EngineChoice = .sqlite
         public var postgresSuperuser = false
@@ -75,6 +77,12 @@ public struct MigrationWalk {
             }
             return MigrationScript(file: url.lastPathComponent, text: try InputText.decode(data, file: url.path))
         }
+        let baseline = try options.baseline.map { url -> MigrationScript in
+            guard let data = FileManager.default.contents(atPath: url.path) else {
+                throw RehearseError.badInput("--baseline \(url.path): the file cannot be read. Check that it exists and is readable.")
+            }
+            return MigrationScript(file: url.lastPathComponent, text: try InputText.decode(data, file: url.path))
+        }
         let profileText = try options.profile.map { url -> String in
             guard let data = FileManager.default.contents(atPath: url.path) else {
                 throw RehearseError.badInput("--profile \(url.path): the file cannot be read. Check that it exists and is readable.")
@@ -105,6 +113,11 @@ public struct MigrationWalk {
         defer { history.tearDown() }
         if let prelude { history.apply(prelude, transactional: true, what: "the prelude \(prelude.file)") }
         var applied = 0
+        // A baseline stands for every up before --from: those are not applied.
+        if let baseline, let range = selected {
+            history.apply(baseline, transactional: true, what: "the baseline \(baseline.file)")
+            applied = range.lowerBound
+        }
         for unit in units {
             if Interruption.isInterrupted { break }
             // Carry the history database forward to "every up before this unit applied".
@@ -129,7 +142,7 @@ public struct MigrationWalk {
         }
         let walk = MigrationWalkResult(layout: layout, directory: directory.path, dialect: dialect, mode: options.mode.rawValue,
                                        steps: results, notes: set.notes, walkFolder: walkFolder)
-        try MigrationWalkIndex.write(walk, prelude: prelude, options: options, to: walkFolder)
+        try MigrationWalkIndex.write(walk, prelude: prelude, baseline: baseline, options: options, to: walkFolder)
         return walk
     }
 

@@ -9,8 +9,9 @@ import Foundation
 enum MigrationWalkIndex {
     static let format = "https://rehearse.dev/migrations-walk/v1"
     static let preludeFile = "prelude.sql"
+    static let baselineFile = "baseline.sql"
 
-    static func json(_ walk: MigrationWalkResult, prelude: MigrationScript?, options: MigrationWalk.Options) -> JSONValue {
+    static func json(_ walk: MigrationWalkResult, prelude: MigrationScript?, baseline: MigrationScript?, options: MigrationWalk.Options) -> JSONValue {
         [
             "format": .string(format),
             "tool": ["name": "rehearse", "version": .string(RehearseVersion.current)],
@@ -23,6 +24,7 @@ enum MigrationWalkIndex {
             "seed": .integer(Int64(clamping: options.seed)),
             "rows": options.profile == nil ? .integer(options.rows) : .null,
             "prelude": prelude.map { ["file": .string($0.file), "sha256": .string(Digest.sha256Hex(Data($0.text.utf8)))] } ?? .null,
+            "baseline": baseline.map { ["file": .string($0.file), "sha256": .string(Digest.sha256Hex(Data($0.text.utf8)))] } ?? .null,
             "notes": .array(walk.notes.map { .string($0) }),
             "steps": .array(walk.steps.map(\.json)),
             "summary": .string(walk.summary),
@@ -30,11 +32,12 @@ enum MigrationWalkIndex {
         ]
     }
 
-    static func write(_ walk: MigrationWalkResult, prelude: MigrationScript?, options: MigrationWalk.Options, to folder: URL) throws {
-        let value = json(walk, prelude: prelude, options: options)
+    static func write(_ walk: MigrationWalkResult, prelude: MigrationScript?, baseline: MigrationScript?, options: MigrationWalk.Options, to folder: URL) throws {
+        let value = json(walk, prelude: prelude, baseline: baseline, options: options)
         do {
             // The prelude as applied, sealed with the walk (its digest is in walk.json).
             if let prelude { try Data(prelude.text.utf8).write(to: folder.appendingPathComponent(preludeFile)) }
+            if let baseline { try Data(baseline.text.utf8).write(to: folder.appendingPathComponent(baselineFile)) }
             try Data(value.canonicalBytes).write(to: folder.appendingPathComponent(MigrationWalk.indexFile), options: .atomic)
         } catch {
             throw RehearseError.environment("Cannot write \(folder.appendingPathComponent(MigrationWalk.indexFile).path): \(SystemErrorText.describe(error)).")

@@ -23,9 +23,9 @@ public enum MigrationWalkValidator {
             finding(MigrationWalk.indexFile, "missing, not strict JSON, or not a walk index of format \(MigrationWalkIndex.format)")
             return (findings, RehearseError.Code.evidenceRejected.exitStatus)
         }
-        if let digest = index["prelude"]?["sha256"]?.stringValue {
-            let bytes = folder.file(named: MigrationWalkIndex.preludeFile)
-            if bytes.map({ Digest.sha256Hex($0) }) != digest { finding(MigrationWalkIndex.preludeFile, "missing, or not the prelude whose digest walk.json records") }
+        for (key, file) in [("prelude", MigrationWalkIndex.preludeFile), ("baseline", MigrationWalkIndex.baselineFile)] {
+            guard let digest = index[key]?["sha256"]?.stringValue else { continue }
+            if folder.file(named: file).map({ Digest.sha256Hex($0) }) != digest { finding(file, "missing, or not the \(key) whose digest walk.json records") }
         }
         var worst: Int32 = 0
         var named: Set<String> = []
