@@ -4,20 +4,21 @@
 # allows it, PostgreSQL for all. One walk folder per project and engine under
 # $OUT (default rehearsals/migrations-walks); prints each walk's summary line.
 # Exit 0 even when walks fail: the walks' own statuses are in their folders.
-# Usage: scripts/walk-migrations.sh [--pg-url CONNINFO]   (default: an ephemeral cluster per step)
+# Usage: [PG_URL=CONNINFO] scripts/walk-migrations.sh   (default: an ephemeral cluster per step)
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
 bin=${REHEARSE:-$root/.build/debug/rehearse}
 data=${DATA:-$root/../shared/data/migrations}
 out=${OUT:-$root/rehearsals/migrations-walks}
-pg="$*"
 mkdir -p "$out"
 walk() { # name engine extra-args...
     name=$1; engine=$2; shift 2
     dest="$out/$name-$engine"
     rm -rf "$dest"
-    if [ "$engine" = postgres ]; then set -- --engine postgres $pg "$@"; fi
+    if [ "$engine" = postgres ]; then
+        if [ -n "${PG_URL:-}" ]; then set -- --engine postgres --pg-url "$PG_URL" "$@"; else set -- --engine postgres "$@"; fi
+    fi
     start=$(date +%s)
     "$bin" migrations "$data/$name" --out "$dest" --quiet "$@" > "$dest.log" 2>&1
     status=$?
