@@ -24,8 +24,8 @@ walk() { # name engine extra-args...
     status=$?
     printf '%-40s %-9s exit %s  %4ss  %s\n' "$name" "$engine" "$status" "$(( $(date +%s) - start ))" "$(grep '^Walk:' "$dest.log" | head -1)"
 }
-walk golang-migrate-sqlite-taproot-assets sqlite
-walk pop-dialect-suffixed-hydra sqlite
+[ -n "${SKIP_SQLITE:-}" ] || walk golang-migrate-sqlite-taproot-assets sqlite
+[ -n "${SKIP_SQLITE:-}" ] || walk pop-dialect-suffixed-hydra sqlite
 walk golang-migrate-openmeter postgres
 walk dbmate-measure postgres --prelude "$here/migrations/measure-prelude.sql" --profile "$here/migrations/measure-profile.yaml"
 walk flyway-cowprotocol-services postgres

@@ -191,6 +191,7 @@ public struct MigrationWalk {
         rehearsal.options.outputDirectory = walkFolder.appendingPathComponent(runFolder)
         var rebirth: JSONValue = .null, verifyOutcome: JSONValue = .null
         var rebirthLines: [String] = [], verifyLines: [String] = []
+        var chanceLine: String?
         let verifyScript = try verify.map { v -> SQLScript in
             let path = Self.verifyFolder + "/" + unit.label + ".sql"
             let url = walkFolder.appendingPathComponent(path)
@@ -211,8 +212,16 @@ public struct MigrationWalk {
             let drift = Drift(from: born, to: reborn)
             rebirth = ["outcome": .string(drift.isEmpty ? "same" : "differs"), "fingerprint": reborn.json, "drift": drift.json]
             if !drift.isEmpty {
-                rebirthLines = ["re-birth: the up run again after the down gives a different state than the first up (the down leaves a trace)"]
-                    + MigrationDriftText.lines(drift)
+                // The down restored the fingerprinted state exactly, yet the up
+                // came out differently: an up that reads chance or the clock
+                // does that by itself, so re-birth proves nothing either way.
+                if record.drift?.isEmpty == true, drift.schema.isEmpty, let call = MigrationChance.firstCall(in: unit.up) {
+                    chanceLine = "re-birth not comparable: the up calls \(call) and gives different rows each run; the rollback restored the state exactly, but whether the down leaves a trace the second up would show is not known"
+                    rebirth = rebirth.with("outcome", "not_comparable")
+                } else {
+                    rebirthLines = ["re-birth: the up run again after the down gives a different state than the first up (the down leaves a trace)"]
+                        + MigrationDriftText.lines(drift)
+                }
             }
             if let verifyScript {
                 let checks = try scratch.runChecks(verifyScript)
@@ -258,6 +267,10 @@ public struct MigrationWalk {
             result.status = "REJECTED"
             result.detail = outcome.validation.findings.map(\.description) + lines
             result.exitStatus = RehearseError.Code.evidenceRejected.exitStatus
+        } else if result.verdict == Verdict.pass.rawValue && rebirthLines.isEmpty && verifyLines.isEmpty, let chanceLine {
+            result.status = "INCONCLUSIVE"
+            result.detail = [chanceLine]
+            result.exitStatus = 6
         } else if result.verdict == Verdict.pass.rawValue && rebirthLines.isEmpty && verifyLines.isEmpty {
             result.status = "PASS"
             result.detail = ["birth, rollback and re-birth as expected" + (verifyScript == nil ? "" : "; verify passed")]
