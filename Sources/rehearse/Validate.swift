@@ -69,7 +69,16 @@ extension Rehearse {
 
         /// A `rehearse migrations` walk folder: its seal, walk.json and every step's run folder.
         func validateWalk() throws {
-            let (findings, status) = try MigrationWalkValidator.validate(URL(fileURLWithPath: runDirectory))
+            if trust != nil {
+                throw RehearseError(.badInput, "\(runDirectory) is a migrations walk, which is not signed; --trust applies to a run folder. Validate a step's folder under steps/ with --trust, or leave --trust out.")
+            }
+            var (findings, status) = try MigrationWalkValidator.validate(URL(fileURLWithPath: runDirectory))
+            // --reproduce and --replay check every step's run folder, once the walk itself is valid.
+            if findings.isEmpty && (reproduce || replay) {
+                findings += try MigrationWalkValidator.checkSteps(URL(fileURLWithPath: runDirectory), reproduce: reproduce, replay: replay,
+                                                                  postgres: .ephemeral(bindir: pgBindir))
+                if !findings.isEmpty { status = RehearseError.Code.evidenceRejected.exitStatus }
+            }
             switch format {
             case .json:
                 Console.out(JSONValue.object(["valid": .bool(findings.isEmpty), "walk_exit_status": .integer(Int64(status)),

@@ -20,6 +20,13 @@ import Testing
         let v = try CLI.run(["validate", s.path("walk")])
         #expect(v.status == 1)
         #expect(v.stdout.contains("walk evidence valid; walk exit status 1"))
+        // --replay runs every step's rehearsal again from its sealed inputs.
+        let replay = try CLI.run(["validate", s.path("walk"), "--replay"])
+        #expect(replay.status == 1, "\(replay.all)")
+        #expect(replay.stdout.contains("walk evidence valid"))
+        let trust = try CLI.run(["validate", s.path("walk"), "--trust", s.path("none.yaml")])
+        #expect(trust.status == 2)
+        #expect(trust.stderr.contains("is a migrations walk, which is not signed"))
         // One byte of one step's evidence changed: the walk is rejected.
         let evidence = s.url.appendingPathComponent("walk/steps/0001-0001-items/evidence.json")
         var bytes = try Data(contentsOf: evidence)

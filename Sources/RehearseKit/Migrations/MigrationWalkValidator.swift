@@ -77,4 +77,23 @@ public enum MigrationWalkValidator {
         if claimed != worst { finding(MigrationWalk.indexFile, "claims exit status \(claimed), its steps give \(worst)") }
         return (findings, findings.isEmpty ? claimed : RehearseError.Code.evidenceRejected.exitStatus)
     }
+
+    /// The run folders `walk.json` names, in step order (for replaying each).
+    public static func runFolders(_ directory: URL) -> [URL] {
+        guard let data = FileManager.default.contents(atPath: directory.appendingPathComponent(MigrationWalk.indexFile).path),
+              let index = try? JSONValue.parseStrict(Array(data)), let steps = index["steps"]?.arrayValue else { return [] }
+        return steps.compactMap { $0["run"]?.stringValue }.filter { RunFolder.isPortable($0) }.map { directory.appendingPathComponent($0) }
+    }
+
+    /// `validate --reproduce` / `--replay` of a walk: each step's run folder, by the ordinary checks.
+    public static func checkSteps(_ directory: URL, reproduce: Bool, replay: Bool, postgres: PostgresTarget) throws -> [ValidationFinding] {
+        var findings: [ValidationFinding] = []
+        for run in runFolders(directory) {
+            let folder = try RunFolder(directory: run)
+            let more = try (reproduce ? Reproduction.check(folder, postgres: postgres) : [])
+                + (replay ? Replay.check(folder, postgres: postgres) : [])
+            findings += more.map { ValidationFinding(rule: $0.rule, path: MigrationWalk.stepsFolder + "/" + run.lastPathComponent + "/" + $0.path, message: $0.message) }
+        }
+        return findings
+    }
 }
