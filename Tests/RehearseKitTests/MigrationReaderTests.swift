@@ -117,4 +117,14 @@ import Testing
         let meta = MigrationScan.prepare(MigrationScript(file: "d.sql", line: 10, text: "SELECT 1;\n\\copy t from program 'id'\n"), dialect: "sqlite")
         #expect(meta.metaCommand?.hasPrefix("d.sql:11: `\\copy t from program 'id'`") == true)
     }
+
+    @Test func aMigrationFileThatIsALinkIsRefusedBeforeItsBytesReachEvidence() throws {
+        let dir = TempDir()
+        dir.write("secret.txt", "not a migration\n")
+        dir.write("m/1_a.down.sql", "SELECT 1;\n")
+        try FileManager.default.createSymbolicLink(atPath: dir.file("m/1_a.up.sql").path, withDestinationPath: dir.file("secret.txt").path)
+        let error = try #require(throws: RehearseError.self) { try GolangMigrateReader.read(dir.file("m")) }
+        #expect(error.code == .badInput)
+        #expect(error.message.contains("1_a.up.sql: the migration file is a symbolic link"))
+    }
 }

@@ -50,15 +50,19 @@ enum MigrationFiles {
         return names.sorted()
     }
 
+    /// A migration file's text, read by the rules every rehearse input obeys
+    /// (``SurrogateSource/readConfined(_:display:key:)``): a regular file
+    /// reached without a symbolic link, one hard link, at most 64 MiB, text
+    /// that the engines and rehearse split alike. Its bytes go into sealed
+    /// evidence, so a link to a file outside the directory is refused.
     static func read(_ directory: URL, _ relative: String) throws -> String {
-        let path = directory.appendingPathComponent(relative).path
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw RehearseError.badInput("\(path): the file cannot be read. Check that it exists and is readable.")
+        let base = SurrogateSource.realPath(directory.path) ?? directory.path
+        do {
+            let read = try SurrogateSource.readConfined(base + "/" + relative, display: relative, key: "migration")
+            return try InputText.decode(read.bytes, file: relative)
+        } catch let refusal as SurrogateSource.InputRefusal {
+            throw RehearseError.badInput("\(directory.path)/\(relative): " + (refusal.missing ? "the file is missing." : "the migration file \(refusal.message)"))
         }
-        guard data.count <= SurrogateSource.maxInputBytes else {
-            throw RehearseError.badInput("\(path): \(data.count) bytes, above the \(SurrogateSource.maxInputBytes >> 20) MiB a migration may hold.")
-        }
-        return try InputText.decode(data, file: relative)
     }
 
     /// Compares digit strings as numbers of any length (no overflow): shorter
