@@ -9,18 +9,23 @@ enum MigrationChance {
                                          "clock_timestamp", "statement_timestamp", "transaction_timestamp", "timeofday",
                                          "localtime", "localtimestamp", "setseed", "nextval"]
 
-    /// `name at file:line` for the first such call in the scripts, or nil.
+    /// `name at file:line` for each such function the scripts call (first
+    /// place of each, at most three), or nil when they call none.
     static func firstCall(in scripts: [MigrationScript]) -> String? {
+        var found: [(String, String)] = []
+        func note(_ name: String, _ at: String) {
+            if found.count < 3, !found.contains(where: { $0.0 == name }) { found.append((name, at)) }
+        }
         for script in scripts {
             for (i, line) in script.text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
                 let code = line.range(of: "--").map { line[..<$0.lowerBound] } ?? line[...]
-                let lowered = code.lowercased()
-                if lowered.contains("'now'") { return "'now' at \(script.file):\(script.line + i)" }
+                let at = "\(script.file):\(script.line + i)"
+                if code.lowercased().contains("'now'") { note("'now'", at) }
                 for token in SQLNormalizer.tokens(String(code)) where functions.contains(token.lowercased()) {
-                    return "\(token.lowercased()) at \(script.file):\(script.line + i)"
+                    note(token.lowercased(), at)
                 }
             }
         }
-        return nil
+        return found.isEmpty ? nil : found.map { "\($0.0) at \($0.1)" }.joined(separator: ", ")
     }
 }
