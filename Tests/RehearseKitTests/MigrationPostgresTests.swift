@@ -88,6 +88,8 @@ import Testing
         let dir = TempDir()
         let walk = try Self.walk(Self.shared.appendingPathComponent("flyway-cowprotocol-services"), in: dir) { $0.to = "010" }
         #expect(walk.steps.map(\.status) == Array(repeating: "IRREVERSIBLE", count: 9) + ["SKIPPED"])
+        // What the walk can say of ups with no undo: they apply, in order.
+        #expect(walk.notes.contains { $0.hasPrefix("history: every up up to 010 applied in order on postgres") })
         #expect(walk.exitStatus == 6)
     }
 }

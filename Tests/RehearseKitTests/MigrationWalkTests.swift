@@ -148,6 +148,7 @@ import Testing
         empty.write("baseline.sql", "CREATE TABLE other (id INTEGER PRIMARY KEY);\n")
         let broken = try Self.walk("golang-migrate", in: empty) { $0.from = "0002"; $0.to = "0002"; $0.baseline = empty.file("baseline.sql") }
         #expect(broken.steps[0].status == "FAIL")
+        #expect(broken.notes.contains { $0.hasPrefix("history: the up of 0002 (0002_bump_qty.up.sql) failed") })
         #expect(broken.steps[0].detail.contains { $0.contains("0002_bump_qty.up.sql:2") && $0.contains("no such table: items") })
     }
 

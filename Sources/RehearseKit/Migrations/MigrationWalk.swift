@@ -140,8 +140,22 @@ public struct MigrationWalk {
             results.append(result)
             options.onStep?(result)
         }
+        // The last selected ups too, so the walk says whether the whole range
+        // applies in order (for IRREVERSIBLE steps that is all it can say).
+        var notes = set.notes
+        if let range = selected, !Interruption.isInterrupted {
+            while applied <= range.upperBound {
+                let step = set.steps[applied]
+                if step.skip?.status != "SKIPPED" {
+                    for up in step.up { history.apply(up, transactional: step.transactional, what: "the up of \(step.version) (\(up.file))") }
+                }
+                applied += 1
+            }
+            notes.append(history.broken.map { "history: \($0)" }
+                ?? "history: every up up to \(set.steps[range.upperBound].version) applied in order on \(dialect) \(history.scratch.engineVersion)")
+        }
         let walk = MigrationWalkResult(layout: layout, directory: directory.path, dialect: dialect, mode: options.mode.rawValue,
-                                       steps: results, notes: set.notes, walkFolder: walkFolder)
+                                       steps: results, notes: notes, walkFolder: walkFolder)
         try MigrationWalkIndex.write(walk, prelude: prelude, baseline: baseline, options: options, to: walkFolder)
         return walk
     }
