@@ -127,4 +127,24 @@ import Testing
         #expect(error.code == .badInput)
         #expect(error.message.contains("1_a.up.sql: the migration file is a symbolic link"))
     }
+
+    @Test func twoFilesForOneVersionAreRefusedNotPickedFrom() throws {
+        let go = TempDir()
+        go.write("1_a.up.sql", "CREATE TABLE t (a int);\n")
+        go.write("1_a.down.sql", "DROP TABLE t;\n")
+        go.write("01_a.v2.down.sql", "SELECT 1;\n")
+        let e1 = try #require(throws: RehearseError.self) { try GolangMigrateReader.read(go.url) }
+        #expect(e1.code == .badInput)
+        #expect(e1.message.contains("are both the down of version"))
+        let db = TempDir()
+        db.write("1_a.sql", "-- migrate:up\nSELECT 1;\n-- migrate:down\nSELECT 1;\n")
+        db.write("001_b.sql", "-- migrate:up\nSELECT 2;\n-- migrate:down\nSELECT 2;\n")
+        let e2 = try #require(throws: RehearseError.self) { try DbmateReader.read(db.url) }
+        #expect(e2.message.contains("have the same version"))
+        let pop = TempDir()
+        pop.write("1_a.sqlite.up.sql", "SELECT 1;\n")
+        pop.write("1_a.sqlite3.up.sql", "SELECT 2;\n")
+        let e3 = try #require(throws: RehearseError.self) { try SuffixedReader.read(pop.url, dialect: "sqlite") }
+        #expect(e3.message.contains("are both the up of version 1 for sqlite"))
+    }
 }

@@ -41,6 +41,10 @@ enum DbmateReader {
             set.steps.append(try split(text, file: file, version: String(file[..<us]), name: name))
         }
         set.steps.sort { MigrationFiles.numericLess(Substring($0.version), Substring($1.version)) }
+        // dbmate refuses two files of one version: rehearsing either would be a guess.
+        for (a, b) in zip(set.steps, set.steps.dropFirst()) where !MigrationFiles.numericLess(Substring(a.version), Substring(b.version)) {
+            throw RehearseError.badInput("\(directory.path): \(a.files.first ?? a.name) and \(b.files.first ?? b.name) have the same version \(a.version); dbmate refuses the pair. Renumber one.")
+        }
         return set
     }
 

@@ -24,7 +24,13 @@ enum GolangMigrateReader {
         var codeSteps: [MigrationStep] = []
         for file in names {
             if let n = parse(file) {
-                if n.up { ups[n.version] = (String(n.name), file) } else { downs[n.version] = file }
+                // golang-migrate refuses two files for one version and direction;
+                // picking one would rehearse a file the project may never run.
+                let key = Substring(String(n.version.drop { $0 == "0" }))
+                if let other = n.up ? ups[key]?.1 : downs[key] {
+                    throw RehearseError.badInput("\(directory.path): \(other) and \(file) are both the \(n.up ? "up" : "down") of version \(n.version); golang-migrate refuses the pair. Remove or renumber one.")
+                }
+                if n.up { ups[key] = (String(n.name), file) } else { downs[key] = file }
             } else if MigrationFiles.isCode(file), let us = file.firstIndex(of: "_"), file[..<us].allSatisfy(\.isNumber), us != file.startIndex {
                 var step = MigrationStep(version: String(file[..<us]), name: String(file[file.index(after: us)...]), up: [], down: nil)
                 step.skip = .code("\(file) is a code migration; rehearse runs SQL only")
@@ -40,7 +46,8 @@ enum GolangMigrateReader {
         for (version, (name, upFile)) in ups {
             let up = MigrationScript(file: upFile, text: try MigrationFiles.read(directory, upFile))
             let down = try downs[version].map { [MigrationScript(file: $0, text: try MigrationFiles.read(directory, $0))] }
-            var step = MigrationStep(version: String(version), name: name, up: [up], down: down)
+            var step = MigrationStep(version: String(upFile.prefix { $0 != "_" }), name: name, up: [up], down: down)
+            _ = version
             MigrationScan.mark(&step)
             steps.append(step)
         }

@@ -40,7 +40,14 @@ enum SuffixedReader {
                 continue
             }
             guard n.dialect == nil || n.dialect == want else { continue }
-            if let existing = chosen[n.version]?[n.up], existing.1.dialect != nil, n.dialect == nil { continue }
+            if let existing = chosen[n.version]?[n.up] {
+                // Two files of one version, direction and dialect (`.sqlite.` and
+                // `.sqlite3.`, or two names): pop would run both or refuse; rehearse refuses.
+                if (existing.1.dialect == nil) == (n.dialect == nil) {
+                    throw RehearseError.badInput("\(directory.path): \(existing.0) and \(file) are both the \(n.up ? "up" : "down") of version \(n.version) for \(n.dialect ?? "every dialect"). Remove or renumber one.")
+                }
+                if n.dialect == nil { continue }
+            }
             chosen[n.version, default: [:]][n.up] = (file, n)
         }
         for (version, files) in chosen {
