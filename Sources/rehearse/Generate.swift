@@ -46,6 +46,8 @@ extension Rehearse {
                     let elapsed = ContinuousClock.now - clock
                     Console.out("Wrote \(Console.grouped(record.totalRows)) rows in \(record.rowsPerTable.count) tables to database \(server.namedDatabase ?? "?") in \(elapsed.formatted(.units(allowed: [.seconds, .milliseconds], width: .narrow)))")
                     Console.out("Seed \(record.seed), spec digest \(record.specDigest); tagged \(SurrogateTag.generated) in table \(SurrogateTag.provenanceTable).")
+                    let profile = try source.loadProfile(dialect: "postgres")
+                    Self.printFidelity(try PostgresFidelity.measure(server: server, profile: profile, rows: record.rowsPerTable))
                 }
                 return
             }

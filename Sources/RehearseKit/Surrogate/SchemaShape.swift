@@ -11,6 +11,8 @@ public struct TableShape: Sendable {
     /// outer parentheses, e.g. `price_cents > 0`. Columns the profile is
     /// silent about get values inside the domains these describe.
     public var checks: [String] = []
+    /// PostgreSQL: the partitioned table's key and bounds, so rows land in a partition.
+    public var partitions: PartitionLayout? = nil
 }
 
 public struct ColumnShape: Sendable {
@@ -18,8 +20,12 @@ public struct ColumnShape: Sendable {
     public var name: String
     public var declaredType: String
     public var notNull: Bool
+    /// PostgreSQL: the catalog's type, through domains and arrays; the
+    /// default generator comes from it (`ColumnPlan.inferTyped`).
+    public var pgType: PostgresTypeFact? = nil
 
     public var affinity: Affinity {
+        if let pgType { return pgType.affinity }
         // SQLite's rules (section 3.1 of its datatype documentation), which also
         // map PostgreSQL's type names sensibly.
         let t = declaredType.uppercased()
@@ -30,7 +36,7 @@ public struct ColumnShape: Sendable {
         return .numeric
     }
 
-    public var looksBoolean: Bool { declaredType.uppercased().hasPrefix("BOOL") }
+    public var looksBoolean: Bool { pgType.map { $0.baseName == "bool" } ?? declaredType.uppercased().hasPrefix("BOOL") }
 }
 
 public struct ForeignKeyShape: Sendable {

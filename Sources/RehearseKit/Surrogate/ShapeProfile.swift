@@ -37,9 +37,17 @@ public struct TableProfile: Sendable {
     /// Fan-out distributions asked for per foreign key (`distribution`,
     /// `min_children`, `max_children`, `null_fraction`).
     public var fanOuts: [FanOutSpec] = []
+    /// PostgreSQL partitions `rehearse profile` saw, for the fidelity report.
+    public var observedPartitions: (count: Int64, withRows: Int64)?
 
     init(_ node: YAMLNode) throws {
-        let m = try node.members(allowed: ["rows", "columns", "foreign_keys"])
+        let m = try node.members(allowed: ["rows", "columns", "foreign_keys", "observed"])
+        if let o = m["observed"] {
+            let om = try o.members(allowed: ["partitions", "partitions_with_rows"])
+            let count = try om["partitions"]?.int(in: 0...Limits.maxRowsPerTable, "partitions") ?? 0
+            let used = try om["partitions_with_rows"]?.int(in: 0...count, "partitions_with_rows") ?? 0
+            observedPartitions = (count, used)
+        }
         for fk in try m["foreign_keys"]?.sequence() ?? [] {
             let f = try fk.members(allowed: ["columns", "references", "fanout", "distribution", "exponent", "min_children", "max_children", "null_fraction"])
             guard let columnsNode = f["columns"] else { throw fk.fail("a foreign_keys entry needs 'columns'.") }
@@ -128,6 +136,11 @@ public struct ColumnProfile: Sendable {
         public var nullFraction: Double?
         public var averageWidth: Double?
         public var maximumWidth: Int64?
+        /// PostgreSQL: the column's type as the source catalog spelled it.
+        public var type: String? = nil
+        /// PostgreSQL: every type-level fact of the column (domain base and
+        /// CHECKs, enum labels, element and range subtypes, lengths).
+        public var typeDetail: String? = nil
     }
 
     init(_ node: YAMLNode) throws {
@@ -139,14 +152,19 @@ public struct ColumnProfile: Sendable {
             distinct = try d.int(in: 1...Limits.maxRowsPerTable, "distinct")
         }
         if let o = m["observed"] {
-            let om = try o.members(allowed: ["distinct", "null_fraction", "avg_width", "max_width"])
+            let om = try o.members(allowed: ["distinct", "null_fraction", "avg_width", "max_width", "type", "type_detail"])
             // Only reported, but the fidelity report multiplies them: bounded too.
             let nullFraction = try om["null_fraction"]?.double()
             if let nullFraction, !(0...1).contains(nullFraction) { throw om["null_fraction"]!.fail("null_fraction must be between 0 and 1.") }
             let width = try om["avg_width"]?.boundedDouble("avg_width")
             if let width, width < 0 { throw om["avg_width"]!.fail("avg_width must be zero or more.") }
+            let type = try om["type"]?.string()
+            if let type, type.utf8.count > Limits.maxNameLength * 4 { throw om["type"]!.fail("the type name is too long.") }
+            let detail = try om["type_detail"]?.string()
+            if let detail, detail.utf8.count > 1 << 20 { throw om["type_detail"]!.fail("type_detail is longer than 1 MiB.") }
             observed = Observed(distinct: try om["distinct"]?.int(in: 0...Limits.maxRowsPerTable, "distinct"), nullFraction: nullFraction,
-                                averageWidth: width, maximumWidth: try om["max_width"]?.int(in: 0...Int64.max, "max_width"))
+                                averageWidth: width, maximumWidth: try om["max_width"]?.int(in: 0...Int64.max, "max_width"), type: type,
+                                typeDetail: detail)
         }
         if let nf = m["null_fraction"] {
             let v = try nf.double()

@@ -228,10 +228,12 @@ public final class TablePlan: Sendable {
         self.rows = rows
         primaryKey = shape.primaryKey
         let where_ = "\(profileFile): table \(shape.name)"
+        try Self.checkPartitionsHold(shape, rows: rows, here: where_)
         for col in profile?.columns.keys.sorted() ?? [] where !shape.columns.contains(where: { $0.name.lowercased() == col.lowercased() }) {
             throw RehearseError.badInput("\(where_): the profile describes column '\(col)', which the table does not have. Fix the name or remove it.")
         }
         let uniqueColumns = Set(shape.uniqueSets.filter { $0.count == 1 }.map { $0[0].lowercased() })
+            .union(Self.compositeKeyAnchors(shape, profile: profile, rows: rows))
         for spec in profile?.fanOuts ?? [] where !shape.foreignKeys.contains(where: { $0.columns.map { $0.lowercased() } == spec.columns.map { $0.lowercased() } }) {
             throw RehearseError.badInput("\(where_): the foreign_keys entry for (\(spec.columns.joined(separator: ", "))) matches no foreign key of the table. Name the columns of one of its foreign keys, in order.")
         }
@@ -253,10 +255,12 @@ public final class TablePlan: Sendable {
                 if silent(other) && j > i { continue }
                 let timeLike = ColumnPlan.timeLike(other, profile: columnProfile(other.name), table: shape)
                 let span: Double = timeLike ? 30 * 86400 : 100
-                let least: Double = timeLike ? 1 : 0.01
+                // A PostgreSQL date keeps only the day: moving one takes whole days.
+                let toDate = column.pgType?.baseName == "date"
+                let least: Double = timeLike ? (toDate ? 86400 : 1) : 0.01
                 let (lo, hi): (Double, Double)
                 switch relation.op {
-                case ">=": (lo, hi) = (0, span)
+                case ">=": (lo, hi) = (toDate && other.pgType?.baseName != "date" ? least : 0, span)
                 case ">": (lo, hi) = (least, span)
                 case "<=": (lo, hi) = (-span, 0)
                 default: (lo, hi) = (-span, -least)
@@ -366,6 +370,10 @@ public final class ColumnPlan: @unchecked Sendable {
         /// Points at an earlier row of the same table, through column `keyColumn`.
         case selfReference(keyColumn: Int)
         case bytes(Int)
+        /// A PostgreSQL type's own values (PostgresTypeValues.swift).
+        case typed(PostgresTypeGenerator)
+        /// A partition key column: inside a partition's bounds.
+        case partition(PartitionValues)
     }
 
     public let name: String
@@ -390,6 +398,8 @@ public final class ColumnPlan: @unchecked Sendable {
     /// With `distinct: N`, the k-th non-NULL row takes pool slot k mod N: the
     /// column has exactly min(N, non-NULL rows) distinct slots.
     let poolSize: Int64?
+    /// Whether pool slots are evaluated as unique indexes (see init).
+    let poolUnique: Bool
     /// Set when a foreign key draws from only this many of its parents (the
     /// rest stay childless, as `rehearse profile` observed), through a keyed
     /// subset of the parent's rows.
@@ -451,15 +461,25 @@ public final class ColumnPlan: @unchecked Sendable {
                     throw RehearseError.badInput("\(here): is unique and references \(fk.parentTable), so it needs at most \(parent.rows) rows (one per parent), but the profile asks for \(rows). Lower the row count or the parent's.")
                 }
             }
+        } else if let layout = table.partitions,
+                  let steered = PartitionValues(layout: layout, column: column.name, fact: column.pgType, seed: seed, table: table.name) {
+            kind = .partition(steered)
         } else if let derived {
             kind = .spec(derived)
+        } else if let fact = column.pgType {
+            kind = try Self.inferTyped(fact, column: column, table: table, unique: unique, rows: rows, distinct: profile?.distinct,
+                                       domain: domain, here: here)
+            inferredText = true
         } else {
-            kind = try Self.constrain(Self.infer(column, table: table, unique: unique), by: domain, column: column, table: table,
-                                      unique: unique, rows: rows, here: here)
+            kind = Self.widened(try Self.constrain(Self.infer(column, table: table, unique: unique), by: domain, column: column, table: table,
+                                                   unique: unique, rows: rows, here: here), distinct: profile?.distinct, fact: nil, domain: domain)
             inferredText = true
         }
+        let typeLength = column.pgType?.resolved.maxLength
         if inferredText, let d = domain, d.minLength != nil || d.maxLength != nil {
-            lengthBounds = (d.minLength ?? 0, d.maxLength)
+            lengthBounds = (d.minLength ?? 0, [d.maxLength, typeLength].compactMap { $0 }.min())
+        } else if inferredText, let typeLength {
+            lengthBounds = (0, typeLength)
         } else {
             lengthBounds = nil
         }
@@ -480,6 +500,19 @@ public final class ColumnPlan: @unchecked Sendable {
         }
         permutation = unique ? IndexPermutation(count: rows, key: rng.key ^ 0x5EED) : nil
         poolSize = (!unique && foreignKey == nil) ? profile?.distinct : nil
+        // Pool slots of an inferred PostgreSQL-typed or widened integer
+        // generator are numbered like a unique column's rows, so the column
+        // gets exactly `distinct` values (random draws would repeat).
+        var numbered = false
+        if let poolSize, profile?.generator == nil {
+            switch kind {
+            case .typed: numbered = true
+            case .spec(.uniform(let lo, let hi)): numbered = column.pgType != nil || hi &- lo &+ 1 == poolSize
+            default: break
+            }
+            if numbered, (try? Self.checkUniqueCapable(kind, rows: poolSize, here: here)) == nil { numbered = false }
+        }
+        poolUnique = numbered
         nullCount = Int64((nullFraction * Double(rows)).rounded())
         rowOrder = IndexPermutation(count: max(rows, 1), key: rng.key ^ 0x0DE5)
         if case .spec(.categorical(let values)) = kind {
@@ -519,7 +552,12 @@ public final class ColumnPlan: @unchecked Sendable {
         case .spec(.text(.hexLength(let n))):
             if n >= 16 || (1 << (4 * n)) >= rows { return }
             throw RehearseError.badInput("\(here): is unique, but hex of length \(n) cannot give \(rows) distinct values. Make it longer.")
-        case .spec(.text), .reference, .selfReference, .bytes: return
+        case .spec(.text), .reference, .selfReference, .bytes, .partition: return
+        case .typed(let g):
+            if let capacity = g.capacity, capacity < rows {
+                throw RehearseError.badInput("\(here): is unique, but its type \(g.fact.display) holds only \(capacity) distinct values for \(rows) rows. Lower the row count or widen the type.")
+            }
+            return
         default:
             if rows <= 1 { return }
             throw RehearseError.badInput("\(here): is unique, but its generator cannot give \(rows) distinct values. Use sequence, uniform with a wide enough range, or a text pattern.")
@@ -580,12 +618,26 @@ public final class ColumnPlan: @unchecked Sendable {
             let v: DatabaseValue
             if let poolSize, afterColumn == nil {
                 // Evaluate at the pool slot, so equal slots give equal values.
-                v = evaluate(spec, row: nonNullIndex(row: row) % poolSize, unique: nil, table: table)
+                let slot = nonNullIndex(row: row) % poolSize
+                v = evaluate(spec, row: slot, unique: poolUnique ? slot : nil, table: table)
             } else {
                 v = evaluate(spec, row: row, unique: index, table: table)
             }
             if let lengthBounds, case .text(let text) = v { return .text(fit(text, lengthBounds, row: row)) }
             return v
+        case .typed(let generator):
+            let v: DatabaseValue
+            if let poolSize {
+                let slot = nonNullIndex(row: row) % poolSize
+                v = generator.value(rng, row: slot, unique: poolUnique ? slot : nil).databaseValue
+            } else {
+                v = generator.value(rng, row: row, unique: index).databaseValue
+            }
+            if let lengthBounds, case .text(let text) = v, generator.fact.resolved.isTextual { return .text(fit(text, lengthBounds, row: row)) }
+            return v
+        case .partition(let steered):
+            if let poolSize { return steered.value(row: nonNullIndex(row: row) % poolSize, unique: nil) }
+            return steered.value(row: row, unique: index)
         case .bytes(let n):
             var bytes: [UInt8] = []
             var k: UInt64 = 0

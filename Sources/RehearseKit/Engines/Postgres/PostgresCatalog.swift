@@ -53,13 +53,21 @@ enum PostgresCatalog {
         }
         var shapes: [TableShape] = []
         var byName: [String: Relation] = [:]
+        var types = PostgresTypeCatalog(db: db)
         for rel in rels {
-            let columns = try db.rows("""
-                SELECT a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod), a.attnotnull::text
+            var columns: [ColumnShape] = []
+            var domainChecks: [String] = []
+            for row in try db.rows("""
+                SELECT a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod), a.attnotnull::text, a.atttypid::text, a.atttypmod::text
                 FROM pg_catalog.pg_attribute a
                 WHERE a.attrelid = \(rel.oid) AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''
                 ORDER BY a.attnum
-                """).map { ColumnShape(name: $0[0]!, declaredType: $0[1]!, notNull: $0[2] == "true") }
+                """) {
+                let fact = try types.fact(oid: row[3]!, typmod: Int32(row[4] ?? "-1") ?? -1)
+                columns.append(ColumnShape(name: row[0]!, declaredType: row[1]!, notNull: row[2] == "true", pgType: fact))
+                // A domain's CHECKs bind the column as a table CHECK would.
+                domainChecks += fact.domainChecks.map { PostgresTypeCatalog.check($0, for: row[0]!) }
+            }
             func names(_ keys: String, of relid: String) throws(PGError) -> [String] {
                 try db.rows("""
                     SELECT a.attname FROM unnest('\(keys)'::int2[]) WITH ORDINALITY k(attnum, i)
@@ -93,8 +101,15 @@ enum PostgresCatalog {
                 SELECT pg_catalog.pg_get_constraintdef(con.oid) FROM pg_catalog.pg_constraint con
                 WHERE con.conrelid = \(rel.oid) AND con.contype = 'c' ORDER BY con.conname
                 """).flatMap { CheckDomains.checks(inCreateTable: $0[0]!) }
+            var partitions: PartitionLayout?
+            if rel.kind == "p" {
+                partitions = try types.partitionLayout(relid: rel.oid)
+                for fk in try types.partitionForeignKeys(relid: rel.oid) where !foreignKeys.contains(where: { $0.columns == fk.columns }) {
+                    foreignKeys.append(fk)
+                }
+            }
             shapes.append(TableShape(name: rel.display, columns: columns, primaryKey: primaryKey, foreignKeys: foreignKeys,
-                                     uniqueSets: uniqueSets, checks: checks))
+                                     uniqueSets: uniqueSets, checks: checks + domainChecks, partitions: partitions))
             byName[rel.display] = rel
         }
         return (shapes, byName)

@@ -238,27 +238,11 @@ struct PostgresSurrogateLoader {
         return out
     }
 
-    /// Sets every column-owned sequence (serial, identity) past the largest
-    /// value loaded, as a restore does, so the next insert does not collide.
+    /// Sets every sequence a column owns or a column default calls past the
+    /// values loaded (PostgresSequences), so the next insert does not collide.
     private func resetSequences(_ db: PGConnection) throws {
-        let owned = try Self.catalog {
-            try db.rows("""
-                SELECT sn.nspname, s.relname, tn.nspname, t.relname, a.attname
-                FROM pg_catalog.pg_depend d
-                JOIN pg_catalog.pg_class s ON s.oid = d.objid AND s.relkind = 'S'
-                JOIN pg_catalog.pg_namespace sn ON sn.oid = s.relnamespace
-                JOIN pg_catalog.pg_class t ON t.oid = d.refobjid
-                JOIN pg_catalog.pg_namespace tn ON tn.oid = t.relnamespace
-                JOIN pg_catalog.pg_attribute a ON a.attrelid = t.oid AND a.attnum = d.refobjsubid
-                WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.deptype IN ('a', 'i')
-                ORDER BY 1, 2
-                """)
-        }
-        for o in owned {
-            let seq = PostgresCatalog.qualified(schema: o[0]!, name: o[1]!)
-            let table = PostgresCatalog.qualified(schema: o[2]!, name: o[3]!)
-            let column = PGConnection.quoteIdentifier(o[4]!)
-            try Self.exec(db, "SELECT pg_catalog.setval(\(PGConnection.quoteLiteral(seq))::regclass, m, true) FROM (SELECT max(\(column))::bigint AS m FROM \(table)) x WHERE m IS NOT NULL")
+        do { try PostgresSequences.reset(db) } catch {
+            throw RehearseError.environment("Setting the sequences past the loaded values failed: \(error).")
         }
     }
 

@@ -18,6 +18,11 @@ public enum SQLiteProfiler {
         /// Coarse bounds: the minimum rounded down and the maximum rounded up
         /// to a power of ten (with sign), never the values themselves.
         public var range: (low: Int64, high: Int64, fractional: Bool)?
+        /// PostgreSQL: the column's type as the catalog spells it (a schema
+        /// fact, for the fidelity report's type check).
+        public var type: String? = nil
+        /// PostgreSQL: every type-level fact (`PostgresTypeFact.detail`).
+        public var typeDetail: String? = nil
     }
 
     public struct FanOut: Sendable {
@@ -32,6 +37,8 @@ public enum SQLiteProfiler {
         public var rows: Int64
         public var columns: [Column]
         public var fanOuts: [FanOut]
+        /// PostgreSQL: partitions of a partitioned table, and how many held rows.
+        public var partitions: (count: Int64, withRows: Int64)? = nil
     }
 
     public static func learn(file: URL) throws -> [Table] {
@@ -140,6 +147,7 @@ public enum SQLiteProfiler {
             """
         for t in tables {
             out += "  \(quoted(t.name)):\n    rows: \(t.rows)\n"
+            if let p = t.partitions { out += "    observed: { partitions: \(p.count), partitions_with_rows: \(p.withRows) }\n" }
             if !t.columns.isEmpty { out += "    columns:\n" }
             for c in t.columns {
                 var fields: [String] = []
@@ -152,8 +160,11 @@ public enum SQLiteProfiler {
                 }
                 if c.nullFraction > 0 && !c.notNull { fields.append("null_fraction: \(number(c.nullFraction))") }
                 let nonNullRows = Int64((Double(t.rows) * (1 - c.nullFraction)).rounded())
-                if !c.isKey, c.distinct > 0, c.distinct < nonNullRows { fields.append("distinct: \(c.distinct)") }
-                fields.append("observed: { distinct: \(c.distinct), null_fraction: \(number(c.nullFraction)), avg_width: \(number(c.averageWidth)), max_width: \(c.maximumWidth) }")
+                // Key columns keep their learned distinct count too (the
+                // generator ignores it for a foreign key, which draws from its parent).
+                if c.distinct > 0, c.distinct < nonNullRows, !(c.isKey && c.type == nil) { fields.append("distinct: \(c.distinct)") }
+                let type = (c.type.map { ", type: \(quoted($0))" } ?? "") + (c.typeDetail.map { ", type_detail: \(quoted($0))" } ?? "")
+                fields.append("observed: { distinct: \(c.distinct), null_fraction: \(number(c.nullFraction)), avg_width: \(number(c.averageWidth)), max_width: \(c.maximumWidth)\(type) }")
                 out += "      \(quoted(c.name)): { \(fields.joined(separator: ", ")) }\n"
             }
             if !t.fanOuts.isEmpty { out += "    foreign_keys:\n" }
