@@ -172,6 +172,21 @@ def main():
             case("scale_%s_fail" % name, base, "R15-domains: the scale written as %s" % scale, evidence=e)
         e = json.loads(raw); e["predicate"]["run_id"] = "run\u0007id\n"
         case("run_id_control_chars_fail", base, "R15-domains: control characters in run_id", evidence=e)
+
+        # Issue 15: dump clones. A surrogate may not claim a dump; a dump
+        # clone needs a grant bound to its recorded dump.
+        e = json.loads(raw); e["predicate"]["source"]["dump_sha256"] = hashlib.sha256(b"prod.dump").hexdigest()
+        case("surrogate_claims_dump_fail", base, "R18-dump-clone: a surrogate-tagged run claims a dump", evidence=e)
+        e = json.loads(raw)
+        src = e["predicate"]["source"]
+        for k in ["generator", "spec_digest", "seed", "scale"]:
+            src.pop(k)
+        src.update({"kind": "dump_clone", "tag": "REAL_DUMP_CLONE", "dump_name": "prod.dump", "dump_sha256": hashlib.sha256(b"prod.dump").hexdigest(),
+                    "format": "custom", "restore_tool": "pg_restore (PostgreSQL) 15", "secret_scan": {
+                        "scanner_version": "rehearse-secret-scan/1", "rules_digest": "0" * 64, "finding_count": 0, "suppressed_count": 0,
+                        "allowlist_digest": None, "bytes_scanned": 1}})
+        e["predicate"]["lane"] = "AUTHORIZE_OPERATOR_REAL_DATA_CLONE_HANDOFF"
+        case("dump_clone_without_grant_fail", base, "R18-dump-clone: a dump clone with no grant", evidence=e)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     print("wrote", len([n for n in os.listdir(OUT) if os.path.isdir(os.path.join(OUT, n))]), "cases to", OUT)

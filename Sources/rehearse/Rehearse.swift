@@ -17,6 +17,7 @@ struct Rehearse: ParsableCommand {
         // every place looked in when none was found.
         version: RehearseVersion.describe + "\n" + Resources.describeSurrogates(),
         subcommands: [Run.self, Migrations.self, Validate.self, Generate.self, Profile.self, FingerprintCommand.self, SealCommand.self, Sign.self, Keys.self,
+                      Lanes.self, GrantCommand.self, Scan.self,
                       Manual.self],
         defaultSubcommand: Run.self
     )
@@ -36,6 +37,8 @@ enum Main {
             // clusters in TMPDIR whose rehearse process is gone and whose
             // guardian could not clear them (killed too, a machine crash).
             PostgresCluster.cleanStale(in: FileManager.default.temporaryDirectory)
+            // And private dump copies a killed run left behind.
+            DumpWorkspace.cleanStale(in: FileManager.default.temporaryDirectory)
             try command.run()
         } catch let error as RehearseError {
             Interruption.yieldToHandlerIfInterrupted()

@@ -22,6 +22,18 @@ extension Rehearse {
         @Option(name: .long, help: ArgumentHelp("Rehearse on a restored clone of a real dump (needs lane 2 and a grant; refused under the default lane).", valueName: "PATH"))
         var dump: String?
 
+        @Option(name: .long, help: ArgumentHelp("Lane to run under, by number or name (default: HOLD_REAL_DATA; see 'rehearse lanes'). Lane 5 is never selectable.", valueName: "LANE"))
+        var lane: Lane?
+
+        @Option(name: .long, help: ArgumentHelp("Grant for --dump: signed permission for lane 2, bound to the dump's SHA-256 (see 'rehearse grant').", valueName: "FILE"))
+        var grant: String?
+
+        @Option(name: .long, help: ArgumentHelp("Trust file whose keys and threshold the grant must satisfy (from 'rehearse keys trust').", valueName: "FILE"))
+        var trust: String?
+
+        @Option(name: .long, help: ArgumentHelp("For --dump: file of reviewed secret-scan finding fingerprints to allow (see 'rehearse scan').", valueName: "FILE"))
+        var allowlist: String?
+
         @Option(name: .long, help: "Seed for the surrogate generator (default: the manifest's).")
         var seed: Int64?
 
@@ -56,8 +68,17 @@ extension Rehearse {
         var quiet = false
 
         func validate() throws {
-            if dump != nil && (surrogate || target != nil) {
-                throw ValidationError("Give either --dump PATH or --surrogate [NAME|DIR], not both.")
+            if dump != nil && surrogate {
+                throw ValidationError("Give either --dump PATH or --surrogate [NAME|DIR], not both. With --dump, NAME|DIR names the change to rehearse (its manifest's birth, rollback and checks).")
+            }
+            if dump == nil && (grant != nil || trust != nil || allowlist != nil) {
+                throw ValidationError("--grant, --trust and --allowlist apply to --dump PATH only.")
+            }
+            if dump != nil, pgURL != nil {
+                throw ValidationError("--dump restores only into an ephemeral cluster rehearse starts itself (no TCP); --pg-url is not accepted with it.")
+            }
+            if (grant == nil) != (trust == nil) {
+                throw ValidationError("--grant FILE and --trust FILE go together: the grant is checked against the trust file's keys and threshold.")
             }
             try OptionBounds.check(seed: seed, scale: scale, jobs: jobs)
             if engine == .sqlite, pgURL != nil || pgBindir != nil || pgUser != nil {
@@ -70,9 +91,18 @@ extension Rehearse {
 
         func run() throws {
             if let dump {
-                try Governance.authorize(.dumpClone(path: dump))
+                // Lane 2 is reached only through a grant: without one the
+                // request is judged under the default lane (or the lane named,
+                // so lane 5 is refused as lane 5), and the dump is not opened.
+                guard let grant, let trust else {
+                    try Governance.authorize(.dumpClone(path: dump), lane: lane == .operatorRealDataCloneHandoff ? .default : (lane ?? .default))
+                    return
+                }
+                try Governance.authorize(.dumpClone(path: dump), lane: lane ?? .operatorRealDataCloneHandoff)
+                try runDumpClone(dump: dump, grant: grant, trust: trust)
                 return
             }
+            try Governance.authorize(.surrogate, lane: lane ?? .default)
             let source = try SurrogateSource.locate(target ?? "commerce", executable: URL(fileURLWithPath: CommandLine.arguments[0]))
             var options = Rehearsal.Options()
             options.seed = seed.map { UInt64($0) }

@@ -114,8 +114,10 @@ import Testing
             e["source"] = .object(source)
         }
         let report = try Validator().validate(runDirectory: r)
-        #expect(Set(report.findings.map { $0.rule }) == ["R6-tag"])
-        #expect(report.findings.count == 2)
+        // R6: real data under HOLD, without a grant; R18: a dump clone without its tag, dump fields and grant
+        #expect(Set(report.findings.map { $0.rule }) == ["R6-tag", "R18-dump-clone"])
+        #expect(report.findings.filter { $0.rule == "R6-tag" }.count == 2)
+        #expect(report.findings.contains { $0.rule == "R18-dump-clone" && $0.message == "a dump clone without a grant" })
     }
 
     @Test func fingerprintsThatDoNotRecomputeAreRejected() throws {

@@ -32,7 +32,9 @@ public enum EvidenceWriter {
         try OutputLocation.check(directory)
     }
 
-    static func write(evidence: JSONValue, inputs: RehearsalInputs, to directory: URL) throws {
+    /// `extra`: further files (name, bytes) sealed with the run, such as a
+    /// dump clone's grant.
+    static func write(evidence: JSONValue, inputs: RehearsalInputs, to directory: URL, extra: [(String, [UInt8])] = []) throws {
         try checkAvailable(directory)
         do {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -46,6 +48,9 @@ public enum EvidenceWriter {
                 // The bytes the run read and digested, not a second read of
                 // the file (which could have changed, or be a link, since).
                 try file.bytes.write(to: target, options: .withoutOverwriting)
+            }
+            for (name, bytes) in extra {
+                try Data(bytes).write(to: directory.appendingPathComponent(name), options: .withoutOverwriting)
             }
             try Data(evidence.canonicalBytes).write(to: directory.appendingPathComponent(evidenceFile), options: .atomic)
             try Seal.write(directory: directory)

@@ -25,6 +25,9 @@ public struct Rehearsal {
         /// before the evidence is written: `rehearse migrations` re-applies
         /// the birth here and compares it with the first born state.
         var afterRollback: ((ScratchEngine, RehearsalRecord) throws -> Void)?
+        /// A granted dump clone to load instead of generating the surrogate
+        /// (whose birth, rollback and checks are still the change rehearsed).
+        public var dumpClone: DumpCloneSource?
 
         public init() {}
     }
@@ -38,7 +41,11 @@ public struct Rehearsal {
     }
 
     public func run() throws -> RehearsalResult {
-        try Governance.authorize(.surrogate, lane: options.lane)
+        if let clone = options.dumpClone {
+            try Governance.authorize(.dumpClone(path: clone.path), lane: options.lane)
+        } else {
+            try Governance.authorize(.surrogate, lane: options.lane)
+        }
         let manifest = source.manifest
         let dialect = options.engine.dialect
         // Every input is read and digested before anything is provisioned, so a
@@ -77,9 +84,11 @@ public struct Rehearsal {
         record.isolation = scratch.isolation
         finish(.provision, .ok, options.engine.provisionDetail(scratch))
 
-        let load = try scratch.loadSurrogate(source, seed: seed, scale: scale, jobs: options.jobs, progress: options.progress)
+        let load = try options.dumpClone?.load(into: scratch)
+            ?? scratch.loadSurrogate(source, seed: seed, scale: scale, jobs: options.jobs, progress: options.progress)
         record.load = load
-        finish(.load, .ok, "\(load.totalRows) rows in \(load.rowsPerTable.count) tables, seed \(seed)")
+        record.dumpClone = options.dumpClone.map { ($0.sourceJSON(name: manifest.name, rows: load.rowsPerTable), $0.prepared.grant.evidenceJSON) }
+        finish(.load, .ok, "\(load.totalRows) rows in \(load.rowsPerTable.count) tables, " + (options.dumpClone.map { "dump sha256 \($0.prepared.digest)" } ?? "seed \(seed)"))
 
         let pre = try scratch.fingerprint()
         record.pre = pre
@@ -124,7 +133,18 @@ public struct Rehearsal {
             var drift = Drift(from: pre, to: post)
             if !drift.isEmpty {
                 drift = try scratch.localize(drift, pre: pre) { reference in
-                    _ = try reference.loadSurrogate(source, seed: seed, scale: scale, jobs: options.jobs, progress: nil)
+                    if let clone = options.dumpClone {
+                        _ = try clone.load(into: reference)
+                    } else {
+                        _ = try reference.loadSurrogate(source, seed: seed, scale: scale, jobs: options.jobs, progress: nil)
+                    }
+                }
+            }
+            // A dump clone's keys are real values: they stay out of the evidence.
+            if options.dumpClone != nil {
+                for i in drift.data.indices where !drift.data[i].sampleKeys.isEmpty || drift.data[i].note != nil {
+                    drift.data[i].sampleKeys = []
+                    drift.data[i].note = "key values are not recorded for a dump clone (real data)"
                 }
             }
             record.drift = drift
@@ -135,7 +155,8 @@ public struct Rehearsal {
         skipRest()
 
         let evidence = record.evidence
-        try EvidenceWriter.write(evidence: evidence, inputs: inputs, to: runDirectory)
+        try EvidenceWriter.write(evidence: evidence, inputs: inputs, to: runDirectory,
+                                 extra: options.dumpClone.map { [(DumpCloneSource.grantFile, $0.grantBytes)] } ?? [])
         let validation = try Validator().validate(runDirectory: runDirectory)
         let keptAt = options.keep ? scratch.location : nil
         return RehearsalResult(runDirectory: runDirectory, record: record, evidence: evidence, validation: validation, keptAt: keptAt)

@@ -24,6 +24,9 @@ public struct RehearsalRecord: Sendable {
     public var birthSurface: Drift?
     public var drift: Drift?
     public var failure: (phase: Phase, message: String)?
+    /// Set when the data came from a granted dump clone instead of the
+    /// generator: the evidence's `source` and `grant`.
+    public var dumpClone: (source: JSONValue, grant: JSONValue)?
 
     /// PASS only when every phase ran and succeeded, every check passed and
     /// the post-rollback fingerprint equals the pre-birth one.
@@ -73,8 +76,8 @@ public struct RehearsalRecord: Sendable {
             "run_id": .string(runID),
             "started_at": .string(CivilTime.rfc3339(startedAt)),
             "lane": .string(lane.rawValue),
-            "grant": .null,
-            "source": source,
+            "grant": dumpClone?.grant ?? .null,
+            "source": dumpClone?.source ?? source,
             "engine": ["name": .string(engine.name), "version": .string(engine.version)],
             "target": isolation,
             "inputs": .object(inputsJSON),

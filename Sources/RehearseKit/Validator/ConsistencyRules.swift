@@ -191,7 +191,8 @@ extension EvidenceRules {
         }
         // The spec digest names the sealed schema and profile (and so, through
         // R6, does the provenance table the pre-birth fingerprint holds).
-        if let schema = folder.file(named: evidence["inputs"]?["schema"]?["subject"]?.stringValue ?? ""),
+        if evidence["source"]?["kind"]?.stringValue != "dump_clone",
+           let schema = folder.file(named: evidence["inputs"]?["schema"]?["subject"]?.stringValue ?? ""),
            let profile = folder.file(named: evidence["inputs"]?["profile"]?["subject"]?.stringValue ?? "") {
             let spec: JSONValue = [
                 "generator": .string(evidence["source"]?["generator"]?.stringValue ?? ""),
@@ -321,7 +322,7 @@ extension EvidenceRules {
             out.append(finding("R15-domains", "$.predicate.source.seed", "\(seed) is negative; a seed is zero or more"))
         }
         let scale = source?["scale"]?.stringValue ?? ""
-        if Self.parseScale(scale) == nil {
+        if source?["kind"]?.stringValue != "dump_clone", Self.parseScale(scale) == nil {
             out.append(finding("R15-domains", "$.predicate.source.scale", "'\(RunFolder.display(scale))' is not a scale: expected a finite number greater than zero written as a plain decimal, as rehearse writes it (e.g. 1, 0.25, 12.5)"))
         }
         let runID = evidence["run_id"]?.stringValue ?? ""

@@ -21,6 +21,7 @@ struct EvidenceRules {
         findings += isolation()
         findings += forbidden()
         findings += lane()
+        findings += dumpClone()
         findings += domains()
         switch manifest() {
         case .success(let m):

@@ -91,10 +91,18 @@ indirect enum EvidenceShape: Sendable {
         "run_id": .string,
         "started_at": .string,
         "lane": .enumeration(Lane.allCases.map(\.rawValue)),
-        "grant": .null,
+        // Which source fields a kind must and must not have is R18's.
+        "grant": .nullable(.object(required: [
+            "digest": .sha256, "nonce": .sha256, "lane": .enumeration(Lane.allCases.map(\.rawValue)), "subject_sha256": .sha256,
+            "issuer": .string, "not_before": .integer, "not_after": .integer, "engine": .string, "signed_by": .array(.sha256),
+        ])),
         "source": .object(required: [
-            "kind": .enumeration(["surrogate", "dump_clone"]), "tag": .string, "name": .string, "generator": .string,
-            "spec_digest": .sha256, "seed": .integer, "scale": .string, "rows": .map(.integer),
+            "kind": .enumeration(["surrogate", "dump_clone"]), "tag": .string, "name": .string, "rows": .map(.integer),
+        ], optional: [
+            "generator": .string, "spec_digest": .sha256, "seed": .integer, "scale": .string,
+            "dump_name": .string, "dump_sha256": .sha256, "format": .enumeration(["plain", "custom", "directory", "tar", "sqlite"]), "restore_tool": .string,
+            "secret_scan": .object(required: ["scanner_version": .string, "rules_digest": .sha256, "finding_count": .integer,
+                                              "suppressed_count": .integer, "allowlist_digest": .nullable(.sha256), "bytes_scanned": .integer]),
         ]),
         "engine": .object(required: ["name": .string, "version": .string]),
         "target": .object(required: ["kind": .string, "network": .string],

@@ -41,7 +41,7 @@ public struct Validator {
         ("R6-tag", "a surrogate carries the GENERATED_SURROGATE_NOT_REAL_PRODUCTION_DUMP tag, in the evidence and in the fingerprinted provenance table; nothing claims real data without a grant"),
         ("R7-isolation", "the target was an isolated scratch database of a kind rehearse provisions, and its host and network agree"),
         ("R8-forbidden", "no forbidden lane or action is recorded"),
-        ("R9-signature", "a DSSE envelope, when present, wraps exactly evidence.json; with a trust policy, enough distinct trusted keys signed it"),
+        ("R9-signature", "a DSSE envelope, when present, wraps exactly evidence.json; with a trust policy, enough distinct trusted keys signed it (and a dump clone's sealed grant)"),
         ("R10-reproduce", "with --reproduce: the surrogate regenerated from the run's inputs, seed and scale has the recorded spec digest and pre-birth fingerprint"),
         ("R11-lane", "a lane other than HOLD_REAL_DATA references a grant"),
         ("R12-inputs", "the sealed manifest decides the input roles; each role's subject is the copy made for it; every file in inputs/ is a subject"),
@@ -49,6 +49,7 @@ public struct Validator {
         ("R14-statements", "the statements recorded are those of the sealed birth and rollback, at their lines"),
         ("R15-domains", "seed, scale, run ID, start time, durations and counts hold their domains"),
         ("R16-replay", "with --replay: the rehearsal run again from the sealed inputs has the recorded fingerprints, drift, checks and verdict"),
+        ("R18-dump-clone", "a dump clone is tagged REAL_DUMP_CLONE under lane 2 with a sealed grant bound to the recorded dump SHA-256; a surrogate claims no dump"),
     ]
 
     public func validate(runDirectory: URL) throws -> ValidationReport {
@@ -77,6 +78,7 @@ public struct Validator {
         }
         findings += EvidenceRules(statement: value, folder: folder).check()
         findings += Self.signatureFindings(folder, trust: trust)
+        findings += Self.grantFindings(folder, evidence: value, trust: trust)
         let claimed = value["predicate"]?["verdict"]?.stringValue.flatMap(Verdict.init(rawValue:))
         return ValidationReport(findings: findings, claimedVerdict: claimed)
     }

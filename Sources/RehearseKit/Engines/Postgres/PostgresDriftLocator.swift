@@ -33,7 +33,13 @@ struct PostgresDriftLocator {
         try PostgresFingerprinter.pin(current)
         // The display name back to the relation, as the fingerprint named it
         // (the catalog is read once for all the drifted tables).
-        if relations == nil { relations = try PostgresFingerprinter.dataRelations(current) }
+        // The current side is a superuser session too: pinned like the
+        // reference (search_path ''), so no operator or function a restored
+        // dump defined can be picked by name resolution and run as superuser.
+        if relations == nil {
+            try PostgresFingerprinter.pin(current)
+            relations = try PostgresFingerprinter.dataRelations(current)
+        }
         guard let relation = relations?.first(where: { $0.display == change.table }) else {
             change.note = "the table could not be found again to localize its rows"
             return

@@ -16,7 +16,7 @@ public enum PostgresTarget: Sendable {
 public final class PostgresScratch: ScratchEngine {
     let cluster: PostgresCluster?
     /// True for an ephemeral cluster's database, also for its reference sibling.
-    private let isEphemeral: Bool
+    let isEphemeral: Bool
     let server: [String: String]
     public let database: String
     private let ownsDatabase: Bool
@@ -30,7 +30,7 @@ public final class PostgresScratch: ScratchEngine {
     /// role without superuser that owns the scratch database (so a script
     /// cannot run programs or reach other servers through COPY TO PROGRAM,
     /// dblink or foreign data wrappers); on a named server, the user given.
-    private var scriptParameters: [String: String]
+    private(set) var scriptParameters: [String: String]
     /// Run birth and rollback as the superuser instead (manifest
     /// `postgres_superuser: true`, for an extension that is not trusted).
     public var scriptsAsSuperuser = false

@@ -1,0 +1,63 @@
+import Foundation
+
+/// pg_restore, run the only ways rehearse runs it: to render an archive as SQL
+/// into a file (`-f`, no connection), to list its table of contents (`-l`),
+/// and to restore into the ephemeral cluster's socket. Each time with an
+/// environment built from nothing: no PGHOST, PGSERVICE, PGSERVICEFILE,
+/// PGPASSFILE, PGSYSCONFDIR, PGOPTIONS or any other variable of the caller
+/// reaches it, so no setting can point it at another server or file.
+public enum ArchiveTools {
+    /// PGPASSFILE points at nothing, so libpq does not read a password file
+    /// from the home directory either (the socket connection needs none).
+    static let environment = ["PATH": "/usr/bin:/bin", "LC_ALL": "C", "PGCLIENTENCODING": "UTF8", "PGPASSFILE": "/dev/null"]
+
+    public static func pgRestore(bindir: URL?) throws -> URL {
+        let dir = try bindir ?? PostgresCluster.locateBinaries()
+        let tool = dir.appendingPathComponent("pg_restore")
+        guard FileManager.default.isExecutableFile(atPath: tool.path) else {
+            throw RehearseError.environment("pg_restore is not in \(dir.path): it is needed to read custom, directory and tar dumps. Install the PostgreSQL client tools or give --pg-bindir.")
+        }
+        return tool
+    }
+
+    /// `pg_restore (PostgreSQL) 15.x`, for the evidence.
+    public static func version(bindir: URL?) throws -> String {
+        let tool = try pgRestore(bindir: bindir)
+        let log = FileManager.default.temporaryDirectory.appendingPathComponent("rehearse-pgrestore-version-\(getpid())-\(UUID().uuidString.prefix(8))")
+        defer { try? FileManager.default.removeItem(at: log) }
+        let out = try ChildProcess.run(tool.path, ["--version"], environment: environment, output: log)
+        return out.output.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// Renders an archive to an SQL script file.
+    static func render(_ archive: URL, format: DumpFormat, to file: URL, bindir: URL?, shown: String) throws {
+        let tool = try pgRestore(bindir: bindir)
+        let log = file.deletingLastPathComponent().appendingPathComponent("pg_restore-render.log")
+        defer { try? FileManager.default.removeItem(at: log) }
+        let out = try ChildProcess.run(tool.path, ["--format=\(flag(format))", "--file=\(file.path)", "--", archive.path], environment: environment, output: log)
+        guard out.status == 0 else {
+            throw RehearseError.refused("Refused: pg_restore could not read the \(format.rawValue) dump \(RunFolder.display(shown)) to scan it (exit \(out.status)): \(out.output.trimmingCharacters(in: .whitespacesAndNewlines).prefix(600)). Nothing was restored.")
+        }
+    }
+
+    /// The archive's table of contents, one `pg_restore -l` line per entry.
+    static func tableOfContents(_ archive: URL, format: DumpFormat, work: URL, bindir: URL?, shown: String) throws -> [String] {
+        let tool = try pgRestore(bindir: bindir)
+        let log = work.appendingPathComponent("pg_restore-list.out")
+        defer { try? FileManager.default.removeItem(at: log) }
+        let out = try ChildProcess.run(tool.path, ["--format=\(flag(format))", "--list", "--", archive.path], environment: environment, output: log)
+        guard out.status == 0 else {
+            throw RehearseError.refused("Refused: pg_restore could not list the \(format.rawValue) dump \(RunFolder.display(shown)) (exit \(out.status)): \(out.output.trimmingCharacters(in: .whitespacesAndNewlines).prefix(600)). Nothing was restored.")
+        }
+        return out.output.split(separator: "\n").map(String.init).filter { !$0.hasPrefix(";") && !$0.isEmpty }
+    }
+
+    static func flag(_ format: DumpFormat) -> String {
+        switch format {
+        case .custom: "custom"
+        case .directory: "directory"
+        case .tar: "tar"
+        case .plain, .sqlite: "custom"
+        }
+    }
+}

@@ -1,0 +1,84 @@
+import Foundation
+
+/// Everything a dump clone must pass before a byte of it is restored, in an
+/// order that opens the dump only when the grant could allow it:
+///
+/// 1. one "now" for the whole check;
+/// 2. the grant against the trust file, lane 2 and the engine (the dump is
+///    not opened if this fails);
+/// 3. the dump copied into a private directory while it is hashed, so the
+///    bytes checked and restored are the bytes hashed (no second read);
+/// 4. the grant's subject against that digest;
+/// 5. the format by content, and the engine it needs;
+/// 6. the secret-free gate and the hostile-statement checks over what would
+///    run (a plain script, or an archive rendered by pg_restore), tar members,
+///    directory members, the archive's table of contents;
+/// 7. the source hashed again: a change is a loud refusal.
+public enum DumpCloneGate {
+    public struct Prepared {
+        public var workspace: DumpWorkspace
+        public var copy: URL
+        public var digest: String
+        public var format: DumpFormat
+        public var grant: VerifiedGrant
+        public var scan: SecretScanReport
+        /// `pg_restore (PostgreSQL) 15.x` for archives; nil otherwise.
+        public var restoreTool: String?
+    }
+
+    static let hostileTOCEntries = ["SERVER", "USER MAPPING", "FOREIGN DATA WRAPPER", "SUBSCRIPTION", "DATABASE", "DATABASE PROPERTIES", "TABLESPACE"]
+
+    public static func prepare(dump: String, grantFile: String, trustFile: String, engine: String, allowlist: SecretAllowlist,
+                               bindir: String?, now: Int64, scratchParent: URL? = nil) throws -> Prepared {
+        let trust = try TrustPolicy(file: URL(fileURLWithPath: trustFile))
+        let grantBytes = try GrantVerifier.read(grantFile)
+        do {
+            _ = try GrantVerifier.require(grantBytes, file: grantFile, trust: trust, now: now, lane: .operatorRealDataCloneHandoff,
+                                          subjectSHA256: nil, engine: engine)
+        } catch let error as RehearseError {
+            throw RehearseError(error.code, error.message + " The dump was not opened or read.")
+        }
+        let workspace = try DumpWorkspace(parent: scratchParent)
+        do {
+            let copy = try DumpDigest.copy(path: dump, into: workspace.url)
+            let grant = try GrantVerifier.require(grantBytes, file: grantFile, trust: trust, now: now, lane: .operatorRealDataCloneHandoff,
+                                                  subjectSHA256: copy.digest, engine: engine)
+            let format = try DumpFormat.detect(copy.copy, isDirectory: copy.isDirectory)
+            // A directory dump's toc.dat and blobs.toc name the files pg_restore
+            // opens, relative paths included: it could read any file on the
+            // machine into the clone. Until rehearse confines those names, the
+            // directory format is refused (custom and tar hold their data inside).
+            guard format != .directory else {
+                throw RehearseError.refused("Refused: the dump \(RunFolder.display(dump)) is a pg_dump directory (-Fd). Its toc.dat and blobs.toc name the files pg_restore opens, and rehearse cannot yet confine those names to the dump, so a crafted one could read another file into the clone. Make a custom (-Fc) or tar (-Ft) dump instead; nothing was restored.")
+            }
+            let needs = format == .sqlite ? "sqlite" : "postgres"
+            guard needs == engine else {
+                throw RehearseError.refused("Refused: the dump \(RunFolder.display(dump)) is a \(format.rawValue) dump, which restores into \(needs), and the grant and run name \(engine). Nothing was restored.")
+            }
+            let pgBindir = try format.isArchive ? PostgresCluster.locateBinaries(bindir) : nil
+            // Members first: pg_restore does not read a tar with a hostile member name.
+            if format == .tar { try DumpFormat.checkTarMembers(copy.copy, shown: dump) }
+            if format.isArchive {
+                let toc = try ArchiveTools.tableOfContents(copy.copy, format: format, work: workspace.url, bindir: pgBindir, shown: dump)
+                for entry in toc {
+                    // "ID; OID OID DESC SCHEMA NAME OWNER"
+                    let fields = entry.split(separator: " ", omittingEmptySubsequences: true).dropFirst(3).joined(separator: " ")
+                    if let hostile = hostileTOCEntries.first(where: { fields.hasPrefix($0 + " ") }) {
+                        throw RehearseError.refused("Refused: the \(format.rawValue) dump \(RunFolder.display(dump)) holds a \(hostile) entry in its table of contents ('\(RunFolder.display(entry))'): it acts outside the scratch database or reaches another host. Nothing was restored.")
+                    }
+                }
+            }
+            let scan = try DumpScan.scan(copy: copy.copy, format: format, shown: dump, workDirectory: workspace.url, bindir: pgBindir, allowlist: allowlist)
+            if !scan.isClean { throw scan.refusal(dump) }
+            let after = try DumpDigest.of(path: dump)
+            guard after == copy.digest else {
+                throw RehearseError.refused("Refused: the dump \(RunFolder.display(dump)) CHANGED while rehearse read it (SHA-256 \(copy.digest) when copied, \(after) now). Something else is writing it; nothing was restored. Give a dump nothing writes to.")
+            }
+            let tool = try format.isArchive ? ArchiveTools.version(bindir: pgBindir) : nil
+            return Prepared(workspace: workspace, copy: copy.copy, digest: copy.digest, format: format, grant: grant, scan: scan, restoreTool: tool)
+        } catch {
+            workspace.remove()
+            throw error
+        }
+    }
+}

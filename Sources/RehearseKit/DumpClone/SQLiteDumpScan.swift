@@ -1,0 +1,41 @@
+import CSQLite3
+import Foundation
+
+/// The secret scan of an SQLite database file: its schema SQL as text, then
+/// every TEXT and BLOB value of every table, with its table and column, read
+/// from the private copy opened read-only. Findings name `table.column` and the
+/// row number (in the line field), never a value.
+enum SQLiteDumpScan {
+    static func scan(_ copy: URL, into scanner: inout SecretScanner, shown: String) throws {
+        func refuse(_ why: String) -> RehearseError {
+            RehearseError.refused("Refused: the secret scan could not read the SQLite dump \(RunFolder.display(shown)): \(why). Nothing was restored.")
+        }
+        let db: SQLiteConnection
+        do { db = try SQLiteConnection(path: copy.path, readOnly: true, create: false) } catch { throw refuse("\(error)") }
+        do {
+            let schema = try db.rows("SELECT coalesce(sql, '') FROM sqlite_master ORDER BY rowid")
+            for row in schema { if case .text(let sql) = row[0] { try scanner.feed(Array((sql + "\n").utf8)) } }
+            let tables = try db.rows("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").compactMap { row -> String? in
+                if case .text(let name) = row[0] { return name }
+                return nil
+            }
+            for table in tables {
+                let statement = try db.prepare("SELECT * FROM \"\(table.replacingOccurrences(of: "\"", with: "\"\""))\"")
+                let names = (0..<statement.columnCount).map(statement.columnName)
+                var row = 0
+                while try statement.step() {
+                    row += 1
+                    for i in names.indices {
+                        let type = statement.columnType(at: i)
+                        guard type == SQLITE_TEXT || type == SQLITE_BLOB else { continue }
+                        statement.withBytes(at: i) { scanner.value(table: table, column: names[i], bytes: $0, row: row) }
+                    }
+                }
+            }
+        } catch let error as RehearseError {
+            throw error
+        } catch {
+            throw refuse("\(error)")
+        }
+    }
+}

@@ -1,0 +1,235 @@
+import Foundation
+
+/// One secret found: where and by which rule, and a fingerprint that binds the
+/// rule, the place and a hash of the value. The value itself is never kept.
+public struct SecretFinding: Sendable, Equatable {
+    public var rule: String
+    /// `schema.table.column` when the value sits in COPY data or an INSERT, else nil.
+    public var column: String?
+    public var line: Int
+    /// Offset of the line's first byte in the scanned SQL text.
+    public var byteOffset: Int
+    public var fingerprint: String
+
+    public var location: String {
+        (column.map { "\($0), " } ?? "") + "line \(line), byte \(byteOffset)"
+    }
+
+    public var json: JSONValue {
+        ["rule": .string(rule), "column": column.map { .string($0) } ?? .null, "line": .integer(Int64(line)),
+         "byte_offset": .integer(Int64(byteOffset)), "fingerprint": .string(fingerprint)]
+    }
+}
+
+/// A reviewed list of finding fingerprints that are not secrets. Because a
+/// fingerprint includes the value's hash, an allowlisted line cannot hide a
+/// different value at the same place.
+public struct SecretAllowlist: Sendable {
+    public var fingerprints: Set<String>
+    public var digest: String?
+
+    public static let none = SecretAllowlist(fingerprints: [], digest: nil)
+
+    public init(fingerprints: Set<String>, digest: String?) {
+        self.fingerprints = fingerprints
+        self.digest = digest
+    }
+
+    /// One fingerprint per line (64 lowercase hex digits), optionally followed
+    /// by white space and a `#` comment; blank and `#` lines are ignored.
+    public init(file: String) throws {
+        guard let data = FileManager.default.contents(atPath: file), data.count <= 16 << 20 else {
+            throw RehearseError.badInput("Cannot read the allowlist \(RunFolder.display(file)): it is missing, unreadable or larger than 16 MiB.")
+        }
+        var set = Set<String>()
+        for (n, raw) in String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let line = raw.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init)?
+                .trimmingCharacters(in: .whitespaces) ?? ""
+            if line.isEmpty { continue }
+            guard Digest.isSHA256Hex(line) else {
+                throw RehearseError.badInput("\(RunFolder.display(file)):\(n + 1): not a finding fingerprint (64 lowercase hex digits, as 'rehearse scan' prints them).")
+            }
+            set.insert(line)
+        }
+        self.init(fingerprints: set, digest: Digest.sha256Hex(data))
+    }
+}
+
+/// What a scan found, and what the evidence records of it.
+public struct SecretScanReport: Sendable {
+    public var findings: [SecretFinding]
+    /// Findings beyond the first ``SecretScanner/maxReported`` are counted, not listed.
+    public var findingCount: Int
+    public var suppressedCount: Int
+    public var bytesScanned: Int
+    public var allowlistDigest: String?
+
+    public var isClean: Bool { findingCount == 0 }
+
+    public var evidenceJSON: JSONValue {
+        ["scanner_version": .string(SecretRules.scannerVersion), "rules_digest": .string(SecretRules.digest),
+         "finding_count": .integer(Int64(findingCount)), "suppressed_count": .integer(Int64(suppressedCount)),
+         "allowlist_digest": allowlistDigest.map { .string($0) } ?? .null, "bytes_scanned": .integer(Int64(bytesScanned))]
+    }
+
+    /// The refusal for a dump with findings: rule and place, never a value.
+    public func refusal(_ dump: String) -> RehearseError {
+        var lines = ["Refused: the dump \(RunFolder.display(dump)) is not secret-free: \(findingCount) finding(s). Nothing was restored. Remove the secrets from the dump (or, for reviewed false positives, list their fingerprints in an --allowlist file) and ask for a grant for the cleaned dump."]
+        for f in findings.prefix(20) { lines.append("  \(f.rule) at \(f.location) fingerprint \(f.fingerprint)") }
+        if findingCount > 20 { lines.append("  … and \(findingCount - 20) more ('rehearse scan' lists them)") }
+        return RehearseError(.refused, lines.joined(separator: "\n"))
+    }
+}
+
+/// Streams SQL text (a plain pg_dump, or an archive rendered by `pg_restore
+/// -f -`), whole lines at a time: a read boundary never splits what a rule
+/// looks at, because the partial line is carried into the next window. It
+/// follows just enough SQL to know which table and column a value belongs to:
+/// CREATE TABLE column lists, COPY … FROM stdin blocks, and INSERTs.
+public struct SecretScanner {
+    public static let maxLine = 64 << 20
+    public static let maxReported = 1000
+
+    let allowlist: SecretAllowlist
+    var pending: [UInt8] = []
+    var offset = 0
+    var lineNumber = 0
+    var findings: [SecretFinding] = []
+    var count = 0
+    var suppressed = 0
+    var context = SQLValueContext()
+
+    public init(allowlist: SecretAllowlist = .none) {
+        self.allowlist = allowlist
+    }
+
+    /// Adds bytes; scans every line they complete.
+    public mutating func feed(_ bytes: UnsafeRawBufferPointer) throws {
+        var start = 0
+        while start < bytes.count, let hit = memchr(bytes.baseAddress! + start, 0x0a, bytes.count - start) {
+            let i = UnsafeRawPointer(hit) - bytes.baseAddress!
+            pending.append(contentsOf: bytes[start..<i])
+            try line()
+            start = i + 1
+        }
+        pending.append(contentsOf: bytes[start..<bytes.count])
+        guard pending.count <= Self.maxLine else {
+            throw RehearseError.refused("Refused: the secret scan could not finish: line \(lineNumber + 1) is longer than \(Self.maxLine >> 20) MiB, so it cannot be scanned whole. Nothing was restored.")
+        }
+    }
+
+    public mutating func feed(_ bytes: [UInt8]) throws {
+        try bytes.withUnsafeBytes { try feed($0) }
+    }
+
+    public mutating func finish() throws -> SecretScanReport {
+        if !pending.isEmpty { try line() }
+        for v in context.finish() {
+            for (rule, range) in SecretRules.shapeMatches(v.value) { record(rule: rule, column: nil, value: v.value[range]) }
+            for r in Self.pemHeaders(v.value) + Self.assignments(v.value) { record(rule: r.rule, column: nil, value: v.value[r.range]) }
+        }
+        return SecretScanReport(findings: findings, findingCount: count, suppressedCount: suppressed, bytesScanned: offset,
+                                allowlistDigest: allowlist.digest)
+    }
+
+    mutating func line() throws {
+        lineNumber += 1
+        let text = pending
+        pending.removeAll(keepingCapacity: true)
+        defer { offset += text.count + 1 }
+        var hits: [(rule: String, column: String?, value: ArraySlice<UInt8>)] = []
+        for v in context.values(in: text) {
+            // What the server stores, not the escaped text: COPY fields are
+            // decoded (\xHH, \OOO, \n, \p → p), and a bytea's hex is decoded too.
+            let value = v.isCopyField ? SecretDecoding.copyField(v.value) : v.value
+            if let column = v.column, SecretRules.isSecretColumn(v.columnName), !SecretRules.isHarmlessValue(value) {
+                hits.append(("sensitive_column", column, value))
+            }
+            for form in [value] + (SecretDecoding.byteaHex(value).map { [$0] } ?? []) {
+                for (rule, range) in SecretRules.shapeMatches(form) { hits.append((rule, v.column, form[range])) }
+                for range in Self.pemHeaders(form) + Self.assignments(form) {
+                    hits.append((range.rule, v.column, form[range.range]))
+                }
+            }
+        }
+        for h in hits { record(rule: h.rule, column: h.column, value: h.value) }
+    }
+
+    /// Scans one value known to sit in `table.column` (an SQLite table read
+    /// directly), with the same rules as a COPY field.
+    public mutating func value(table: String, column: String, bytes: UnsafeRawBufferPointer, row: Int) {
+        lineNumber = row
+        let value = Array(bytes)[...]
+        let qualified = "\(table).\(column)"
+        if SecretRules.isSecretColumn(column), !SecretRules.isHarmlessValue(value) { record(rule: "sensitive_column", column: qualified, value: value) }
+        for (rule, range) in SecretRules.shapeMatches(value) { record(rule: rule, column: qualified, value: value[range]) }
+        for r in Self.pemHeaders(value) + Self.assignments(value) { record(rule: r.rule, column: qualified, value: value[r.range]) }
+        offset += bytes.count
+    }
+
+    mutating func record(rule: String, column: String?, value: ArraySlice<UInt8>) {
+        let fingerprint = Digest.sha256Hex(Array("\(SecretRules.scannerVersion)\0\(rule)\0\(column ?? "sql")\0\(Digest.sha256Hex(value))".utf8))
+        if allowlist.fingerprints.contains(fingerprint) { suppressed += 1; return }
+        count += 1
+        if findings.count < Self.maxReported {
+            findings.append(SecretFinding(rule: rule, column: column, line: lineNumber, byteOffset: offset, fingerprint: fingerprint))
+        }
+    }
+
+    /// `-----BEGIN … PRIVATE KEY-----` (RSA, EC, DSA, OPENSSH, ENCRYPTED or
+    /// none), also base64-encoded (`LS0tLS1CRUdJTi…`).
+    static func pemHeaders(_ t: ArraySlice<UInt8>) -> [(rule: String, range: Range<Int>)] {
+        let begin = Array("-----BEGIN ".utf8), tail = Array("PRIVATE KEY-----".utf8)
+        var out: [(String, Range<Int>)] = []
+        if let b64 = SecretDecoding.base64PEM(t) { out.append(("pem_private_key", b64)) }
+        var i = t.startIndex
+        while i + begin.count <= t.endIndex {
+            if t[i..<(i + begin.count)].elementsEqual(begin) {
+                var j = i + begin.count
+                while j < t.endIndex, j - i < 64, (65...90).contains(t[j]) || t[j] == 32 { j += 1 }
+                let k = j - tail.count + "-----".utf8.count
+                if j + 5 <= t.endIndex, k >= i + begin.count, t[k..<(k + tail.count)].elementsEqual(tail) {
+                    // the value hashed is the rest of the line: the key body when it is on one line
+                    out.append(("pem_private_key", i..<t.endIndex))
+                    return out
+                }
+            }
+            i += 1
+        }
+        return out
+    }
+
+    static let assignmentWords = ["password", "passwd", "secret", "token", "api_key", "apikey"].map { Array($0.utf8) }
+
+    /// `password = <token>` / `"secret": "<token>"` with a high-entropy
+    /// token; also `PASSWORD '…'` role clauses.
+    static func assignments(_ t: ArraySlice<UInt8>) -> [(rule: String, range: Range<Int>)] {
+        var out: [(String, Range<Int>)] = []
+        let lower = t.map { (65...90).contains($0) ? $0 + 32 : $0 }
+        let base = t.startIndex
+        for word in assignmentWords {
+            var i = 0
+            while i + word.count <= lower.count {
+                guard lower[i..<(i + word.count)].elementsEqual(word) else { i += 1; continue }
+                var j = i + word.count
+                // PASSWORD '…' (CREATE/ALTER ROLE … PASSWORD 'x')
+                if word == assignmentWords[0], j + 1 < lower.count, lower[j] == 32, lower[j + 1] == 39 {
+                    let start = j + 2
+                    var end = start
+                    while end < lower.count, lower[end] != 39 { end += 1 }
+                    if end > start { out.append(("role_password", (base + start)..<(base + end))) }
+                }
+                while j < lower.count, [34, 39, 32, 9].contains(lower[j]) { j += 1 }
+                guard j < lower.count, lower[j] == 61 || lower[j] == 58 else { i += word.count; continue }
+                j += 1
+                while j < lower.count, [34, 39, 32, 9].contains(lower[j]) { j += 1 }
+                var end = j
+                while end < lower.count, SecretRules.isBase64(t[base + end]) || [45, 95, 46].contains(t[base + end]) { end += 1 }
+                let token = t[(base + j)..<(base + end)]
+                if token.count >= 16, SecretRules.entropy(token) >= 3.5 { out.append(("high_entropy_assignment", (base + j)..<(base + end))) }
+                i = max(end, i + word.count)
+            }
+        }
+        return out
+    }
+}
