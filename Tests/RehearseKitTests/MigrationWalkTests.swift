@@ -167,4 +167,18 @@ import Testing
         #expect(walk.exitStatus == 6)
         #expect(try MigrationWalkValidator.validate(walk.walkFolder).findings.isEmpty)
     }
+
+    @Test func aFileNameIsNeverSQLEvenWithANewlineInIt() throws {
+        let dir = TempDir()
+        dir.write("m/1_a.up.sql", "CREATE TABLE t (id INTEGER PRIMARY KEY, q INTEGER);\n")
+        dir.write("m/1_a.down.sql", "DROP TABLE t;\n")
+        // The name's second line would undo the up if it ran as SQL.
+        dir.write("m/2_b\nUPDATE t SET q = q - 1;.up.sql", "UPDATE t SET q = q + 1;\n")
+        dir.write("m/2_b\nUPDATE t SET q = q - 1;.down.sql", "SELECT 1;\n")
+        var options = MigrationWalk.Options()
+        options.outputDirectory = dir.file("walk")
+        options.scratchParent = dir.url
+        let walk = try MigrationWalk(directory: dir.file("m"), options: options).run()
+        #expect(Self.statuses(walk) == ["PASS", "FAIL"])
+    }
 }

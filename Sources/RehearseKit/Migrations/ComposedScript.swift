@@ -17,7 +17,11 @@ struct ComposedScript {
     }
 
     mutating func append(text piece: String, file: String, fileLine: Int) {
-        let header = "-- rehearse: \(file):\(fileLine)\n"
+        // A file name is never SQL: anything but printable ASCII (a newline
+        // would end the comment and make the rest of the name a statement)
+        // is written as `?`.
+        let shown = String(String.UnicodeScalarView(file.unicodeScalars.map { $0.value >= 0x20 && $0.value < 0x7f ? $0 : "?" }))
+        let header = "-- rehearse: \(shown):\(fileLine)\n"
         text += header
         nextLine += 1
         segments.append(Segment(line: nextLine, file: file, fileLine: fileLine))

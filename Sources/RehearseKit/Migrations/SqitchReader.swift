@@ -31,6 +31,11 @@ enum SqitchReader {
             }
             var name = String(body.prefix { !$0.isWhitespace })
             if name.hasPrefix("+") { name.removeFirst() }
+            // A change name is a path under deploy/, revert/ and verify/: one that
+            // climbs out (`..`) or is absolute could read any file into evidence.
+            if name.hasPrefix("/") || name.split(separator: "/").contains("..") || name.contains("\\") {
+                throw RehearseError.badInput("sqitch.plan:\(i + 1): the change name \(name) leaves the plan's directory. Sqitch names are paths inside deploy/, revert/ and verify/; rename the change.")
+            }
             if name.hasPrefix("-") {
                 throw RehearseError.badInput("sqitch.plan:\(i + 1): \(name) is a revert entry; rehearse reads plans of deploy entries only. Remove it or rebuild the plan.")
             }
