@@ -33,11 +33,16 @@ public enum MigrationWalkValidator {
             let at = "\(MigrationWalk.indexFile) step \(i + 1)"
             let status = step["status"]?.stringValue ?? ""
             let exit = Int32(clamping: step["exit_status"]?.integerValue ?? -1)
+            // Step numbers run on without a gap: a step cut out of the walk is a finding.
+            if i > 0, let n = step["index"]?.integerValue, let p = steps[i - 1]["index"]?.integerValue, n != p + 1 {
+                finding(at, "is step \(n) after step \(p): steps are missing from the walk")
+            }
             worst = MigrationStepResult.worse(worst, exit)
             guard let run = step["run"]?.stringValue else {
                 if status == "PASS" || status == "FAIL" { finding(at, "claims \(status) with no run folder") }
                 continue
             }
+            if named.contains(run) { finding(at, "names the run folder \(run), which another step names too") }
             named.insert(run)
             guard run.hasPrefix(MigrationWalk.stepsFolder + "/"), RunFolder.isPortable(run) else {
                 finding(at, "run folder \(run) is not under \(MigrationWalk.stepsFolder)/")
