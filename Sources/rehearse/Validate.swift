@@ -56,7 +56,7 @@ extension Rehearse {
                 Console.out(value.canonicalString)
             case .text:
                 if report.isValid {
-                    let v = report.verdict == .pass ? Console.green("PASS") : Console.red("FAIL")
+                    let v = Console.mark(report.verdict)
                     Console.out("\(runDirectory): evidence valid; verdict \(v)")
                 } else {
                     Console.out("\(runDirectory): evidence " + Console.red("REJECTED") + " (\(report.findings.count) findings)")
@@ -64,7 +64,7 @@ extension Rehearse {
                 }
             }
             if !report.isValid { throw ExitCode(RehearseError.Code.evidenceRejected.exitStatus) }
-            if report.verdict == .fail { throw ExitCode(RehearseError.Code.rehearsalFailed.exitStatus) }
+            if report.verdict != .pass { throw ExitCode(report.verdict.exitStatus) }
         }
 
         /// A `rehearse migrations` walk folder: its seal, walk.json and every step's run folder.
