@@ -24,7 +24,7 @@ import Testing
         #expect(Self.statuses(walk) == ["PASS", "FAIL", "PASS", "FAIL", "IRREVERSIBLE", "SKIPPED", "PASS"])
         let lossy = walk.steps[1]
         #expect(lossy.detail.contains { $0.contains("drift: the down did not restore") && $0.contains("0002_bump_qty.down.sql") })
-        #expect(lossy.detail.contains { $0.contains("column items.qty: 20 rows differ") })
+        #expect(lossy.detail.contains { $0.contains("items") && $0.contains("qty") })
         // The down that leaves its table behind: the second up counts the first run.
         let trace = walk.steps[3]
         #expect(trace.rebirth["outcome"] == "differs")
