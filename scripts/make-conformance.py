@@ -70,6 +70,14 @@ def main():
         run("--surrogate", "commerce", "--scale", "0.01", "--seed", "11", "--out", base, "--quiet")
         run("--surrogate", "surrogates/lossy-rollback", "--scale", "0.01", "--seed", "11", "--out", lossy, "--quiet")
         run("--surrogate", "commerce", "--scale", "0.01", "--seed", "12", "--out", other, "--quiet")
+        # Issue 11: the NULL-deleting birth on a surrogate with the edge-case
+        # mix and targeting off matches no row: INCONCLUSIVE.
+        unexercised, inconclusive = (os.path.join(work, n) for n in ("unexercised-src", "inconclusive"))
+        shutil.copytree(os.path.join(ROOT, "surrogates/lossy-null-delete"), unexercised)
+        os.remove(os.path.join(unexercised, "SEAL.sha256"))
+        with open(os.path.join(unexercised, "profile.yaml"), "a") as f:
+            f.write("edge_cases: off\ntargeting: off\n")
+        run("--surrogate", unexercised, "--scale", "0.1", "--seed", "11", "--out", inconclusive, "--quiet")
         keys = os.path.join(work, "keys")
         os.makedirs(keys)
         for who in ("alice", "bob", "mallory"):
@@ -82,6 +90,11 @@ def main():
 
         case("pass_commerce", base, "PASS: valid evidence of a passing rehearsal")
         case("fail_verdict_lossy", lossy, "FAIL: valid evidence of a failing rehearsal (lossy rollback)")
+        case("inconclusive_valid", inconclusive, "INCONCLUSIVE: valid evidence of a birth whose DELETE matched no row")
+        e = load(inconclusive); e["predicate"]["verdict"] = "PASS"; del e["predicate"]["unexercised"]
+        case("pass_with_unexercised_statement_fail", inconclusive, "R17-exercised: PASS claimed although the birth's DELETE matched 0 rows", evidence=e)
+        e = load(lossy); e["predicate"]["verdict"] = "INCONCLUSIVE"
+        case("inconclusive_with_drift_fail", lossy, "R17-exercised: INCONCLUSIVE claimed although rollback drifted (FAIL wins)", evidence=e)
 
         def signed(folder, signers):
             for who in signers:

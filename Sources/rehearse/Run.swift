@@ -126,7 +126,7 @@ extension Rehearse {
             case .text: Self.printSummary(result, quiet: quiet)
             }
             if !result.validation.isValid { throw ExitCode(RehearseError.Code.evidenceRejected.exitStatus) }
-            if result.validation.verdict == .fail { throw ExitCode(RehearseError.Code.rehearsalFailed.exitStatus) }
+            if result.validation.verdict != .pass { throw ExitCode(result.validation.verdict.exitStatus) }
         }
 
         enum EngineName: String, ExpressibleByArgument, CaseIterable {
@@ -158,8 +158,18 @@ extension Rehearse {
                     Console.out()
                     Console.out(Console.bold("Drift") + " (rollback did not restore the pre-birth state):")
                     for change in drift.schema {
-                        let details = change.details.isEmpty ? "" : ": " + change.details.joined(separator: "; ")
+                        // A definition's diff lines go one per line under the object.
+                        let indent = SchemaChange.diffIndent
+                        var lines: [String] = []
+                        var inline: [String] = []
+                        for d in change.details {
+                            if d.hasPrefix(indent) { lines.append(d) }
+                            else if d.hasSuffix(":"), change.details.contains(where: { $0.hasPrefix(indent) }) { lines.append("  " + d) }
+                            else { inline.append(d) }
+                        }
+                        let details = inline.isEmpty ? (lines.isEmpty ? "" : ":") : ": " + inline.joined(separator: "; ")
                         Console.out("  schema  \(change.kind) \(change.name) \(change.change.rawValue)\(details)")
+                        for line in lines { Console.out("      " + line) }
                     }
                     for change in drift.data {
                         let lines = change.summaryLines
@@ -171,9 +181,9 @@ extension Rehearse {
                     }
                 }
                 Console.out()
+                Console.printUnexercised(result.evidence)
             }
-            let verdict = result.validation.verdict
-            let mark = verdict == .pass ? Console.green("PASS") : Console.red("FAIL")
+            let mark = Console.mark(result.validation.verdict)
             let validity = result.validation.isValid ? "evidence valid" : "evidence REJECTED by the validator"
             Console.out("Verdict: \(mark) (\(validity))")
             for finding in result.validation.findings { Console.out("  \(finding)") }

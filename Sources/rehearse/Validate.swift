@@ -57,7 +57,7 @@ extension Rehearse {
                 Console.out(JSONValue.object(fields).canonicalString)
             case .text:
                 if report.isValid {
-                    let v = report.verdict == .pass ? Console.green("PASS") : Console.red("FAIL")
+                    let v = Console.mark(report.verdict)
                     Console.out("\(runDirectory): evidence valid; verdict \(v)")
                 } else {
                     Console.out("\(runDirectory): evidence " + Console.red("REJECTED") + " (\(report.findings.count) findings)")
@@ -66,7 +66,7 @@ extension Rehearse {
                 for n in notes { Console.out("  note: " + n) }
             }
             if !report.isValid { throw ExitCode(RehearseError.Code.evidenceRejected.exitStatus) }
-            if report.verdict == .fail { throw ExitCode(RehearseError.Code.rehearsalFailed.exitStatus) }
+            if report.verdict != .pass { throw ExitCode(report.verdict.exitStatus) }
         }
     }
 }

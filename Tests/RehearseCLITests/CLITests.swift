@@ -119,7 +119,7 @@ final class Scratch {
     @Test func unknownSurrogateIsBadInput() throws {
         let r = try CLI.run(["--surrogate", "nosuch"])
         #expect(r.status == 2)
-        #expect(r.stderr.contains("Unknown surrogate 'nosuch'. Known surrogates: commerce, lossy-rollback"))
+        #expect(r.stderr.contains("Unknown surrogate 'nosuch'. Known surrogates: commerce, lossy-lowercase, lossy-null-delete, lossy-rollback"))
     }
 
     @Test func missingFileIsBadInputNamingIt() throws {

@@ -56,7 +56,7 @@ struct Installed {
         #expect(r.stdout.contains("Verdict: PASS (evidence valid)"))
         let v = try i.run(["--version"])
         #expect(v.status == 0)
-        #expect(v.stdout.contains("surrogates: \(i.surrogates.path) (commerce, lossy-rollback)"), "\(v.all)")
+        #expect(v.stdout.contains("surrogates: \(i.surrogates.path) (commerce, lossy-lowercase, lossy-null-delete, lossy-rollback)"), "\(v.all)")
     }
 
     /// Found through PATH, argv[0] is a bare name: read against the working
@@ -74,7 +74,7 @@ struct Installed {
         try "name: planted\n".write(to: planted.appendingPathComponent("manifest.yaml"), atomically: true, encoding: .utf8)
         let r = try Installed.sh(["rehearse", "--version"], in: decoy, environment: ["PATH": i.prefix.appendingPathComponent("bin").path])
         #expect(r.status == 0, "\(r.all)")
-        #expect(r.stdout.contains("surrogates: \(i.surrogates.path) (commerce, lossy-rollback)"), "\(r.all)")
+        #expect(r.stdout.contains("surrogates: \(i.surrogates.path) (commerce, lossy-lowercase, lossy-null-delete, lossy-rollback)"), "\(r.all)")
         #expect(!r.all.contains("planted"))
     }
 

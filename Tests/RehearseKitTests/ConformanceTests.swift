@@ -22,7 +22,8 @@ import Testing
                         "wrong_predicate_type_fail", "md5_only_digest_fail", "subject_digest_mismatch_fail",
                         "seal_over_other_bytes_fail", "fingerprints_swapped_fail", "surrogate_presented_as_real_fail",
                         "pass_with_drift_fail", "pass_with_failed_check_fail", "signature_untrusted_key_fail",
-                        "signature_below_threshold_fail", "pass_commerce"]
+                        "signature_below_threshold_fail", "pass_commerce", "inconclusive_valid", "pass_with_unexercised_statement_fail",
+                        "inconclusive_with_drift_fail"]
         #expect(Set(required).isSubset(of: Set(Self.cases)), "missing: \(Set(required).subtracting(Self.cases).sorted())")
     }
 
@@ -48,7 +49,7 @@ import Testing
     /// verdict. A change to the generator or the fingerprint that would make
     /// old evidence unreproducible fails here, and the corpus is regenerated
     /// (scripts/make-conformance.py) with the reason in the changelog.
-    @Test(arguments: ["pass_commerce", "fail_verdict_lossy"])
+    @Test(arguments: ["pass_commerce", "fail_verdict_lossy", "inconclusive_valid"])
     func genuineCasesReplay(name: String) throws {
         let scratch = TempDir()
         let findings = try Replay.check(runDirectory: Self.corpus.appendingPathComponent(name), scratchParent: scratch.url)

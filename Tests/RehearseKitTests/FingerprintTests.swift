@@ -60,7 +60,7 @@ import Testing
     }
 
     @Test(arguments: [
-        ("column moved", "CREATE TABLE t (id INTEGER PRIMARY KEY, b TEXT, a TEXT);", "column a: position 1 → 2"),
+        ("column moved", "CREATE TABLE t (id INTEGER PRIMARY KEY, b TEXT, a TEXT);", "column a moved: position 1 → 2"),
         ("type changed", "CREATE TABLE t (id INTEGER PRIMARY KEY, a INTEGER, b TEXT);", "column a: type TEXT → INTEGER"),
         ("default changed", "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT DEFAULT 'y', b TEXT);", "column a: default 'x' → 'y'"),
         ("collation changed", "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT DEFAULT 'x' COLLATE NOCASE, b TEXT);", "column a: collation BINARY → NOCASE"),

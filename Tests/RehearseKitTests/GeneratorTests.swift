@@ -74,7 +74,9 @@ import Testing
         let dir = TempDir()
         let db = try generated("commerce", in: dir)
         #expect(try db.int("SELECT count(*) FROM customers WHERE email NOT LIKE '%@example.test'") == 0)
-        #expect(try db.int("SELECT count(*) FROM customers WHERE phone IS NOT NULL AND phone NOT LIKE '+999 %'") == 0)
+        // Edge-case variants (white space, accents, case) keep the made-up +999 marker inside.
+        #expect(try db.int("SELECT count(*) FROM customers WHERE phone IS NOT NULL AND phone NOT LIKE '%+999 %'") == 0)
+        #expect(try db.int("SELECT count(*) FROM customers WHERE phone LIKE '+999 %'") > 0)
     }
 }
 

@@ -156,7 +156,9 @@ import Testing
         #expect(try db.scalar("SELECT count(*) FROM by_region_eu r JOIN everything e ON e.id = r.everything_id") != "0")
         // Arrays, ranges and json are what their types say.
         #expect(try db.scalar("SELECT count(*) FROM everything WHERE cardinality(tags) > 0") != "0")
-        #expect(try db.scalar("SELECT count(*) FROM everything WHERE NOT isempty(during) AND lower(during) < upper(during)") == "300")
+        // (A nullable column gets the edge-case mix's NULLs: the non-NULL ranges are all proper.)
+        #expect(try db.scalar("SELECT count(*) FROM everything WHERE during IS NOT NULL AND NOT (NOT isempty(during) AND lower(during) < upper(during))") == "0")
+        #expect(try db.scalar("SELECT (count(during) > 200)::text FROM everything") == "true")
         #expect(try db.scalar("SELECT count(DISTINCT jsonb_typeof(docb)) FROM everything") == "3")
         // A sequence no column owns, used by two tables' defaults, is past every loaded value.
         let next = Int64(try db.scalar("SELECT nextval('shared_ids')") ?? "0") ?? 0

@@ -261,8 +261,9 @@ import Testing
     @Test func consistentlyRewrittenDigestsAreCaughtOnlyByReproduction() throws {
         let dir = TempDir()
         let run = try rehearse(Repo.surrogate("commerce"), in: dir, scale: 0.05).runDirectory
-        // A forger replaces the customers digest in pre, born and post, and
-        // recomputes every dependent digest and the seal.
+        // A forger replaces the digest of orders (a table the birth does not
+        // touch: forging customers, which the birth changes, would now break
+        // R17) in pre, born and post, and recomputes every dependent digest and the seal.
         let url = run.appendingPathComponent("evidence.json")
         var statement = try JSONValue.parseStrict([UInt8](Data(contentsOf: url))).objectValue!
         var predicate = statement["predicate"]!.objectValue!
@@ -270,7 +271,7 @@ import Testing
         for stage in ["pre", "born", "post"] {
             var fp = fps[stage]!.objectValue!
             var tables = fp["tables"]!.objectValue!
-            tables["customers"] = ["rows": 100, "digest": .string(String(repeating: "1", count: 64))]
+            tables["orders"] = ["rows": 100, "digest": .string(String(repeating: "1", count: 64))]
             fp["tables"] = .object(tables)
             fp["data_digest"] = .string(Digest.sha256Hex(JSONValue.object(tables).canonicalBytes))
             fps[stage] = .object(fp)
@@ -282,7 +283,7 @@ import Testing
         #expect(try Validator().validate(runDirectory: run).isValid, "the evidence alone is self-consistent")
         let findings = try Reproduction.check(runDirectory: run, scratchParent: dir.url)
         #expect(findings.map(\.rule) == ["R10-reproduce"])
-        #expect(findings.first?.message.contains("differs in customers") == true)
+        #expect(findings.first?.message.contains("differs in orders") == true)
     }
 
     @Test func anEditedProfileNoLongerMatchesTheSpecDigest() throws {

@@ -80,8 +80,8 @@ public struct SchemaChange: Sendable, Equatable {
     /// Names what differs between two descriptions, property by property
     /// (`property: before → after`): per column for tables, per key for
     /// foreign keys and unique constraints, element by element for lists.
-    /// A whole `definition` is shown only when no named property differs, as
-    /// the catch-all for a clause no property covers.
+    /// A `definition` is shown as a unified diff of its normalized text,
+    /// unless a property that summarizes it (columns, keys) differs too.
     static func describe(kind: String = "", _ a: JSONValue, _ b: JSONValue) -> [String] {
         if kind == statisticsKind {
             let rows = a["rows"] == b["rows"] ? "\(render(a["rows"])) rows, content differs" : "rows \(render(a["rows"])) → \(render(b["rows"]))"
@@ -89,8 +89,13 @@ public struct SchemaChange: Sendable, Equatable {
         }
         guard let ao = a.objectValue, let bo = b.objectValue else { return ["definition changed"] }
         var out: [String] = []
-        let differing = Set(ao.keys).union(bo.keys).sorted().filter { ao[$0] != bo[$0] }
-        for field in differing where field != "definition" || differing.count == 1 {
+        // A property whose two values print the same (`null` and a missing
+        // key) is no change to report.
+        let differing = Set(ao.keys).union(bo.keys).sorted().filter { ao[$0] != bo[$0] && render(ao[$0]) != render(bo[$0]) }
+        // The whole definition is left out only where properties that
+        // summarize it (columns, keys) already say what changed.
+        let summarized = differing.contains { ["columns", "keys", "foreign_keys", "unique", "constraints"].contains($0) }
+        for field in differing where field != "definition" || !summarized {
             let x = ao[field], y = bo[field]
             switch field {
             case "columns" where (x?.arrayValue.map { $0.allSatisfy { $0.objectValue != nil } } ?? false)
@@ -110,15 +115,29 @@ public struct SchemaChange: Sendable, Equatable {
                 if let xs = x?.arrayValue, let ys = y?.arrayValue, (xs + ys).allSatisfy({ $0.stringValue != nil }) {
                     out.append(contentsOf: describeList(field, xs, ys))
                 } else if let xo = x?.objectValue, let yo = y?.objectValue {
-                    for f in Set(xo.keys).union(yo.keys).sorted() where xo[f] != yo[f] {
+                    for f in Set(xo.keys).union(yo.keys).sorted() where xo[f] != yo[f] && render(xo[f]) != render(yo[f]) {
                         out.append("\(field) \(f): \(render(xo[f])) → \(render(yo[f]))")
                     }
-                } else {
+                } else if let xs = x?.stringValue, let ys = y?.stringValue, isLong(xs) || isLong(ys) {
+                    out.append(contentsOf: diffLines(field, xs, ys))
+                } else if render(x) != render(y) {
                     out.append("\(field): \(render(x)) → \(render(y))")
                 }
             }
         }
         return out
+    }
+
+    /// A definition worth a diff rather than `before → after` on one line.
+    private static func isLong(_ s: String) -> Bool { s.contains("\n") || s.count > 40 }
+
+    /// Prefix of the lines of a definition's diff: the text report prints
+    /// them one per line under their object (see Run.printSummary).
+    public static let diffIndent = "    "
+
+    /// `field:` and a unified diff of the two texts, each line indented.
+    static func diffLines(_ field: String, _ a: String, _ b: String) -> [String] {
+        ["\(field):"] + DefinitionDiff.lines(a, b).map { diffIndent + $0 }
     }
 
     /// Index keys as written in SQL: `a, b desc, c collate NOCASE`.
@@ -166,15 +185,26 @@ public struct SchemaChange: Sendable, Equatable {
             Dictionary(cols.compactMap { c in c["name"]?.stringValue.map { ($0, c) } }, uniquingKeysWith: { x, _ in x })
         }
         let am = byName(a), bm = byName(b)
+        // Only columns that really moved report their position: a column
+        // dropped, added or moved shifts the others without moving them.
+        func order(_ cols: [JSONValue]) -> [String] { cols.compactMap { $0["name"]?.stringValue } }
+        let moved = DefinitionDiff.movedColumns(before: order(a), after: order(b))
         var out: [String] = []
         for name in Set(am.keys).union(bm.keys).sorted() {
             switch (am[name], bm[name]) {
             case (nil, _?): out.append("column \(name) added")
             case (_?, nil): out.append("column \(name) removed")
             case let (x?, y?) where x != y:
-                let fields = Set(x.objectValue?.keys.map { $0 } ?? []).union(y.objectValue?.keys.map { $0 } ?? []).sorted().filter { x[$0] != y[$0] }
+                let fields = Set(x.objectValue?.keys.map { $0 } ?? []).union(y.objectValue?.keys.map { $0 } ?? []).sorted()
+                    .filter { x[$0] != y[$0] && render(x[$0]) != render(y[$0]) }
                 for f in fields where f != "definition" || fields.count == 1 {
-                    out.append("column \(name): \(f) \(render(x[f])) → \(render(y[f]))")
+                    if f == "position" || f == "cid" {
+                        if moved.contains(name) { out.append("column \(name) moved: \(f) \(render(x[f])) → \(render(y[f]))") }
+                    } else if let xs = x[f]?.stringValue, let ys = y[f]?.stringValue, isLong(xs) || isLong(ys) {
+                        out.append(contentsOf: diffLines("column \(name) \(f)", xs, ys))
+                    } else {
+                        out.append("column \(name): \(f) \(render(x[f])) → \(render(y[f]))")
+                    }
                 }
             default: break
             }
@@ -233,13 +263,28 @@ public struct TableChange: Sendable, Equatable {
         return .object(o)
     }
 
+    /// Where the differing rows lie, the same on both engines:
+    /// `differing rows span id 3 to 17`, `… span (a, b) (1, x) to (3, y)`.
+    static func keyRangeNote(key: [String], low: String, high: String) -> String {
+        key.count == 1 ? "differing rows span \(key[0]) \(low) to \(high)"
+            : "differing rows span (\(key.joined(separator: ", "))) (\(low)) to (\(high))"
+    }
+
     /// Lines for people: the table's row-level summary, then one line per
     /// column that differs, e.g. `column phone: 706 rows differ`.
     public var summaryLines: [String] {
         var parts: [String] = []
-        if let changed { parts.append("\(changed) rows changed") }
-        if let added { parts.append("\(added) added") }
-        if let removed { parts.append("\(removed) removed") }
+        if changed == 0, added == 0, removed == 0 {
+            // The digest differs only because a column was dropped or added:
+            // not "0 rows changed", which reads like a contradiction.
+            parts.append("no row differs in the columns both states have; the table's columns changed (see its schema drift)")
+        } else if changed == nil, added == 0, removed == 0, rowsBefore == rowsAfter {
+            parts.append("the same rows in the columns both states have; the table's columns changed (see its schema drift)")
+        } else {
+            if let changed { parts.append("\(changed) rows changed") }
+            if let added { parts.append("\(added) added") }
+            if let removed { parts.append("\(removed) removed") }
+        }
         if parts.isEmpty {
             if rowsBefore == nil { parts.append("table added (\(rowsAfter ?? 0) rows)") }
             else if rowsAfter == nil { parts.append("table removed (had \(rowsBefore ?? 0) rows)") }

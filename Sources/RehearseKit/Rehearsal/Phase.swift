@@ -41,7 +41,11 @@ public struct PhaseRecord: Sendable, Equatable {
     }
 }
 
-public enum Verdict: String, Sendable {
+public enum Verdict: String, Sendable, CaseIterable {
     case pass = "PASS"
     case fail = "FAIL"
+    /// Every phase succeeded and post equals pre, but the birth did not
+    /// exercise its data changes (docs/VERDICTS.md): nothing shows the
+    /// rollback restores data. Never a PASS; exit status 6.
+    case inconclusive = "INCONCLUSIVE"
 }

@@ -28,14 +28,27 @@ public struct RehearsalRecord: Sendable {
     /// generator: the evidence's `source` and `grant`.
     public var dumpClone: (source: JSONValue, grant: JSONValue)?
 
-    /// PASS only when every phase ran and succeeded, every check passed and
-    /// the post-rollback fingerprint equals the pre-birth one.
+    /// PASS only when every phase ran and succeeded, every check passed,
+    /// the post-rollback fingerprint equals the pre-birth one, and the birth
+    /// exercised its data changes; the same facts with an unexercised data
+    /// change are INCONCLUSIVE. Drift or a failing check is FAIL first.
     public var verdict: Verdict {
         guard failure == nil,
               phases.count == Phase.allCases.count, phases.allSatisfy({ $0.outcome == .ok }),
               (checksAfterBirth + checksAfterRollback).allSatisfy(\.passed),
               let pre, let post, pre == post, drift?.isEmpty == true else { return .fail }
-        return .pass
+        return exercise?.unexercised.isEmpty == false ? .inconclusive : .pass
+    }
+
+    /// The birth's statements judged (BirthExercise), once birth ran and the
+    /// born fingerprint exists; split the way the validator splits them.
+    public var exercise: BirthExercise? {
+        guard let pre, let born,
+              let sealed = SealedScript(bytes: Array(inputs.birth.text.utf8), path: inputs.birth.displayPath, engine: engine.name) else { return nil }
+        return BirthExercise(sql: sealed.statements.map { (sealed.script.line(ofByteOffset: $0.startOffset), $0.sql) },
+                             rowsChanged: birthStatements.map(\.rowsChanged), dialect: engine.name,
+                             pre: pre.tables.mapValues { ($0.rows, $0.digest) }, born: born.tables.mapValues { ($0.rows, $0.digest) },
+                             preObjects: pre.objectDigests, bornObjects: born.objectDigests, file: inputs.birth.displayPath)
     }
 
     /// The evidence: an in-toto Statement v1 whose subjects are the run's
@@ -54,14 +67,22 @@ public struct RehearsalRecord: Sendable {
 
     /// The rehearsal record: the predicate of the evidence statement.
     public var predicate: JSONValue {
-        func statements(_ s: [StatementRecord]) -> JSONValue {
-            .array(s.map { ["line": .integer(Int64($0.line)), "duration_us": .integer($0.durationMicros), "rows_changed": .integer($0.rowsChanged)] })
+        let exercise = self.exercise
+        func statements(_ s: [StatementRecord], judged: [BirthExercise.Statement]? = nil) -> JSONValue {
+            .array(s.enumerated().map { n, r in
+                var o: [String: JSONValue] = ["line": .integer(Int64(r.line)), "duration_us": .integer(r.durationMicros), "rows_changed": .integer(r.rowsChanged)]
+                if let judged, n < judged.count {
+                    o["effect"] = .string(judged[n].effect.kind.rawValue)
+                    o["matched_rows"] = judged[n].matchedRows.map { .integer($0) } ?? .null
+                }
+                return .object(o)
+            })
         }
         var inputsJSON: [String: JSONValue] = [:]
         for f in inputs.files {
             inputsJSON[f.role] = ["subject": .string(RehearsalInputs.runPath(role: f.role, of: f.path)), "source_path": .string(f.path)]
         }
-        let source: JSONValue = [
+        var source: JSONValue = [
             "kind": "surrogate",
             "tag": .string(SurrogateTag.generated),
             "name": .string(surrogateName),
@@ -71,6 +92,11 @@ public struct RehearsalRecord: Sendable {
             "scale": .string(describeScale(scale)),
             "rows": .object((load?.rowsPerTable ?? [:]).mapValues { .integer($0) }),
         ]
+        // Roles the schema file named, mapped to the scratch owner (PgDumpSchemaPlan).
+        if let roles = load?.roles, !roles.isEmpty, case .object(var o) = source {
+            o["roles"] = .object(roles.mapValues { .string($0) })
+            source = .object(o)
+        }
         var record: [String: JSONValue] = [
             "tool": ["name": "rehearse", "version": .string(RehearseVersion.current)],
             "run_id": .string(runID),
@@ -82,7 +108,7 @@ public struct RehearsalRecord: Sendable {
             "target": isolation,
             "inputs": .object(inputsJSON),
             "phases": .array(phases.map(\.json)),
-            "statements": ["birth": statements(birthStatements), "rollback": statements(rollbackStatements)],
+            "statements": ["birth": statements(birthStatements, judged: exercise?.statements), "rollback": statements(rollbackStatements)],
             "checks": ["after_birth": .array(checksAfterBirth.map(\.json)), "after_rollback": .array(checksAfterRollback.map(\.json))],
             "fingerprints": ["pre": pre?.json ?? .null, "born": born?.json ?? .null, "post": post?.json ?? .null],
             "birth_surface": birthSurface?.json ?? .null,
@@ -90,6 +116,9 @@ public struct RehearsalRecord: Sendable {
             "failure": failure.map { ["phase": .string($0.phase.rawValue), "message": .string($0.message)] } ?? .null,
             "verdict": .string(verdict.rawValue),
         ]
+        if let exercise, !exercise.unexercised.isEmpty {
+            record["unexercised"] = .array(exercise.unexercised.map(\.json))
+        }
         if birthObserved != nil || rollbackObserved != nil {
             record["observed"] = ["birth": birthObserved ?? .null, "rollback": rollbackObserved ?? .null]
         }

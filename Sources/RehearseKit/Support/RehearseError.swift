@@ -7,7 +7,7 @@ public struct RehearseError: Error, CustomStringConvertible, Sendable {
     /// without breaking callers that switch on them.
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         private enum Storage: Hashable, Sendable {
-            case rehearsalFailed, badInput, refused, environment, evidenceRejected
+            case rehearsalFailed, badInput, refused, environment, evidenceRejected, inconclusive
         }
         private let storage: Storage
         private init(_ storage: Storage) { self.storage = storage }
@@ -22,6 +22,9 @@ public struct RehearseError: Error, CustomStringConvertible, Sendable {
         public static let environment = Code(.environment)
         /// Evidence failed validation: tampered, inconsistent or malformed (exit 5).
         public static let evidenceRejected = Code(.evidenceRejected)
+        /// The rehearsal restored everything, but its birth did not exercise
+        /// its data changes, so it proves nothing about data (exit 6; never PASS).
+        public static let inconclusive = Code(.inconclusive)
 
         /// The documented process exit status for this code.
         public var exitStatus: Int32 {
@@ -31,6 +34,7 @@ public struct RehearseError: Error, CustomStringConvertible, Sendable {
             case .refused: 3
             case .environment: 4
             case .evidenceRejected: 5
+            case .inconclusive: 6
             }
         }
 
@@ -41,6 +45,7 @@ public struct RehearseError: Error, CustomStringConvertible, Sendable {
             case .refused: "refused"
             case .environment: "environment problem"
             case .evidenceRejected: "evidence rejected"
+            case .inconclusive: "inconclusive"
             }
         }
     }

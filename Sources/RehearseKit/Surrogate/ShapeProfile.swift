@@ -8,6 +8,8 @@ public struct ShapeProfile: Sendable {
     public var tables: [String: TableProfile]
     /// Rows for a table the profile does not mention, before scaling.
     public var defaultRows: Int64
+    /// The edge-case mix and birth-aware targeting (EdgeCaseMix.swift): on unless switched off.
+    public var edgeCases = EdgeCaseSettings.defaults
 
     public init(tables: [String: TableProfile] = [:], defaultRows: Int64 = 100) {
         self.tables = tables
@@ -16,7 +18,8 @@ public struct ShapeProfile: Sendable {
 
     public init(parsing text: String, file: String) throws {
         let root = try YAMLNode.load(text: text, file: file)
-        let m = try root.members(allowed: ["tables", "default_rows"])
+        let m = try root.members(allowed: ["tables", "default_rows", "edge_cases", "targeting"])
+        edgeCases = try EdgeCaseSettings(edgeCases: m["edge_cases"], targeting: m["targeting"])
         defaultRows = try m["default_rows"]?.int(in: 0...Limits.maxRowsPerTable, "default_rows") ?? 100
         var tables: [String: TableProfile] = [:]
         for (name, node) in try m["tables"]?.mapping() ?? [] {
@@ -124,6 +127,8 @@ public struct FanOutSpec: Sendable {
 
 public struct ColumnProfile: Sendable {
     public var generator: GeneratorSpec?
+    /// `from: table.column`: draw the values of another table's column (ColumnSource).
+    public var drawnFrom: ColumnSource?
     public var nullFraction: Double?
     /// Values drawn from a pool of this many, so the column repeats as often
     /// as the real one did.
@@ -172,7 +177,12 @@ public struct ColumnProfile: Sendable {
             nullFraction = v
         }
         generator = try m["generator"].map { try GeneratorSpec(kind: $0, parameters: m) }
-        if generator == nil, let extra = m.keys.first(where: { !["null_fraction", "distinct", "observed"].contains($0) }) {
+        // `from: table.column` without a generator: values drawn from another
+        // table's column, a relationship the schema does not declare (a tenant id).
+        if generator == nil, let node = m["from"] {
+            drawnFrom = try ColumnSource(node)
+        }
+        if generator == nil, let extra = m.keys.first(where: { !["null_fraction", "distinct", "observed", "from"].contains($0) }) {
             throw m[extra]!.fail("'\(extra)' is a generator parameter, but no generator is named. Add 'generator: ...'.")
         }
     }

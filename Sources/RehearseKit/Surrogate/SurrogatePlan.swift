@@ -22,9 +22,10 @@ public final class SurrogatePlan: Sendable {
     /// Version of the value functions. Changing any generator's output for a
     /// given seed must bump it (and say so in the changelog): evidence and
     /// provenance record it, so a different version explains different data.
-    public static let generatorVersion = "rehearse-surrogate/1"
+    public static let generatorVersion = "rehearse-surrogate/2"
 
-    public init(shapes: [TableShape], profile: ShapeProfile, seed: UInt64, scale: Double, profileFile: String) throws {
+    public init(shapes: [TableShape], profile: ShapeProfile, seed: UInt64, scale: Double, profileFile: String,
+                targets: BirthTargets = BirthTargets()) throws {
         self.seed = seed
         // The plan is where every path meets (CLI, manifest, evidence under
         // --reproduce), so the bounds are enforced here whatever checked before.
@@ -35,6 +36,10 @@ public final class SurrogatePlan: Sendable {
         for name in profile.tables.keys where byName[name.lowercased()] == nil {
             throw RehearseError.badInput("\(profileFile): the profile describes table '\(name)', which the schema does not create. Fix the name or remove it.")
         }
+        let shapes = try ColumnSource.planningShapes(shapes, profile: profile, profileFile: profileFile)
+        // Columns other tables draw from keep their generator's values (no NULLs
+        // or edge cases), so what the children copy satisfies them too.
+        let referenced = Set(shapes.flatMap { s in s.foreignKeys.flatMap { fk in fk.parentColumns.map { "\(fk.parentTable.lowercased()).\($0.lowercased())" } } })
         let (order, deferredEdges) = try Self.parentFirst(shapes)
         var plans: [String: TablePlan] = [:]
         var ordered: [TablePlan] = []
@@ -58,7 +63,7 @@ public final class SurrogatePlan: Sendable {
             }
             let deferredColumns = Set(deferredEdges.filter { $0.table.name == shape.name }.flatMap { $0.foreignKey.columns.map { $0.lowercased() } })
             let plan = try TablePlan(shape: shape, profile: tp, rows: rows, seed: seed, parents: plans, profileFile: profileFile,
-                                     deferred: deferredColumns)
+                                     deferred: deferredColumns, edges: (profile.edgeCases, targets, referenced))
             plans[shape.name.lowercased()] = plan
             ordered.append(plan)
         }
@@ -223,7 +228,7 @@ public final class TablePlan: Sendable {
     public let primaryKey: [String]
 
     init(shape: TableShape, profile: TableProfile?, rows: Int64, seed: UInt64, parents: [String: TablePlan], profileFile: String,
-         deferred: Set<String> = []) throws {
+         deferred: Set<String> = [], edges: (settings: EdgeCaseSettings, targets: BirthTargets, referenced: Set<String>)? = nil) throws {
         name = shape.name
         self.rows = rows
         primaryKey = shape.primaryKey
@@ -269,6 +274,12 @@ public final class TablePlan: Sendable {
                 break
             }
         }
+        var mix: [String: ColumnEdges] = [:]
+        if let edges {
+            let drawnFrom = Set(shape.columns.map { $0.name.lowercased() }.filter { edges.referenced.contains("\(shape.name.lowercased()).\($0)") })
+            mix = ColumnEdges.plan(shape: shape, profile: profile, settings: edges.settings, targets: edges.targets,
+                                   keys: keyColumns.union(drawnFrom), derived: derived, deferred: deferred)
+        }
         var plans: [ColumnPlan] = []
         for column in shape.columns {
             let cp = columnProfile(column.name)
@@ -278,7 +289,7 @@ public final class TablePlan: Sendable {
             plans.append(try ColumnPlan(table: shape, column: column, profile: cp, foreignKey: fk, unique: uniqueColumns.contains(lower),
                                         rows: rows, seed: seed, parents: parents, context: where_,
                                         fanOut: deferred.contains(lower) ? nil : fanOut, domain: domains[lower], derived: derived[lower],
-                                        deferred: deferred.contains(lower)))
+                                        deferred: deferred.contains(lower), edges: mix[lower]))
         }
         columns = plans
         // A timestamp_after must name an earlier-or-any column of this table that yields timestamps.
@@ -410,15 +421,19 @@ public final class ColumnPlan: @unchecked Sendable {
     let seasonal: SeasonalCalendar?
     /// Text lengths a CHECK allows, applied to an inferred generator's text.
     let lengthBounds: (min: Int64, max: Int64?)?
+    /// The edge-case mix and birth targets for this column, when it takes any.
+    let edges: ColumnEdges?
 
     init(table: TableShape, column: ColumnShape, profile: ColumnProfile?, foreignKey: ForeignKeyShape?, unique: Bool,
          rows: Int64, seed: UInt64, parents: [String: TablePlan], context: String,
-         fanOut fanOutSpec: FanOutSpec? = nil, domain: ColumnDomain? = nil, derived: GeneratorSpec? = nil, deferred: Bool = false) throws {
+         fanOut fanOutSpec: FanOutSpec? = nil, domain: ColumnDomain? = nil, derived: GeneratorSpec? = nil, deferred: Bool = false,
+         edges: ColumnEdges? = nil) throws {
         name = column.name
         let here = "\(context), column \(column.name)"
         rng = CounterRandom(seed: seed, table: table.name.lowercased(), column: column.name.lowercased())
         asInteger = column.affinity == .integer
-        nullFraction = profile?.nullFraction ?? fanOutSpec?.nullFraction ?? 0
+        nullFraction = edges?.nullFraction ?? profile?.nullFraction ?? fanOutSpec?.nullFraction ?? 0
+        self.edges = edges?.isActive == true ? edges : nil
         if nullFraction > 0 && column.notNull {
             throw RehearseError.badInput("\(here): null_fraction is \(nullFraction) but the column is NOT NULL. Set null_fraction to 0 or allow NULL in the schema.")
         }
@@ -453,7 +468,8 @@ public final class ColumnPlan: @unchecked Sendable {
                       let idx = parent.columns.firstIndex(where: { $0.name.lowercased() == parentCols[position].lowercased() }) else {
                     throw RehearseError.badInput("\(here): cannot find the referenced column of \(fk.parentTable).")
                 }
-                if parent.rows == 0 && column.notNull {
+                // A parent with no rows is fine while this table has none either.
+                if parent.rows == 0 && column.notNull && rows > 0 {
                     throw RehearseError.badInput("\(here): references \(fk.parentTable), which the profile gives 0 rows, but the column is NOT NULL. Give the parent rows.")
                 }
                 kind = .reference(parent: parent, parentColumn: idx)
@@ -624,6 +640,11 @@ public final class ColumnPlan: @unchecked Sendable {
                 v = evaluate(spec, row: row, unique: index, table: table)
             }
             if let lengthBounds, case .text(let text) = v { return .text(fit(text, lengthBounds, row: row)) }
+            if let edges {
+                return edges.apply(v, row: row, rng: rng) { other in
+                    poolSize != nil ? v : evaluate(spec, row: other, unique: nil, table: table)
+                }
+            }
             return v
         case .typed(let generator):
             let v: DatabaseValue

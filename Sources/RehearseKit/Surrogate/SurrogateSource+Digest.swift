@@ -13,11 +13,17 @@ extension SurrogateSource {
     public func specDigest(dialect: String) throws -> String {
         let schema = try script(manifest.schema, dialect: dialect)
         let profileDigest = try read(manifest.profile, key: "profile", dialect: dialect).sha256
-        let spec: JSONValue = [
+        var spec: JSONValue = [
             "generator": .string(SurrogatePlan.generatorVersion),
             "schema_sha256": .string(schema.sha256),
             "profile_sha256": .string(profileDigest),
         ]
+        // Targeting reads the birth: the same schema and profile with another
+        // birth can give other rows, so then the birth is part of the spec.
+        if try loadProfile(dialect: dialect).edgeCases.targeting {
+            spec = spec.with("birth_sha256", .string(try script(manifest.birth, dialect: dialect).sha256))
+            spec = spec.with("rollback_sha256", .string(try script(manifest.rollback, dialect: dialect).sha256))
+        }
         return Digest.sha256Hex(spec.canonicalBytes)
     }
 
@@ -57,4 +63,8 @@ public struct LoadRecord: Sendable {
     public var specDigest: String
     public var seed: UInt64
     public var scale: Double
+    /// Roles a PostgreSQL schema file named and what stands for each in the
+    /// scratch cluster: `scratch owner` (mapped), `created NOLOGIN` or
+    /// `existing` (PgDumpSchemaPlan); recorded as evidence `source.roles`.
+    public var roles: [String: String] = [:]
 }

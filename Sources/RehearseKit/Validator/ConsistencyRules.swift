@@ -194,11 +194,21 @@ extension EvidenceRules {
         if evidence["source"]?["kind"]?.stringValue != "dump_clone",
            let schema = folder.file(named: evidence["inputs"]?["schema"]?["subject"]?.stringValue ?? ""),
            let profile = folder.file(named: evidence["inputs"]?["profile"]?["subject"]?.stringValue ?? "") {
-            let spec: JSONValue = [
-                "generator": .string(evidence["source"]?["generator"]?.stringValue ?? ""),
+            let generator = evidence["source"]?["generator"]?.stringValue ?? ""
+            var spec: JSONValue = [
+                "generator": .string(generator),
                 "schema_sha256": .string(Digest.sha256Hex(schema)),
                 "profile_sha256": .string(Digest.sha256Hex(profile)),
             ]
+            // Since rehearse-surrogate/2, targeting (on unless the profile
+            // switches it off) makes the sealed birth part of the spec.
+            if generator != "rehearse-surrogate/1",
+               (try? ShapeProfile(parsing: String(decoding: profile, as: UTF8.self), file: "profile"))?.edgeCases.targeting ?? true,
+               let birth = folder.file(named: evidence["inputs"]?["birth"]?["subject"]?.stringValue ?? ""),
+               let rollback = folder.file(named: evidence["inputs"]?["rollback"]?["subject"]?.stringValue ?? "") {
+                spec = spec.with("birth_sha256", .string(Digest.sha256Hex(birth)))
+                spec = spec.with("rollback_sha256", .string(Digest.sha256Hex(rollback)))
+            }
             if Digest.sha256Hex(spec.canonicalBytes) != evidence["source"]?["spec_digest"]?.stringValue {
                 out.append(finding("R12-inputs", "$.predicate.source.spec_digest", "does not recompute from the generator and the sealed schema and profile"))
             }

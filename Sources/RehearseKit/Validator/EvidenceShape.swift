@@ -60,7 +60,9 @@ indirect enum EvidenceShape: Sendable {
         }
     }
 
-    static let statement = EvidenceShape.object(required: ["line": .integer, "duration_us": .integer, "rows_changed": .integer])
+    static let statement = EvidenceShape.object(required: ["line": .integer, "duration_us": .integer, "rows_changed": .integer],
+                                                  optional: ["effect": .enumeration(StatementEffect.Kind.allCases.map(\.rawValue)), "matched_rows": .nullable(.integer)])
+    static let unexercised = EvidenceShape.object(required: ["line": .nullable(.integer), "statement": .string, "reason": .string])
     static let check = EvidenceShape.object(required: ["name": .string, "file": .string, "line": .integer,
                                                        "outcome": .enumeration(["pass", "fail"]), "returned": .string])
     static let fingerprint = EvidenceShape.object(required: [
@@ -100,6 +102,7 @@ indirect enum EvidenceShape: Sendable {
             "kind": .enumeration(["surrogate", "dump_clone"]), "tag": .string, "name": .string, "rows": .map(.integer),
         ], optional: [
             "generator": .string, "spec_digest": .sha256, "seed": .integer, "scale": .string,
+            "roles": .map(.enumeration(["scratch owner", "created NOLOGIN", "existing"])),
             "dump_name": .string, "dump_sha256": .sha256, "format": .enumeration(["plain", "custom", "directory", "tar", "sqlite"]), "restore_tool": .string,
             "secret_scan": .object(required: ["scanner_version": .string, "rules_digest": .sha256, "finding_count": .integer,
                                               "suppressed_count": .integer, "allowlist_digest": .nullable(.sha256), "bytes_scanned": .integer]),
@@ -119,9 +122,10 @@ indirect enum EvidenceShape: Sendable {
         "birth_surface": .nullable(drift),
         "drift": .nullable(drift),
         "failure": .nullable(.object(required: ["phase": .enumeration(Phase.allCases.map(\.rawValue)), "message": .string])),
-        "verdict": .enumeration([Verdict.pass.rawValue, Verdict.fail.rawValue]),
+        "verdict": .enumeration(Verdict.allCases.map(\.rawValue)),
     ], optional: [
         "observed": .object(required: ["birth": .nullable(observed), "rollback": .nullable(observed)]),
+        "unexercised": .array(unexercised),
     ])
 
     /// The in-toto Statement v1 envelope around it. Subjects carry a SHA-256

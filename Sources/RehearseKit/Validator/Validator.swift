@@ -16,8 +16,12 @@ public struct ValidationReport: Sendable {
     public var claimedVerdict: Verdict?
 
     public var isValid: Bool { findings.isEmpty }
-    /// The verdict that counts: PASS only for valid evidence that claims PASS.
-    public var verdict: Verdict { isValid && claimedVerdict == .pass ? .pass : .fail }
+    /// The verdict that counts: PASS or INCONCLUSIVE only for valid evidence
+    /// that claims it; anything else is FAIL.
+    public var verdict: Verdict {
+        guard isValid, let claimedVerdict else { return .fail }
+        return claimedVerdict
+    }
 }
 
 /// The independent checker of a run folder. It trusts nothing the rehearsal
@@ -49,6 +53,7 @@ public struct Validator {
         ("R14-statements", "the statements recorded are those of the sealed birth and rollback, at their lines"),
         ("R15-domains", "seed, scale, run ID, start time, durations and counts hold their domains"),
         ("R16-replay", "with --replay: the rehearsal run again from the sealed inputs has the recorded fingerprints, drift, checks and verdict"),
+        ("R17-exercised", "PASS needs a birth that exercised its data changes, INCONCLUSIVE one that did not (with every other fact of a PASS); the statements' classes and matched rows recompute from the sealed birth and the fingerprints"),
         ("R18-dump-clone", "a dump clone is tagged REAL_DUMP_CLONE under lane 2 with a sealed grant bound to the recorded dump SHA-256; a surrogate claims no dump"),
     ]
 

@@ -81,7 +81,7 @@ enum PostgresCatalog {
                 SELECT con.contype::text, con.conkey::text, con.confrelid::text, con.confkey::text,
                        pn.nspname, pc.relname
                 FROM pg_catalog.pg_constraint con
-                LEFT JOIN pg_catalog.pg_class pc ON pc.oid = con.confrelid
+                LEFT JOIN pg_catalog.pg_class pc ON pc.oid = coalesce(pg_catalog.pg_partition_root(con.confrelid), con.confrelid)
                 LEFT JOIN pg_catalog.pg_namespace pn ON pn.oid = pc.relnamespace
                 WHERE con.conrelid = \(rel.oid) AND con.contype IN ('p', 'u', 'f')
                 ORDER BY con.conname
@@ -95,6 +95,9 @@ enum PostgresCatalog {
                                                        parentColumns: try names(row[3]!, of: row[2]!)))
                 }
             }
+            // A foreign key to a partition is planned against the partition's
+            // root (the table the generator fills; pg_partition_root above):
+            // the root's key columns, by name, are the partition's.
             // CHECK constraints, in the server's own spelling, for the
             // generator's value domains.
             let checks = try db.rows("""

@@ -15,7 +15,7 @@ struct PostgresCatalogReader {
     /// The scratch database's owner: objects it owns and privileges it holds
     /// are recorded as `$owner`, so a run on a server (owner `alice`) and its
     /// reproduction in an ephemeral cluster describe the same schema.
-    private var owner: String
+    var owner: String
 
     init(db: PGConnection) {
         self.db = db
@@ -28,11 +28,11 @@ struct PostgresCatalogReader {
         var residue: [String] = []
     }
 
-    private var user: String { PostgresCatalog.userSchema }
-    private func noExt(_ oid: String, _ catalog: String) -> String { PostgresCatalog.notFromExtension(oid, catalog) }
-    private func name(_ schema: String?, _ object: String?) -> String { PostgresCatalog.displayName(schema: schema!, name: object!) }
-    private func text(_ v: String?) -> JSONValue { v.map { .string($0) } ?? .null }
-    private func flag(_ v: String?) -> JSONValue { .bool(v == "t") }
+    var user: String { PostgresCatalog.userSchema }
+    func noExt(_ oid: String, _ catalog: String) -> String { PostgresCatalog.notFromExtension(oid, catalog) }
+    func name(_ schema: String?, _ object: String?) -> String { PostgresCatalog.displayName(schema: schema!, name: object!) }
+    func text(_ v: String?) -> JSONValue { v.map { .string($0) } ?? .null }
+    func flag(_ v: String?) -> JSONValue { .bool(v == "t") }
 
     func read() throws(PGError) -> Result {
         var reader = self
@@ -40,20 +40,62 @@ struct PostgresCatalogReader {
         return try reader.readAll()
     }
 
-    private func role(_ name: String?) -> JSONValue {
+    func role(_ name: String?) -> JSONValue {
         guard let name else { return .null }
         return .string(name == owner ? "$owner" : name)
     }
 
     /// An aclitem[] in text form with the owner's name replaced, items sorted.
-    private func acl(_ text: String?) -> JSONValue {
-        guard let text else { return .null }
-        let items = text.trimmingCharacters(in: CharacterSet(charactersIn: "{}")).split(separator: ",").map { item -> String in
-            let parts = item.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
-            let grant = parts[0].split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
-            let grantee = grant[0] == owner ? "$owner" : grant[0]
-            let grantor = parts.count > 1 ? (parts[1] == owner ? "$owner" : parts[1]) : ""
-            return grantee + "=" + (grant.count > 1 ? grant[1] : "") + "/" + grantor
+    /// Queries read a NULL ACL as `acldefault()` for the object's kind and
+    /// owner (what it means), so privileges revoked and granted back, which
+    /// leave an explicit but equal ACL, are no drift; an empty one is none.
+    /// `asIs`: role names as the server gives them (built-ins, whose owner
+    /// is the bootstrap superuser, not the scratch owner).
+    func acl(_ text: String?, asIs: Bool = false) -> JSONValue {
+        guard let text, text != "{}" else { return .null }
+        // aclitem[] text: elements double-quoted when they hold a quote,
+        // comma or space (`"\"App Writer\"=r/alice"`), names inside an
+        // item double-quoted as identifiers.
+        func elements(_ s: String) -> [String] {
+            var out: [String] = [], cur = "", inQuotes = false, escaped = false
+            for ch in s.dropFirst().dropLast() {
+                if escaped { cur.append(ch); escaped = false; continue }
+                if inQuotes, ch == "\\" { escaped = true; continue }
+                if ch == "\"" { inQuotes.toggle(); continue }
+                if ch == ",", !inQuotes { out.append(cur); cur = ""; continue }
+                cur.append(ch)
+            }
+            out.append(cur)
+            return out
+        }
+        /// `name=privs/grantor` with either name possibly an identifier in quotes.
+        func parts(_ item: String) -> (grantee: String, privileges: String, grantor: String) {
+            var fields: [String] = [""], quoted = false
+            var chars = Array(item), i = 0
+            while i < chars.count {
+                let ch = chars[i]
+                if ch == "\"" {
+                    if quoted, i + 1 < chars.count, chars[i + 1] == "\"" { fields[fields.count - 1].append("\""); i += 2; continue }
+                    quoted.toggle()
+                } else if !quoted, (ch == "=" && fields.count == 1) || (ch == "/" && fields.count == 2) {
+                    fields.append("")
+                } else {
+                    fields[fields.count - 1].append(ch)
+                }
+                i += 1
+            }
+            chars = []
+            while fields.count < 3 { fields.append("") }
+            return (fields[0], fields[1], fields[2])
+        }
+        func who(_ name: String) -> String {
+            if name == owner, !asIs { return "$owner" }
+            let plain = !name.isEmpty && name.allSatisfy { $0.isLowercase || $0.isNumber || $0 == "_" } && !(name.first?.isNumber ?? false)
+            return plain || name.isEmpty ? name : PGConnection.quoteIdentifier(name)
+        }
+        let items = elements(text).map { item -> String in
+            let p = parts(item)
+            return who(p.grantee) + "=" + p.privileges + "/" + who(p.grantor)
         }
         return .string(items.sorted().joined(separator: ","))
     }
@@ -73,12 +115,13 @@ struct PostgresCatalogReader {
         try extensions(&r)
         try statistics(&r)
         try defaultPrivileges(&r)
+        try otherKinds(&r)
         return r
     }
 
     private func schemas(_ r: inout Result) throws(PGError) {
         for row in try db.rows("""
-            SELECT n.nspname, pg_catalog.pg_get_userbyid(n.nspowner), n.nspacl::text, pg_catalog.obj_description(n.oid, 'pg_namespace')
+            SELECT n.nspname, pg_catalog.pg_get_userbyid(n.nspowner), coalesce(n.nspacl, pg_catalog.acldefault('n', n.nspowner))::text, pg_catalog.obj_description(n.oid, 'pg_namespace')
             FROM pg_catalog.pg_namespace n WHERE \(user) AND \(noExt("n.oid", "pg_namespace"))
             """) {
             r.objects["schema \(row[0]!)"] = ["name": .string(row[0]!), "owner": role(row[1]), "acl": acl(row[2]), "comment": text(row[3])]
@@ -94,7 +137,8 @@ struct PostgresCatalogReader {
                    pg_catalog.pg_get_expr(ad.adbin, ad.adrelid),
                    CASE WHEN a.attcollation <> 0 THEN co.collname END,
                    a.attidentity::text, a.attgenerated::text, a.attstorage::text, a.attcompression::text, a.attstattarget::text,
-                   a.attacl::text, pg_catalog.col_description(a.attrelid, a.attnum)
+                   a.attacl::text, pg_catalog.col_description(a.attrelid, a.attnum),
+                   array_to_string(a.attoptions, ','), a.attndims::text, array_to_string(a.attfdwoptions, ',')
             FROM pg_catalog.pg_attribute a
             JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
             JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
@@ -112,6 +156,7 @@ struct PostgresCatalogReader {
                 "identity": .string(row[8] ?? ""), "generated": .string(row[9] ?? ""),
                 "storage": .string(row[10] ?? ""), "compression": .string(row[11] ?? ""), "statistics_target": .string(row[12] ?? ""),
                 "acl": acl(row[13]), "comment": text(row[14]),
+                "options": text(row[15]), "array_dimensions": .string(row[16] ?? "0"), "fdw_options": text(row[17]),
             ])
         }
         for row in try db.rows("""
@@ -123,10 +168,11 @@ struct PostgresCatalogReader {
                    pg_catalog.pg_get_expr(c.relpartbound, c.oid),
                    array_to_string(c.reloptions, ','), c.relrowsecurity, c.relforcerowsecurity, am.amname,
                    (SELECT count(*) FROM pg_catalog.pg_attribute d WHERE d.attrelid = c.oid AND d.attisdropped),
-                   pg_catalog.pg_get_userbyid(c.relowner), c.relacl::text, pg_catalog.obj_description(c.oid, 'pg_class'), c.relreplident::text,
+                   pg_catalog.pg_get_userbyid(c.relowner), coalesce(c.relacl, pg_catalog.acldefault('r', c.relowner))::text, pg_catalog.obj_description(c.oid, 'pg_class'), c.relreplident::text,
                    (SELECT string_agg(pn.nspname || '.' || p.relname, ', ' ORDER BY i.inhseqno) FROM pg_catalog.pg_inherits i
                       JOIN pg_catalog.pg_class p ON p.oid = i.inhparent JOIN pg_catalog.pg_namespace pn ON pn.oid = p.relnamespace
-                     WHERE i.inhrelid = c.oid AND NOT c.relispartition)
+                     WHERE i.inhrelid = c.oid AND NOT c.relispartition),
+                   (SELECT array_to_string(t.reloptions, ',') FROM pg_catalog.pg_class t WHERE t.oid = c.reltoastrelid)
             FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
             LEFT JOIN pg_catalog.pg_am am ON am.oid = c.relam
             WHERE c.relkind IN ('r', 'p', 'f') AND \(user) AND \(noExt("c.oid", "pg_class"))
@@ -138,7 +184,7 @@ struct PostgresCatalogReader {
                 "partition_key": text(row[4]), "partition_of": text(row[5]), "partition_bound": text(row[6]),
                 "options": text(row[7]), "row_security": flag(row[8]), "force_row_security": flag(row[9]),
                 "access_method": text(row[10]), "owner": role(row[12]), "acl": acl(row[13]), "comment": text(row[14]),
-                "replica_identity": text(row[15]), "inherits": text(row[16]),
+                "replica_identity": text(row[15]), "inherits": text(row[16]), "toast_options": text(row[17]),
             ]
             if let dropped = Int(row[11] ?? "0"), dropped > 0 {
                 r.residue.append("table \(key): \(dropped) dropped column\(dropped == 1 ? "" : "s") left in the catalog (attisdropped; invisible, reclaimed only by a table rewrite)")
@@ -187,7 +233,7 @@ struct PostgresCatalogReader {
         for row in try db.rows("""
             SELECT n.nspname, c.relname, c.relkind::text, pg_catalog.pg_get_viewdef(c.oid, true),
                    array_to_string(c.reloptions, ','), c.relispopulated,
-                   pg_catalog.pg_get_userbyid(c.relowner), c.relacl::text, pg_catalog.obj_description(c.oid, 'pg_class')
+                   pg_catalog.pg_get_userbyid(c.relowner), coalesce(c.relacl, pg_catalog.acldefault('r', c.relowner))::text, pg_catalog.obj_description(c.oid, 'pg_class')
             FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
             WHERE c.relkind IN ('v', 'm') AND \(user) AND \(noExt("c.oid", "pg_class"))
             """) {
@@ -211,7 +257,7 @@ struct PostgresCatalogReader {
                      WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.objid = c.oid AND d.deptype IN ('a', 'i')
                      LIMIT 1),
                    c.relpersistence::text,
-                   pg_catalog.pg_get_userbyid(c.relowner), c.relacl::text, pg_catalog.obj_description(c.oid, 'pg_class')
+                   pg_catalog.pg_get_userbyid(c.relowner), coalesce(c.relacl, pg_catalog.acldefault('s', c.relowner))::text, pg_catalog.obj_description(c.oid, 'pg_class')
             FROM pg_catalog.pg_sequence s
             JOIN pg_catalog.pg_class c ON c.oid = s.seqrelid
             JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
@@ -237,9 +283,19 @@ struct PostgresCatalogReader {
             SELECT n.nspname, p.proname, pg_catalog.pg_get_function_identity_arguments(p.oid), p.prokind::text,
                    CASE WHEN p.prokind <> 'a' THEN pg_catalog.pg_get_functiondef(p.oid) END,
                    CASE WHEN p.prokind = 'a' THEN (
-                     SELECT concat_ws(' ', ag.aggtransfn::text, ag.aggfinalfn::text, pg_catalog.format_type(ag.aggtranstype, NULL), ag.agginitval)
+                     SELECT concat_ws(' ', 'kind=' || ag.aggkind::text, 'direct_args=' || ag.aggnumdirectargs::text, 'sfunc=' || ag.aggtransfn::regprocedure,
+                              'finalfunc=' || nullif(ag.aggfinalfn, 0)::regprocedure, 'finalfunc_extra=' || ag.aggfinalextra::text,
+                              'finalfunc_modify=' || ag.aggfinalmodify::text, 'combinefunc=' || nullif(ag.aggcombinefn, 0)::regprocedure,
+                              'serialfunc=' || nullif(ag.aggserialfn, 0)::regprocedure, 'deserialfunc=' || nullif(ag.aggdeserialfn, 0)::regprocedure,
+                              'msfunc=' || nullif(ag.aggmtransfn, 0)::regprocedure, 'minvfunc=' || nullif(ag.aggminvtransfn, 0)::regprocedure,
+                              'mfinalfunc=' || nullif(ag.aggmfinalfn, 0)::regprocedure, 'mfinalfunc_extra=' || ag.aggmfinalextra::text,
+                              'mfinalfunc_modify=' || ag.aggmfinalmodify::text, 'sortop=' || nullif(ag.aggsortop, 0)::regoperator,
+                              'stype=' || pg_catalog.format_type(ag.aggtranstype, NULL), 'sspace=' || ag.aggtransspace::text,
+                              'mstype=' || pg_catalog.format_type(nullif(ag.aggmtranstype, 0), NULL), 'msspace=' || ag.aggmtransspace::text,
+                              'initcond=' || quote_literal(ag.agginitval), 'minitcond=' || quote_literal(ag.aggminitval),
+                              'parallel=' || p.proparallel::text, 'strict=' || p.proisstrict::text, 'returns=' || pg_catalog.format_type(p.prorettype, NULL))
                      FROM pg_catalog.pg_aggregate ag WHERE ag.aggfnoid = p.oid) END,
-                   pg_catalog.pg_get_userbyid(p.proowner), p.proacl::text, pg_catalog.obj_description(p.oid, 'pg_proc')
+                   pg_catalog.pg_get_userbyid(p.proowner), coalesce(p.proacl, pg_catalog.acldefault('f', p.proowner))::text, pg_catalog.obj_description(p.oid, 'pg_proc')
             FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
             WHERE \(user) AND \(noExt("p.oid", "pg_proc"))
             """) {
@@ -306,14 +362,22 @@ struct PostgresCatalogReader {
                                     FROM pg_catalog.pg_enum e WHERE e.enumtypid = t.oid)
                      WHEN 'd' THEN pg_catalog.format_type(t.typbasetype, t.typtypmod)
                      WHEN 'r' THEN (SELECT pg_catalog.format_type(rg.rngsubtype, NULL) FROM pg_catalog.pg_range rg WHERE rg.rngtypid = t.oid)
-                     WHEN 'c' THEN (SELECT string_agg(quote_ident(a.attname) || ' ' || pg_catalog.format_type(a.atttypid, a.atttypmod), ', ' ORDER BY a.attnum)
+                     WHEN 'c' THEN (SELECT string_agg(quote_ident(a.attname) || ' ' || pg_catalog.format_type(a.atttypid, a.atttypmod)
+                                                      || coalesce(' COLLATE ' || (SELECT quote_ident(co.collname) FROM pg_catalog.pg_collation co
+                                                                                  WHERE co.oid = a.attcollation AND a.attcollation <> 0
+                                                                                    AND a.attcollation <> (SELECT bt.typcollation FROM pg_catalog.pg_type bt WHERE bt.oid = a.atttypid)), '')
+                                                      || coalesce(' COMMENT ' || quote_literal(pg_catalog.col_description(a.attrelid, a.attnum)), ''),
+                                                      ', ' ORDER BY a.attnum)
                                     FROM pg_catalog.pg_attribute a WHERE a.attrelid = t.typrelid AND a.attnum > 0 AND NOT a.attisdropped)
                    END,
                    t.typnotnull, t.typdefault,
-                   (SELECT string_agg(con.conname || ': ' || pg_catalog.pg_get_constraintdef(con.oid, true), '; ' ORDER BY con.conname)
+                   (SELECT string_agg(con.conname || ': ' || pg_catalog.pg_get_constraintdef(con.oid, true)
+                                      || CASE WHEN NOT con.convalidated THEN ' NOT VALID' ELSE '' END
+                                      || coalesce(' COMMENT ' || quote_literal(pg_catalog.obj_description(con.oid, 'pg_constraint')), ''),
+                                      '; ' ORDER BY con.conname)
                       FROM pg_catalog.pg_constraint con WHERE con.contypid = t.oid),
                    (SELECT co.collname FROM pg_catalog.pg_collation co WHERE co.oid = t.typcollation AND t.typtype = 'd'),
-                   pg_catalog.pg_get_userbyid(t.typowner), t.typacl::text, pg_catalog.obj_description(t.oid, 'pg_type')
+                   pg_catalog.pg_get_userbyid(t.typowner), coalesce(t.typacl, pg_catalog.acldefault('T', t.typowner))::text, pg_catalog.obj_description(t.oid, 'pg_type')
             FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
             WHERE t.typtype IN ('e', 'd', 'r', 'c') AND \(user) AND \(noExt("t.oid", "pg_type"))
               AND (t.typtype <> 'c' OR (SELECT c.relkind FROM pg_catalog.pg_class c WHERE c.oid = t.typrelid) = 'c')
@@ -337,20 +401,40 @@ struct PostgresCatalogReader {
 
     private func extensions(_ r: inout Result) throws(PGError) {
         for row in try db.rows("""
-            SELECT e.extname, e.extversion, n.nspname FROM pg_catalog.pg_extension e
+            SELECT e.extname, e.extversion, n.nspname, pg_catalog.obj_description(e.oid, 'pg_extension'),
+                   array_to_string(e.extcondition, ','),
+                   (SELECT string_agg(m.line, E'\n' ORDER BY m.line) FROM (
+                      SELECT pg_catalog.pg_describe_object(d.classid, d.objid, d.objsubid)
+                             || coalesce(' ' || CASE
+                                  WHEN d.classid = 'pg_catalog.pg_proc'::pg_catalog.regclass
+                                       AND (SELECT p.prokind FROM pg_catalog.pg_proc p WHERE p.oid = d.objid) <> 'a'
+                                    THEN encode(sha256(convert_to(pg_catalog.pg_get_functiondef(d.objid), 'UTF8')), 'hex')
+                                  WHEN d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass
+                                       AND (SELECT c.relkind FROM pg_catalog.pg_class c WHERE c.oid = d.objid) IN ('v', 'm')
+                                    THEN encode(sha256(convert_to(pg_catalog.pg_get_viewdef(d.objid), 'UTF8')), 'hex')
+                                END, '') AS line
+                        FROM pg_catalog.pg_depend d
+                       WHERE d.refclassid = 'pg_catalog.pg_extension'::pg_catalog.regclass AND d.refobjid = e.oid AND d.deptype = 'e') m)
+            FROM pg_catalog.pg_extension e
             JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace
             """) {
-            r.objects["extension \(row[0]!)"] = ["version": .string(row[1]!), "schema": .string(row[2]!)]
+            // Its members, each with a digest of its definition where it has
+            // one (functions, views): what ALTER EXTENSION … ADD hides, or a
+            // member redefined, is drift of the extension.
+            r.objects["extension \(row[0]!)"] = ["version": .string(row[1]!), "schema": .string(row[2]!), "comment": text(row[3]),
+                                                 "config_conditions": text(row[4]), "members": text(row[5])]
         }
     }
 
     private func statistics(_ r: inout Result) throws(PGError) {
         for row in try db.rows("""
-            SELECT n.nspname, s.stxname, pg_catalog.pg_get_statisticsobjdef(s.oid), s.stxstattarget::text
+            SELECT n.nspname, s.stxname, pg_catalog.pg_get_statisticsobjdef(s.oid), s.stxstattarget::text,
+                   pg_catalog.obj_description(s.oid, 'pg_statistic_ext'), pg_catalog.pg_get_userbyid(s.stxowner)
             FROM pg_catalog.pg_statistic_ext s JOIN pg_catalog.pg_namespace n ON n.oid = s.stxnamespace
             WHERE \(user)
             """) {
-            r.objects["statistics \(name(row[0], row[1]))"] = ["definition": .string(row[2]!), "target": text(row[3])]
+            r.objects["statistics \(name(row[0], row[1]))"] = ["definition": .string(row[2]!), "target": text(row[3]),
+                                                               "comment": text(row[4]), "owner": role(row[5])]
         }
     }
 

@@ -111,17 +111,19 @@ struct PostgresDriftLocator {
             let gone = try current.rows("SELECT \(keyText) FROM \(ref) WHERE NOT EXISTS (SELECT 1 FROM \(cur) WHERE \(on)) ORDER BY \(keyList) LIMIT \(Self.sampleLimit - change.sampleKeys.count)")
             change.sampleKeys += gone.map { "removed " + ($0[0] ?? "") }
         }
-        // The key range the differing rows span: where to look first.
-        if key.count == 1, (change.changed ?? 0) + (change.removed ?? 0) > 0 {
-            let k = "a.\(q(key[0]))"
-            let range = try current.rows("""
-                SELECT min(\(k))::text, max(\(k))::text FROM (
-                  SELECT \(k) FROM \(ref) JOIN \(cur) ON \(on) WHERE \(changedKeys)
-                  UNION ALL SELECT \(k) FROM \(ref) WHERE NOT EXISTS (SELECT 1 FROM \(cur) WHERE \(on))) a
-                """)
-            if let r = range.first, let lo = r[0], let hi = r[1] {
-                change.note = "differing rows span \(key[0]) \(lo) to \(hi)"
-            }
+        // The key range the differing rows span: where to look first. Keys
+        // are ordered by their type's own order (uuid has no min(), and text
+        // must not sort digits as text), a composite key as a tuple.
+        if (change.changed ?? 0) + (change.removed ?? 0) > 0 {
+            let select = key.map { "a.\(q($0))" }.joined(separator: ", ")
+            let differing = """
+                SELECT \(select) FROM \(ref) JOIN \(cur) ON \(on) WHERE \(changedKeys)
+                UNION ALL SELECT \(select) FROM \(ref) WHERE NOT EXISTS (SELECT 1 FROM \(cur) WHERE \(on))
+                """
+            let text = key.map { "coalesce(d.\(q($0))::text, 'NULL')" }.joined(separator: " || ', ' || ")
+            let lo = try current.scalar("SELECT \(text) FROM (\(differing)) d ORDER BY \(key.map { "d.\(q($0))" }.joined(separator: ", ")) LIMIT 1")
+            let hi = try current.scalar("SELECT \(text) FROM (\(differing)) d ORDER BY \(key.map { "d.\(q($0)) DESC" }.joined(separator: ", ")) LIMIT 1")
+            if let lo, let hi { change.note = TableChange.keyRangeNote(key: key, low: lo, high: hi) }
         }
     }
 }

@@ -57,13 +57,15 @@ struct PostgresFingerprinter {
     }
 
     static func dataRelations(_ db: PGConnection) throws(PGError) -> [DataRelation] {
-        // Ordinary tables and partitions, and populated materialized views.
+        // Ordinary tables and partitions, and populated materialized views,
+        // an extension's own tables included (rows a rollback leaves in one,
+        // or a table hidden in one with ALTER EXTENSION … ADD, are drift).
         // Foreign tables are never read: their rows live on another server.
         let rels = try db.rows("""
             SELECT c.oid::text, n.nspname, c.relname
             FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-            WHERE (c.relkind = 'r' OR (c.relkind = 'm' AND c.relispopulated)) AND \(PostgresCatalog.userSchema)
-              AND \(PostgresCatalog.notFromExtension("c.oid", "pg_class"))
+            WHERE (c.relkind = 'r' OR (c.relkind = 'm' AND c.relispopulated))
+              AND (\(PostgresCatalog.userSchema) OR n.nspname = 'information_schema' OR (n.nspname = 'pg_catalog' AND c.oid >= 16384))
             ORDER BY c.relpages DESC, n.nspname, c.relname
             """)
         var out: [DataRelation] = []

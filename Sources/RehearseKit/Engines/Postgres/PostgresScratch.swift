@@ -222,6 +222,7 @@ public final class PostgresScratch: ScratchEngine {
     public func loadSurrogate(_ source: SurrogateSource, seed: UInt64, scale: Double, jobs: Int, progress: ProgressHandler?) throws -> LoadRecord {
         var loader = PostgresSurrogateLoader(source: source, seed: seed, scale: scale, progress: progress)
         loader.jobs = jobs
+        loader.provideRoles = { [server, isEphemeral] roles in try Self.provideRoles(roles, server: server, create: isEphemeral) }
         return try loader.load(connect: { [scriptParameters, database] in try Self.open(scriptParameters, database: database) })
     }
 

@@ -16,6 +16,12 @@ struct PostgresSurrogateLoader {
 
     static let dialect = "postgres"
 
+    /// Gives the scratch cluster the grantee roles a schema file names:
+    /// returns those it has, each with how (`created NOLOGIN` or `existing`);
+    /// the rest are mapped to the scratch owner (PgDumpSchemaPlan). Nil: map all.
+    var provideRoles: (([String]) throws -> [String: String])?
+    static let maxRoles = 1000
+
     /// Settings of every loading session: timestamps without a zone are read
     /// as UTC whatever the server's default, so the data is the same anywhere.
     static let session = ["SET TimeZone = 'UTC'", "SET DateStyle = 'ISO, YMD'", "SET check_function_bodies = off",
@@ -26,18 +32,17 @@ struct PostgresSurrogateLoader {
         let schema = try source.script(source.manifest.schema, dialect: Self.dialect)
         try SchemaDataGuard.check(schema, dialect: Self.dialect)
         let statements = PostgresScript.statements(schema)
-        // Indexes, views, triggers and rules come after the data, as in a restore.
-        var deferred: [ScriptStatement] = []
-        var now: [ScriptStatement] = []
-        for statement in statements {
-            let head = SQLNormalizer.tokens(String(statement.sql.prefix(80))).prefix(4)
-            let laterKinds: Set<String> = ["index", "view", "trigger", "rule", "materialized", "policy"]
-            if head.first == "create", head.dropFirst().contains(where: laterKinds.contains) {
-                deferred.append(statement)
-            } else {
-                now.append(statement)
-            }
+        // Indexes, views, triggers and rules come after the data, as in a
+        // restore, with whatever targets them; owners and grantees are the
+        // scratch cluster's (see PgDumpSchemaPlan).
+        let grantees = PgDumpSchemaPlan.grantees(of: statements)
+        if grantees.count > Self.maxRoles {
+            throw RehearseError.badInput("\(schema.displayPath) grants to \(grantees.count) roles; rehearse provides at most \(Self.maxRoles) in the scratch cluster. Grant to fewer roles.")
         }
+        let provided = grantees.isEmpty ? [:] : try provideRoles?(grantees) ?? [:]
+        let schemaPlan = PgDumpSchemaPlan(statements, existing: Set(provided.keys))
+        let deferred = schemaPlan.deferred
+        var now = schemaPlan.now
         // psql meta-commands are not SQL. pg_dump's \restrict and \unrestrict
         // only guard psql itself and are skipped; any other is refused.
         for statement in statements where statement.sql.hasPrefix("\\") {
@@ -56,7 +61,16 @@ struct PostgresSurrogateLoader {
         }.map(\.sql)
         func run(_ statement: ScriptStatement, on db: PGConnection) throws {
             // One command per call, as the server counts them (see PGConnection.executeStatement).
-            do { try db.executeStatement(statement.sql) } catch {
+            // A newer pg_dump's `SET transaction_timeout = 0` on an older
+            // server is skipped; in a transaction, behind a savepoint.
+            let guarded = db.isInTransaction && SQLNormalizer.tokens(String(statement.sql.prefix(20))).first == "set"
+            do {
+                if guarded { try db.execute("SAVEPOINT rehearse_set") }
+                try db.executeStatement(statement.sql)
+                if guarded { try db.execute("RELEASE SAVEPOINT rehearse_set") }
+            } catch let error as PGError where Self.isUnknownSetting(error, statement.sql) {
+                if guarded { _ = try? db.execute("ROLLBACK TO SAVEPOINT rehearse_set") }
+            } catch {
                 throw RehearseError.badInput("\(PostgresScript.failure(error, statement: statement, in: schema)). Fix the schema file.")
             }
         }
@@ -64,7 +78,8 @@ struct PostgresSurrogateLoader {
             let db = try connect()
             for s in Self.session { try Self.exec(db, s) }
             for s in sessionStatements {
-                do { try db.executeStatement(s) } catch {
+                do { try db.executeStatement(s) } catch let error as PGError where Self.isUnknownSetting(error, s) {
+                } catch {
                     throw RehearseError.badInput("\(schema.displayPath): the session setting `\(s.prefix(120))` failed: \(error). Fix the schema file.")
                 }
             }
@@ -81,7 +96,8 @@ struct PostgresSurrogateLoader {
         try SchemaDataGuard.verifyNoTriggers(db, schema: schema)
         let profile = try source.loadProfile(dialect: Self.dialect)
         let profileFile = source.file(source.manifest.profile, dialect: Self.dialect).display
-        let plan = try SurrogatePlan(shapes: shapes, profile: profile, seed: seed, scale: scale, profileFile: profileFile)
+        let plan = try SurrogatePlan(shapes: shapes, profile: profile, seed: seed, scale: scale, profileFile: profileFile,
+                                     targets: try source.birthTargets(profile, dialect: Self.dialect))
 
         // Keys and foreign keys are dropped now and added back after the data,
         // so COPY maintains no index and checks no reference row by row.
@@ -95,7 +111,10 @@ struct PostgresSurrogateLoader {
                 ORDER BY CASE con.contype WHEN 'f' THEN 0 ELSE 1 END, n.nspname, c.relname, con.conname
                 """)
         }
-        for c in constraints {
+        for (i, c) in constraints.enumerated() {
+            // A schema of thousands of tables (gitlab's) would hold more locks
+            // than one transaction may: commit every few hundred drops.
+            if i > 0, i % 256 == 0 { try Self.exec(db, "COMMIT"); try Self.exec(db, "BEGIN") }
             try Self.exec(db, "ALTER TABLE \(PostgresCatalog.qualified(schema: c[0]!, name: c[1]!)) DROP CONSTRAINT \(PGConnection.quoteIdentifier(c[2]!))")
         }
         try Self.exec(db, "COMMIT")
@@ -129,10 +148,19 @@ struct PostgresSurrogateLoader {
         }
         try pool.run(constraints.filter { $0[4] != "f" }.map(add))
         try pool.run(constraints.filter { $0[4] == "f" }.map(add))
-        // Indexes side by side, then everything else in the file's order.
-        let isIndex: (ScriptStatement) -> Bool = { SQLNormalizer.tokens(String($0.sql.prefix(80))).prefix(3).contains("index") }
-        try pool.run(deferred.filter(isIndex).map { statement in { conn in try run(statement, on: conn) } })
-        for statement in deferred where !isIndex(statement) { try run(statement, on: db) }
+        // In the file's order (pg_dump's dependency order), a run of
+        // consecutive CREATE INDEX side by side.
+        let isIndex: (ScriptStatement) -> Bool = { st in
+            let head = SQLNormalizer.tokens(String(st.sql.prefix(80))).prefix(3)
+            return head.first == "create" && head.contains("index")
+        }
+        var batch: [ScriptStatement] = []
+        for statement in deferred + [nil] as [ScriptStatement?] {
+            if let statement, isIndex(statement) { batch.append(statement); continue }
+            try pool.run(batch.map { index in { conn in try run(index, on: conn) } })
+            batch = []
+            if let statement { try run(statement, on: db) }
+        }
         try resetSequences(db)
 
         let digest = try source.specDigest(dialect: Self.dialect)
@@ -147,7 +175,9 @@ struct PostgresSurrogateLoader {
         try SchemaDataGuard.verifyRows(db, plan: plan, schema: schema)
         var rows: [String: Int64] = [:]
         for table in plan.tables where relations[table.name] != nil { rows[table.name] = table.rows }
-        return LoadRecord(rowsPerTable: rows, totalRows: plan.totalRows, specDigest: digest, seed: seed, scale: scale)
+        return LoadRecord(rowsPerTable: rows, totalRows: plan.totalRows, specDigest: digest, seed: seed, scale: scale,
+                          roles: Dictionary(uniqueKeysWithValues: schemaPlan.mappedRoles.map { ($0, "scratch owner") })
+                              .merging(provided) { _, how in how })
     }
 
     /// Streams a table's rows through COPY in a transaction that truncates
@@ -244,6 +274,14 @@ struct PostgresSurrogateLoader {
         do { try PostgresSequences.reset(db) } catch {
             throw RehearseError.environment("Setting the sequences past the loaded values failed: \(error).")
         }
+    }
+
+    /// `SET name = …` of a parameter this server does not know (SQLSTATE
+    /// 42704): pg_dump writes its own version's settings.
+    static func isUnknownSetting(_ error: PGError, _ sql: String) -> Bool {
+        // Only an unknown parameter: `SET ROLE nobody` is 42704 too, and must fail.
+        error.sqlstate == "42704" && error.message.hasPrefix("unrecognized configuration parameter")
+            && SQLNormalizer.tokens(String(sql.prefix(80))).first == "set"
     }
 
     static func exec(_ db: PGConnection, _ sql: String) throws {

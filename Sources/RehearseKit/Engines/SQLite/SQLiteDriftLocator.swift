@@ -43,6 +43,22 @@ struct SQLiteDriftLocator {
             let gone = try db.rows("SELECT \(keyList) FROM ref.\(q(table)) a WHERE NOT EXISTS (SELECT 1 FROM main.\(q(table)) b WHERE \(on)) ORDER BY \(keyList) LIMIT \(Self.sampleLimit - change.sampleKeys.count)")
             change.sampleKeys += gone.map { "removed " + $0.map(\.description).joined(separator: ", ") }
         }
+        // The key range the differing rows span, as on PostgreSQL.
+        if (change.changed ?? 0) + (change.removed ?? 0) > 0 {
+            let select = key.map { "a.\(q($0)) AS \(q($0))" }.joined(separator: ", ")
+            let any = differs.isEmpty ? "0" : differs.joined(separator: " OR ")
+            let differing = """
+                SELECT \(select) FROM ref.\(q(table)) a JOIN main.\(q(table)) b ON \(on) WHERE \(any)
+                UNION ALL SELECT \(select) FROM ref.\(q(table)) a WHERE NOT EXISTS (SELECT 1 FROM main.\(q(table)) b WHERE \(on))
+                """
+            let list = key.map { "d.\(q($0))" }
+            let lo = try db.rows("SELECT \(list.joined(separator: ", ")) FROM (\(differing)) d ORDER BY \(list.joined(separator: ", ")) LIMIT 1").first
+            let hi = try db.rows("SELECT \(list.joined(separator: ", ")) FROM (\(differing)) d ORDER BY \(list.map { $0 + " DESC" }.joined(separator: ", ")) LIMIT 1").first
+            if let lo, let hi {
+                change.note = TableChange.keyRangeNote(key: key, low: lo.map(\.description).joined(separator: ", "),
+                                                       high: hi.map(\.description).joined(separator: ", "))
+            }
+        }
     }
 
     private func columns(_ table: String, schema: String) throws -> [(name: String, pk: Int64)] {

@@ -25,7 +25,8 @@ struct SQLiteSurrogateLoader {
         try SchemaDataGuard.verifyNoTriggers(db, schema: schema)
         let profile = try source.loadProfile(dialect: "sqlite")
         let profileFile = source.file(source.manifest.profile, dialect: "sqlite").display
-        let plan = try SurrogatePlan(shapes: shapes, profile: profile, seed: seed, scale: scale, profileFile: profileFile)
+        let plan = try SurrogatePlan(shapes: shapes, profile: profile, seed: seed, scale: scale, profileFile: profileFile,
+                                     targets: try source.birthTargets(profile, dialect: "sqlite"))
 
         try db.execute("BEGIN")
         var rows: [String: Int64] = [:]

@@ -1,0 +1,42 @@
+import RehearseKit
+
+/// How a verdict reads on a terminal and which exit status it ends with: one
+/// place, so `run` and `validate` cannot disagree (README's status table).
+extension Console {
+    static func yellow(_ s: String) -> String { paint(s, "33") }
+
+    static func mark(_ verdict: Verdict) -> String {
+        switch verdict {
+        case .pass: green(verdict.rawValue)
+        case .fail: red(verdict.rawValue)
+        case .inconclusive: yellow(verdict.rawValue)
+        }
+    }
+
+    /// The statements that made a rehearsal INCONCLUSIVE, one per line,
+    /// each with its file:line and what data would exercise it.
+    static func printUnexercised(_ evidence: JSONValue) {
+        let items = evidence["predicate"]?["unexercised"]?.arrayValue ?? []
+        guard !items.isEmpty else { return }
+        let file = evidence["predicate"]?["inputs"]?["birth"]?["source_path"]?.stringValue ?? "birth"
+        out(bold("Not exercised") + " (the birth's data changes found nothing to change, so nothing shows the rollback restores data):")
+        for item in items {
+            let at = item["line"]?.integerValue.map { "\(file):\($0)" } ?? file
+            let statement = item["statement"]?.stringValue ?? ""
+            out("  \(at)" + (statement.isEmpty ? "" : dim("  `\(statement)`")))
+            out("      \(item["reason"]?.stringValue ?? "")")
+        }
+        out()
+    }
+}
+
+extension Verdict {
+    /// The process exit status of a valid run with this verdict.
+    var exitStatus: Int32 {
+        switch self {
+        case .pass: 0
+        case .fail: RehearseError.Code.rehearsalFailed.exitStatus
+        case .inconclusive: RehearseError.Code.inconclusive.exitStatus
+        }
+    }
+}

@@ -1,0 +1,2 @@
+-- Rollback: nothing to undo (or so the migration's author thought): the
+-- deleted containers are gone.

@@ -1,0 +1,3 @@
+-- Birth: addresses are compared case-insensitively from now on, so store
+-- them lower case.
+UPDATE verifiable_addresses SET value = LOWER(value);

@@ -1,0 +1,2 @@
+-- Rollback: nothing to undo (or so the migration's author thought): the
+-- original case of each address is gone.
