@@ -2,7 +2,7 @@
 SWIFT ?= $(shell command -v swift 2>/dev/null || echo /opt/swift/usr/bin/swift)
 RELEASE_BIN = .build/release/rehearse
 
-.PHONY: rehearse test build release deps clean bench fuzz seal-gate install uninstall
+.PHONY: rehearse test build release deps clean bench fuzz seal-gate install uninstall nightly
 
 PREFIX ?= /usr/local
 DESTDIR ?=
@@ -27,6 +27,16 @@ FUZZ_SECONDS ?= 600
 ## parser and validator, and manifest + profile parsing through to the plan.
 fuzz: deps
 	FUZZ_SECONDS=$(FUZZ_SECONDS) SWIFT=$(SWIFT) scripts/fuzz.sh
+
+## The nightly CI rehearsal job: every surrogate and configured migration
+## directory (rehearse.nightly.yaml) on SQLite and PostgreSQL, validated, the
+## seal gate, a summary and JUnit/Markdown/HTML reports in one folder.
+## NIGHTLY_SHARD=I/N runs one shard; NIGHTLY_OUT names the folder.
+NIGHTLY_SHARD ?= 1/1
+NIGHTLY_OUT ?=
+NIGHTLY_SCALE ?=
+nightly: release
+	scripts/nightly-rehearsal.sh --shard $(NIGHTLY_SHARD) $(if $(NIGHTLY_OUT),--out $(NIGHTLY_OUT)) $(if $(NIGHTLY_SCALE),--scale $(NIGHTLY_SCALE))
 
 ## The seal-vs-bytes gate over every committed seal.
 seal-gate: release

@@ -10,14 +10,18 @@ set -euo pipefail
 optional=()
 command -v man >/dev/null 2>&1 || optional+=(man-db)
 command -v nroff >/dev/null 2>&1 || optional+=(groff-base)
+# xmllint checks the JUnit report against its XSD; headless Chromium renders
+# the HTML report for its screenshot test (the report tests need both).
+command -v xmllint >/dev/null 2>&1 || optional+=(libxml2-utils)
+command -v chromium-headless-shell >/dev/null 2>&1 || command -v chromium >/dev/null 2>&1 || optional+=(chromium-headless-shell)
 if [ ${#optional[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-    echo "bootstrap: installing ${optional[*]} (for the man page tests)" >&2
+    echo "bootstrap: installing ${optional[*]} (for the man page and report tests)" >&2
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq
-    apt-get install -y -qq "${optional[@]}" >/dev/null || echo "bootstrap: could not install ${optional[*]}; the man page test will fail" >&2
+    apt-get install -y -qq "${optional[@]}" >/dev/null || echo "bootstrap: could not install ${optional[*]}; the man page or report tests will fail" >&2
   else
-    echo "bootstrap: ${optional[*]} missing; install them (e.g. sudo apt-get install ${optional[*]}) for the man page tests." >&2
+    echo "bootstrap: ${optional[*]} missing; install them (e.g. sudo apt-get install ${optional[*]}) for the man page and report tests." >&2
   fi
 fi
 

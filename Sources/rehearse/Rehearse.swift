@@ -17,7 +17,7 @@ struct Rehearse: ParsableCommand {
         // every place looked in when none was found.
         version: RehearseVersion.describe + "\n" + Resources.describeSurrogates(),
         subcommands: [Run.self, Validate.self, Generate.self, Profile.self, FingerprintCommand.self, SealCommand.self, Sign.self, Keys.self,
-                      Lanes.self, GrantCommand.self, Scan.self,
+                      Lanes.self, GrantCommand.self, Scan.self, Report.self, Nightly.self, Packet.self, Precheck.self,
                       Manual.self],
         defaultSubcommand: Run.self
     )

@@ -49,7 +49,7 @@ public final class SurrogatePlan: Sendable {
         var totalRows: Int64 = 0
         for shape in order {
             let tp = tableProfile(shape)
-            let base = max(0, tp?.rows ?? profile.defaultRows)
+            let base = max(0, tp?.rows ?? Self.defaultRows(shape, profile.defaultRows, plans: plans))
             // Computed in Double and compared before any conversion: a product
             // beyond Int64 would trap, one beyond the limit would run for days.
             let scaled = (Double(base) * scale).rounded()
@@ -283,7 +283,14 @@ public final class TablePlan: Sendable {
         var plans: [ColumnPlan] = []
         for column in shape.columns {
             let cp = columnProfile(column.name)
-            let fk = shape.foreignKeys.first { $0.columns.contains { $0.lowercased() == column.name.lowercased() } }
+            var fk = shape.foreignKeys.first { $0.columns.contains { $0.lowercased() == column.name.lowercased() } }
+            // A composite foreign key to a parent with no rows holds while one
+            // nullable member is NULL (MATCH SIMPLE): that member stays NULL, and
+            // a NOT NULL member is an ordinary column, free of the empty parent.
+            if let f = fk, column.notNull, f.columns.count > 1, parents[f.parentTable.lowercased()]?.rows == 0,
+               f.columns.contains(where: { name in shape.columns.first { $0.name.lowercased() == name.lowercased() }?.notNull == false }) {
+                fk = nil
+            }
             let fanOut = profile?.fanOuts.first { $0.columns.contains { $0.lowercased() == column.name.lowercased() } }
             let lower = column.name.lowercased()
             plans.append(try ColumnPlan(table: shape, column: column, profile: cp, foreignKey: fk, unique: uniqueColumns.contains(lower),
@@ -958,5 +965,22 @@ struct CompositeKey: Sendable {
         }
         let digit = combination % radices[position]
         return subsets[position].map { $0(digit) } ?? digit
+    }
+}
+
+extension SurrogatePlan {
+    /// Rows for a table the profile gives no count: the default, except where
+    /// the schema itself makes rows impossible. A partitioned table with no
+    /// partition stores none (gitlab's structure.sql has such tables), and a
+    /// table with a NOT NULL foreign key to a table that got no rows cannot
+    /// hold one either. A count the profile states is never changed: asking
+    /// for rows there is still refused, naming the table.
+    static func defaultRows(_ shape: TableShape, _ fallback: Int64, plans: [String: TablePlan]) -> Int64 {
+        if let layout = shape.partitions, layout.attached == 0 { return 0 }
+        for fk in shape.foreignKeys where !fk.columns.isEmpty {
+            let required = fk.columns.allSatisfy { name in shape.columns.first { $0.name.lowercased() == name.lowercased() }?.notNull ?? false }
+            if required, let parent = plans[fk.parentTable.lowercased()], parent.rows == 0 { return 0 }
+        }
+        return fallback
     }
 }

@@ -1,0 +1,125 @@
+import Foundation
+
+/// One run folder as the reports see it: read from disk, checked by the
+/// validator, and only then parsed. Reports are rendered from this and from
+/// nothing else (never from a rehearsal's in-memory state), so a report can
+/// say no more than the sealed evidence proves. Evidence the validator
+/// rejects is carried with its findings and no facts: a report shows it as
+/// REJECTED and renders none of its claims.
+public struct ValidatedRun: Sendable {
+    /// The folder as given (for people; never parsed again).
+    public var directory: String
+    /// The step name when the run is one step of a migration walk, else nil.
+    public var step: String?
+    /// Empty when the evidence is valid.
+    public var findings: [ValidationFinding]
+    /// The parsed predicate of valid evidence; nil when rejected.
+    public var evidence: EvidenceFacts?
+    /// SHA-256 of the evidence.json bytes (the evidence digest people quote), when the file exists.
+    public var evidenceDigest: String?
+    /// Set by the nightly for a known-lossy surrogate (expect_fail): the
+    /// JUnit report then expects a FAIL with drift, and a PASS is its failure.
+    public var expectsFailWithDrift = false
+
+    public var isValid: Bool { findings.isEmpty && evidence != nil }
+
+    /// The verdict string to show: the evidence's own word when it is valid
+    /// (PASS, FAIL, INCONCLUSIVE or any later one), REJECTED otherwise. Only
+    /// PASS passes; every other string is treated as not passing.
+    public var verdict: String { isValid ? (evidence?.verdict ?? "REJECTED") : "REJECTED" }
+    public var passed: Bool { verdict == "PASS" }
+
+    public init(directory: String, step: String? = nil, findings: [ValidationFinding], evidence: EvidenceFacts?, evidenceDigest: String?) {
+        self.directory = directory
+        self.step = step
+        self.findings = findings
+        self.evidence = evidence
+        self.evidenceDigest = evidenceDigest
+    }
+
+    /// Reads and validates one run folder. A folder that cannot be read at
+    /// all is a rejected entry (with a finding saying why), not an error, so
+    /// one broken folder among many still shows up in the report.
+    public static func load(_ directory: URL, step: String? = nil, validator: Validator = Validator()) -> ValidatedRun {
+        let shown = directory.path
+        let folder: RunFolder
+        do {
+            folder = try RunFolder(directory: directory)
+        } catch let error as RehearseError {
+            return ValidatedRun(directory: shown, step: step, findings: [ValidationFinding(rule: "R2-seal", path: shown, message: error.message)],
+                                evidence: nil, evidenceDigest: nil)
+        } catch {
+            return ValidatedRun(directory: shown, step: step, findings: [ValidationFinding(rule: "R2-seal", path: shown, message: "the folder could not be read")],
+                                evidence: nil, evidenceDigest: nil)
+        }
+        return from(folder, directory: shown, step: step, validator: validator)
+    }
+
+    /// Validates a folder snapshot and parses its evidence only when valid.
+    public static func from(_ folder: RunFolder, directory: String, step: String? = nil, validator: Validator = Validator()) -> ValidatedRun {
+        let report = validator.validate(folder)
+        let bytes = folder.file(named: EvidenceWriter.evidenceFile)
+        let digest = bytes.map { Digest.sha256Hex($0) }
+        guard report.isValid, let bytes, let value = try? JSONValue.parseStrict(bytes), value["predicate"] != nil else {
+            var findings = report.findings
+            if findings.isEmpty {
+                findings.append(ValidationFinding(rule: "R1-schema", path: EvidenceWriter.evidenceFile, message: "the evidence could not be read"))
+            }
+            return ValidatedRun(directory: directory, step: step, findings: findings, evidence: nil, evidenceDigest: digest)
+        }
+        return ValidatedRun(directory: directory, step: step, findings: [], evidence: EvidenceFacts(statement: value), evidenceDigest: digest)
+    }
+
+    /// Expands the report inputs: each argument is a run folder (it holds
+    /// evidence.json) or a walk folder. A `rehearse migrations` walk holds
+    /// walk.json, one SEAL.sha256 over everything, and its steps as run
+    /// folders under steps/ (named so that byte order is the walk's order);
+    /// its seal is checked first, and a walk whose seal does not match is
+    /// one rejected entry (its steps are still listed, each validated on its
+    /// own). Any other folder whose immediate subfolders hold evidence.json
+    /// is taken as a walk of those, in byte order of their names.
+    public static func loadAll(_ paths: [String], validator: Validator = Validator()) -> [ValidatedRun] {
+        var runs: [ValidatedRun] = []
+        let fm = FileManager.default
+        func stepFolders(_ url: URL) -> [String] {
+            ((try? fm.contentsOfDirectory(atPath: url.path)) ?? [])
+                .filter { fm.fileExists(atPath: url.appendingPathComponent($0).appendingPathComponent(EvidenceWriter.evidenceFile).path) }
+                .sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+        }
+        for path in paths {
+            let url = URL(fileURLWithPath: path)
+            if fm.fileExists(atPath: url.appendingPathComponent(EvidenceWriter.evidenceFile).path) {
+                runs.append(load(url, validator: validator))
+                continue
+            }
+            var base = url
+            if fm.fileExists(atPath: url.appendingPathComponent(walkIndexFile).path) {
+                base = url.appendingPathComponent("steps")
+                let findings: [ValidationFinding]
+                do {
+                    findings = try Seal.verify(directory: url).map { ValidationFinding(rule: "R2-seal", path: $0.path, message: $0.sentence) }
+                } catch let error as RehearseError {
+                    findings = [ValidationFinding(rule: "R2-seal", path: path, message: error.message)]
+                } catch {
+                    findings = [ValidationFinding(rule: "R2-seal", path: path, message: "the walk folder could not be read")]
+                }
+                if !findings.isEmpty {
+                    runs.append(ValidatedRun(directory: path, step: "walk seal", findings: findings, evidence: nil, evidenceDigest: nil))
+                }
+            }
+            let children = stepFolders(base)
+            if children.isEmpty {
+                // Neither a run nor a walk: shown as rejected, with the reason.
+                runs.append(load(url, validator: validator))
+            } else {
+                for child in children {
+                    runs.append(load(base.appendingPathComponent(child), step: child, validator: validator))
+                }
+            }
+        }
+        return runs
+    }
+
+    /// The index file of a `rehearse migrations` walk folder.
+    public static let walkIndexFile = "walk.json"
+}
