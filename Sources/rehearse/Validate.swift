@@ -45,15 +45,17 @@ extension Rehearse {
             if report.isValid && replay {
                 report.findings += try Replay.check(folder, postgres: .ephemeral(bindir: pgBindir))
             }
+            let notes = [DumpCloneNotes.unverifiedGrant(folder, trustGiven: policy != nil)].compactMap { $0 }
             switch format {
             case .json:
-                let value: JSONValue = [
+                var fields: [String: JSONValue] = [
                     "valid": .bool(report.isValid),
                     "verdict": .string(report.verdict.rawValue),
                     "claimed_verdict": report.claimedVerdict.map { .string($0.rawValue) } ?? .null,
                     "findings": .array(report.findings.map(\.json)),
                 ]
-                Console.out(value.canonicalString)
+                if !notes.isEmpty { fields["notes"] = .array(notes.map { .string($0) }) }
+                Console.out(JSONValue.object(fields).canonicalString)
             case .text:
                 if report.isValid {
                     let v = Console.mark(report.verdict)
@@ -62,6 +64,7 @@ extension Rehearse {
                     Console.out("\(runDirectory): evidence " + Console.red("REJECTED") + " (\(report.findings.count) findings)")
                     for f in report.findings { Console.out("  \(f)") }
                 }
+                for n in notes { Console.out("  note: " + n) }
             }
             if !report.isValid { throw ExitCode(RehearseError.Code.evidenceRejected.exitStatus) }
             if report.verdict != .pass { throw ExitCode(report.verdict.exitStatus) }
