@@ -71,4 +71,33 @@ import Testing
         #expect(pgOnly.status == 2)
         #expect(pgOnly.stderr.contains("apply to --engine postgres only"))
     }
+
+    /// A file the project's own runner would apply but rehearse does not
+    /// read (golang-migrate takes any extension after `.up.`, dbmate any
+    /// `<digits>….sql`, a down without an up) is a SKIPPED step: the walk
+    /// never exits 0 with a migration it did not rehearse (red team F2, F4, F12).
+    @Test func aFileTheRunnerWouldApplyIsNeverSilentlyLeftOut() throws {
+        let s = Scratch()
+        let golang = s.url.appendingPathComponent("golang")
+        try FileManager.default.createDirectory(at: golang, withIntermediateDirectories: true)
+        let files = ["1_a.up.sql": "CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT);\n", "1_a.down.sql": "DROP TABLE t;\n",
+                     "2_b.up.SQL": "UPDATE t SET v = NULL;\n", "2_b.down.SQL": "SELECT 1;\n", "3_c.down.sql": "DELETE FROM t;\n"]
+        for (name, text) in files { try text.write(to: golang.appendingPathComponent(name), atomically: true, encoding: .utf8) }
+        let r = try CLI.run(["migrations", golang.path, "--out", s.path("walk-golang")])
+        #expect(r.status == 6, "\(r.all)")
+        #expect(r.stdout.contains("2_b.up.SQL: named like a golang-migrate migration"), "\(r.stdout)")
+        #expect(r.stdout.contains("3_c.down.sql: a down with no up"), "\(r.stdout)")
+        #expect(!r.stdout.contains("exit status 0"))
+        let v = try CLI.run(["validate", s.path("walk-golang")])
+        #expect(v.status == 6, "\(v.all)")
+
+        let dbmate = s.url.appendingPathComponent("dbmate")
+        try FileManager.default.createDirectory(at: dbmate, withIntermediateDirectories: true)
+        try "-- migrate:up\nCREATE TABLE t (id INTEGER PRIMARY KEY);\n-- migrate:down\nDROP TABLE t;\n".write(to: dbmate.appendingPathComponent("1_a.sql"), atomically: true, encoding: .utf8)
+        try "-- migrate:up\nALTER TABLE t ADD COLUMN secret TEXT;\n-- migrate:down\nSELECT 1;\n".write(to: dbmate.appendingPathComponent("2.sql"), atomically: true, encoding: .utf8)
+        let d = try CLI.run(["migrations", dbmate.path, "--layout", "dbmate", "--out", s.path("walk-dbmate")])
+        #expect(d.status == 6, "\(d.all)")
+        #expect(d.stdout.contains("2.sql: dbmate applies every"), "\(d.stdout)")
+    }
+
 }

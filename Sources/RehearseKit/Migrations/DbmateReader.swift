@@ -26,7 +26,12 @@ enum DbmateReader {
         var set = MigrationSet(layout: .dbmate, directory: directory, steps: [])
         for file in try MigrationFiles.list(directory) {
             guard let us = file.firstIndex(of: "_"), us != file.startIndex, file[..<us].allSatisfy({ $0.isASCII && $0.isNumber }) else {
-                if file.hasSuffix(".sql") { set.notes.append("\(file): not named <version>_<name>.sql; not read") }
+                // dbmate's own rule is `^(\d+).*\.sql$`: `2.sql` and `3-b.sql` are migrations to it.
+                if file.hasSuffix(".sql"), file.first?.isNumber == true, file.first?.isASCII == true {
+                    set.unread(file, "dbmate applies every <digits>….sql file; rehearse reads <version>_<name>.sql")
+                } else if file.hasSuffix(".sql") {
+                    set.notes.append("\(file): not named <version>_<name>.sql; not read")
+                }
                 continue
             }
             if MigrationFiles.isCode(file) {

@@ -49,6 +49,8 @@ enum FlywayReader {
                     var step = MigrationStep(version: String(file.dropFirst().prefix { $0 != "_" }), name: file, up: [], down: nil)
                     step.skip = .code("\(file) is a code migration; rehearse runs SQL only")
                     repeatables.append(step)
+                } else if file.hasSuffix(".sql"), let first = file.first, "VUR".contains(first) {
+                    set.unread(file, "starts like a Flyway migration but its version or description could not be read")
                 } else if file.hasSuffix(".sql") {
                     set.notes.append("\(file): not a Flyway V, U or R file name; not read")
                 }
@@ -68,7 +70,7 @@ enum FlywayReader {
                 versioned[key] = (n, file)
             }
         }
-        for (key, file) in undo where versioned[key] == nil { set.notes.append("\(file): an undo with no versioned migration; not read") }
+        for (key, file) in undo where versioned[key] == nil { set.unread(file, "an undo with no versioned migration") }
         for (key, (n, file)) in versioned {
             let up = MigrationScript(file: file, text: try MigrationFiles.read(directory, file))
             let down = try undo[key].map { [MigrationScript(file: $0, text: try MigrationFiles.read(directory, $0))] }

@@ -17,6 +17,13 @@ enum GolangMigrateReader {
         return nil
     }
 
+    /// golang-migrate's file-name rule: digits, `_`, then `.up.` or `.down.` and any extension.
+    static func runnerWouldRead(_ file: String) -> Bool {
+        guard let us = file.firstIndex(of: "_"), us != file.startIndex, file[..<us].allSatisfy({ $0.isASCII && $0.isNumber }) else { return false }
+        let rest = file[file.index(after: us)...]
+        return rest.range(of: ".up.") != nil || rest.range(of: ".down.") != nil
+    }
+
     static func read(_ directory: URL) throws -> MigrationSet {
         let names = try MigrationFiles.list(directory)
         var ups: [Substring: (String, String)] = [:], downs: [Substring: String] = [:]
@@ -35,12 +42,16 @@ enum GolangMigrateReader {
                 var step = MigrationStep(version: String(file[..<us]), name: String(file[file.index(after: us)...]), up: [], down: nil)
                 step.skip = .code("\(file) is a code migration; rehearse runs SQL only")
                 codeSteps.append(step)
+            } else if runnerWouldRead(file) {
+                // golang-migrate's own rule, `^([0-9]+)_(.*)\.(down|up)\.(.*)$`,
+                // takes any extension (`.up.SQL`, `.up.txt`).
+                set.unread(file, "named like a golang-migrate migration with an extension other than .sql")
             } else if file.hasSuffix(".sql") {
                 set.notes.append("\(file): not named <version>_<name>.up.sql or .down.sql; not read")
             }
         }
         for (version, file) in downs where ups[version] == nil {
-            set.notes.append("\(file): a down with no up; not read")
+            set.unread(file, "a down with no up")
         }
         var steps = codeSteps
         for (version, (name, upFile)) in ups {

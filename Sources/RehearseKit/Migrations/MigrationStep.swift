@@ -35,18 +35,22 @@ public struct MigrationStep: Sendable {
         case notRehearsable(String)
         /// Up and down hold no statement (a placeholder).
         case empty(String)
+        /// A file the project's own runner would apply (its file-name rule
+        /// matches) but rehearse does not read: the walk cannot say it
+        /// rehearsed everything, so it is never all-passed.
+        case unread(String)
 
         public var status: String {
             switch self {
             case .irreversible: "IRREVERSIBLE"
-            case .code, .repeatable, .empty: "SKIPPED"
+            case .code, .repeatable, .empty, .unread: "SKIPPED"
             case .notRehearsable: "NOT_REHEARSABLE"
             }
         }
 
         public var reason: String {
             switch self {
-            case .irreversible(let s), .code(let s), .repeatable(let s), .notRehearsable(let s), .empty(let s): s
+            case .irreversible(let s), .code(let s), .repeatable(let s), .notRehearsable(let s), .empty(let s), .unread(let s): s
             }
         }
     }
@@ -97,9 +101,22 @@ public struct MigrationStep: Sendable {
 
 /// Every step of a migrations directory in the order its runner applies them.
 public struct MigrationSet: Sendable {
+    /// Files the runner would apply that rehearse does not read (see ``unread(_:_:)``).
+    var unreadSteps: [MigrationStep] = []
     public var layout: MigrationLayout
     public var directory: URL
     public var steps: [MigrationStep]
     /// Files seen and not used, and other facts about the directory.
     public var notes: [String] = []
+
+    /// Reports `file`, which the project's runner would apply but rehearse
+    /// does not read, as a SKIPPED step after the others (so the walk's exit
+    /// status is never 0 while it is there), with why.
+    mutating func unread(_ file: String, _ why: String) {
+        let version = String(file.prefix { $0.isASCII && $0.isNumber })
+        var step = MigrationStep(version: version.isEmpty ? "?" : version, name: file, up: [], down: nil)
+        step.skip = .unread("\(file): \(why); the project's runner would apply it, rehearse did not read it")
+        unreadSteps.append(step)
+    }
+
 }

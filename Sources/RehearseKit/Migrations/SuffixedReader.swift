@@ -52,7 +52,7 @@ enum SuffixedReader {
         }
         for (version, files) in chosen {
             guard let (upFile, upName) = files[true] else {
-                set.notes.append("\(files[false]!.0): a down with no up for \(want); not read")
+                set.unread(files[false]!.0, "a down with no up for \(want)")
                 continue
             }
             var step = MigrationStep(version: String(version), name: String(upName.name), up: [], down: nil)
