@@ -10,13 +10,13 @@ struct Rehearse: ParsableCommand {
         abstract: "Rehearse a database change: birth, checks, rollback, and sealed proof that rollback restored the exact prior state.",
         discussion: """
             Exit statuses: 0 passed; 1 rehearsal failed (drift or a failing check); 2 bad input; \
-            3 refused by governance; 4 environment problem; 5 evidence rejected by the validator.
+            3 refused by governance; 4 environment problem; 5 evidence rejected by the validator; 6 not proven (inconclusive).
             """,
         // The second line says where `--surrogate NAME` finds the bundled
         // surrogates (an install's share directory, or a checkout's), or
         // every place looked in when none was found.
         version: RehearseVersion.describe + "\n" + Resources.describeSurrogates(),
-        subcommands: [Run.self, Validate.self, Generate.self, Profile.self, FingerprintCommand.self, SealCommand.self, Sign.self, Keys.self,
+        subcommands: [Run.self, Migrations.self, Validate.self, Generate.self, Profile.self, FingerprintCommand.self, SealCommand.self, Sign.self, Keys.self,
                       Lanes.self, GrantCommand.self, Scan.self, Report.self, Nightly.self, Packet.self, Precheck.self,
                       Manual.self],
         defaultSubcommand: Run.self

@@ -16,7 +16,7 @@ extension Rehearse.Run {
         let list = try allowlist.map(SecretAllowlist.init(file:)) ?? .none
         let grantBytes = try GrantVerifier.read(grant)
         let prepared = try DumpCloneGate.prepare(dump: dump, grantFile: grant, trustFile: trust, engine: engine.rawValue, allowlist: list,
-                                                 bindir: pgBindir, now: now)
+                                                 bindir: pgBindir, now: now, pgUser: pgUser)
         defer { prepared.workspace.remove() }
         guard Digest.sha256Hex(grantBytes) == prepared.grant.digest else {
             throw RehearseError(.refused, "Refused: the grant \(grant) changed while rehearse read it. Nothing was restored.")

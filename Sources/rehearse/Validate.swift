@@ -32,6 +32,7 @@ extension Rehearse {
         var format: OutputFormat = .text
 
         func run() throws {
+            if MigrationWalkValidator.isWalk(URL(fileURLWithPath: runDirectory)) { return try validateWalk() }
             let policy = try trust.map { try TrustPolicy(file: URL(fileURLWithPath: $0)) }
             // One snapshot of the folder: every mode checks the same bytes.
             let folder = try RunFolder(directory: URL(fileURLWithPath: runDirectory))
@@ -44,15 +45,17 @@ extension Rehearse {
             if report.isValid && replay {
                 report.findings += try Replay.check(folder, postgres: .ephemeral(bindir: pgBindir))
             }
+            let notes = [DumpCloneNotes.unverifiedGrant(folder, trustGiven: policy != nil)].compactMap { $0 }
             switch format {
             case .json:
-                let value: JSONValue = [
+                var fields: [String: JSONValue] = [
                     "valid": .bool(report.isValid),
                     "verdict": .string(report.verdict.rawValue),
                     "claimed_verdict": report.claimedVerdict.map { .string($0.rawValue) } ?? .null,
                     "findings": .array(report.findings.map(\.json)),
                 ]
-                Console.out(value.canonicalString)
+                if !notes.isEmpty { fields["notes"] = .array(notes.map { .string($0) }) }
+                Console.out(JSONValue.object(fields).canonicalString)
             case .text:
                 if report.isValid {
                     let v = Console.mark(report.verdict)
@@ -61,9 +64,37 @@ extension Rehearse {
                     Console.out("\(runDirectory): evidence " + Console.red("REJECTED") + " (\(report.findings.count) findings)")
                     for f in report.findings { Console.out("  \(f)") }
                 }
+                for n in notes { Console.out("  note: " + n) }
             }
             if !report.isValid { throw ExitCode(RehearseError.Code.evidenceRejected.exitStatus) }
             if report.verdict != .pass { throw ExitCode(report.verdict.exitStatus) }
+        }
+
+        /// A `rehearse migrations` walk folder: its seal, walk.json and every step's run folder.
+        func validateWalk() throws {
+            if trust != nil {
+                throw RehearseError(.badInput, "\(runDirectory) is a migrations walk, which is not signed; --trust applies to a run folder. Validate a step's folder under steps/ with --trust, or leave --trust out.")
+            }
+            var (findings, status) = try MigrationWalkValidator.validate(URL(fileURLWithPath: runDirectory))
+            // --reproduce and --replay check every step's run folder, once the walk itself is valid.
+            if findings.isEmpty && (reproduce || replay) {
+                findings += try MigrationWalkValidator.checkSteps(URL(fileURLWithPath: runDirectory), reproduce: reproduce, replay: replay,
+                                                                  postgres: .ephemeral(bindir: pgBindir))
+                if !findings.isEmpty { status = RehearseError.Code.evidenceRejected.exitStatus }
+            }
+            switch format {
+            case .json:
+                Console.out(JSONValue.object(["valid": .bool(findings.isEmpty), "walk_exit_status": .integer(Int64(status)),
+                                              "findings": .array(findings.map(\.json))]).canonicalString)
+            case .text:
+                if findings.isEmpty {
+                    Console.out("\(runDirectory): walk evidence valid; walk exit status \(status)")
+                } else {
+                    Console.out("\(runDirectory): walk evidence " + Console.red("REJECTED") + " (\(findings.count) findings)")
+                    for f in findings { Console.out("  \(f)") }
+                }
+            }
+            if status != 0 { throw ExitCode(status) }
         }
     }
 }

@@ -124,7 +124,7 @@ import Testing
         let workspace = try DumpWorkspace(parent: dir.url)
         let copy = try DumpDigest.copy(path: dir.file("app.sqlite").path, into: workspace.url)
         #expect(try DumpFormat.detect(copy.copy, isDirectory: false) == .sqlite)
-        let report = try DumpScan.scan(copy: copy.copy, format: .sqlite, shown: "app.sqlite", workDirectory: workspace.url, bindir: nil, allowlist: .none)
+        let report = try DumpScan.scan(copy: copy.copy, format: .sqlite, shown: "app.sqlite", workDirectory: workspace.url, bindir: nil, reader: .inProcess, allowlist: .none)
         #expect(report.findings.map(\.column) == ["accounts.ApiKey"])
         #expect(report.findings.first?.line == 2)
         workspace.remove()

@@ -1,6 +1,6 @@
 import Foundation
 
-/// pg_restore, run the only ways rehearse runs it: to render an archive as SQL
+/// pg_restore, run as the ``DumpReader`` (never root) the only ways rehearse runs it: to render an archive as SQL
 /// into a file (`-f`, no connection), to list its table of contents (`-l`),
 /// and to restore into the ephemeral cluster's socket. Each time with an
 /// environment built from nothing: no PGHOST, PGSERVICE, PGSERVICEFILE,
@@ -30,22 +30,25 @@ public enum ArchiveTools {
     }
 
     /// Renders an archive to an SQL script file.
-    static func render(_ archive: URL, format: DumpFormat, to file: URL, bindir: URL?, shown: String) throws {
+    /// `file` must lie in a directory `reader` may write (``DumpReader/outputDirectory(in:)``).
+    static func render(_ archive: URL, format: DumpFormat, to file: URL, bindir: URL?, reader: DumpReader, shown: String) throws {
         let tool = try pgRestore(bindir: bindir)
-        let log = file.deletingLastPathComponent().appendingPathComponent("pg_restore-render.log")
+        let log = file.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("pg_restore-render.log")
         defer { try? FileManager.default.removeItem(at: log) }
-        let out = try ChildProcess.run(tool.path, ["--format=\(flag(format))", "--file=\(file.path)", "--", archive.path], environment: environment, output: log)
+        let run = reader.command(tool, ["--format=\(flag(format))", "--file=\(file.path)", "--", archive.path])
+        let out = try ChildProcess.run(run.executable, run.arguments, environment: environment, output: log)
         guard out.status == 0 else {
             throw RehearseError.refused("Refused: pg_restore could not read the \(format.rawValue) dump \(RunFolder.display(shown)) to scan it (exit \(out.status)): \(out.output.trimmingCharacters(in: .whitespacesAndNewlines).prefix(600)). Nothing was restored.")
         }
     }
 
     /// The archive's table of contents, one `pg_restore -l` line per entry.
-    static func tableOfContents(_ archive: URL, format: DumpFormat, work: URL, bindir: URL?, shown: String) throws -> [String] {
+    static func tableOfContents(_ archive: URL, format: DumpFormat, work: URL, bindir: URL?, reader: DumpReader, shown: String) throws -> [String] {
         let tool = try pgRestore(bindir: bindir)
         let log = work.appendingPathComponent("pg_restore-list.out")
         defer { try? FileManager.default.removeItem(at: log) }
-        let out = try ChildProcess.run(tool.path, ["--format=\(flag(format))", "--list", "--", archive.path], environment: environment, output: log)
+        let run = reader.command(tool, ["--format=\(flag(format))", "--list", "--", archive.path])
+        let out = try ChildProcess.run(run.executable, run.arguments, environment: environment, output: log)
         guard out.status == 0 else {
             throw RehearseError.refused("Refused: pg_restore could not list the \(format.rawValue) dump \(RunFolder.display(shown)) (exit \(out.status)): \(out.output.trimmingCharacters(in: .whitespacesAndNewlines).prefix(600)). Nothing was restored.")
         }

@@ -24,12 +24,14 @@ public enum DumpCloneGate {
         public var scan: SecretScanReport
         /// `pg_restore (PostgreSQL) 15.x` for archives; nil otherwise.
         public var restoreTool: String?
+        /// Who runs pg_restore over the copy (never root).
+        public var reader: DumpReader = .inProcess
     }
 
     static let hostileTOCEntries = ["SERVER", "USER MAPPING", "FOREIGN DATA WRAPPER", "SUBSCRIPTION", "DATABASE", "DATABASE PROPERTIES", "TABLESPACE"]
 
     public static func prepare(dump: String, grantFile: String, trustFile: String, engine: String, allowlist: SecretAllowlist,
-                               bindir: String?, now: Int64, scratchParent: URL? = nil) throws -> Prepared {
+                               bindir: String?, now: Int64, scratchParent: URL? = nil, pgUser: String? = nil) throws -> Prepared {
         let trust = try TrustPolicy(file: URL(fileURLWithPath: trustFile))
         let grantBytes = try GrantVerifier.read(grantFile)
         do {
@@ -56,10 +58,13 @@ public enum DumpCloneGate {
                 throw RehearseError.refused("Refused: the dump \(RunFolder.display(dump)) is a \(format.rawValue) dump, which restores into \(needs), and the grant and run name \(engine). Nothing was restored.")
             }
             let pgBindir = try format.isArchive ? PostgresCluster.locateBinaries(bindir) : nil
+            // From here on only the unprivileged reader opens the copy's files through pg_restore.
+            let reader = try format.isArchive ? DumpReader.forRun(requested: pgUser) : .inProcess
+            try reader.confine(workspace: workspace.url, copy: copy.copy)
             // Members first: pg_restore does not read a tar with a hostile member name.
             if format == .tar { try DumpFormat.checkTarMembers(copy.copy, shown: dump) }
             if format.isArchive {
-                let toc = try ArchiveTools.tableOfContents(copy.copy, format: format, work: workspace.url, bindir: pgBindir, shown: dump)
+                let toc = try ArchiveTools.tableOfContents(copy.copy, format: format, work: workspace.url, bindir: pgBindir, reader: reader, shown: dump)
                 for entry in toc {
                     // "ID; OID OID DESC SCHEMA NAME OWNER"
                     let fields = entry.split(separator: " ", omittingEmptySubsequences: true).dropFirst(3).joined(separator: " ")
@@ -68,14 +73,14 @@ public enum DumpCloneGate {
                     }
                 }
             }
-            let scan = try DumpScan.scan(copy: copy.copy, format: format, shown: dump, workDirectory: workspace.url, bindir: pgBindir, allowlist: allowlist)
+            let scan = try DumpScan.scan(copy: copy.copy, format: format, shown: dump, workDirectory: workspace.url, bindir: pgBindir, reader: reader, allowlist: allowlist)
             if !scan.isClean { throw scan.refusal(dump) }
             let after = try DumpDigest.of(path: dump)
             guard after == copy.digest else {
                 throw RehearseError.refused("Refused: the dump \(RunFolder.display(dump)) CHANGED while rehearse read it (SHA-256 \(copy.digest) when copied, \(after) now). Something else is writing it; nothing was restored. Give a dump nothing writes to.")
             }
             let tool = try format.isArchive ? ArchiveTools.version(bindir: pgBindir) : nil
-            return Prepared(workspace: workspace, copy: copy.copy, digest: copy.digest, format: format, grant: grant, scan: scan, restoreTool: tool)
+            return Prepared(workspace: workspace, copy: copy.copy, digest: copy.digest, format: format, grant: grant, scan: scan, restoreTool: tool, reader: reader)
         } catch {
             workspace.remove()
             throw error

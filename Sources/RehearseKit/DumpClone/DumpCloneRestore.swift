@@ -21,10 +21,11 @@ enum DumpCloneRestore {
         let tool = try ArchiveTools.pgRestore(bindir: scratch.cluster?.bindir)
         let log = prepared.workspace.url.appendingPathComponent("pg_restore.log")
         defer { try? FileManager.default.removeItem(at: log) }
-        let outcome = try ChildProcess.run(tool.path, ["--format=\(ArchiveTools.flag(prepared.format))", "--dbname=\(conninfo)", "--exit-on-error",
+        // As the unprivileged reader the copy was handed to, never as root.
+        let run = prepared.reader.command(tool, ["--format=\(ArchiveTools.flag(prepared.format))", "--dbname=\(conninfo)", "--exit-on-error",
                                                        "--single-transaction", "--no-owner", "--no-privileges", "--no-comments", "--no-tablespaces",
-                                                       "--no-publications", "--no-subscriptions", "--no-security-labels", "--", prepared.copy.path],
-                                           environment: ArchiveTools.environment, output: log)
+                                                       "--no-publications", "--no-subscriptions", "--no-security-labels", "--", prepared.copy.path])
+        let outcome = try ChildProcess.run(run.executable, run.arguments, environment: ArchiveTools.environment, output: log)
         guard outcome.status == 0 else {
             // pg_restore's own lines name the object and PostgreSQL's message;
             // CONTEXT and "Command was" lines can quote row values, so they stay out.

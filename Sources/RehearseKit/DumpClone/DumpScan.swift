@@ -5,7 +5,7 @@ import Foundation
 /// connection, scrubbed environment) inside the private directory, and the
 /// rendering is streamed. Any failure refuses: the gate fails closed.
 public enum DumpScan {
-    public static func scan(copy: URL, format: DumpFormat, shown: String, workDirectory: URL, bindir: URL?,
+    public static func scan(copy: URL, format: DumpFormat, shown: String, workDirectory: URL, bindir: URL?, reader: DumpReader,
                             allowlist: SecretAllowlist) throws -> SecretScanReport {
         var scanner = SecretScanner(allowlist: allowlist)
         switch format {
@@ -14,9 +14,9 @@ public enum DumpScan {
             try checkStatements(copy, shown: shown)
         case .custom, .directory, .tar:
             if format == .tar { try DumpFormat.checkTarMembers(copy, shown: shown) }
-            let rendered = workDirectory.appendingPathComponent("scan-rendered.sql")
+            let rendered = try reader.outputDirectory(in: workDirectory).appendingPathComponent("scan-rendered.sql")
             defer { try? FileManager.default.removeItem(at: rendered) }
-            try ArchiveTools.render(copy, format: format, to: rendered, bindir: bindir, shown: shown)
+            try ArchiveTools.render(copy, format: format, to: rendered, bindir: bindir, reader: reader, shown: shown)
             try stream(rendered, into: &scanner, shown: shown)
             // What pg_restore would run is exactly this rendering: the same
             // statement checks as for a plain dump apply to it.

@@ -57,13 +57,15 @@ public enum DumpScanCommand {
         public var report: SecretScanReport
     }
 
-    public static func run(dump: String, allowlist: SecretAllowlist, bindir: String?) throws -> Outcome {
+    public static func run(dump: String, allowlist: SecretAllowlist, bindir: String?, pgUser: String? = nil) throws -> Outcome {
         let workspace = try DumpWorkspace()
         defer { workspace.remove() }
         let copy = try DumpDigest.copy(path: dump, into: workspace.url)
         let format = try DumpFormat.detect(copy.copy, isDirectory: copy.isDirectory)
+        let reader = try format.isArchive ? DumpReader.forRun(requested: pgUser) : .inProcess
+        try reader.confine(workspace: workspace.url, copy: copy.copy)
         let report = try DumpScan.scan(copy: copy.copy, format: format, shown: dump, workDirectory: workspace.url,
-                                       bindir: try format.isArchive ? PostgresCluster.locateBinaries(bindir) : nil, allowlist: allowlist)
+                                       bindir: try format.isArchive ? PostgresCluster.locateBinaries(bindir) : nil, reader: reader, allowlist: allowlist)
         return Outcome(digest: copy.digest, format: format, report: report)
     }
 }

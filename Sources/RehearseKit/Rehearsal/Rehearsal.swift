@@ -21,6 +21,10 @@ public struct Rehearsal {
         public var jobs = ProcessInfo.processInfo.activeProcessorCount
         /// The engine: embedded SQLite (default) or PostgreSQL.
         public var engine: EngineChoice = .sqlite
+        /// Runs on the scratch database after the rollback (and compare),
+        /// before the evidence is written: `rehearse migrations` re-applies
+        /// the birth here and compares it with the first born state.
+        var afterRollback: ((ScratchEngine, RehearsalRecord) throws -> Void)?
         /// A granted dump clone to load instead of generating the surrogate
         /// (whose birth, rollback and checks are still the change rehearsed).
         public var dumpClone: DumpCloneSource?
@@ -146,6 +150,7 @@ public struct Rehearsal {
             record.drift = drift
             finish(.compare, drift.isEmpty ? .ok : .failed,
                    drift.isEmpty ? "post equals pre: schema and data restored exactly" : "drift in \(drift.schema.count) schema objects and \(drift.data.count) tables")
+            try options.afterRollback?(scratch, record)
         }
         skipRest()
 

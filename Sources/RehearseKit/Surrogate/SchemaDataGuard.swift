@@ -323,7 +323,11 @@ enum SchemaDataGuard {
         let expected = expectedRows(plan)
         do {
             _ = try db.execute("SET row_security = off")
-            defer { _ = try? db.execute("RESET row_security") }
+            // The schema may have defined public.count or an operator and put
+            // public first on the role's search_path: a count it answers could
+            // hide rows. pg_catalog first, and count schema-qualified.
+            _ = try db.execute("SET search_path = pg_catalog, pg_temp")
+            defer { _ = try? db.execute("RESET row_security"); _ = try? db.execute("RESET search_path") }
             let relations = try db.rows("""
                 SELECT n.nspname, c.relname, c.relkind::text, c.relispartition::text
                 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
@@ -334,12 +338,12 @@ enum SchemaDataGuard {
                 guard let nsp = r[0], let name = r[1], r[3] != "true" else { continue }
                 if nsp == "public" && name == SurrogateTag.provenanceTable { continue }
                 let qualified = PostgresCatalog.qualified(schema: nsp, name: name)
-                let holds = Int64(try db.scalar("SELECT count(*) FROM \(r[2] == "r" ? "ONLY " : "")\(qualified)") ?? "") ?? -1
+                let holds = Int64(try db.scalar("SELECT pg_catalog.count(*) FROM \(r[2] == "r" ? "ONLY " : "")\(qualified)") ?? "") ?? -1
                 let display = PostgresCatalog.displayName(schema: nsp, name: name)
                 let wrote = expected[display] ?? 0
                 if holds != wrote { throw unexpectedRows(schema, table: display, holds: holds, wrote: wrote) }
             }
-            let objects = try db.scalar("SELECT count(*) FROM pg_catalog.pg_largeobject_metadata") ?? "0"
+            let objects = try db.scalar("SELECT pg_catalog.count(*) FROM pg_catalog.pg_largeobject_metadata") ?? "0"
             if objects != "0" {
                 throw RehearseError.refused("\(schema.displayPath): after the load, the database holds \(objects) large objects, which the generator never writes. Something in the schema file created them; remove it.")
             }

@@ -34,7 +34,7 @@ public enum PostgresProfiler {
             var tables: [SQLiteProfiler.Table] = []
             for shape in shapes where shape.name.lowercased() != SurrogateTag.provenanceTable {
                 guard let rel = relations[shape.name] else { continue }
-                let rows = Int64(try db.scalar("SELECT count(*) FROM \(rel.qualified)") ?? "0") ?? 0
+                let rows = Int64(try db.scalar("SELECT pg_catalog.count(*) FROM \(rel.qualified)") ?? "0") ?? 0
                 // Partition key columns count as keys: the generator steers
                 // them into the partitions' bounds, so no learned range may override that.
                 let keyColumns = Set(shape.primaryKey.map { $0.lowercased() } + shape.foreignKeys.flatMap { $0.columns.map { $0.lowercased() } }

@@ -1,0 +1,84 @@
+import Foundation
+
+/// Who runs the tools that read a dump (pg_restore listing, rendering and
+/// restoring it). A dump is hostile input: a directory dump's toc.dat and
+/// blobs.toc name files pg_restore opens, and a bug in pg_restore's parser is
+/// a bug in whoever runs it. So when rehearse runs as root, those tools run as
+/// the unprivileged system user the scratch cluster runs as (`postgres`, or
+/// --pg-user), through runuser, and the private copy is handed to that user
+/// alone: a file only root may read stays unreadable to them, whatever the
+/// dump names. As an ordinary user, rehearse runs them as itself (nothing to
+/// drop), and the copy is already private to it.
+public struct DumpReader: Sendable {
+    /// nil when rehearse is not root: the tools run as the caller.
+    public let runAs: String?
+    let uid: uid_t
+    let gid: gid_t
+    let runuser: String?
+
+    /// The reader for a run: the server user when root, else the caller.
+    public static func forRun(requested: String?) throws -> DumpReader {
+        guard getuid() == 0 else {
+            return DumpReader(runAs: nil, uid: getuid(), gid: getgid(), runuser: nil)
+        }
+        let name = requested ?? "postgres"
+        guard let pw = getpwnam(name) else {
+            throw RehearseError.environment("rehearse runs as root and reads a dump only as the unprivileged system user '\(name)' (the scratch server's user), which does not exist. Create it (e.g. `useradd --system postgres`) or name another with --pg-user.")
+        }
+        guard pw.pointee.pw_uid != 0 else {
+            throw RehearseError.refused("Refused: --pg-user \(name) is root; a dump is read only by an unprivileged user. Name an ordinary system user.")
+        }
+        guard let runuser = PostgresCluster.runuserPath else {
+            throw RehearseError.environment("rehearse runs as root and needs runuser (util-linux) to read the dump as \(name). Install util-linux or run rehearse as an ordinary user.")
+        }
+        return DumpReader(runAs: name, uid: pw.pointee.pw_uid, gid: pw.pointee.pw_gid, runuser: runuser)
+    }
+
+    /// No tool reads the dump (plain SQL and SQLite are read by rehearse
+    /// itself): nothing to hand over.
+    static var inProcess: DumpReader { DumpReader(runAs: nil, uid: getuid(), gid: getgid(), runuser: nil) }
+
+    /// The program and arguments that run `tool` as this reader.
+    func command(_ tool: URL, _ arguments: [String]) -> (executable: String, arguments: [String]) {
+        guard let runAs, let runuser else { return (tool.path, arguments) }
+        return (runuser, ["-u", runAs, "--", tool.path] + arguments)
+    }
+
+    /// Hands the private copy (a file, or a directory dump and its members)
+    /// to the reader alone: owner the reader, mode 0600 (0700 for the
+    /// directory). The workspace itself stays root's, mode 0711: the reader
+    /// may pass through it to the copy it was given, but cannot list it or
+    /// open anything else in it. Links are never followed (lchown, and the
+    /// copy holds only regular files rehearse wrote).
+    func confine(workspace: URL, copy: URL) throws {
+        guard runAs != nil else { return }
+        guard chmod(workspace.path, 0o711) == 0 else { throw handOver(workspace) }
+        var st = stat()
+        guard lstat(copy.path, &st) == 0 else { throw handOver(copy) }
+        if st.st_mode & S_IFMT == S_IFDIR {
+            for name in try FileManager.default.contentsOfDirectory(atPath: copy.path) {
+                try own(copy.appendingPathComponent(name), mode: 0o600)
+            }
+            try own(copy, mode: 0o700)
+        } else {
+            try own(copy, mode: 0o600)
+        }
+    }
+
+    /// A directory in the workspace the reader may write (pg_restore's
+    /// rendering of an archive), owned by the reader, mode 0700.
+    func outputDirectory(in workspace: URL) throws -> URL {
+        let dir = workspace.appendingPathComponent("out")
+        if mkdir(dir.path, 0o700) != 0 && errno != EEXIST { throw handOver(dir) }
+        if runAs != nil { try own(dir, mode: 0o700) }
+        return dir
+    }
+
+    private func own(_ url: URL, mode: mode_t) throws {
+        guard lchown(url.path, uid, gid) == 0, chmod(url.path, mode) == 0 else { throw handOver(url) }
+    }
+
+    private func handOver(_ url: URL) -> RehearseError {
+        RehearseError.environment("Cannot hand the dump's private copy \(url.path) to the system user \(runAs ?? "?") (\(String(cString: strerror(errno)))). Nothing was restored.")
+    }
+}

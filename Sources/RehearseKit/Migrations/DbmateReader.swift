@@ -1,0 +1,87 @@
+import Foundation
+
+/// dbmate: one `<version>_<name>.sql` per migration holding a
+/// `-- migrate:up` section and a `-- migrate:down` section; an option after
+/// the marker (`-- migrate:up transaction:false`) runs that section outside a
+/// transaction. Versions are the leading digits, ordered as numbers.
+enum DbmateReader {
+    static func sectionMarker(in text: String) -> Bool {
+        text.split(separator: "\n", omittingEmptySubsequences: false).contains { marker($0) != nil }
+    }
+
+    /// `(up, options)` for a marker line, nil for any other line.
+    static func marker(_ line: Substring) -> (up: Bool, options: String)? {
+        var t = line.drop { $0 == " " || $0 == "\t" }
+        guard t.hasPrefix("--") else { return nil }
+        t = t.dropFirst(2).drop { $0 == " " || $0 == "\t" }
+        for (word, up) in [("migrate:up", true), ("migrate:down", false)] where t.hasPrefix(word) {
+            let rest = t.dropFirst(word.count)
+            guard rest.isEmpty || rest.first == " " || rest.first == "\t" || rest.first == "\r" else { return nil }
+            return (up, rest.trimmingCharacters(in: .whitespacesAndNewlines))
+        }
+        return nil
+    }
+
+    static func read(_ directory: URL) throws -> MigrationSet {
+        var set = MigrationSet(layout: .dbmate, directory: directory, steps: [])
+        for file in try MigrationFiles.list(directory) {
+            guard let us = file.firstIndex(of: "_"), us != file.startIndex, file[..<us].allSatisfy({ $0.isASCII && $0.isNumber }) else {
+                // dbmate's own rule is `^(\d+).*\.sql$`: `2.sql` and `3-b.sql` are migrations to it.
+                if file.hasSuffix(".sql"), file.first?.isNumber == true, file.first?.isASCII == true {
+                    set.unread(file, "dbmate applies every <digits>….sql file; rehearse reads <version>_<name>.sql")
+                } else if file.hasSuffix(".sql") {
+                    set.notes.append("\(file): not named <version>_<name>.sql; not read")
+                }
+                continue
+            }
+            if MigrationFiles.isCode(file) {
+                var step = MigrationStep(version: String(file[..<us]), name: String(file[file.index(after: us)...]), up: [], down: nil)
+                step.skip = .code("\(file) is a code migration; rehearse runs SQL only")
+                set.steps.append(step)
+                continue
+            }
+            guard file.hasSuffix(".sql") else { continue }
+            let text = try MigrationFiles.read(directory, file)
+            let name = String(file[file.index(after: us)...].dropLast(4))
+            set.steps.append(try split(text, file: file, version: String(file[..<us]), name: name))
+        }
+        set.steps.sort { MigrationFiles.numericLess(Substring($0.version), Substring($1.version)) }
+        // dbmate refuses two files of one version: rehearsing either would be a guess.
+        for (a, b) in zip(set.steps, set.steps.dropFirst()) where !MigrationFiles.numericLess(Substring(a.version), Substring(b.version)) {
+            throw RehearseError.badInput("\(directory.path): \(a.files.first ?? a.name) and \(b.files.first ?? b.name) have the same version \(a.version); dbmate refuses the pair. Renumber one.")
+        }
+        return set
+    }
+
+    /// Splits a dbmate file into its up and down sections, each keeping the
+    /// file line it starts on.
+    static func split(_ text: String, file: String, version: String, name: String) throws -> MigrationStep {
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        var up: (start: Int, end: Int, options: String)?
+        var down: (start: Int, end: Int, options: String)?
+        var current: Bool?
+        for (i, line) in lines.enumerated() {
+            if let m = marker(line) {
+                if m.up ? up != nil : down != nil {
+                    throw RehearseError.badInput("\(file):\(i + 1): a second -- migrate:\(m.up ? "up" : "down") section. dbmate files hold one of each; split the file.")
+                }
+                if current == true { up!.end = i } else if current == false { down!.end = i }
+                if m.up { up = (i + 1, lines.count, m.options) } else { down = (i + 1, lines.count, m.options) }
+                current = m.up
+            }
+        }
+        guard let up else {
+            throw RehearseError.badInput("\(file): no -- migrate:up section. dbmate runs nothing without one; add the marker line before the up statements.")
+        }
+        func section(_ r: (start: Int, end: Int, options: String)) -> MigrationScript {
+            MigrationScript(file: file, line: r.start + 1, text: lines[r.start..<r.end].joined(separator: "\n"))
+        }
+        var step = MigrationStep(version: version, name: name, up: [section(up)], down: down.map { [section($0)] })
+        for option in (up.options + " " + (down?.options ?? "")).split(separator: " ") where option.lowercased() == "transaction:false" {
+            step.transactional = false
+        }
+        if !step.transactional { step.notes.append("transaction:false: run statement by statement, outside a transaction") }
+        MigrationScan.mark(&step)
+        return step
+    }
+}

@@ -1,0 +1,97 @@
+import Foundation
+
+/// Flyway: `V<version>__<desc>.sql` versioned migrations, `U<version>__<desc>.sql`
+/// undo files, `R__<desc>.sql` repeatables (reported, never rehearsed: they
+/// have no version and no undo). Versions are compared as Flyway does: parts
+/// split at `.` or `_`, each compared as a number, so 1.10 follows 1.9,
+/// V001 is version 1, and trailing zero parts do not count (1.0 = 1); two
+/// files of one version are refused, as Flyway refuses them.
+enum FlywayReader {
+    struct Name { var prefix: Character; var version: [Substring]; var description: String }
+
+    static func parse(_ file: String) -> Name? {
+        guard file.hasSuffix(".sql"), let prefix = file.first, "VUR".contains(prefix),
+              let sep = file.range(of: "__") else { return nil }
+        let versionText = file[file.index(after: file.startIndex)..<sep.lowerBound]
+        let description = String(file[sep.upperBound...].dropLast(4))
+        if prefix == "R" { return versionText.isEmpty ? Name(prefix: "R", version: [], description: description) : nil }
+        let parts = versionText.split(omittingEmptySubsequences: false) { $0 == "." || $0 == "_" }
+        guard !parts.isEmpty, parts.allSatisfy({ !$0.isEmpty && $0.allSatisfy { $0.isASCII && $0.isNumber } }) else { return nil }
+        return Name(prefix: prefix, version: parts, description: description)
+    }
+
+    /// Flyway's normal form of a version: parts as numbers, trailing zeros dropped.
+    static func normal(_ parts: [Substring]) -> [Substring] {
+        var p = parts.map { part -> Substring in
+            let d = part.drop { $0 == "0" }
+            return d.isEmpty ? "0" : d
+        }
+        while p.count > 1, p.last == "0" { p.removeLast() }
+        return p
+    }
+
+    static func less(_ a: [Substring], _ b: [Substring]) -> Bool {
+        for i in 0..<max(a.count, b.count) {
+            let x = i < a.count ? a[i] : "0", y = i < b.count ? b[i] : "0"
+            if x != y { return MigrationFiles.numericLess(x, y) }
+        }
+        return false
+    }
+
+    static func read(_ directory: URL) throws -> MigrationSet {
+        var set = MigrationSet(layout: .flyway, directory: directory, steps: [])
+        let names = try MigrationFiles.list(directory)
+        var versioned: [[Substring]: (Name, String)] = [:], undo: [[Substring]: String] = [:]
+        var repeatables: [MigrationStep] = []
+        for file in names {
+            guard let n = parse(file) else {
+                if file.first == "V" || file.first == "U", MigrationFiles.isCode(file) {
+                    var step = MigrationStep(version: String(file.dropFirst().prefix { $0 != "_" }), name: file, up: [], down: nil)
+                    step.skip = .code("\(file) is a code migration; rehearse runs SQL only")
+                    repeatables.append(step)
+                } else if file.hasSuffix(".sql"), let first = file.first, "VUR".contains(first) {
+                    set.unread(file, "starts like a Flyway migration but its version or description could not be read")
+                } else if file.hasSuffix(".sql") {
+                    set.notes.append("\(file): not a Flyway V, U or R file name; not read")
+                }
+                continue
+            }
+            let key = normal(n.version)
+            switch n.prefix {
+            case "R":
+                var step = MigrationStep(version: "R", name: n.description, up: [], down: nil)
+                step.skip = .repeatable("\(file) is a repeatable migration (re-applied whenever it changes, never undone); not rehearsed")
+                repeatables.append(step)
+            case "U":
+                if let other = undo[key] { throw duplicate(directory, file, other) }
+                undo[key] = file
+            default:
+                if let other = versioned[key] { throw duplicate(directory, file, other.1) }
+                versioned[key] = (n, file)
+            }
+        }
+        for (key, file) in undo where versioned[key] == nil { set.unread(file, "an undo with no versioned migration") }
+        for (key, (n, file)) in versioned {
+            let up = MigrationScript(file: file, text: try MigrationFiles.read(directory, file))
+            let down = try undo[key].map { [MigrationScript(file: $0, text: try MigrationFiles.read(directory, $0))] }
+            var step = MigrationStep(version: n.version.joined(separator: "."), name: n.description, up: [up], down: down)
+            if let conf = try? MigrationFiles.read(directory, file + ".conf"),
+               conf.split(separator: "\n").contains(where: { $0.replacingOccurrences(of: " ", with: "").lowercased() == "executeintransaction=false" }) {
+                step.transactional = false
+                step.notes.append("\(file).conf: executeInTransaction=false, run statement by statement")
+            }
+            MigrationScan.mark(&step)
+            if case .irreversible? = step.skip, down == nil {
+                step.skip = .irreversible("no undo file U\(n.version.joined(separator: "."))__*.sql: the project cannot roll this version back")
+            }
+            set.steps.append(step)
+        }
+        set.steps.sort { less(normal($0.version.split(separator: ".")), normal($1.version.split(separator: "."))) }
+        set.steps += repeatables
+        return set
+    }
+
+    static func duplicate(_ directory: URL, _ a: String, _ b: String) -> RehearseError {
+        .badInput("\(directory.path): \(a) and \(b) have the same version (Flyway compares versions as numbers: V001 is V1, 1.0 is 1) and Flyway refuses the pair. Rename one.")
+    }
+}

@@ -1,0 +1,122 @@
+import Foundation
+
+/// A piece of a migration script: a whole file, or one section of a file
+/// (a dbmate `-- migrate:up` part). `line` is the file line the text starts
+/// on, so a failure inside the text is reported at the file's own line.
+public struct MigrationScript: Sendable, Equatable {
+    /// Path relative to the migrations directory, as reports show it.
+    public var file: String
+    public var line: Int
+    public var text: String
+
+    public init(file: String, line: Int = 1, text: String) {
+        self.file = file
+        self.line = line
+        self.text = text
+    }
+
+    /// Whether the text holds no statement at all (only comments and blanks).
+    public var isEmpty: Bool { PostgresScript.statements(of: text).isEmpty }
+}
+
+/// One migration of a directory, as its project's runner sees it: a version,
+/// its up, its down (nil when the project ships none) and what a walk must
+/// say about it instead of rehearsing it (``skip``).
+public struct MigrationStep: Sendable {
+    /// Why a step is reported and not rehearsed.
+    public enum Skip: Sendable, Equatable {
+        /// No down (or a down with no statement) for an up that does something.
+        case irreversible(String)
+        /// Written in code (Go, Java, Ruby, ...): rehearse runs SQL only.
+        case code(String)
+        /// A Flyway `R__` repeatable: re-run on change, no version, no undo.
+        case repeatable(String)
+        /// A psql meta-command or the like that rehearse never runs.
+        case notRehearsable(String)
+        /// Up and down hold no statement (a placeholder).
+        case empty(String)
+        /// A file the project's own runner would apply (its file-name rule
+        /// matches) but rehearse does not read: the walk cannot say it
+        /// rehearsed everything, so it is never all-passed.
+        case unread(String)
+
+        public var status: String {
+            switch self {
+            case .irreversible: "IRREVERSIBLE"
+            case .code, .repeatable, .empty, .unread: "SKIPPED"
+            case .notRehearsable: "NOT_REHEARSABLE"
+            }
+        }
+
+        public var reason: String {
+            switch self {
+            case .irreversible(let s), .code(let s), .repeatable(let s), .notRehearsable(let s), .empty(let s), .unread(let s): s
+            }
+        }
+    }
+
+    public var version: String
+    public var name: String
+    public var up: [MigrationScript]
+    public var down: [MigrationScript]?
+    /// A script that must succeed after the up (Sqitch `verify/`).
+    public var verify: MigrationScript?
+    /// False for migrations the project runs outside a transaction (dbmate
+    /// `transaction:false`, pop `.autocommit`, Flyway `executeInTransaction=false`,
+    /// a CONCURRENTLY statement).
+    public var transactional = true
+    public var skip: Skip?
+    /// What a reader changed or noticed, shown on the step's line.
+    public var notes: [String] = []
+
+    public init(version: String, name: String, up: [MigrationScript], down: [MigrationScript]?) {
+        self.version = version
+        self.name = name
+        self.up = up
+        self.down = down
+    }
+
+    /// Every file the step reads, for reports.
+    public var files: [String] {
+        var seen: [String] = []
+        for s in up + (down ?? []) + (verify.map { [$0] } ?? []) where !seen.contains(s.file) { seen.append(s.file) }
+        return seen
+    }
+
+    /// Classifies an ordinary step: irreversible when the down is missing or
+    /// empty while the up does something; empty when neither does anything.
+    mutating func classify() {
+        guard skip == nil else { return }
+        let upEmpty = up.allSatisfy(\.isEmpty)
+        let downEmpty = down?.allSatisfy(\.isEmpty) ?? true
+        if upEmpty && downEmpty {
+            skip = .empty("no statement in the up or the down (a placeholder); nothing to rehearse")
+        } else if down == nil {
+            skip = .irreversible("no down migration: the project cannot roll this version back")
+        } else if downEmpty {
+            skip = .irreversible("the down (\(down!.map(\.file).joined(separator: ", "))) holds no statement: the project declares this version irreversible")
+        }
+    }
+}
+
+/// Every step of a migrations directory in the order its runner applies them.
+public struct MigrationSet: Sendable {
+    /// Files the runner would apply that rehearse does not read (see ``unread(_:_:)``).
+    var unreadSteps: [MigrationStep] = []
+    public var layout: MigrationLayout
+    public var directory: URL
+    public var steps: [MigrationStep]
+    /// Files seen and not used, and other facts about the directory.
+    public var notes: [String] = []
+
+    /// Reports `file`, which the project's runner would apply but rehearse
+    /// does not read, as a SKIPPED step after the others (so the walk's exit
+    /// status is never 0 while it is there), with why.
+    mutating func unread(_ file: String, _ why: String) {
+        let version = String(file.prefix { $0.isASCII && $0.isNumber })
+        var step = MigrationStep(version: version.isEmpty ? "?" : version, name: file, up: [], down: nil)
+        step.skip = .unread("\(file): \(why); the project's runner would apply it, rehearse did not read it")
+        unreadSteps.append(step)
+    }
+
+}

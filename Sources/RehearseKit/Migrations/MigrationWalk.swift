@@ -1,0 +1,323 @@
+import Foundation
+
+/// `rehearse migrations DIR`: reads a migrations directory by its layout
+/// and rehearses each step (or one range) with the ordinary rehearsal
+/// pipeline. Each step is a surrogate of its own, written to a private
+/// temporary folder: its schema is the prelude and every earlier up (see
+/// ``MigrationHistory``), its rows come from the generator (the profile
+/// given, or `default_rows`), its birth is the up, its rollback the down.
+/// After the rollback and compare, the up runs again on the same database
+/// and its state is compared with the first born state (re-birth), then the
+/// step's verify script (Sqitch) runs. Every step's run folder is a normal
+/// sealed run folder under `steps/`; `walk.json` lists the steps, and the
+/// walk folder's own seal covers all of it (``MigrationWalkValidator``).
+///
+/// Each step starts from a fresh database holding the earlier ups and fresh
+/// generated rows, so a step that fails does not hide the next: the walk
+/// carries on from the state "up k applied" by building it again.
+public struct MigrationWalk {
+    public enum Mode: String, Sendable { case step, range }
+
+    public struct Options {
+        public var layout: MigrationLayout?
+        public var from: String?
+        public var to: String?
+        public var mode: Mode = .step
+        /// A profile for the schema; default: every table gets `rows` rows.
+        public var profile: URL?
+        public var rows: Int64 = 20
+        /// A script applied before the first migration (schemas, settings, roles).
+        public var prelude: URL?
+        /// The schema before --from as a file, instead of the earlier ups.
+        public var baseline: URL?
+        public var seed: UInt64 = 1
+        public var engine: EngineChoice = .sqlite
+        public var postgresSuperuser = false
+        public var outputDirectory: URL?
+        public var scratchParent: URL?
+        public var jobs = 1
+        /// Called as each step ends.
+        public var onStep: ((MigrationStepResult) -> Void)?
+        public init() {}
+    }
+
+    public static let indexFile = "walk.json"
+    public static let stepsFolder = "steps"
+    public static let verifyFolder = "verify"
+
+    public let directory: URL
+    public var options: Options
+
+    public init(directory: URL, options: Options = Options()) {
+        self.directory = directory
+        self.options = options
+    }
+
+    /// The steps selected by `--from`/`--to`, as indexes into the set.
+    static func select(_ set: MigrationSet, from: String?, to: String?) throws -> ClosedRange<Int>? {
+        func find(_ v: String, _ option: String) throws -> Int {
+            if let i = set.steps.firstIndex(where: { $0.version == v || $0.name == v }) { return i }
+            if v.allSatisfy(\.isNumber), let i = set.steps.firstIndex(where: { $0.version.allSatisfy(\.isNumber) && !MigrationFiles.numericLess(Substring($0.version), Substring(v)) && !MigrationFiles.numericLess(Substring(v), Substring($0.version)) }) { return i }
+            throw RehearseError.badInput("\(option) \(v): no migration of \(set.directory.path) has that version or name. The first is \(set.steps.first.map { $0.version } ?? "none"), the last \(set.steps.last.map { $0.version } ?? "none").")
+        }
+        guard !set.steps.isEmpty else { return nil }
+        let lo = try from.map { try find($0, "--from") } ?? 0
+        let hi = try to.map { try find($0, "--to") } ?? set.steps.count - 1
+        guard lo <= hi else { throw RehearseError.badInput("--from \(from ?? "") comes after --to \(to ?? ""): give --from at or before --to.") }
+        return lo...hi
+    }
+
+    public func run() throws -> MigrationWalkResult {
+        let dialect = options.engine.dialect
+        let layout = try options.layout ?? MigrationLayout.detect(directory)
+        let set = try layout.read(directory, dialect: dialect)
+        let prelude = try options.prelude.map { url -> MigrationScript in
+            guard let data = FileManager.default.contents(atPath: url.path) else {
+                throw RehearseError.badInput("--prelude \(url.path): the file cannot be read. Check that it exists and is readable.")
+            }
+            return MigrationScript(file: url.lastPathComponent, text: try InputText.decode(data, file: url.path))
+        }
+        let baseline = try options.baseline.map { url -> MigrationScript in
+            guard let data = FileManager.default.contents(atPath: url.path) else {
+                throw RehearseError.badInput("--baseline \(url.path): the file cannot be read. Check that it exists and is readable.")
+            }
+            return MigrationScript(file: url.lastPathComponent, text: try InputText.decode(data, file: url.path))
+        }
+        let profileText = try options.profile.map { url -> String in
+            guard let data = FileManager.default.contents(atPath: url.path) else {
+                throw RehearseError.badInput("--profile \(url.path): the file cannot be read. Check that it exists and is readable.")
+            }
+            return try InputText.decode(data, file: url.path)
+        } ?? "# Every table of the schema before the step gets the same number of generated rows.\ndefault_rows: \(options.rows)\n"
+        let selected = try Self.select(set, from: options.from, to: options.to)
+        let walkFolder = options.outputDirectory
+            ?? URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent("rehearsals")
+                .appendingPathComponent(Rehearsal.runID(name: "migrations-" + directory.lastPathComponent, at: Int64(Date().timeIntervalSince1970)))
+        try OutputLocation.check(walkFolder)
+        if let existing = try? FileManager.default.contentsOfDirectory(atPath: walkFolder.path), !existing.isEmpty {
+            throw RehearseError.badInput("--out \(walkFolder.path) is not empty. Give a new or empty folder for the walk.")
+        }
+        try FileManager.default.createDirectory(at: walkFolder.appendingPathComponent(Self.stepsFolder), withIntermediateDirectories: true)
+        let work = try MigrationWorkFolder(parent: options.scratchParent)
+        defer { work.remove() }
+
+        var units: [MigrationUnit] = []
+        if let range = selected {
+            switch options.mode {
+            case .step: units = range.map { MigrationUnit.step(set.steps[$0], at: $0, dialect: dialect) }
+            case .range: units = [MigrationUnit.range(set.steps, range, dialect: dialect)]
+            }
+        }
+        var results: [MigrationStepResult] = []
+        let history = try MigrationHistoryDatabase(engine: options.engine, superuser: options.postgresSuperuser, parent: options.scratchParent, work: work.url)
+        defer { history.tearDown() }
+        if let prelude { history.apply(prelude, transactional: true, what: "the prelude \(prelude.file)") }
+        var applied = 0
+        // A baseline stands for every up before --from: those are not applied.
+        if let baseline, let range = selected {
+            history.apply(baseline, transactional: true, what: "the baseline \(baseline.file)")
+            applied = range.lowerBound
+        }
+        for unit in units {
+            if Interruption.isInterrupted { break }
+            // Carry the history database forward to "every up before this unit applied".
+            while applied < unit.historyEnd {
+                let step = set.steps[applied]
+                if step.skip?.status != "SKIPPED" {
+                    for up in step.up { history.apply(up, transactional: step.transactional, what: "the up of \(step.version) (\(up.file))") }
+                }
+                applied += 1
+            }
+            var schema: String?
+            if history.broken == nil {
+                schema = try history.dump()
+                // Database-level settings (ALTER DATABASE … SET search_path) are
+                // not in a schema dump: on PostgreSQL the prelude runs again after it.
+                if dialect != "sqlite", let prelude { schema! += "\n-- rehearse: the prelude, again\n" + prelude.text + "\n" }
+            }
+            var result = try rehearse(unit, schema: schema, broken: history.broken, profile: profileText, dialect: dialect, work: work, walkFolder: walkFolder)
+            result.notes = unit.notes + result.notes
+            results.append(result)
+            options.onStep?(result)
+        }
+        // The last selected ups too, so the walk says whether the whole range
+        // applies in order (for IRREVERSIBLE steps that is all it can say).
+        var notes = set.notes
+        if let range = selected, !Interruption.isInterrupted {
+            while applied <= range.upperBound {
+                let step = set.steps[applied]
+                if step.skip?.status != "SKIPPED" {
+                    for up in step.up { history.apply(up, transactional: step.transactional, what: "the up of \(step.version) (\(up.file))") }
+                }
+                applied += 1
+            }
+            notes.append(history.broken.map { "history: \($0)" }
+                ?? "history: every up up to \(set.steps[range.upperBound].version) applied in order on \(dialect) \(history.scratch.engineVersion)")
+        }
+        let walk = MigrationWalkResult(layout: layout, directory: directory.path, dialect: dialect, mode: options.mode.rawValue,
+                                       steps: results, notes: notes, walkFolder: walkFolder)
+        try MigrationWalkIndex.write(walk, prelude: prelude, baseline: baseline, options: options, to: walkFolder)
+        return walk
+    }
+
+    private func rehearse(_ unit: MigrationUnit, schema: String?, broken: String?, profile: String, dialect: String,
+                          work: MigrationWorkFolder, walkFolder: URL) throws -> MigrationStepResult {
+        var result = MigrationStepResult(index: unit.index, version: unit.version, name: unit.name, files: unit.files, status: "")
+        if let skip = unit.skip {
+            result.status = skip.status
+            result.detail = [skip.reason]
+            result.exitStatus = skip == .empty(skip.reason) ? 0 : 6
+            return result
+        }
+        let started = ContinuousClock.now
+        defer { result.durationMicros = (ContinuousClock.now - started).microseconds }
+        guard let schema else {
+            result.status = "ERROR"
+            result.detail = ["not rehearsed: " + (broken ?? "the schema before the step could not be built")] + Self.hint(broken ?? "")
+            result.exitStatus = RehearseError.Code.rehearsalFailed.exitStatus
+            return result
+        }
+        var birth = ComposedScript(), rollback = ComposedScript()
+        unit.up.forEach { birth.append($0) }
+        unit.down.forEach { rollback.append($0) }
+        var verify: ComposedScript?
+        if !unit.verify.isEmpty {
+            var v = ComposedScript()
+            unit.verify.forEach { v.append($0) }
+            verify = v
+        }
+        let stepProfile = MigrationProfile.filter(profile, schema: schema)
+        if !stepProfile.leftOut.isEmpty {
+            result.notes.append("profile: \(stepProfile.leftOut.count) tables the schema before this step does not create are left out (\(stepProfile.leftOut.prefix(5).joined(separator: ", "))\(stepProfile.leftOut.count > 5 ? ", …" : ""))")
+        }
+        let surrogate = try work.surrogate(label: unit.label, schema: schema, profile: stepProfile.text, birth: birth.text,
+                                           rollback: rollback.text, seed: options.seed, transactional: unit.transactional,
+                                           superuser: options.postgresSuperuser)
+        func relocate(_ m: String) -> String {
+            rollback.relocate(birth.relocate(m, name: "birth.sql"), name: "rollback.sql")
+        }
+        var rehearsal = Rehearsal(source: try SurrogateSource(directory: surrogate))
+        rehearsal.options.seed = options.seed
+        rehearsal.options.engine = options.engine
+        rehearsal.options.jobs = options.jobs
+        rehearsal.options.scratchParent = options.scratchParent
+        let runFolder = Self.stepsFolder + "/" + unit.label
+        rehearsal.options.outputDirectory = walkFolder.appendingPathComponent(runFolder)
+        var rebirth: JSONValue = .null, verifyOutcome: JSONValue = .null
+        var rebirthLines: [String] = [], verifyLines: [String] = []
+        var chanceLine: String?
+        let verifyScript = try verify.map { v -> SQLScript in
+            let path = Self.verifyFolder + "/" + unit.label + ".sql"
+            let url = walkFolder.appendingPathComponent(path)
+            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try Data(v.text.utf8).write(to: url)
+            return SQLScript(displayPath: path, url: url, text: v.text, sha256: Digest.sha256Hex(Data(v.text.utf8)))
+        }
+        rehearsal.options.afterRollback = { scratch, record in
+            guard record.post != nil, let born = record.born else { return }
+            do {
+                _ = try scratch.apply(record.inputs.birth, transactional: unit.transactional)
+            } catch let failure {
+                rebirth = ["outcome": "failed", "message": .string(relocate("\(failure)"))]
+                rebirthLines = ["re-birth: the up failed on the rolled-back database: " + relocate("\(failure)")]
+                return
+            }
+            let reborn = try scratch.fingerprint()
+            let drift = Drift(from: born, to: reborn)
+            rebirth = ["outcome": .string(drift.isEmpty ? "same" : "differs"), "fingerprint": reborn.json, "drift": drift.json]
+            if !drift.isEmpty {
+                // The down restored the fingerprinted state exactly, yet the up
+                // came out differently: an up that reads chance or the clock
+                // does that by itself, so re-birth proves nothing either way.
+                if record.drift?.isEmpty == true, drift.schema.isEmpty, let call = MigrationChance.firstCall(in: unit.up) {
+                    chanceLine = "re-birth not comparable: the up calls \(call) and gives different rows each run; the rollback restored the state exactly, but whether the down leaves a trace the second up would show is not known"
+                    rebirth = rebirth.with("outcome", "not_comparable")
+                } else {
+                    rebirthLines = ["re-birth: the up run again after the down gives a different state than the first up (the down leaves a trace)"]
+                        + MigrationDriftText.lines(drift)
+                }
+            }
+            if let verifyScript {
+                let checks = try scratch.runChecks(verifyScript)
+                // Sqitch's rule: a verify script passes when no statement errors.
+                let failed = checks.filter { $0.returned.hasPrefix("error") || $0.returned.hasPrefix("refused") }
+                verifyOutcome = ["script": .string(verifyScript.displayPath), "sha256": .string(verifyScript.sha256),
+                                 "statements": .integer(Int64(checks.count)), "failed": .array(failed.map { .string("\($0.file):\($0.line): \($0.returned)") })]
+                for f in failed {
+                    verifyLines.append("verify failed at " + (verify!.locate(f.line).map { "\($0.file):\($0.line)" } ?? "\(f.file):\(f.line)") + ": \(f.returned)")
+                }
+            }
+        }
+        let outcome: RehearsalResult
+        do {
+            outcome = try rehearsal.run()
+        } catch let error as RehearseError {
+            result.status = "ERROR"
+            result.detail = [relocate(error.message)] + Self.hint(error.message)
+            result.exitStatus = error.code.exitStatus
+            if FileManager.default.fileExists(atPath: walkFolder.appendingPathComponent(runFolder).path) { result.runFolder = runFolder }
+            return result
+        }
+        result.runFolder = runFolder
+        result.evidenceValid = outcome.validation.isValid
+        result.verdict = outcome.evidence["predicate"]?["verdict"]?.stringValue
+        result.rebirth = rebirth
+        result.verify = verifyOutcome
+        var lines: [String] = []
+        if let failure = outcome.record.failure {
+            lines.append("\(failure.phase.rawValue) failed: " + relocate(failure.message))
+            lines += Self.hint(failure.message)
+        }
+        for c in outcome.record.checksAfterBirth + outcome.record.checksAfterRollback where !c.passed {
+            lines.append("check \(c.name) at \(relocate("\(c.file):\(c.line)")) returned \(c.returned)")
+        }
+        if let drift = outcome.record.drift, !drift.isEmpty {
+            lines.append("drift: the down did not restore the state before the up (\(unit.down.map(\.file).joined(separator: ", ")))")
+            lines += MigrationDriftText.lines(drift)
+        }
+        lines += rebirthLines + verifyLines
+        result.detail = lines
+        if !outcome.validation.isValid {
+            result.status = "REJECTED"
+            result.detail = outcome.validation.findings.map(\.description) + lines
+            result.exitStatus = RehearseError.Code.evidenceRejected.exitStatus
+        } else if result.verdict == Verdict.pass.rawValue && rebirthLines.isEmpty && verifyLines.isEmpty, let chanceLine {
+            result.status = "INCONCLUSIVE"
+            result.detail = [chanceLine]
+            result.exitStatus = 6
+        } else if result.verdict == Verdict.pass.rawValue && rebirthLines.isEmpty && verifyLines.isEmpty {
+            result.status = "PASS"
+            result.detail = ["birth, rollback and re-birth as expected" + (verifyScript == nil ? "" : "; verify passed")]
+        } else if result.verdict == Verdict.pass.rawValue || result.verdict == Verdict.fail.rawValue {
+            result.status = "FAIL"
+            result.exitStatus = RehearseError.Code.rehearsalFailed.exitStatus
+        } else {
+            // Any other verdict (INCONCLUSIVE, ...) is not a pass: reported as recorded.
+            result.status = result.verdict ?? "FAIL"
+            result.exitStatus = result.verdict == "INCONCLUSIVE" ? 6 : RehearseError.Code.rehearsalFailed.exitStatus
+            if !rebirthLines.isEmpty || !verifyLines.isEmpty {
+                result.status = "FAIL"
+                result.exitStatus = RehearseError.Code.rehearsalFailed.exitStatus
+            }
+        }
+        return result
+    }
+
+    /// The fix for an engine error that says a statement cannot run in a transaction.
+    static func hint(_ message: String) -> [String] {
+        guard message.contains("cannot run inside a transaction block") || message.contains("cannot be executed inside a transaction") else { return [] }
+        return ["hint: this statement cannot run inside a transaction. Mark the migration as your runner does (dbmate: `-- migrate:up transaction:false`; pop: a `.autocommit.up.sql` file; Flyway: `executeInTransaction=false` in V…sql.conf); rehearse then runs it statement by statement on PostgreSQL."]
+    }
+}
+
+/// Drift as report lines: one per schema object and per table.
+enum MigrationDriftText {
+    static func lines(_ drift: Drift) -> [String] {
+        var out: [String] = []
+        for c in drift.schema {
+            out.append("  schema \(c.kind) \(c.name) \(c.change.rawValue)" + (c.details.isEmpty ? "" : ": " + c.details.joined(separator: "; ")))
+        }
+        for t in drift.data { out.append("  data   " + t.summaryLines.joined(separator: "; ")) }
+        return out
+    }
+}

@@ -1,0 +1,47 @@
+import Foundation
+
+/// `walk.json`: the walk's own record, beside `steps/<label>/` (one sealed
+/// run folder per rehearsed step) and `verify/` (Sqitch verify scripts as
+/// run). It lists every step in order (rehearsed or not, with why), what
+/// re-birth found (the re-born fingerprint, to compare with the step's
+/// evidence), and the walk's exit status. The walk folder's `SEAL.sha256`
+/// covers every file under it, the step folders' own seals included.
+enum MigrationWalkIndex {
+    static let format = "https://rehearse.dev/migrations-walk/v1"
+    static let preludeFile = "prelude.sql"
+    static let baselineFile = "baseline.sql"
+
+    static func json(_ walk: MigrationWalkResult, prelude: MigrationScript?, baseline: MigrationScript?, options: MigrationWalk.Options) -> JSONValue {
+        [
+            "format": .string(format),
+            "tool": ["name": "rehearse", "version": .string(RehearseVersion.current)],
+            "layout": .string(walk.layout.rawValue),
+            "directory": .string(walk.directory),
+            "dialect": .string(walk.dialect),
+            "mode": .string(walk.mode),
+            "from": options.from.map { .string($0) } ?? .null,
+            "to": options.to.map { .string($0) } ?? .null,
+            "seed": .integer(Int64(clamping: options.seed)),
+            "rows": options.profile == nil ? .integer(options.rows) : .null,
+            "prelude": prelude.map { ["file": .string($0.file), "sha256": .string(Digest.sha256Hex(Data($0.text.utf8)))] } ?? .null,
+            "baseline": baseline.map { ["file": .string($0.file), "sha256": .string(Digest.sha256Hex(Data($0.text.utf8)))] } ?? .null,
+            "notes": .array(walk.notes.map { .string($0) }),
+            "steps": .array(walk.steps.map(\.json)),
+            "summary": .string(walk.summary),
+            "exit_status": .integer(Int64(walk.exitStatus)),
+        ]
+    }
+
+    static func write(_ walk: MigrationWalkResult, prelude: MigrationScript?, baseline: MigrationScript?, options: MigrationWalk.Options, to folder: URL) throws {
+        let value = json(walk, prelude: prelude, baseline: baseline, options: options)
+        do {
+            // The prelude as applied, sealed with the walk (its digest is in walk.json).
+            if let prelude { try Data(prelude.text.utf8).write(to: folder.appendingPathComponent(preludeFile)) }
+            if let baseline { try Data(baseline.text.utf8).write(to: folder.appendingPathComponent(baselineFile)) }
+            try Data(value.canonicalBytes).write(to: folder.appendingPathComponent(MigrationWalk.indexFile), options: .atomic)
+        } catch {
+            throw RehearseError.environment("Cannot write \(folder.appendingPathComponent(MigrationWalk.indexFile).path): \(SystemErrorText.describe(error)).")
+        }
+        try Seal.write(directory: folder)
+    }
+}

@@ -1,0 +1,8 @@
+-- migrate:up
+-- Counts its own earlier runs: a down that leaves the table makes the second up differ.
+CREATE TABLE IF NOT EXISTS runs (n INTEGER NOT NULL);
+INSERT INTO runs (n) SELECT count(*) FROM runs;
+
+-- migrate:down
+-- Forgets to drop the table.
+UPDATE runs SET n = n;

@@ -1,0 +1,2 @@
+-- A backfill whose down cannot know the old values: lossy.
+UPDATE items SET qty = qty + 1;

@@ -1,0 +1,2 @@
+-- Forgets to drop the table.
+UPDATE runs SET n = n;

@@ -1,0 +1,3 @@
+package migrations
+
+// A code migration: rehearse skips it with a note.

@@ -1,0 +1,7 @@
+-- Deploy fixture:items
+
+BEGIN;
+
+CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT NOT NULL, qty INTEGER NOT NULL);
+
+COMMIT;

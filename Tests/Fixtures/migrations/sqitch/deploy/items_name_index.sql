@@ -1,0 +1,3 @@
+BEGIN;
+CREATE INDEX items_name ON items (name);
+COMMIT;

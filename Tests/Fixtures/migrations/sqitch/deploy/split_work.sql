@@ -1,0 +1,6 @@
+BEGIN;
+CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT);
+COMMIT;
+BEGIN;
+CREATE INDEX notes_body ON notes (body);
+COMMIT;

@@ -1,0 +1,7 @@
+-- Revert fixture:items
+
+BEGIN;
+
+DROP TABLE items;
+
+COMMIT;

@@ -1,0 +1,3 @@
+BEGIN;
+DROP INDEX items_name;
+COMMIT;

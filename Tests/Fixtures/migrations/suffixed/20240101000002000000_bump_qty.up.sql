@@ -1,0 +1,2 @@
+-- Lossy on every dialect.
+UPDATE items SET qty = qty + 1;

@@ -1,0 +1,1 @@
+-- An empty down for every dialect: irreversible.
