@@ -67,6 +67,10 @@ struct ColumnEdges: Sendable {
     /// Replace a share of numbers with 0, negatives, -0.0.
     var numbers = false
     var isReal = false
+    /// Time edge cases (EdgeCaseValues): replace a share of a time column's values.
+    var temporal: [DatabaseValue] = []
+    /// Type bounds and extreme magnitudes, among the number variants.
+    var extremes: [DatabaseValue] = []
     /// Declared length limit (varchar(n), char(n), a CHECK on length), in characters.
     var maxLength: Int?
     /// A CHECK's lower bound on the length: shorter variants are not used.
@@ -83,7 +87,7 @@ struct ColumnEdges: Sendable {
     /// case) whenever the generator's values are; no repeats, no empty string.
     var uniqueText = false
 
-    var isActive: Bool { text || numbers || targetCase || !targetValues.isEmpty || uniqueText }
+    var isActive: Bool { text || numbers || !temporal.isEmpty || targetCase || !targetValues.isEmpty || uniqueText }
 
     /// Made-up text that trips naive code: one per kind of trap.
     static let decorations: [@Sendable (String) -> String] = [
@@ -134,6 +138,8 @@ struct ColumnEdges: Sendable {
     private func variant(_ base: DatabaseValue, row: Int64, rng: CounterRandom, duplicate: (Int64) -> DatabaseValue) -> DatabaseValue {
         let pick = rng.below(16, row, 906)
         if pick >= 13, row > 0 { return duplicate(Int64(rng.below(UInt64(min(row, 64)), row, 907))) }
+        if !temporal.isEmpty { return temporal[Int(rng.below(UInt64(temporal.count), row, 908))] }
+        if numbers, pick >= 10, !extremes.isEmpty { return extremes[Int(rng.below(UInt64(extremes.count), row, 909))] }
         switch base {
         case .text(let s) where text:
             if pick == 12, maxLength == nil || maxLength! > 0 { return .text("") }
@@ -283,6 +289,12 @@ struct ColumnEdges: Sendable {
                 }
                 e.text = settings.enabled && freeText
                 e.numbers = settings.enabled && numeric && bounded == nil
+                if e.numbers { e.extremes = numberExtremes(column) }
+                if settings.enabled, cp?.generator == nil, bounded == nil {
+                    var inferredTimestamp = false
+                    if case .timestamp? = spec { inferredTimestamp = true }
+                    e.temporal = temporalValues(column, inferredTimestamp: inferredTimestamp)
+                }
                 e.isReal = column.affinity == .real
                 e.maxLength = [declaredLength(column.declaredType), bounded?.max].compactMap { $0 }.min()
                 e.minLength = bounded?.min
@@ -305,6 +317,7 @@ struct ColumnEdges: Sendable {
                 e.nullFraction = nil
                 e.uniqueText = e.text || e.targetCase
                 e.numbers = false
+                e.temporal = []
                 e.targetValues = []
                 if !e.uniqueText { continue }
             }

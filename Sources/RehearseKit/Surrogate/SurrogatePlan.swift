@@ -662,6 +662,7 @@ public final class ColumnPlan: @unchecked Sendable {
                 v = generator.value(rng, row: row, unique: index).databaseValue
             }
             if let lengthBounds, case .text(let text) = v, generator.fact.resolved.isTextual { return .text(fit(text, lengthBounds, row: row)) }
+            if let edges, !edges.temporal.isEmpty { return edges.apply(v, row: row, rng: rng) { _ in v } }
             return v
         case .partition(let steered):
             if let poolSize { return steered.value(row: nonNullIndex(row: row) % poolSize, unique: nil) }
