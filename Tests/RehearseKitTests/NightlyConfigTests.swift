@@ -15,6 +15,9 @@ import Testing
         #expect(plan.jobs.map(\.id).contains("sqlite/surrogate/commerce"))
         #expect(plan.jobs.map(\.id).contains("postgres/surrogate/lossy-rollback"))
         #expect(plan.jobs.first { $0.name == "lossy-rollback" }?.expectFail == true)
+        #expect(c.migrations.map(\.path).contains { $0.hasSuffix("Tests/Fixtures/migrations/golang-migrate") })
+        let walks = try NightlyPlan.make(c, root: root, migrationsSupported: true)
+        #expect(walks.jobs.map(\.id).contains("sqlite/migrations/Tests/Fixtures/migrations/golang-migrate"))
     }
 
     @Test func knownLossySurrogatesAreAlwaysPlanned() throws {
