@@ -67,6 +67,22 @@ import Testing
         #expect(error.message.contains("1_x.sql: no -- migrate:up section"))
     }
 
+    /// dbmate's markers start the line (`^--\s*migrate:down`): an indented
+    /// one is a comment inside the up, so the migration has no down and is
+    /// reported irreversible, not rehearsed with a down dbmate never runs
+    /// (red team F16).
+    @Test func anIndentedDbmateMarkerIsACommentAsDbmateReadsIt() throws {
+        let dir = TempDir()
+        dir.write("1_t.sql", "-- migrate:up\nCREATE TABLE t (a int);\n   -- migrate:down\nDROP TABLE t;\n")
+        let set = try DbmateReader.read(dir.url)
+        #expect(set.steps.count == 1)
+        #expect(set.steps[0].up[0].text.contains("-- migrate:down"))
+        #expect(set.steps[0].skip?.status == "IRREVERSIBLE" || set.steps[0].down == nil || set.steps[0].down?.isEmpty == true)
+        #expect(DbmateReader.marker("   -- migrate:down") == nil)
+        #expect(DbmateReader.marker("-- migrate:down")?.up == false)
+        #expect(DbmateReader.marker("--migrate:up transaction:false")?.options == "transaction:false")
+    }
+
     @Test func flywayComparesVersionPartsAsNumbersAndRefusesTwoFilesOfOneVersion() throws {
         let set = try FlywayReader.read(Self.fixtures.appendingPathComponent("flyway"))
         #expect(set.steps.map(\.version) == ["1", "1.9", "1.10", "2", "R"])

@@ -9,9 +9,12 @@ enum DbmateReader {
         text.split(separator: "\n", omittingEmptySubsequences: false).contains { marker($0) != nil }
     }
 
-    /// `(up, options)` for a marker line, nil for any other line.
+    /// `(up, options)` for a marker line, nil for any other line. dbmate's
+    /// own pattern is `^--\s*migrate:up` anchored at the line's start: an
+    /// indented marker is an ordinary comment to dbmate, so it is one here
+    /// (reading it as a marker would rehearse a down dbmate never runs).
     static func marker(_ line: Substring) -> (up: Bool, options: String)? {
-        var t = line.drop { $0 == " " || $0 == "\t" }
+        var t = line
         guard t.hasPrefix("--") else { return nil }
         t = t.dropFirst(2).drop { $0 == " " || $0 == "\t" }
         for (word, up) in [("migrate:up", true), ("migrate:down", false)] where t.hasPrefix(word) {
