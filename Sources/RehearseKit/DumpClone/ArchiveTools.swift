@@ -1,4 +1,11 @@
 import Foundation
+import RehearseCore
+import RehearseEvidence
+import RehearseValidator
+import RehearseSurrogate
+import RehearseEngine
+import RehearseSQLite
+import RehearsePostgres
 
 /// pg_restore, run as the ``DumpReader`` (never root) the only ways rehearse runs it: to render an archive as SQL
 /// into a file (`-f`, no connection), to list its table of contents (`-l`),

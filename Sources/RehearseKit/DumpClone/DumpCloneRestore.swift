@@ -1,4 +1,11 @@
 import Foundation
+import RehearseCore
+import RehearseEvidence
+import RehearseValidator
+import RehearseSurrogate
+import RehearseEngine
+import RehearseSQLite
+import RehearsePostgres
 
 /// Restoring a checked archive into the ephemeral cluster: pg_restore with an
 /// environment built from nothing, connected over the cluster's Unix socket

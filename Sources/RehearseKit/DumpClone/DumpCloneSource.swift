@@ -1,4 +1,11 @@
 import Foundation
+import RehearseCore
+import RehearseEvidence
+import RehearseValidator
+import RehearseSurrogate
+import RehearseEngine
+import RehearseSQLite
+import RehearsePostgres
 
 /// The second source a rehearsal can load from: a granted dump that passed
 /// ``DumpCloneGate``, restored from its private copy (the bytes hashed and
@@ -6,10 +13,9 @@ import Foundation
 /// where it would generate a surrogate; everything after the load is the same
 /// code. (The architecture work moves this behind a common source seam.)
 public struct DumpCloneSource {
-    public static let tag = "REAL_DUMP_CLONE"
-    /// The run folder file holding the exact grant bytes, sealed with the run,
-    /// so `validate --trust` can re-verify its signatures.
-    public static let grantFile = "grant.dsse.json"
+    public static let tag = DumpCloneEvidence.tag
+    /// The run folder file holding the exact grant bytes (``DumpCloneEvidence/grantFile``).
+    public static let grantFile = DumpCloneEvidence.grantFile
 
     public let prepared: DumpCloneGate.Prepared
     /// The operator's path, for messages and the evidence's name.

@@ -1,5 +1,12 @@
 import Crypto
 import Foundation
+import RehearseCore
+import RehearseEvidence
+import RehearseValidator
+import RehearseSurrogate
+import RehearseEngine
+import RehearseSQLite
+import RehearsePostgres
 
 /// The SHA-256 that names a dump: the digest a grant's subject must equal.
 ///

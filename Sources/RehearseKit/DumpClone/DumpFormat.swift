@@ -1,4 +1,11 @@
 import Foundation
+import RehearseCore
+import RehearseEvidence
+import RehearseValidator
+import RehearseSurrogate
+import RehearseEngine
+import RehearseSQLite
+import RehearsePostgres
 
 /// What kind of dump a file or directory is, by its content, never its name.
 public enum DumpFormat: String, Sendable {

@@ -1,4 +1,11 @@
 import Foundation
+import RehearseCore
+import RehearseEvidence
+import RehearseValidator
+import RehearseSurrogate
+import RehearseEngine
+import RehearseSQLite
+import RehearsePostgres
 
 /// Who runs the tools that read a dump (pg_restore listing, rendering and
 /// restoring it). A dump is hostile input: a directory dump's toc.dat and

@@ -1,4 +1,11 @@
 import Foundation
+import RehearseCore
+import RehearseEvidence
+import RehearseValidator
+import RehearseSurrogate
+import RehearseEngine
+import RehearseSQLite
+import RehearsePostgres
 
 /// Reads a plain SQL dump (or an archive rendered by pg_restore) the way
 /// rehearse itself will split it, and refuses, before anything runs, whatever

@@ -1,4 +1,11 @@
 import Foundation
+import RehearseCore
+import RehearseEvidence
+import RehearseValidator
+import RehearseSurrogate
+import RehearseEngine
+import RehearseSQLite
+import RehearsePostgres
 
 /// The secret-free gate over a dump's private copy: plain SQL is streamed as
 /// it is; an archive is first rendered to SQL by `pg_restore -f` (no

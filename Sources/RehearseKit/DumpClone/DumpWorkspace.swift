@@ -1,4 +1,11 @@
 import Foundation
+import RehearseCore
+import RehearseEvidence
+import RehearseValidator
+import RehearseSurrogate
+import RehearseEngine
+import RehearseSQLite
+import RehearsePostgres
 
 /// A private directory (mkdtemp, mode 0700) holding a dump's copy while it is
 /// hashed, scanned and restored: real data never sits anywhere else, and the

@@ -1,3 +1,11 @@
+import RehearseCore
+import RehearseEvidence
+import RehearseValidator
+import RehearseSurrogate
+import RehearseEngine
+import RehearseSQLite
+import RehearsePostgres
+
 /// Follows a SQL dump line by line just far enough to say which table and
 /// column each value belongs to, for the secret scan: column lists from
 /// CREATE TABLE, then the fields of COPY … FROM stdin blocks and the values of

@@ -1,5 +1,12 @@
 import CSQLite3
 import Foundation
+import RehearseCore
+import RehearseEvidence
+import RehearseValidator
+import RehearseSurrogate
+import RehearseEngine
+import RehearseSQLite
+import RehearsePostgres
 
 /// The secret scan of an SQLite database file: its schema SQL as text, then
 /// every TEXT and BLOB value of every table, with its table and column, read

@@ -1,4 +1,11 @@
 import Foundation
+import RehearseCore
+import RehearseEvidence
+import RehearseValidator
+import RehearseSurrogate
+import RehearseEngine
+import RehearseSQLite
+import RehearsePostgres
 
 /// The forms a secret can take in a dump that the server turns back into
 /// the secret: COPY text-format escapes, bytea hex, base64 of a PEM block.

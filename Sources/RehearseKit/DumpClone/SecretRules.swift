@@ -1,4 +1,11 @@
 import Foundation
+import RehearseCore
+import RehearseEvidence
+import RehearseValidator
+import RehearseSurrogate
+import RehearseEngine
+import RehearseSQLite
+import RehearsePostgres
 
 /// The secret-free gate's rules: which byte shapes are secrets. Each rule is
 /// a small matcher over one token (a run of bytes between separators), so the

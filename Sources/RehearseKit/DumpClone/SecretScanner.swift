@@ -1,4 +1,11 @@
 import Foundation
+import RehearseCore
+import RehearseEvidence
+import RehearseValidator
+import RehearseSurrogate
+import RehearseEngine
+import RehearseSQLite
+import RehearsePostgres
 
 /// One secret found: where and by which rule, and a fingerprint that binds the
 /// rule, the place and a hash of the value. The value itself is never kept.

@@ -1,3 +1,11 @@
+import RehearseCore
+import RehearseEvidence
+import RehearseValidator
+import RehearseSurrogate
+import RehearseEngine
+import RehearseSQLite
+import RehearsePostgres
+
 /// Which legs of a blocker map validated evidence discharges. Only runs
 /// the validator accepted are looked at; a rejected folder discharges
 /// nothing, whatever it claims. A leg is discharged by the first accepted

@@ -1,4 +1,11 @@
 import Foundation
+import RehearseCore
+import RehearseEvidence
+import RehearseValidator
+import RehearseSurrogate
+import RehearseEngine
+import RehearseSQLite
+import RehearsePostgres
 
 /// A script rehearse writes from pieces of migration files (the history
 /// before a step, an up, a range of downs), with a map from its own lines

@@ -1,4 +1,11 @@
 import Foundation
+import RehearseCore
+import RehearseEvidence
+import RehearseValidator
+import RehearseSurrogate
+import RehearseEngine
+import RehearseSQLite
+import RehearsePostgres
 
 /// dbmate: one `<version>_<name>.sql` per migration holding a
 /// `-- migrate:up` section and a `-- migrate:down` section; an option after

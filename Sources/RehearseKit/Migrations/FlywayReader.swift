@@ -1,4 +1,11 @@
 import Foundation
+import RehearseCore
+import RehearseEvidence
+import RehearseValidator
+import RehearseSurrogate
+import RehearseEngine
+import RehearseSQLite
+import RehearsePostgres
 
 /// Flyway: `V<version>__<desc>.sql` versioned migrations, `U<version>__<desc>.sql`
 /// undo files, `R__<desc>.sql` repeatables (reported, never rehearsed: they

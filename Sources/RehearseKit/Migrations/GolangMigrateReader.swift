@@ -1,4 +1,11 @@
 import Foundation
+import RehearseCore
+import RehearseEvidence
+import RehearseValidator
+import RehearseSurrogate
+import RehearseEngine
+import RehearseSQLite
+import RehearsePostgres
 
 /// golang-migrate: `<version>_<name>.up.sql` and `<version>_<name>.down.sql`,
 /// versions compared as unsigned numbers (as golang-migrate parses them).

@@ -1,4 +1,11 @@
 import Foundation
+import RehearseCore
+import RehearseEvidence
+import RehearseValidator
+import RehearseSurrogate
+import RehearseEngine
+import RehearseSQLite
+import RehearsePostgres
 
 /// The database the walk carries forward: the prelude, then each up in
 /// order, applied by the same engine code a rehearsal uses. Before each

@@ -1,4 +1,11 @@
 import Foundation
+import RehearseCore
+import RehearseEvidence
+import RehearseValidator
+import RehearseSurrogate
+import RehearseEngine
+import RehearseSQLite
+import RehearsePostgres
 
 /// The migration layouts `rehearse migrations` reads, and how `auto` tells
 /// them apart from the directory's file names alone.

@@ -1,4 +1,11 @@
 import Foundation
+import RehearseCore
+import RehearseEvidence
+import RehearseValidator
+import RehearseSurrogate
+import RehearseEngine
+import RehearseSQLite
+import RehearsePostgres
 
 /// The profile a walk was given describes the tables of the whole history,
 /// but the schema before an early step has only some of them, and the

@@ -1,4 +1,11 @@
 import Foundation
+import RehearseCore
+import RehearseEvidence
+import RehearseValidator
+import RehearseSurrogate
+import RehearseEngine
+import RehearseSQLite
+import RehearsePostgres
 
 /// What a migration script holds that changes how it can be rehearsed, and
 /// the text rehearse runs for it, per dialect:
@@ -25,7 +32,9 @@ package enum MigrationScan {
     package static func mark(_ step: inout MigrationStep) { step.classify() }
 
     package static func statements(_ text: String, dialect: String) -> [ScriptStatement] {
-        dialect == "sqlite" ? SchemaDataGuard.sqliteStatements(text) : PostgresScript.statements(of: text)
+        // A script too costly to split is looked at as one statement.
+        dialect == Dialect.sqlite.rawValue ? SQLiteStatements.split(text) ?? [ScriptStatement(startOffset: 0, sql: text, leadingComments: [])]
+            : PostgresScript.statements(of: text)
     }
 
     package static func words(_ sql: String) -> String {
@@ -61,7 +70,7 @@ package enum MigrationScan {
         // psql's own rule, whatever the dialect: a backslash starting a
         // statement is a meta-command running to the end of its line.
         for s in PostgresScript.statements(of: script.text) where s.sql.hasPrefix("\\") {
-            out.metaCommand = "\(script.file):\(fileLine(s)): `\(SQLiteError.excerpt(s.sql))` is a psql meta-command; rehearse never runs them (they run programs and read files)"
+            out.metaCommand = "\(script.file):\(fileLine(s)): `\(SQLExcerpt.of(s.sql))` is a psql meta-command; rehearse never runs them (they run programs and read files)"
             return out
         }
         var blank: [ScriptStatement] = []
@@ -73,7 +82,7 @@ package enum MigrationScan {
             blank = list.filter { isTransactionControl($0.sql) }
         } else if let control = list.first(where: { isTransactionControl($0.sql) }) {
             out.ownTransactions = true
-            out.notes.append("\(script.file):\(fileLine(control)): `\(SQLiteError.excerpt(control.sql))` controls transactions inside the script")
+            out.notes.append("\(script.file):\(fileLine(control)): `\(SQLExcerpt.of(control.sql))` controls transactions inside the script")
         }
         if let c = list.first(where: { SQLNormalizer.tokens($0.sql).contains { $0.lowercased() == "concurrently" } }) {
             out.concurrently = true

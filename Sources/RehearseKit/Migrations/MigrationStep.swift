@@ -1,4 +1,11 @@
 import Foundation
+import RehearseCore
+import RehearseEvidence
+import RehearseValidator
+import RehearseSurrogate
+import RehearseEngine
+import RehearseSQLite
+import RehearsePostgres
 
 /// A piece of a migration script: a whole file, or one section of a file
 /// (a dbmate `-- migrate:up` part). `line` is the file line the text starts

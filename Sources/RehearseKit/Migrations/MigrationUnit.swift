@@ -1,4 +1,11 @@
 import Foundation
+import RehearseCore
+import RehearseEvidence
+import RehearseValidator
+import RehearseSurrogate
+import RehearseEngine
+import RehearseSQLite
+import RehearsePostgres
 
 /// What one rehearsal of a walk runs: a single step (step mode) or the
 /// steps k..m together (range mode), with its scripts prepared for the

@@ -1,4 +1,11 @@
 import Foundation
+import RehearseCore
+import RehearseEvidence
+import RehearseValidator
+import RehearseSurrogate
+import RehearseEngine
+import RehearseSQLite
+import RehearsePostgres
 
 /// `rehearse migrations DIR`: reads a migrations directory by its layout
 /// and rehearses each step (or one range) with the ordinary rehearsal

@@ -1,4 +1,11 @@
 import Foundation
+import RehearseCore
+import RehearseEvidence
+import RehearseValidator
+import RehearseSurrogate
+import RehearseEngine
+import RehearseSQLite
+import RehearsePostgres
 
 /// `walk.json`: the walk's own record, beside `steps/<label>/` (one sealed
 /// run folder per rehearsed step) and `verify/` (Sqitch verify scripts as

@@ -1,4 +1,11 @@
 import Foundation
+import RehearseCore
+import RehearseEvidence
+import RehearseValidator
+import RehearseSurrogate
+import RehearseEngine
+import RehearseSQLite
+import RehearsePostgres
 
 /// A private temporary folder (0700, removed at the end and on interruption)
 /// holding one surrogate directory per step: the manifest, the schema before

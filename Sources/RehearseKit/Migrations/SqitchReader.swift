@@ -1,4 +1,11 @@
 import Foundation
+import RehearseCore
+import RehearseEvidence
+import RehearseValidator
+import RehearseSurrogate
+import RehearseEngine
+import RehearseSQLite
+import RehearsePostgres
 
 /// Sqitch: `sqitch.plan` lists changes in deploy order, each with its
 /// scripts in `deploy/`, `revert/` and `verify/` (`<change>.sql`). Tags

@@ -1,4 +1,11 @@
 import Foundation
+import RehearseCore
+import RehearseEvidence
+import RehearseValidator
+import RehearseSurrogate
+import RehearseEngine
+import RehearseSQLite
+import RehearsePostgres
 
 /// Dialect-suffixed files as gobuffalo pop and ory/popx read them:
 /// `<version>_<name>[.<dialect>][.autocommit].(up|down).sql`. For each version

@@ -1,3 +1,11 @@
+import RehearseCore
+import RehearseEvidence
+import RehearseValidator
+import RehearseSurrogate
+import RehearseEngine
+import RehearseSQLite
+import RehearsePostgres
+
 /// What one nightly job came to, judged from the validated evidence and the
 /// exit statuses of `rehearse` and `rehearse validate`, never from their
 /// words. A job is ok only when every run it made is valid evidence of a

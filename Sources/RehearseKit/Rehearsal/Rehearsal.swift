@@ -1,4 +1,11 @@
 import Foundation
+import RehearseCore
+import RehearseEvidence
+import RehearseValidator
+import RehearseSurrogate
+import RehearseEngine
+import RehearseSQLite
+import RehearsePostgres
 
 /// One rehearsal of a surrogate's birth and rollback: provision, load,
 /// fingerprint, birth, checks, fingerprint, rollback on a fresh connection,
@@ -155,7 +162,7 @@ public struct Rehearsal {
         skipRest()
 
         let evidence = record.evidence
-        try EvidenceWriter.write(evidence: evidence, inputs: inputs, to: runDirectory,
+        try EvidenceWriter.write(evidence: evidence, inputs: inputs.files.map { ($0.role, $0.path, $0.bytes) }, to: runDirectory,
                                  extra: options.dumpClone.map { [(DumpCloneSource.grantFile, $0.grantBytes)] } ?? [])
         let validation = try Validator().validate(runDirectory: runDirectory)
         let keptAt = options.keep ? scratch.location : nil
@@ -197,7 +204,7 @@ public enum EngineChoice: Sendable {
     public var dialect: String {
         switch self {
         case .sqlite: "sqlite"
-        case .postgres: PostgresSurrogateLoader.dialect
+        case .postgres: Dialect.postgres.rawValue
         }
     }
 

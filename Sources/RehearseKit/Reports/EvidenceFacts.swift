@@ -1,3 +1,11 @@
+import RehearseCore
+import RehearseEvidence
+import RehearseValidator
+import RehearseSurrogate
+import RehearseEngine
+import RehearseSQLite
+import RehearsePostgres
+
 /// The facts of valid evidence that reports show, read from the parsed
 /// predicate. Every string here came from a file a stranger may have written
 /// (a table named `<script>`); the renderers escape each one for their format.

@@ -1,3 +1,11 @@
+import RehearseCore
+import RehearseEvidence
+import RehearseValidator
+import RehearseSurrogate
+import RehearseEngine
+import RehearseSQLite
+import RehearsePostgres
+
 /// A self-contained HTML page: inline CSS, no script, no network resource
 /// (no link, image, font or frame that leaves the file), readable from disk
 /// without a server. A strict Content-Security-Policy meta tag says the same

@@ -1,3 +1,11 @@
+import RehearseCore
+import RehearseEvidence
+import RehearseValidator
+import RehearseSurrogate
+import RehearseEngine
+import RehearseSQLite
+import RehearsePostgres
+
 /// JUnit XML, the format CI interfaces display as test results. One
 /// `<testsuite>` per run (per step of a walk); in it, one test case for the
 /// validation of the evidence, one per phase, one per check, and one for the

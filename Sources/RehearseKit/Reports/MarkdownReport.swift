@@ -1,3 +1,11 @@
+import RehearseCore
+import RehearseEvidence
+import RehearseValidator
+import RehearseSurrogate
+import RehearseEngine
+import RehearseSQLite
+import RehearsePostgres
+
 /// A compact Markdown summary for a pull-request comment or a CI step
 /// summary: a status table, then per run the drift with before and after, the
 /// birth surface (rows, rewrites, locks), the verdict and the evidence digest.
