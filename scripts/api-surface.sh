@@ -100,6 +100,7 @@ END {
     print "public declarations without a /// doc comment directly above:"
     for (i = 1; i <= nmissing; i++) print "  " missing[i]
   }
+  fflush()
   if (mode == "check" && tu > 0) {
     printf "api-surface: %d public declaration(s) lack a /// doc comment (above); document them or make them package\n", tu > "/dev/stderr"
     exit 1
