@@ -28,7 +28,7 @@ public enum DumpCloneGate {
         public var reader: DumpReader = .inProcess
     }
 
-    static let hostileTOCEntries = ["SERVER", "USER MAPPING", "FOREIGN DATA WRAPPER", "SUBSCRIPTION", "DATABASE", "DATABASE PROPERTIES", "TABLESPACE"]
+    package static let hostileTOCEntries = ["SERVER", "USER MAPPING", "FOREIGN DATA WRAPPER", "SUBSCRIPTION", "DATABASE", "DATABASE PROPERTIES", "TABLESPACE"]
 
     public static func prepare(dump: String, grantFile: String, trustFile: String, engine: String, allowlist: SecretAllowlist,
                                bindir: String?, now: Int64, scratchParent: URL? = nil, pgUser: String? = nil) throws -> Prepared {

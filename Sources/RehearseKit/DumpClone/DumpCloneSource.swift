@@ -23,7 +23,7 @@ public struct DumpCloneSource {
     }
 
     /// Restores the private copy into the scratch database.
-    func load(into scratch: ScratchEngine) throws -> LoadRecord {
+    package func load(into scratch: ScratchEngine) throws -> LoadRecord {
         if let pg = scratch as? PostgresScratch, prepared.format != .sqlite {
             if prepared.format == .plain {
                 try DumpClonePlainRestore.restore(prepared, shown: path, into: pg)
@@ -56,7 +56,7 @@ public struct DumpCloneSource {
 
     /// The evidence's `source` for a dump clone.
     /// `name` is the manifest's: the change rehearsed on the dump.
-    func sourceJSON(name: String, rows: [String: Int64]) -> JSONValue {
+    package func sourceJSON(name: String, rows: [String: Int64]) -> JSONValue {
         [
             "kind": "dump_clone", "tag": .string(Self.tag), "name": .string(name), "dump_name": .string((path as NSString).lastPathComponent),
             "dump_sha256": .string(prepared.digest), "format": .string(prepared.format.rawValue),

@@ -27,7 +27,7 @@ public enum DumpDigest {
         return (result.digest, directory.appendingPathComponent("dump"), result.isDirectory)
     }
 
-    static func walk(path: String, into destination: URL?) throws -> (digest: String, isDirectory: Bool) {
+    package static func walk(path: String, into destination: URL?) throws -> (digest: String, isDirectory: Bool) {
         var st = stat()
         guard stat(path, &st) == 0 else {
             throw RehearseError.badInput("Cannot read the dump \(RunFolder.display(path)): it is missing or not readable. Check the path.")
@@ -69,7 +69,7 @@ public enum DumpDigest {
     /// Streams one file, hashing it and, when asked, writing a private copy
     /// (created exclusively, mode 0600). The source is opened read-only and
     /// without following a final symlink swapped in after the stat.
-    static func hashFile(_ path: String, copyTo destination: URL?) throws -> String {
+    package static func hashFile(_ path: String, copyTo destination: URL?) throws -> String {
         let fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)
         guard fd >= 0 else {
             throw RehearseError.badInput("Cannot open the dump \(RunFolder.display(path)) for reading: \(String(cString: strerror(errno))).")

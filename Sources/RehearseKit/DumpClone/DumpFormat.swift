@@ -35,7 +35,7 @@ public enum DumpFormat: String, Sendable {
         return .plain
     }
 
-    static func head(_ url: URL, _ n: Int) -> [UInt8] {
+    package static func head(_ url: URL, _ n: Int) -> [UInt8] {
         guard let h = FileHandle(forReadingAtPath: url.path) else { return [] }
         defer { try? h.close() }
         return [UInt8]((try? h.read(upToCount: n)) ?? Data())

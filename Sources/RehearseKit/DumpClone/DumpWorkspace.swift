@@ -19,7 +19,7 @@ public final class DumpWorkspace {
                                        attributes: [.posixPermissions: 0o600])
     }
 
-    static let ownerFile = "owner.pid"
+    package static let ownerFile = "owner.pid"
 
     /// Removes private dump copies in `parent` whose owning process is gone
     /// (killed with SIGKILL, a crash): real data must not outlive its run.

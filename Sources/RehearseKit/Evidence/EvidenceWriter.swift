@@ -18,7 +18,7 @@ public enum EvidenceWriter {
     /// Refuses, before any work starts, a run folder that already holds files,
     /// so no earlier evidence is ever overwritten. The folder itself is only
     /// created when evidence is written: an interrupted run leaves none.
-    static func checkAvailable(_ directory: URL) throws {
+    package static func checkAvailable(_ directory: URL) throws {
         let fm = FileManager.default
         var isDir: ObjCBool = false
         if fm.fileExists(atPath: directory.path, isDirectory: &isDir) {
@@ -34,7 +34,7 @@ public enum EvidenceWriter {
 
     /// `extra`: further files (name, bytes) sealed with the run, such as a
     /// dump clone's grant.
-    static func write(evidence: JSONValue, inputs: RehearsalInputs, to directory: URL, extra: [(String, [UInt8])] = []) throws {
+    package static func write(evidence: JSONValue, inputs: RehearsalInputs, to directory: URL, extra: [(String, [UInt8])] = []) throws {
         try checkAvailable(directory)
         do {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)

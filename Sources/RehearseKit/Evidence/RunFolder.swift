@@ -87,7 +87,7 @@ public struct RunFolder: Sendable {
         return true
     }
 
-    static func isPortableComponent(_ c: [UInt8]) -> Bool {
+    package static func isPortableComponent(_ c: [UInt8]) -> Bool {
         guard !c.isEmpty, c != [0x2E], c != [0x2E, 0x2E] else { return false }
         return c.allSatisfy { b in
             (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || (b >= 0x30 && b <= 0x39) || b == 0x2E || b == 0x5F || b == 0x2D

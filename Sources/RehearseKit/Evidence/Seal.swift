@@ -36,7 +36,7 @@ public enum Seal {
 
     /// Byte comparison with the seal's own name (never String ==, which
     /// equates Unicode-equivalent names).
-    static func isSealFile(_ path: String) -> Bool {
+    package static func isSealFile(_ path: String) -> Bool {
         path.utf8.elementsEqual(fileName.utf8)
     }
 

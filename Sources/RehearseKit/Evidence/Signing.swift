@@ -10,16 +10,16 @@ public enum Signing {
     public static let payloadType = "application/vnd.in-toto+json"
 
     /// DSSE's pre-authentication encoding: what is actually signed.
-    static func pae(type: String, body: [UInt8]) -> [UInt8] {
+    package static func pae(type: String, body: [UInt8]) -> [UInt8] {
         Array("DSSEv1 \(type.utf8.count) \(type) \(body.count) ".utf8) + body
     }
 
-    static func keyID(_ publicKey: Curve25519.Signing.PublicKey) -> String {
+    package static func keyID(_ publicKey: Curve25519.Signing.PublicKey) -> String {
         Digest.sha256Hex(publicKey.rawRepresentation)
     }
 
     /// Strict base64: only the canonical encoding of some bytes is accepted.
-    static func decodeBase64(_ s: String) -> [UInt8]? {
+    package static func decodeBase64(_ s: String) -> [UInt8]? {
         guard let data = Data(base64Encoded: s), data.base64EncodedString() == s else { return nil }
         return [UInt8](data)
     }
@@ -46,7 +46,7 @@ public enum Signing {
         return (id, priv, pub)
     }
 
-    static func readJSON(_ url: URL, what: String) throws -> JSONValue {
+    package static func readJSON(_ url: URL, what: String) throws -> JSONValue {
         guard let data = FileManager.default.contents(atPath: url.path) else {
             throw RehearseError.badInput("\(url.path): the \(what) is missing or unreadable.")
         }
@@ -144,7 +144,7 @@ public struct TrustPolicy: Sendable {
 extension Validator {
     /// R9: an envelope, when present, wraps exactly evidence.json; with a
     /// trust policy, at least `threshold` distinct trusted keys signed it.
-    static func signatureFindings(_ folder: RunFolder, trust: TrustPolicy?) -> [ValidationFinding] {
+    package static func signatureFindings(_ folder: RunFolder, trust: TrustPolicy?) -> [ValidationFinding] {
         func finding(_ path: String, _ message: String) -> ValidationFinding {
             ValidationFinding(rule: "R9-signature", path: path, message: message)
         }

@@ -4,12 +4,12 @@ import Foundation
 /// normalized text, and which columns really moved, so a drift report reads
 /// like a diff: `- … (a, b)` / `+ … (b, a)` rather than "definition changed",
 /// and one moved column rather than every column after it.
-enum DefinitionDiff {
+package enum DefinitionDiff {
     /// Lines of a unified diff between two texts, one context line around
     /// each change, each line prefixed `  ` (same), `- ` (before) or `+ `
     /// (after). A one-line definition (an index, a constraint) is split at
     /// top-level commas so the key or column that changed stands out.
-    static func lines(_ before: String, _ after: String, context: Int = 1) -> [String] {
+    package static func lines(_ before: String, _ after: String, context: Int = 1) -> [String] {
         var a = split(before), b = split(after)
         if a.count == 1 && b.count == 1 {
             a = splitAtCommas(before)
@@ -81,7 +81,7 @@ enum DefinitionDiff {
     /// Of the columns both orders share, those that moved: the ones outside
     /// a longest common subsequence of the two orders. Dropping or adding a
     /// column shifts the rest without moving them.
-    static func movedColumns(before: [String], after: [String]) -> Set<String> {
+    package static func movedColumns(before: [String], after: [String]) -> Set<String> {
         let shared = Set(before).intersection(after)
         let a = before.filter(shared.contains), b = after.filter(shared.contains)
         guard a != b else { return [] }

@@ -49,16 +49,16 @@ public struct SchemaChange: Sendable, Equatable {
     /// Human-readable differences, e.g. `column phone: position 5 → 7`.
     public var details: [String]
 
-    static func split(_ key: String) -> (String, String) {
+    package static func split(_ key: String) -> (String, String) {
         guard let space = key.firstIndex(of: " ") else { return ("object", key) }
         return (String(key[..<space]), String(key[key.index(after: space)...]))
     }
 
     /// Kinds whose objects are not definitions but state SQLite keeps for
     /// itself: ANALYZE's planner statistics and AUTOINCREMENT counters.
-    static let statisticsKind = "statistics", counterKind = "counter"
+    package static let statisticsKind = "statistics", counterKind = "counter"
 
-    static func describeAdded(kind: String, name: String = "", _ b: JSONValue) -> [String] {
+    package static func describeAdded(kind: String, name: String = "", _ b: JSONValue) -> [String] {
         if kind == "table", name == "sqlite_sequence" {
             return ["created by AUTOINCREMENT; SQLite never drops it once made"]
         }
@@ -69,7 +69,7 @@ public struct SchemaChange: Sendable, Equatable {
         }
     }
 
-    static func describeRemoved(kind: String, _ a: JSONValue) -> [String] {
+    package static func describeRemoved(kind: String, _ a: JSONValue) -> [String] {
         switch kind {
         case statisticsKind: ["ANALYZE statistics removed (had \(render(a["rows"])) rows)"]
         case counterKind: ["AUTOINCREMENT counter removed: sqlite_sequence was \(render(a["sqlite_sequence"]))"]
@@ -82,7 +82,7 @@ public struct SchemaChange: Sendable, Equatable {
     /// foreign keys and unique constraints, element by element for lists.
     /// A `definition` is shown as a unified diff of its normalized text,
     /// unless a property that summarizes it (columns, keys) differs too.
-    static func describe(kind: String = "", _ a: JSONValue, _ b: JSONValue) -> [String] {
+    package static func describe(kind: String = "", _ a: JSONValue, _ b: JSONValue) -> [String] {
         if kind == statisticsKind {
             let rows = a["rows"] == b["rows"] ? "\(render(a["rows"])) rows, content differs" : "rows \(render(a["rows"])) → \(render(b["rows"]))"
             return ["ANALYZE statistics differ: \(rows)"]
@@ -136,7 +136,7 @@ public struct SchemaChange: Sendable, Equatable {
     public static let diffIndent = "    "
 
     /// `field:` and a unified diff of the two texts, each line indented.
-    static func diffLines(_ field: String, _ a: String, _ b: String) -> [String] {
+    package static func diffLines(_ field: String, _ a: String, _ b: String) -> [String] {
         ["\(field):"] + DefinitionDiff.lines(a, b).map { diffIndent + $0 }
     }
 
@@ -265,7 +265,7 @@ public struct TableChange: Sendable, Equatable {
 
     /// Where the differing rows lie, the same on both engines:
     /// `differing rows span id 3 to 17`, `… span (a, b) (1, x) to (3, y)`.
-    static func keyRangeNote(key: [String], low: String, high: String) -> String {
+    package static func keyRangeNote(key: [String], low: String, high: String) -> String {
         key.count == 1 ? "differing rows span \(key[0]) \(low) to \(high)"
             : "differing rows span (\(key.joined(separator: ", "))) (\(low)) to (\(high))"
     }

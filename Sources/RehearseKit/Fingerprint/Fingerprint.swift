@@ -66,16 +66,16 @@ public struct TableFingerprint: Sendable, Equatable {
 /// sets of rows to delete and duplicate whose hashes cancel in the sum, so a
 /// lossy rollback could keep the digest. Hashing in a canonical order has
 /// SHA-256's collision resistance.
-struct OrderedDigest {
+package struct OrderedDigest {
     private var hasher = SHA256()
-    private(set) var count: Int64 = 0
+    package private(set) var count: Int64 = 0
 
-    mutating func add(_ row: [UInt8]) {
+    package mutating func add(_ row: [UInt8]) {
         hasher.update(data: row)
         count += 1
     }
 
-    var fingerprint: TableFingerprint {
+    package var fingerprint: TableFingerprint {
         TableFingerprint(rows: count, digest: Digest.hex(Array(hasher.finalize())))
     }
 }
@@ -87,11 +87,11 @@ struct OrderedDigest {
 /// and whatever a rollback left in it would go unseen. Every key whose bytes
 /// differ from an equal key already present is kept as a collision, and the
 /// fingerprint refuses to stand (``checked``).
-struct NameKeyed<Value> {
-    private(set) var values: [String: Value] = [:]
-    private(set) var collisions: [(String, String)] = []
+package struct NameKeyed<Value> {
+    package private(set) var values: [String: Value] = [:]
+    package private(set) var collisions: [(String, String)] = []
 
-    subscript(key: String) -> Value? {
+    package subscript(key: String) -> Value? {
         get { values[key] }
         set {
             if newValue != nil, let index = values.index(forKey: key), !values[index].key.utf8.elementsEqual(key.utf8) {
@@ -103,7 +103,7 @@ struct NameKeyed<Value> {
 
     /// The entries, or an error naming the first pair of names that differ
     /// only in Unicode normalization (exit 1: the rehearsal cannot be judged).
-    func checked() throws -> [String: Value] {
+    package func checked() throws -> [String: Value] {
         guard let (a, b) = collisions.first else { return values }
         func visible(_ s: String) -> String {
             s.unicodeScalars.map { $0.isASCII ? String($0) : String(format: "\\u{%04X}", $0.value) }.joined()

@@ -51,7 +51,7 @@ public enum Discharge {
         }
     }
 
-    static func openReason(_ leg: BlockerMap.Leg) -> String {
+    package static func openReason(_ leg: BlockerMap.Leg) -> String {
         let narrowing = [leg.surrogate.map { "surrogate \($0)" }, leg.engine.map { "engine \($0)" },
                          leg.birthSHA256.map { "birth sha256 \($0.prefix(12))…" }, leg.rollbackSHA256.map { "rollback sha256 \($0.prefix(12))…" }].compactMap { $0 }
         let on = narrowing.isEmpty ? "" : " (" + narrowing.joined(separator: ", ") + ")"

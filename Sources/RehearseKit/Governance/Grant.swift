@@ -51,7 +51,7 @@ public struct GrantStatement: Sendable, Equatable {
 
     /// Reads a statement, accepting only the exact field set with checked
     /// domains. `problem` says what is wrong, for a refusal sentence.
-    static func parse(_ value: JSONValue) -> Result<GrantStatement, GrantProblem> {
+    package static func parse(_ value: JSONValue) -> Result<GrantStatement, GrantProblem> {
         let expected: Set<String> = ["type", "lane", "subject", "issuer", "not_before", "not_after", "nonce", "engine"]
         guard let members = value.objectValue else { return .failure(.malformed("the signed statement is not a JSON object")) }
         let keys = Set(members.keys)

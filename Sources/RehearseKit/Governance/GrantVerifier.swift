@@ -28,13 +28,13 @@ public struct VerifiedGrant: Sendable, Equatable {
 /// the bytes actually restored, which the caller computed while copying them.
 public enum GrantVerifier {
     /// The parsed envelope, before any trust decision.
-    struct Envelope {
-        var statement: GrantStatement
-        var payload: [UInt8]
-        var signatures: [(keyID: String, sig: [UInt8])]
+    package struct Envelope {
+        package var statement: GrantStatement
+        package var payload: [UInt8]
+        package var signatures: [(keyID: String, sig: [UInt8])]
     }
 
-    static func parseEnvelope(_ bytes: [UInt8]) -> Result<Envelope, GrantProblem> {
+    package static func parseEnvelope(_ bytes: [UInt8]) -> Result<Envelope, GrantProblem> {
         guard let envelope = try? JSONValue.parseStrict(bytes) else { return .failure(.malformed("the file is not strict JSON")) }
         guard envelope.canonicalBytes == bytes else {
             return .failure(.malformed("the file is not canonical JSON (sorted keys, no white space, no trailing newline), as 'rehearse grant create' and 'grant sign' write it; a grant has exactly one byte form"))

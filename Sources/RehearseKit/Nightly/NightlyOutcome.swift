@@ -14,7 +14,7 @@ public struct NightlyOutcome: Sendable {
         case lossyNotCaught = "known-lossy surrogate passed"
 
         /// Exit status contribution: evidence problems 5, failures 1, INCONCLUSIVE 6.
-        var exitStatus: Int32 {
+        package var exitStatus: Int32 {
             switch self {
             case .validationFailure, .sealMismatch: 5
             case .inconclusive: 6

@@ -166,7 +166,7 @@ public struct BirthExercise: Sendable {
     }
 
     /// What data would make a statement that matched nothing match something.
-    static func zeroRowsReason(_ effect: StatementEffect) -> String {
+    package static func zeroRowsReason(_ effect: StatementEffect) -> String {
         let table = effect.tables.first.map { " of \($0)" } ?? ""
         guard let predicate = effect.predicate else {
             return "it changed 0 rows: the table\(table) holds no row it acts on (an INSERT … SELECT whose SELECT returned none, or an empty table); give the tables it reads rows in the profile"

@@ -168,7 +168,7 @@ public struct StatementEffect: Sendable, Equatable {
     /// The table a DML statement writes: after INTO (INSERT, MERGE, REPLACE),
     /// FROM (DELETE), UPDATE [ONLY]; for a WITH, the outermost such word
     /// after the CTEs' parentheses close.
-    static func target(_ tokens: [SQLNormalizer.Token]) -> String? {
+    package static func target(_ tokens: [SQLNormalizer.Token]) -> String? {
         var depth = 0
         for (i, t) in tokens.enumerated() {
             if !t.quoted && t.text == "(" { depth += 1; continue }
@@ -191,7 +191,7 @@ public struct StatementEffect: Sendable, Equatable {
     }
 
     /// A possibly qualified name at `i`: its text and the index after it.
-    static func name(_ tokens: [SQLNormalizer.Token], at i: Int) -> (String, Int)? {
+    package static func name(_ tokens: [SQLNormalizer.Token], at i: Int) -> (String, Int)? {
         guard i < tokens.count, tokens[i].quoted || tokens[i].text.first.map({ $0.isLetter || $0 == "_" }) == true else { return nil }
         var parts = [tokens[i].text]
         var j = i + 1
@@ -202,7 +202,7 @@ public struct StatementEffect: Sendable, Equatable {
         return (parts.joined(separator: "."), j)
     }
 
-    static func tableList(_ tokens: [SQLNormalizer.Token], from start: Int) -> StatementEffect {
+    package static func tableList(_ tokens: [SQLNormalizer.Token], from start: Int) -> StatementEffect {
         var names: [String] = []
         var i = start
         while let (n, next) = name(tokens, at: i) {
@@ -217,19 +217,19 @@ public struct StatementEffect: Sendable, Equatable {
 
     /// Built-ins that read only; any other name called in a PostgreSQL SELECT
     /// makes it `opaque` (a user function can write).
-    static let readOnlyFunctions: Set<String> = [
+    package static let readOnlyFunctions: Set<String> = [
         "count", "sum", "min", "max", "avg", "coalesce", "nullif", "lower", "upper", "length", "char_length", "octet_length",
         "abs", "round", "trunc", "floor", "ceil", "now", "greatest", "least", "string_agg", "array_agg", "bool_and", "bool_or",
         "every", "substr", "substring", "trim", "btrim", "ltrim", "rtrim", "to_char", "date_trunc", "extract", "md5",
         "concat", "concat_ws", "format", "jsonb_typeof", "json_typeof", "pg_typeof", "isempty", "cardinality", "array_length",
         "position", "replace", "left", "right", "split_part", "regexp_replace", "to_jsonb", "jsonb_agg", "row_number", "rank",
     ]
-    static let notCalls: Set<String> = ["in", "exists", "any", "all", "some", "values", "from", "select", "as", "over", "filter",
+    package static let notCalls: Set<String> = ["in", "exists", "any", "all", "some", "values", "from", "select", "as", "over", "filter",
                                         "within", "and", "or", "not", "on", "using", "where", "join", "cast", "when", "then",
                                         "else", "case", "is", "by", "having", "group", "order", "limit", "offset", "with", "distinct",
                                         "between", "like", "ilike", "array", "row", "union", "except", "intersect", "returning", "into"]
 
-    static func callsUnknownFunction(_ tokens: [SQLNormalizer.Token]) -> Bool {
+    package static func callsUnknownFunction(_ tokens: [SQLNormalizer.Token]) -> Bool {
         for i in tokens.indices.dropLast() where tokens[i + 1].isKeyword("(") {
             let t = tokens[i]
             if t.quoted { return true }
@@ -241,7 +241,7 @@ public struct StatementEffect: Sendable, Equatable {
 
     /// The columns an UPDATE assigns: `SET a = …, t.b = …, (c, d) = …` up to
     /// FROM / WHERE / RETURNING, at the top level.
-    static func setTargets(_ tokens: [SQLNormalizer.Token]) -> [String] {
+    package static func setTargets(_ tokens: [SQLNormalizer.Token]) -> [String] {
         guard let set = tokens.firstIndex(where: { $0.isKeyword("set") }) else { return [] }
         var out: [String] = []
         var depth = 0
@@ -264,7 +264,7 @@ public struct StatementEffect: Sendable, Equatable {
     }
 
     /// The top-level WHERE clause up to RETURNING / ORDER / LIMIT / the end.
-    static func whereClause(_ tokens: [SQLNormalizer.Token]) -> String? {
+    package static func whereClause(_ tokens: [SQLNormalizer.Token]) -> String? {
         var depth = 0
         var start: Int?
         var end = tokens.count

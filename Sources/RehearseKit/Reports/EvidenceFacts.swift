@@ -49,7 +49,7 @@ public struct EvidenceFacts: Sendable {
 
     public var hasDrift: Bool { !driftSchema.isEmpty || !driftData.isEmpty }
 
-    init(statement: JSONValue) {
+    package init(statement: JSONValue) {
         self.init(predicate: statement["predicate"] ?? .null)
         var bySubject: [String: String] = [:]
         for subject in statement["subject"]?.arrayValue ?? [] {
@@ -60,7 +60,7 @@ public struct EvidenceFacts: Sendable {
         }
     }
 
-    init(predicate p: JSONValue) {
+    package init(predicate p: JSONValue) {
         func s(_ v: JSONValue?) -> String { v?.stringValue ?? v?.integerValue.map(String.init) ?? "" }
         verdict = s(p["verdict"])
         runID = s(p["run_id"])

@@ -117,14 +117,14 @@ public enum SQLNormalizer {
     }
 
     /// Words after which only a name can stand.
-    static let nameIntroducers: Set<String> = ["from", "join", "table", "index", "view", "trigger", "into", "update", "references", "on", "of", "."]
+    package static let nameIntroducers: Set<String> = ["from", "join", "table", "index", "view", "trigger", "into", "update", "references", "on", "of", "."]
 
     /// A token known to be a name: its case folded as SQLite folds it.
-    static func canonicalName(_ token: Token) -> String {
+    package static func canonicalName(_ token: Token) -> String {
         canonical(Token(text: token.quoted ? foldName(token.text) : token.text, quoted: token.quoted))
     }
 
-    static func canonical(_ token: Token) -> String {
+    package static func canonical(_ token: Token) -> String {
         guard token.quoted else { return token.text }
         let bytes = Array(token.text.utf8)
         let plain = !bytes.isEmpty && !(bytes[0] >= 0x30 && bytes[0] <= 0x39) && bytes.allSatisfy { isWordByte($0) && !(0x41...0x5a).contains($0) }
@@ -132,7 +132,7 @@ public enum SQLNormalizer {
         return "\"" + token.text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
 
-    static func asciiLowercased(_ bytes: ArraySlice<UInt8>) -> String {
+    package static func asciiLowercased(_ bytes: ArraySlice<UInt8>) -> String {
         String(decoding: bytes.map { (0x41...0x5a).contains($0) ? $0 | 0x20 : $0 }, as: UTF8.self)
     }
 
@@ -141,7 +141,7 @@ public enum SQLNormalizer {
 
     /// SQLite's own keyword list, so a quoted `"order"` is never rendered as
     /// the bare keyword.
-    static func isSQLKeyword(_ word: String) -> Bool {
+    package static func isSQLKeyword(_ word: String) -> Bool {
         let utf8 = Array(word.utf8)
         return utf8.withUnsafeBufferPointer { buffer in
             buffer.baseAddress.map { base in
@@ -221,11 +221,11 @@ extension SQLNormalizer {
         public var foreignKeys: [ForeignKeyClause]
     }
 
-    static let columnConstraintStarts: Set<String> = ["constraint", "primary", "not", "null", "unique", "check", "default", "collate", "references", "generated", "as"]
-    static let tableConstraintStarts: Set<String> = ["constraint", "primary", "unique", "check", "foreign"]
+    package static let columnConstraintStarts: Set<String> = ["constraint", "primary", "not", "null", "unique", "check", "default", "collate", "references", "generated", "as"]
+    package static let tableConstraintStarts: Set<String> = ["constraint", "primary", "unique", "check", "foreign"]
 
     /// Index of the `)` closing the `(` at `open`, or the end.
-    static func closing(_ toks: [Token], _ open: Int) -> Int {
+    package static func closing(_ toks: [Token], _ open: Int) -> Int {
         var depth = 0
         var j = open
         while j < toks.count {
@@ -237,7 +237,7 @@ extension SQLNormalizer {
     }
 
     /// Splits at commas outside parentheses.
-    static func splitTopLevel(_ toks: [Token]) -> [[Token]] {
+    package static func splitTopLevel(_ toks: [Token]) -> [[Token]] {
         var out: [[Token]] = [[]]
         var depth = 0
         for t in toks {
@@ -250,7 +250,7 @@ extension SQLNormalizer {
     }
 
     /// `ON CONFLICT <resolution>` at `i`, consumed; ABORT is the default.
-    static func conflictClause(_ item: [Token], _ i: inout Int) -> String? {
+    package static func conflictClause(_ item: [Token], _ i: inout Int) -> String? {
         guard i + 2 < item.count, item[i].isKeyword("on"), item[i + 1].isKeyword("conflict") else { return nil }
         let resolution = item[i + 2].text
         i += 3
@@ -259,7 +259,7 @@ extension SQLNormalizer {
 
     /// A key list item (`expr [COLLATE name] [ASC|DESC]`): the expression,
     /// the collation if spelled, and whether it descends. `ASC` is dropped.
-    static func keyItem(_ item: [Token]) -> (expression: [Token], collation: String?, descending: Bool) {
+    package static func keyItem(_ item: [Token]) -> (expression: [Token], collation: String?, descending: Bool) {
         var toks = item
         var descending = false
         if toks.count > 1, let last = toks.last, last.isKeyword("asc") || last.isKeyword("desc") {
@@ -274,7 +274,7 @@ extension SQLNormalizer {
         return (toks, collation, descending)
     }
 
-    static func renderKeyList(_ toks: [Token], autoincrementAllowed: Bool = false) -> (text: String, autoincrement: Bool) {
+    package static func renderKeyList(_ toks: [Token], autoincrementAllowed: Bool = false) -> (text: String, autoincrement: Bool) {
         var items = splitTopLevel(toks)
         var autoincrement = false
         if autoincrementAllowed, var last = items.last, last.last?.isKeyword("autoincrement") == true {
@@ -290,7 +290,7 @@ extension SQLNormalizer {
     }
 
     /// A foreign-key clause from `REFERENCES` at `i` to its end.
-    static func foreignKeyClause(_ item: [Token], _ i: inout Int) -> (text: String, table: String, deferred: Bool) {
+    package static func foreignKeyClause(_ item: [Token], _ i: inout Int) -> (text: String, table: String, deferred: Bool) {
         i += 1  // references
         let table = i < item.count ? canonicalName(item[i]) : ""
         let parent = i < item.count ? foldName(item[i].text) : ""
@@ -383,7 +383,7 @@ extension SQLNormalizer {
     /// the table's own columns folded as SQLite folds names: inside the
     /// table, SQLite resolves such a word to the column, never to a string,
     /// so `"Amount"` and `amount` are the same reference.
-    static func lexCreateTable(_ sql: String) -> [Token] {
+    package static func lexCreateTable(_ sql: String) -> [Token] {
         var toks = lex(sql)
         guard let open = toks.firstIndex(where: { $0.isKeyword("(") }) else { return toks }
         let close = closing(toks, open)
@@ -398,7 +398,7 @@ extension SQLNormalizer {
         return toks
     }
 
-    static func tableConstraint(_ item: [Token]) -> (text: String, foreignKey: ForeignKeyClause?, autoincrementKey: String?) {
+    package static func tableConstraint(_ item: [Token]) -> (text: String, foreignKey: ForeignKeyClause?, autoincrementKey: String?) {
         var i = 0
         var name: String?
         if item[0].isKeyword("constraint"), item.count > 1 {
@@ -436,7 +436,7 @@ extension SQLNormalizer {
         }
     }
 
-    static func columnDefinition(_ item: [Token]) -> (column: ColumnDefinition, foreignKeys: [ForeignKeyClause]) {
+    package static func columnDefinition(_ item: [Token]) -> (column: ColumnDefinition, foreignKeys: [ForeignKeyClause]) {
         var column = ColumnDefinition(name: foldName(item[0].text), canonical: "")
         var parts = [canonicalName(item[0])]
         var foreignKeys: [ForeignKeyClause] = []

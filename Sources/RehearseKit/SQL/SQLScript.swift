@@ -195,7 +195,7 @@ public enum InputText {
     }
 
     /// Line and column (1-based; the column counts characters) of a byte offset.
-    static func location(_ bytes: Data, offset: Int) -> (line: Int, column: Int) {
+    package static func location(_ bytes: Data, offset: Int) -> (line: Int, column: Int) {
         var line = 1, column = 1
         for (n, byte) in bytes.enumerated() {
             if n >= offset { break }

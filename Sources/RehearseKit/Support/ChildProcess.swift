@@ -4,15 +4,15 @@ import Foundation
 /// going to a file. Foundation's Process is not used for server tools:
 /// pg_ctl leaves a daemon behind that inherits descriptors, and Process then
 /// waits for an end of stream that never comes.
-enum ChildProcess {
-    struct Outcome {
-        var status: Int32
-        var output: String
+package enum ChildProcess {
+    package struct Outcome {
+        package var status: Int32
+        package var output: String
     }
 
     /// `output` is where stdout and stderr go (created, truncated); its text
     /// comes back in the outcome. stdin is /dev/null.
-    static func run(_ executable: String, _ arguments: [String], directory: String? = nil,
+    package static func run(_ executable: String, _ arguments: [String], directory: String? = nil,
                     environment: [String: String], output: URL, forCleanUp: Bool = false) throws -> Outcome {
         // Once a signal arrived, nothing new starts but the handler's own
         // clean-up (pg_ctl stop): the rest of the process waits for it.
@@ -60,7 +60,7 @@ enum ChildProcess {
     /// never holds open a pipe the caller's own caller reads to its end. It
     /// gets a session of its own: a Ctrl-C or hang-up aimed at rehearse's
     /// terminal or process group does not reach it.
-    static func spawnDetached(script: String, arguments: [String], stdin: Int32, environment: [String: String]) throws {
+    package static func spawnDetached(script: String, arguments: [String], stdin: Int32, environment: [String: String]) throws {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }

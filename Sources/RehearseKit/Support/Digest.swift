@@ -25,7 +25,7 @@ public enum Digest {
         return hex(hasher.finalize())
     }
 
-    static func hex<S: Sequence>(_ bytes: S) -> String where S.Element == UInt8 {
+    package static func hex<S: Sequence>(_ bytes: S) -> String where S.Element == UInt8 {
         let digits: [UInt8] = Array("0123456789abcdef".utf8)
         var out = [UInt8]()
         out.reserveCapacity(64)
@@ -36,7 +36,7 @@ public enum Digest {
         return String(decoding: out, as: UTF8.self)
     }
 
-    static func isSHA256Hex(_ s: String) -> Bool {
+    package static func isSHA256Hex(_ s: String) -> Bool {
         guard s.utf8.count == 64 else { return false }
         for c in s.utf8 {
             switch c {

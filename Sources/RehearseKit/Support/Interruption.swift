@@ -53,13 +53,13 @@ public enum Interruption {
         registry.lock.unlock()
     }
 
-    static func track(child pid: Int32) {
+    package static func track(child pid: Int32) {
         registry.lock.lock()
         registry.children.insert(pid)
         registry.lock.unlock()
     }
 
-    static func untrack(child pid: Int32) {
+    package static func untrack(child pid: Int32) {
         registry.lock.lock()
         registry.children.remove(pid)
         registry.lock.unlock()

@@ -62,7 +62,7 @@ public enum Limits {
 extension Int64 {
     /// The nearest Int64 to a Double, never trapping: NaN gives 0, values
     /// beyond the range give the end of the range.
-    init(clamping x: Double) {
+    package init(clamping x: Double) {
         if x.isNaN { self = 0 } else if x >= 9.223372036854775e18 { self = .max } else if x <= -9.223372036854775e18 { self = .min } else { self = Int64(x) }
     }
 }

@@ -12,7 +12,7 @@ import Foundation
 public enum OutputLocation {
     /// Folders that are views of the kernel or of devices, not storage: a
     /// folder there either cannot be made or would not hold evidence.
-    static let pseudoRoots = ["/proc", "/sys", "/dev"]
+    package static let pseudoRoots = ["/proc", "/sys", "/dev"]
 
     /// Throws bad input (exit 2) with a sentence when `directory` cannot
     /// become a run folder. `option` names where the path came from.
@@ -36,7 +36,7 @@ public enum OutputLocation {
         try check(file.deletingLastPathComponent(), shown: path, option: option, advice: advice)
     }
 
-    static func check(_ directory: URL, shown: String, option: String, advice: String) throws {
+    package static func check(_ directory: URL, shown: String, option: String, advice: String) throws {
         let path = directory.standardizedFileURL.path
         func refuse(_ why: String) -> RehearseError {
             .badInput("\(option) \(shown): \(why). \(advice)")

@@ -61,8 +61,8 @@ public struct RehearseError: Error, CustomStringConvertible, Sendable {
 
     public var description: String { message }
 
-    static func badInput(_ message: String) -> RehearseError { .init(.badInput, message) }
-    static func environment(_ message: String) -> RehearseError { .init(.environment, message) }
-    static func refused(_ message: String) -> RehearseError { .init(.refused, message) }
-    static func rehearsalFailed(_ message: String) -> RehearseError { .init(.rehearsalFailed, message) }
+    package static func badInput(_ message: String) -> RehearseError { .init(.badInput, message) }
+    package static func environment(_ message: String) -> RehearseError { .init(.environment, message) }
+    package static func refused(_ message: String) -> RehearseError { .init(.refused, message) }
+    package static func rehearsalFailed(_ message: String) -> RehearseError { .init(.rehearsalFailed, message) }
 }

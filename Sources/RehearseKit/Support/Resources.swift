@@ -26,7 +26,7 @@ public enum Resources {
     /// name some other file (or a planted one). So a given path is used only
     /// when it exists and did not come from a bare `argv[0]`; otherwise the
     /// running program's real path is.
-    static func executable(_ given: URL?) -> URL? {
+    package static func executable(_ given: URL?) -> URL? {
         if let given, FileManager.default.isExecutableFile(atPath: given.path) {
             let argv0 = CommandLine.arguments.first ?? ""
             let fromBareName = !argv0.contains("/") && given.standardizedFileURL.path == URL(fileURLWithPath: argv0).standardizedFileURL.path

@@ -12,7 +12,7 @@ public enum RehearseVersion {
 
 extension CivilTime {
     /// RFC 3339 UTC with whole seconds: `2026-11-24T22:15:30Z`.
-    static func rfc3339(_ seconds: Int64) -> String {
+    package static func rfc3339(_ seconds: Int64) -> String {
         format(seconds).replacingOccurrences(of: " ", with: "T") + "Z"
     }
 }

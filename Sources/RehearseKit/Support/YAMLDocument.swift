@@ -2,12 +2,12 @@ import Yams
 
 /// A YAML node with the file and key path it came from, so every complaint
 /// about a manifest or profile says exactly where the problem is.
-struct YAMLNode {
-    let node: Node
-    let file: String
-    let path: String
+package struct YAMLNode {
+    package let node: Node
+    package let file: String
+    package let path: String
 
-    static func load(text: String, file: String) throws -> YAMLNode {
+    package static func load(text: String, file: String) throws -> YAMLNode {
         do {
             guard let node = try Yams.compose(yaml: text) else {
                 throw RehearseError.badInput("\(file): the file is empty. It must be a YAML mapping; see schemas/ for its fields.")
@@ -19,17 +19,17 @@ struct YAMLNode {
         }
     }
 
-    var location: String {
+    package var location: String {
         let line = node.mark.map { ":\($0.line)" } ?? ""
         return "\(file)\(line)" + (path.isEmpty ? "" : " (\(path))")
     }
 
-    func fail(_ what: String) -> RehearseError {
+    package func fail(_ what: String) -> RehearseError {
         .badInput("\(location): \(what)")
     }
 
     /// The members of a mapping, refusing keys not in `allowed`.
-    func mapping(allowed: Set<String>? = nil) throws -> [(key: String, value: YAMLNode)] {
+    package func mapping(allowed: Set<String>? = nil) throws -> [(key: String, value: YAMLNode)] {
         guard let mapping = node.mapping else {
             throw fail("expected a mapping of keys to values.")
         }
@@ -48,16 +48,16 @@ struct YAMLNode {
         return result
     }
 
-    func members(allowed: Set<String>) throws -> [String: YAMLNode] {
+    package func members(allowed: Set<String>) throws -> [String: YAMLNode] {
         Dictionary(try mapping(allowed: allowed).map { ($0.key, $0.value) }, uniquingKeysWith: { a, _ in a })
     }
 
-    func string() throws -> String {
+    package func string() throws -> String {
         guard let scalar = node.scalar else { throw fail("expected a text value.") }
         return scalar.string
     }
 
-    func int() throws -> Int64 {
+    package func int() throws -> Int64 {
         guard node.scalar != nil, let s = node.string, let v = Int64(s.replacingOccurrences(of: "_", with: "")) else {
             throw fail("expected a whole number, found '\(node.string ?? "a structure")'.")
         }
@@ -66,7 +66,7 @@ struct YAMLNode {
 
     /// A whole number within `range` (see ``Limits``); `what` names it in
     /// the sentence, e.g. "rows".
-    func int(in range: ClosedRange<Int64>, _ what: String) throws -> Int64 {
+    package func int(in range: ClosedRange<Int64>, _ what: String) throws -> Int64 {
         let v = try int()
         guard v >= range.lowerBound else {
             throw fail("\(what) must be \(range.lowerBound == 0 ? "zero" : Limits.grouped(range.lowerBound)) or more.")
@@ -78,7 +78,7 @@ struct YAMLNode {
     }
 
     /// A finite number no larger in magnitude than ``Limits/maxMagnitude``.
-    func boundedDouble(_ what: String) throws -> Double {
+    package func boundedDouble(_ what: String) throws -> Double {
         let v = try double()
         guard abs(v) <= Limits.maxMagnitude else {
             throw fail("\(what) must be between -\(Limits.maxMagnitude) and \(Limits.maxMagnitude), not \(v).")
@@ -86,22 +86,22 @@ struct YAMLNode {
         return v
     }
 
-    func double() throws -> Double {
+    package func double() throws -> Double {
         guard node.scalar != nil, let s = node.string, let v = Double(s.replacingOccurrences(of: "_", with: "")), v.isFinite else {
             throw fail("expected a number, found '\(node.string ?? "a structure")'.")
         }
         return v
     }
 
-    func bool() throws -> Bool {
+    package func bool() throws -> Bool {
         guard node.scalar != nil, let v = node.bool else { throw fail("expected true or false.") }
         return v
     }
 
-    func sequence() throws -> [YAMLNode] {
+    package func sequence() throws -> [YAMLNode] {
         guard let seq = node.sequence else { throw fail("expected a list.") }
         return seq.enumerated().map { YAMLNode(node: $0.element, file: file, path: "\(path)[\($0.offset)]") }
     }
 
-    var isScalar: Bool { node.scalar != nil }
+    package var isScalar: Bool { node.scalar != nil }
 }

@@ -125,7 +125,7 @@ public struct BirthTargets: Sendable {
 
 extension SurrogateSource {
     /// The birth's targets when the profile leaves targeting on.
-    func birthTargets(_ profile: ShapeProfile, dialect: String) throws -> BirthTargets {
+    package func birthTargets(_ profile: ShapeProfile, dialect: String) throws -> BirthTargets {
         guard profile.edgeCases.targeting else { return BirthTargets() }
         return BirthTargets(birth: try script(manifest.birth, dialect: dialect), rollback: try script(manifest.rollback, dialect: dialect), dialect: dialect)
     }

@@ -6,42 +6,42 @@ import Foundation
 /// IN lists, `length(x)` compared or BETWEEN, `x IS NULL OR …`, AND, and
 /// comparisons between two columns of the row (`shipped_at >= placed_at`).
 /// Anything else is left to the database to enforce at insert time.
-struct ColumnDomain {
-    struct Bound {
-        var value: Double
-        var inclusive: Bool
+package struct ColumnDomain {
+    package struct Bound {
+        package var value: Double
+        package var inclusive: Bool
     }
-    var lower: Bound?
-    var upper: Bound?
+    package var lower: Bound?
+    package var upper: Bound?
     /// IN lists and `x = constant`, intersected.
-    var allowed: [DatabaseValue]?
+    package var allowed: [DatabaseValue]?
     /// `x <> constant` and NOT IN.
-    var excluded: [DatabaseValue] = []
-    var minLength: Int64?
-    var maxLength: Int64?
+    package var excluded: [DatabaseValue] = []
+    package var minLength: Int64?
+    package var maxLength: Int64?
     /// Comparisons with other columns: this column `op` other.
-    var relations: [(op: String, column: String)] = []
+    package var relations: [(op: String, column: String)] = []
     /// The constraints that contributed, for error messages.
-    var sources: [String] = []
+    package var sources: [String] = []
 
-    var isEmpty: Bool { lower == nil && upper == nil && allowed == nil && excluded.isEmpty && minLength == nil && maxLength == nil && relations.isEmpty }
+    package var isEmpty: Bool { lower == nil && upper == nil && allowed == nil && excluded.isEmpty && minLength == nil && maxLength == nil && relations.isEmpty }
 
-    mutating func raise(_ b: Bound) {
+    package mutating func raise(_ b: Bound) {
         if let l = lower, l.value > b.value || (l.value == b.value && !l.inclusive) { return }
         lower = b
     }
 
-    mutating func cap(_ b: Bound) {
+    package mutating func cap(_ b: Bound) {
         if let u = upper, u.value < b.value || (u.value == b.value && !u.inclusive) { return }
         upper = b
     }
 
-    mutating func allow(_ values: [DatabaseValue]) {
+    package mutating func allow(_ values: [DatabaseValue]) {
         allowed = allowed.map { current in current.filter { v in values.contains { CheckDomains.same($0, v) } } } ?? values
     }
 
     /// Whether a (non-NULL) value meets the bounds, lengths and lists.
-    func admits(_ v: DatabaseValue) -> Bool {
+    package func admits(_ v: DatabaseValue) -> Bool {
         if excluded.contains(where: { CheckDomains.same($0, v) }) { return false }
         if let allowed, !allowed.contains(where: { CheckDomains.same($0, v) }) { return false }
         switch v {
@@ -64,14 +64,14 @@ struct ColumnDomain {
         return true
     }
 
-    func inRange(_ x: Double) -> Bool {
+    package func inRange(_ x: Double) -> Bool {
         if let l = lower, x < l.value || (x == l.value && !l.inclusive) { return false }
         if let u = upper, x > u.value || (x == u.value && !u.inclusive) { return false }
         return true
     }
 
     /// The integer range the bounds leave, if any bound is set.
-    var integerRange: (lo: Int64?, hi: Int64?) {
+    package var integerRange: (lo: Int64?, hi: Int64?) {
         func clamp(_ x: Double) -> Int64 { x >= 9.2e18 ? Int64.max : x <= -9.2e18 ? Int64.min : Int64(x) }
         let lo = lower.map { b in clamp(b.inclusive ? b.value.rounded(.up) : b.value.rounded(.down) + 1) }
         let hi = upper.map { b in clamp(b.inclusive ? b.value.rounded(.down) : b.value.rounded(.up) - 1) }
@@ -79,9 +79,9 @@ struct ColumnDomain {
     }
 }
 
-enum CheckDomains {
+package enum CheckDomains {
     /// Equality of constants as a CHECK compares them: 1 = 1.0.
-    static func same(_ a: DatabaseValue, _ b: DatabaseValue) -> Bool {
+    package static func same(_ a: DatabaseValue, _ b: DatabaseValue) -> Bool {
         switch (a, b) {
         case (.integer(let x), .real(let y)), (.real(let y), .integer(let x)): return Double(x) == y
         default: return a == b
@@ -89,7 +89,7 @@ enum CheckDomains {
     }
 
     /// Per column (lower-cased name), what the table's CHECK constraints allow.
-    static func domains(_ checks: [String]) -> [String: ColumnDomain] {
+    package static func domains(_ checks: [String]) -> [String: ColumnDomain] {
         var out: [String: ColumnDomain] = [:]
         for text in checks {
             var parser = CheckParser(text)
@@ -177,7 +177,7 @@ enum CheckDomains {
         target.relations += d.relations
     }
 
-    static let flipped = ["<": ">", "<=": ">=", ">": "<", ">=": "<=", "=": "=", "<>": "<>"]
+    package static let flipped = ["<": ">", "<=": ">=", ">": "<", ">=": "<=", "=": "=", "<>": "<>"]
 
     private static func compare(_ a: CheckOperand, _ op: String, _ b: CheckOperand, _ out: inout [String: ColumnDomain], _ touched: inout Set<String>) {
         if a.constant != nil, b.constant == nil, let f = flipped[op] {
@@ -226,7 +226,7 @@ enum CheckDomains {
 
     /// The text of every CHECK (...) clause of a CREATE TABLE statement,
     /// column and table constraints alike, without the outer parentheses.
-    static func checks(inCreateTable sql: String) -> [String] {
+    package static func checks(inCreateTable sql: String) -> [String] {
         let tokens = CheckLexer.tokens(sql)
         var out: [String] = []
         var i = 0
@@ -253,7 +253,7 @@ enum CheckDomains {
 
 // MARK: - A small parser for the CHECK subset
 
-indirect enum CheckExpr {
+package indirect enum CheckExpr {
     case and([CheckExpr])
     case or([CheckExpr])
     case compare(CheckOperand, String, CheckOperand)
@@ -263,7 +263,7 @@ indirect enum CheckExpr {
     case other
 }
 
-enum CheckOperand {
+package enum CheckOperand {
     /// A column, by lower-cased name.
     case column(String)
     /// length(column).
@@ -271,21 +271,21 @@ enum CheckOperand {
     case value(DatabaseValue)
     case other
 
-    var constant: DatabaseValue? {
+    package var constant: DatabaseValue? {
         if case .value(let v) = self, v != .null { return v }
         return nil
     }
 }
 
-struct CheckToken {
-    enum Kind { case word, quoted, number, string, symbol }
-    var kind: Kind
-    var text: String
-    var range: Range<String.Index>
+package struct CheckToken {
+    package enum Kind { case word, quoted, number, string, symbol }
+    package var kind: Kind
+    package var text: String
+    package var range: Range<String.Index>
 }
 
-enum CheckLexer {
-    static func tokens(_ s: String) -> [CheckToken] {
+package enum CheckLexer {
+    package static func tokens(_ s: String) -> [CheckToken] {
         var out: [CheckToken] = []
         var i = s.startIndex
         func peek(_ k: Int) -> Character? {
@@ -352,47 +352,47 @@ enum CheckLexer {
     }
 }
 
-struct CheckParser {
-    let tokens: [CheckToken]
-    var at = 0
+package struct CheckParser {
+    package let tokens: [CheckToken]
+    package var at = 0
 
-    init(_ text: String) { tokens = CheckLexer.tokens(text) }
+    package init(_ text: String) { tokens = CheckLexer.tokens(text) }
 
     /// The whole text as one expression, or nil when it is not all understood.
-    mutating func parseAll() -> CheckExpr? {
+    package mutating func parseAll() -> CheckExpr? {
         // CASE can hide an AND or OR that does not combine constraints.
         if tokens.contains(where: { $0.kind == .word && $0.text.uppercased() == "CASE" }) { return nil }
         let e = parseOr()
         return at == tokens.count ? e : nil
     }
 
-    var current: CheckToken? { at < tokens.count ? tokens[at] : nil }
+    package var current: CheckToken? { at < tokens.count ? tokens[at] : nil }
 
-    func isWord(_ w: String) -> Bool {
+    package func isWord(_ w: String) -> Bool {
         guard let t = current, t.kind == .word else { return false }
         return t.text.uppercased() == w
     }
 
-    func isSymbol(_ s: String) -> Bool { current.map { $0.kind == .symbol && $0.text == s } ?? false }
+    package func isSymbol(_ s: String) -> Bool { current.map { $0.kind == .symbol && $0.text == s } ?? false }
 
-    mutating func eatWord(_ w: String) -> Bool {
+    package mutating func eatWord(_ w: String) -> Bool {
         if isWord(w) { at += 1; return true }
         return false
     }
 
-    mutating func parseOr() -> CheckExpr {
+    package mutating func parseOr() -> CheckExpr {
         var parts = [parseAnd()]
         while eatWord("OR") { parts.append(parseAnd()) }
         return parts.count == 1 ? parts[0] : .or(parts)
     }
 
-    mutating func parseAnd() -> CheckExpr {
+    package mutating func parseAnd() -> CheckExpr {
         var parts = [parseNot()]
         while eatWord("AND") { parts.append(parseNot()) }
         return parts.count == 1 ? parts[0] : .and(parts)
     }
 
-    mutating func parseNot() -> CheckExpr {
+    package mutating func parseNot() -> CheckExpr {
         if eatWord("NOT") {
             _ = parseNot()
             return .other
@@ -402,7 +402,7 @@ struct CheckParser {
 
     /// One predicate; one not understood (LIKE, GLOB, functions …) is skipped
     /// up to the next AND or OR, so the rest of the constraint still counts.
-    mutating func parsePredicate() -> CheckExpr {
+    package mutating func parsePredicate() -> CheckExpr {
         let e = parsePredicateCore()
         if case .other = e {
             var depth = 0
@@ -419,7 +419,7 @@ struct CheckParser {
         return e
     }
 
-    mutating func parsePredicateCore() -> CheckExpr {
+    package mutating func parsePredicateCore() -> CheckExpr {
         // A parenthesised expression, unless it is a parenthesised operand.
         if isSymbol("(") {
             let save = at
@@ -473,13 +473,13 @@ struct CheckParser {
         return .compare(left, op, right)
     }
 
-    var isComparison: Bool {
+    package var isComparison: Bool {
         guard let t = current else { return false }
         if t.kind == .symbol { return ["<", "<=", ">", ">=", "=", "==", "<>", "!=", "+", "-", "*", "/", "||", "::"].contains(t.text) }
         return ["BETWEEN", "IN", "IS", "NOT", "ISNULL", "NOTNULL"].contains(t.text.uppercased())
     }
 
-    mutating func parseOperand() -> CheckOperand {
+    package mutating func parseOperand() -> CheckOperand {
         var result = parsePrimary()
         // A cast (PostgreSQL's `x::numeric`) keeps the operand; arithmetic does not.
         while true {
@@ -502,7 +502,7 @@ struct CheckParser {
     }
 
     /// `ANY ( … ARRAY[item, …] … )`, casts around it skipped.
-    mutating func parseAnyArray() -> [CheckOperand]? {
+    package mutating func parseAnyArray() -> [CheckOperand]? {
         guard eatWord("ANY"), isSymbol("(") else { return nil }
         var depth = 0
         var items: [CheckOperand]?
@@ -533,9 +533,9 @@ struct CheckParser {
         return depth == 0 ? items : nil
     }
 
-    static let keywords: Set<String> = ["AND", "OR", "NOT", "BETWEEN", "IN", "IS", "ISNULL", "NOTNULL", "LIKE", "GLOB", "COLLATE", "ESCAPE"]
+    package static let keywords: Set<String> = ["AND", "OR", "NOT", "BETWEEN", "IN", "IS", "ISNULL", "NOTNULL", "LIKE", "GLOB", "COLLATE", "ESCAPE"]
 
-    mutating func skipParenthesised() {
+    package mutating func skipParenthesised() {
         var depth = 0
         while let t = current {
             at += 1
@@ -544,7 +544,7 @@ struct CheckParser {
         }
     }
 
-    mutating func parsePrimary() -> CheckOperand {
+    package mutating func parsePrimary() -> CheckOperand {
         guard let t = current else { return .other }
         switch t.kind {
         case .number:

@@ -9,7 +9,7 @@ public struct ColumnSource: Sendable, Equatable {
     public var table: String
     public var column: String
 
-    init(_ node: YAMLNode) throws {
+    package init(_ node: YAMLNode) throws {
         let text = try node.string()
         let parts = text.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
         guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
@@ -21,7 +21,7 @@ public struct ColumnSource: Sendable, Equatable {
 
     /// The shapes with each profile `from:` added as a foreign key for
     /// planning only (the database never sees it), checked against the schema.
-    static func planningShapes(_ shapes: [TableShape], profile: ShapeProfile, profileFile: String) throws -> [TableShape] {
+    package static func planningShapes(_ shapes: [TableShape], profile: ShapeProfile, profileFile: String) throws -> [TableShape] {
         let byName = Dictionary(shapes.map { ($0.name.lowercased(), $0) }, uniquingKeysWith: { a, _ in a })
         var out = shapes
         for (i, shape) in shapes.enumerated() {

@@ -7,7 +7,7 @@ import Foundation
 extension CounterRandom {
     /// A standard normal draw (Box–Muller) from two streams starting at `stream`.
     @inline(__always)
-    func gaussian(_ row: Int64, _ stream: UInt64) -> Double {
+    package func gaussian(_ row: Int64, _ stream: UInt64) -> Double {
         // (0, 1]: never 0, so the logarithm is finite.
         let u1 = Double((bits(row, stream) >> 11) + 1) * 0x1p-53
         let u2 = unit(row, stream &+ 1)
@@ -17,16 +17,16 @@ extension CounterRandom {
 
 /// Zipf over 1...n with weight k^-s, by rejection-inversion (Hörmann and
 /// Derflinger, 1996): constant memory and a few draws per value, for any n.
-struct ZipfSampler: Sendable {
-    let n: Double
-    let s: Double
+package struct ZipfSampler: Sendable {
+    package let n: Double
+    package let s: Double
     /// H(1.5) - 1 and H(n + 0.5): the ends of the inverted range.
-    let hX1: Double
-    let hN: Double
+    package let hX1: Double
+    package let hN: Double
     /// Values within this distance of their inverse are accepted without the test.
-    let squeeze: Double
+    package let squeeze: Double
 
-    init(n: Int64, exponent: Double) {
+    package init(n: Int64, exponent: Double) {
         let n = Double(max(n, 1)), s = exponent
         self.n = n
         self.s = s
@@ -36,32 +36,32 @@ struct ZipfSampler: Sendable {
     }
 
     /// x^-s.
-    static func density(_ x: Double, _ s: Double) -> Double { Foundation.exp(-s * Foundation.log(x)) }
+    package static func density(_ x: Double, _ s: Double) -> Double { Foundation.exp(-s * Foundation.log(x)) }
 
     /// An antiderivative H of x^-s: (x^(1-s) - 1) / (1 - s), or log x when
     /// s = 1, written so that s near 1 stays accurate.
-    static func integral(_ x: Double, _ s: Double) -> Double {
+    package static func integral(_ x: Double, _ s: Double) -> Double {
         let lx = Foundation.log(x)
         return expm1OverX((1 - s) * lx) * lx
     }
 
-    static func inverseIntegral(_ y: Double, _ s: Double) -> Double {
+    package static func inverseIntegral(_ y: Double, _ s: Double) -> Double {
         var t = y * (1 - s)
         if t < -1 { t = -1 }
         return Foundation.exp(log1pOverX(t) * y)
     }
 
-    static func expm1OverX(_ x: Double) -> Double {
+    package static func expm1OverX(_ x: Double) -> Double {
         abs(x) > 1e-8 ? Foundation.expm1(x) / x : 1 + x * 0.5 * (1 + x / 3 * (1 + 0.25 * x))
     }
 
-    static func log1pOverX(_ x: Double) -> Double {
+    package static func log1pOverX(_ x: Double) -> Double {
         abs(x) > 1e-8 ? Foundation.log1p(x) / x : 1 - x * (0.5 - x * (1.0 / 3 - 0.25 * x))
     }
 
     /// A value in 1...n. Each attempt uses its own stream; the expected
     /// number of attempts is close to 1, and after 64 the answer is 1.
-    func sample(_ rng: CounterRandom, _ row: Int64, stream: UInt64) -> Int64 {
+    package func sample(_ rng: CounterRandom, _ row: Int64, stream: UInt64) -> Int64 {
         for attempt in 0..<64 as Range<UInt64> {
             let u = hN + rng.unit(row, stream &+ attempt) * (hX1 - hN)
             let x = Self.inverseIntegral(u, s)
@@ -76,14 +76,14 @@ struct ZipfSampler: Sendable {
 /// Timestamps whose weekday and hour of day follow weights: a weekday is
 /// drawn by its weight times how often it occurs in the range, then one of
 /// its dates, an hour by weight and a second within the hour.
-struct SeasonalCalendar: Sendable {
-    let from: Int64
-    let to: Int64
-    let firstDay: Int64
-    let days: Int64
+package struct SeasonalCalendar: Sendable {
+    package let from: Int64
+    package let to: Int64
+    package let firstDay: Int64
+    package let days: Int64
     /// Cumulative weight of day offsets 0...6 from `firstDay` (each stands for every 7th day).
-    let dayCumulative: [Double]
-    let hourCumulative: [Double]
+    package let dayCumulative: [Double]
+    package let hourCumulative: [Double]
 
     init?(from: Int64, to: Int64, hourWeights: [Double], weekdayWeights: [Double]) {
         guard from < to, hourWeights.count == 24, weekdayWeights.count == 7 else { return nil }
@@ -111,9 +111,9 @@ struct SeasonalCalendar: Sendable {
         hourCumulative = hours
     }
 
-    static func floorDiv(_ a: Int64, _ b: Int64) -> Int64 { a >= 0 ? a / b : (a - b + 1) / b }
+    package static func floorDiv(_ a: Int64, _ b: Int64) -> Int64 { a >= 0 ? a / b : (a - b + 1) / b }
 
-    static func pick(_ cumulative: [Double], _ u: Double) -> Int {
+    package static func pick(_ cumulative: [Double], _ u: Double) -> Int {
         let x = u * cumulative[cumulative.count - 1]
         for (i, c) in cumulative.enumerated() where x < c { return i }
         // Rounding at the top end: the last entry with a weight.
@@ -124,7 +124,7 @@ struct SeasonalCalendar: Sendable {
 
     /// Seconds since the epoch in [from, to). A draw falling in a partial
     /// first or last day outside the range is redrawn (at most 32 times).
-    func seconds(_ rng: CounterRandom, _ row: Int64, stream: UInt64) -> Int64 {
+    package func seconds(_ rng: CounterRandom, _ row: Int64, stream: UInt64) -> Int64 {
         for attempt in 0..<32 as Range<UInt64> {
             let s = stream &+ attempt &* 4
             let offset = Int64(Self.pick(dayCumulative, rng.unit(row, s)))
@@ -143,8 +143,8 @@ struct SeasonalCalendar: Sendable {
 /// asks for a fan-out distribution. Child k (the k-th non-NULL child in the
 /// column's keyed row order) is mapped arithmetically; the memory is at most
 /// one number per allowed child of a parent, never per row.
-struct FanOutPlan: Sendable {
-    enum Mode: Sendable {
+package struct FanOutPlan: Sendable {
+    package enum Mode: Sendable {
         /// Each extra child draws any parent.
         case uniform
         /// The extra children take distinct "optional slots" (parent, slot)
@@ -159,13 +159,13 @@ struct FanOutPlan: Sendable {
         case zipfCapped(cumulative: [Int64])
     }
 
-    let parents: Int64
-    let minChildren: Int64
+    package let parents: Int64
+    package let minChildren: Int64
     /// Popularity rank (or round-robin position) to parent row.
-    let order: IndexPermutation
-    let mode: Mode
+    package let order: IndexPermutation
+    package let mode: Mode
 
-    init(spec: FanOutSpec, parents: Int64, children: Int64, key: UInt64, here: String) throws {
+    package init(spec: FanOutSpec, parents: Int64, children: Int64, key: UInt64, here: String) throws {
         self.parents = parents
         minChildren = spec.minChildren
         order = IndexPermutation(count: max(parents, 1), key: key ^ 0xFA_0017)
@@ -197,7 +197,7 @@ struct FanOutPlan: Sendable {
     /// Slot levels for a capped Zipf: find λ so that the ranks r with
     /// λ·r^-s ≥ t+1 (at most `parents`) summed over t < cap come closest to
     /// `extra` from below, then hand out what is left level by level.
-    static func cappedLevels(parents: Int64, extra: Int64, cap: Int64, exponent s: Double) -> [Int64] {
+    package static func cappedLevels(parents: Int64, extra: Int64, cap: Int64, exponent s: Double) -> [Int64] {
         guard cap > 0, extra > 0 else { return [0] }
         // Levels are non-increasing, so the first empty one ends the work.
         func levels(_ lambda: Double) -> [Int64] {
@@ -231,7 +231,7 @@ struct FanOutPlan: Sendable {
     }
 
     /// The parent row of the k-th non-NULL child.
-    func parentRow(child k: Int64, rng: CounterRandom, row: Int64) -> Int64 {
+    package func parentRow(child k: Int64, rng: CounterRandom, row: Int64) -> Int64 {
         let mandatory = minChildren * parents
         if k < mandatory { return order(k % parents) }
         let j = k - mandatory

@@ -25,10 +25,10 @@ public struct EdgeCaseSettings: Sendable, Equatable {
 
     public init() {}
 
-    static let defaults = EdgeCaseSettings()
+    package static let defaults = EdgeCaseSettings()
 
     /// Reads `edge_cases` and `targeting` from a profile's top level.
-    init(edgeCases: YAMLNode?, targeting: YAMLNode?) throws {
+    package init(edgeCases: YAMLNode?, targeting: YAMLNode?) throws {
         func onOff(_ node: YAMLNode) -> Bool? {
             guard node.isScalar, let s = try? node.string() else { return nil }
             switch s.lowercased() {
@@ -59,38 +59,38 @@ public struct EdgeCaseSettings: Sendable, Equatable {
 }
 
 /// What the mix does to one column, decided once when the plan is built.
-struct ColumnEdges: Sendable {
+package struct ColumnEdges: Sendable {
     /// NULLs to add (nil: leave the profile's or none).
-    var nullFraction: Double?
+    package var nullFraction: Double?
     /// Replace a share of text values with text edge cases.
-    var text = false
+    package var text = false
     /// Replace a share of numbers with 0, negatives, -0.0.
-    var numbers = false
-    var isReal = false
+    package var numbers = false
+    package var isReal = false
     /// Time edge cases (EdgeCaseValues): replace a share of a time column's values.
-    var temporal: [DatabaseValue] = []
+    package var temporal: [DatabaseValue] = []
     /// Type bounds and extreme magnitudes, among the number variants.
-    var extremes: [DatabaseValue] = []
+    package var extremes: [DatabaseValue] = []
     /// Declared length limit (varchar(n), char(n), a CHECK on length), in characters.
-    var maxLength: Int?
+    package var maxLength: Int?
     /// A CHECK's lower bound on the length: shorter variants are not used.
-    var minLength: Int?
-    var valueFraction = 0.0
+    package var minLength: Int?
+    package var valueFraction = 0.0
     /// From the birth: make rows that change under lower()/upper().
-    var targetCase = false
+    package var targetCase = false
     /// From the birth: values its predicates look for.
-    var targetValues: [DatabaseValue] = []
-    var targetFraction = 0.0
+    package var targetValues: [DatabaseValue] = []
+    package var targetFraction = 0.0
 
     /// A single-column UNIQUE text column: only the upper-case variant of a
     /// row's own value, which stays distinct (and distinct without regard to
     /// case) whenever the generator's values are; no repeats, no empty string.
-    var uniqueText = false
+    package var uniqueText = false
 
-    var isActive: Bool { text || numbers || !temporal.isEmpty || targetCase || !targetValues.isEmpty || uniqueText }
+    package var isActive: Bool { text || numbers || !temporal.isEmpty || targetCase || !targetValues.isEmpty || uniqueText }
 
     /// Made-up text that trips naive code: one per kind of trap.
-    static let decorations: [@Sendable (String) -> String] = [
+    package static let decorations: [@Sendable (String) -> String] = [
         { $0.uppercased() },
         { String($0.enumerated().map { $0.offset % 2 == 0 ? Character($0.element.uppercased()) : $0.element }) },
         { $0.prefix(1).uppercased() + $0.dropFirst() },
@@ -110,7 +110,7 @@ struct ColumnEdges: Sendable {
 
     /// The value for `row`: `base` unless this row is one of the edge cases.
     /// Streams 900 and up are the mix's own, apart from the generators'.
-    func apply(_ base: DatabaseValue, row: Int64, rng: CounterRandom, duplicate: (Int64) -> DatabaseValue) -> DatabaseValue {
+    package func apply(_ base: DatabaseValue, row: Int64, rng: CounterRandom, duplicate: (Int64) -> DatabaseValue) -> DatabaseValue {
         if base == .null { return base }
         if uniqueText {
             guard case .text(let s) = base, max(valueFraction, targetCase ? targetFraction : 0) > 0,
@@ -168,7 +168,7 @@ struct ColumnEdges: Sendable {
     /// Cut to the declared length in code points, which is what the engines
     /// count (a combining mark is one Swift Character with its base letter,
     /// but two code points to PostgreSQL's varchar(n)).
-    func fitted(_ v: DatabaseValue) -> DatabaseValue {
+    package func fitted(_ v: DatabaseValue) -> DatabaseValue {
         guard let n = maxLength, case .text(let s) = v, s.unicodeScalars.count > n else { return v }
         var out = String.UnicodeScalarView()
         out.append(contentsOf: s.unicodeScalars.prefix(n))
@@ -176,7 +176,7 @@ struct ColumnEdges: Sendable {
     }
 
     /// The declared length of varchar(n) / char(n) / character varying(n).
-    static func declaredLength(_ type: String) -> Int? {
+    package static func declaredLength(_ type: String) -> Int? {
         let t = type.lowercased()
         guard t.contains("char"), let open = t.firstIndex(of: "("), let close = t.firstIndex(of: ")"), open < close else { return nil }
         return Int(t[t.index(after: open)..<close].trimmingCharacters(in: .whitespaces))
@@ -184,7 +184,7 @@ struct ColumnEdges: Sendable {
 
     /// A type whose values are free text (not uuid, json, inet, an enum, an
     /// array, a date …): the type names that mean text, by their spelling.
-    static func isFreeText(_ type: String) -> Bool {
+    package static func isFreeText(_ type: String) -> Bool {
         let t = type.lowercased().trimmingCharacters(in: .whitespaces)
         if t.contains("[") || t.contains("array") { return false }
         let base = t.prefix { $0 != "(" }.trimmingCharacters(in: .whitespaces)
@@ -195,7 +195,7 @@ struct ColumnEdges: Sendable {
 
     /// Keys that are not merely UNIQUE: primary key columns and columns other
     /// tables draw from (`keys` holds both and the UNIQUE ones).
-    static func keysOnly(_ keys: Set<String>, shape: TableShape) -> Set<String> {
+    package static func keysOnly(_ keys: Set<String>, shape: TableShape) -> Set<String> {
         let unique = Set(shape.uniqueSets.filter { $0.count == 1 }.map { $0[0].lowercased() })
         return keys.subtracting(unique).union(shape.primaryKey.map { $0.lowercased() })
     }
@@ -205,7 +205,7 @@ struct ColumnEdges: Sendable {
     /// columns set after loading or derived from / read by another column,
     /// and (for values) foreign keys and enumerated, constant, sequence,
     /// boolean or time generators.
-    static func plan(shape: TableShape, profile: TableProfile?, settings: EdgeCaseSettings, targets: BirthTargets,
+    package static func plan(shape: TableShape, profile: TableProfile?, settings: EdgeCaseSettings, targets: BirthTargets,
                      keys: Set<String>, derived: [String: GeneratorSpec], deferred: Set<String>) -> [String: ColumnEdges] {
         guard settings.enabled || settings.targeting else { return [:] }
         var excluded = keys.union(deferred).union(derived.keys)

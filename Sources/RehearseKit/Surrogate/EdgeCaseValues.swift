@@ -14,18 +14,18 @@ extension ColumnEdges {
     /// the last microsecond of a leap day, both sides of the 2021 European
     /// DST changes (01:00 UTC, spring and autumn), full microsecond
     /// precision, and the last microsecond of year 9999.
-    static let instants = [
+    package static let instants = [
         "1970-01-01 00:00:00", "2024-02-29 23:59:59.999999", "2021-03-28 00:59:59.999999", "2021-03-28 01:00:00",
         "2021-10-31 00:59:59.999999", "2021-10-31 01:00:00", "2023-06-15 10:20:30.123457", "9999-12-31 23:59:59.999999",
     ]
 
     /// The same instants as whole epoch seconds (SQLite INTEGER timestamps),
     /// plus one before the epoch.
-    static let epochSeconds: [Int64] = [0, 1_709_251_199, 1_616_893_199, 1_616_893_200, 1_635_641_999, 1_635_642_000, 253_402_300_799, -1]
+    package static let epochSeconds: [Int64] = [0, 1_709_251_199, 1_616_893_199, 1_616_893_200, 1_635_641_999, 1_635_642_000, 253_402_300_799, -1]
 
     /// The time edge cases for `column`, or none when its values are not
     /// times. `inferredTimestamp`: the generator writes timestamps (SQLite).
-    static func temporalValues(_ column: ColumnShape, inferredTimestamp: Bool) -> [DatabaseValue] {
+    package static func temporalValues(_ column: ColumnShape, inferredTimestamp: Bool) -> [DatabaseValue] {
         if let fact = column.pgType {
             switch fact.resolved.baseName {
             case "timestamp":
@@ -51,7 +51,7 @@ extension ColumnEdges {
     /// A number type's bounds and extreme magnitudes: the int2/int4/int8
     /// minimum on PostgreSQL, the 64-bit bounds of an SQLite INTEGER, and tiny
     /// and huge floats inside the type's range.
-    static func numberExtremes(_ column: ColumnShape) -> [DatabaseValue] {
+    package static func numberExtremes(_ column: ColumnShape) -> [DatabaseValue] {
         if let fact = column.pgType?.resolved {
             // Only the lower bound: the shape does not say which columns a
             // sequence feeds (DEFAULT nextval, identity), and the loader moves

@@ -1,33 +1,33 @@
 /// Text made from invented syllables and reserved names (`example.test`,
 /// the unassigned `+999` calling code), so a surrogate can never carry a real
 /// person's name, address, e-mail or phone number.
-enum MadeUpText {
-    static let onsets = ["b", "br", "c", "d", "dr", "f", "g", "gl", "h", "j", "k", "l", "m", "n", "p", "pr", "r", "s", "st", "t", "tr", "v", "w", "z"]
-    static let vowels = ["a", "e", "i", "o", "u", "ai", "ea", "io", "ou"]
-    static let codas = ["", "", "", "n", "r", "l", "s", "th", "x", "m"]
-    static let streetKinds = ["Street", "Road", "Lane", "Way", "Avenue", "Close", "Row", "Court"]
+package enum MadeUpText {
+    package static let onsets = ["b", "br", "c", "d", "dr", "f", "g", "gl", "h", "j", "k", "l", "m", "n", "p", "pr", "r", "s", "st", "t", "tr", "v", "w", "z"]
+    package static let vowels = ["a", "e", "i", "o", "u", "ai", "ea", "io", "ou"]
+    package static let codas = ["", "", "", "n", "r", "l", "s", "th", "x", "m"]
+    package static let streetKinds = ["Street", "Road", "Lane", "Way", "Avenue", "Close", "Row", "Court"]
 
-    static func syllable(_ r: UInt64) -> String {
+    package static func syllable(_ r: UInt64) -> String {
         onsets[Int(r % UInt64(onsets.count))] + vowels[Int((r >> 8) % UInt64(vowels.count))] + codas[Int((r >> 16) % UInt64(codas.count))]
     }
 
     /// 2 or 3 syllables.
-    static func word(_ r: UInt64) -> String {
+    package static func word(_ r: UInt64) -> String {
         let n = 2 + Int((r >> 60) & 1)
         var s = ""
         for i in 0..<n { s += syllable(CounterRandom.mix(r &+ UInt64(i))) }
         return s
     }
 
-    static func capitalized(_ s: String) -> String { s.prefix(1).uppercased() + s.dropFirst() }
+    package static func capitalized(_ s: String) -> String { s.prefix(1).uppercased() + s.dropFirst() }
 
-    static func digits(_ r: UInt64, count: Int) -> String {
+    package static func digits(_ r: UInt64, count: Int) -> String {
         var x = r, s = ""
         for _ in 0..<count { s.append(Character(Unicode.Scalar(UInt8(48 + x % 10)))); x /= 10 }
         return s
     }
 
-    static func hex(_ r: UInt64, _ r2: UInt64, length: Int) -> String {
+    package static func hex(_ r: UInt64, _ r2: UInt64, length: Int) -> String {
         let h = Digest.hex(withUnsafeBytes(of: r.bigEndian, Array.init) + withUnsafeBytes(of: r2.bigEndian, Array.init))
         if length <= h.count { return String(h.prefix(length)) }
         var s = h
@@ -36,7 +36,7 @@ enum MadeUpText {
         return String(s.prefix(length))
     }
 
-    static func uuid(_ a: UInt64, _ b: UInt64) -> String {
+    package static func uuid(_ a: UInt64, _ b: UInt64) -> String {
         // Version 4 layout, from the two draws.
         let hi = (a & 0xFFFF_FFFF_FFFF_0FFF) | 0x0000_0000_0000_4000
         let lo = (b & 0x3FFF_FFFF_FFFF_FFFF) | 0x8000_0000_0000_0000
@@ -45,7 +45,7 @@ enum MadeUpText {
         return String(c[0..<8]) + "-" + String(c[8..<12]) + "-" + String(c[12..<16]) + "-" + String(c[16..<20]) + "-" + String(c[20..<32])
     }
 
-    static func make(_ pattern: TextPattern, _ rng: CounterRandom, row: Int64, uniqueSuffix: Int64?) -> String {
+    package static func make(_ pattern: TextPattern, _ rng: CounterRandom, row: Int64, uniqueSuffix: Int64?) -> String {
         let r = rng.bits(row, 11)
         let suffix = uniqueSuffix.map { String($0) }
         switch pattern {

@@ -28,7 +28,7 @@ public struct PartitionLayout: Sendable, Equatable {
 
         /// The items of each top-level parenthesized group, unquoted;
         /// MINVALUE, MAXVALUE and NULL as nil.
-        static func groups(_ text: String) -> [[String?]] {
+        package static func groups(_ text: String) -> [[String?]] {
             var groups: [[String?]] = []
             var items: [String?] = []
             var current = ""
@@ -124,7 +124,7 @@ public struct PartitionLayout: Sendable, Equatable {
     }
 
     /// What `bound` asks of each key column.
-    static func columnBounds(_ bound: Bound, keys: [String]) -> [String: ColumnBound]? {
+    package static func columnBounds(_ bound: Bound, keys: [String]) -> [String: ColumnBound]? {
         var out: [String: ColumnBound] = [:]
         switch bound {
         case .list(let values):

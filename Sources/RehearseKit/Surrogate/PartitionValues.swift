@@ -5,20 +5,20 @@
 /// or timestamp type, the lower bound itself for other types and for
 /// multi-column keys (a range's lower bound is always inside it), one of the
 /// listed values for a list partition.
-struct PartitionValues: Sendable {
-    enum Pick: Sendable {
+package struct PartitionValues: Sendable {
+    package enum Pick: Sendable {
         /// Integers (or days, or seconds) in lo..<hi, rendered by `render`.
         case span(lo: Int64, hi: Int64)
         case real(lo: Double, hi: Double)
         case literal(String)
         case list([String?])
     }
-    enum Render: Sendable, Equatable { case integer, date, timestamp(zoned: Bool), number, text }
+    package enum Render: Sendable, Equatable { case integer, date, timestamp(zoned: Bool), number, text }
 
-    let picks: [Pick]
-    let render: Render
-    let chooser: CounterRandom
-    let rng: CounterRandom
+    package let picks: [Pick]
+    package let render: Render
+    package let chooser: CounterRandom
+    package let rng: CounterRandom
 
     /// Nil when the column needs no steering or no bound can be used.
     init?(layout: PartitionLayout, column: String, fact: PostgresTypeFact?, seed: UInt64, table: String) {
@@ -53,7 +53,7 @@ struct PartitionValues: Sendable {
 
     /// `[from, to)` as numbers of the column's kind; MINVALUE or MAXVALUE
     /// leaves a thousand units on the open side.
-    static func span(_ from: String?, _ to: String?, _ render: Render) -> Pick? {
+    package static func span(_ from: String?, _ to: String?, _ render: Render) -> Pick? {
         switch render {
         case .integer, .date, .timestamp:
             func parse(_ s: String?) -> Int64? {
@@ -81,7 +81,7 @@ struct PartitionValues: Sendable {
 
     /// Seconds since 1970 of a timestamp literal, its zone offset applied
     /// (`2020-01-01 00:00:00+00`, `2020-01-01 03:00:00-05:30`); fractions dropped.
-    static func seconds(_ text: String) -> Int64? {
+    package static func seconds(_ text: String) -> Int64? {
         var s = Substring(text)
         var offset: Int64 = 0
         if s.count > 10, let i = s.dropFirst(10).lastIndex(where: { $0 == "+" || $0 == "-" }) {
@@ -94,7 +94,7 @@ struct PartitionValues: Sendable {
         return CivilTime.parse(String(s)).map { $0 - offset }
     }
 
-    func value(row: Int64, unique: Int64?) -> DatabaseValue {
+    package func value(row: Int64, unique: Int64?) -> DatabaseValue {
         let count = UInt64(picks.count)
         let index = unique.map { Int(UInt64($0) % count) } ?? Int(chooser.below(count, row))
         let offset = unique.map { UInt64($0) / count }

@@ -5,7 +5,7 @@
 /// gets a `PostgresTypeGenerator`. A type nothing can be derived for is
 /// refused here, while the plan is built, before any row is written.
 extension ColumnPlan {
-    static func inferTyped(_ fact: PostgresTypeFact, column: ColumnShape, table: TableShape, unique: Bool, rows: Int64,
+    package static func inferTyped(_ fact: PostgresTypeFact, column: ColumnShape, table: TableShape, unique: Bool, rows: Int64,
                            distinct: Int64?, domain: ColumnDomain?, here: String) throws -> Kind {
         let n = column.name.lowercased()
         let resolved = fact.resolved
@@ -72,14 +72,14 @@ extension ColumnPlan {
     }
 
     /// Narrows integer bounds a CHECK derived (or an inferred range) to the type's.
-    static func clamp(_ kind: Kind, _ lo: Int64, _ hi: Int64) -> Kind {
+    package static func clamp(_ kind: Kind, _ lo: Int64, _ hi: Int64) -> Kind {
         if case .spec(.uniform(let a, let b)) = kind, a < lo || b > hi {
             return .spec(.uniform(min: max(a, lo), max: max(min(b, hi), max(a, lo))))
         }
         return kind
     }
 
-    static func why(_ fact: PostgresTypeFact) -> String {
+    package static func why(_ fact: PostgresTypeFact) -> String {
         switch fact.resolved {
         case .other(_, let kind): "a \(kind) type"
         case .enumeration: "an enum without labels"
@@ -93,7 +93,7 @@ extension ColumnPlan {
     /// Widens an inferred integer range that holds fewer values than the
     /// profile's learned distinct count, so a column observed with 16,044
     /// distinct values does not get 1,001.
-    static func widened(_ kind: Kind, distinct: Int64?, fact: PostgresTypeFact?, domain: ColumnDomain?) -> Kind {
+    package static func widened(_ kind: Kind, distinct: Int64?, fact: PostgresTypeFact?, domain: ColumnDomain?) -> Kind {
         guard let distinct, case .spec(.uniform(let lo, let hi)) = kind, hi &- lo &+ 1 < distinct, hi >= lo else { return kind }
         // A CHECK's bounds hold: only a range nothing narrowed is widened.
         if let domain, domain.lower != nil || domain.upper != nil || domain.allowed != nil { return kind }
@@ -105,7 +105,7 @@ extension ColumnPlan {
 extension TablePlan {
     /// A partitioned table with no partition stores no row: asking it for
     /// rows is refused here, naming it, rather than failing mid-load.
-    static func checkPartitionsHold(_ shape: TableShape, rows: Int64, here: String) throws {
+    package static func checkPartitionsHold(_ shape: TableShape, rows: Int64, here: String) throws {
         guard rows > 0, let layout = shape.partitions else { return }
         if layout.strategy == .hash, layout.attached > 0, layout.hashCoverage < 1 - 1e-9 {
             throw RehearseError.badInput("\(here): is hash-partitioned, but its partitions cover only \(Int((layout.hashCoverage * 100).rounded()))% of hash values, so some of the \(rows) rows would have no partition. Create the missing partitions (every remainder of the modulus) in the schema file, or give it rows: 0 in the profile.")
@@ -121,7 +121,7 @@ extension TablePlan {
     /// no profile generator, a type that holds enough values) is made
     /// unique, so the set is unique by construction: random draws of every
     /// member collide (16,044 rows of two 0...1000 columns repeat ~128 times).
-    static func compositeKeyAnchors(_ shape: TableShape, profile: TableProfile?, rows: Int64) -> Set<String> {
+    package static func compositeKeyAnchors(_ shape: TableShape, profile: TableProfile?, rows: Int64) -> Set<String> {
         let single = Set(shape.uniqueSets.filter { $0.count == 1 }.map { $0[0].lowercased() })
         let fk = Set(shape.foreignKeys.flatMap { $0.columns.map { $0.lowercased() } })
         let steered = shape.partitions?.steers == true ? Set(shape.partitions!.keyColumns.map { $0.lowercased() }) : []

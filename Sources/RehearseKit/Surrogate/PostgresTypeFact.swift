@@ -27,12 +27,12 @@ public indirect enum PostgresTypeFact: Sendable, Equatable {
     }
 
     /// The base type's name underneath domains (nil for enums, arrays, ranges).
-    var baseName: String? {
+    package var baseName: String? {
         if case .base(let name, _, _) = resolved { return name }
         return nil
     }
 
-    var typmod: Int32 {
+    package var typmod: Int32 {
         if case .base(_, _, let m) = resolved { return m }
         return -1
     }
@@ -70,7 +70,7 @@ public indirect enum PostgresTypeFact: Sendable, Equatable {
     }
 
     /// Every CHECK of the domains on the way to the base type.
-    var domainChecks: [String] {
+    package var domainChecks: [String] {
         if case .domain(_, let base, let checks) = self { return checks + base.domainChecks }
         return []
     }
@@ -125,14 +125,14 @@ public indirect enum PostgresTypeFact: Sendable, Equatable {
         return x
     }
 
-    static func power10(_ e: Int) -> Int64 {
+    package static func power10(_ e: Int) -> Int64 {
         var x: Int64 = 1
         for _ in 0..<min(e, 18) { x *= 10 }
         return x
     }
 
     /// Whether values are text the name hints may shape (email, name, …).
-    var isTextual: Bool {
+    package var isTextual: Bool {
         switch resolved {
         case .base(let name, let category, _):
             return ["text", "varchar", "bpchar", "name", "citext"].contains(name) || (category == "S" && name != "char")
@@ -142,7 +142,7 @@ public indirect enum PostgresTypeFact: Sendable, Equatable {
 
     /// SQLite-style affinity of the resolved type, for the code paths that
     /// reason in affinities (CHECK domains, the profiler's ranges).
-    var affinity: ColumnShape.Affinity {
+    package var affinity: ColumnShape.Affinity {
         switch baseName {
         case "int2", "int4", "int8", "oid": return .integer
         case "float4", "float8": return .real
@@ -152,5 +152,5 @@ public indirect enum PostgresTypeFact: Sendable, Equatable {
         }
     }
 
-    var isInteger: Bool { ["int2", "int4", "int8"].contains(baseName ?? "") }
+    package var isInteger: Bool { ["int2", "int4", "int8"].contains(baseName ?? "") }
 }

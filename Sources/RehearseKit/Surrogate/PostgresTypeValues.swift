@@ -9,8 +9,8 @@
 /// that can hold that many values gives an injective value of `u`;
 /// `capacity` says how many distinct values a type holds, so a unique
 /// column whose type cannot is refused before any row is written.
-struct PostgresTypeGenerator: Sendable {
-    let fact: PostgresTypeFact
+package struct PostgresTypeGenerator: Sendable {
+    package let fact: PostgresTypeFact
 
     /// Nil when no value can be derived for the type (a composite, a
     /// pseudo type, an extension type rehearse does not know).
@@ -19,7 +19,7 @@ struct PostgresTypeGenerator: Sendable {
         self.fact = fact
     }
 
-    static func supported(_ fact: PostgresTypeFact) -> Bool {
+    package static func supported(_ fact: PostgresTypeFact) -> Bool {
         switch fact.resolved {
         case .base(let name, let category, _):
             return known.contains(name) || category == "S"
@@ -31,7 +31,7 @@ struct PostgresTypeGenerator: Sendable {
         }
     }
 
-    static let known: Set<String> = [
+    package static let known: Set<String> = [
         "int2", "int4", "int8", "oid", "numeric", "float4", "float8", "money", "bool", "text", "varchar", "bpchar", "name", "char",
         "citext", "uuid", "date", "time", "timetz", "timestamp", "timestamptz", "interval", "json", "jsonb", "bytea", "inet",
         "cidr", "macaddr", "macaddr8", "bit", "varbit", "tsvector", "tsquery", "xml", "pg_lsn", "point", "lseg", "box", "path",
@@ -39,9 +39,9 @@ struct PostgresTypeGenerator: Sendable {
     ]
 
     /// How many distinct values the type holds (nil: more than any table).
-    var capacity: Int64? { Self.capacity(fact) }
+    package var capacity: Int64? { Self.capacity(fact) }
 
-    static func capacity(_ fact: PostgresTypeFact) -> Int64? {
+    package static func capacity(_ fact: PostgresTypeFact) -> Int64? {
         switch fact.resolved {
         case .enumeration(_, let labels): return Int64(labels.count)
         case .base(let name, _, _):
@@ -66,25 +66,25 @@ struct PostgresTypeGenerator: Sendable {
 
     /// The value of row `row` (`unique`: the row's place in a permutation
     /// when the column must not repeat).
-    func value(_ rng: CounterRandom, row: Int64, unique: Int64?) -> PostgresValue {
+    package func value(_ rng: CounterRandom, row: Int64, unique: Int64?) -> PostgresValue {
         Self.make(fact, Draws(rng: rng, row: row, salt: 30), unique: unique)
     }
 
     /// Independent draws of one cell: `salt` separates array elements and range bounds.
-    struct Draws {
-        let rng: CounterRandom
-        let row: Int64
-        let salt: UInt64
-        func bits(_ k: UInt64) -> UInt64 { rng.bits(row, salt &+ k) }
-        func below(_ n: UInt64, _ k: UInt64) -> UInt64 { rng.below(n, row, salt &+ k) }
-        func with(salt s: UInt64) -> Draws { Draws(rng: rng, row: row, salt: salt &+ s) }
+    package struct Draws {
+        package let rng: CounterRandom
+        package let row: Int64
+        package let salt: UInt64
+        package func bits(_ k: UInt64) -> UInt64 { rng.bits(row, salt &+ k) }
+        package func below(_ n: UInt64, _ k: UInt64) -> UInt64 { rng.below(n, row, salt &+ k) }
+        package func with(salt s: UInt64) -> Draws { Draws(rng: rng, row: row, salt: salt &+ s) }
     }
 
     /// 2020-01-01 and six years on, as days and seconds since 1970.
-    static let firstDay: Int64 = 18262
-    static let daySpan: UInt64 = 6 * 365
+    package static let firstDay: Int64 = 18262
+    package static let daySpan: UInt64 = 6 * 365
 
-    static func make(_ fact: PostgresTypeFact, _ d: Draws, unique: Int64?) -> PostgresValue {
+    package static func make(_ fact: PostgresTypeFact, _ d: Draws, unique: Int64?) -> PostgresValue {
         let u = unique.map { UInt64(bitPattern: $0) }
         switch fact.resolved {
         case .enumeration(_, let labels):
@@ -104,7 +104,7 @@ struct PostgresTypeGenerator: Sendable {
         }
     }
 
-    static func base(_ name: String, _ fact: PostgresTypeFact, _ d: Draws, unique u: UInt64?) -> PostgresValue {
+    package static func base(_ name: String, _ fact: PostgresTypeFact, _ d: Draws, unique u: UInt64?) -> PostgresValue {
         let r = d.bits(0)
         switch name {
         case "int2", "int4", "int8", "oid":
@@ -199,7 +199,7 @@ struct PostgresTypeGenerator: Sendable {
     }
 
     /// Made-up text within the declared length.
-    static func text(_ fact: PostgresTypeFact, _ d: Draws, unique u: UInt64?) -> String {
+    package static func text(_ fact: PostgresTypeFact, _ d: Draws, unique u: UInt64?) -> String {
         let limit = fact.maxLength.map { Int(max($0, 1)) }
         guard let u else {
             let word = MadeUpText.word(d.bits(1))
@@ -213,7 +213,7 @@ struct PostgresTypeGenerator: Sendable {
     }
 
     /// `[lower, upper)` with lower < upper in the subtype's order.
-    static func range(_ subtype: PostgresTypeFact, _ d: Draws, unique u: UInt64?) -> PostgresValue {
+    package static func range(_ subtype: PostgresTypeFact, _ d: Draws, unique u: UInt64?) -> PostgresValue {
         let start = u.map { $0 &* 2 } ?? d.below(1000, 7)
         let width = 1 + (u == nil ? d.below(100, 8) : 0)
         switch subtype.baseName {

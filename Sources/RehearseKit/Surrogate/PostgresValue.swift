@@ -100,14 +100,14 @@ public indirect enum PostgresValue: Sendable, Equatable {
     }
 
     /// HH:MM:SS.ffffff for microseconds since midnight (or of a duration).
-    static func clock(_ micros: Int64, wrap: Bool = true) -> String {
+    package static func clock(_ micros: Int64, wrap: Bool = true) -> String {
         let total = wrap ? ((micros % 86_400_000_000) + 86_400_000_000) % 86_400_000_000 : micros
         let s = total / 1_000_000
         func two(_ v: Int64) -> String { v < 10 ? "0\(v)" : "\(v)" }
         return two(s / 3600) + ":" + two(s % 3600 / 60) + ":" + two(s % 60) + fraction(total % 1_000_000)
     }
 
-    static func fraction(_ micros: Int64) -> String {
+    package static func fraction(_ micros: Int64) -> String {
         guard micros != 0 else { return "" }
         let d = String(micros)
         return "." + String(repeating: "0", count: max(0, 6 - d.count)) + d
@@ -115,12 +115,12 @@ public indirect enum PostgresValue: Sendable, Equatable {
 
     /// An array element: always double-quoted (so commas, braces, spaces
     /// and the word NULL stay data), nested arrays as they are.
-    static func arrayElement(_ v: PostgresValue) -> String {
+    package static func arrayElement(_ v: PostgresValue) -> String {
         if case .array = v { return v.text }
         return quoted(v.text)
     }
 
-    static func quoted(_ s: String) -> String {
+    package static func quoted(_ s: String) -> String {
         var out = "\""
         for c in s.unicodeScalars {
             if c == "\"" || c == "\\" { out.unicodeScalars.append("\\") }

@@ -4,38 +4,38 @@ import Dispatch
 /// that consumes them on its own thread: wave `n` covers `jobs` consecutive
 /// batches, each computed by its own worker with `make`. Every value is a pure
 /// function of its row, so the output is the same for any `jobs`.
-final class RowWaves<Output>: @unchecked Sendable {
+package final class RowWaves<Output>: @unchecked Sendable {
     // @unchecked: `table` and `make` are immutable; each worker writes only its
     // own batch slot, and the consumer reads slots only after `wait`.
-    let table: TablePlan
-    let jobs: Int
-    let batch: Int64
-    let make: @Sendable (TablePlan, Range<Int64>) -> Output
+    package let table: TablePlan
+    package let jobs: Int
+    package let batch: Int64
+    package let make: @Sendable (TablePlan, Range<Int64>) -> Output
     private let queue = DispatchQueue(label: "rehearse.generate", attributes: .concurrent)
 
-    init(table: TablePlan, jobs: Int, batch: Int64, make: @escaping @Sendable (TablePlan, Range<Int64>) -> Output) {
+    package init(table: TablePlan, jobs: Int, batch: Int64, make: @escaping @Sendable (TablePlan, Range<Int64>) -> Output) {
         self.table = table
         self.jobs = jobs
         self.batch = batch
         self.make = make
     }
 
-    struct Part {
-        var rows: Range<Int64>
-        var output: Output
+    package struct Part {
+        package var rows: Range<Int64>
+        package var output: Output
     }
 
     /// A wave being computed; `wait` returns its batches in row order, or nil
     /// past the end of the table.
-    final class Pending: @unchecked Sendable {
+    package final class Pending: @unchecked Sendable {
         // @unchecked: each worker writes only its own slot, through a raw
         // pointer (no shared exclusivity-checked access), before leaving
         // `group`; the consumer reads the slots only after `group.wait()`.
-        let group = DispatchGroup()
-        let count: Int
-        let slots: UnsafeMutablePointer<Part?>
+        package let group = DispatchGroup()
+        package let count: Int
+        package let slots: UnsafeMutablePointer<Part?>
 
-        init(count: Int) {
+        package init(count: Int) {
             self.count = count
             slots = .allocate(capacity: max(count, 1))
             slots.initialize(repeating: nil, count: max(count, 1))
@@ -47,19 +47,19 @@ final class RowWaves<Output>: @unchecked Sendable {
             slots.deallocate()
         }
 
-        func wait() -> [Part]? {
+        package func wait() -> [Part]? {
             group.wait()
             let parts = (0..<count).compactMap { slots[$0] }
             return parts.isEmpty ? nil : parts
         }
 
         /// Lets running workers finish before the caller gives up.
-        func cancel() {
+        package func cancel() {
             group.wait()
         }
     }
 
-    func start(_ wave: Int) -> Pending {
+    package func start(_ wave: Int) -> Pending {
         let first = Int64(wave) * Int64(jobs) * batch
         guard first < table.rows else { return Pending(count: 0) }
         let pending = Pending(count: jobs)
@@ -79,7 +79,7 @@ final class RowWaves<Output>: @unchecked Sendable {
 
 extension TablePlan {
     /// Every value of `rows`, row by row, column by column.
-    func values(_ rows: Range<Int64>) -> [DatabaseValue] {
+    package func values(_ rows: Range<Int64>) -> [DatabaseValue] {
         var values: [DatabaseValue] = []
         values.reserveCapacity(rows.count * columns.count)
         for row in rows {

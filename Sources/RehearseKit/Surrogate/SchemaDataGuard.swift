@@ -38,20 +38,20 @@ import Foundation
 /// a comment) are structure: they are in the fingerprint, not in rows.
 /// All three refuse with exit 3 (governance), naming the file and line, or
 /// the table and the counts.
-enum SchemaDataGuard {
+package enum SchemaDataGuard {
     /// Statements that write rows.
-    static let writeVerbs: Set<String> = ["insert", "replace", "upsert", "update", "delete", "merge", "copy"]
+    package static let writeVerbs: Set<String> = ["insert", "replace", "upsert", "update", "delete", "merge", "copy"]
     /// Functions that read data from outside the scratch database.
-    static let outsideReaders: Set<String> = ["lo_import", "lo_from_bytea", "lo_put", "pg_read_file", "pg_read_binary_file",
+    package static let outsideReaders: Set<String> = ["lo_import", "lo_from_bytea", "lo_put", "pg_read_file", "pg_read_binary_file",
                                               "dblink", "dblink_exec", "readfile", "load_extension"]
     /// psql meta-commands that bring rows or other files in.
-    static let dataMetaCommands: Set<String> = ["\\copy", "\\i", "\\ir", "\\include", "\\include_relative", "\\lo_import", "\\!", "\\g", "\\gexec"]
+    package static let dataMetaCommands: Set<String> = ["\\copy", "\\i", "\\ir", "\\include", "\\include_relative", "\\lo_import", "\\!", "\\g", "\\gexec"]
     /// Kinds of CREATE whose body is code, run only when called or fired.
-    static let codeKinds: Set<String> = ["function", "procedure", "trigger", "rule", "aggregate"]
+    package static let codeKinds: Set<String> = ["function", "procedure", "trigger", "rule", "aggregate"]
 
     /// Refuses the first data-bearing statement of `schema`, naming its file,
     /// line and column.
-    static func check(_ schema: SQLScript, dialect: String) throws {
+    package static func check(_ schema: SQLScript, dialect: String) throws {
         let statements = dialect == "sqlite" ? sqliteStatements(schema.text) : PostgresScript.statements(schema)
         for statement in statements {
             // Located only when refused: the column costs its line's bytes.
@@ -70,7 +70,7 @@ enum SchemaDataGuard {
     }
 
     /// Why a top-level statement carries data, or nil when it is structure.
-    static func refusal(_ sql: String) -> String? {
+    package static func refusal(_ sql: String) -> String? {
         if sql.hasPrefix("\\") {
             let command = sql.split(whereSeparator: { $0 == " " || $0 == "\t" }).first.map(String.init) ?? sql
             if command == "\\restrict" || command == "\\unrestrict" { return nil }
@@ -154,12 +154,12 @@ enum SchemaDataGuard {
     }
 
     /// Words a SELECT follows with a parenthesis without calling a function.
-    static let notCalls: Set<String> = ["in", "exists", "values", "any", "all", "some", "cast", "coalesce", "nullif", "greatest", "least",
+    package static let notCalls: Set<String> = ["in", "exists", "values", "any", "all", "some", "cast", "coalesce", "nullif", "greatest", "least",
                                         "row", "array", "select", "from", "where", "and", "or", "not", "as", "over", "filter", "within",
                                         "case", "when", "then", "else", "on", "using", "join", "lateral", "by", "with", "is", "between"]
 
     /// The names a statement's tokens call: a word followed by `(`.
-    static func calls(_ t: [String]) -> [String] {
+    package static func calls(_ t: [String]) -> [String] {
         t.indices.dropLast().compactMap { i in
             let w = t[i]
             guard t[i + 1] == "(", let c = w.unicodeScalars.first, CharacterSet.letters.contains(c) || c == "_",
@@ -171,7 +171,7 @@ enum SchemaDataGuard {
     /// The statements of an SQLite script, split where SQLite's own
     /// `sqlite3_complete` says a statement ends (so a trigger's
     /// `BEGIN … END;` and semicolons in strings or comments stay inside).
-    static func sqliteStatements(_ text: String) -> [ScriptStatement] {
+    package static func sqliteStatements(_ text: String) -> [ScriptStatement] {
         var bytes = Array(text.utf8) + [0]
         let end = bytes.count - 1
         var out: [ScriptStatement] = []
@@ -220,13 +220,13 @@ enum SchemaDataGuard {
         return out
     }
 
-    static func triggerBeforeData(_ schema: SQLScript, _ what: String) -> RehearseError {
+    package static func triggerBeforeData(_ schema: SQLScript, _ what: String) -> RehearseError {
         .refused("\(schema.displayPath): \(what) exists before the generator's rows are loaded, so it would fire on them and could rewrite them with values of its own. rehearse creates the schema's triggers and rules after the data; this one was made by other code (a DO block, a function called at load time). Create it with a plain CREATE statement in the schema file.")
     }
 
     /// SQLite: no trigger may exist when the rows go in (the loader makes
     /// the schema's triggers after the data).
-    static func verifyNoTriggers(_ db: SQLiteConnection, schema: SQLScript) throws {
+    package static func verifyNoTriggers(_ db: SQLiteConnection, schema: SQLScript) throws {
         if let row = try db.rows("SELECT name, tbl_name FROM sqlite_schema WHERE type = 'trigger' ORDER BY name").first {
             throw triggerBeforeData(schema, "the trigger \(row[0].textValue ?? "?") on table \(row[1].textValue ?? "?")")
         }
@@ -237,7 +237,7 @@ enum SchemaDataGuard {
     /// data, so one that exists now was made by code (a DO block's EXECUTE,
     /// a function a SELECT called), and a BEFORE INSERT trigger could rewrite
     /// every generated value while the row count stays right.
-    static func verifyNoTriggers(_ db: PGConnection, schema: SQLScript) throws {
+    package static func verifyNoTriggers(_ db: PGConnection, schema: SQLScript) throws {
         do {
             if let row = try db.rows("""
                 SELECT t.tgname, c.relname FROM pg_catalog.pg_trigger t
@@ -281,13 +281,13 @@ enum SchemaDataGuard {
         }
     }
 
-    static func unexpectedRows(_ schema: SQLScript, table: String, holds: Int64, wrote: Int64) -> RehearseError {
+    package static func unexpectedRows(_ schema: SQLScript, table: String, holds: Int64, wrote: Int64) -> RehearseError {
         .refused("\(schema.displayPath): after the load, table \(table) holds \(holds) rows, but the generator wrote \(wrote). Something in the schema file (a trigger, rule, default, DO block or other code) wrote rows the generator did not; under \(Lane.holdRealData.rawValue) every row must come from the generator. Remove the code that writes rows from the schema file.")
     }
 
     /// Rows each generated table must hold: the planned count where the
     /// loader wrote rows, 0 where it wrote none.
-    static func expectedRows(_ plan: SurrogatePlan) -> [String: Int64] {
+    package static func expectedRows(_ plan: SurrogatePlan) -> [String: Int64] {
         var expected: [String: Int64] = [:]
         for table in plan.tables { expected[table.name] = table.rows > 0 && !table.columns.isEmpty ? table.rows : 0 }
         return expected
@@ -296,7 +296,7 @@ enum SchemaDataGuard {
     /// SQLite: every table of the main database holds exactly the generated
     /// rows (SQLite's own `sqlite_` tables, the provenance table, virtual
     /// tables and their shadow tables aside), and no other database is attached.
-    static func verifyRows(_ db: SQLiteConnection, plan: SurrogatePlan, schema: SQLScript) throws {
+    package static func verifyRows(_ db: SQLiteConnection, plan: SurrogatePlan, schema: SQLScript) throws {
         let expected = Dictionary(expectedRows(plan).map { ($0.key.lowercased(), $0.value) }, uniquingKeysWith: max)
         if let other = try db.rows("SELECT name FROM pragma_database_list WHERE name NOT IN ('main', 'temp')").first {
             throw RehearseError.refused("\(schema.displayPath): after the load, the database \(other[0].textValue ?? "?") is attached. A schema file may not attach other databases; remove the ATTACH.")
@@ -319,7 +319,7 @@ enum SchemaDataGuard {
     /// a partitioned table counts its partitions' rows, an ordinary table only
     /// its own (ONLY). Row security is off for the count, so a policy cannot
     /// hide rows (the server refuses the count instead). No large object may exist.
-    static func verifyRows(_ db: PGConnection, plan: SurrogatePlan, schema: SQLScript) throws {
+    package static func verifyRows(_ db: PGConnection, plan: SurrogatePlan, schema: SQLScript) throws {
         let expected = expectedRows(plan)
         do {
             _ = try db.execute("SET row_security = off")

@@ -43,7 +43,7 @@ public struct TableProfile: Sendable {
     /// PostgreSQL partitions `rehearse profile` saw, for the fidelity report.
     public var observedPartitions: (count: Int64, withRows: Int64)?
 
-    init(_ node: YAMLNode) throws {
+    package init(_ node: YAMLNode) throws {
         let m = try node.members(allowed: ["rows", "columns", "foreign_keys", "observed"])
         if let o = m["observed"] {
             let om = try o.members(allowed: ["partitions", "partitions_with_rows"])
@@ -148,7 +148,7 @@ public struct ColumnProfile: Sendable {
         public var typeDetail: String? = nil
     }
 
-    init(_ node: YAMLNode) throws {
+    package init(_ node: YAMLNode) throws {
         let m = try node.members(allowed: ["generator", "null_fraction", "min", "max", "start", "step", "values", "rate",
                                            "from", "to", "column", "min_seconds", "max_seconds", "length", "decimals", "value",
                                            "distinct", "observed", "mean", "stddev", "mu", "sigma", "median", "spread",
@@ -225,7 +225,7 @@ public enum GeneratorSpec: Sendable, Equatable {
     public static let names = ["sequence", "uniform", "uniform_real", "normal", "log-normal", "zipf", "categorical", "boolean", "timestamp", "timestamp_after", "constant"]
         + TextPattern.allCases.map(\.rawValue)
 
-    init(kind node: YAMLNode, parameters m: [String: YAMLNode]) throws {
+    package init(kind node: YAMLNode, parameters m: [String: YAMLNode]) throws {
         let kind = try node.string()
         func need(_ key: String) throws -> YAMLNode {
             guard let v = m[key] else { throw node.fail("the \(kind) generator needs '\(key)'.") }
@@ -340,20 +340,20 @@ public enum GeneratorSpec: Sendable, Equatable {
         }
     }
 
-    static func bounds(_ m: [String: YAMLNode]) throws -> (Double?, Double?) {
+    package static func bounds(_ m: [String: YAMLNode]) throws -> (Double?, Double?) {
         let lo = try m["min"]?.boundedDouble("min"), hi = try m["max"]?.boundedDouble("max")
         if let lo, let hi, lo > hi { throw m["max"]!.fail("max must be at least min.") }
         return (lo, hi)
     }
 
-    static func decimals(_ m: [String: YAMLNode]) throws -> Int {
+    package static func decimals(_ m: [String: YAMLNode]) throws -> Int {
         let d = try m["decimals"]?.int() ?? 2
         guard (0...6).contains(d) else { throw m["decimals"]!.fail("decimals must be between 0 and 6.") }
         return Int(d)
     }
 
     /// A list of `count` non-negative weights with a positive sum; all equal when absent.
-    static func weights(_ node: YAMLNode?, count: Int, what: String) throws -> [Double] {
+    package static func weights(_ node: YAMLNode?, count: Int, what: String) throws -> [Double] {
         guard let node else { return Array(repeating: 1, count: count) }
         let items = try node.sequence()
         guard items.count == count else { throw node.fail("\(what) needs exactly \(count) numbers, not \(items.count).") }
@@ -364,13 +364,13 @@ public enum GeneratorSpec: Sendable, Equatable {
         return w
     }
 
-    static func literal(_ node: YAMLNode) throws -> DatabaseValue {
+    package static func literal(_ node: YAMLNode) throws -> DatabaseValue {
         let s = try node.string()
         if node.node.scalar?.style == .plain, let i = Int64(s) { return .integer(i) }
         return .text(s)
     }
 
-    static func epoch(_ node: YAMLNode) throws -> Int64 {
+    package static func epoch(_ node: YAMLNode) throws -> Int64 {
         let text = try node.string()
         guard let seconds = CivilTime.parse(text) else {
             throw node.fail("expected a date as YYYY-MM-DD or YYYY-MM-DD HH:MM:SS (UTC).")
@@ -431,14 +431,14 @@ public enum TextPattern: Sendable, Equatable, CaseIterable, RawRepresentable {
 
 /// UTC civil time without Foundation's calendars: exact, fast and the same
 /// on every platform.
-enum CivilTime {
+package enum CivilTime {
     /// The seconds ``format(_:)`` and ``days(year:month:day:)`` handle without
     /// overflow (about ±31 million years); profile dates stay in ``Limits/years``.
-    static let earliest: Int64 = -1_000_000_000_000_000
-    static let latest: Int64 = 1_000_000_000_000_000
+    package static let earliest: Int64 = -1_000_000_000_000_000
+    package static let latest: Int64 = 1_000_000_000_000_000
 
     /// Days since 1970-01-01 of a proleptic Gregorian date.
-    static func days(year: Int64, month: Int64, day: Int64) -> Int64 {
+    package static func days(year: Int64, month: Int64, day: Int64) -> Int64 {
         let y = month <= 2 ? year - 1 : year
         let era = (y >= 0 ? y : y - 399) / 400
         let yoe = y - era * 400
@@ -448,7 +448,7 @@ enum CivilTime {
         return era * 146097 + doe - 719468
     }
 
-    static func civil(days z0: Int64) -> (year: Int64, month: Int64, day: Int64) {
+    package static func civil(days z0: Int64) -> (year: Int64, month: Int64, day: Int64) {
         let z = z0 + 719468
         let era = (z >= 0 ? z : z - 146096) / 146097
         let doe = z - era * 146097
@@ -460,7 +460,7 @@ enum CivilTime {
         return (yoe + era * 400 + (m <= 2 ? 1 : 0), m, d)
     }
 
-    static func parse(_ s: String) -> Int64? {
+    package static func parse(_ s: String) -> Int64? {
         let parts = s.split(whereSeparator: { $0 == " " || $0 == "T" })
         guard (1...2).contains(parts.count) else { return nil }
         let date = parts[0].split(separator: "-").compactMap { Int64($0) }
@@ -475,7 +475,7 @@ enum CivilTime {
         return seconds
     }
 
-    static func format(_ seconds: Int64) -> String {
+    package static func format(_ seconds: Int64) -> String {
         let d = seconds >= 0 ? seconds / 86400 : (seconds - 86399) / 86400
         let rem = seconds - d * 86400
         let (y, m, day) = civil(days: d)

@@ -38,7 +38,7 @@ public struct SurrogateManifest: Sendable {
         self.scale = scale
     }
 
-    static let keys: Set<String> = ["name", "description", "schema", "profile", "birth", "rollback", "checks", "seed", "scale", "transactional", "postgres_superuser"]
+    package static let keys: Set<String> = ["name", "description", "schema", "profile", "birth", "rollback", "checks", "seed", "scale", "transactional", "postgres_superuser"]
 
     public init(parsing text: String, file: String) throws {
         let root = try YAMLNode.load(text: text, file: file)
@@ -102,7 +102,7 @@ public struct SurrogateSource: Sendable {
     /// Files this run already read, by relative path: later reads return these
     /// bytes, so the file run is the file digested and sealed, even if the
     /// disk changes in between.
-    var pinned: [String: InputFile] = [:]
+    package var pinned: [String: InputFile] = [:]
 
     /// The largest input file accepted (64 MiB): a schema, script or profile
     /// bigger than that is not hand-written, and reading it would take memory
@@ -156,7 +156,7 @@ public struct SurrogateSource: Sendable {
     }
 
     /// The manifest key whose value is `name`, for messages.
-    func key(naming name: String) -> String {
+    package func key(naming name: String) -> String {
         let m = manifest
         let keyed: [(String, String?)] = [("schema", m.schema), ("profile", m.profile), ("birth", m.birth), ("rollback", m.rollback),
                                           ("checks.after_birth", m.checksAfterBirth), ("checks.after_rollback", m.checksAfterRollback)]
@@ -201,21 +201,21 @@ public struct SurrogateSource: Sendable {
     }
 
     /// A copy whose reads return `files` instead of reading the disk again.
-    func pinning(_ files: [InputFile]) -> SurrogateSource {
+    package func pinning(_ files: [InputFile]) -> SurrogateSource {
         var copy = self
         for f in files { copy.pinned[f.display] = f }
         return copy
     }
 
     /// The manifest as read when this source was loaded, if it was.
-    var manifestFile: InputFile? { pinned[SurrogateManifest.fileName] }
+    package var manifestFile: InputFile? { pinned[SurrogateManifest.fileName] }
 
-    struct InputRefusal: Error {
-        var message: String
-        var missing = false
+    package struct InputRefusal: Error {
+        package var message: String
+        package var missing = false
     }
 
-    static func checkPathText(_ name: String, key: String) throws {
+    package static func checkPathText(_ name: String, key: String) throws {
         let where_ = "\(SurrogateManifest.fileName): '\(key)'"
         if name.isEmpty {
             throw RehearseError.badInput("\(where_) is empty. Name a file relative to the surrogate directory.")
@@ -234,7 +234,7 @@ public struct SurrogateSource: Sendable {
     /// The path of `relative` with `.` and `..` resolved as text against the
     /// surrogate directory's real path, after checking it stays inside the
     /// directory or a sibling surrogate.
-    func confinedPath(_ relative: String, what: String) throws -> String {
+    package func confinedPath(_ relative: String, what: String) throws -> String {
         guard let base = Self.realPath(directory.path) else {
             throw InputRefusal(message: "cannot be resolved because the surrogate directory \(directory.path) cannot be.")
         }
@@ -279,7 +279,7 @@ public struct SurrogateSource: Sendable {
     /// realpath (no linked directory on the way), then open without following
     /// links, fstat on the descriptor (the same file, one link, not too big),
     /// and read at most one byte more than the limit.
-    static func readConfined(_ path: String, display: String, key: String) throws -> (bytes: Data, url: URL) {
+    package static func readConfined(_ path: String, display: String, key: String) throws -> (bytes: Data, url: URL) {
         var st = stat()
         guard lstat(path, &st) == 0 else {
             if errno == ENOENT || errno == ENOTDIR { throw InputRefusal(message: "", missing: true) }
@@ -328,7 +328,7 @@ public struct SurrogateSource: Sendable {
         return (data, URL(fileURLWithPath: path))
     }
 
-    static func realPath(_ path: String) -> String? {
+    package static func realPath(_ path: String) -> String? {
         guard let p = realpath(path, nil) else { return nil }
         defer { free(p) }
         return String(cString: p)
@@ -370,7 +370,7 @@ public struct SurrogateSource: Sendable {
         throw RehearseError.badInput("Unknown surrogate '\(nameOrPath)'. Known surrogates: \(listed) (looked in \(roots.map(\.path).joined(separator: ", "))). Give one of those names, or a path to a directory holding a \(SurrogateManifest.fileName).")
     }
 
-    static func searchRoots(executable: URL?) -> [URL] {
+    package static func searchRoots(executable: URL?) -> [URL] {
         // Binary-relative share dir, then $REHEARSE_SURROGATES_PATH, then ./surrogates (Support/Resources.swift).
         Resources.surrogateSearchRoots(executable: executable)
     }

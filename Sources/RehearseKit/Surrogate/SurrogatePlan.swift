@@ -15,7 +15,7 @@ public final class SurrogatePlan: Sendable {
     public let deferredForeignKeys: [DeferredForeignKey]
 
     /// A row count for a message: exact while small, else in scientific notation.
-    static func describeRows(_ x: Double) -> String {
+    package static func describeRows(_ x: Double) -> String {
         x < 1e15 ? Limits.grouped(Int64(x)) : String(format: "%.3g", x)
     }
 
@@ -104,7 +104,7 @@ public final class SurrogatePlan: Sendable {
     /// at a foreign key whose columns all allow NULL: it is returned as
     /// deferred (inserted NULL, set after loading). A cycle without such an
     /// edge is refused, naming its tables.
-    static func parentFirst(_ shapes: [TableShape]) throws -> (order: [TableShape], deferred: [(table: TableShape, foreignKey: ForeignKeyShape)]) {
+    package static func parentFirst(_ shapes: [TableShape]) throws -> (order: [TableShape], deferred: [(table: TableShape, foreignKey: ForeignKeyShape)]) {
         var remaining = shapes.sorted { $0.name < $1.name }
         var done = Set<String>()
         var result: [TableShape] = []
@@ -193,11 +193,11 @@ public final class DeferredForeignKey: Sendable {
     public let keyColumns: [String]
     /// Rows of `table`.
     public let rows: Int64
-    let main: TablePlan
-    let keyIndexes: [Int]
-    let valuePlan: TablePlan
+    package let main: TablePlan
+    package let keyIndexes: [Int]
+    package let valuePlan: TablePlan
 
-    init(table main: TablePlan, parentTable: String, keyIndexes: [Int], values: TablePlan) {
+    package init(table main: TablePlan, parentTable: String, keyIndexes: [Int], values: TablePlan) {
         self.main = main
         self.keyIndexes = keyIndexes
         valuePlan = values
@@ -227,7 +227,7 @@ public final class TablePlan: Sendable {
     /// The primary key's column names (what a foreign key without named columns references).
     public let primaryKey: [String]
 
-    init(shape: TableShape, profile: TableProfile?, rows: Int64, seed: UInt64, parents: [String: TablePlan], profileFile: String,
+    package init(shape: TableShape, profile: TableProfile?, rows: Int64, seed: UInt64, parents: [String: TablePlan], profileFile: String,
          deferred: Set<String> = [], edges: (settings: EdgeCaseSettings, targets: BirthTargets, referenced: Set<String>)? = nil) throws {
         name = shape.name
         self.rows = rows
@@ -382,7 +382,7 @@ public final class ColumnPlan: @unchecked Sendable {
     // @unchecked: `afterColumn`, `groupLeader`, `composite` and
     // `activeParents` are set once while the
     // owning TablePlan is built, before the plan is shared; never written after.
-    enum Kind {
+    package enum Kind {
         case spec(GeneratorSpec)
         case reference(parent: TablePlan, parentColumn: Int)
         /// Points at an earlier row of the same table, through column `keyColumn`.
@@ -395,43 +395,43 @@ public final class ColumnPlan: @unchecked Sendable {
     }
 
     public let name: String
-    let kind: Kind
-    let rng: CounterRandom
-    let nullFraction: Double
-    let permutation: IndexPermutation?
-    let asInteger: Bool
-    var afterColumn: Int?
-    var groupLeader: Int?
+    package let kind: Kind
+    package let rng: CounterRandom
+    package let nullFraction: Double
+    package let permutation: IndexPermutation?
+    package let asInteger: Bool
+    package var afterColumn: Int?
+    package var groupLeader: Int?
     /// This column's index in its table, set with `groupLeader`.
-    var position = 0
+    package var position = 0
     /// Set when the column is one part of a composite key drawn by construction.
-    var composite: (key: CompositeKey, position: Int)?
+    package var composite: (key: CompositeKey, position: Int)?
     /// Sum of a categorical generator's weights, computed once.
-    let categoricalTotal: Double
+    package let categoricalTotal: Double
     /// A keyed order of the rows. The first `nullCount` rows in this order are
     /// NULL, so a null fraction is met exactly, by construction; the others
     /// are numbered 0, 1, 2 … for pools and for covering parents.
-    let rowOrder: IndexPermutation?
-    let nullCount: Int64
+    package let rowOrder: IndexPermutation?
+    package let nullCount: Int64
     /// With `distinct: N`, the k-th non-NULL row takes pool slot k mod N: the
     /// column has exactly min(N, non-NULL rows) distinct slots.
-    let poolSize: Int64?
+    package let poolSize: Int64?
     /// Whether pool slots are evaluated as unique indexes (see init).
-    let poolUnique: Bool
+    package let poolUnique: Bool
     /// Set when a foreign key draws from only this many of its parents (the
     /// rest stay childless, as `rehearse profile` observed), through a keyed
     /// subset of the parent's rows.
-    var activeParents: (count: Int64, subset: IndexPermutation)?
+    package var activeParents: (count: Int64, subset: IndexPermutation)?
     /// Set when the profile gives this foreign key a fan-out distribution.
-    let fanOut: FanOutPlan?
-    let zipf: ZipfSampler?
-    let seasonal: SeasonalCalendar?
+    package let fanOut: FanOutPlan?
+    package let zipf: ZipfSampler?
+    package let seasonal: SeasonalCalendar?
     /// Text lengths a CHECK allows, applied to an inferred generator's text.
-    let lengthBounds: (min: Int64, max: Int64?)?
+    package let lengthBounds: (min: Int64, max: Int64?)?
     /// The edge-case mix and birth targets for this column, when it takes any.
-    let edges: ColumnEdges?
+    package let edges: ColumnEdges?
 
-    init(table: TableShape, column: ColumnShape, profile: ColumnProfile?, foreignKey: ForeignKeyShape?, unique: Bool,
+    package init(table: TableShape, column: ColumnShape, profile: ColumnProfile?, foreignKey: ForeignKeyShape?, unique: Bool,
          rows: Int64, seed: UInt64, parents: [String: TablePlan], context: String,
          fanOut fanOutSpec: FanOutSpec? = nil, domain: ColumnDomain? = nil, derived: GeneratorSpec? = nil, deferred: Bool = false,
          edges: ColumnEdges? = nil) throws {
@@ -563,7 +563,7 @@ public final class ColumnPlan: @unchecked Sendable {
         }
     }
 
-    static func checkUniqueCapable(_ kind: Kind, rows: Int64, here: String) throws {
+    package static func checkUniqueCapable(_ kind: Kind, rows: Int64, here: String) throws {
         switch kind {
         case .spec(.sequence(_, let step)) where step != 0: return
         case .spec(.uniform(let lo, let hi)):
@@ -587,7 +587,7 @@ public final class ColumnPlan: @unchecked Sendable {
         }
     }
 
-    static func infer(_ column: ColumnShape, table: TableShape, unique: Bool) -> Kind {
+    package static func infer(_ column: ColumnShape, table: TableShape, unique: Bool) -> Kind {
         let n = column.name.lowercased()
         let pk = table.primaryKey.map { $0.lowercased() }
         if pk == [n] && column.affinity == .integer { return .spec(.sequence(start: 1, step: 1)) }
@@ -619,17 +619,17 @@ public final class ColumnPlan: @unchecked Sendable {
     }
 
     @inline(__always)
-    func isNull(row: Int64) -> Bool {
+    package func isNull(row: Int64) -> Bool {
         nullCount > 0 && rowOrder!(row) < nullCount
     }
 
     /// The row's number among the non-NULL rows, in the keyed order.
     @inline(__always)
-    func nonNullIndex(row: Int64) -> Int64 {
+    package func nonNullIndex(row: Int64) -> Int64 {
         rowOrder!(row) - nullCount
     }
 
-    func value(row: Int64, in table: TablePlan) -> DatabaseValue {
+    package func value(row: Int64, in table: TablePlan) -> DatabaseValue {
         if let leader = groupLeader, leader != position {
             if table.columns[leader].isNull(row: row) { return .null }
         } else if isNull(row: row) {
@@ -700,7 +700,7 @@ public final class ColumnPlan: @unchecked Sendable {
         }
     }
 
-    func evaluate(_ spec: GeneratorSpec, row: Int64, unique: Int64?, table: TablePlan) -> DatabaseValue {
+    package func evaluate(_ spec: GeneratorSpec, row: Int64, unique: Int64?, table: TablePlan) -> DatabaseValue {
         switch spec {
         case .sequence(let start, let step):
             return .integer(start &+ row &* step)
@@ -770,7 +770,7 @@ public final class ColumnPlan: @unchecked Sendable {
 
     /// A draw in 0...(b - a) (any 64 bits when that span is the whole range,
     /// 0 when b < a), without overflow.
-    static func belowOrAny(_ rng: CounterRandom, _ b: Int64, _ a: Int64, _ row: Int64) -> UInt64 {
+    package static func belowOrAny(_ rng: CounterRandom, _ b: Int64, _ a: Int64, _ row: Int64) -> UInt64 {
         guard b >= a else { return 0 }
         let span = UInt64(bitPattern: b &- a) &+ 1
         return span == 0 ? rng.bits(row, 3) : rng.below(span, row, 3)
@@ -779,7 +779,7 @@ public final class ColumnPlan: @unchecked Sendable {
     /// A normal or log-normal draw, redrawn while outside the bounds (at most
     /// 16 times, then clamped), rounded for the column: whole numbers for an
     /// INTEGER column, `decimals` digits otherwise.
-    func shaped(row: Int64, min lo: Double?, max hi: Double?, decimals: Int, draw: (UInt64) -> Double) -> DatabaseValue {
+    package func shaped(row: Int64, min lo: Double?, max hi: Double?, decimals: Int, draw: (UInt64) -> Double) -> DatabaseValue {
         let low = asInteger ? lo.map { $0.rounded(.up) } : lo
         let high = asInteger ? hi.map { $0.rounded(.down) } : hi
         let p = Self.powersOfTen[min(max(decimals, 0), Self.powersOfTen.count - 1)]
@@ -796,7 +796,7 @@ public final class ColumnPlan: @unchecked Sendable {
     }
 
     /// Text cut or padded with made-up letters to a length a CHECK allows.
-    func fit(_ text: String, _ bounds: (min: Int64, max: Int64?), row: Int64) -> String {
+    package func fit(_ text: String, _ bounds: (min: Int64, max: Int64?), row: Int64) -> String {
         let n = Int64(text.count)
         if let hi = bounds.max, n > hi { return String(text.prefix(Int(max(hi, 0)))) }
         guard n < bounds.min else { return text }
@@ -809,7 +809,7 @@ public final class ColumnPlan: @unchecked Sendable {
         return out
     }
 
-    func seconds(row: Int64, unique: Int64?) -> Int64 {
+    package func seconds(row: Int64, unique: Int64?) -> Int64 {
         if let seasonal { return seasonal.seconds(rng, row, stream: 12) }
         guard case .spec(.timestamp(let from, let to)) = kind else { return 0 }
         if let unique { return from + unique }
@@ -817,7 +817,7 @@ public final class ColumnPlan: @unchecked Sendable {
     }
 
     /// Whether a column holds timestamps (so a comparison with it moves in seconds).
-    static func timeLike(_ column: ColumnShape, profile: ColumnProfile?, table: TableShape) -> Bool {
+    package static func timeLike(_ column: ColumnShape, profile: ColumnProfile?, table: TableShape) -> Bool {
         switch profile?.generator {
         case .timestamp?, .seasonalTimestamp?, .timestampAfter?: return true
         case .some: return false
@@ -830,7 +830,7 @@ public final class ColumnPlan: @unchecked Sendable {
     /// Narrows an inferred generator to what the column's CHECK constraints
     /// allow. An inferred generator that already stays inside is kept as it
     /// is; a domain with no value is an error that says how to fix it.
-    static func constrain(_ inferred: Kind, by domain: ColumnDomain?, column: ColumnShape, table: TableShape,
+    package static func constrain(_ inferred: Kind, by domain: ColumnDomain?, column: ColumnShape, table: TableShape,
                           unique: Bool, rows: Int64, here: String) throws -> Kind {
         guard let d = domain, !d.isEmpty else { return inferred }
         let numeric = column.affinity != .text
@@ -898,7 +898,7 @@ public final class ColumnPlan: @unchecked Sendable {
     /// and every categorical, constant or boolean value are compared with the
     /// domain. Text patterns and comparisons between columns are left to the
     /// database.
-    static func verify(_ spec: GeneratorSpec, against d: ColumnDomain, column: ColumnShape, table: TableShape, rows: Int64, here: String) throws {
+    package static func verify(_ spec: GeneratorSpec, against d: ColumnDomain, column: ColumnShape, table: TableShape, rows: Int64, here: String) throws {
         var outside: DatabaseValue?
         var unbounded: String?
         func number(_ x: Double) -> DatabaseValue { x == x.rounded() && abs(x) < 9e15 ? .integer(Int64(x)) : .real(x) }
@@ -935,7 +935,7 @@ public final class ColumnPlan: @unchecked Sendable {
     }
 
     /// Whether every value an inferred generator can give lies inside the bounds.
-    static func satisfies(_ kind: Kind, _ d: ColumnDomain, rows: Int64) -> Bool {
+    package static func satisfies(_ kind: Kind, _ d: ColumnDomain, rows: Int64) -> Bool {
         switch kind {
         case .spec(.uniform(let lo, let hi)): return d.inRange(Double(lo)) && d.inRange(Double(hi))
         case .spec(.uniformReal(let lo, let hi, _)): return d.inRange(lo) && d.inRange(hi)
@@ -947,19 +947,19 @@ public final class ColumnPlan: @unchecked Sendable {
         }
     }
 
-    static let powersOfTen: [Double] = [1, 10, 100, 1000, 10000, 100000, 1000000]
+    package static let powersOfTen: [Double] = [1, 10, 100, 1000, 10000, 100000, 1000000]
 }
 
 
 /// Distinct combinations of parent rows for a composite key: row `r` takes
 /// combination `permutation(r)`, written in mixed radix (one digit per parent).
-struct CompositeKey: Sendable {
-    let radices: [Int64]
+package struct CompositeKey: Sendable {
+    package let radices: [Int64]
     /// Per parent, the keyed subset of its rows in use (nil: all of them).
-    let subsets: [IndexPermutation?]
-    let permutation: IndexPermutation
+    package let subsets: [IndexPermutation?]
+    package let permutation: IndexPermutation
 
-    func parentRow(_ position: Int, forRow row: Int64) -> Int64 {
+    package func parentRow(_ position: Int, forRow row: Int64) -> Int64 {
         var combination = permutation(row)
         for i in stride(from: radices.count - 1, to: position, by: -1) {
             combination /= radices[i]
@@ -976,7 +976,7 @@ extension SurrogatePlan {
     /// table with a NOT NULL foreign key to a table that got no rows cannot
     /// hold one either. A count the profile states is never changed: asking
     /// for rows there is still refused, naming the table.
-    static func defaultRows(_ shape: TableShape, _ fallback: Int64, plans: [String: TablePlan]) -> Int64 {
+    package static func defaultRows(_ shape: TableShape, _ fallback: Int64, plans: [String: TablePlan]) -> Int64 {
         if let layout = shape.partitions, layout.attached == 0 { return 0 }
         for fk in shape.foreignKeys where !fk.columns.isEmpty {
             let required = fk.columns.allSatisfy { name in shape.columns.first { $0.name.lowercased() == name.lowercased() }?.notNull ?? false }

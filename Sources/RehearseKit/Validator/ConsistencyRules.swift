@@ -5,8 +5,8 @@ import Foundation
 /// statements and checks the evidence may record. A forger who rewrites the
 /// record and reseals it must keep it consistent with the sealed bytes too.
 extension EvidenceRules {
-    static let targetKinds = ["sqlite-file", "postgres-ephemeral-cluster", "postgres-server"]
-    static let engineNames = ["sqlite", PostgresSurrogateLoader.dialect]
+    package static let targetKinds = ["sqlite-file", "postgres-ephemeral-cluster", "postgres-server"]
+    package static let engineNames = ["sqlite", PostgresSurrogateLoader.dialect]
 
     /// R7-isolation: the target kind is one the engines write, and its other
     /// fields are the ones that kind has, with values that kind allows. A
@@ -14,9 +14,9 @@ extension EvidenceRules {
     /// address, and the network must say what that host is.
     /// What PostgreSQL targets record of where the connection went, as the
     /// server and libpq reported it (`PostgresEndpoint`).
-    static let endpointFields: Set<String> = ["server_address", "port", "socket_directory", "address"]
+    package static let endpointFields: Set<String> = ["server_address", "port", "socket_directory", "address"]
 
-    func target() -> [ValidationFinding] {
+    package func target() -> [ValidationFinding] {
         var out: [ValidationFinding] = []
         let target = evidence["target"]?.objectValue ?? [:]
         let kind = target["kind"]?.stringValue ?? ""
@@ -107,7 +107,7 @@ extension EvidenceRules {
 
     /// R11-lane: a lane other than HOLD_REAL_DATA needs a grant; this
     /// evidence format has no grant reference yet, so none can be shown.
-    func lane() -> [ValidationFinding] {
+    package func lane() -> [ValidationFinding] {
         let lane = evidence["lane"]?.stringValue ?? ""
         guard lane != Lane.holdRealData.rawValue, lane != Lane.productionExecution.rawValue,
               lane != Lane.productionDryRunOnly.rawValue, lane != Lane.productionRealRunPrecheckOnly.rawValue else { return [] }
@@ -118,7 +118,7 @@ extension EvidenceRules {
     }
 
     /// The sealed manifest, parsed as a rehearsal parses it.
-    func manifest() -> Result<SurrogateManifest, ManifestProblem> {
+    package func manifest() -> Result<SurrogateManifest, ManifestProblem> {
         let path = EvidenceWriter.inputsFolder + "/" + SurrogateManifest.fileName
         guard let bytes = folder.file(named: path) else {
             return .failure(ManifestProblem(finding: finding("R12-inputs", "$.predicate.inputs.manifest", "\(path) is not in the run folder; without it nothing says which inputs the run had")))
@@ -133,10 +133,10 @@ extension EvidenceRules {
         }
     }
 
-    struct ManifestProblem: Error { var finding: ValidationFinding }
+    package struct ManifestProblem: Error { var finding: ValidationFinding }
 
     /// The roles a manifest gives a run, with the name the manifest uses.
-    static func roles(of m: SurrogateManifest) -> [(role: String, name: String)] {
+    package static func roles(of m: SurrogateManifest) -> [(role: String, name: String)] {
         var roles = [("manifest", SurrogateManifest.fileName), ("schema", m.schema), ("profile", m.profile), ("birth", m.birth), ("rollback", m.rollback)]
         if let c = m.checksAfterBirth { roles.append(("checks_after_birth", c)) }
         if let c = m.checksAfterRollback { roles.append(("checks_after_rollback", c)) }
@@ -149,7 +149,7 @@ extension EvidenceRules {
     /// for that role, `inputs/<role>.<ext>`; every file under inputs/ is a
     /// subject, and every subject is a role's. The surrogate's name is the
     /// manifest's.
-    func inputs(_ m: SurrogateManifest) -> [ValidationFinding] {
+    package func inputs(_ m: SurrogateManifest) -> [ValidationFinding] {
         var out: [ValidationFinding] = []
         let engine = evidence["engine"]?["name"]?.stringValue ?? ""
         let recorded = evidence["inputs"]?.objectValue ?? [:]
@@ -221,13 +221,13 @@ extension EvidenceRules {
     }
 
     /// The sealed script a role's subject holds, split for the run's engine.
-    func sealedScript(role: String) -> SealedScript? {
+    package func sealedScript(role: String) -> SealedScript? {
         guard let input = evidence["inputs"]?[role], let subject = input["subject"]?.stringValue,
               let bytes = folder.file(named: subject) else { return nil }
         return SealedScript(bytes: bytes, path: input["source_path"]?.stringValue ?? subject, engine: evidence["engine"]?["name"]?.stringValue ?? "")
     }
 
-    func outcome(_ phase: Phase) -> String? {
+    package func outcome(_ phase: Phase) -> String? {
         evidence["phases"]?.arrayValue?.first { $0["name"]?.stringValue == phase.rawValue }?["outcome"]?.stringValue
     }
 
@@ -235,7 +235,7 @@ extension EvidenceRules {
     /// exactly the statements of the sealed checks files, by name, file and
     /// line, in order; none when the manifest names no checks file or the
     /// phase did not run.
-    func checks(_ m: SurrogateManifest) -> [ValidationFinding] {
+    package func checks(_ m: SurrogateManifest) -> [ValidationFinding] {
         var out: [ValidationFinding] = []
         let engine = evidence["engine"]?["name"]?.stringValue ?? ""
         for (key, role, phase, named) in [("after_birth", "checks_after_birth", Phase.checksAfterBirth, m.checksAfterBirth != nil),
@@ -292,7 +292,7 @@ extension EvidenceRules {
     /// R14-statements: a script that ran records one statement per statement
     /// of its sealed file, at that statement's line; a script that failed or
     /// did not run records none.
-    func statements() -> [ValidationFinding] {
+    package func statements() -> [ValidationFinding] {
         var out: [ValidationFinding] = []
         for (role, phase) in [("birth", Phase.birth), ("rollback", Phase.rollback)] {
             let path = "$.predicate.statements.\(role)"
@@ -313,7 +313,7 @@ extension EvidenceRules {
         return out
     }
 
-    static func describe(_ lines: [Int64]) -> String {
+    package static func describe(_ lines: [Int64]) -> String {
         if lines.isEmpty { return "(none)" }
         let shown = lines.prefix(12).map(String.init).joined(separator: ", ")
         return lines.count > 12 ? shown + ", … (\(lines.count) in all)" : shown
@@ -325,7 +325,7 @@ extension EvidenceRules {
     /// zero or white space); the run ID uses only [A-Za-z0-9._-]; the
     /// start time is an RFC 3339 UTC second; durations and counts are not
     /// negative.
-    func domains() -> [ValidationFinding] {
+    package func domains() -> [ValidationFinding] {
         var out: [ValidationFinding] = []
         let source = evidence["source"]
         if let seed = source?["seed"]?.integerValue, seed < 0 {
@@ -382,7 +382,7 @@ extension EvidenceRules {
         return value
     }
 
-    static func isRunID(_ s: String) -> Bool {
+    package static func isRunID(_ s: String) -> Bool {
         let b = Array(s.utf8)
         return !b.isEmpty && b.count <= 128 && b[0] != UInt8(ascii: ".") && RunFolder.isPortableComponent(b)
     }

@@ -10,10 +10,10 @@ import Foundation
 /// none of the generator's. With a trust policy, the grant's signatures are
 /// verified again (the window is judged at the run's own check time).
 extension EvidenceRules {
-    static let surrogateSourceFields: Set<String> = ["generator", "spec_digest", "seed", "scale"]
-    static let dumpSourceFields: Set<String> = ["dump_sha256", "format", "restore_tool", "secret_scan"]
+    package static let surrogateSourceFields: Set<String> = ["generator", "spec_digest", "seed", "scale"]
+    package static let dumpSourceFields: Set<String> = ["dump_sha256", "format", "restore_tool", "secret_scan"]
 
-    func dumpClone() -> [ValidationFinding] {
+    package func dumpClone() -> [ValidationFinding] {
         var out: [ValidationFinding] = []
         func add(_ path: String, _ message: String) { out.append(finding("R18-dump-clone", path, message)) }
         let source = evidence["source"]
@@ -73,7 +73,7 @@ extension EvidenceRules {
     }
 
     /// The sealed grant's bytes agree with the evidence's grant record.
-    func sealedGrant(_ grant: JSONValue) -> [String] {
+    package func sealedGrant(_ grant: JSONValue) -> [String] {
         guard let bytes = folder.file(named: DumpCloneSource.grantFile) else {
             return ["missing: a dump clone's run folder holds the exact grant it ran under"]
         }
@@ -93,7 +93,7 @@ extension Validator {
     /// keys, lane 2, the recorded dump and engine, and the window around the
     /// time the run checked it (its not_before is the grant's own; the run's
     /// check time is not recorded beyond the start time).
-    static func grantFindings(_ folder: RunFolder, evidence: JSONValue?, trust: TrustPolicy?) -> [ValidationFinding] {
+    package static func grantFindings(_ folder: RunFolder, evidence: JSONValue?, trust: TrustPolicy?) -> [ValidationFinding] {
         guard let trust, let predicate = evidence?["predicate"], predicate["source"]?["kind"]?.stringValue == "dump_clone",
               let bytes = folder.file(named: DumpCloneSource.grantFile) else { return [] }
         let started = predicate["started_at"]?.stringValue.flatMap(GrantClock.parse) ?? 0
@@ -108,8 +108,8 @@ extension Validator {
 /// Replay and reproduction rebuild a run from its sealed inputs; a dump
 /// clone's data is not among them (real data is never sealed into evidence),
 /// so both refuse it with a finding rather than compare against a surrogate.
-enum DumpCloneReplay {
-    static func refusal(_ folder: RunFolder, rule: String) -> ValidationFinding? {
+package enum DumpCloneReplay {
+    package static func refusal(_ folder: RunFolder, rule: String) -> ValidationFinding? {
         guard let bytes = folder.file(named: EvidenceWriter.evidenceFile), let statement = try? JSONValue.parseStrict(bytes),
               statement["predicate"]?["source"]?["kind"]?.stringValue == "dump_clone" else { return nil }
         return ValidationFinding(rule: rule, path: "$.predicate.source",

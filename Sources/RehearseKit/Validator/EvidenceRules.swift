@@ -2,13 +2,13 @@ import Foundation
 
 /// The rules beyond structure: every fact the verdict rests on is re-derived
 /// here from the evidence and the files of its run folder.
-struct EvidenceRules {
-    let statement: JSONValue
-    let folder: RunFolder
+package struct EvidenceRules {
+    package let statement: JSONValue
+    package let folder: RunFolder
 
-    var evidence: JSONValue { statement["predicate"] ?? .null }
+    package var evidence: JSONValue { statement["predicate"] ?? .null }
 
-    func check() -> [ValidationFinding] {
+    package func check() -> [ValidationFinding] {
         var findings: [ValidationFinding] = []
         EvidenceShape.evidence.check(statement, at: "$", into: &findings)
         // Later rules read fields the schema vouches for; with a broken
@@ -35,13 +35,13 @@ struct EvidenceRules {
         return findings
     }
 
-    func finding(_ rule: String, _ path: String, _ message: String) -> ValidationFinding {
+    package func finding(_ rule: String, _ path: String, _ message: String) -> ValidationFinding {
         ValidationFinding(rule: rule, path: path, message: message)
     }
 
     /// R3: each subject names a file of the run folder with that SHA-256, and
     /// each input role points at a subject.
-    func subjects() -> [ValidationFinding] {
+    package func subjects() -> [ValidationFinding] {
         var out: [ValidationFinding] = []
         var names = Set<String>()
         for (i, subject) in (statement["subject"]?.arrayValue ?? []).enumerated() {
@@ -74,7 +74,7 @@ struct EvidenceRules {
         return out
     }
 
-    func phases() -> [ValidationFinding] {
+    package func phases() -> [ValidationFinding] {
         let phases = evidence["phases"]?.arrayValue ?? []
         let names = phases.compactMap { $0["name"]?.stringValue }
         if names != Phase.allCases.map(\.rawValue) {
@@ -98,7 +98,7 @@ struct EvidenceRules {
         return out
     }
 
-    func verdict() -> [ValidationFinding] {
+    package func verdict() -> [ValidationFinding] {
         var out: [ValidationFinding] = []
         let fps = evidence["fingerprints"]
         for stage in ["pre", "born", "post"] {
@@ -145,7 +145,7 @@ struct EvidenceRules {
 
     /// R6: the tag is in the evidence and, through the provenance table's
     /// digest, in the database the pre-birth fingerprint describes.
-    func tag() -> [ValidationFinding] {
+    package func tag() -> [ValidationFinding] {
         var out: [ValidationFinding] = []
         let source = evidence["source"]
         let kind = source?["kind"]?.stringValue
@@ -177,7 +177,7 @@ struct EvidenceRules {
     }
 
     /// R7: the target was an isolated scratch database (see ``target()``).
-    func isolation() -> [ValidationFinding] {
+    package func isolation() -> [ValidationFinding] {
         var out = target()
         let target = evidence["target"]
         // The address the server reported (null: a Unix socket) must agree with the network claimed.
@@ -195,7 +195,7 @@ struct EvidenceRules {
         return out
     }
 
-    func forbidden() -> [ValidationFinding] {
+    package func forbidden() -> [ValidationFinding] {
         let lane = evidence["lane"]?.stringValue
         if lane == Lane.productionExecution.rawValue {
             return [finding("R8-forbidden", "$.predicate.lane", "\(Lane.productionExecution.rawValue) is never selectable")]

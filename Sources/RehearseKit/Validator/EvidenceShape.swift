@@ -1,6 +1,6 @@
 /// The structure evidence must have, checked field by field. It mirrors
 /// `schemas/evidence.schema.json`; a test keeps the two in step.
-indirect enum EvidenceShape: Sendable {
+package indirect enum EvidenceShape: Sendable {
     case string, integer, bool, null, sha256
     case enumeration([String])
     case nullable(EvidenceShape)
@@ -10,7 +10,7 @@ indirect enum EvidenceShape: Sendable {
     /// Object with free keys, all values of one shape.
     case map(EvidenceShape)
 
-    func check(_ value: JSONValue, at path: String, into findings: inout [ValidationFinding]) {
+    package func check(_ value: JSONValue, at path: String, into findings: inout [ValidationFinding]) {
         func fail(_ message: String) { findings.append(ValidationFinding(rule: "R1-schema", path: path, message: message)) }
         switch (self, value) {
         case (.string, .string), (.integer, .integer), (.bool, .bool), (.null, .null): return
@@ -35,7 +35,7 @@ indirect enum EvidenceShape: Sendable {
         }
     }
 
-    var name: String {
+    package var name: String {
         switch self {
         case .string: "a string"
         case .integer: "an integer"
@@ -49,7 +49,7 @@ indirect enum EvidenceShape: Sendable {
         }
     }
 
-    static func describe(_ v: JSONValue) -> String {
+    package static func describe(_ v: JSONValue) -> String {
         switch v {
         case .null: "null"
         case .bool: "a boolean"
@@ -60,24 +60,24 @@ indirect enum EvidenceShape: Sendable {
         }
     }
 
-    static let statement = EvidenceShape.object(required: ["line": .integer, "duration_us": .integer, "rows_changed": .integer],
+    package static let statement = EvidenceShape.object(required: ["line": .integer, "duration_us": .integer, "rows_changed": .integer],
                                                   optional: ["effect": .enumeration(StatementEffect.Kind.allCases.map(\.rawValue)), "matched_rows": .nullable(.integer)])
-    static let unexercised = EvidenceShape.object(required: ["line": .nullable(.integer), "statement": .string, "reason": .string])
-    static let check = EvidenceShape.object(required: ["name": .string, "file": .string, "line": .integer,
+    package static let unexercised = EvidenceShape.object(required: ["line": .nullable(.integer), "statement": .string, "reason": .string])
+    package static let check = EvidenceShape.object(required: ["name": .string, "file": .string, "line": .integer,
                                                        "outcome": .enumeration(["pass", "fail"]), "returned": .string])
-    static let fingerprint = EvidenceShape.object(required: [
+    package static let fingerprint = EvidenceShape.object(required: [
         "schema_digest": .sha256, "data_digest": .sha256, "objects": .map(.sha256),
         "tables": .map(.object(required: ["rows": .integer, "digest": .sha256])),
     ], optional: ["residue": .array(.string)])
     /// What the engine saw a script do (PostgreSQL): tables rewritten, the
     /// strongest lock per relation, rows per table.
-    static let observed = EvidenceShape.object(required: [
+    package static let observed = EvidenceShape.object(required: [
         "transactional": .bool,
         "rewritten": .array(.string),
         "locks": .map(.string),
         "rows": .map(.object(required: ["inserted": .integer, "updated": .integer, "deleted": .integer])),
     ])
-    static let drift = EvidenceShape.object(required: [
+    package static let drift = EvidenceShape.object(required: [
         "schema": .array(.object(required: ["kind": .string, "name": .string, "change": .enumeration(["added", "removed", "changed"]),
                                             "details": .array(.string)])),
         "data": .array(.object(required: [
@@ -88,7 +88,7 @@ indirect enum EvidenceShape: Sendable {
     ])
 
     /// The rehearsal record. Unknown fields anywhere in it are refused.
-    static let predicate = EvidenceShape.object(required: [
+    package static let predicate = EvidenceShape.object(required: [
         "tool": .object(required: ["name": .enumeration(["rehearse"]), "version": .string]),
         "run_id": .string,
         "started_at": .string,
@@ -130,7 +130,7 @@ indirect enum EvidenceShape: Sendable {
 
     /// The in-toto Statement v1 envelope around it. Subjects carry a SHA-256
     /// and nothing else: a digest set without SHA-256 (md5 alone, say) is refused.
-    static let evidence = EvidenceShape.object(required: [
+    package static let evidence = EvidenceShape.object(required: [
         "_type": .enumeration([EvidenceFormat.statementType]),
         "subject": .array(.object(required: ["name": .string, "digest": .object(required: ["sha256": .sha256])])),
         "predicateType": .enumeration([EvidenceFormat.predicateType]),

@@ -5,7 +5,7 @@
 /// the rows each one changed from the recorded statements (bound to their
 /// lines by R14), and compares the pre and born fingerprints itself.
 extension EvidenceRules {
-    func exercised() -> [ValidationFinding] {
+    package func exercised() -> [ValidationFinding] {
         var out: [ValidationFinding] = []
         let claimed = evidence["verdict"]?.stringValue
         let fps = evidence["fingerprints"]
@@ -63,7 +63,7 @@ extension EvidenceRules {
     }
 
     /// A recorded fingerprint's tables: rows and digest by name.
-    static func tables(_ fp: JSONValue?) -> BirthExercise.Tables? {
+    package static func tables(_ fp: JSONValue?) -> BirthExercise.Tables? {
         guard let fp, fp != .null, let tables = fp["tables"]?.objectValue else { return nil }
         return tables.mapValues { ($0["rows"]?.integerValue ?? -1, $0["digest"]?.stringValue ?? "") }
     }

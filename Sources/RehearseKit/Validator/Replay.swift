@@ -19,7 +19,7 @@ public enum Replay {
         return try SealedRun.checking(folder, rule: rule, scratchParent: scratchParent) { try check($0, scratchParent: scratchParent, postgres: postgres) }
     }
 
-    static func check(_ run: SealedRun, scratchParent: URL?, postgres: PostgresTarget) throws -> [ValidationFinding] {
+    package static func check(_ run: SealedRun, scratchParent: URL?, postgres: PostgresTarget) throws -> [ValidationFinding] {
         func finding(_ path: String, _ message: String) -> ValidationFinding {
             ValidationFinding(rule: rule, path: path, message: message)
         }
@@ -82,7 +82,7 @@ public enum Replay {
         return out
     }
 
-    static func describe(stage: String, recorded: JSONValue?, replayed: JSONValue?) -> String {
+    package static func describe(stage: String, recorded: JSONValue?, replayed: JSONValue?) -> String {
         guard let r = recorded, r != .null, let p = replayed, p != .null else {
             return "the replay \(replayed == nil || replayed == .null ? "has no" : "has a") \(stage) fingerprint; the evidence records \(recorded == nil || recorded == .null ? "none" : "one")"
         }
@@ -99,7 +99,7 @@ public enum Replay {
 
     /// A drift report without its prose: `details` of schema changes and
     /// `note` of table changes.
-    static func substance(_ drift: JSONValue?) -> JSONValue? {
+    package static func substance(_ drift: JSONValue?) -> JSONValue? {
         guard case .object(var o)? = drift else { return drift }
         for (key, prose) in [("schema", "details"), ("data", "note")] {
             if let items = o[key]?.arrayValue {
@@ -113,7 +113,7 @@ public enum Replay {
         return .object(o)
     }
 
-    static func summary(_ v: JSONValue?) -> String {
+    package static func summary(_ v: JSONValue?) -> String {
         guard let v, v != .null else { return "none" }
         let schema = v["schema"]?.arrayValue?.count ?? 0, data = (v["data"]?.arrayValue ?? []).compactMap { $0["table"]?.stringValue }
         if schema == 0 && data.isEmpty { return "none" }

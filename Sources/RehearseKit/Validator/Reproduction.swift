@@ -17,7 +17,7 @@ public enum Reproduction {
         return try SealedRun.checking(folder, rule: rule, scratchParent: scratchParent) { try check($0, scratchParent: scratchParent, postgres: postgres) }
     }
 
-    static func check(_ run: SealedRun, scratchParent: URL?, postgres: PostgresTarget) throws -> [ValidationFinding] {
+    package static func check(_ run: SealedRun, scratchParent: URL?, postgres: PostgresTarget) throws -> [ValidationFinding] {
         func finding(_ path: String, _ message: String) -> ValidationFinding {
             ValidationFinding(rule: rule, path: path, message: message)
         }
@@ -47,7 +47,7 @@ public enum Reproduction {
 
     /// Catalog text can differ between server major versions: say so when
     /// the versions differ, so the reader reruns on the recorded one.
-    static func versionNote(recorded: String, now: String, engine: String) -> String {
+    package static func versionNote(recorded: String, now: String, engine: String) -> String {
         let major: (String) -> Substring = { $0.split(separator: ".").first ?? "" }
         return major(recorded) == major(now) ? ""
             : " (recorded on \(engine) \(recorded), rebuilt on \(now): rerun on the same major version)"

@@ -7,22 +7,22 @@ import Foundation
 /// read (no dialect variant is looked up beside a subject), and the bytes are
 /// the ones read once into memory, not re-read from a folder someone may be
 /// changing.
-struct SealedRun {
-    let directory: URL
-    let source: SurrogateSource
-    let engineName: String
-    let engineVersion: String
-    let seed: UInt64
-    let scale: Double
-    let predicate: JSONValue
+package struct SealedRun {
+    package let directory: URL
+    package let source: SurrogateSource
+    package let engineName: String
+    package let engineVersion: String
+    package let seed: UInt64
+    package let scale: Double
+    package let predicate: JSONValue
 
-    enum Problem: Error {
+    package enum Problem: Error {
         case finding(path: String, message: String)
     }
 
     /// Reads the folder; a finding (under the caller's rule) when it cannot be
     /// rebuilt. The caller removes ``directory``.
-    init(folder: RunFolder, scratchParent: URL?) throws {
+    package init(folder: RunFolder, scratchParent: URL?) throws {
         guard let bytes = folder.file(named: EvidenceWriter.evidenceFile), let statement = try? JSONValue.parseStrict(bytes),
               let predicate = statement["predicate"], let source = predicate["source"] else {
             throw Problem.finding(path: "$", message: "no readable evidence to rebuild the run from")
@@ -99,22 +99,22 @@ struct SealedRun {
     }
 
     /// A forged scale may not make the validator generate without bound.
-    static let maxScale = 1000.0
+    package static let maxScale = 1000.0
 
     /// The engine the run recorded; PostgreSQL is rebuilt in a private
     /// ephemeral cluster unless the caller names another target.
-    func engine(postgres: PostgresTarget) -> EngineChoice {
+    package func engine(postgres: PostgresTarget) -> EngineChoice {
         engineName == "sqlite" ? .sqlite : .postgres(postgres)
     }
 
-    func remove() {
+    package func remove() {
         try? FileManager.default.removeItem(at: directory)
     }
 
     /// Rebuilds the run for a check under `rule` (`--reproduce`, `--replay`),
     /// hands it to `body`, and removes it afterwards; a folder that cannot be
     /// rebuilt is one finding of that rule.
-    static func checking(_ folder: RunFolder, rule: String, scratchParent: URL?,
+    package static func checking(_ folder: RunFolder, rule: String, scratchParent: URL?,
                          _ body: (SealedRun) throws -> [ValidationFinding]) throws -> [ValidationFinding] {
         let run: SealedRun
         do {

@@ -4,9 +4,9 @@ import Foundation
 /// A script copied into a run folder, split into statements by the rules of
 /// the engine that ran it, so the validator can tell which statements and
 /// checks the sealed bytes hold without a database.
-struct SealedScript {
-    let script: SQLScript
-    let statements: [ScriptStatement]
+package struct SealedScript {
+    package let script: SQLScript
+    package let statements: [ScriptStatement]
 
     init?(bytes: [UInt8], path: String, engine: String) {
         guard let text = String(validating: bytes, as: UTF8.self) else { return nil }
@@ -21,10 +21,10 @@ struct SealedScript {
     }
 
     /// Start line of each statement, as the engines record it.
-    var lines: [Int] { statements.map { script.line(ofByteOffset: $0.startOffset) } }
+    package var lines: [Int] { statements.map { script.line(ofByteOffset: $0.startOffset) } }
 
     /// Each statement's check name, numbered as the engines number them.
-    var checkNames: [String] {
+    package var checkNames: [String] {
         statements.enumerated().map { n, s in s.checkName(number: n + 1, line: script.line(ofByteOffset: s.startOffset)) }
     }
 
@@ -33,7 +33,7 @@ struct SealedScript {
     /// skipped the same way, then the shortest text that SQLite's own
     /// `sqlite3_complete` calls a complete statement (it knows strings,
     /// comments and trigger bodies).
-    static func sqliteStatements(_ text: String) -> [ScriptStatement]? {
+    package static func sqliteStatements(_ text: String) -> [ScriptStatement]? {
         var bytes = Array(text.utf8) + [0]
         let end = bytes.count - 1
         var out: [ScriptStatement] = []
@@ -68,5 +68,5 @@ struct SealedScript {
         return out
     }
 
-    static let maxScanBytes = 256 << 20
+    package static let maxScanBytes = 256 << 20
 }

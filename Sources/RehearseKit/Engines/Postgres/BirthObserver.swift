@@ -3,15 +3,15 @@
 /// changed), the strongest lock it took on each relation (held until the
 /// transaction ends, so visible in pg_locks just before COMMIT), and the rows
 /// it inserted, updated and deleted per table (pg_stat_xact_user_tables).
-final class BirthObserver {
-    let db: PGConnection
+package final class BirthObserver {
+    package let db: PGConnection
     /// oid → (display name, relfilenode) of tables and materialized views before the script.
     private var before: [String: (name: String, filenode: String, kind: String)] = [:]
 
-    init(db: PGConnection) { self.db = db }
+    package init(db: PGConnection) { self.db = db }
 
     /// PostgreSQL's table lock modes, weakest first.
-    static let lockOrder = ["AccessShareLock", "RowShareLock", "RowExclusiveLock", "ShareUpdateExclusiveLock",
+    package static let lockOrder = ["AccessShareLock", "RowShareLock", "RowExclusiveLock", "ShareUpdateExclusiveLock",
                             "ShareLock", "ShareRowExclusiveLock", "ExclusiveLock", "AccessExclusiveLock"]
 
     private func relations() throws(PGError) -> [String: (name: String, filenode: String, kind: String)] {
@@ -26,12 +26,12 @@ final class BirthObserver {
         return out
     }
 
-    func snapshot() throws(PGError) {
+    package func snapshot() throws(PGError) {
         before = try relations()
     }
 
     /// Call inside the script's transaction, after its last statement.
-    func observe(transactional: Bool) throws(PGError) -> JSONValue {
+    package func observe(transactional: Bool) throws(PGError) -> JSONValue {
         let after = try relations()
         var rewritten: [String] = []
         for (oid, now) in after {

@@ -21,30 +21,30 @@ public struct PGError: Error, CustomStringConvertible, Sendable {
 }
 
 /// One result of a query; cleared exactly once, when released.
-final class PGResult {
-    let handle: OpaquePointer
+package final class PGResult {
+    package let handle: OpaquePointer
 
-    init(_ handle: OpaquePointer) { self.handle = handle }
+    package init(_ handle: OpaquePointer) { self.handle = handle }
     deinit { PQclear(handle) }
 
-    var status: ExecStatusType { PQresultStatus(handle) }
-    var rowCount: Int { Int(PQntuples(handle)) }
-    var columnCount: Int { Int(PQnfields(handle)) }
+    package var status: ExecStatusType { PQresultStatus(handle) }
+    package var rowCount: Int { Int(PQntuples(handle)) }
+    package var columnCount: Int { Int(PQnfields(handle)) }
 
     /// The value in text format, or nil for SQL NULL.
-    func text(_ row: Int, _ column: Int) -> String? {
+    package func text(_ row: Int, _ column: Int) -> String? {
         if PQgetisnull(handle, Int32(row), Int32(column)) == 1 { return nil }
         return String(cString: PQgetvalue(handle, Int32(row), Int32(column)))
     }
 
     /// Rows affected by INSERT, UPDATE, DELETE, MERGE, COPY and the like.
-    var affectedRows: Int64 { Int64(String(cString: PQcmdTuples(handle))) ?? 0 }
+    package var affectedRows: Int64 { Int64(String(cString: PQcmdTuples(handle))) ?? 0 }
 
-    var rows: [[String?]] {
+    package var rows: [[String?]] {
         (0..<rowCount).map { r in (0..<columnCount).map { text(r, $0) } }
     }
 
-    var error: PGError {
+    package var error: PGError {
         func field(_ code: Character) -> String? {
             guard let p = PQresultErrorField(handle, Int32(code.asciiValue!)) else { return nil }
             return String(cString: p)
@@ -62,10 +62,10 @@ final class PGResult {
 ///
 /// `@unchecked Sendable`: a connection may be handed to another thread, but
 /// is used by one thread at a time (libpq connections are not shared).
-final class PGConnection: @unchecked Sendable {
+package final class PGConnection: @unchecked Sendable {
     private let handle: OpaquePointer
 
-    init(_ given: [String: String]) throws {
+    package init(_ given: [String: String]) throws {
         Self.scrubEnvironment()
         // Only keywords whose meaning was checked (PostgresServerAddress.accepted)
         // reach libpq; anything else could redirect or reconfigure the connection.
@@ -108,30 +108,30 @@ final class PGConnection: @unchecked Sendable {
     deinit { PQfinish(handle) }
 
     /// Server version as libpq reports it, e.g. "15.8".
-    var serverVersion: String {
+    package var serverVersion: String {
         let v = Int(PQserverVersion(handle))
         return v >= 100000 ? "\(v / 10000).\(v % 10000)" : "\(v / 10000).\(v / 100 % 100).\(v % 100)"
     }
 
     /// True when the connection is in a transaction block, or in one that failed.
-    var isInTransaction: Bool {
+    package var isInTransaction: Bool {
         let s = PQtransactionStatus(handle)
         return s == PQTRANS_INTRANS || s == PQTRANS_INERROR
     }
 
     /// libpq's transaction status (idle, in a block, in a failed block, ...).
-    var transactionStatus: PGTransactionStatusType { PQtransactionStatus(handle) }
+    package var transactionStatus: PGTransactionStatusType { PQtransactionStatus(handle) }
 
     /// What libpq actually connected to: the host entry it used (a socket
     /// directory for a Unix socket), the IP address of a TCP connection
     /// (empty over a socket), and the port.
-    var endpoint: (host: String, hostaddr: String, port: String) {
+    package var endpoint: (host: String, hostaddr: String, port: String) {
         func text(_ p: UnsafeMutablePointer<CChar>?) -> String { p.map { String(cString: $0) } ?? "" }
         return (text(PQhost(handle)), text(PQhostaddr(handle)), text(PQport(handle)))
     }
 
     /// The connection's socket (for the peer checks in `PostgresEndpoint`).
-    var socket: Int32 { PQsocket(handle) }
+    package var socket: Int32 { PQsocket(handle) }
 
     /// Runs exactly one statement of the user's (a birth, rollback or check
     /// statement) through the extended query protocol, where the server
@@ -141,7 +141,7 @@ final class PGConnection: @unchecked Sendable {
     /// starts a COPY is refused (rehearse drives COPY itself) and the copy is
     /// ended so the connection stays usable.
     @discardableResult
-    func executeStatement(_ sql: String) throws(PGError) -> PGResult {
+    package func executeStatement(_ sql: String) throws(PGError) -> PGResult {
         guard let raw = PQexecParams(handle, sql, 0, nil, nil, nil, nil, 0) else { throw connectionError() }
         let result = PGResult(raw)
         switch result.status {
@@ -162,7 +162,7 @@ final class PGConnection: @unchecked Sendable {
     /// last result; a server error is thrown with its diagnostic fields.
     /// Never for a user's text: that goes through `executeStatement`.
     @discardableResult
-    func execute(_ sql: String) throws(PGError) -> PGResult {
+    package func execute(_ sql: String) throws(PGError) -> PGResult {
         guard let raw = PQexec(handle, sql) else { throw connectionError() }
         let result = PGResult(raw)
         switch result.status {
@@ -175,7 +175,7 @@ final class PGConnection: @unchecked Sendable {
 
     /// Runs one statement with text parameters ($1, $2, ...).
     @discardableResult
-    func execute(_ sql: String, _ parameters: [String?]) throws(PGError) -> PGResult {
+    package func execute(_ sql: String, _ parameters: [String?]) throws(PGError) -> PGResult {
         var cValues = parameters.map { $0.map { strdup($0) } ?? nil }
         defer { cValues.forEach { free($0) } }
         let raw: OpaquePointer? = cValues.withUnsafeMutableBufferPointer { buffer in
@@ -189,17 +189,17 @@ final class PGConnection: @unchecked Sendable {
         return result
     }
 
-    func rows(_ sql: String, _ parameters: [String?] = []) throws(PGError) -> [[String?]] {
+    package func rows(_ sql: String, _ parameters: [String?] = []) throws(PGError) -> [[String?]] {
         try (parameters.isEmpty ? execute(sql) : execute(sql, parameters)).rows
     }
 
-    func scalar(_ sql: String) throws(PGError) -> String? {
+    package func scalar(_ sql: String) throws(PGError) -> String? {
         try execute(sql).rows.first?.first ?? nil
     }
 
     /// Sends a `COPY ... FROM STDIN`, then every buffer `produce` yields (nil
     /// ends the stream). Returns the rows the server reports.
-    func copyIn(_ sql: String, produce: () throws -> [UInt8]?) throws -> Int64 {
+    package func copyIn(_ sql: String, produce: () throws -> [UInt8]?) throws -> Int64 {
         try beginCopyIn(sql)
         do {
             while let chunk = try produce() {
@@ -214,13 +214,13 @@ final class PGConnection: @unchecked Sendable {
     }
 
     /// Starts `COPY ... FROM STDIN`; follow with `putCopyData` and `endCopyIn`.
-    func beginCopyIn(_ sql: String) throws(PGError) {
+    package func beginCopyIn(_ sql: String) throws(PGError) {
         guard let raw = PQexec(handle, sql) else { throw connectionError() }
         let start = PGResult(raw)
         guard start.status == PGRES_COPY_IN else { throw start.error }
     }
 
-    func putCopyData(_ bytes: UnsafeRawBufferPointer) throws(PGError) {
+    package func putCopyData(_ bytes: UnsafeRawBufferPointer) throws(PGError) {
         guard bytes.count > 0 else { return }
         let sent = PQputCopyData(handle, bytes.baseAddress!.assumingMemoryBound(to: CChar.self), Int32(bytes.count))
         guard sent == 1 else { throw connectionError() }
@@ -228,13 +228,13 @@ final class PGConnection: @unchecked Sendable {
 
     /// Ends a COPY FROM STDIN as failed (nothing is kept) and reads the
     /// results, leaving the connection ready for the next command.
-    func abortCopyIn(_ reason: String) {
+    package func abortCopyIn(_ reason: String) {
         _ = PQputCopyEnd(handle, reason)
         drainResults()
     }
 
     /// Ends the stream; returns the rows the server reports.
-    func endCopyIn() throws(PGError) -> Int64 {
+    package func endCopyIn() throws(PGError) -> Int64 {
         guard PQputCopyEnd(handle, nil) == 1 else { throw connectionError() }
         var rows: Int64 = 0
         var failure: PGError?
@@ -248,7 +248,7 @@ final class PGConnection: @unchecked Sendable {
 
     /// Streams `COPY ... TO STDOUT`: `consume` gets each row's bytes (the
     /// text format, newline included), valid only during the call.
-    func copyOut(_ sql: String, consume: (UnsafeRawBufferPointer) throws -> Void) throws {
+    package func copyOut(_ sql: String, consume: (UnsafeRawBufferPointer) throws -> Void) throws {
         guard let raw = PQexec(handle, sql) else { throw connectionError() }
         let start = PGResult(raw)
         guard start.status == PGRES_COPY_OUT else { throw start.error }
@@ -287,11 +287,11 @@ final class PGConnection: @unchecked Sendable {
 
     // MARK: - Quoting
 
-    static func quoteIdentifier(_ name: String) -> String {
+    package static func quoteIdentifier(_ name: String) -> String {
         "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
 
-    static func quoteLiteral(_ text: String) -> String {
+    package static func quoteLiteral(_ text: String) -> String {
         "'" + text.replacingOccurrences(of: "'", with: "''") + "'"
     }
 
@@ -301,7 +301,7 @@ final class PGConnection: @unchecked Sendable {
     /// PGSYSCONFDIR, PGPASSFILE, PGOPTIONS, ...) from this process before each
     /// connection, so libpq's defaults cannot point one at another server.
     /// After the first call it usually finds none and changes nothing.
-    static func scrubEnvironment() {
+    package static func scrubEnvironment() {
         scrubLock.lock()
         defer { scrubLock.unlock() }
         for key in ProcessInfo.processInfo.environment.keys where key.hasPrefix("PG") {

@@ -24,22 +24,22 @@ import Foundation
 /// owner's, and a grant to a mapped role is dropped (the owner already holds
 /// every privilege). Role membership (`GRANT role TO role`) is cluster state
 /// and is skipped. Both lists are recorded in the evidence (`source.roles`).
-struct PgDumpSchemaPlan {
+package struct PgDumpSchemaPlan {
     /// Statements run before the rows are loaded, in file order.
-    var now: [ScriptStatement] = []
+    package var now: [ScriptStatement] = []
     /// Statements run after the rows, in file order.
-    var deferred: [ScriptStatement] = []
+    package var deferred: [ScriptStatement] = []
     /// Roles mapped to the scratch owner, sorted.
-    var mappedRoles: [String] = []
+    package var mappedRoles: [String] = []
 
     /// Kinds of `CREATE` that wait for the rows.
-    static let laterKinds: Set<String> = ["index", "view", "trigger", "rule", "materialized", "policy"]
+    package static let laterKinds: Set<String> = ["index", "view", "trigger", "rule", "materialized", "policy"]
     /// Statement heads that may target an existing object and so follow it.
-    static let targetingHeads: Set<String> = ["alter", "comment", "grant", "revoke", "security", "refresh", "cluster"]
+    package static let targetingHeads: Set<String> = ["alter", "comment", "grant", "revoke", "security", "refresh", "cluster"]
 
     /// The roles GRANT and REVOKE statements name as grantees, sorted: the
     /// ones the scratch cluster may provide before the plan is made.
-    static func grantees(of statements: [ScriptStatement]) -> [String] {
+    package static func grantees(of statements: [ScriptStatement]) -> [String] {
         var named: Set<String> = []
         for statement in statements {
             let toks = SQLNormalizer.tokens(String(statement.sql.prefix(40)))
@@ -56,7 +56,7 @@ struct PgDumpSchemaPlan {
     }
 
     /// `existing`: roles the scratch cluster has, kept as grantees.
-    init(_ statements: [ScriptStatement], existing: Set<String> = []) {
+    package init(_ statements: [ScriptStatement], existing: Set<String> = []) {
         var deferredNames: Set<String> = []
         var mapped: Set<String> = []
         for var statement in statements {
@@ -119,13 +119,13 @@ struct PgDumpSchemaPlan {
 
     /// The kind a CREATE makes, past its modifiers: `create or replace
     /// materialized view` → `materialized`, `create unique index` → `index`.
-    static func createKind(_ toks: [String]) -> String? {
+    package static func createKind(_ toks: [String]) -> String? {
         let modifiers: Set<String> = ["or", "replace", "unique", "constraint", "recursive", "temp", "temporary", "unlogged", "global", "local"]
         return toks.dropFirst().first { !modifiers.contains($0) }
     }
 
     /// A role the file names that the scratch cluster must not be asked for.
-    static func isMapped(_ role: String) -> Bool {
+    package static func isMapped(_ role: String) -> Bool {
         let r = role.lowercased()
         return !["public", "current_user", "current_role", "session_user", "pg_database_owner"].contains(r) && !r.hasPrefix("pg_")
     }
@@ -163,7 +163,7 @@ struct PgDumpSchemaPlan {
 
     /// The roles of a policy's `TO` list (`CREATE POLICY p ON t … TO a, b
     /// USING (…)`): an ephemeral cluster provides them like grantees.
-    static func policyRoles(_ sql: String) -> [String] {
+    package static func policyRoles(_ sql: String) -> [String] {
         let pattern = #"\sTO\s+(\#(identifier)(?:\s*,\s*\#(identifier))*)(?=\s+(?:USING|WITH)\b|\s*;?\s*$)"#
         guard let re = try? NSRegularExpression(pattern: pattern, options: [.caseInsensitive]),
               let m = re.firstMatch(in: sql, range: NSRange(sql.startIndex..., in: sql)), let r = Range(m.range(at: 1), in: sql) else { return [] }
@@ -178,7 +178,7 @@ struct PgDumpSchemaPlan {
     /// A GRANT, REVOKE or ALTER DEFAULT PRIVILEGES with mapped roles taken
     /// out; nil when nothing is left to run (every grantee mapped, or a role
     /// membership grant).
-    static func mapRoles(_ sql: String, mapped: inout Set<String>, keep: Set<String> = []) -> String? {
+    package static func mapRoles(_ sql: String, mapped: inout Set<String>, keep: Set<String> = []) -> String? {
         var text = sql.trimmingCharacters(in: .whitespacesAndNewlines)
         if text.hasSuffix(";") { text.removeLast() }
         let original = text

@@ -1,12 +1,12 @@
 /// Catalog queries shared by the PostgreSQL loader, fingerprinter and drift
 /// locator. Only user schemas count: not pg_catalog, information_schema,
 /// pg_toast or temporary schemas, and not objects an extension owns.
-enum PostgresCatalog {
+package enum PostgresCatalog {
     /// `n` is a pg_namespace alias.
-    static let userSchema = "n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp\\_%'"
+    package static let userSchema = "n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp\\_%'"
 
     /// Excludes objects that belong to an extension (`oid` is the object's oid column, `catalog` its catalog).
-    static func notFromExtension(_ oid: String, _ catalog: String) -> String {
+    package static func notFromExtension(_ oid: String, _ catalog: String) -> String {
         "NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d WHERE d.classid = '\(catalog)'::pg_catalog.regclass AND d.objid = \(oid) AND d.deptype = 'e')"
     }
 
@@ -14,29 +14,29 @@ enum PostgresCatalog {
     /// `public`, `schema.name` elsewhere.
     /// A part with a dot or a double quote is quoted, so `"a.b"` in public
     /// and `b` in schema `a` never share a name.
-    static func displayName(schema: String, name: String) -> String {
+    package static func displayName(schema: String, name: String) -> String {
         func part(_ s: String) -> String {
             s.contains(".") || s.contains("\"") ? PGConnection.quoteIdentifier(s) : s
         }
         return schema == "public" ? part(name) : part(schema) + "." + part(name)
     }
 
-    static func qualified(schema: String, name: String) -> String {
+    package static func qualified(schema: String, name: String) -> String {
         PGConnection.quoteIdentifier(schema) + "." + PGConnection.quoteIdentifier(name)
     }
 
     /// A user table that holds rows: ordinary tables and partitions (`r`),
     /// partitioned parents (`p`, no rows of their own).
-    struct Relation {
-        var oid: String
-        var schema: String
-        var name: String
-        var kind: Character
-        var display: String { PostgresCatalog.displayName(schema: schema, name: name) }
-        var qualified: String { PostgresCatalog.qualified(schema: schema, name: name) }
+    package struct Relation {
+        package var oid: String
+        package var schema: String
+        package var name: String
+        package var kind: Character
+        package var display: String { PostgresCatalog.displayName(schema: schema, name: name) }
+        package var qualified: String { PostgresCatalog.qualified(schema: schema, name: name) }
     }
 
-    static func relations(_ db: PGConnection, kinds: String) throws(PGError) -> [Relation] {
+    package static func relations(_ db: PGConnection, kinds: String) throws(PGError) -> [Relation] {
         try db.rows("""
             SELECT c.oid::text, n.nspname, c.relname, c.relkind::text
             FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
@@ -47,7 +47,7 @@ enum PostgresCatalog {
 
     /// Shapes of the tables the generator fills: ordinary tables that are not
     /// partitions, and partitioned parents (COPY routes their rows).
-    static func tableShapes(_ db: PGConnection) throws(PGError) -> (shapes: [TableShape], relations: [String: Relation]) {
+    package static func tableShapes(_ db: PGConnection) throws(PGError) -> (shapes: [TableShape], relations: [String: Relation]) {
         let rels = try relations(db, kinds: "'r', 'p'").filter { rel in
             (try? db.scalar("SELECT c.relispartition::text FROM pg_catalog.pg_class c WHERE c.oid = \(rel.oid)")) != "true"
         }

@@ -18,7 +18,7 @@ extension PostgresCatalogReader {
     /// `oid` of a user object, not the system's (FirstNormalObjectId).
     private func userOID(_ oid: String) -> String { "\(oid) >= 16384" }
 
-    func otherKinds(_ r: inout Result) throws(PGError) {
+    package func otherKinds(_ r: inout Result) throws(PGError) {
         try viewColumns(&r)
         try textSearch(&r)
         try collationsAndConversions(&r)

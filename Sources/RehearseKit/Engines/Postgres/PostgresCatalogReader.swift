@@ -9,38 +9,38 @@ import Foundation
 /// types, and extensions. Definitions come from the server's own `pg_get_*`
 /// functions under `search_path = ''`, so names are schema-qualified and no
 /// OID or relfilenode appears. The session must be pinned first.
-struct PostgresCatalogReader {
-    let db: PGConnection
+package struct PostgresCatalogReader {
+    package let db: PGConnection
 
     /// The scratch database's owner: objects it owns and privileges it holds
     /// are recorded as `$owner`, so a run on a server (owner `alice`) and its
     /// reproduction in an ephemeral cluster describe the same schema.
-    var owner: String
+    package var owner: String
 
-    init(db: PGConnection) {
+    package init(db: PGConnection) {
         self.db = db
         owner = ""
     }
 
-    struct Result {
-        var objects = NameKeyed<JSONValue>()
+    package struct Result {
+        package var objects = NameKeyed<JSONValue>()
         /// Physical leftovers that are not drift (dropped columns).
-        var residue: [String] = []
+        package var residue: [String] = []
     }
 
-    var user: String { PostgresCatalog.userSchema }
-    func noExt(_ oid: String, _ catalog: String) -> String { PostgresCatalog.notFromExtension(oid, catalog) }
-    func name(_ schema: String?, _ object: String?) -> String { PostgresCatalog.displayName(schema: schema!, name: object!) }
-    func text(_ v: String?) -> JSONValue { v.map { .string($0) } ?? .null }
-    func flag(_ v: String?) -> JSONValue { .bool(v == "t") }
+    package var user: String { PostgresCatalog.userSchema }
+    package func noExt(_ oid: String, _ catalog: String) -> String { PostgresCatalog.notFromExtension(oid, catalog) }
+    package func name(_ schema: String?, _ object: String?) -> String { PostgresCatalog.displayName(schema: schema!, name: object!) }
+    package func text(_ v: String?) -> JSONValue { v.map { .string($0) } ?? .null }
+    package func flag(_ v: String?) -> JSONValue { .bool(v == "t") }
 
-    func read() throws(PGError) -> Result {
+    package func read() throws(PGError) -> Result {
         var reader = self
         reader.owner = try db.scalar("SELECT pg_catalog.pg_get_userbyid(datdba) FROM pg_catalog.pg_database WHERE datname = current_database()") ?? ""
         return try reader.readAll()
     }
 
-    func role(_ name: String?) -> JSONValue {
+    package func role(_ name: String?) -> JSONValue {
         guard let name else { return .null }
         return .string(name == owner ? "$owner" : name)
     }
@@ -51,7 +51,7 @@ struct PostgresCatalogReader {
     /// leave an explicit but equal ACL, are no drift; an empty one is none.
     /// `asIs`: role names as the server gives them (built-ins, whose owner
     /// is the bootstrap superuser, not the scratch owner).
-    func acl(_ text: String?, asIs: Bool = false) -> JSONValue {
+    package func acl(_ text: String?, asIs: Bool = false) -> JSONValue {
         guard let text, text != "{}" else { return .null }
         // aclitem[] text: elements double-quoted when they hold a quote,
         // comma or space (`"\"App Writer\"=r/alice"`), names inside an

@@ -21,7 +21,7 @@ public final class PostgresCluster: @unchecked Sendable {
     public static let port = 5432
     public static let superuser = "rehearse"
     public static let directoryPrefix = "rehearse-pg-"
-    static let ownerFile = "rehearse-owner"
+    package static let ownerFile = "rehearse-owner"
 
     /// Settings suited to a scratch database (nothing in it must survive a
     /// crash), recorded in evidence.
@@ -154,7 +154,7 @@ public final class PostgresCluster: @unchecked Sendable {
         return copied
     }
 
-    static let initdbArguments = ["-U", superuser, "--auth=trust", "--encoding=UTF8", "--locale=C", "--no-sync", "--no-instructions"]
+    package static let initdbArguments = ["-U", superuser, "--auth=trust", "--encoding=UTF8", "--locale=C", "--no-sync", "--no-instructions"]
 
     /// A fresh data directory: a copy of a cached one made by the same
     /// initdb with the same arguments (about a second faster than initdb),
@@ -190,18 +190,18 @@ public final class PostgresCluster: @unchecked Sendable {
         return false
     }
 
-    static let completeMark = "complete"
+    package static let completeMark = "complete"
 
     /// Moves a directory out of the way in one step, then deletes it: two
     /// runs discarding the same cache at once cannot leave half of it behind.
-    static func discard(_ url: URL) {
+    package static func discard(_ url: URL) {
         let trash = url.deletingLastPathComponent().appendingPathComponent(".discarded-\(UUID().uuidString.prefix(8))")
         if rename(url.path, trash.path) == 0 { Interruption.removeTree(trash) }
     }
 
     /// Where the cached data directory for these binaries lives; nil when no
     /// cache directory can be named.
-    static func templateDirectory(bindir: URL, runAs: String?) -> URL? {
+    package static func templateDirectory(bindir: URL, runAs: String?) -> URL? {
         let env = ProcessInfo.processInfo.environment
         let base: URL
         if let xdg = env["XDG_CACHE_HOME"], xdg.hasPrefix("/") {
@@ -315,7 +315,7 @@ public final class PostgresCluster: @unchecked Sendable {
     /// Closes the guardian's pipe without tearing anything down, exactly as
     /// this process's death would: lets a test watch the guardian work
     /// without killing the test process.
-    func abandonToGuardian() {
+    package func abandonToGuardian() {
         lock.lock()
         defer { lock.unlock() }
         if guardianPipe >= 0 {
@@ -330,7 +330,7 @@ public final class PostgresCluster: @unchecked Sendable {
     /// holding it would keep the guardian waiting forever. Glibc's pipe2 is
     /// not in Swift's Glibc module, so it is looked up by name.
     /// Where there is no pipe2 (not Linux), pipe and then fcntl, racy as said.
-    static func pipeCloseOnExec(_ fds: UnsafeMutablePointer<Int32>) -> Int32 {
+    package static func pipeCloseOnExec(_ fds: UnsafeMutablePointer<Int32>) -> Int32 {
         #if os(Linux)
         typealias Pipe2 = @convention(c) (UnsafeMutablePointer<Int32>, Int32) -> Int32
         if let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "pipe2") {
@@ -343,7 +343,7 @@ public final class PostgresCluster: @unchecked Sendable {
         return 0
     }
 
-    static var runuserPath: String? {
+    package static var runuserPath: String? {
         ["/usr/sbin/runuser", "/sbin/runuser", "/usr/bin/runuser"].first { FileManager.default.isExecutableFile(atPath: $0) }
     }
 
@@ -351,7 +351,7 @@ public final class PostgresCluster: @unchecked Sendable {
     /// the server binaries' directory, runuser's path and the server user
     /// (both empty when rehearse is not root), 1 to keep the cluster, and
     /// the owner line that marks a kept one.
-    static let guardianScript = #"""
+    package static let guardianScript = #"""
         trap '' INT TERM HUP QUIT PIPE
         cd / || exit 1
         while read -r _; do :; done
@@ -432,27 +432,27 @@ public final class PostgresCluster: @unchecked Sendable {
 
     /// The `key=value` words of an owner mark (a cluster's owner file, a
     /// scratch database's comment).
-    static func ownerFields<S: StringProtocol>(_ text: S) -> [String: String] {
+    package static func ownerFields<S: StringProtocol>(_ text: S) -> [String: String] {
         Dictionary(text.split(whereSeparator: \.isWhitespace).compactMap { part -> (String, String)? in
             let kv = part.split(separator: "=", maxSplits: 1)
             return kv.count == 2 ? (String(kv[0]), String(kv[1])) : nil
         }, uniquingKeysWith: { a, _ in a })
     }
 
-    static func owner(keep: Bool) -> String {
+    package static func owner(keep: Bool) -> String {
         "pid=\(getpid()) start=\(processStartTime(getpid()) ?? "?") kept=\(keep ? 1 : 0)\n"
     }
 
     /// Field 22 of /proc/<pid>/stat: the start time, which tells a live owner
     /// from an unrelated process that reused its pid.
-    static func processStartTime(_ pid: Int32) -> String? {
+    package static func processStartTime(_ pid: Int32) -> String? {
         guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
               let close = stat.lastIndex(of: ")") else { return nil }
         let rest = stat[stat.index(after: close)...].split(separator: " ")
         return rest.count > 19 ? String(rest[19]) : nil
     }
 
-    static func processAlive(_ pid: Int32, startTime: String?) -> Bool {
+    package static func processAlive(_ pid: Int32, startTime: String?) -> Bool {
         guard kill(pid, 0) == 0 || errno == EPERM else { return false }
         guard let startTime, startTime != "?", let now = processStartTime(pid) else { return true }
         return now == startTime
@@ -460,7 +460,7 @@ public final class PostgresCluster: @unchecked Sendable {
 
     /// Sends SIGQUIT (immediate shutdown) to the postmaster named in
     /// postmaster.pid, if it is a postgres process, then SIGKILL if needed.
-    static func killPostmaster(dataDirectory: URL) {
+    package static func killPostmaster(dataDirectory: URL) {
         guard let text = try? String(contentsOf: dataDirectory.appendingPathComponent("postmaster.pid"), encoding: .utf8),
               let first = text.split(separator: "\n").first, let pid = Int32(first.trimmingCharacters(in: .whitespaces)), pid > 1 else { return }
         let comm = (try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -545,7 +545,7 @@ public final class PostgresCluster: @unchecked Sendable {
 
     /// A short program's standard output (`pg_config --bindir`, `postgres
     /// --version`: neither leaves a process behind, so a pipe is safe).
-    static func capture(_ exe: URL, _ arguments: [String]) throws -> String {
+    package static func capture(_ exe: URL, _ arguments: [String]) throws -> String {
         let process = Process()
         process.executableURL = exe
         process.arguments = arguments

@@ -1,9 +1,9 @@
 /// PostgreSQL's COPY text format: one line per row, fields separated by a
 /// tab, `\N` for NULL, and backslash escapes for backslash, newline,
 /// carriage return and tab inside a value.
-enum PostgresCopyText {
+package enum PostgresCopyText {
     /// Appends one field (no separator) in the form COPY FROM reads.
-    static func append(_ value: DatabaseValue, to out: inout [UInt8]) {
+    package static func append(_ value: DatabaseValue, to out: inout [UInt8]) {
         switch value {
         case .null:
             out.append(UInt8(ascii: "\\"))
@@ -30,7 +30,7 @@ enum PostgresCopyText {
         }
     }
 
-    static func appendEscaped(_ bytes: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
+    package static func appendEscaped(_ bytes: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
         for b in bytes {
             switch b {
             case UInt8(ascii: "\\"): out.append(b); out.append(b)
@@ -42,7 +42,7 @@ enum PostgresCopyText {
         }
     }
 
-    static func appendInteger(_ value: Int64, to out: inout [UInt8]) {
+    package static func appendInteger(_ value: Int64, to out: inout [UInt8]) {
         if value == 0 { out.append(UInt8(ascii: "0")); return }
         var magnitude = value.magnitude
         if value < 0 { out.append(UInt8(ascii: "-")) }
@@ -61,7 +61,7 @@ enum PostgresCopyText {
     }
 
     /// One row of text values as a COPY line, newline included.
-    static func line(_ fields: [String?]) -> [UInt8] {
+    package static func line(_ fields: [String?]) -> [UInt8] {
         var out: [UInt8] = []
         for (i, f) in fields.enumerated() {
             if i > 0 { out.append(0x09) }
@@ -72,7 +72,7 @@ enum PostgresCopyText {
     }
 
     /// Splits a COPY line (newline included or not) into its raw fields.
-    static func fields(_ line: UnsafeRawBufferPointer) -> [ArraySlice<UInt8>] {
+    package static func fields(_ line: UnsafeRawBufferPointer) -> [ArraySlice<UInt8>] {
         var bytes = Array(line)
         if bytes.last == 0x0a { bytes.removeLast() }
         return bytes.split(separator: 0x09, omittingEmptySubsequences: false)
@@ -80,7 +80,7 @@ enum PostgresCopyText {
 
     /// A raw field decoded for people (keys in drift reports): escapes undone,
     /// `\N` shown as NULL.
-    static func display(_ field: ArraySlice<UInt8>) -> String {
+    package static func display(_ field: ArraySlice<UInt8>) -> String {
         if field.elementsEqual([UInt8(ascii: "\\"), UInt8(ascii: "N")]) { return "NULL" }
         var out: [UInt8] = []
         var i = field.startIndex

@@ -3,13 +3,13 @@
 /// table of the scratch session (COPY out, COPY in), then compared by key in
 /// SQL. Values are compared by their text form under the pinned session
 /// (extra_float_digits = 3), so -0 vs 0 or a truncated string count as changed.
-struct PostgresDriftLocator {
-    let current: PGConnection
-    let reference: PGConnection
-    static let sampleLimit = 5
+package struct PostgresDriftLocator {
+    package let current: PGConnection
+    package let reference: PGConnection
+    package static let sampleLimit = 5
     private var relations: [PostgresFingerprinter.DataRelation]?
 
-    init(current: PGConnection, reference: PGConnection) {
+    package init(current: PGConnection, reference: PGConnection) {
         self.current = current
         self.reference = reference
     }
@@ -28,7 +28,7 @@ struct PostgresDriftLocator {
     }
 
     /// `table` is the fingerprint's display name (bare in public).
-    mutating func localize(_ change: inout TableChange) throws {
+    package mutating func localize(_ change: inout TableChange) throws {
         let q = PGConnection.quoteIdentifier
         try PostgresFingerprinter.pin(current)
         // The display name back to the relation, as the fingerprint named it

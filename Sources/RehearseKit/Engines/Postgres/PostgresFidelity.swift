@@ -14,7 +14,7 @@ public enum PostgresFidelity {
         }
     }
 
-    static func measure(_ db: PGConnection, profile: ShapeProfile, rows: [String: Int64]) throws(PGError) -> [FidelityRow] {
+    package static func measure(_ db: PGConnection, profile: ShapeProfile, rows: [String: Int64]) throws(PGError) -> [FidelityRow] {
         // The profiler's session: types are spelled the same way (schema-qualified).
         try PostgresFingerprinter.pin(db)
         let (shapes, relations) = try PostgresCatalog.tableShapes(db)

@@ -7,24 +7,24 @@ import Foundation
 /// without a usable key is ordered by the text of each whole row, so rows that
 /// tie are identical. Heap order never counts, and neither does hash_record_extended,
 /// whose notion of equality is not exact.
-struct PostgresFingerprinter {
+package struct PostgresFingerprinter {
     /// Opens a fresh connection to the database being fingerprinted.
-    let connect: @Sendable () throws -> PGConnection
+    package let connect: @Sendable () throws -> PGConnection
     /// Connections streaming tables at once.
-    var jobs: Int = max(1, ProcessInfo.processInfo.activeProcessorCount)
+    package var jobs: Int = max(1, ProcessInfo.processInfo.activeProcessorCount)
 
     /// Session settings under which every value prints one way only.
-    static let pinnedSession = [
+    package static let pinnedSession = [
         "SET TimeZone = 'UTC'", "SET DateStyle = 'ISO, YMD'", "SET IntervalStyle = 'postgres'",
         "SET extra_float_digits = 3", "SET bytea_output = 'hex'", "SET client_encoding = 'UTF8'",
         "SET search_path = ''", "SET lc_monetary = 'C'", "SET default_transaction_read_only = on",
     ]
 
-    static func pin(_ db: PGConnection) throws(PGError) {
+    package static func pin(_ db: PGConnection) throws(PGError) {
         for s in pinnedSession { try db.execute(s) }
     }
 
-    func fingerprint() throws -> Fingerprint {
+    package func fingerprint() throws -> Fingerprint {
         let db = try connect()
         do {
             try Self.pin(db)
@@ -45,18 +45,18 @@ struct PostgresFingerprinter {
     }
 
     /// A relation with rows, and the columns it is ordered by.
-    struct DataRelation: Sendable {
-        var display: String
-        var qualified: String
+    package struct DataRelation: Sendable {
+        package var display: String
+        package var qualified: String
         /// ORDER BY terms; empty when the table has no usable key.
-        var orderBy: [String]
+        package var orderBy: [String]
         /// The select list: every column in order, floating-point ones with
         /// -0 read as 0 (equal under PostgreSQL's own float equality, as the
         /// contract asks); `*` when there is nothing to adjust.
-        var columns: String = "*"
+        package var columns: String = "*"
     }
 
-    static func dataRelations(_ db: PGConnection) throws(PGError) -> [DataRelation] {
+    package static func dataRelations(_ db: PGConnection) throws(PGError) -> [DataRelation] {
         // Ordinary tables and partitions, and populated materialized views,
         // an extension's own tables included (rows a rollback leaves in one,
         // or a table hidden in one with ALTER EXTENSION … ADD, are drift).
@@ -158,7 +158,7 @@ struct PostgresFingerprinter {
     /// whole row (`ROW(r.*)`, which no column name can stand in for), so rows
     /// that tie are identical lines. A sum of row hashes would be order-free
     /// but not collision-resistant (see ``OrderedDigest``).
-    static func digest(_ rel: DataRelation, on db: PGConnection) throws -> TableFingerprint {
+    package static func digest(_ rel: DataRelation, on db: PGConnection) throws -> TableFingerprint {
         let select = rel.orderBy.isEmpty
             ? "SELECT * FROM (SELECT \(rel.columns) FROM ONLY \(rel.qualified)) AS rehearse_rows ORDER BY ROW(rehearse_rows.*)::text COLLATE \"C\""
             : "SELECT \(rel.columns) FROM ONLY \(rel.qualified) ORDER BY " + rel.orderBy.joined(separator: ", ")
@@ -173,7 +173,7 @@ struct PostgresFingerprinter {
 
     /// The digest a keyed table of text rows has, computed without a server:
     /// its COPY lines in key order (bytes, as COLLATE "C" sorts), hashed in turn.
-    static func expectedOrderedDigest(_ rows: [[String?]]) -> TableFingerprint {
+    package static func expectedOrderedDigest(_ rows: [[String?]]) -> TableFingerprint {
         let lines = rows.map { PostgresCopyText.line($0) }.sorted { $0.lexicographicallyPrecedes($1) }
         var hasher = SHA256()
         for line in lines { hasher.update(data: line) }

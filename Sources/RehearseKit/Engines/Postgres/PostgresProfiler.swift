@@ -5,12 +5,12 @@
 /// fan-out histograms) and never a value.
 public enum PostgresProfiler {
     /// Types whose values are numbers: a range is learned only for these.
-    static let numericTypes: Set<String> = ["smallint", "integer", "bigint", "real", "double precision"]
+    package static let numericTypes: Set<String> = ["smallint", "integer", "bigint", "real", "double precision"]
 
     /// A learned range rounded out to powers of ten, brought back inside
     /// what the column's type holds (smallint, numeric(p, s)): a bound the
     /// type cannot store would make every generated row fail.
-    static func clamped(_ range: (low: Int64, high: Int64, fractional: Bool), to fact: PostgresTypeFact?) -> (low: Int64, high: Int64, fractional: Bool) {
+    package static func clamped(_ range: (low: Int64, high: Int64, fractional: Bool), to fact: PostgresTypeFact?) -> (low: Int64, high: Int64, fractional: Bool) {
         var (lo, hi) = (range.low, range.high)
         if let (tlo, thi) = fact?.resolved.integerBounds {
             lo = max(lo, tlo)

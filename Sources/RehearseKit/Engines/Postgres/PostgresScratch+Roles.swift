@@ -5,7 +5,7 @@
 /// user named is shared: rehearse creates no role there; roles it already has
 /// are used, the others are mapped to the scratch owner (PgDumpSchemaPlan).
 extension PostgresScratch {
-    static func provideRoles(_ roles: [String], server: [String: String], create: Bool) throws -> [String: String] {
+    package static func provideRoles(_ roles: [String], server: [String: String], create: Bool) throws -> [String: String] {
         let admin = try open(server, database: server["dbname"] ?? "postgres")
         var provided: [String: String] = [:]
         do {

@@ -14,10 +14,10 @@ public enum PostgresTarget: Sendable {
 /// A scratch PostgreSQL database: its own database in an ephemeral cluster,
 /// or in a local server the user named. Every phase opens a fresh connection.
 public final class PostgresScratch: ScratchEngine {
-    let cluster: PostgresCluster?
+    package let cluster: PostgresCluster?
     /// True for an ephemeral cluster's database, also for its reference sibling.
-    let isEphemeral: Bool
-    let server: [String: String]
+    package let isEphemeral: Bool
+    package let server: [String: String]
     public let database: String
     private let ownsDatabase: Bool
     /// `none` or `loopback`, from what the server reported when first connected.
@@ -30,11 +30,11 @@ public final class PostgresScratch: ScratchEngine {
     /// role without superuser that owns the scratch database (so a script
     /// cannot run programs or reach other servers through COPY TO PROGRAM,
     /// dblink or foreign data wrappers); on a named server, the user given.
-    private(set) var scriptParameters: [String: String]
+    package private(set) var scriptParameters: [String: String]
     /// Run birth and rollback as the superuser instead (manifest
     /// `postgres_superuser: true`, for an extension that is not trusted).
     public var scriptsAsSuperuser = false
-    static let ownerRole = "rehearse_owner"
+    package static let ownerRole = "rehearse_owner"
     /// `SHOW listen_addresses` of an ephemeral cluster, as the running server reports it.
     private var listenAddresses: String?
     /// Connections fingerprinting tables at once.
@@ -114,7 +114,7 @@ public final class PostgresScratch: ScratchEngine {
     /// no TCP address at all; returns `listen_addresses` as the server
     /// reports it. A query that fails refuses (fail closed). A named server's
     /// address is checked on every connection (`open`).
-    static func checkIsolation(_ db: PGConnection, endpoint: PostgresEndpoint) throws -> String {
+    package static func checkIsolation(_ db: PGConnection, endpoint: PostgresEndpoint) throws -> String {
         guard endpoint.serverAddress == nil else {
             throw RehearseError.refused("The scratch cluster answered over TCP from \(endpoint.serverAddress ?? "?") instead of its Unix socket; rehearse stops here.")
         }
@@ -131,7 +131,7 @@ public final class PostgresScratch: ScratchEngine {
     /// Creates a scratch database, marked with its owner so a later run can
     /// drop it if this one is killed, and dropped by the signal handler if
     /// this one is interrupted.
-    static func createDatabase(_ admin: PGConnection, _ name: String, server: [String: String], dropOnInterrupt: Bool,
+    package static func createDatabase(_ admin: PGConnection, _ name: String, server: [String: String], dropOnInterrupt: Bool,
                                ephemeralOwner: String? = nil) throws(PGError) {
         let q = PGConnection.quoteIdentifier(name)
         let owner = ephemeralOwner.map { " OWNER \(PGConnection.quoteIdentifier($0))" } ?? ""
@@ -145,19 +145,19 @@ public final class PostgresScratch: ScratchEngine {
         }
     }
 
-    static func dropDatabase(_ admin: PGConnection, _ name: String) {
+    package static func dropDatabase(_ admin: PGConnection, _ name: String) {
         _ = try? admin.execute("DROP DATABASE IF EXISTS \(PGConnection.quoteIdentifier(name)) WITH (FORCE)")
         Interruption.cancel("database \(name)")
     }
 
-    static let commentPrefix = "rehearse scratch database:"
+    package static let commentPrefix = "rehearse scratch database:"
 
-    static var ownerComment: String {
+    package static var ownerComment: String {
         "\(commentPrefix) host=\(ProcessInfo.processInfo.hostName) pid=\(getpid()) start=\(PostgresCluster.processStartTime(getpid()) ?? "?")"
     }
 
     /// Drops scratch databases whose rehearse process, on this host, is gone.
-    static func sweepStaleDatabases(_ admin: PGConnection) {
+    package static func sweepStaleDatabases(_ admin: PGConnection) {
         guard let rows = try? admin.rows("""
             SELECT datname, pg_catalog.shobj_description(oid, 'pg_database') FROM pg_catalog.pg_database
             WHERE datname ~ '^rehearse_[0-9a-f]{12}(_ref)?$'
@@ -174,11 +174,11 @@ public final class PostgresScratch: ScratchEngine {
     /// Every connection, for every phase, is checked for where it went
     /// (`PostgresEndpoint.verify`): a list of hosts may reach a different one
     /// each time, and each must be one that was checked.
-    static func open(_ server: [String: String], database: String) throws -> PGConnection {
+    package static func open(_ server: [String: String], database: String) throws -> PGConnection {
         try openVerified(server, database: database).0
     }
 
-    static func openVerified(_ server: [String: String], database: String) throws -> (PGConnection, PostgresEndpoint) {
+    package static func openVerified(_ server: [String: String], database: String) throws -> (PGConnection, PostgresEndpoint) {
         var p = server
         p["dbname"] = database
         let db: PGConnection
@@ -189,10 +189,10 @@ public final class PostgresScratch: ScratchEngine {
     }
 
     /// A connection with every privilege (fingerprints, drift).
-    func connect() throws -> PGConnection { try Self.open(server, database: database) }
+    package func connect() throws -> PGConnection { try Self.open(server, database: database) }
 
     /// A connection as the role that owns the scratch data (loads, scripts, checks).
-    func connectAsOwner(superuser: Bool = false) throws -> PGConnection {
+    package func connectAsOwner(superuser: Bool = false) throws -> PGConnection {
         try Self.open(superuser ? server : scriptParameters, database: database)
     }
 
@@ -277,7 +277,7 @@ public final class PostgresScratch: ScratchEngine {
 
     /// Only INSERT, UPDATE, DELETE, MERGE and COPY report changed rows (a
     /// CREATE TABLE AS or SELECT count would otherwise count).
-    static func isDML(_ sql: String) -> Bool {
+    package static func isDML(_ sql: String) -> Bool {
         let tokens = SQLNormalizer.tokens(String(sql.prefix(400)))
         guard let first = tokens.first else { return false }
         if first == "with" { return tokens.contains { ["insert", "update", "delete", "merge"].contains($0) } }
@@ -337,7 +337,7 @@ public final class PostgresScratch: ScratchEngine {
     }
 
     /// System catalogs whose rows change with any schema change a check could make.
-    static let watchedCatalogs = ["pg_class", "pg_attribute", "pg_attrdef", "pg_type", "pg_namespace", "pg_proc", "pg_constraint",
+    package static let watchedCatalogs = ["pg_class", "pg_attribute", "pg_attrdef", "pg_type", "pg_namespace", "pg_proc", "pg_constraint",
                                   "pg_index", "pg_trigger", "pg_rewrite", "pg_policy", "pg_sequence", "pg_extension"]
 
     /// Tables (the fingerprint's, and the catalogs a schema change writes)
@@ -345,7 +345,7 @@ public final class PostgresScratch: ScratchEngine {
     /// (an xid8): xmin is 32 bits, compared modulo 2^32 within half the
     /// range, as the server compares xids; frozen and bootstrap ids (< 3)
     /// are never new. In-place updates (VACUUM, ANALYZE) keep xmin.
-    static func written(since horizon: String, on db: PGConnection) throws -> [String] {
+    package static func written(since horizon: String, on db: PGConnection) throws -> [String] {
         guard let h = UInt64(horizon) else { throw RehearseError.environment("The server's transaction horizon '\(horizon)' is not a number.") }
         let low = h & 0xffff_ffff
         let newer = "x.xmin::text::bigint >= 3 AND ((x.xmin::text::bigint - \(low) + 4294967296) % 4294967296) < 2147483648"
@@ -369,7 +369,7 @@ public final class PostgresScratch: ScratchEngine {
         return found
     }
 
-    static let checkSavepoint = "rehearse_check"
+    package static let checkSavepoint = "rehearse_check"
 
     /// Runs one check so that it can look but never change anything the
     /// fingerprint sees: inside `BEGIN TRANSACTION READ ONLY` and a savepoint
@@ -382,7 +382,7 @@ public final class PostgresScratch: ScratchEngine {
     /// TRANSACTION READ WRITE), the check fails, whatever it returned. If the
     /// tool cannot restore a clean read-only state for the next check, the
     /// run stops (fail closed).
-    static func runCheck(_ statement: ScriptStatement, in script: SQLScript, on db: PGConnection) throws -> (Bool, String) {
+    package static func runCheck(_ statement: ScriptStatement, in script: SQLScript, on db: PGConnection) throws -> (Bool, String) {
         do {
             try db.execute("BEGIN TRANSACTION READ ONLY")
             try db.execute("SAVEPOINT \(checkSavepoint)")
@@ -487,7 +487,7 @@ public final class PostgresScratch: ScratchEngine {
 
 extension JSONValue {
     /// A copy of an object with one member set.
-    func with(_ key: String, _ value: JSONValue) -> JSONValue {
+    package func with(_ key: String, _ value: JSONValue) -> JSONValue {
         guard case .object(var o) = self else { return self }
         o[key] = value
         return .object(o)

@@ -10,12 +10,12 @@ import Foundation
 /// then run on its own through the extended query protocol, where the server
 /// refuses text holding several commands (`PGConnection.executeStatement`),
 /// so a piece this splitter got wrong fails instead of running as several.
-enum PostgresScript {
-    static func statements(_ script: SQLScript) -> [ScriptStatement] {
+package enum PostgresScript {
+    package static func statements(_ script: SQLScript) -> [ScriptStatement] {
         statements(of: script.text)
     }
 
-    static func statements(of text: String) -> [ScriptStatement] {
+    package static func statements(of text: String) -> [ScriptStatement] {
         let s = Array(text.utf8) + [0]
         let end = s.count - 1
         var out: [ScriptStatement] = []
@@ -141,7 +141,7 @@ enum PostgresScript {
     /// Skips white space, semicolons and comments (block comments nest in
     /// PostgreSQL); returns where the next statement starts and the `--`
     /// comment lines passed on the way.
-    static func skipBlank(_ s: [UInt8], from: Int) -> (Int, [String]) {
+    package static func skipBlank(_ s: [UInt8], from: Int) -> (Int, [String]) {
         var i = from
         var comments: [String] = []
         let end = s.count - 1
@@ -175,7 +175,7 @@ enum PostgresScript {
 
     /// CREATE [OR REPLACE] FUNCTION or PROCEDURE: the only statements whose
     /// body may be BEGIN ATOMIC ... END.
-    static func isRoutineDefinition(_ head: [String]) -> Bool {
+    package static func isRoutineDefinition(_ head: [String]) -> Bool {
         guard head.first == "create" else { return false }
         let kind = head.count > 3 && head[1] == "or" && head[2] == "replace" ? head[3] : (head.count > 1 ? head[1] : "")
         return kind == "function" || kind == "procedure"
@@ -189,7 +189,7 @@ enum PostgresScript {
 
     /// The UTF-8 byte offset, within `statement`, of PostgreSQL's 1-based
     /// character position (the server counts characters, not bytes).
-    static func byteOffset(ofPosition position: Int, in statement: String) -> Int {
+    package static func byteOffset(ofPosition position: Int, in statement: String) -> Int {
         var bytes = 0
         for (n, scalar) in statement.unicodeScalars.enumerated() {
             if n >= position - 1 { break }
@@ -200,7 +200,7 @@ enum PostgresScript {
 
     /// A failure located in the script: at the server's error position when it
     /// gave one, else at the statement's start.
-    static func failure(_ error: PGError, statement: ScriptStatement, in script: SQLScript) -> ScriptFailure {
+    package static func failure(_ error: PGError, statement: ScriptStatement, in script: SQLScript) -> ScriptFailure {
         var offset = statement.startOffset
         if let position = error.position { offset += byteOffset(ofPosition: position, in: statement.sql) }
         let loc = script.location(ofByteOffset: offset)

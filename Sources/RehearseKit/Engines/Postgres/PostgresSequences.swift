@@ -5,9 +5,9 @@
 /// `CREATE SEQUENCE …; … DEFAULT nextval('s'::regclass)` with no `OWNED BY`,
 /// or one sequence shared by several tables). A sequence used by several
 /// columns goes past the largest value of all of them.
-enum PostgresSequences {
+package enum PostgresSequences {
     /// Per sequence oid, the columns that use it.
-    static func uses(_ db: PGConnection) throws(PGError) -> [String: Use] {
+    package static func uses(_ db: PGConnection) throws(PGError) -> [String: Use] {
         // Column defaults depend on the sequences they call (deptype 'n');
         // owned and identity sequences depend on their column ('a', 'i').
         let uses = try db.rows("""
@@ -44,15 +44,15 @@ enum PostgresSequences {
         return columns
     }
 
-    struct Use {
-        var sequence: String
-        var display: String
-        var increment: Int64
+    package struct Use {
+        package var sequence: String
+        package var display: String
+        package var increment: Int64
         /// One `SELECT max(col) AS m, min(col) AS l FROM table` per column that uses it.
-        var reads: [String]
+        package var reads: [String]
     }
 
-    static func reset(_ db: PGConnection) throws(PGError) {
+    package static func reset(_ db: PGConnection) throws(PGError) {
         let columns = try uses(db)
         for oid in columns.keys.sorted() {
             let use = columns[oid]!
@@ -73,7 +73,7 @@ enum PostgresSequences {
     /// For the fidelity report: per sequence, the largest loaded value of
     /// its columns, the value its next call would return, and whether that
     /// is past every loaded value.
-    static func positions(_ db: PGConnection) throws(PGError) -> [(sequence: String, loaded: String, next: String, past: Bool)] {
+    package static func positions(_ db: PGConnection) throws(PGError) -> [(sequence: String, loaded: String, next: String, past: Bool)] {
         let columns = try uses(db)
         var out: [(sequence: String, loaded: String, next: String, past: Bool)] = []
         for oid in columns.keys.sorted() {

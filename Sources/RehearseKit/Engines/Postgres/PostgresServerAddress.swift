@@ -30,7 +30,7 @@ public struct PostgresServerAddress: Sendable {
     /// - `sslmode` (disable, allow, prefer, require), `channel_binding`,
     ///   `requirepeer`, `require_auth`, `gssencmode=disable`: they only
     ///   restrict the connection.
-    static let accepted: Set<String> = [
+    package static let accepted: Set<String> = [
         "host", "hostaddr", "port", "dbname", "user", "password", "connect_timeout", "application_name",
         "fallback_application_name", "sslmode", "channel_binding", "requirepeer", "require_auth", "gssencmode",
         "keepalives", "keepalives_idle", "keepalives_interval", "keepalives_count", "tcp_user_timeout",
@@ -38,7 +38,7 @@ public struct PostgresServerAddress: Sendable {
 
     /// Keywords refused (exit 3), with the reason given to the user. Any
     /// keyword in neither list (a newer libpq's) is refused too.
-    static let refusedKeywords: [String: String] = [
+    package static let refusedKeywords: [String: String] = [
         "service": "a service file can point anywhere",
         "servicefile": "a service file can point anywhere",
         "passfile": "rehearse reads no file the connection string names; give password= instead",
@@ -83,7 +83,7 @@ public struct PostgresServerAddress: Sendable {
         try self.init(parameters: parameters)
     }
 
-    init(parameters given: [String: String]) throws {
+    package init(parameters given: [String: String]) throws {
         for key in given.keys.sorted() where !Self.accepted.contains(key) {
             let why = Self.refusedKeywords[key] ?? "rehearse does not know what it would change"
             throw RehearseError.refused("--pg-url sets '\(key)': \(why). Remove \(key) from --pg-url; rehearse accepts only \(Self.accepted.sorted().joined(separator: ", ")).")
@@ -157,7 +157,7 @@ public struct PostgresServerAddress: Sendable {
         }.joined(separator: ",")
     }
 
-    enum HostKind { case socket, localhost, loopback }
+    package enum HostKind { case socket, localhost, loopback }
 
     /// One host entry: empty (libpq's default socket directory), an absolute
     /// path to an existing directory, `@name` (a Linux abstract socket, which
@@ -165,7 +165,7 @@ public struct PostgresServerAddress: Sendable {
     /// (pinned to 127.0.0.1 so no resolver or hosts file decides), or a
     /// literal loopback address. Any other name is refused, even one that
     /// resolves to loopback: a hosts file can change after the check.
-    static func classify(host: String) throws -> HostKind {
+    package static func classify(host: String) throws -> HostKind {
         if host.isEmpty { return .socket }
         if host.hasPrefix("/") {
             var isDirectory: ObjCBool = false
@@ -185,7 +185,7 @@ public struct PostgresServerAddress: Sendable {
     /// invisible character would make a checked value mean something else
     /// to libpq (U+00A0 before `/tmp` turns a socket directory into a name
     /// to look up).
-    static func list(_ key: String, _ parameters: [String: String]) throws -> [String] {
+    package static func list(_ key: String, _ parameters: [String: String]) throws -> [String] {
         guard let value = parameters[key], !value.isEmpty else { return [] }
         if let bad = value.unicodeScalars.first(where: { $0.value < 0x21 || $0.value > 0x7e }) {
             throw RehearseError.refused("--pg-url gives \(key) '\(visible(value))', which holds \(String(format: "U+%04X", bad.value)) (white space, a control or a non-ASCII character). rehearse checks \(key) exactly as libpq would use it, so it must be plain ASCII without spaces; remove the character.")
@@ -194,17 +194,17 @@ public struct PostgresServerAddress: Sendable {
     }
 
     /// A value with every character outside printable ASCII shown as \u{XXXX}.
-    static func visible(_ text: String) -> String {
+    package static func visible(_ text: String) -> String {
         text.unicodeScalars.map { $0.value >= 0x20 && $0.value < 0x7f ? String($0) : String(format: "\\u{%04X}", $0.value) }.joined()
     }
 
-    static func refusal(_ host: String, keyword: String = "host") -> RehearseError {
+    package static func refusal(_ host: String, keyword: String = "host") -> RehearseError {
         .refused("--pg-url points at \(keyword) \(visible(host)), which is not this machine: rehearse only connects to a Unix-socket directory, exactly 'localhost', or a literal loopback address (127.0.0.0/8, ::1), so a rehearsal can never reach a shared or production server. Run the server locally, or leave out --pg-url to get a private ephemeral cluster.")
     }
 
     /// True when two literal addresses are the same address (`::1` and
     /// `0:0:0:0:0:0:0:1`), as inet_pton reads them.
-    static func sameAddress(_ a: String, _ b: String) -> Bool {
+    package static func sameAddress(_ a: String, _ b: String) -> Bool {
         func bytes(_ text: String) -> [UInt8]? {
             var v4 = in_addr()
             if inet_pton(AF_INET, text, &v4) == 1 { return withUnsafeBytes(of: v4) { Array($0) } }
@@ -220,7 +220,7 @@ public struct PostgresServerAddress: Sendable {
     /// 127.0.0.0/8 (not "127.1", "0x7f.1" or "2130706433", which only the
     /// resolver's looser rules read), ::1, or ::ffff:127.x.y.z. No zone index,
     /// no brackets.
-    static func isLoopback(_ text: String) -> Bool {
+    package static func isLoopback(_ text: String) -> Bool {
         var v4 = in_addr()
         if inet_pton(AF_INET, text, &v4) == 1 {
             return UInt32(bigEndian: v4.s_addr) >> 24 == 127
@@ -237,23 +237,23 @@ public struct PostgresServerAddress: Sendable {
 }
 
 /// Where a connection actually went, as libpq and the server report it.
-struct PostgresEndpoint: Sendable, Equatable {
+package struct PostgresEndpoint: Sendable, Equatable {
     /// `inet_server_addr()`: nil over a Unix socket.
-    var serverAddress: String?
+    package var serverAddress: String?
     /// PQhost: the socket directory, or the host entry used.
-    var host: String
+    package var host: String
     /// PQhostaddr: the IP address of a TCP connection, empty over a socket.
-    var hostaddr: String
-    var port: String
+    package var hostaddr: String
+    package var port: String
 
-    var network: String { serverAddress == nil ? "none" : "loopback" }
+    package var network: String { serverAddress == nil ? "none" : "loopback" }
 
     /// Checks, after connecting, that libpq went to one of the entries that
     /// were given and checked (`parameters` holds only those), and that the
     /// server answers over a Unix socket or from a loopback address (which
     /// catches a port forwarded elsewhere). Any doubt refuses (exit 3): a
     /// failing `inet_server_addr()` query is not taken as "fine".
-    static func verify(_ db: PGConnection, parameters: [String: String]) throws -> PostgresEndpoint {
+    package static func verify(_ db: PGConnection, parameters: [String: String]) throws -> PostgresEndpoint {
         let (host, hostaddr, port) = db.endpoint
         func refuse(_ why: String) -> RehearseError {
             .refused("The connection to PostgreSQL went to host '\(PostgresServerAddress.visible(host))' address '\(hostaddr)' port '\(port)': \(why). rehearse only rehearses on this machine, so it stops here.")
@@ -303,7 +303,7 @@ struct PostgresEndpoint: Sendable, Equatable {
     /// Over a Unix socket, the backend process the server names must be a
     /// child of the process holding the socket's other end (SO_PEERCRED, the
     /// postmaster); one this machine cannot see is refused.
-    static func samePeer(_ db: PGConnection, socket: Bool, refuse: (String) -> RehearseError) throws {
+    package static func samePeer(_ db: PGConnection, socket: Bool, refuse: (String) -> RehearseError) throws {
         let row: [String?]
         do {
             row = try db.rows("SELECT pg_catalog.pg_backend_pid()::text, pg_catalog.host(pg_catalog.inet_client_addr()), pg_catalog.inet_client_port()::text, pg_catalog.host(pg_catalog.inet_server_addr()), pg_catalog.inet_server_port()::text").first ?? []
@@ -339,7 +339,7 @@ struct PostgresEndpoint: Sendable, Equatable {
 
     /// The parent process id, from /proc/PID/stat (after the command name,
     /// which may hold spaces and parentheses).
-    static func parentProcess(of pid: Int32) -> Int32? {
+    package static func parentProcess(of pid: Int32) -> Int32? {
         guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
               let close = stat.lastIndex(of: ")") else { return nil }
         let rest = stat[stat.index(after: close)...].split(separator: " ")
@@ -347,7 +347,7 @@ struct PostgresEndpoint: Sendable, Equatable {
     }
 
     /// `::ffff:a.b.c.d` as `a.b.c.d`, so both sides compare alike.
-    static func unmapped(_ address: String) -> String {
+    package static func unmapped(_ address: String) -> String {
         address.lowercased().hasPrefix("::ffff:") && address.contains(".") ? String(address.dropFirst(7)) : address
     }
 
@@ -356,7 +356,7 @@ struct PostgresEndpoint: Sendable, Equatable {
     }
 
     /// The local or peer address and port of a TCP socket.
-    static func socketAddress(_ fd: Int32, peer: Bool) -> (address: String, port: UInt16)? {
+    package static func socketAddress(_ fd: Int32, peer: Bool) -> (address: String, port: UInt16)? {
         var storage = sockaddr_storage()
         var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
         let got = withUnsafeMutablePointer(to: &storage) {
@@ -380,7 +380,7 @@ struct PostgresEndpoint: Sendable, Equatable {
 
     /// What evidence records: the server's own address (null over a Unix
     /// socket) and the socket directory or loopback address libpq used.
-    var json: [String: JSONValue] {
+    package var json: [String: JSONValue] {
         var o: [String: JSONValue] = ["server_address": serverAddress.map { .string($0) } ?? .null, "port": .string(port)]
         if serverAddress == nil { o["socket_directory"] = .string(host) } else { o["address"] = .string(hostaddr) }
         return o

@@ -7,28 +7,28 @@ import Foundation
 /// first (so no WAL at wal_level minimal and no later vacuum); then primary
 /// keys and UNIQUE, then foreign keys, then indexes, then views and triggers
 /// in file order; then the provenance table with the surrogate's tag.
-struct PostgresSurrogateLoader {
-    let source: SurrogateSource
-    let seed: UInt64
-    let scale: Double
-    let progress: ProgressHandler?
-    var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
+package struct PostgresSurrogateLoader {
+    package let source: SurrogateSource
+    package let seed: UInt64
+    package let scale: Double
+    package let progress: ProgressHandler?
+    package var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
 
-    static let dialect = "postgres"
+    package static let dialect = "postgres"
 
     /// Gives the scratch cluster the grantee roles a schema file names:
     /// returns those it has, each with how (`created NOLOGIN` or `existing`);
     /// the rest are mapped to the scratch owner (PgDumpSchemaPlan). Nil: map all.
-    var provideRoles: (([String]) throws -> [String: String])?
-    static let maxRoles = 1000
+    package var provideRoles: (([String]) throws -> [String: String])?
+    package static let maxRoles = 1000
 
     /// Settings of every loading session: timestamps without a zone are read
     /// as UTC whatever the server's default, so the data is the same anywhere.
-    static let session = ["SET TimeZone = 'UTC'", "SET DateStyle = 'ISO, YMD'", "SET check_function_bodies = off",
+    package static let session = ["SET TimeZone = 'UTC'", "SET DateStyle = 'ISO, YMD'", "SET check_function_bodies = off",
                           "SET synchronous_commit = off"]
 
     /// `connect` opens a fresh connection to the target database.
-    func load(connect: @escaping @Sendable () throws -> PGConnection) throws -> LoadRecord {
+    package func load(connect: @escaping @Sendable () throws -> PGConnection) throws -> LoadRecord {
         let schema = try source.script(source.manifest.schema, dialect: Self.dialect)
         try SchemaDataGuard.check(schema, dialect: Self.dialect)
         let statements = PostgresScript.statements(schema)
@@ -255,7 +255,7 @@ struct PostgresSurrogateLoader {
     }
 
     /// Rows as COPY text lines.
-    static func encode(_ table: TablePlan, _ rows: Range<Int64>) -> [UInt8] {
+    package static func encode(_ table: TablePlan, _ rows: Range<Int64>) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(rows.count * table.columns.count * 12)
         for row in rows {
@@ -278,43 +278,43 @@ struct PostgresSurrogateLoader {
 
     /// `SET name = …` of a parameter this server does not know (SQLSTATE
     /// 42704): pg_dump writes its own version's settings.
-    static func isUnknownSetting(_ error: PGError, _ sql: String) -> Bool {
+    package static func isUnknownSetting(_ error: PGError, _ sql: String) -> Bool {
         // Only an unknown parameter: `SET ROLE nobody` is 42704 too, and must fail.
         error.sqlstate == "42704" && error.message.hasPrefix("unrecognized configuration parameter")
             && SQLNormalizer.tokens(String(sql.prefix(80))).first == "set"
     }
 
-    static func exec(_ db: PGConnection, _ sql: String) throws {
+    package static func exec(_ db: PGConnection, _ sql: String) throws {
         do { try db.execute(sql) } catch {
             throw RehearseError.environment("PostgreSQL refused `\(sql.prefix(120))` while loading the surrogate: \(error).")
         }
     }
 
-    static func catalog<T>(_ body: () throws -> T) throws -> T {
+    package static func catalog<T>(_ body: () throws -> T) throws -> T {
         do { return try body() } catch {
             throw RehearseError.environment("Reading the PostgreSQL catalog failed: \(error).")
         }
     }
 
-    static let batchRows: Int64 = 4096
+    package static let batchRows: Int64 = 4096
 }
 
 /// Connections that run independent load steps side by side.
-final class ConnectionPool: @unchecked Sendable {
+package final class ConnectionPool: @unchecked Sendable {
     // @unchecked: `connections` slots are each used by one worker at a time;
     // `next` and `failure` are only touched under `lock`.
     private let lock = NSLock()
     private var connections: [PGConnection?]
     private let open: @Sendable () throws -> PGConnection
 
-    init(first: PGConnection, open: @escaping @Sendable () throws -> PGConnection, size: Int) {
+    package init(first: PGConnection, open: @escaping @Sendable () throws -> PGConnection, size: Int) {
         connections = [first] + Array(repeating: nil, count: max(0, size - 1))
         self.open = open
     }
 
     /// Runs every task, each on one of the pool's connections; the first
     /// failure is thrown once the running tasks end (no new task starts).
-    func run(_ tasks: [(PGConnection) throws -> Void]) throws {
+    package func run(_ tasks: [(PGConnection) throws -> Void]) throws {
         guard !tasks.isEmpty else { return }
         final class State: @unchecked Sendable {
             // @unchecked: guarded by the pool's lock.
@@ -353,7 +353,7 @@ final class ConnectionPool: @unchecked Sendable {
 }
 
 /// Rows loaded so far, across connections, reported as progress.
-final class LoadCounter: @unchecked Sendable {
+package final class LoadCounter: @unchecked Sendable {
     // @unchecked: every field is touched only under `lock`.
     private let lock = NSLock()
     private var done: Int64 = 0
@@ -362,12 +362,12 @@ final class LoadCounter: @unchecked Sendable {
     private let progress: ProgressHandler?
     private let clock = ContinuousClock.now
 
-    init(total: Int64, progress: ProgressHandler?) {
+    package init(total: Int64, progress: ProgressHandler?) {
         self.total = total
         self.progress = progress
     }
 
-    func add(_ rows: Int64, table: String) {
+    package func add(_ rows: Int64, table: String) {
         lock.lock()
         defer { lock.unlock() }
         done += rows

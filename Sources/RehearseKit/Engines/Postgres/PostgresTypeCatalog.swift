@@ -4,16 +4,16 @@
 /// arrays, ranges and enums; a partitioned table's key and its partitions'
 /// bounds; foreign keys declared only on partitions. Never a row's value:
 /// enum labels, domain CHECKs and partition bounds are schema text.
-struct PostgresTypeCatalog {
-    let db: PGConnection
+package struct PostgresTypeCatalog {
+    package let db: PGConnection
     private var cache: [String: PostgresTypeFact] = [:]
 
-    init(db: PGConnection) {
+    package init(db: PGConnection) {
         self.db = db
     }
 
     /// The fact for type `oid` used with modifier `typmod`.
-    mutating func fact(oid: String, typmod: Int32, depth: Int = 0) throws(PGError) -> PostgresTypeFact {
+    package mutating func fact(oid: String, typmod: Int32, depth: Int = 0) throws(PGError) -> PostgresTypeFact {
         let key = "\(oid)/\(typmod)"
         if let known = cache[key] { return known }
         guard depth < 16, let row = try db.rows("""
@@ -55,7 +55,7 @@ struct PostgresTypeCatalog {
     /// A domain CHECK (`CHECK (VALUE > 0)`) as the column's own CHECK: the
     /// keyword VALUE, outside string literals and quoted names, becomes the
     /// quoted column name.
-    static func check(_ definition: String, for column: String) -> String {
+    package static func check(_ definition: String, for column: String) -> String {
         var body = Substring(definition.trimmingCharacters(in: .whitespaces))
         if body.uppercased().hasPrefix("CHECK") { body = body.dropFirst(5).drop(while: { $0 == " " }) }
         if body.hasPrefix("("), body.hasSuffix(")") { body = body.dropFirst().dropLast() }
@@ -87,7 +87,7 @@ struct PostgresTypeCatalog {
     /// A partitioned table's strategy, key columns and its partitions'
     /// bounds (nil for a table that is not partitioned). A key on an
     /// expression gives no key columns, and no values are steered.
-    func partitionLayout(relid: String) throws(PGError) -> PartitionLayout? {
+    package func partitionLayout(relid: String) throws(PGError) -> PartitionLayout? {
         guard let key = try db.rows("""
             SELECT p.partstrat::text,
                    (SELECT string_agg(a.attname, E'\\x1f' ORDER BY k.i) FROM unnest(p.partattrs::int2[]) WITH ORDINALITY k(attnum, i)
@@ -132,7 +132,7 @@ struct PostgresTypeCatalog {
     /// Foreign keys declared on a partition (not inherited from the
     /// parent), lifted to the partitioned root: values drawn from the
     /// referenced keys satisfy them in whichever partition a row lands.
-    func partitionForeignKeys(relid: String) throws(PGError) -> [ForeignKeyShape] {
+    package func partitionForeignKeys(relid: String) throws(PGError) -> [ForeignKeyShape] {
         var out: [ForeignKeyShape] = []
         for row in try db.rows("""
             SELECT (SELECT string_agg(a.attname, E'\\x1f' ORDER BY k.i) FROM unnest(con.conkey) WITH ORDINALITY k(attnum, i)

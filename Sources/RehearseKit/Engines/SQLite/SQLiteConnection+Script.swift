@@ -3,15 +3,15 @@ import Foundation
 
 /// One statement found in a script by SQLite's own parser, so trigger bodies
 /// (`BEGIN … END;`) and semicolons in strings split correctly.
-struct ScriptStatement {
-    var startOffset: Int
-    var sql: String
+package struct ScriptStatement {
+    package var startOffset: Int
+    package var sql: String
     /// The comment lines just before the statement, without the `--`.
-    var leadingComments: [String]
+    package var leadingComments: [String]
 
     /// A check's name: its last `-- check: NAME` (or plain) comment, else
     /// its number and line.
-    func checkName(number: Int, line: Int) -> String {
+    package func checkName(number: Int, line: Int) -> String {
         leadingComments.last { !$0.isEmpty }.map { $0.hasPrefix("check:") ? String($0.dropFirst(6)).trimmingCharacters(in: .whitespaces) : $0 }
             ?? "check \(number) (line \(line))"
     }
@@ -23,9 +23,9 @@ extension SQLiteConnection {
     /// `inTransaction`, the caller's transaction must still be open after
     /// every statement: a `COMMIT; …; BEGIN;` pair would otherwise run what
     /// lies between outside it and look, at the end, as if nothing happened.
-    static let endedTransaction = "the script ended the surrounding transaction (COMMIT or ROLLBACK inside it); remove its own transaction statements, rehearse runs it in one transaction"
+    package static let endedTransaction = "the script ended the surrounding transaction (COMMIT or ROLLBACK inside it); remove its own transaction statements, rehearse runs it in one transaction"
 
-    func runScript(_ script: SQLScript, inTransaction: Bool = false) throws(ScriptFailure) -> [StatementRecord] {
+    package func runScript(_ script: SQLScript, inTransaction: Bool = false) throws(ScriptFailure) -> [StatementRecord] {
         var records: [StatementRecord] = []
         do {
             try forEachStatement(of: script) { statement, stmt in
@@ -58,7 +58,7 @@ extension SQLiteConnection {
     /// Prepares each statement of the script in turn and hands it to `body`.
     /// Errors from preparing or from `body` come back as a ``ScriptFailure``
     /// located at the statement (or, for syntax errors, at the offending token).
-    func forEachStatement(of script: SQLScript, _ body: (ScriptStatement, SQLiteStatement) throws -> Void) throws {
+    package func forEachStatement(of script: SQLScript, _ body: (ScriptStatement, SQLiteStatement) throws -> Void) throws {
         let bytes = Array(script.text.utf8) + [0]
         var offset = 0
         while true {
@@ -111,7 +111,7 @@ extension SQLiteConnection {
 
     /// Skips white space and comments; returns where the next token starts and
     /// the `--` comment lines passed on the way.
-    static func skipBlank(_ s: [UInt8], from: Int) -> (Int, [String]) {
+    package static func skipBlank(_ s: [UInt8], from: Int) -> (Int, [String]) {
         var i = from
         var comments: [String] = []
         let end = s.count - 1
@@ -137,7 +137,7 @@ extension SQLiteConnection {
 }
 
 extension Duration {
-    var microseconds: Int64 {
+    package var microseconds: Int64 {
         let (s, atto) = components
         return s * 1_000_000 + atto / 1_000_000_000_000
     }

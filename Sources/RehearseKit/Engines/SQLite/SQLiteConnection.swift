@@ -5,10 +5,10 @@ import Foundation
 ///
 /// A connection is not thread-safe: use it from one thread at a time.
 public final class SQLiteConnection {
-    let handle: OpaquePointer
+    package let handle: OpaquePointer
     public let path: String
     /// What user-written SQL may do here; see ``SQLiteSandbox``.
-    let sandbox = SQLiteSandbox()
+    package let sandbox = SQLiteSandbox()
 
     /// Process-wide settings, applied once before the first connection.
     private static let configured: Bool = {
@@ -40,9 +40,9 @@ public final class SQLiteConnection {
     /// The linked library's version, e.g. "3.40.1".
     public static var libraryVersion: String { String(cString: sqlite3_libversion()) }
 
-    var lastErrorMessage: String { String(cString: sqlite3_errmsg(handle)) }
+    package var lastErrorMessage: String { String(cString: sqlite3_errmsg(handle)) }
 
-    func error(_ rc: Int32, sql: String?) -> SQLiteError {
+    package func error(_ rc: Int32, sql: String?) -> SQLiteError {
         SQLiteError(resultCode: rc, message: refusalMessage, sql: sql)
     }
 
@@ -69,7 +69,7 @@ public final class SQLiteConnection {
     /// Why SQLite refused the last statement: the sandbox's sentence when its
     /// authorizer denied it (SQLite itself says only "not authorized"), else
     /// SQLite's own message. The denial is cleared before each prepare.
-    var refusalMessage: String {
+    package var refusalMessage: String {
         sandbox.lastDenial ?? lastErrorMessage
     }
 
@@ -112,17 +112,17 @@ public final class SQLiteConnection {
 /// A prepared statement, finalized when released. Reuse it across rows with
 /// ``reset()``: preparing once is what keeps bulk loads fast.
 public final class SQLiteStatement {
-    let handle: OpaquePointer
-    unowned let connection: SQLiteConnection
+    package let handle: OpaquePointer
+    package unowned let connection: SQLiteConnection
     public let sql: String
 
-    init(handle: OpaquePointer, connection: SQLiteConnection, sql: String) {
+    package init(handle: OpaquePointer, connection: SQLiteConnection, sql: String) {
         self.handle = handle
         self.connection = connection
         self.sql = sql
     }
 
-    convenience init(connection: SQLiteConnection, sql: String) throws {
+    package convenience init(connection: SQLiteConnection, sql: String) throws {
         var stmt: OpaquePointer?
         connection.sandbox.clearDenial()
         let rc = sqlite3_prepare_v2(connection.handle, sql, -1, &stmt, nil)
@@ -210,7 +210,7 @@ public final class SQLiteStatement {
     }
 
     /// Raw bytes of a TEXT or BLOB column, valid until the next step; no copy.
-    func withBytes<R>(at index: Int, _ body: (UnsafeRawBufferPointer) -> R) -> R {
+    package func withBytes<R>(at index: Int, _ body: (UnsafeRawBufferPointer) -> R) -> R {
         let i = Int32(index)
         let p: UnsafeRawPointer? = sqlite3_column_type(handle, i) == SQLITE_BLOB
             ? sqlite3_column_blob(handle, i) : sqlite3_column_text(handle, i).map { UnsafeRawPointer($0) }

@@ -4,11 +4,11 @@ import Crypto
 /// database (`main`) with a rebuilt pre-birth copy attached as `ref`.
 /// Values are compared exactly: same storage class and same bytes (BINARY
 /// collation), so 1 vs 1.0 or 'a' vs 'A' under NOCASE still count as changed.
-struct SQLiteDriftLocator {
-    let db: SQLiteConnection
-    static let sampleLimit = 5
+package struct SQLiteDriftLocator {
+    package let db: SQLiteConnection
+    package static let sampleLimit = 5
 
-    func localize(_ change: inout TableChange) throws {
+    package func localize(_ change: inout TableChange) throws {
         let q = SQLiteFingerprinter.quote
         let table = change.table
         let before = try columns(table, schema: "ref")

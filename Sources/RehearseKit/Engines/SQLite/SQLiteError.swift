@@ -13,7 +13,7 @@ public struct SQLiteError: Error, CustomStringConvertible, Sendable {
         return text
     }
 
-    static func excerpt(_ sql: String, limit: Int = 160) -> String {
+    package static func excerpt(_ sql: String, limit: Int = 160) -> String {
         let oneLine = sql.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
             .filter { !$0.isEmpty }.joined(separator: " ")
         return oneLine.count > limit ? String(oneLine.prefix(limit)) + "…" : oneLine

@@ -9,7 +9,7 @@ public enum SQLiteFingerprint {
     }
 
     /// Opens a user's SQLite file read-only and immutable.
-    static func open(file: URL) throws -> SQLiteConnection {
+    package static func open(file: URL) throws -> SQLiteConnection {
         guard FileManager.default.isReadableFile(atPath: file.path) else {
             throw RehearseError.badInput("\(file.path): no such readable file. Give the path of an SQLite database.")
         }
@@ -30,7 +30,7 @@ public enum SQLiteFingerprint {
 
 extension SQLiteConnection {
     /// Opens a `file:` URI read-only (see SQLite's URI filenames).
-    convenience init(uri: String) throws {
+    package convenience init(uri: String) throws {
         try self.init(path: uri, readOnly: true, create: false, uri: true)
     }
 }

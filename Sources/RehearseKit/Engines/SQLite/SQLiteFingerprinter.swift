@@ -14,13 +14,13 @@ import Crypto
 /// are objects of their own kinds. Page size, auto-vacuum and journal mode
 /// are physical and recorded as residue. Rowids of tables without a declared
 /// key and the page layout carry no meaning and are left out.
-struct SQLiteFingerprinter {
-    let db: SQLiteConnection
+package struct SQLiteFingerprinter {
+    package let db: SQLiteConnection
 
     /// Key of the database header in `Fingerprint.objects`.
-    static let headerKey = "database header"
+    package static let headerKey = "database header"
 
-    func fingerprint() throws -> Fingerprint {
+    package func fingerprint() throws -> Fingerprint {
         let catalog = try db.rows("SELECT type, name, tbl_name, sql FROM main.sqlite_schema ORDER BY type, name")
         var objects = NameKeyed<JSONValue>()
         objects[Self.headerKey] = try header()
@@ -68,14 +68,14 @@ struct SQLiteFingerprinter {
     }
 
     /// ANALYZE's tables: `sqlite_stat1`, `sqlite_stat4` (and the older 2, 3).
-    static func isStatistics(_ name: String) -> Bool {
+    package static func isStatistics(_ name: String) -> Bool {
         name.hasPrefix("sqlite_stat")
     }
 
     /// The header fields a migration can set and that change what the
     /// database means to its users: migration tools keep their version in
     /// `user_version`, file-type tools their identity in `application_id`.
-    func header() throws -> JSONValue {
+    package func header() throws -> JSONValue {
         func pragma(_ name: String) throws -> DatabaseValue { try db.rows("PRAGMA main.\(name)").first?.first ?? .null }
         return [
             "user_version": try pragma("user_version").jsonInteger,
@@ -86,7 +86,7 @@ struct SQLiteFingerprinter {
 
     /// Page size, auto-vacuum and journal mode: how the file is laid out,
     /// not what it holds. Recorded as residue, never compared.
-    func physicalSettings() throws -> [String] {
+    package func physicalSettings() throws -> [String] {
         try ["page_size", "auto_vacuum", "journal_mode"].map { name in
             let value = try db.rows("PRAGMA main.\(name)").first?.first ?? .null
             var shown = value.textValue ?? value.description
@@ -98,14 +98,14 @@ struct SQLiteFingerprinter {
     /// Planner statistics: the rows ANALYZE wrote, as a count and a multiset
     /// digest. The planner reads them, so their presence, absence or content
     /// changes query plans.
-    func statistics(_ name: String) throws -> JSONValue {
+    package func statistics(_ name: String) throws -> JSONValue {
         let data = try dataFingerprint(of: name)
         return ["rows": .integer(data.rows), "digest": .string(data.digest)]
     }
 
     /// AUTOINCREMENT counters, one object per `sqlite_sequence` row, keyed by
     /// the table it counts for, so drift names that table.
-    func counters() throws -> [String: JSONValue] {
+    package func counters() throws -> [String: JSONValue] {
         var values: [String: [JSONValue]] = [:]
         for row in try db.rows("SELECT name, seq FROM main.sqlite_sequence") {
             let name = row[0].textValue ?? row[0].description
@@ -118,11 +118,11 @@ struct SQLiteFingerprinter {
         })
     }
 
-    static func quote(_ identifier: String) -> String {
+    package static func quote(_ identifier: String) -> String {
         "\"" + identifier.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
 
-    func describeTable(_ name: String, sql: String) throws -> JSONValue {
+    package func describeTable(_ name: String, sql: String) throws -> JSONValue {
         let definition = SQLNormalizer.parseCreateTable(sql)
         let parsedColumns = Dictionary((definition?.columns ?? []).map { ($0.name, $0) }, uniquingKeysWith: { x, _ in x })
         var columns: [JSONValue] = []
@@ -196,7 +196,7 @@ struct SQLiteFingerprinter {
         ]
     }
 
-    func describeIndex(_ name: String, table: String, sql: String) throws -> JSONValue {
+    package func describeIndex(_ name: String, table: String, sql: String) throws -> JSONValue {
         let keys = try db.rows("SELECT name, \"desc\", coll FROM pragma_index_xinfo(?) WHERE key = 1 ORDER BY seqno", [.text(name)])
         let effective = keys.map { k in (column: k[0].textValue, collation: (k[2].textValue ?? "BINARY").uppercased(), descending: k[1].jsonInteger == 1) }
         return [
@@ -213,7 +213,7 @@ struct SQLiteFingerprinter {
     /// typed encodings in turn (``OrderedDigest``). No row is kept in memory.
     /// Columns are read in name order, so a column that only moved position
     /// shows as schema drift, not as every row changing.
-    func dataFingerprint(of table: String) throws -> TableFingerprint {
+    package func dataFingerprint(of table: String) throws -> TableFingerprint {
         let columns = try db.rows("SELECT name, pk FROM pragma_table_xinfo(?) WHERE hidden IN (0, 2, 3)", [.text(table)])
         let names = columns.compactMap { $0[0].textValue }.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
         let list = names.isEmpty ? "*" : names.map(Self.quote).joined(separator: ", ")
@@ -236,7 +236,7 @@ struct SQLiteFingerprinter {
     /// then every column by bytes (`COLLATE BINARY`) with its storage class
     /// (1 and 1.0 compare equal in SQLite but encode apart). The rowid never
     /// counts: rowids of a table without a key are not drift.
-    static func canonicalOrder(names: [String], columns: [[DatabaseValue]]) -> String {
+    package static func canonicalOrder(names: [String], columns: [[DatabaseValue]]) -> String {
         guard !names.isEmpty else { return "" }
         func position(_ row: [DatabaseValue]) -> Int64 { if case .integer(let n) = row[1] { n } else { 0 } }
         let key = columns.filter { position($0) > 0 }.sorted { position($0) < position($1) }
@@ -249,8 +249,8 @@ struct SQLiteFingerprinter {
 /// The typed byte encoding of a row used for data digests: a storage-class tag
 /// then the value, so 1, 1.0, '1', x'31' and NULL never collide. -0.0 is
 /// encoded as 0.0 because SQLite itself holds them equal.
-enum RowEncoding {
-    static func append(_ statement: SQLiteStatement, column i: Int, to buffer: inout [UInt8]) {
+package enum RowEncoding {
+    package static func append(_ statement: SQLiteStatement, column i: Int, to buffer: inout [UInt8]) {
         switch statement.columnType(at: i) {
         case SQLITE_INTEGER:
             buffer.append(1)
@@ -272,17 +272,17 @@ enum RowEncoding {
     }
 
     @inline(__always)
-    static func appendUInt64(_ v: UInt64, to buffer: inout [UInt8]) {
+    package static func appendUInt64(_ v: UInt64, to buffer: inout [UInt8]) {
         withUnsafeBytes(of: v.littleEndian) { buffer.append(contentsOf: $0) }
     }
 }
 
 extension DatabaseValue {
-    var textValue: String? { if case .text(let s) = self { s } else { nil } }
-    var jsonInteger: JSONValue { if case .integer(let i) = self { .integer(i) } else { .null } }
+    package var textValue: String? { if case .text(let s) = self { s } else { nil } }
+    package var jsonInteger: JSONValue { if case .integer(let i) = self { .integer(i) } else { .null } }
 }
 
 extension JSONValue {
-    static func != (lhs: JSONValue, rhs: Int64) -> Bool { lhs != .integer(rhs) }
-    static func == (lhs: JSONValue, rhs: Int64) -> Bool { lhs == .integer(rhs) }
+    package static func != (lhs: JSONValue, rhs: Int64) -> Bool { lhs != .integer(rhs) }
+    package static func == (lhs: JSONValue, rhs: Int64) -> Bool { lhs == .integer(rhs) }
 }

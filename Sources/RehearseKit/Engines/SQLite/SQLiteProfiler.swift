@@ -87,12 +87,12 @@ public enum SQLiteProfiler {
         return tables
     }
 
-    static func count(_ db: SQLiteConnection, _ sql: String) throws -> Int64 {
+    package static func count(_ db: SQLiteConnection, _ sql: String) throws -> Int64 {
         try db.rows(sql)[0][0].int64 ?? 0
     }
 
     /// Parents per child count, folded into the power-of-two buckets below.
-    static func histogram(_ parentsPerCount: [(children: Int64, parents: Int64)]) -> [(bucket: String, parents: Int64)] {
+    package static func histogram(_ parentsPerCount: [(children: Int64, parents: Int64)]) -> [(bucket: String, parents: Int64)] {
         var buckets: [Int64: Int64] = [:]
         for (n, parents) in parentsPerCount {
             buckets[n == 0 ? 0 : Int64(64 - UInt64(n).leadingZeroBitCount), default: 0] += parents
@@ -101,19 +101,19 @@ public enum SQLiteProfiler {
     }
 
     /// Bucket b holds parents with 0 children (b = 0) or 2^(b-1) ... 2^b - 1.
-    static func bucketLabel(_ b: Int64) -> String {
+    package static func bucketLabel(_ b: Int64) -> String {
         if b == 0 { return "0" }
         let lo = Int64(1) << (b - 1), hi = (Int64(1) << b) - 1
         return lo == hi ? "\(lo)" : "\(lo)-\(hi)"
     }
 
-    static func bucketDown(_ x: Double) -> Int64 {
+    package static func bucketDown(_ x: Double) -> Int64 {
         if x == 0 { return 0 }
         if x < 0 { return -bucketUp(-x) }
         return Int64(pow(10, floor(log10(x))).rounded())
     }
 
-    static func bucketUp(_ x: Double) -> Int64 {
+    package static func bucketUp(_ x: Double) -> Int64 {
         if x == 0 { return 0 }
         if x < 0 { return -bucketDown(-x) }
         let p = pow(10, ceil(log10(x)))
@@ -178,7 +178,7 @@ public enum SQLiteProfiler {
 }
 
 extension DatabaseValue {
-    var int64: Int64? {
+    package var int64: Int64? {
         switch self {
         case .integer(let i): i
         case .real(let d): Int64(exactly: d.rounded())
@@ -186,7 +186,7 @@ extension DatabaseValue {
         }
     }
 
-    var double: Double? {
+    package var double: Double? {
         switch self {
         case .integer(let i): Double(i)
         case .real(let d): d

@@ -11,8 +11,8 @@ import CSQLite3
 /// how SQLite writes files. A check may only read. The tool's own statements
 /// (``SQLiteConnection/execute(_:)``) and its one reference attach for drift
 /// localization are the only exceptions, each allowed by a flag set around it.
-final class SQLiteSandbox {
-    enum Policy: Equatable {
+package final class SQLiteSandbox {
+    package enum Policy: Equatable {
         /// May change the scratch database, may not reach another file.
         /// `context` names the SQL's source in messages ("a rehearsal script").
         case script(context: String)
@@ -20,31 +20,31 @@ final class SQLiteSandbox {
         case check
     }
 
-    var policy: Policy = .script(context: "a surrogate schema")
+    package var policy: Policy = .script(context: "a surrogate schema")
     /// Set only while the tool runs its own SQL.
-    var trusted = false
+    package var trusted = false
     /// The one file the tool itself may attach, set only around that ATTACH.
-    var allowedAttach: String?
+    package var allowedAttach: String?
     /// Why the last statement was refused, for the error message.
-    private(set) var lastDenial: String?
+    package private(set) var lastDenial: String?
 
-    func clearDenial() { lastDenial = nil }
+    package func clearDenial() { lastDenial = nil }
 
     /// PRAGMAs whose argument names a table, index or schema instead of setting
     /// anything (SQLite passes table-valued `pragma_table_info('t')` the same way).
-    static let pragmasWithLookupArgument: Set<String> = [
+    package static let pragmasWithLookupArgument: Set<String> = [
         "table_info", "table_xinfo", "index_info", "index_xinfo", "index_list", "foreign_key_list",
         "foreign_key_check", "integrity_check", "quick_check", "table_list",
     ]
     /// PRAGMAs a rehearsal script may set: they change only this connection's
     /// behaviour or the database's own header fields, never its files.
-    static let settablePragmas: Set<String> = [
+    package static let settablePragmas: Set<String> = [
         "foreign_keys", "defer_foreign_keys", "legacy_alter_table", "user_version", "application_id",
         "recursive_triggers", "case_sensitive_like", "ignore_check_constraints", "cache_size", "busy_timeout",
         "reverse_unordered_selects", "automatic_index", "analysis_limit", "optimize", "cell_size_check",
     ]
     /// PRAGMAs a check may read (with no value): none of them changes anything.
-    static let readablePragmas: Set<String> = pragmasWithLookupArgument.union([
+    package static let readablePragmas: Set<String> = pragmasWithLookupArgument.union([
         "user_version", "application_id", "schema_version", "data_version", "page_count", "page_size",
         "freelist_count", "max_page_count", "encoding", "collation_list", "function_list", "module_list",
         "pragma_list", "database_list", "compile_options", "foreign_keys", "defer_foreign_keys", "auto_vacuum",
@@ -53,10 +53,10 @@ final class SQLiteSandbox {
     ])
     /// Functions with effects beyond their result: loading code, registering a
     /// tokenizer by pointer. Also disabled through sqlite3_db_config.
-    static let unsafeFunctions: Set<String> = ["load_extension", "fts3_tokenizer"]
+    package static let unsafeFunctions: Set<String> = ["load_extension", "fts3_tokenizer"]
 
     /// SQLITE_OK or SQLITE_DENY for one action (see sqlite3_set_authorizer).
-    func authorize(_ action: Int32, _ a1: String?, _ a2: String?) -> Int32 {
+    package func authorize(_ action: Int32, _ a1: String?, _ a2: String?) -> Int32 {
         if trusted { return SQLITE_OK }
         let context = switch policy {
         case .script(let context): context
@@ -105,7 +105,7 @@ final class SQLiteSandbox {
 
     /// The sentence for VACUUM and VACUUM INTO, which the authorizer cannot
     /// tell apart from ATTACH before they run.
-    var vacuumRefusal: String {
+    package var vacuumRefusal: String {
         let context = switch policy {
         case .script(let context): context
         case .check: "a check"
@@ -113,7 +113,7 @@ final class SQLiteSandbox {
         return "VACUUM and VACUUM INTO are not allowed in \(context): VACUUM INTO writes a copy of the database to any file, and rehearse owns the scratch database's file. Remove the statement"
     }
 
-    static func actionName(_ action: Int32, _ a1: String?) -> String {
+    package static func actionName(_ action: Int32, _ a1: String?) -> String {
         let target = a1.map { " (\($0))" } ?? ""
         switch action {
         case SQLITE_INSERT: return "INSERT" + target
@@ -140,7 +140,7 @@ extension SQLiteConnection {
     /// Installs the authorizer and turns off what no rehearse connection
     /// needs: extension loading, trusting functions named in the schema, and
     /// attaching other databases.
-    func installSandbox() {
+    package func installSandbox() {
         _ = rehearse_sqlite3_db_config_bool(handle, SQLITE_DBCONFIG_ENABLE_LOAD_EXTENSION, 0)
         _ = rehearse_sqlite3_db_config_bool(handle, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0)
         _ = rehearse_sqlite3_db_config_bool(handle, SQLITE_DBCONFIG_ENABLE_FTS3_TOKENIZER, 0)
@@ -155,14 +155,14 @@ extension SQLiteConnection {
     /// Restricts the connection for SQL a user wrote: the policy, plus
     /// defensive mode (no writable_schema, no journal_mode=OFF, no writes to
     /// sqlite_dbpage or shadow tables). Set after the tool's own setup.
-    func restrict(to policy: SQLiteSandbox.Policy) {
+    package func restrict(to policy: SQLiteSandbox.Policy) {
         _ = rehearse_sqlite3_db_config_bool(handle, SQLITE_DBCONFIG_DEFENSIVE, 1)
         sandbox.policy = policy
     }
 
     /// Attaches the tool's own reference database: the only ATTACH any
     /// connection allows, and only for this file while this call runs.
-    func attachReference(_ file: String, as name: String) throws {
+    package func attachReference(_ file: String, as name: String) throws {
         sandbox.allowedAttach = file
         sqlite3_limit(handle, SQLITE_LIMIT_ATTACHED, 1)
         defer {

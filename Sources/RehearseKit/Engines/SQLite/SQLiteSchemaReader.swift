@@ -1,14 +1,14 @@
 /// Reads the generator's view of the schema (``TableShape``) from SQLite's catalog.
-struct SQLiteSchemaReader {
-    let db: SQLiteConnection
+package struct SQLiteSchemaReader {
+    package let db: SQLiteConnection
 
-    func tables() throws -> [TableShape] {
+    package func tables() throws -> [TableShape] {
         let names = try db.rows("SELECT name FROM main.sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name")
             .compactMap { $0[0].textValue }
         return try names.map(table)
     }
 
-    func table(_ name: String) throws -> TableShape {
+    package func table(_ name: String) throws -> TableShape {
         var columns: [ColumnShape] = []
         var pk: [(Int64, String)] = []
         for row in try db.rows("SELECT name, type, \"notnull\", pk, hidden FROM pragma_table_xinfo(?) ORDER BY cid", [.text(name)]) {

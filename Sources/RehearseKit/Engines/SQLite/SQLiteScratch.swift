@@ -26,7 +26,7 @@ public final class SQLiteScratch: ScratchEngine {
         Interruption.register(directory, keep: keep)
     }
 
-    static let directoryPrefix = "rehearse-"
+    package static let directoryPrefix = "rehearse-"
 
     /// Removes SQLite scratch directories under `parent` whose owning
     /// rehearse process is gone. Only real directories holding an owner mark
@@ -53,7 +53,7 @@ public final class SQLiteScratch: ScratchEngine {
     }
 
     /// A scratch database at a chosen file (used to rebuild reference states).
-    init(file: URL) {
+    package init(file: URL) {
         directory = file.deletingLastPathComponent()
         databaseURL = file
         removed = true  // owned by another scratch; never removes the directory
@@ -69,7 +69,7 @@ public final class SQLiteScratch: ScratchEngine {
     /// Opens the scratch database. `policy` restricts the connection for SQL
     /// the user wrote (scripts, checks); nil leaves it to the tool's own SQL
     /// and the surrogate schema, under the sandbox's default policy.
-    func connect(readOnly: Bool = false, policy: SQLiteSandbox.Policy? = nil) throws -> SQLiteConnection {
+    package func connect(readOnly: Bool = false, policy: SQLiteSandbox.Policy? = nil) throws -> SQLiteConnection {
         do {
             let db = try SQLiteConnection(path: databaseURL.path, readOnly: readOnly)
             // A 64 MiB page cache: foreign-key checks and fingerprints read

@@ -2,7 +2,7 @@ extension SQLiteSurrogateLoader {
     /// Foreign keys on a cycle between tables were inserted as NULL; set them
     /// now that every table is loaded, one UPDATE per row by its key, inside
     /// the load's transaction (see `SurrogatePlan.deferredForeignKeys`).
-    func setDeferredForeignKeys(_ plan: SurrogatePlan, _ db: SQLiteConnection) throws {
+    package func setDeferredForeignKeys(_ plan: SurrogatePlan, _ db: SQLiteConnection) throws {
         let q = SQLiteFingerprinter.quote
         for fk in plan.deferredForeignKeys {
             let set = fk.columns.map { "\(q($0)) = ?" }.joined(separator: ", ")

@@ -4,15 +4,15 @@ import Foundation
 /// Creates a surrogate in an SQLite database: tables first, then the rows
 /// (one transaction, one prepared INSERT per table reused for every row),
 /// then indexes, views and triggers, then the provenance table with its tag.
-struct SQLiteSurrogateLoader {
-    let source: SurrogateSource
-    let seed: UInt64
-    let scale: Double
-    let progress: ProgressHandler?
+package struct SQLiteSurrogateLoader {
+    package let source: SurrogateSource
+    package let seed: UInt64
+    package let scale: Double
+    package let progress: ProgressHandler?
     /// Worker threads computing values; any count gives the same rows.
-    var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
+    package var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
 
-    func load(into db: SQLiteConnection) throws -> LoadRecord {
+    package func load(into db: SQLiteConnection) throws -> LoadRecord {
         // Scratch-appropriate settings: nothing here needs to survive a crash.
         try db.execute("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA foreign_keys = OFF; PRAGMA cache_size = -\(Self.loadCacheKiB)")
         let schema = try source.script(source.manifest.schema, dialect: "sqlite")
@@ -88,7 +88,7 @@ struct SQLiteSurrogateLoader {
     /// on both sides the comparison converts nothing, and the parent column's
     /// collation applies (it is the left operand), as in the foreign key check.
     /// Any other key, in its table, goes through the pragma.
-    static func foreignKeysMayBeBroken(_ db: SQLiteConnection) throws -> Bool {
+    package static func foreignKeysMayBeBroken(_ db: SQLiteConnection) throws -> Bool {
         struct Column { var name: String; var type: String; var pk: Int64 }
         func columns(_ table: String) throws -> [Column] {
             try db.rows("SELECT name, type, pk FROM pragma_table_info(?)", [.text(table)]).map {
@@ -122,7 +122,7 @@ struct SQLiteSurrogateLoader {
 
     /// A declared type's column affinity, by SQLite's rules (section 3.1 of its
     /// datatype page).
-    static func affinity(_ declared: String) -> Int {
+    package static func affinity(_ declared: String) -> Int {
         let t = declared.uppercased()
         if t.contains("INT") { return 0 }
         if t.contains("CHAR") || t.contains("CLOB") || t.contains("TEXT") { return 1 }
@@ -193,10 +193,10 @@ struct SQLiteSurrogateLoader {
         }
     }
 
-    static let batchRows: Int64 = 4096
+    package static let batchRows: Int64 = 4096
     /// The page cache while rows go in (and for the foreign key check): a fixed
     /// size, so memory does not grow with the surrogate.
-    static let loadCacheKiB = 65536
+    package static let loadCacheKiB = 65536
     /// The page cache, and so the in-memory sort buffer, while indexes are built.
-    static let indexBuildCacheKiB = 8192
+    package static let indexBuildCacheKiB = 8192
 }
