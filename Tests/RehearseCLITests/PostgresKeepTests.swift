@@ -1,7 +1,8 @@
 import Foundation
 import Testing
 
-@Suite struct PostgresKeepTests {
+@Suite(// Skipped where the PostgreSQL server is not installed (one line at the end of the run counts them).
+       .enabled(if: PostgresServer.found(), "needs the PostgreSQL server binaries (initdb, pg_ctl, postgres)")) struct PostgresKeepTests {
     @Test func keepLeavesAStoppedClusterThatTheNextRunDoesNotSweep() throws {
         let s = Scratch()
         let r = try CLI.run(["--engine", "postgres", "--scale", "0.02", "--keep", "--out", s.path("run")], environment: s.env)

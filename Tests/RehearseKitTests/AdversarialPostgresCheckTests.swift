@@ -63,7 +63,9 @@ import Testing
         "SELECT true; SET TRANSACTION READ WRITE; DELETE FROM t; SELECT true",
     ]
 
-    @Test(arguments: severalCommands)
+    @Test(// Skipped where the PostgreSQL server is not installed.
+          .enabled(if: PostgresServer.found(.test), "needs the PostgreSQL server binaries (initdb, pg_ctl, postgres)"),
+          arguments: severalCommands)
     func aCheckOfSeveralCommandsIsNeverRun(_ sql: String) throws {
         let target = try Target()
         let before = try target.state()
@@ -106,7 +108,9 @@ import Testing
         "SAVEPOINT rehearse_check",
     ]
 
-    @Test func noSingleStatementEscapesTheReadOnlyTransaction() throws {
+    @Test(// Skipped where the PostgreSQL server is not installed.
+          .enabled(if: PostgresServer.found(.test), "needs the PostgreSQL server binaries (initdb, pg_ctl, postgres)"))
+    func noSingleStatementEscapesTheReadOnlyTransaction() throws {
         let target = try Target()
         let before = try target.state()
         let pre = try target.scratch.fingerprint()
@@ -122,7 +126,9 @@ import Testing
         #expect(try target.scratch.fingerprint() == pre)
     }
 
-    @Test func aCheckThatEndsItsTransactionFailsWhateverItReturns() throws {
+    @Test(// Skipped where the PostgreSQL server is not installed.
+          .enabled(if: PostgresServer.found(.test), "needs the PostgreSQL server binaries (initdb, pg_ctl, postgres)"))
+    func aCheckThatEndsItsTransactionFailsWhateverItReturns() throws {
         let target = try Target()
         for sql in ["COMMIT", "COMMIT AND CHAIN", "ROLLBACK AND CHAIN", "RELEASE SAVEPOINT rehearse_check"] {
             let (passed, returned) = try target.runWhole(sql)
@@ -135,7 +141,9 @@ import Testing
     /// Session state a check sets (defaults, prepared statements, session
     /// characteristics, advisory locks) does not open a way for a later check
     /// to write: every check gets its own read-only transaction.
-    @Test(arguments: [
+    @Test(// Skipped where the PostgreSQL server is not installed.
+          .enabled(if: PostgresServer.found(.test), "needs the PostgreSQL server binaries (initdb, pg_ctl, postgres)"),
+          arguments: [
         "SELECT set_config('default_transaction_read_only', 'off', false) IS NOT NULL",
         "SET SESSION CHARACTERISTICS AS TRANSACTION READ WRITE",
         "SET default_transaction_read_only = off",
@@ -166,7 +174,9 @@ import Testing
     /// A check cannot write through a second connection it opens itself
     /// (dblink, installed by a superuser's schema or birth): while checks run,
     /// the scratch database takes no new connection at all.
-    @Test func aCheckCannotWriteThroughAConnectionOfItsOwn() throws {
+    @Test(// Skipped where the PostgreSQL server is not installed.
+          .enabled(if: PostgresServer.found(.test), "needs the PostgreSQL server binaries (initdb, pg_ctl, postgres)"))
+    func aCheckCannotWriteThroughAConnectionOfItsOwn() throws {
         let target = try Target()
         let cluster = try TestPostgres.cluster
         _ = try target.scratch.apply(target.script("ext.sql", "CREATE EXTENSION dblink;"), transactional: true)
@@ -193,7 +203,9 @@ import Testing
     /// through a fresh connection; that is caught after the checks (the
     /// database was reopened, or rows newer than the checks exist) and the
     /// run stops with exit 3.
-    @Test(arguments: [
+    @Test(// Skipped where the PostgreSQL server is not installed.
+          .enabled(if: PostgresServer.found(.test), "needs the PostgreSQL server binaries (initdb, pg_ctl, postgres)"),
+          arguments: [
         ("reopen", "INSERT INTO t VALUES (1000, ''stash'')", false, "was changed or reopened to new connections"),
         ("reopen-and-close", "INSERT INTO t VALUES (1000, ''stash'')", true, "was changed or reopened to new connections"),
         ("reopen-and-close", "DELETE FROM t WHERE id = 1", true, "was changed or reopened to new connections"),
@@ -221,7 +233,9 @@ import Testing
     /// The second layer for superuser checks: row versions newer than the
     /// horizon taken before the checks are found, in user tables and in the
     /// schema catalogs, and nothing is reported when nothing was written.
-    @Test func rowsWrittenAfterTheHorizonAreFound() throws {
+    @Test(// Skipped where the PostgreSQL server is not installed.
+          .enabled(if: PostgresServer.found(.test), "needs the PostgreSQL server binaries (initdb, pg_ctl, postgres)"))
+    func rowsWrittenAfterTheHorizonAreFound() throws {
         let target = try Target()
         let admin = try TestPostgres.connect()
         let horizon = try #require(try admin.scalar("SELECT pg_snapshot_xmax(pg_current_snapshot())::text"))
@@ -237,7 +251,9 @@ import Testing
 
     /// Birth and rollback statements go to the server one per extended-protocol
     /// call: a piece that holds several commands fails instead of running.
-    @Test func aBirthStatementOfSeveralCommandsFails() throws {
+    @Test(// Skipped where the PostgreSQL server is not installed.
+          .enabled(if: PostgresServer.found(.test), "needs the PostgreSQL server binaries (initdb, pg_ctl, postgres)"))
+    func aBirthStatementOfSeveralCommandsFails() throws {
         let target = try Target()
         let before = try target.state()
         // Text the splitter keeps whole (a BEGIN ATOMIC body in a routine) but
@@ -277,7 +293,9 @@ import Testing
 
     /// A routine defined with a BEGIN ATOMIC body still loads and runs as one
     /// statement through the extended protocol.
-    @Test func aBeginAtomicRoutineRunsAsOneStatement() throws {
+    @Test(// Skipped where the PostgreSQL server is not installed.
+          .enabled(if: PostgresServer.found(.test), "needs the PostgreSQL server binaries (initdb, pg_ctl, postgres)"))
+    func aBeginAtomicRoutineRunsAsOneStatement() throws {
         let target = try Target()
         let run = try target.scratch.apply(target.script("birth.sql", """
             CREATE FUNCTION two() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; SELECT 2; END;
@@ -290,7 +308,9 @@ import Testing
     /// End to end: a lossy rollback plus two checks that would stash the data
     /// after birth and restore it after rollback must not pass, neither with
     /// the stash hidden behind BEGIN ATOMIC nor as plain statements.
-    @Test(arguments: [
+    @Test(// Skipped where the PostgreSQL server is not installed.
+          .enabled(if: PostgresServer.found(.test), "needs the PostgreSQL server binaries (initdb, pg_ctl, postgres)"),
+          arguments: [
         ("SELECT begin atomic FROM (SELECT true AS begin) AS t; COMMIT; CREATE TABLE public.stash AS SELECT * FROM customer_phones; SELECT true AS end;",
          "SELECT begin atomic FROM (SELECT true AS begin) AS t; COMMIT; UPDATE customers AS c SET phone = s.phone FROM public.stash AS s WHERE s.customer_id = c.id; DROP TABLE public.stash; SELECT true AS end;"),
         ("COMMIT;\nCREATE TABLE public.stash AS SELECT * FROM customer_phones;\nSELECT true;",

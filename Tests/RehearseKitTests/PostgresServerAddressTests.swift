@@ -27,7 +27,9 @@ import Testing
         }
     }
 
-    @Test func environmentCannotRedirectAConnection() throws {
+    @Test(// Skipped where the PostgreSQL server is not installed.
+          .enabled(if: PostgresServer.found(.test), "needs the PostgreSQL server binaries (initdb, pg_ctl, postgres)"))
+    func environmentCannotRedirectAConnection() throws {
         let cluster = try TestPostgres.cluster
         // PGHOST names the test cluster's socket. A connection that names no
         // host would reach it if libpq read PGHOST; scrubbed, it looks in the
