@@ -2,7 +2,7 @@
 SWIFT ?= $(shell command -v swift 2>/dev/null || echo /opt/swift/usr/bin/swift)
 RELEASE_BIN = .build/release/rehearse
 
-.PHONY: rehearse test build release deps clean bench fuzz seal-gate install uninstall nightly
+.PHONY: rehearse test check-architecture build release deps clean bench fuzz seal-gate install uninstall nightly
 
 PREFIX ?= /usr/local
 DESTDIR ?=
@@ -14,7 +14,8 @@ rehearse: release
 ## Run the whole test suite (unit, engine, adversarial, command-line,
 ## conformance, replay, install and tamper tests), then a short run of each
 ## fuzz target (parser + validator; manifest + profile through to the plan).
-test: deps
+## The architecture checks run first.
+test: deps check-architecture
 	$(SWIFT) build --build-tests
 	$(SWIFT) test
 	scripts/check-no-clusters.sh
@@ -22,6 +23,20 @@ test: deps
 
 TEST_FUZZ_SECONDS ?= 30
 FUZZ_SECONDS ?= 600
+
+## The architecture checks (docs/ARCHITECTURE.md), all run, then fail if any
+## failed: the layer table between our targets and every import (with the
+## checker's self-test), no file under Sources/ over 400 lines without a
+## reason, and (CHECK_API=1, the default; CHECK_API=0 skips it) a /// doc
+## comment on every public declaration.
+CHECK_API ?= 1
+check-architecture:
+	@status=0; \
+	for check in "scripts/check-layers.sh --self-test" scripts/check-layers.sh scripts/check-file-sizes.sh \
+	    $(if $(filter 1,$(CHECK_API)),"scripts/api-surface.sh --check"); do \
+	  echo "$$check"; SWIFT="$(SWIFT)" $$check || status=1; \
+	done; \
+	exit $$status
 
 ## Fuzz each target (libFuzzer + AddressSanitizer) for FUZZ_SECONDS: the strict
 ## parser and validator, and manifest + profile parsing through to the plan.

@@ -1,6 +1,13 @@
 import ArgumentParser
 import Foundation
+import RehearseCore
+import RehearseEngine
+import RehearseEvidence
 import RehearseKit
+import RehearsePostgres
+import RehearseSQLite
+import RehearseSurrogate
+import RehearseValidator
 
 /// Terminal output: colour only on a terminal and never when NO_COLOR is set;
 /// progress only on a terminal and never with --quiet.

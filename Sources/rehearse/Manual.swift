@@ -1,6 +1,13 @@
 import ArgumentParser
 import Foundation
+import RehearseCore
+import RehearseEngine
+import RehearseEvidence
 import RehearseKit
+import RehearsePostgres
+import RehearseSQLite
+import RehearseSurrogate
+import RehearseValidator
 
 /// `rehearse manual`: the man page, rendered from the command definitions.
 /// Hidden: `make install` runs it to write share/man/man1/rehearse.1.

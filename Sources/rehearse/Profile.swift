@@ -1,6 +1,13 @@
 import ArgumentParser
 import Foundation
+import RehearseCore
+import RehearseEngine
+import RehearseEvidence
 import RehearseKit
+import RehearsePostgres
+import RehearseSQLite
+import RehearseSurrogate
+import RehearseValidator
 
 extension Rehearse {
     struct Profile: ParsableCommand {
@@ -41,7 +48,7 @@ extension Rehearse {
             if let pgURL {
                 let server = try PostgresServerAddress(parsing: pgURL)
                 let tables = try PostgresProfiler.learn(server: server)
-                try write(SQLiteProfiler.yaml(tables, source: server.namedDatabase ?? "postgres"), to: out)
+                try write(LearnedProfile.yaml(tables, source: server.namedDatabase ?? "postgres"), to: out)
                 let rows = tables.reduce(Int64(0)) { $0 + $1.rows }
                 Console.out("Profiled \(tables.count) tables (\(Console.grouped(rows)) rows) into \(out); no values were written.")
                 return
@@ -49,7 +56,7 @@ extension Rehearse {
             let from = from ?? ""
             let source = URL(fileURLWithPath: from)
             let tables = try SQLiteProfiler.learn(file: source)
-            try write(SQLiteProfiler.yaml(tables, source: from), to: out)
+            try write(LearnedProfile.yaml(tables, source: from), to: out)
             if let schemaOut { try write(try SQLiteProfiler.schemaDDL(file: source), to: schemaOut) }
             let rows = tables.reduce(Int64(0)) { $0 + $1.rows }
             Console.out("Profiled \(tables.count) tables (\(Console.grouped(rows)) rows) into \(out); no values were written.")

@@ -1,6 +1,13 @@
 import ArgumentParser
 import Foundation
+import RehearseCore
+import RehearseEngine
+import RehearseEvidence
 import RehearseKit
+import RehearsePostgres
+import RehearseSQLite
+import RehearseSurrogate
+import RehearseValidator
 
 /// The root command. `rehearse --surrogate …` runs a rehearsal (the default
 /// subcommand); `validate` and `generate` are the others.

@@ -1,6 +1,13 @@
 import ArgumentParser
 import Foundation
+import RehearseCore
+import RehearseEngine
+import RehearseEvidence
 import RehearseKit
+import RehearsePostgres
+import RehearseSQLite
+import RehearseSurrogate
+import RehearseValidator
 
 extension Rehearse {
     struct Validate: ParsableCommand {

@@ -1,4 +1,11 @@
+import RehearseCore
+import RehearseEngine
+import RehearseEvidence
 import RehearseKit
+import RehearsePostgres
+import RehearseSQLite
+import RehearseSurrogate
+import RehearseValidator
 
 /// How a verdict reads on a terminal and which exit status it ends with: one
 /// place, so `run` and `validate` cannot disagree (README's status table).

@@ -1,6 +1,13 @@
 import Foundation
 import Testing
+@testable import RehearseCore
+@testable import RehearseEngine
+@testable import RehearseEvidence
 @testable import RehearseKit
+@testable import RehearsePostgres
+@testable import RehearseSQLite
+@testable import RehearseSurrogate
+@testable import RehearseValidator
 
 /// A hostile manifest, schema or byte must be refused before anything is
 /// provisioned (issue 9, classes 3 and 5): inputs are confined to the
@@ -482,14 +489,14 @@ import Testing
         }
     }
 
-    @Test func sqliteTriggerBodiesAreStructureAndSplitWhereSQLiteSplits() {
+    @Test func sqliteTriggerBodiesAreStructureAndSplitWhereSQLiteSplits() throws {
         let text = """
             CREATE TABLE t (a INTEGER); -- a comment; with a semicolon
             CREATE TRIGGER t_ins AFTER INSERT ON t BEGIN INSERT INTO u VALUES (new.a); UPDATE u SET b = ';'; END;
             CREATE VIEW v AS SELECT 'a;b' AS x;
             INSERT INTO t VALUES (1)
             """
-        let statements = SchemaDataGuard.sqliteStatements(text)
+        let statements = try #require(SQLiteStatements.split(text))
         #expect(statements.count == 4)
         #expect(statements.map { SchemaDataGuard.refusal($0.sql) == nil } == [true, true, true, false])
         #expect(statements[3].sql == "INSERT INTO t VALUES (1)")

@@ -1,7 +1,14 @@
 import Crypto
 import Foundation
 import Testing
+@testable import RehearseCore
+@testable import RehearseEngine
+@testable import RehearseEvidence
 @testable import RehearseKit
+@testable import RehearsePostgres
+@testable import RehearseSQLite
+@testable import RehearseSurrogate
+@testable import RehearseValidator
 
 /// The gate before a dump clone is restored: Chinook in every pg_dump format
 /// and as an SQLite file passes with a valid grant; hostile dumps and grants

@@ -1,6 +1,13 @@
 import Foundation
 import Testing
+@testable import RehearseCore
+@testable import RehearseEngine
+@testable import RehearseEvidence
 @testable import RehearseKit
+@testable import RehearsePostgres
+@testable import RehearseSQLite
+@testable import RehearseSurrogate
+@testable import RehearseValidator
 
 /// The whole rehearsal on a restored dump clone: Chinook's plain pg_dump
 /// (split by rehearse, COPY through libpq), its custom and tar pg_dumps

@@ -1,6 +1,13 @@
 import Crypto
 import Foundation
+@testable import RehearseCore
+@testable import RehearseEngine
+@testable import RehearseEvidence
 @testable import RehearseKit
+@testable import RehearsePostgres
+@testable import RehearseSQLite
+@testable import RehearseSurrogate
+@testable import RehearseValidator
 
 /// pg_dump files of Chinook in every format, made once per test process from
 /// the shared cluster, plus keys, trust files and grants for them.

@@ -1,6 +1,13 @@
 import Foundation
 import Testing
+@testable import RehearseCore
+@testable import RehearseEngine
+@testable import RehearseEvidence
 @testable import RehearseKit
+@testable import RehearsePostgres
+@testable import RehearseSQLite
+@testable import RehearseSurrogate
+@testable import RehearseValidator
 
 /// Issue 11 item 2 on PostgreSQL: type-derived time and number edge cases
 /// (microseconds, infinity, DST instants, int8 and float8 extremes) make each

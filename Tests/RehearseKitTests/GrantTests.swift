@@ -1,7 +1,14 @@
 import Crypto
 import Foundation
 import Testing
+@testable import RehearseCore
+@testable import RehearseEngine
+@testable import RehearseEvidence
 @testable import RehearseKit
+@testable import RehearsePostgres
+@testable import RehearseSQLite
+@testable import RehearseSurrogate
+@testable import RehearseValidator
 
 /// Hostile grants: every way a grant could validate for the wrong thing is
 /// refused, each with the sentence that names it.

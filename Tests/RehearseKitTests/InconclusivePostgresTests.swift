@@ -1,6 +1,13 @@
 import Foundation
 import Testing
+@testable import RehearseCore
+@testable import RehearseEngine
+@testable import RehearseEvidence
 @testable import RehearseKit
+@testable import RehearsePostgres
+@testable import RehearseSQLite
+@testable import RehearseSurrogate
+@testable import RehearseValidator
 
 /// The INCONCLUSIVE rules on PostgreSQL: the same two lossy patterns, and a
 /// data change hidden in a DO block, which rehearse cannot count and so

@@ -1,6 +1,13 @@
 import Foundation
 import Testing
+@testable import RehearseCore
+@testable import RehearseEngine
+@testable import RehearseEvidence
 @testable import RehearseKit
+@testable import RehearsePostgres
+@testable import RehearseSQLite
+@testable import RehearseSurrogate
+@testable import RehearseValidator
 
 /// The loader's quick foreign key check must find every violation that
 /// `pragma_foreign_key_check` finds, whether the key takes the quick query

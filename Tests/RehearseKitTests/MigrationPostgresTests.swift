@@ -1,6 +1,13 @@
 import Foundation
 import Testing
+@testable import RehearseCore
+@testable import RehearseEngine
+@testable import RehearseEvidence
 @testable import RehearseKit
+@testable import RehearsePostgres
+@testable import RehearseSQLite
+@testable import RehearseSurrogate
+@testable import RehearseValidator
 
 /// Walks on PostgreSQL (the shared test cluster, one database per step):
 /// dbmate's transaction:false and CONCURRENTLY, the "cannot run inside a

@@ -1,6 +1,13 @@
 import Foundation
 import Testing
+@testable import RehearseCore
+@testable import RehearseEngine
+@testable import RehearseEvidence
 @testable import RehearseKit
+@testable import RehearsePostgres
+@testable import RehearseSQLite
+@testable import RehearseSurrogate
+@testable import RehearseValidator
 
 /// pg_dump output loads unchanged (issue 12, item 1): a real pg_dump of
 /// Chinook, with every ordering pg_dump relies on added (a view's comment and

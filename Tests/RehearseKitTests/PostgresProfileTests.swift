@@ -1,6 +1,13 @@
 import Foundation
 import Testing
+@testable import RehearseCore
+@testable import RehearseEngine
+@testable import RehearseEvidence
 @testable import RehearseKit
+@testable import RehearsePostgres
+@testable import RehearseSQLite
+@testable import RehearseSurrogate
+@testable import RehearseValidator
 
 @Suite(// Skipped where the PostgreSQL server is not installed (one line at the end of the run counts them).
        .enabled(if: PostgresServer.found(), "needs the PostgreSQL server binaries (initdb, pg_ctl, postgres)")) struct PostgresProfileTests {
@@ -26,7 +33,7 @@ import Testing
         #expect(total.high == 1_000_000)
         #expect(total.low <= lowest && (total.low == 0 || [1, 10, 100, 1000, 10000, 100000].contains(total.low)))
         // No text value of the database appears in the profile.
-        let yaml = SQLiteProfiler.yaml(tables, source: name)
+        let yaml = LearnedProfile.yaml(tables, source: name)
         let db = try TestPostgres.connect(name)
         let values = try db.rows("SELECT email FROM customers UNION ALL SELECT full_name FROM customers UNION ALL SELECT street FROM addresses UNION ALL SELECT reference FROM payments").compactMap { $0[0] }
         #expect(values.count > 500)

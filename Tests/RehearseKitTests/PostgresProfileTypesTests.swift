@@ -1,6 +1,13 @@
 import Foundation
 import Testing
+@testable import RehearseCore
+@testable import RehearseEngine
+@testable import RehearseEvidence
 @testable import RehearseKit
+@testable import RehearsePostgres
+@testable import RehearseSQLite
+@testable import RehearseSurrogate
+@testable import RehearseValidator
 
 /// Issue 12 §2: `rehearse profile --pg-url` learns every type-level fact
 /// (partitions, domains, enums, arrays, ranges, lengths, foreign keys on
@@ -61,7 +68,7 @@ import Testing
         }
         let server = try PostgresServerAddress(parsing: try TestPostgres.url.replacingOccurrences(of: "dbname=postgres", with: "dbname=\(source)"))
         let tables = try PostgresProfiler.learn(server: server)
-        let yaml = SQLiteProfiler.yaml(tables, source: source)
+        let yaml = LearnedProfile.yaml(tables, source: source)
         // Type facts and counts, never a value: no title, no amount, no date from the source.
         #expect(yaml.contains("type: \"public.year\""), "\(yaml)")
         #expect(yaml.contains("partitions: 3, partitions_with_rows: 3"), "\(yaml)")

@@ -1,6 +1,13 @@
 import Foundation
 import Testing
+@testable import RehearseCore
+@testable import RehearseEngine
+@testable import RehearseEvidence
 @testable import RehearseKit
+@testable import RehearsePostgres
+@testable import RehearseSQLite
+@testable import RehearseSurrogate
+@testable import RehearseValidator
 
 @Suite struct PostgresServerAddressTests {
     @Test(arguments: ["host=/var/run/postgresql", "postgresql:///postgres", "postgresql://localhost/db", "host=127.0.0.1 port=5433",

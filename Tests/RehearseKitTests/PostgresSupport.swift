@@ -1,5 +1,12 @@
 import Foundation
+@testable import RehearseCore
+@testable import RehearseEngine
+@testable import RehearseEvidence
 @testable import RehearseKit
+@testable import RehearsePostgres
+@testable import RehearseSQLite
+@testable import RehearseSurrogate
+@testable import RehearseValidator
 
 /// One throwaway PostgreSQL cluster for the whole test process, started on
 /// first use (initdb + pg_ctl in a temporary directory, Unix socket only) and

@@ -1,13 +1,20 @@
 import Foundation
 import Testing
+@testable import RehearseCore
+@testable import RehearseEngine
+@testable import RehearseEvidence
 @testable import RehearseKit
+@testable import RehearsePostgres
+@testable import RehearseSQLite
+@testable import RehearseSurrogate
+@testable import RehearseValidator
 
 /// `rehearse profile` on the real Chinook database: no value may leak into
 /// the profile, and a surrogate generated from it matches its shape.
 @Suite struct ProfileTests {
     static func learnedChinook(_ dir: TempDir) throws -> (profile: String, surrogate: URL) {
         let tables = try SQLiteProfiler.learn(file: Repo.chinook)
-        let yaml = SQLiteProfiler.yaml(tables, source: Repo.chinook.path)
+        let yaml = LearnedProfile.yaml(tables, source: Repo.chinook.path)
         dir.write("s/manifest.yaml", "name: chinook-shaped\nschema: schema.sql\nprofile: profile.yaml\nbirth: birth.sql\nrollback: rollback.sql\n")
         dir.write("s/schema.sql", try SQLiteProfiler.schemaDDL(file: Repo.chinook))
         dir.write("s/profile.yaml", yaml)

@@ -1,5 +1,12 @@
 import Testing
+@testable import RehearseCore
+@testable import RehearseEngine
+@testable import RehearseEvidence
 @testable import RehearseKit
+@testable import RehearsePostgres
+@testable import RehearseSQLite
+@testable import RehearseSurrogate
+@testable import RehearseValidator
 
 @Suite struct SQLNormalizerTests {
     @Test func dropsCommentsAndLayoutButKeepsStringLiterals() {

@@ -1,6 +1,13 @@
 import Foundation
 import Testing
+@testable import RehearseCore
+@testable import RehearseEngine
+@testable import RehearseEvidence
 @testable import RehearseKit
+@testable import RehearsePostgres
+@testable import RehearseSQLite
+@testable import RehearseSurrogate
+@testable import RehearseValidator
 
 /// Each residue issue 17 found, left by a real rollback on the commerce
 /// surrogate (or a variant of its schema): the rehearsal fails and the drift

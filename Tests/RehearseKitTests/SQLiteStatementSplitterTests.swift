@@ -1,12 +1,19 @@
 import Foundation
 import Testing
+@testable import RehearseCore
+@testable import RehearseEngine
+@testable import RehearseEvidence
 @testable import RehearseKit
+@testable import RehearsePostgres
+@testable import RehearseSQLite
+@testable import RehearseSurrogate
+@testable import RehearseValidator
 
-/// How an SQLite script is cut into statements. Three cutters must agree:
-/// the engine's (`SQLiteConnection.forEachStatement`, SQLite's own parser,
-/// run here on a real database file), the validator's
-/// (`SealedScript.sqliteStatements`, no database) and the schema data
-/// guard's (`SchemaDataGuard.sqliteStatements`). A disagreement would make
+/// How an SQLite script is cut into statements. Two cutters must agree: the
+/// engine's (`SQLiteConnection.forEachStatement`, SQLite's own parser, run
+/// here on a real database file) and the database-free one
+/// (`SQLiteStatements.split`) that the validator (`SealedScript`), the
+/// schema data guard and migration scans use. A disagreement would make
 /// sealed evidence name statements the engine never ran.
 @Suite struct SQLiteStatementSplitterTests {
     struct Cut: Equatable, CustomStringConvertible {
@@ -34,12 +41,14 @@ import Testing
         return cuts(seen)
     }
 
-    /// All three cutters' results, checked equal; the engine's returned.
+    /// Both cutters' results (and the validator's sealed script's), checked
+    /// equal; the engine's returned.
     static func split(_ text: String, sourceLocation: SourceLocation = #_sourceLocation) throws -> [Cut] {
         let engine = try engine(text)
-        let sealed = try #require(SealedScript.sqliteStatements(text), sourceLocation: sourceLocation)
-        #expect(cuts(sealed) == engine, "validator's cut differs", sourceLocation: sourceLocation)
-        #expect(cuts(SchemaDataGuard.sqliteStatements(text)) == engine, "schema guard's cut differs", sourceLocation: sourceLocation)
+        let split = try #require(SQLiteStatements.split(text), sourceLocation: sourceLocation)
+        #expect(cuts(split) == engine, "the database-free cut differs", sourceLocation: sourceLocation)
+        let sealed = try #require(SealedScript(bytes: Array(text.utf8), path: "script.sql", engine: "sqlite"), sourceLocation: sourceLocation)
+        #expect(cuts(sealed.statements) == engine, "the validator's cut differs", sourceLocation: sourceLocation)
         return engine
     }
 
@@ -137,26 +146,23 @@ import Testing
         #expect(cuts.map { script.line(ofByteOffset: $0.offset) } == [1, 3, 4])
     }
 
-    /// The two database-free cutters on statements the engine would refuse
-    /// to run here (transaction control, unknown tables).
-    @Test func theDatabaseFreeCuttersAgreeOnTransactionsAndUnknownTables() throws {
+    /// The database-free cutter on statements the engine would refuse to
+    /// run here (transaction control, unknown tables).
+    @Test func theDatabaseFreeCutterSplitsTransactionsAndUnknownTables() throws {
         let text = """
             BEGIN;
             INSERT INTO nowhere VALUES (1, 'x;y');
             CREATE TRIGGER tr BEFORE DELETE ON nowhere BEGIN SELECT RAISE(ABORT, 'no; never'); END;
             COMMIT;
             """
-        let sealed = try #require(SealedScript.sqliteStatements(text))
-        let guarded = SchemaDataGuard.sqliteStatements(text)
-        #expect(Self.cuts(sealed) == Self.cuts(guarded))
-        #expect(sealed.map(\.sql) == text.split(separator: "\n").map(String.init))
+        let split = try #require(SQLiteStatements.split(text))
+        #expect(split.map(\.sql) == text.split(separator: "\n").map(String.init))
     }
 
     @Test func anUnfinishedTriggerRunsToTheEnd() throws {
         let text = "CREATE TABLE t(v);\nCREATE TRIGGER tr AFTER INSERT ON t BEGIN SELECT 1; SELECT 2;"
-        let sealed = try #require(SealedScript.sqliteStatements(text))
-        #expect(sealed.map(\.sql) == ["CREATE TABLE t(v);", "CREATE TRIGGER tr AFTER INSERT ON t BEGIN SELECT 1; SELECT 2;"])
-        #expect(Self.cuts(SchemaDataGuard.sqliteStatements(text)) == Self.cuts(sealed))
+        let split = try #require(SQLiteStatements.split(text))
+        #expect(split.map(\.sql) == ["CREATE TABLE t(v);", "CREATE TRIGGER tr AFTER INSERT ON t BEGIN SELECT 1; SELECT 2;"])
         // The engine refuses it, located at its statement.
         #expect(throws: ScriptFailure.self) { try Self.engine(text) }
     }

@@ -1,6 +1,13 @@
 import Foundation
 import Testing
+@testable import RehearseCore
+@testable import RehearseEngine
+@testable import RehearseEvidence
 @testable import RehearseKit
+@testable import RehearsePostgres
+@testable import RehearseSQLite
+@testable import RehearseSurrogate
+@testable import RehearseValidator
 
 /// A throwaway surrogate folder from a schema and a profile.
 func shapedSurrogate(_ dir: TempDir, schema: String, profile: String, name: String = "s") -> URL {

@@ -1,5 +1,12 @@
 import Foundation
+@testable import RehearseCore
+@testable import RehearseEngine
+@testable import RehearseEvidence
 @testable import RehearseKit
+@testable import RehearsePostgres
+@testable import RehearseSQLite
+@testable import RehearseSurrogate
+@testable import RehearseValidator
 
 /// A fresh folder per test, removed when the value is released.
 final class TempDir {

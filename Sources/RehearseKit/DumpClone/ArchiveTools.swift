@@ -1,4 +1,11 @@
 import Foundation
+import RehearseCore
+import RehearseEvidence
+import RehearseValidator
+import RehearseSurrogate
+import RehearseEngine
+import RehearseSQLite
+import RehearsePostgres
 
 /// pg_restore, run as the ``DumpReader`` (never root) the only ways rehearse runs it: to render an archive as SQL
 /// into a file (`-f`, no connection), to list its table of contents (`-l`),
@@ -9,7 +16,7 @@ import Foundation
 public enum ArchiveTools {
     /// PGPASSFILE points at nothing, so libpq does not read a password file
     /// from the home directory either (the socket connection needs none).
-    static let environment = ["PATH": "/usr/bin:/bin", "LC_ALL": "C", "PGCLIENTENCODING": "UTF8", "PGPASSFILE": "/dev/null"]
+    package static let environment = ["PATH": "/usr/bin:/bin", "LC_ALL": "C", "PGCLIENTENCODING": "UTF8", "PGPASSFILE": "/dev/null"]
 
     public static func pgRestore(bindir: URL?) throws -> URL {
         let dir = try bindir ?? PostgresCluster.locateBinaries()
@@ -31,7 +38,7 @@ public enum ArchiveTools {
 
     /// Renders an archive to an SQL script file.
     /// `file` must lie in a directory `reader` may write (``DumpReader/outputDirectory(in:)``).
-    static func render(_ archive: URL, format: DumpFormat, to file: URL, bindir: URL?, reader: DumpReader, shown: String) throws {
+    package static func render(_ archive: URL, format: DumpFormat, to file: URL, bindir: URL?, reader: DumpReader, shown: String) throws {
         let tool = try pgRestore(bindir: bindir)
         let log = file.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("pg_restore-render.log")
         defer { try? FileManager.default.removeItem(at: log) }
@@ -43,7 +50,7 @@ public enum ArchiveTools {
     }
 
     /// The archive's table of contents, one `pg_restore -l` line per entry.
-    static func tableOfContents(_ archive: URL, format: DumpFormat, work: URL, bindir: URL?, reader: DumpReader, shown: String) throws -> [String] {
+    package static func tableOfContents(_ archive: URL, format: DumpFormat, work: URL, bindir: URL?, reader: DumpReader, shown: String) throws -> [String] {
         let tool = try pgRestore(bindir: bindir)
         let log = work.appendingPathComponent("pg_restore-list.out")
         defer { try? FileManager.default.removeItem(at: log) }
@@ -55,7 +62,7 @@ public enum ArchiveTools {
         return out.output.split(separator: "\n").map(String.init).filter { !$0.hasPrefix(";") && !$0.isEmpty }
     }
 
-    static func flag(_ format: DumpFormat) -> String {
+    package static func flag(_ format: DumpFormat) -> String {
         switch format {
         case .custom: "custom"
         case .directory: "directory"

@@ -1,4 +1,11 @@
 import Foundation
+import RehearseCore
+import RehearseEvidence
+import RehearseValidator
+import RehearseSurrogate
+import RehearseEngine
+import RehearseSQLite
+import RehearsePostgres
 
 /// Everything a dump clone must pass before a byte of it is restored, in an
 /// order that opens the dump only when the grant could allow it:
@@ -28,7 +35,7 @@ public enum DumpCloneGate {
         public var reader: DumpReader = .inProcess
     }
 
-    static let hostileTOCEntries = ["SERVER", "USER MAPPING", "FOREIGN DATA WRAPPER", "SUBSCRIPTION", "DATABASE", "DATABASE PROPERTIES", "TABLESPACE"]
+    package static let hostileTOCEntries = ["SERVER", "USER MAPPING", "FOREIGN DATA WRAPPER", "SUBSCRIPTION", "DATABASE", "DATABASE PROPERTIES", "TABLESPACE"]
 
     public static func prepare(dump: String, grantFile: String, trustFile: String, engine: String, allowlist: SecretAllowlist,
                                bindir: String?, now: Int64, scratchParent: URL? = nil, pgUser: String? = nil) throws -> Prepared {

@@ -1,4 +1,11 @@
 import Foundation
+import RehearseCore
+import RehearseEvidence
+import RehearseValidator
+import RehearseSurrogate
+import RehearseEngine
+import RehearseSQLite
+import RehearsePostgres
 
 /// Restoring a checked archive into the ephemeral cluster: pg_restore with an
 /// environment built from nothing, connected over the cluster's Unix socket
@@ -6,11 +13,11 @@ import Foundation
 /// run programs, read server files or reach other servers), owners and
 /// privileges dropped so every object belongs to that one role (the mapping
 /// is recorded), one transaction, stopping at the first error.
-enum DumpCloneRestore {
+package enum DumpCloneRestore {
     /// The mapping recorded in the evidence.
-    static let ownership = "all objects created by and owned by the non-superuser scratch owner role rehearse_owner; the dump's owners and grants are not restored"
+    package static let ownership = "all objects created by and owned by the non-superuser scratch owner role rehearse_owner; the dump's owners and grants are not restored"
 
-    static func restore(_ prepared: DumpCloneGate.Prepared, shown: String, into scratch: PostgresScratch) throws {
+    package static func restore(_ prepared: DumpCloneGate.Prepared, shown: String, into scratch: PostgresScratch) throws {
         // The cluster's own database or its drift-localizing sibling; never a named server.
         guard scratch.isEphemeral else {
             throw RehearseError.refused("Refused: a dump clone restores only into an ephemeral cluster rehearse started itself, never into a named server.")
@@ -39,7 +46,7 @@ enum DumpCloneRestore {
     /// After a restore: the dump may not have set anything per database or
     /// role (ALTER DATABASE … SET search_path could redirect later sessions,
     /// the superuser's included, to objects the dump defined).
-    static func checkNoSettings(_ scratch: PostgresScratch, shown: String) throws {
+    package static func checkNoSettings(_ scratch: PostgresScratch, shown: String) throws {
         let db = try scratch.connect()
         _ = try db.execute("SET search_path = ''")
         let n = try db.scalar("SELECT pg_catalog.count(*) FROM pg_catalog.pg_db_role_setting") ?? "0"
@@ -51,7 +58,7 @@ enum DumpCloneRestore {
     /// Rows per table of the restored database (user schemas only), counted
     /// as the non-superuser owner with an empty search_path and pg_catalog's
     /// own count, so nothing the dump defined runs with more privilege.
-    static func rows(_ scratch: PostgresScratch) throws -> [String: Int64] {
+    package static func rows(_ scratch: PostgresScratch) throws -> [String: Int64] {
         let db = try scratch.connectAsOwner()
         _ = try db.execute("SET search_path = ''")
         var out: [String: Int64] = [:]
@@ -70,14 +77,14 @@ enum DumpCloneRestore {
 /// statement alone on one connection as the scratch owner inside one
 /// transaction, and feeds each COPY … FROM stdin block through libpq's COPY
 /// protocol. No psql, no meta-command, no second reader of the text.
-enum DumpClonePlainRestore {
+package enum DumpClonePlainRestore {
     /// `ALTER … OWNER TO …`, GRANT, REVOKE, ALTER DEFAULT PRIVILEGES.
-    static func isOwnershipOrPrivilege(_ skeleton: String) -> Bool {
+    package static func isOwnershipOrPrivilege(_ skeleton: String) -> Bool {
         skeleton.hasPrefix("GRANT ") || skeleton.hasPrefix("REVOKE ") || skeleton.hasPrefix("ALTER DEFAULT PRIVILEGES")
             || (skeleton.hasPrefix("ALTER ") && skeleton.contains(" OWNER TO "))
     }
 
-    static func restore(_ prepared: DumpCloneGate.Prepared, shown: String, into scratch: PostgresScratch) throws {
+    package static func restore(_ prepared: DumpCloneGate.Prepared, shown: String, into scratch: PostgresScratch) throws {
         guard scratch.isEphemeral else {
             throw RehearseError.refused("Refused: a dump clone restores only into an ephemeral cluster rehearse started itself, never into a named server.")
         }

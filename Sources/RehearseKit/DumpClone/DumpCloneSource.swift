@@ -1,4 +1,11 @@
 import Foundation
+import RehearseCore
+import RehearseEvidence
+import RehearseValidator
+import RehearseSurrogate
+import RehearseEngine
+import RehearseSQLite
+import RehearsePostgres
 
 /// The second source a rehearsal can load from: a granted dump that passed
 /// ``DumpCloneGate``, restored from its private copy (the bytes hashed and
@@ -6,10 +13,9 @@ import Foundation
 /// where it would generate a surrogate; everything after the load is the same
 /// code. (The architecture work moves this behind a common source seam.)
 public struct DumpCloneSource {
-    public static let tag = "REAL_DUMP_CLONE"
-    /// The run folder file holding the exact grant bytes, sealed with the run,
-    /// so `validate --trust` can re-verify its signatures.
-    public static let grantFile = "grant.dsse.json"
+    public static let tag = DumpCloneEvidence.tag
+    /// The run folder file holding the exact grant bytes (``DumpCloneEvidence/grantFile``).
+    public static let grantFile = DumpCloneEvidence.grantFile
 
     public let prepared: DumpCloneGate.Prepared
     /// The operator's path, for messages and the evidence's name.
@@ -23,7 +29,7 @@ public struct DumpCloneSource {
     }
 
     /// Restores the private copy into the scratch database.
-    func load(into scratch: ScratchEngine) throws -> LoadRecord {
+    package func load(into scratch: ScratchEngine) throws -> LoadRecord {
         if let pg = scratch as? PostgresScratch, prepared.format != .sqlite {
             if prepared.format == .plain {
                 try DumpClonePlainRestore.restore(prepared, shown: path, into: pg)
@@ -56,7 +62,7 @@ public struct DumpCloneSource {
 
     /// The evidence's `source` for a dump clone.
     /// `name` is the manifest's: the change rehearsed on the dump.
-    func sourceJSON(name: String, rows: [String: Int64]) -> JSONValue {
+    package func sourceJSON(name: String, rows: [String: Int64]) -> JSONValue {
         [
             "kind": "dump_clone", "tag": .string(Self.tag), "name": .string(name), "dump_name": .string((path as NSString).lastPathComponent),
             "dump_sha256": .string(prepared.digest), "format": .string(prepared.format.rawValue),

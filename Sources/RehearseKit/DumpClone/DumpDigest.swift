@@ -1,5 +1,12 @@
 import Crypto
 import Foundation
+import RehearseCore
+import RehearseEvidence
+import RehearseValidator
+import RehearseSurrogate
+import RehearseEngine
+import RehearseSQLite
+import RehearsePostgres
 
 /// The SHA-256 that names a dump: the digest a grant's subject must equal.
 ///
@@ -27,7 +34,7 @@ public enum DumpDigest {
         return (result.digest, directory.appendingPathComponent("dump"), result.isDirectory)
     }
 
-    static func walk(path: String, into destination: URL?) throws -> (digest: String, isDirectory: Bool) {
+    package static func walk(path: String, into destination: URL?) throws -> (digest: String, isDirectory: Bool) {
         var st = stat()
         guard stat(path, &st) == 0 else {
             throw RehearseError.badInput("Cannot read the dump \(RunFolder.display(path)): it is missing or not readable. Check the path.")
@@ -69,7 +76,7 @@ public enum DumpDigest {
     /// Streams one file, hashing it and, when asked, writing a private copy
     /// (created exclusively, mode 0600). The source is opened read-only and
     /// without following a final symlink swapped in after the stat.
-    static func hashFile(_ path: String, copyTo destination: URL?) throws -> String {
+    package static func hashFile(_ path: String, copyTo destination: URL?) throws -> String {
         let fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)
         guard fd >= 0 else {
             throw RehearseError.badInput("Cannot open the dump \(RunFolder.display(path)) for reading: \(String(cString: strerror(errno))).")

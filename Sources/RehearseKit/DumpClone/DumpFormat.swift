@@ -1,4 +1,11 @@
 import Foundation
+import RehearseCore
+import RehearseEvidence
+import RehearseValidator
+import RehearseSurrogate
+import RehearseEngine
+import RehearseSQLite
+import RehearsePostgres
 
 /// What kind of dump a file or directory is, by its content, never its name.
 public enum DumpFormat: String, Sendable {
@@ -35,7 +42,7 @@ public enum DumpFormat: String, Sendable {
         return .plain
     }
 
-    static func head(_ url: URL, _ n: Int) -> [UInt8] {
+    package static func head(_ url: URL, _ n: Int) -> [UInt8] {
         guard let h = FileHandle(forReadingAtPath: url.path) else { return [] }
         defer { try? h.close() }
         return [UInt8]((try? h.read(upToCount: n)) ?? Data())

@@ -1,4 +1,11 @@
 import Foundation
+import RehearseCore
+import RehearseEvidence
+import RehearseValidator
+import RehearseSurrogate
+import RehearseEngine
+import RehearseSQLite
+import RehearsePostgres
 
 /// Who runs the tools that read a dump (pg_restore listing, rendering and
 /// restoring it). A dump is hostile input: a directory dump's toc.dat and
@@ -12,9 +19,9 @@ import Foundation
 public struct DumpReader: Sendable {
     /// nil when rehearse is not root: the tools run as the caller.
     public let runAs: String?
-    let uid: uid_t
-    let gid: gid_t
-    let runuser: String?
+    package let uid: uid_t
+    package let gid: gid_t
+    package let runuser: String?
 
     /// The reader for a run: the server user when root, else the caller.
     public static func forRun(requested: String?) throws -> DumpReader {
@@ -36,10 +43,10 @@ public struct DumpReader: Sendable {
 
     /// No tool reads the dump (plain SQL and SQLite are read by rehearse
     /// itself): nothing to hand over.
-    static var inProcess: DumpReader { DumpReader(runAs: nil, uid: getuid(), gid: getgid(), runuser: nil) }
+    package static var inProcess: DumpReader { DumpReader(runAs: nil, uid: getuid(), gid: getgid(), runuser: nil) }
 
     /// The program and arguments that run `tool` as this reader.
-    func command(_ tool: URL, _ arguments: [String]) -> (executable: String, arguments: [String]) {
+    package func command(_ tool: URL, _ arguments: [String]) -> (executable: String, arguments: [String]) {
         guard let runAs, let runuser else { return (tool.path, arguments) }
         return (runuser, ["-u", runAs, "--", tool.path] + arguments)
     }
@@ -50,7 +57,7 @@ public struct DumpReader: Sendable {
     /// may pass through it to the copy it was given, but cannot list it or
     /// open anything else in it. Links are never followed (lchown, and the
     /// copy holds only regular files rehearse wrote).
-    func confine(workspace: URL, copy: URL) throws {
+    package func confine(workspace: URL, copy: URL) throws {
         guard runAs != nil else { return }
         guard chmod(workspace.path, 0o711) == 0 else { throw handOver(workspace) }
         var st = stat()
@@ -67,7 +74,7 @@ public struct DumpReader: Sendable {
 
     /// A directory in the workspace the reader may write (pg_restore's
     /// rendering of an archive), owned by the reader, mode 0700.
-    func outputDirectory(in workspace: URL) throws -> URL {
+    package func outputDirectory(in workspace: URL) throws -> URL {
         let dir = workspace.appendingPathComponent("out")
         if mkdir(dir.path, 0o700) != 0 && errno != EEXIST { throw handOver(dir) }
         if runAs != nil { try own(dir, mode: 0o700) }

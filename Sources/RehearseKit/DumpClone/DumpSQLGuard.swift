@@ -1,4 +1,11 @@
 import Foundation
+import RehearseCore
+import RehearseEvidence
+import RehearseValidator
+import RehearseSurrogate
+import RehearseEngine
+import RehearseSQLite
+import RehearsePostgres
 
 /// Reads a plain SQL dump (or an archive rendered by pg_restore) the way
 /// rehearse itself will split it, and refuses, before anything runs, whatever
@@ -17,34 +24,34 @@ import Foundation
 ///   language extensions, C or untrusted-language functions, LOAD, ALTER
 ///   SYSTEM, roles, databases, tablespaces, DO blocks, and SELECT/CALL of
 ///   anything but the catalogue functions pg_dump uses.
-struct DumpSQLGuard {
-    enum State: Equatable {
+package struct DumpSQLGuard {
+    package enum State: Equatable {
         case normal, lineComment, blockComment(Int), single(escapes: Bool), double, dollar([UInt8]), copyData
     }
 
-    let shown: String
-    var state = State.normal
-    var line = 1
-    var atLineStart = true
-    var statementLine = 1
+    package let shown: String
+    package var state = State.normal
+    package var line = 1
+    package var atLineStart = true
+    package var statementLine = 1
     /// The statement outside quotes and comments, upper-cased, white space
     /// collapsed, each literal as '?' (bounded: the keywords are at its start).
-    var skeleton: [UInt8] = []
-    var previous: UInt8 = 0
-    var pendingDollar: [UInt8]?
-    var statements = 0
+    package var skeleton: [UInt8] = []
+    package var previous: UInt8 = 0
+    package var pendingDollar: [UInt8]?
+    package var statements = 0
 
-    init(shown: String) { self.shown = shown }
+    package init(shown: String) { self.shown = shown }
 
-    func refuse(_ what: String, at line: Int) -> RehearseError {
+    package func refuse(_ what: String, at line: Int) -> RehearseError {
         RehearseError.refused("Refused: the dump \(RunFolder.display(shown)) at line \(line) \(what). A dump clone may only create and fill objects in its own scratch database; nothing from this dump was restored.")
     }
 
-    var pendingLine: [UInt8] = []
+    package var pendingLine: [UInt8] = []
 
     /// Takes any chunk; checks whole lines, so nothing the guard looks ahead
     /// at (a closing dollar tag, `--`, `/*`) is ever split by a read boundary.
-    mutating func feed(_ chunk: UnsafeRawBufferPointer) throws {
+    package mutating func feed(_ chunk: UnsafeRawBufferPointer) throws {
         var start = 0
         while start < chunk.count, let hit = memchr(chunk.baseAddress! + start, 0x0a, chunk.count - start) {
             let end = UnsafeRawPointer(hit) - chunk.baseAddress! + 1
@@ -61,15 +68,15 @@ struct DumpSQLGuard {
 
     /// For a restore: each statement's text with the line it starts at, each
     /// COPY data line (with its newline), and the end of each COPY block.
-    var onStatement: ((_ sql: String, _ line: Int, _ skeleton: String) throws -> Void)?
-    var onCopyLine: ((UnsafeRawBufferPointer) throws -> Void)?
-    var onCopyEnd: (() throws -> Void)?
+    package var onStatement: ((_ sql: String, _ line: Int, _ skeleton: String) throws -> Void)?
+    package var onCopyLine: ((UnsafeRawBufferPointer) throws -> Void)?
+    package var onCopyEnd: (() throws -> Void)?
     /// The statement's raw bytes so far (only collected for a restore).
-    var statementText: [UInt8] = []
-    var segmentStart = 0
-    var currentLine: UnsafeRawBufferPointer?
+    package var statementText: [UInt8] = []
+    package var segmentStart = 0
+    package var currentLine: UnsafeRawBufferPointer?
 
-    mutating func feedLine(_ bytes: UnsafeRawBufferPointer) throws {
+    package mutating func feedLine(_ bytes: UnsafeRawBufferPointer) throws {
         if state == .copyData {
             // A whole line of COPY data, or the \. that ends it.
             let content = bytes.count > 0 && bytes[bytes.count - 1] == 0x0a ? UnsafeRawBufferPointer(rebasing: bytes[0..<(bytes.count - 1)]) : bytes
@@ -129,7 +136,7 @@ struct DumpSQLGuard {
         }
     }
 
-    mutating func normal(_ b: UInt8, _ bytes: UnsafeRawBufferPointer, _ i: inout Int) throws {
+    package mutating func normal(_ b: UInt8, _ bytes: UnsafeRawBufferPointer, _ i: inout Int) throws {
         func next(_ k: Int) -> UInt8? { i + k < bytes.count ? bytes[i + k] : nil }
         switch b {
         // A comment separates words as white space does (ALTER/**/DATABASE is ALTER DATABASE).
@@ -165,17 +172,17 @@ struct DumpSQLGuard {
         }
     }
 
-    mutating func space() {
+    package mutating func space() {
         if skeleton.last != 32 && !skeleton.isEmpty { append([32]) }
     }
 
-    mutating func append(_ bytes: [UInt8]) {
+    package mutating func append(_ bytes: [UInt8]) {
         if skeleton.count < 4096 { skeleton += bytes }
     }
 
     /// A backslash outside quotes: a psql meta-command. Only pg_dump's
     /// `\restrict` / `\unrestrict` (which themselves disable meta-commands) pass.
-    mutating func metaCommand(_ bytes: UnsafeRawBufferPointer, _ i: inout Int) throws {
+    package mutating func metaCommand(_ bytes: UnsafeRawBufferPointer, _ i: inout Int) throws {
         var j = i + 1
         var word: [UInt8] = []
         while j < bytes.count, bytes[j] != 0x0a, bytes[j] != 0x20, bytes[j] != 0x09, word.count < 32 { word.append(bytes[j]); j += 1 }
@@ -196,7 +203,7 @@ struct DumpSQLGuard {
         i = j - 1
     }
 
-    mutating func endStatement() throws {
+    package mutating func endStatement() throws {
         let text = String(decoding: skeleton, as: UTF8.self).trimmingCharacters(in: .whitespaces)
         skeleton.removeAll(keepingCapacity: true)
         guard !text.isEmpty else { statementText.removeAll(keepingCapacity: true); return }
@@ -210,12 +217,12 @@ struct DumpSQLGuard {
         if text.hasPrefix("COPY ") { state = .copyData }
     }
 
-    static let untrustedExtensions = ["DBLINK", "POSTGRES_FDW", "FILE_FDW", "ADMINPACK", "PLPYTHON3U", "PLPYTHONU", "PLPYTHON2U", "PLPERLU", "PLTCLU", "PLSH", "LO"]
+    package static let untrustedExtensions = ["DBLINK", "POSTGRES_FDW", "FILE_FDW", "ADMINPACK", "PLPYTHON3U", "PLPYTHONU", "PLPYTHON2U", "PLPERLU", "PLTCLU", "PLSH", "LO"]
     /// pg_dump's calls, as skeletons without spaces (literals are '?').
-    static let allowedCalls = [#"PG_CATALOG\.SET_CONFIG\('\?','\?',(FALSE|TRUE)\)"#, #"PG_CATALOG\.SETVAL\('\?',[0-9]+,(FALSE|TRUE)\)"#]
+    package static let allowedCalls = [#"PG_CATALOG\.SET_CONFIG\('\?','\?',(FALSE|TRUE)\)"#, #"PG_CATALOG\.SETVAL\('\?',[0-9]+,(FALSE|TRUE)\)"#]
 
     /// Why a statement (its skeleton) is refused, or nil.
-    static func forbidden(_ s: String) -> String? {
+    package static func forbidden(_ s: String) -> String? {
         let words = s.split(separator: " ").map(String.init)
         func starts(_ p: String) -> Bool { s.hasPrefix(p) }
         if starts("COPY ") {
@@ -264,7 +271,7 @@ struct DumpSQLGuard {
         return nil
     }
 
-    mutating func finish() throws {
+    package mutating func finish() throws {
         if !pendingLine.isEmpty {
             let rest = pendingLine + [0x0a]
             pendingLine = []

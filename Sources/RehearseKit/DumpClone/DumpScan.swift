@@ -1,4 +1,11 @@
 import Foundation
+import RehearseCore
+import RehearseEvidence
+import RehearseValidator
+import RehearseSurrogate
+import RehearseEngine
+import RehearseSQLite
+import RehearsePostgres
 
 /// The secret-free gate over a dump's private copy: plain SQL is streamed as
 /// it is; an archive is first rendered to SQL by `pg_restore -f` (no
@@ -28,17 +35,17 @@ public enum DumpScan {
     }
 
     /// The hostile-statement checks (``DumpSQLGuard``) over a whole script.
-    static func checkStatements(_ url: URL, shown: String) throws {
+    package static func checkStatements(_ url: URL, shown: String) throws {
         var guardian = DumpSQLGuard(shown: shown)
         try read(url, shown: shown) { try guardian.feed($0) }
         try guardian.finish()
     }
 
-    static func stream(_ url: URL, into scanner: inout SecretScanner, shown: String) throws {
+    package static func stream(_ url: URL, into scanner: inout SecretScanner, shown: String) throws {
         try read(url, shown: shown) { try scanner.feed($0) }
     }
 
-    static func read(_ url: URL, shown: String, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
+    package static func read(_ url: URL, shown: String, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
         let fd = open(url.path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else {
             throw RehearseError.refused("Refused: the secret scan could not read \(RunFolder.display(shown)) (\(String(cString: strerror(errno)))). Nothing was restored.")

@@ -1,4 +1,11 @@
 import Foundation
+import RehearseCore
+import RehearseEvidence
+import RehearseValidator
+import RehearseSurrogate
+import RehearseEngine
+import RehearseSQLite
+import RehearsePostgres
 
 /// A private directory (mkdtemp, mode 0700) holding a dump's copy while it is
 /// hashed, scanned and restored: real data never sits anywhere else, and the
@@ -19,7 +26,7 @@ public final class DumpWorkspace {
                                        attributes: [.posixPermissions: 0o600])
     }
 
-    static let ownerFile = "owner.pid"
+    package static let ownerFile = "owner.pid"
 
     /// Removes private dump copies in `parent` whose owning process is gone
     /// (killed with SIGKILL, a crash): real data must not outlive its run.

@@ -1,31 +1,39 @@
+import RehearseCore
+import RehearseEvidence
+import RehearseValidator
+import RehearseSurrogate
+import RehearseEngine
+import RehearseSQLite
+import RehearsePostgres
+
 /// Follows a SQL dump line by line just far enough to say which table and
 /// column each value belongs to, for the secret scan: column lists from
 /// CREATE TABLE, then the fields of COPY … FROM stdin blocks and the values of
 /// INSERT … VALUES. Anything else is one value with no column. It never
 /// rejects input; a line it does not understand is scanned as free text.
-struct SQLValueContext {
-    struct Value {
-        var column: String?
-        var columnName: String
-        var value: ArraySlice<UInt8>
+package struct SQLValueContext {
+    package struct Value {
+        package var column: String?
+        package var columnName: String
+        package var value: ArraySlice<UInt8>
         /// A COPY text-format field, whose escapes the server decodes.
-        var isCopyField = false
+        package var isCopyField = false
     }
 
-    var columns: [String: [String]] = [:]
-    var copyTarget: (table: String, columns: [String])?
-    var creating: String?
-    var pendingInsert: [UInt8]?
-    static let maxInsert = 4 << 20
+    package var columns: [String: [String]] = [:]
+    package var copyTarget: (table: String, columns: [String])?
+    package var creating: String?
+    package var pendingInsert: [UInt8]?
+    package static let maxInsert = 4 << 20
 
     /// What is left when the text ends inside an INSERT, as free text.
-    mutating func finish() -> [Value] {
+    package mutating func finish() -> [Value] {
         guard let pending = pendingInsert else { return [] }
         pendingInsert = nil
         return [Value(column: nil, columnName: "", value: pending[...])]
     }
 
-    mutating func values(in line: [UInt8]) -> [Value] {
+    package mutating func values(in line: [UInt8]) -> [Value] {
         let all = line[...]
         if let target = copyTarget {
             if line == Array("\\.".utf8) { copyTarget = nil; return [] }
@@ -81,11 +89,11 @@ struct SQLValueContext {
         return [Value(column: nil, columnName: "", value: all)]
     }
 
-    func lookup(_ table: String) -> [String] {
+    package func lookup(_ table: String) -> [String] {
         columns[table] ?? columns["public." + table] ?? (table.hasPrefix("public.") ? columns[String(table.dropFirst(7))] : nil) ?? []
     }
 
-    mutating func startCreate(_ text: String) {
+    package mutating func startCreate(_ text: String) {
         guard let tableRange = text.range(of: " TABLE ", options: .caseInsensitive) else { return }
         var rest = text[tableRange.upperBound...].trimmingCharacters(in: .whitespaces)
         if rest.uppercased().hasPrefix("IF NOT EXISTS ") { rest = String(rest.dropFirst(14)).trimmingCharacters(in: .whitespaces) }
@@ -101,7 +109,7 @@ struct SQLValueContext {
     }
 
     /// The column an entry of a CREATE TABLE body defines, or nil for a constraint.
-    static func columnDefinitionName(_ entry: String) -> String? {
+    package static func columnDefinitionName(_ entry: String) -> String? {
         let first = entry.hasPrefix("\"") ? String(entry.dropFirst().prefix { $0 != "\"" }) : String(entry.prefix { $0 != " " && $0 != "\t" && $0 != "," })
         if first.isEmpty { return nil }
         if !entry.hasPrefix("\""), ["CONSTRAINT", "PRIMARY", "UNIQUE", "FOREIGN", "CHECK", "EXCLUDE", "LIKE"].contains(first.uppercased()) { return nil }
@@ -109,7 +117,7 @@ struct SQLValueContext {
     }
 
     /// INSERT INTO name [(cols)] VALUES (…)[, (…)]…; nil when the line is not one whole statement.
-    func insertValues(_ text: String, _ line: [UInt8]) -> [Value]? {
+    package func insertValues(_ text: String, _ line: [UInt8]) -> [Value]? {
         let rest = text.dropFirst(12)
         let name = Self.unquote(String(rest.prefix { $0 != " " && $0 != "(" }))
         guard let valuesRange = rest.range(of: " VALUES", options: .caseInsensitive) ?? rest.range(of: "VALUES(", options: .caseInsensitive) else { return nil }
@@ -150,7 +158,7 @@ struct SQLValueContext {
     }
 
     /// A literal's content: quotes (and E prefix, ::cast) removed, white space trimmed.
-    static func stripLiteral(_ v: ArraySlice<UInt8>) -> ArraySlice<UInt8> {
+    package static func stripLiteral(_ v: ArraySlice<UInt8>) -> ArraySlice<UInt8> {
         var s = v
         while let f = s.first, f == 32 || f == 9 { s = s.dropFirst() }
         while let l = s.last, l == 32 || l == 9 { s = s.dropLast() }
@@ -159,14 +167,14 @@ struct SQLValueContext {
         return s
     }
 
-    static func unquote(_ s: String) -> String {
+    package static func unquote(_ s: String) -> String {
         s.split(separator: ".", omittingEmptySubsequences: false).map { part in
             part.hasPrefix("\"") && part.hasSuffix("\"") && part.count >= 2 ? String(part.dropFirst().dropLast()) : String(part)
         }.joined(separator: ".")
     }
 
     /// Splits at commas outside parentheses and quotes.
-    static func splitTopLevel(_ s: String) -> [String] {
+    package static func splitTopLevel(_ s: String) -> [String] {
         var out: [String] = [], current = "", depth = 0
         var quote: Character?
         for ch in s {

@@ -1,12 +1,19 @@
 import CSQLite3
 import Foundation
+import RehearseCore
+import RehearseEvidence
+import RehearseValidator
+import RehearseSurrogate
+import RehearseEngine
+import RehearseSQLite
+import RehearsePostgres
 
 /// The secret scan of an SQLite database file: its schema SQL as text, then
 /// every TEXT and BLOB value of every table, with its table and column, read
 /// from the private copy opened read-only. Findings name `table.column` and the
 /// row number (in the line field), never a value.
-enum SQLiteDumpScan {
-    static func scan(_ copy: URL, into scanner: inout SecretScanner, shown: String) throws {
+package enum SQLiteDumpScan {
+    package static func scan(_ copy: URL, into scanner: inout SecretScanner, shown: String) throws {
         func refuse(_ why: String) -> RehearseError {
             RehearseError.refused("Refused: the secret scan could not read the SQLite dump \(RunFolder.display(shown)): \(why). Nothing was restored.")
         }

@@ -1,12 +1,19 @@
 import Foundation
+import RehearseCore
+import RehearseEvidence
+import RehearseValidator
+import RehearseSurrogate
+import RehearseEngine
+import RehearseSQLite
+import RehearsePostgres
 
 /// The forms a secret can take in a dump that the server turns back into
 /// the secret: COPY text-format escapes, bytea hex, base64 of a PEM block.
 /// The scanner matches the decoded bytes, since those are what is restored.
-enum SecretDecoding {
+package enum SecretDecoding {
     /// Decodes a COPY text-format field: `\b \f \n \r \t \v`, `\xH[H]`,
     /// `\O[O[O]]`, and a backslash before any other byte is dropped.
-    static func copyField(_ v: ArraySlice<UInt8>) -> ArraySlice<UInt8> {
+    package static func copyField(_ v: ArraySlice<UInt8>) -> ArraySlice<UInt8> {
         // \N alone is NULL, not an escaped N
         guard v.contains(92), !v.elementsEqual([92, 78]) else { return v }
         var out: [UInt8] = []
@@ -47,7 +54,7 @@ enum SecretDecoding {
     }
 
     /// A bytea value in hex output form (`\x2d2d…`), decoded; nil otherwise.
-    static func byteaHex(_ v: ArraySlice<UInt8>) -> ArraySlice<UInt8>? {
+    package static func byteaHex(_ v: ArraySlice<UInt8>) -> ArraySlice<UInt8>? {
         guard v.count >= 4, v.first == 92, v[v.startIndex + 1] == UInt8(ascii: "x"), (v.count - 2) % 2 == 0 else { return nil }
         var out: [UInt8] = []
         out.reserveCapacity((v.count - 2) / 2)
@@ -61,7 +68,7 @@ enum SecretDecoding {
     }
 
     /// The range of a base64 run that decodes to a PEM private key header.
-    static func base64PEM(_ t: ArraySlice<UInt8>) -> Range<Int>? {
+    package static func base64PEM(_ t: ArraySlice<UInt8>) -> Range<Int>? {
         let marker = Array("LS0tLS1CRUdJTi".utf8)
         guard t.count >= marker.count, let start = t.indices.first(where: { i in i + marker.count <= t.endIndex && t[i..<(i + marker.count)].elementsEqual(marker) }) else { return nil }
         var end = start

@@ -1,4 +1,11 @@
 import Foundation
+import RehearseCore
+import RehearseEvidence
+import RehearseValidator
+import RehearseSurrogate
+import RehearseEngine
+import RehearseSQLite
+import RehearsePostgres
 
 /// The secret-free gate's rules: which byte shapes are secrets. Each rule is
 /// a small matcher over one token (a run of bytes between separators), so the
@@ -50,20 +57,20 @@ public enum SecretRules {
 
     // MARK: Token matchers
 
-    static func isUpperAlnum(_ b: UInt8) -> Bool { (48...57).contains(b) || (65...90).contains(b) }
-    static func isAlnum(_ b: UInt8) -> Bool { isUpperAlnum(b) || (97...122).contains(b) }
-    static func isURLSafe(_ b: UInt8) -> Bool { isAlnum(b) || b == 45 || b == 95 }
-    static func isBcryptChar(_ b: UInt8) -> Bool { isAlnum(b) || b == 46 || b == 47 }
-    static func isBase64(_ b: UInt8) -> Bool { isAlnum(b) || b == 43 || b == 47 || b == 61 }
+    package static func isUpperAlnum(_ b: UInt8) -> Bool { (48...57).contains(b) || (65...90).contains(b) }
+    package static func isAlnum(_ b: UInt8) -> Bool { isUpperAlnum(b) || (97...122).contains(b) }
+    package static func isURLSafe(_ b: UInt8) -> Bool { isAlnum(b) || b == 45 || b == 95 }
+    package static func isBcryptChar(_ b: UInt8) -> Bool { isAlnum(b) || b == 46 || b == 47 }
+    package static func isBase64(_ b: UInt8) -> Bool { isAlnum(b) || b == 43 || b == 47 || b == 61 }
 
     /// Counts bytes from `start` satisfying `pred`.
-    static func run(_ t: ArraySlice<UInt8>, from start: Int, _ pred: (UInt8) -> Bool) -> Int {
+    package static func run(_ t: ArraySlice<UInt8>, from start: Int, _ pred: (UInt8) -> Bool) -> Int {
         var i = start
         while i < t.endIndex, pred(t[i]) { i += 1 }
         return i - start
     }
 
-    static func hasPrefix(_ t: ArraySlice<UInt8>, at i: Int, _ p: String) -> Bool {
+    package static func hasPrefix(_ t: ArraySlice<UInt8>, at i: Int, _ p: String) -> Bool {
         let u = Array(p.utf8)
         guard i + u.count <= t.endIndex else { return false }
         return t[i..<(i + u.count)].elementsEqual(u)
@@ -71,7 +78,7 @@ public enum SecretRules {
 
     /// Rules that recognise a secret by its own shape, anywhere in a token.
     /// Returns (rule id, the secret's byte range).
-    static func shapeMatches(_ t: ArraySlice<UInt8>) -> [(String, Range<Int>)] {
+    package static func shapeMatches(_ t: ArraySlice<UInt8>) -> [(String, Range<Int>)] {
         var out: [(String, Range<Int>)] = []
         var i = t.startIndex
         while i < t.endIndex {
@@ -151,7 +158,7 @@ public enum SecretRules {
     }
 
     /// `scheme://user:password@host`: the password part is the secret.
-    static func uriPasswords(_ t: ArraySlice<UInt8>) -> [(String, Range<Int>)] {
+    package static func uriPasswords(_ t: ArraySlice<UInt8>) -> [(String, Range<Int>)] {
         var out: [(String, Range<Int>)] = []
         var i = t.startIndex
         while i + 3 <= t.endIndex {
@@ -168,14 +175,14 @@ public enum SecretRules {
     }
 
     /// Shannon entropy in bits per byte.
-    static func entropy(_ t: ArraySlice<UInt8>) -> Double {
+    package static func entropy(_ t: ArraySlice<UInt8>) -> Double {
         var counts = [Int](repeating: 0, count: 256)
         for b in t { counts[Int(b)] += 1 }
         let n = Double(t.count)
         return counts.reduce(0.0) { acc, c in c == 0 ? acc : acc - Double(c) / n * log2(Double(c) / n) }
     }
 
-    static let secretWords: Set<String> = ["password", "passwd", "pwd", "secret", "token", "apikey", "credential", "credentials", "salt", "passphrase"]
+    package static let secretWords: Set<String> = ["password", "passwd", "pwd", "secret", "token", "apikey", "credential", "credentials", "salt", "passphrase"]
 
     /// Whether a column name names a secret: one of its words (split at `_`,
     /// `-`, `.`, and lower-to-upper case changes) is a secret word, or two
@@ -203,7 +210,7 @@ public enum SecretRules {
 
     /// Whether a column value is harmless whatever its column: empty, NULL, a
     /// plain number or a boolean.
-    static func isHarmlessValue(_ v: ArraySlice<UInt8>) -> Bool {
+    package static func isHarmlessValue(_ v: ArraySlice<UInt8>) -> Bool {
         if v.isEmpty { return true }
         if v.elementsEqual(Array("\\N".utf8)) || v.elementsEqual(Array("NULL".utf8)) { return true }
         if ["t", "f", "true", "false"].contains(where: { v.elementsEqual(Array($0.utf8)) }) { return true }

@@ -1,4 +1,11 @@
 import Foundation
+import RehearseCore
+import RehearseEvidence
+import RehearseValidator
+import RehearseSurrogate
+import RehearseEngine
+import RehearseSQLite
+import RehearsePostgres
 
 /// One secret found: where and by which rule, and a fingerprint that binds the
 /// rule, the place and a hash of the value. The value itself is never kept.
@@ -90,14 +97,14 @@ public struct SecretScanner {
     public static let maxLine = 64 << 20
     public static let maxReported = 1000
 
-    let allowlist: SecretAllowlist
-    var pending: [UInt8] = []
-    var offset = 0
-    var lineNumber = 0
-    var findings: [SecretFinding] = []
-    var count = 0
-    var suppressed = 0
-    var context = SQLValueContext()
+    package let allowlist: SecretAllowlist
+    package var pending: [UInt8] = []
+    package var offset = 0
+    package var lineNumber = 0
+    package var findings: [SecretFinding] = []
+    package var count = 0
+    package var suppressed = 0
+    package var context = SQLValueContext()
 
     public init(allowlist: SecretAllowlist = .none) {
         self.allowlist = allowlist
@@ -132,7 +139,7 @@ public struct SecretScanner {
                                 allowlistDigest: allowlist.digest)
     }
 
-    mutating func line() throws {
+    package mutating func line() throws {
         lineNumber += 1
         let text = pending
         pending.removeAll(keepingCapacity: true)
@@ -167,7 +174,7 @@ public struct SecretScanner {
         offset += bytes.count
     }
 
-    mutating func record(rule: String, column: String?, value: ArraySlice<UInt8>) {
+    package mutating func record(rule: String, column: String?, value: ArraySlice<UInt8>) {
         let fingerprint = Digest.sha256Hex(Array("\(SecretRules.scannerVersion)\0\(rule)\0\(column ?? "sql")\0\(Digest.sha256Hex(value))".utf8))
         if allowlist.fingerprints.contains(fingerprint) { suppressed += 1; return }
         count += 1
@@ -178,7 +185,7 @@ public struct SecretScanner {
 
     /// `-----BEGIN … PRIVATE KEY-----` (RSA, EC, DSA, OPENSSH, ENCRYPTED or
     /// none), also base64-encoded (`LS0tLS1CRUdJTi…`).
-    static func pemHeaders(_ t: ArraySlice<UInt8>) -> [(rule: String, range: Range<Int>)] {
+    package static func pemHeaders(_ t: ArraySlice<UInt8>) -> [(rule: String, range: Range<Int>)] {
         let begin = Array("-----BEGIN ".utf8), tail = Array("PRIVATE KEY-----".utf8)
         var out: [(String, Range<Int>)] = []
         if let b64 = SecretDecoding.base64PEM(t) { out.append(("pem_private_key", b64)) }
@@ -199,11 +206,11 @@ public struct SecretScanner {
         return out
     }
 
-    static let assignmentWords = ["password", "passwd", "secret", "token", "api_key", "apikey"].map { Array($0.utf8) }
+    package static let assignmentWords = ["password", "passwd", "secret", "token", "api_key", "apikey"].map { Array($0.utf8) }
 
     /// `password = <token>` / `"secret": "<token>"` with a high-entropy
     /// token; also `PASSWORD '…'` role clauses.
-    static func assignments(_ t: ArraySlice<UInt8>) -> [(rule: String, range: Range<Int>)] {
+    package static func assignments(_ t: ArraySlice<UInt8>) -> [(rule: String, range: Range<Int>)] {
         var out: [(String, Range<Int>)] = []
         let lower = t.map { (65...90).contains($0) ? $0 + 32 : $0 }
         let base = t.startIndex

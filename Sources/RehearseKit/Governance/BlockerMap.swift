@@ -1,4 +1,11 @@
 import Foundation
+import RehearseCore
+import RehearseEvidence
+import RehearseValidator
+import RehearseSurrogate
+import RehearseEngine
+import RehearseSQLite
+import RehearsePostgres
 
 /// The blocker map: what stands between HOLD_REAL_DATA and each later lane.
 /// Each blocker has legs (toy, surrogate, real dump, a grant …); each leg

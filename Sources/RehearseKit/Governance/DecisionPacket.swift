@@ -1,3 +1,11 @@
+import RehearseCore
+import RehearseEvidence
+import RehearseValidator
+import RehearseSurrogate
+import RehearseEngine
+import RehearseSQLite
+import RehearsePostgres
+
 /// The decision packet in Markdown, in the spirit of the governance seed:
 /// the five options with HOLD_REAL_DATA the default and lane 5 recorded as
 /// not selectable, the preconditions table (each leg, the evidence digest

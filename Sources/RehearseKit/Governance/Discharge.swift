@@ -1,3 +1,11 @@
+import RehearseCore
+import RehearseEvidence
+import RehearseValidator
+import RehearseSurrogate
+import RehearseEngine
+import RehearseSQLite
+import RehearsePostgres
+
 /// Which legs of a blocker map validated evidence discharges. Only runs
 /// the validator accepted are looked at; a rejected folder discharges
 /// nothing, whatever it claims. A leg is discharged by the first accepted
@@ -51,7 +59,7 @@ public enum Discharge {
         }
     }
 
-    static func openReason(_ leg: BlockerMap.Leg) -> String {
+    package static func openReason(_ leg: BlockerMap.Leg) -> String {
         let narrowing = [leg.surrogate.map { "surrogate \($0)" }, leg.engine.map { "engine \($0)" },
                          leg.birthSHA256.map { "birth sha256 \($0.prefix(12))…" }, leg.rollbackSHA256.map { "rollback sha256 \($0.prefix(12))…" }].compactMap { $0 }
         let on = narrowing.isEmpty ? "" : " (" + narrowing.joined(separator: ", ") + ")"

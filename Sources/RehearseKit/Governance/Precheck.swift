@@ -1,3 +1,11 @@
+import RehearseCore
+import RehearseEvidence
+import RehearseValidator
+import RehearseSurrogate
+import RehearseEngine
+import RehearseSQLite
+import RehearsePostgres
+
 /// Lane 4, AUTHORIZE_PRODUCTION_REALRUN_PRECHECK_ONLY: for each lane-5
 /// precondition of the blocker map (each blocker marked lane5_precondition),
 /// whether it is met and why. A precondition is met only when every one of

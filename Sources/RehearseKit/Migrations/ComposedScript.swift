@@ -1,22 +1,29 @@
 import Foundation
+import RehearseCore
+import RehearseEvidence
+import RehearseValidator
+import RehearseSurrogate
+import RehearseEngine
+import RehearseSQLite
+import RehearsePostgres
 
 /// A script rehearse writes from pieces of migration files (the history
 /// before a step, an up, a range of downs), with a map from its own lines
 /// back to the files' lines, so that a failure at `birth.sql:12` is
 /// reported at the migration file and line that hold the statement.
-struct ComposedScript {
-    struct Segment: Equatable { var line: Int; var file: String; var fileLine: Int }
+package struct ComposedScript {
+    package struct Segment: Equatable { var line: Int; var file: String; var fileLine: Int }
 
-    private(set) var text = ""
-    private(set) var segments: [Segment] = []
+    package private(set) var text = ""
+    package private(set) var segments: [Segment] = []
     private var nextLine = 1
 
     /// Appends a whole script; its first line maps to `script.line`.
-    mutating func append(_ script: MigrationScript) {
+    package mutating func append(_ script: MigrationScript) {
         append(text: script.text, file: script.file, fileLine: script.line)
     }
 
-    mutating func append(text piece: String, file: String, fileLine: Int) {
+    package mutating func append(text piece: String, file: String, fileLine: Int) {
         // A file name is never SQL: anything but printable ASCII (a newline
         // would end the comment and make the rest of the name a statement)
         // is written as `?`.
@@ -31,14 +38,14 @@ struct ComposedScript {
     }
 
     /// The migration file and line of one of this script's lines.
-    func locate(_ line: Int) -> (file: String, line: Int)? {
+    package func locate(_ line: Int) -> (file: String, line: Int)? {
         guard let s = segments.last(where: { $0.line <= line }) else { return nil }
         return (s.file, s.fileLine + line - s.line)
     }
 
     /// Rewrites `name:LINE` (and `name:LINE:COL`) in a message to the
     /// migration file's own position.
-    func relocate(_ message: String, name: String) -> String {
+    package func relocate(_ message: String, name: String) -> String {
         var out = ""
         var rest = Substring(message)
         while let r = rest.range(of: name + ":") {

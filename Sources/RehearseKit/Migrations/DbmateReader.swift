@@ -1,11 +1,18 @@
 import Foundation
+import RehearseCore
+import RehearseEvidence
+import RehearseValidator
+import RehearseSurrogate
+import RehearseEngine
+import RehearseSQLite
+import RehearsePostgres
 
 /// dbmate: one `<version>_<name>.sql` per migration holding a
 /// `-- migrate:up` section and a `-- migrate:down` section; an option after
 /// the marker (`-- migrate:up transaction:false`) runs that section outside a
 /// transaction. Versions are the leading digits, ordered as numbers.
-enum DbmateReader {
-    static func sectionMarker(in text: String) -> Bool {
+package enum DbmateReader {
+    package static func sectionMarker(in text: String) -> Bool {
         text.split(separator: "\n", omittingEmptySubsequences: false).contains { marker($0) != nil }
     }
 
@@ -13,7 +20,7 @@ enum DbmateReader {
     /// own pattern is `^--\s*migrate:up` anchored at the line's start: an
     /// indented marker is an ordinary comment to dbmate, so it is one here
     /// (reading it as a marker would rehearse a down dbmate never runs).
-    static func marker(_ line: Substring) -> (up: Bool, options: String)? {
+    package static func marker(_ line: Substring) -> (up: Bool, options: String)? {
         var t = line
         guard t.hasPrefix("--") else { return nil }
         t = t.dropFirst(2).drop { $0 == " " || $0 == "\t" }
@@ -25,7 +32,7 @@ enum DbmateReader {
         return nil
     }
 
-    static func read(_ directory: URL) throws -> MigrationSet {
+    package static func read(_ directory: URL) throws -> MigrationSet {
         var set = MigrationSet(layout: .dbmate, directory: directory, steps: [])
         for file in try MigrationFiles.list(directory) {
             guard let us = file.firstIndex(of: "_"), us != file.startIndex, file[..<us].allSatisfy({ $0.isASCII && $0.isNumber }) else {
@@ -58,7 +65,7 @@ enum DbmateReader {
 
     /// Splits a dbmate file into its up and down sections, each keeping the
     /// file line it starts on.
-    static func split(_ text: String, file: String, version: String, name: String) throws -> MigrationStep {
+    package static func split(_ text: String, file: String, version: String, name: String) throws -> MigrationStep {
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
         var up: (start: Int, end: Int, options: String)?
         var down: (start: Int, end: Int, options: String)?

@@ -1,4 +1,11 @@
 import Foundation
+import RehearseCore
+import RehearseEvidence
+import RehearseValidator
+import RehearseSurrogate
+import RehearseEngine
+import RehearseSQLite
+import RehearsePostgres
 
 /// Flyway: `V<version>__<desc>.sql` versioned migrations, `U<version>__<desc>.sql`
 /// undo files, `R__<desc>.sql` repeatables (reported, never rehearsed: they
@@ -6,10 +13,10 @@ import Foundation
 /// split at `.` or `_`, each compared as a number, so 1.10 follows 1.9,
 /// V001 is version 1, and trailing zero parts do not count (1.0 = 1); two
 /// files of one version are refused, as Flyway refuses them.
-enum FlywayReader {
-    struct Name { var prefix: Character; var version: [Substring]; var description: String }
+package enum FlywayReader {
+    package struct Name { var prefix: Character; var version: [Substring]; var description: String }
 
-    static func parse(_ file: String) -> Name? {
+    package static func parse(_ file: String) -> Name? {
         guard file.hasSuffix(".sql"), let prefix = file.first, "VUR".contains(prefix),
               let sep = file.range(of: "__") else { return nil }
         let versionText = file[file.index(after: file.startIndex)..<sep.lowerBound]
@@ -21,7 +28,7 @@ enum FlywayReader {
     }
 
     /// Flyway's normal form of a version: parts as numbers, trailing zeros dropped.
-    static func normal(_ parts: [Substring]) -> [Substring] {
+    package static func normal(_ parts: [Substring]) -> [Substring] {
         var p = parts.map { part -> Substring in
             let d = part.drop { $0 == "0" }
             return d.isEmpty ? "0" : d
@@ -30,7 +37,7 @@ enum FlywayReader {
         return p
     }
 
-    static func less(_ a: [Substring], _ b: [Substring]) -> Bool {
+    package static func less(_ a: [Substring], _ b: [Substring]) -> Bool {
         for i in 0..<max(a.count, b.count) {
             let x = i < a.count ? a[i] : "0", y = i < b.count ? b[i] : "0"
             if x != y { return MigrationFiles.numericLess(x, y) }
@@ -38,7 +45,7 @@ enum FlywayReader {
         return false
     }
 
-    static func read(_ directory: URL) throws -> MigrationSet {
+    package static func read(_ directory: URL) throws -> MigrationSet {
         var set = MigrationSet(layout: .flyway, directory: directory, steps: [])
         let names = try MigrationFiles.list(directory)
         var versioned: [[Substring]: (Name, String)] = [:], undo: [[Substring]: String] = [:]
@@ -91,7 +98,7 @@ enum FlywayReader {
         return set
     }
 
-    static func duplicate(_ directory: URL, _ a: String, _ b: String) -> RehearseError {
+    package static func duplicate(_ directory: URL, _ a: String, _ b: String) -> RehearseError {
         .badInput("\(directory.path): \(a) and \(b) have the same version (Flyway compares versions as numbers: V001 is V1, 1.0 is 1) and Flyway refuses the pair. Rename one.")
     }
 }

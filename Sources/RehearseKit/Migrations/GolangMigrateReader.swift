@@ -1,12 +1,19 @@
 import Foundation
+import RehearseCore
+import RehearseEvidence
+import RehearseValidator
+import RehearseSurrogate
+import RehearseEngine
+import RehearseSQLite
+import RehearsePostgres
 
 /// golang-migrate: `<version>_<name>.up.sql` and `<version>_<name>.down.sql`,
 /// versions compared as unsigned numbers (as golang-migrate parses them).
 /// A `<version>_<name>.go` beside them is a code migration: reported, skipped.
-enum GolangMigrateReader {
-    struct Name { var version: Substring; var name: Substring; var up: Bool }
+package enum GolangMigrateReader {
+    package struct Name { var version: Substring; var name: Substring; var up: Bool }
 
-    static func parse(_ file: String) -> Name? {
+    package static func parse(_ file: String) -> Name? {
         guard let us = file.firstIndex(of: "_") else { return nil }
         let version = file[..<us]
         guard !version.isEmpty, version.allSatisfy(\.isASCII), version.allSatisfy(\.isNumber) else { return nil }
@@ -18,13 +25,13 @@ enum GolangMigrateReader {
     }
 
     /// golang-migrate's file-name rule: digits, `_`, then `.up.` or `.down.` and any extension.
-    static func runnerWouldRead(_ file: String) -> Bool {
+    package static func runnerWouldRead(_ file: String) -> Bool {
         guard let us = file.firstIndex(of: "_"), us != file.startIndex, file[..<us].allSatisfy({ $0.isASCII && $0.isNumber }) else { return false }
         let rest = file[file.index(after: us)...]
         return rest.range(of: ".up.") != nil || rest.range(of: ".down.") != nil
     }
 
-    static func read(_ directory: URL) throws -> MigrationSet {
+    package static func read(_ directory: URL) throws -> MigrationSet {
         let names = try MigrationFiles.list(directory)
         var ups: [Substring: (String, String)] = [:], downs: [Substring: String] = [:]
         var set = MigrationSet(layout: .golangMigrate, directory: directory, steps: [])

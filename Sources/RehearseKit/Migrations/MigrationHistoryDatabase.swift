@@ -1,4 +1,11 @@
 import Foundation
+import RehearseCore
+import RehearseEvidence
+import RehearseValidator
+import RehearseSurrogate
+import RehearseEngine
+import RehearseSQLite
+import RehearsePostgres
 
 /// The database the walk carries forward: the prelude, then each up in
 /// order, applied by the same engine code a rehearsal uses. Before each
@@ -8,25 +15,25 @@ import Foundation
 /// ups 1..k-1 really built (drops, renames and rebuilds included), and its
 /// rows come from the generator. Rows the ups themselves inserted (seeds)
 /// stay behind in this database: a schema file carries structure only.
-final class MigrationHistoryDatabase {
-    let scratch: ScratchEngine
-    let dialect: String
+package final class MigrationHistoryDatabase {
+    package let scratch: ScratchEngine
+    package let dialect: String
     private let work: URL
     /// Why the schema before later steps cannot be built, once an up failed.
-    private(set) var broken: String?
+    package private(set) var broken: String?
 
-    init(engine: EngineChoice, superuser: Bool, parent: URL?, work: URL) throws {
+    package init(engine: EngineChoice, superuser: Bool, parent: URL?, work: URL) throws {
         scratch = try engine.provision(keep: false, parent: parent, jobs: 1)
         (scratch as? PostgresScratch)?.scriptsAsSuperuser = superuser
         dialect = engine.dialect
         self.work = work
     }
 
-    func tearDown() { scratch.tearDown(keep: false) }
+    package func tearDown() { scratch.tearDown(keep: false) }
 
     /// Applies a script (the prelude, or one step's up) with line numbers
     /// kept: the text is padded so that its lines are the file's lines.
-    func apply(_ script: MigrationScript, transactional: Bool, what: String) {
+    package func apply(_ script: MigrationScript, transactional: Bool, what: String) {
         guard broken == nil else { return }
         var prepared = MigrationScan.prepare(script, dialect: dialect, history: true)
         // psql meta-commands never run; in the history they are left out
@@ -47,7 +54,7 @@ final class MigrationHistoryDatabase {
     }
 
     /// The structure the history database holds now, as a schema file.
-    func dump() throws -> String {
+    package func dump() throws -> String {
         if let sqlite = scratch as? SQLiteScratch {
             // Nothing applied yet: the database file does not exist, the schema is empty.
             guard FileManager.default.fileExists(atPath: sqlite.location.path) else { return "" }

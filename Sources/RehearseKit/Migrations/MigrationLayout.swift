@@ -1,4 +1,11 @@
 import Foundation
+import RehearseCore
+import RehearseEvidence
+import RehearseValidator
+import RehearseSurrogate
+import RehearseEngine
+import RehearseSQLite
+import RehearsePostgres
 
 /// The migration layouts `rehearse migrations` reads, and how `auto` tells
 /// them apart from the directory's file names alone.
@@ -43,8 +50,8 @@ public enum MigrationLayout: String, Sendable, CaseIterable {
 
 /// File access shared by the readers: names in a directory, text of a file,
 /// with messages that say what to do.
-enum MigrationFiles {
-    static func list(_ directory: URL) throws -> [String] {
+package enum MigrationFiles {
+    package static func list(_ directory: URL) throws -> [String] {
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDir), isDir.boolValue else {
             throw RehearseError.badInput("\(directory.path): no such directory. Give the folder holding the migrations.")
@@ -60,7 +67,7 @@ enum MigrationFiles {
     /// reached without a symbolic link, one hard link, at most 64 MiB, text
     /// that the engines and rehearse split alike. Its bytes go into sealed
     /// evidence, so a link to a file outside the directory is refused.
-    static func read(_ directory: URL, _ relative: String) throws -> String {
+    package static func read(_ directory: URL, _ relative: String) throws -> String {
         let base = SurrogateSource.realPath(directory.path) ?? directory.path
         do {
             let read = try SurrogateSource.readConfined(base + "/" + relative, display: relative, key: "migration")
@@ -72,13 +79,13 @@ enum MigrationFiles {
 
     /// Compares digit strings as numbers of any length (no overflow): shorter
     /// after dropping leading zeros is smaller.
-    static func numericLess(_ a: Substring, _ b: Substring) -> Bool {
+    package static func numericLess(_ a: Substring, _ b: Substring) -> Bool {
         let x = a.drop { $0 == "0" }, y = b.drop { $0 == "0" }
         if x.count != y.count { return x.count < y.count }
         return x < y
     }
 
-    static func isCode(_ name: String) -> Bool {
+    package static func isCode(_ name: String) -> Bool {
         [".go", ".java", ".rb", ".py", ".kt", ".scala", ".js", ".ts", ".class"].contains { name.hasSuffix($0) }
     }
 }

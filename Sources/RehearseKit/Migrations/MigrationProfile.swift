@@ -1,4 +1,11 @@
 import Foundation
+import RehearseCore
+import RehearseEvidence
+import RehearseValidator
+import RehearseSurrogate
+import RehearseEngine
+import RehearseSQLite
+import RehearsePostgres
 
 /// The profile a walk was given describes the tables of the whole history,
 /// but the schema before an early step has only some of them, and the
@@ -6,8 +13,8 @@ import Foundation
 /// step's profile is the one given with the entries of `tables:` that the
 /// step's schema does not create left out (a text filter over the block
 /// layout `rehearse profile` writes: two-space table keys under `tables:`).
-enum MigrationProfile {
-    static func filter(_ profile: String, schema: String) -> (text: String, leftOut: [String]) {
+package enum MigrationProfile {
+    package static func filter(_ profile: String, schema: String) -> (text: String, leftOut: [String]) {
         var out: [String] = []
         var leftOut: [String] = []
         var inTables = false
@@ -35,7 +42,7 @@ enum MigrationProfile {
     }
 
     /// Whether the schema text creates a table of this name (bare, quoted or schema-qualified).
-    static func creates(_ schema: String, table: String) -> Bool {
+    package static func creates(_ schema: String, table: String) -> Bool {
         let bare = table.split(separator: ".").last.map(String.init) ?? table
         let name = NSRegularExpression.escapedPattern(for: bare)
         let pattern = #"(?i)create\s+(?:unlogged\s+)?table\s+(?:if\s+not\s+exists\s+)?(?:[\w"]+\.)?"?"# + name + #""?[\s(]"#

@@ -1,4 +1,11 @@
 import Foundation
+import RehearseCore
+import RehearseEvidence
+import RehearseValidator
+import RehearseSurrogate
+import RehearseEngine
+import RehearseSQLite
+import RehearsePostgres
 
 /// What a migration script holds that changes how it can be rehearsed, and
 /// the text rehearse runs for it, per dialect:
@@ -15,26 +22,28 @@ import Foundation
 ///   PostgreSQL statement by statement (`transactional: false`); SQLite
 ///   always runs a script in one transaction, so there the step is reported
 ///   not rehearsable.
-enum MigrationScan {
-    static let beginWords: Set<String> = ["begin", "begin transaction", "begin work", "start transaction", "begin immediate",
+package enum MigrationScan {
+    package static let beginWords: Set<String> = ["begin", "begin transaction", "begin work", "start transaction", "begin immediate",
                                           "begin deferred", "begin exclusive", "begin isolation level serializable"]
-    static let endWords: Set<String> = ["commit", "commit transaction", "commit work", "end", "end transaction", "end work"]
-    static let controlWords: Set<String> = ["begin", "start", "commit", "end", "rollback", "savepoint", "release", "abort"]
+    package static let endWords: Set<String> = ["commit", "commit transaction", "commit work", "end", "end transaction", "end work"]
+    package static let controlWords: Set<String> = ["begin", "start", "commit", "end", "rollback", "savepoint", "release", "abort"]
 
     /// Classifies a step a reader built (see ``MigrationStep/classify()``).
-    static func mark(_ step: inout MigrationStep) { step.classify() }
+    package static func mark(_ step: inout MigrationStep) { step.classify() }
 
-    static func statements(_ text: String, dialect: String) -> [ScriptStatement] {
-        dialect == "sqlite" ? SchemaDataGuard.sqliteStatements(text) : PostgresScript.statements(of: text)
+    package static func statements(_ text: String, dialect: String) -> [ScriptStatement] {
+        // A script too costly to split is looked at as one statement.
+        dialect == Dialect.sqlite.rawValue ? SQLiteStatements.split(text) ?? [ScriptStatement(startOffset: 0, sql: text, leadingComments: [])]
+            : PostgresScript.statements(of: text)
     }
 
-    static func words(_ sql: String) -> String {
+    package static func words(_ sql: String) -> String {
         var t = SQLNormalizer.tokens(sql).map { $0.lowercased() }
         while t.last == ";" { t.removeLast() }
         return t.joined(separator: " ")
     }
 
-    static func isTransactionControl(_ sql: String) -> Bool {
+    package static func isTransactionControl(_ sql: String) -> Bool {
         guard let first = SQLNormalizer.tokens(sql).first?.lowercased(), controlWords.contains(first) else { return false }
         // `BEGIN` opening a PL block is not reachable at top level; `END` alone is COMMIT.
         return true
@@ -42,17 +51,17 @@ enum MigrationScan {
 
     /// A script prepared to run: its text (with a wrapping pair blanked),
     /// whether it must run outside a transaction, and why not at all.
-    struct Prepared {
-        var script: MigrationScript
-        var ownTransactions = false
-        var concurrently = false
-        var metaCommand: String?
-        var notes: [String] = []
+    package struct Prepared {
+        package var script: MigrationScript
+        package var ownTransactions = false
+        package var concurrently = false
+        package var metaCommand: String?
+        package var notes: [String] = []
     }
 
     /// `history`: every transaction statement is blanked (building the
     /// schema for later steps needs only the scripts' net effect).
-    static func prepare(_ script: MigrationScript, dialect: String, wrapperEnds: Set<String> = endWords, history: Bool = false) -> Prepared {
+    package static func prepare(_ script: MigrationScript, dialect: String, wrapperEnds: Set<String> = endWords, history: Bool = false) -> Prepared {
         var out = Prepared(script: script)
         let list = statements(script.text, dialect: dialect)
         func fileLine(_ s: ScriptStatement) -> Int {
@@ -61,7 +70,7 @@ enum MigrationScan {
         // psql's own rule, whatever the dialect: a backslash starting a
         // statement is a meta-command running to the end of its line.
         for s in PostgresScript.statements(of: script.text) where s.sql.hasPrefix("\\") {
-            out.metaCommand = "\(script.file):\(fileLine(s)): `\(SQLiteError.excerpt(s.sql))` is a psql meta-command; rehearse never runs them (they run programs and read files)"
+            out.metaCommand = "\(script.file):\(fileLine(s)): `\(SQLExcerpt.of(s.sql))` is a psql meta-command; rehearse never runs them (they run programs and read files)"
             return out
         }
         var blank: [ScriptStatement] = []
@@ -73,7 +82,7 @@ enum MigrationScan {
             blank = list.filter { isTransactionControl($0.sql) }
         } else if let control = list.first(where: { isTransactionControl($0.sql) }) {
             out.ownTransactions = true
-            out.notes.append("\(script.file):\(fileLine(control)): `\(SQLiteError.excerpt(control.sql))` controls transactions inside the script")
+            out.notes.append("\(script.file):\(fileLine(control)): `\(SQLExcerpt.of(control.sql))` controls transactions inside the script")
         }
         if let c = list.first(where: { SQLNormalizer.tokens($0.sql).contains { $0.lowercased() == "concurrently" } }) {
             out.concurrently = true

@@ -1,4 +1,11 @@
 import Foundation
+import RehearseCore
+import RehearseEvidence
+import RehearseValidator
+import RehearseSurrogate
+import RehearseEngine
+import RehearseSQLite
+import RehearsePostgres
 
 /// A piece of a migration script: a whole file, or one section of a file
 /// (a dbmate `-- migrate:up` part). `line` is the file line the text starts
@@ -85,7 +92,7 @@ public struct MigrationStep: Sendable {
 
     /// Classifies an ordinary step: irreversible when the down is missing or
     /// empty while the up does something; empty when neither does anything.
-    mutating func classify() {
+    package mutating func classify() {
         guard skip == nil else { return }
         let upEmpty = up.allSatisfy(\.isEmpty)
         let downEmpty = down?.allSatisfy(\.isEmpty) ?? true
@@ -102,7 +109,7 @@ public struct MigrationStep: Sendable {
 /// Every step of a migrations directory in the order its runner applies them.
 public struct MigrationSet: Sendable {
     /// Files the runner would apply that rehearse does not read (see ``unread(_:_:)``).
-    var unreadSteps: [MigrationStep] = []
+    package var unreadSteps: [MigrationStep] = []
     public var layout: MigrationLayout
     public var directory: URL
     public var steps: [MigrationStep]
@@ -112,7 +119,7 @@ public struct MigrationSet: Sendable {
     /// Reports `file`, which the project's runner would apply but rehearse
     /// does not read, as a SKIPPED step after the others (so the walk's exit
     /// status is never 0 while it is there), with why.
-    mutating func unread(_ file: String, _ why: String) {
+    package mutating func unread(_ file: String, _ why: String) {
         let version = String(file.prefix { $0.isASCII && $0.isNumber })
         var step = MigrationStep(version: version.isEmpty ? "?" : version, name: file, up: [], down: nil)
         step.skip = .unread("\(file): \(why); the project's runner would apply it, rehearse did not read it")

@@ -1,4 +1,11 @@
 import Foundation
+import RehearseCore
+import RehearseEvidence
+import RehearseValidator
+import RehearseSurrogate
+import RehearseEngine
+import RehearseSQLite
+import RehearsePostgres
 
 /// What a walk found for one step (or one range): its status, the lines that
 /// explain it (each located at a migration file and line where one is
@@ -31,7 +38,7 @@ public struct MigrationStepResult: Sendable {
     /// 4 environment; 5 evidence rejected.
     public static let severity: [Int32] = [0, 6, 1, 2, 3, 4, 5]
 
-    static func worse(_ a: Int32, _ b: Int32) -> Int32 {
+    package static func worse(_ a: Int32, _ b: Int32) -> Int32 {
         (severity.firstIndex(of: a) ?? 0) >= (severity.firstIndex(of: b) ?? 0) ? a : b
     }
 

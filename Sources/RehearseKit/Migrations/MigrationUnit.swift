@@ -1,24 +1,31 @@
 import Foundation
+import RehearseCore
+import RehearseEvidence
+import RehearseValidator
+import RehearseSurrogate
+import RehearseEngine
+import RehearseSQLite
+import RehearsePostgres
 
 /// What one rehearsal of a walk runs: a single step (step mode) or the
 /// steps k..m together (range mode), with its scripts prepared for the
 /// dialect, or the reason it cannot be rehearsed there.
-struct MigrationUnit {
-    var index: Int
-    var version: String
-    var name: String
-    var files: [String]
-    var up: [MigrationScript] = []
-    var down: [MigrationScript] = []
-    var verify: [MigrationScript] = []
-    var transactional = true
+package struct MigrationUnit {
+    package var index: Int
+    package var version: String
+    package var name: String
+    package var files: [String]
+    package var up: [MigrationScript] = []
+    package var down: [MigrationScript] = []
+    package var verify: [MigrationScript] = []
+    package var transactional = true
     /// The steps before this unit, whose ups make the schema it starts from.
-    var historyEnd: Int
-    var skip: MigrationStep.Skip?
-    var notes: [String] = []
+    package var historyEnd: Int
+    package var skip: MigrationStep.Skip?
+    package var notes: [String] = []
 
     /// One step, prepared for `dialect`.
-    static func step(_ step: MigrationStep, at index: Int, dialect: String) -> MigrationUnit {
+    package static func step(_ step: MigrationStep, at index: Int, dialect: String) -> MigrationUnit {
         var unit = MigrationUnit(index: index, version: step.version, name: step.name, files: step.files, historyEnd: index,
                                  skip: step.skip, notes: step.notes)
         unit.transactional = step.transactional
@@ -28,7 +35,7 @@ struct MigrationUnit {
     }
 
     /// Steps `range` together: ups in order, downs in reverse.
-    static func range(_ steps: [MigrationStep], _ range: ClosedRange<Int>, dialect: String) -> MigrationUnit {
+    package static func range(_ steps: [MigrationStep], _ range: ClosedRange<Int>, dialect: String) -> MigrationUnit {
         let first = steps[range.lowerBound], last = steps[range.upperBound]
         var unit = MigrationUnit(index: range.lowerBound, version: "\(first.version)..\(last.version)",
                                  name: "\(range.count) steps", files: [], historyEnd: range.lowerBound)
@@ -92,7 +99,7 @@ struct MigrationUnit {
     }
 
     /// A name safe for folders and run IDs: `0007-20240101_add_users`.
-    var label: String {
+    package var label: String {
         let raw = String(format: "%04d", index + 1) + "-" + version + "-" + name
         let safe = raw.map { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == ".") ? $0 : "-" }
         return String(String(safe).prefix(80))

@@ -1,4 +1,11 @@
 import Foundation
+import RehearseCore
+import RehearseEvidence
+import RehearseValidator
+import RehearseSurrogate
+import RehearseEngine
+import RehearseSQLite
+import RehearsePostgres
 
 /// `rehearse migrations DIR`: reads a migrations directory by its layout
 /// and rehearses each step (or one range) with the ordinary rehearsal
@@ -54,7 +61,7 @@ public struct MigrationWalk {
     }
 
     /// The steps selected by `--from`/`--to`, as indexes into the set.
-    static func select(_ set: MigrationSet, from: String?, to: String?) throws -> ClosedRange<Int>? {
+    package static func select(_ set: MigrationSet, from: String?, to: String?) throws -> ClosedRange<Int>? {
         func find(_ v: String, _ option: String) throws -> Int {
             if let i = set.steps.firstIndex(where: { $0.version == v || $0.name == v }) { return i }
             if v.allSatisfy(\.isNumber), let i = set.steps.firstIndex(where: { $0.version.allSatisfy(\.isNumber) && !MigrationFiles.numericLess(Substring($0.version), Substring(v)) && !MigrationFiles.numericLess(Substring(v), Substring($0.version)) }) { return i }
@@ -304,15 +311,15 @@ public struct MigrationWalk {
     }
 
     /// The fix for an engine error that says a statement cannot run in a transaction.
-    static func hint(_ message: String) -> [String] {
+    package static func hint(_ message: String) -> [String] {
         guard message.contains("cannot run inside a transaction block") || message.contains("cannot be executed inside a transaction") else { return [] }
         return ["hint: this statement cannot run inside a transaction. Mark the migration as your runner does (dbmate: `-- migrate:up transaction:false`; pop: a `.autocommit.up.sql` file; Flyway: `executeInTransaction=false` in V…sql.conf); rehearse then runs it statement by statement on PostgreSQL."]
     }
 }
 
 /// Drift as report lines: one per schema object and per table.
-enum MigrationDriftText {
-    static func lines(_ drift: Drift) -> [String] {
+package enum MigrationDriftText {
+    package static func lines(_ drift: Drift) -> [String] {
         var out: [String] = []
         for c in drift.schema {
             out.append("  schema \(c.kind) \(c.name) \(c.change.rawValue)" + (c.details.isEmpty ? "" : ": " + c.details.joined(separator: "; ")))

@@ -1,4 +1,11 @@
 import Foundation
+import RehearseCore
+import RehearseEvidence
+import RehearseValidator
+import RehearseSurrogate
+import RehearseEngine
+import RehearseSQLite
+import RehearsePostgres
 
 /// `walk.json`: the walk's own record, beside `steps/<label>/` (one sealed
 /// run folder per rehearsed step) and `verify/` (Sqitch verify scripts as
@@ -6,12 +13,12 @@ import Foundation
 /// re-birth found (the re-born fingerprint, to compare with the step's
 /// evidence), and the walk's exit status. The walk folder's `SEAL.sha256`
 /// covers every file under it, the step folders' own seals included.
-enum MigrationWalkIndex {
-    static let format = "https://rehearse.dev/migrations-walk/v1"
-    static let preludeFile = "prelude.sql"
-    static let baselineFile = "baseline.sql"
+package enum MigrationWalkIndex {
+    package static let format = "https://rehearse.dev/migrations-walk/v1"
+    package static let preludeFile = "prelude.sql"
+    package static let baselineFile = "baseline.sql"
 
-    static func json(_ walk: MigrationWalkResult, prelude: MigrationScript?, baseline: MigrationScript?, options: MigrationWalk.Options) -> JSONValue {
+    package static func json(_ walk: MigrationWalkResult, prelude: MigrationScript?, baseline: MigrationScript?, options: MigrationWalk.Options) -> JSONValue {
         [
             "format": .string(format),
             "tool": ["name": "rehearse", "version": .string(RehearseVersion.current)],
@@ -32,7 +39,7 @@ enum MigrationWalkIndex {
         ]
     }
 
-    static func write(_ walk: MigrationWalkResult, prelude: MigrationScript?, baseline: MigrationScript?, options: MigrationWalk.Options, to folder: URL) throws {
+    package static func write(_ walk: MigrationWalkResult, prelude: MigrationScript?, baseline: MigrationScript?, options: MigrationWalk.Options, to folder: URL) throws {
         let value = json(walk, prelude: prelude, baseline: baseline, options: options)
         do {
             // The prelude as applied, sealed with the walk (its digest is in walk.json).

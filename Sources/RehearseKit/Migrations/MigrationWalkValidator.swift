@@ -1,4 +1,11 @@
 import Foundation
+import RehearseCore
+import RehearseEvidence
+import RehearseValidator
+import RehearseSurrogate
+import RehearseEngine
+import RehearseSQLite
+import RehearsePostgres
 
 /// Re-checks a walk folder: the walk's seal over every file; `walk.json`
 /// strict and of this format; every step's run folder valid by the ordinary

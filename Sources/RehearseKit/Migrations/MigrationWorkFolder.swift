@@ -1,13 +1,20 @@
 import Foundation
+import RehearseCore
+import RehearseEvidence
+import RehearseValidator
+import RehearseSurrogate
+import RehearseEngine
+import RehearseSQLite
+import RehearsePostgres
 
 /// A private temporary folder (0700, removed at the end and on interruption)
 /// holding one surrogate directory per step: the manifest, the schema before
 /// the step, the profile, the up as birth and the down as rollback. The run
 /// folder seals copies of all of them under `inputs/`.
-final class MigrationWorkFolder {
-    let url: URL
+package final class MigrationWorkFolder {
+    package let url: URL
 
-    init(parent: URL?) throws {
+    package init(parent: URL?) throws {
         let base = (parent ?? FileManager.default.temporaryDirectory).appendingPathComponent("rehearse-migrations-XXXXXX").path
         var template = Array(base.utf8CString)
         guard let made = mkdtemp(&template) else {
@@ -17,13 +24,13 @@ final class MigrationWorkFolder {
         Interruption.register(url, keep: false)
     }
 
-    func remove() {
+    package func remove() {
         try? FileManager.default.removeItem(at: url)
         Interruption.unregister(url)
     }
 
     /// Writes one step's surrogate directory and returns it.
-    func surrogate(label: String, schema: String, profile: String, birth: String, rollback: String, seed: UInt64,
+    package func surrogate(label: String, schema: String, profile: String, birth: String, rollback: String, seed: UInt64,
                    transactional: Bool, superuser: Bool) throws -> URL {
         let dir = url.appendingPathComponent(label)
         do {

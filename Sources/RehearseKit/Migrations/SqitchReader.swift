@@ -1,4 +1,11 @@
 import Foundation
+import RehearseCore
+import RehearseEvidence
+import RehearseValidator
+import RehearseSurrogate
+import RehearseEngine
+import RehearseSQLite
+import RehearsePostgres
 
 /// Sqitch: `sqitch.plan` lists changes in deploy order, each with its
 /// scripts in `deploy/`, `revert/` and `verify/` (`<change>.sql`). Tags
@@ -8,10 +15,10 @@ import Foundation
 /// Dependencies (`[a b !c]`) must name changes earlier in the plan, as
 /// Sqitch requires before it deploys; a change whose requirement is missing
 /// is reported, not rehearsed. The verify script is the after-birth check.
-enum SqitchReader {
-    struct Entry { var name: String; var line: Int; var requires: [String]; var conflicts: [String] }
+package enum SqitchReader {
+    package struct Entry { var name: String; var line: Int; var requires: [String]; var conflicts: [String] }
 
-    static func read(_ directory: URL) throws -> MigrationSet {
+    package static func read(_ directory: URL) throws -> MigrationSet {
         let plan = try MigrationFiles.read(directory, "sqitch.plan")
         var set = MigrationSet(layout: .sqitch, directory: directory, steps: [])
         var entries: [Entry] = []

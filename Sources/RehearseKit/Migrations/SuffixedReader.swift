@@ -1,4 +1,11 @@
 import Foundation
+import RehearseCore
+import RehearseEvidence
+import RehearseValidator
+import RehearseSurrogate
+import RehearseEngine
+import RehearseSQLite
+import RehearsePostgres
 
 /// Dialect-suffixed files as gobuffalo pop and ory/popx read them:
 /// `<version>_<name>[.<dialect>][.autocommit].(up|down).sql`. For each version
@@ -9,14 +16,14 @@ import Foundation
 /// own migration, so each version is one step, even where a project splits
 /// one change into several consecutive versions. `.autocommit` files run
 /// outside a transaction; `.fizz` files are pop's own DSL, not SQL: skipped.
-enum SuffixedReader {
-    struct Name { var version: Substring; var name: Substring; var dialect: String?; var autocommit: Bool; var up: Bool; var fizz: Bool }
+package enum SuffixedReader {
+    package struct Name { var version: Substring; var name: Substring; var dialect: String?; var autocommit: Bool; var up: Bool; var fizz: Bool }
 
-    static let aliases: [String: String] = ["sqlite3": "sqlite", "sqlite": "sqlite", "postgres": "postgres", "postgresql": "postgres",
+    package static let aliases: [String: String] = ["sqlite3": "sqlite", "sqlite": "sqlite", "postgres": "postgres", "postgresql": "postgres",
                                             "pg": "postgres", "mysql": "mysql", "cockroach": "cockroach", "cockroachdb": "cockroach",
                                             "mariadb": "mysql"]
 
-    static func parse(_ file: String) -> Name? {
+    package static func parse(_ file: String) -> Name? {
         guard let us = file.firstIndex(of: "_"), us != file.startIndex else { return nil }
         let version = file[..<us]
         guard version.allSatisfy({ $0.isASCII && $0.isNumber }) else { return nil }
@@ -29,7 +36,7 @@ enum SuffixedReader {
         return Name(version: version, name: parts.joined(separator: ".")[...], dialect: dialect, autocommit: autocommit, up: dir == "up", fizz: ext == "fizz")
     }
 
-    static func read(_ directory: URL, dialect: String) throws -> MigrationSet {
+    package static func read(_ directory: URL, dialect: String) throws -> MigrationSet {
         var set = MigrationSet(layout: .suffixed, directory: directory, steps: [])
         let want = aliases[dialect] ?? dialect
         // version -> direction -> (file, parsed), the dialect's file preferred over the undialected one.

@@ -1,4 +1,11 @@
 import Foundation
+import RehearseCore
+import RehearseEvidence
+import RehearseValidator
+import RehearseSurrogate
+import RehearseEngine
+import RehearseSQLite
+import RehearsePostgres
 
 /// The nightly job's configuration (`rehearse.nightly.yaml` at the
 /// repository root): which surrogates and migration directories to

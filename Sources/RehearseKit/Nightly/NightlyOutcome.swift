@@ -1,3 +1,11 @@
+import RehearseCore
+import RehearseEvidence
+import RehearseValidator
+import RehearseSurrogate
+import RehearseEngine
+import RehearseSQLite
+import RehearsePostgres
+
 /// What one nightly job came to, judged from the validated evidence and the
 /// exit statuses of `rehearse` and `rehearse validate`, never from their
 /// words. A job is ok only when every run it made is valid evidence of a
@@ -14,7 +22,7 @@ public struct NightlyOutcome: Sendable {
         case lossyNotCaught = "known-lossy surrogate passed"
 
         /// Exit status contribution: evidence problems 5, failures 1, INCONCLUSIVE 6.
-        var exitStatus: Int32 {
+        package var exitStatus: Int32 {
             switch self {
             case .validationFailure, .sealMismatch: 5
             case .inconclusive: 6

@@ -1,4 +1,11 @@
 import Foundation
+import RehearseCore
+import RehearseEvidence
+import RehearseValidator
+import RehearseSurrogate
+import RehearseEngine
+import RehearseSQLite
+import RehearsePostgres
 
 /// The night's work as a sorted list of jobs, and the deterministic split of
 /// that list into shards. Job IDs are `ENGINE/surrogate/NAME` or

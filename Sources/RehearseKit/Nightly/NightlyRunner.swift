@@ -1,4 +1,11 @@
 import Foundation
+import RehearseCore
+import RehearseEvidence
+import RehearseValidator
+import RehearseSurrogate
+import RehearseEngine
+import RehearseSQLite
+import RehearsePostgres
 
 /// Runs the jobs of one shard with the `rehearse` binary itself (each job a
 /// child process, exactly the commands a person would type), validates each

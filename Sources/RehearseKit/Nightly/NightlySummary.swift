@@ -1,4 +1,11 @@
 import Foundation
+import RehearseCore
+import RehearseEvidence
+import RehearseValidator
+import RehearseSurrogate
+import RehearseEngine
+import RehearseSQLite
+import RehearsePostgres
 
 /// The night's result in one output folder: `summary.md` (what failed and
 /// why, by cause), `summary.json` (the same for machines), and the reports

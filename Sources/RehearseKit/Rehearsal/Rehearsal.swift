@@ -1,4 +1,11 @@
 import Foundation
+import RehearseCore
+import RehearseEvidence
+import RehearseValidator
+import RehearseSurrogate
+import RehearseEngine
+import RehearseSQLite
+import RehearsePostgres
 
 /// One rehearsal of a surrogate's birth and rollback: provision, load,
 /// fingerprint, birth, checks, fingerprint, rollback on a fresh connection,
@@ -24,7 +31,7 @@ public struct Rehearsal {
         /// Runs on the scratch database after the rollback (and compare),
         /// before the evidence is written: `rehearse migrations` re-applies
         /// the birth here and compares it with the first born state.
-        var afterRollback: ((ScratchEngine, RehearsalRecord) throws -> Void)?
+        package var afterRollback: ((ScratchEngine, RehearsalRecord) throws -> Void)?
         /// A granted dump clone to load instead of generating the surrogate
         /// (whose birth, rollback and checks are still the change rehearsed).
         public var dumpClone: DumpCloneSource?
@@ -155,21 +162,21 @@ public struct Rehearsal {
         skipRest()
 
         let evidence = record.evidence
-        try EvidenceWriter.write(evidence: evidence, inputs: inputs, to: runDirectory,
+        try EvidenceWriter.write(evidence: evidence, inputs: inputs.files.map { ($0.role, $0.path, $0.bytes) }, to: runDirectory,
                                  extra: options.dumpClone.map { [(DumpCloneSource.grantFile, $0.grantBytes)] } ?? [])
         let validation = try Validator().validate(runDirectory: runDirectory)
         let keptAt = options.keep ? scratch.location : nil
         return RehearsalResult(runDirectory: runDirectory, record: record, evidence: evidence, validation: validation, keptAt: keptAt)
     }
 
-    static func describe(_ checks: [CheckResult]) -> String {
+    package static func describe(_ checks: [CheckResult]) -> String {
         if checks.isEmpty { return "no checks given" }
         let failed = checks.filter { !$0.passed }
         if failed.isEmpty { return "\(checks.count) of \(checks.count) passed" }
         return "\(failed.count) of \(checks.count) failed: " + failed.map { "\($0.name) (\($0.file):\($0.line), returned \($0.returned))" }.joined(separator: "; ")
     }
 
-    static func runID(name: String, at seconds: Int64) -> String {
+    package static func runID(name: String, at seconds: Int64) -> String {
         let stamp = CivilTime.rfc3339(seconds).replacingOccurrences(of: "-", with: "").replacingOccurrences(of: ":", with: "")
         // ASCII only: the validator accepts run IDs in [A-Za-z0-9._-] (R15).
         let safe = String(name.map { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") ? $0 : "-" })
@@ -197,11 +204,11 @@ public enum EngineChoice: Sendable {
     public var dialect: String {
         switch self {
         case .sqlite: "sqlite"
-        case .postgres: PostgresSurrogateLoader.dialect
+        case .postgres: Dialect.postgres.rawValue
         }
     }
 
-    func provision(keep: Bool, parent: URL?, jobs: Int) throws -> ScratchEngine {
+    package func provision(keep: Bool, parent: URL?, jobs: Int) throws -> ScratchEngine {
         switch self {
         case .sqlite:
             return try SQLiteScratch(keep: keep, parent: parent)
@@ -212,7 +219,7 @@ public enum EngineChoice: Sendable {
         }
     }
 
-    func provisionDetail(_ scratch: ScratchEngine) -> String {
+    package func provisionDetail(_ scratch: ScratchEngine) -> String {
         switch self {
         case .sqlite:
             "sqlite \(scratch.engineVersion) in a private temporary directory"

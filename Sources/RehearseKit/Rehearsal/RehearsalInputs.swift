@@ -1,4 +1,7 @@
 import Foundation
+import RehearseCore
+import RehearseEvidence
+import RehearseSurrogate
 
 /// Every file a rehearsal reads, read ONCE, checked and digested up front.
 /// The run uses these bytes (``source`` returns them instead of reading the
@@ -28,15 +31,14 @@ public struct RehearsalInputs: Sendable {
 
     /// Where a role's copy lives in the run folder: `inputs/<role>.<extension>`.
     public static func runPath(role: String, of path: String) -> String {
-        let ext = (path as NSString).pathExtension
-        return EvidenceWriter.inputsFolder + "/" + role + (ext.isEmpty ? "" : "." + ext)
+        EvidenceWriter.inputPath(role: role, of: path)
     }
 
     /// Reads and checks every input (confinement, size, bytes; see
     /// ``SurrogateSource/read(_:key:dialect:)`` and ``InputText``), then
     /// refuses a schema that carries data (``SchemaDataGuard``), all before
     /// anything is provisioned.
-    init(source: SurrogateSource, dialect: String) throws {
+    package init(source: SurrogateSource, dialect: String) throws {
         let m = source.manifest
         func input(_ name: String, _ key: String) throws -> InputFile { try source.read(name, key: key, dialect: dialect) }
         let manifestFile: InputFile

@@ -1,3 +1,11 @@
+import RehearseCore
+import RehearseEvidence
+import RehearseValidator
+import RehearseSurrogate
+import RehearseEngine
+import RehearseSQLite
+import RehearsePostgres
+
 /// Everything a rehearsal observed, from which evidence is written.
 public struct RehearsalRecord: Sendable {
     public var runID: String

@@ -1,3 +1,11 @@
+import RehearseCore
+import RehearseEvidence
+import RehearseValidator
+import RehearseSurrogate
+import RehearseEngine
+import RehearseSQLite
+import RehearsePostgres
+
 /// The facts of valid evidence that reports show, read from the parsed
 /// predicate. Every string here came from a file a stranger may have written
 /// (a table named `<script>`); the renderers escape each one for their format.
@@ -49,7 +57,7 @@ public struct EvidenceFacts: Sendable {
 
     public var hasDrift: Bool { !driftSchema.isEmpty || !driftData.isEmpty }
 
-    init(statement: JSONValue) {
+    package init(statement: JSONValue) {
         self.init(predicate: statement["predicate"] ?? .null)
         var bySubject: [String: String] = [:]
         for subject in statement["subject"]?.arrayValue ?? [] {
@@ -60,7 +68,7 @@ public struct EvidenceFacts: Sendable {
         }
     }
 
-    init(predicate p: JSONValue) {
+    package init(predicate p: JSONValue) {
         func s(_ v: JSONValue?) -> String { v?.stringValue ?? v?.integerValue.map(String.init) ?? "" }
         verdict = s(p["verdict"])
         runID = s(p["run_id"])

@@ -1,3 +1,11 @@
+import RehearseCore
+import RehearseEvidence
+import RehearseValidator
+import RehearseSurrogate
+import RehearseEngine
+import RehearseSQLite
+import RehearsePostgres
+
 /// A self-contained HTML page: inline CSS, no script, no network resource
 /// (no link, image, font or frame that leaves the file), readable from disk
 /// without a server. A strict Content-Security-Policy meta tag says the same
@@ -7,7 +15,7 @@
 /// rewrites, locks), the fingerprint comparison with drift highlighted,
 /// the evidence digest and how to re-validate.
 public enum HTMLReport {
-    static let maxRows = 200
+    package static let maxRows = 200
 
     public static func render(_ runs: [ValidatedRun], title: String = "rehearse report") -> String {
         let h = ReportEscaping.html
@@ -33,15 +41,15 @@ public enum HTMLReport {
         return out
     }
 
-    static func label(_ run: ValidatedRun) -> String {
+    package static func label(_ run: ValidatedRun) -> String {
         run.step.map { "step \($0)" } ?? run.evidence?.sourceName ?? run.directory
     }
 
-    static func verdictBadge(_ verdict: String) -> String {
+    package static func verdictBadge(_ verdict: String) -> String {
         "<span class=\"verdict \(verdict == "PASS" ? "pass" : "fail")\">\(ReportEscaping.html(verdict))</span>"
     }
 
-    static func section(_ run: ValidatedRun, index: Int) -> String {
+    package static func section(_ run: ValidatedRun, index: Int) -> String {
         let h = ReportEscaping.html
         var out = "<section id=\"run-\(index)\"><h2>\(index). \(h(label(run))) \(verdictBadge(run.verdict))</h2>\n"
         out += "<dl><dt>run folder</dt><dd><code>\(h(run.directory))</code></dd>"
@@ -72,7 +80,7 @@ public enum HTMLReport {
         return out
     }
 
-    static func timeline(_ e: EvidenceFacts) -> String {
+    package static func timeline(_ e: EvidenceFacts) -> String {
         let h = ReportEscaping.html
         let total = max(1, e.phases.reduce(Int64(0)) { $0 + max(0, $1.durationMicros) })
         var out = "<h3>Phase timeline</h3><table class=\"timeline\"><thead><tr><th>phase</th><th>outcome</th><th>time</th><th class=\"wide\">share</th><th>detail</th></tr></thead><tbody>\n"
@@ -86,7 +94,7 @@ public enum HTMLReport {
         return out + "</tbody></table>\n"
     }
 
-    static func surface(_ e: EvidenceFacts) -> String {
+    package static func surface(_ e: EvidenceFacts) -> String {
         let h = ReportEscaping.html
         var out = "<h3>Birth surface</h3><p>\(e.birthSchema.count) schema objects and \(e.birthData.count) tables changed by the birth.</p>\n"
         if !e.birthSchema.isEmpty {
@@ -122,7 +130,7 @@ public enum HTMLReport {
         return out
     }
 
-    static func checks(_ e: EvidenceFacts) -> String {
+    package static func checks(_ e: EvidenceFacts) -> String {
         let h = ReportEscaping.html
         guard !e.checks.isEmpty else { return "<h3>Checks</h3><p>No checks were recorded.</p>\n" }
         var out = "<h3>Checks</h3><table><thead><tr><th>stage</th><th>check</th><th>outcome</th><th>returned</th><th>where</th></tr></thead><tbody>\n"
@@ -132,7 +140,7 @@ public enum HTMLReport {
         return out + "</tbody></table>\n"
     }
 
-    static func fingerprints(_ e: EvidenceFacts) -> String {
+    package static func fingerprints(_ e: EvidenceFacts) -> String {
         let h = ReportEscaping.html
         var out = "<h3>Fingerprints: pre against post</h3>"
         out += e.hasDrift ? "<p class=\"bad\"><strong>Drift:</strong> \(e.driftSchema.count) schema objects and \(e.driftData.count) tables differ.</p>\n"
@@ -159,18 +167,18 @@ public enum HTMLReport {
         return out + "</tbody></table>\n"
     }
 
-    static func row(_ name: String, _ pre: String?, _ post: String?) -> String {
+    package static func row(_ name: String, _ pre: String?, _ post: String?) -> String {
         let h = ReportEscaping.html
         let drifted = pre != post
         return "<tr class=\"\(drifted ? "drifted" : "same")\"><td>\(h(name))\(drifted ? " <strong>DRIFT</strong>" : "")</td><td><code>\(h(pre ?? "absent"))</code></td><td><code>\(h(post ?? "absent"))</code></td></tr>\n"
     }
 
     /// A path as one POSIX shell word, for the copyable commands.
-    static func shellQuoted(_ s: String) -> String {
+    package static func shellQuoted(_ s: String) -> String {
         s.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "/._-".contains($0)) } ? s : "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'"
     }
 
-    static let style = """
+    package static let style = """
         body{font-family:system-ui,sans-serif;margin:2em;color:#1b1b1b;max-width:80em}
         table{border-collapse:collapse;margin:.5em 0 1em;font-size:.9em}th,td{border:1px solid #ccc;padding:.25em .5em;text-align:left;vertical-align:top}
         th{background:#f1f1f1}code{font-size:.85em;word-break:break-all}.note{color:#555}

@@ -1,3 +1,11 @@
+import RehearseCore
+import RehearseEvidence
+import RehearseValidator
+import RehearseSurrogate
+import RehearseEngine
+import RehearseSQLite
+import RehearsePostgres
+
 /// JUnit XML, the format CI interfaces display as test results. One
 /// `<testsuite>` per run (per step of a walk); in it, one test case for the
 /// validation of the evidence, one per phase, one per check, and one for the
@@ -25,20 +33,20 @@ public enum JUnitReport {
         return out
     }
 
-    struct Case {
-        var classname, name: String
-        var micros: Int64 = 0
-        var failure: (message: String, body: String)?
-        var skipped = false
+    package struct Case {
+        package var classname, name: String
+        package var micros: Int64 = 0
+        package var failure: (message: String, body: String)?
+        package var skipped = false
     }
 
-    struct Suite {
-        var name: String
-        var cases: [Case] = []
-        var micros: Int64 = 0
-        var properties: [(String, String)] = []
+    package struct Suite {
+        package var name: String
+        package var cases: [Case] = []
+        package var micros: Int64 = 0
+        package var properties: [(String, String)] = []
 
-        init(run: ValidatedRun, index: Int) {
+        package init(run: ValidatedRun, index: Int) {
             let label = run.step.map { "step \($0)" } ?? run.evidence.map { "\($0.sourceName) on \($0.engine)" } ?? run.directory
             name = "\(index + 1). \(label)"
             let cls = "rehearse." + (run.step ?? run.evidence?.sourceName ?? "run")
@@ -91,7 +99,7 @@ public enum JUnitReport {
             cases.append(verdict)
         }
 
-        var xml: String {
+        package var xml: String {
             let x = ReportEscaping.xml
             let failures = cases.filter { $0.failure != nil }.count
             let skipped = cases.filter(\.skipped).count
@@ -117,7 +125,7 @@ public enum JUnitReport {
     }
 
     /// Seconds with microsecond precision, from whole microseconds (no floats).
-    static func seconds(_ micros: Int64) -> String {
+    package static func seconds(_ micros: Int64) -> String {
         let m = max(0, micros)
         let frac = String(m % 1_000_000)
         return "\(m / 1_000_000)." + String(repeating: "0", count: 6 - frac.count) + frac

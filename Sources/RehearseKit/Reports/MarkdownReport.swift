@@ -1,3 +1,11 @@
+import RehearseCore
+import RehearseEvidence
+import RehearseValidator
+import RehearseSurrogate
+import RehearseEngine
+import RehearseSQLite
+import RehearsePostgres
+
 /// A compact Markdown summary for a pull-request comment or a CI step
 /// summary: a status table, then per run the drift with before and after, the
 /// birth surface (rows, rewrites, locks), the verdict and the evidence digest.
@@ -5,7 +13,7 @@
 /// are cut at a fixed length, saying how many were left out, so the summary
 /// stays small whatever the evidence holds.
 public enum MarkdownReport {
-    static let maxRows = 20
+    package static let maxRows = 20
 
     public static func render(_ runs: [ValidatedRun], title: String = "rehearse report") -> String {
         let md = ReportEscaping.markdown, code = ReportEscaping.markdownCode
@@ -51,11 +59,11 @@ public enum MarkdownReport {
         return out
     }
 
-    static func badge(_ verdict: String) -> String {
+    package static func badge(_ verdict: String) -> String {
         verdict == "PASS" ? "✅ PASS" : "❌ **\(ReportEscaping.markdown(verdict))**"
     }
 
-    static func drift(_ e: EvidenceFacts) -> String {
+    package static func drift(_ e: EvidenceFacts) -> String {
         let md = ReportEscaping.markdown
         guard e.hasDrift else { return "\n**Drift:** none (pre and post fingerprints are equal).\n" }
         var out = "\n**Drift** (pre → post):\n\n| object | change | before | after | detail |\n|---|---|---|---|---|\n"
@@ -79,7 +87,7 @@ public enum MarkdownReport {
         return out
     }
 
-    static func surface(_ e: EvidenceFacts) -> String {
+    package static func surface(_ e: EvidenceFacts) -> String {
         let md = ReportEscaping.markdown
         var out = "\n**Birth surface:** \(e.birthSchema.count) schema objects, \(e.birthData.count) tables changed.\n"
         if !e.birthData.isEmpty {
@@ -97,7 +105,7 @@ public enum MarkdownReport {
         return out
     }
 
-    static func short(_ digest: String?) -> String {
+    package static func short(_ digest: String?) -> String {
         digest.map { ReportEscaping.markdownCode(String($0.prefix(12))) } ?? "absent"
     }
 }

@@ -1,3 +1,11 @@
+import RehearseCore
+import RehearseEvidence
+import RehearseValidator
+import RehearseSurrogate
+import RehearseEngine
+import RehearseSQLite
+import RehearsePostgres
+
 /// Escaping for every value a report takes from evidence. Evidence names
 /// come from the schema and scripts under rehearsal, so a table may be named
 /// `</td><script>` or `]]>`; each format gets its own function and renderers

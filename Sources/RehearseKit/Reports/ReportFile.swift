@@ -1,4 +1,11 @@
 import Foundation
+import RehearseCore
+import RehearseEvidence
+import RehearseValidator
+import RehearseSurrogate
+import RehearseEngine
+import RehearseSQLite
+import RehearsePostgres
 
 /// Writes one report file (`--junit`, `--markdown`, `--html`, `--summary`).
 /// Reports are replaceable outputs, unlike evidence: an existing regular

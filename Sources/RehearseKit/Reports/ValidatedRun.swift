@@ -1,4 +1,11 @@
 import Foundation
+import RehearseCore
+import RehearseEvidence
+import RehearseValidator
+import RehearseSurrogate
+import RehearseEngine
+import RehearseSQLite
+import RehearsePostgres
 
 /// One run folder as the reports see it: read from disk, checked by the
 /// validator, and only then parsed. Reports are rendered from this and from

@@ -1,0 +1,490 @@
+import CLibPQ
+import Foundation
+import RehearseCore
+import RehearseEvidence
+import RehearseSurrogate
+import RehearseEngine
+
+/// Where a PostgreSQL rehearsal runs.
+public enum PostgresTarget: Sendable {
+    /// A private cluster started for this run (the default): server binaries
+    /// from `bindir` (or found), run as `runAs` when rehearse is root.
+    case ephemeral(bindir: String? = nil, runAs: String? = nil)
+    /// A server on a Unix socket or loopback; rehearse creates and drops its
+    /// own database there.
+    case server(PostgresServerAddress)
+}
+
+/// A scratch PostgreSQL database: its own database in an ephemeral cluster,
+/// or in a local server the user named. Every phase opens a fresh connection.
+public final class PostgresScratch: ScratchEngine {
+    package let cluster: PostgresCluster?
+    /// True for an ephemeral cluster's database, also for its reference sibling.
+    package let isEphemeral: Bool
+    package let server: [String: String]
+    public let database: String
+    private let ownsDatabase: Bool
+    /// `none` or `loopback`, from what the server reported when first connected.
+    private var network: String
+    private let hostDescription: String
+    /// Where the first connection went, as libpq and the server reported it.
+    private var endpoint: PostgresEndpoint?
+    public private(set) var engineVersion = ""
+    /// Who loads, births, rolls back and checks: in an ephemeral cluster a
+    /// role without superuser that owns the scratch database (so a script
+    /// cannot run programs or reach other servers through COPY TO PROGRAM,
+    /// dblink or foreign data wrappers); on a named server, the user given.
+    package private(set) var scriptParameters: [String: String]
+    /// Run birth and rollback as the superuser instead (manifest
+    /// `postgres_superuser: true`, for an extension that is not trusted).
+    public var scriptsAsSuperuser = false
+    package static let ownerRole = "rehearse_owner"
+    /// `SHOW listen_addresses` of an ephemeral cluster, as the running server reports it.
+    private var listenAddresses: String?
+    /// Connections fingerprinting tables at once.
+    public var jobs = max(1, ProcessInfo.processInfo.activeProcessorCount)
+    private var removed = false
+
+    public init(target: PostgresTarget, keep: Bool, parent: URL? = nil) throws {
+        let suffix = UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(12)
+        switch target {
+        case .ephemeral(let bindir, let runAs):
+            let cluster = try PostgresCluster.start(parent: parent, bindir: bindir, runAs: runAs, keep: keep)
+            self.cluster = cluster
+            isEphemeral = true
+            server = cluster.connectionParameters(database: "postgres")
+            scriptParameters = server.merging(["user": Self.ownerRole]) { _, new in new }
+            database = "rehearse_scratch"
+            network = "none"
+            hostDescription = cluster.socketDirectory.path
+        case .server(let address):
+            cluster = nil
+            isEphemeral = false
+            server = address.parameters
+            scriptParameters = address.parameters
+            database = "rehearse_\(suffix)"
+            network = address.network
+            hostDescription = address.host
+        }
+        ownsDatabase = true
+        do {
+            let (admin, endpoint) = try Self.openVerified(server, database: server["dbname"] ?? "postgres")
+            engineVersion = admin.serverVersion
+            self.endpoint = endpoint
+            network = endpoint.network
+            if cluster != nil { listenAddresses = try Self.checkIsolation(admin, endpoint: endpoint) }
+            // DROP DATABASE ... WITH (FORCE), used to clean up, came in 13.
+            guard engineVersion.split(separator: ".").first.flatMap({ Int($0) }).map({ $0 >= 13 }) == true else {
+                throw RehearseError.environment("PostgreSQL \(engineVersion) is too old: rehearse needs 13 or newer.")
+            }
+            if cluster == nil { Self.sweepStaleDatabases(admin) }
+            if cluster != nil {
+                do {
+                    try admin.execute("CREATE ROLE \(Self.ownerRole) LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION")
+                } catch {
+                    throw RehearseError.environment("Cannot create the scratch owner role: \(error).")
+                }
+            }
+            do {
+                try Self.createDatabase(admin, database, server: server, dropOnInterrupt: cluster == nil,
+                                       ephemeralOwner: cluster == nil ? nil : Self.ownerRole)
+            } catch {
+                throw RehearseError.environment("Cannot create the scratch database \(database): \(error). The user needs the CREATEDB privilege.")
+            }
+        } catch {
+            cluster?.remove(keep: false)
+            throw error
+        }
+    }
+
+    /// A scratch sharing this one's server, on another database (the
+    /// rebuilt pre-birth reference).
+    private init(sibling: PostgresScratch, database: String) {
+        cluster = nil
+        isEphemeral = sibling.isEphemeral
+        scriptParameters = sibling.scriptParameters
+        server = sibling.server
+        self.database = database
+        ownsDatabase = false
+        network = sibling.network
+        hostDescription = sibling.hostDescription
+        endpoint = sibling.endpoint
+        engineVersion = sibling.engineVersion
+        jobs = sibling.jobs
+        removed = true
+    }
+
+    /// An ephemeral cluster must be reached over its Unix socket and listen on
+    /// no TCP address at all; returns `listen_addresses` as the server
+    /// reports it. A query that fails refuses (fail closed). A named server's
+    /// address is checked on every connection (`open`).
+    package static func checkIsolation(_ db: PGConnection, endpoint: PostgresEndpoint) throws -> String {
+        guard endpoint.serverAddress == nil else {
+            throw RehearseError.refused("The scratch cluster answered over TCP from \(endpoint.serverAddress ?? "?") instead of its Unix socket; rehearse stops here.")
+        }
+        let listen: String?
+        do { listen = try db.scalar("SHOW listen_addresses") } catch {
+            throw RehearseError.refused("The scratch cluster would not say which TCP addresses it listens on (\(error)); rehearse stops rather than assume none.")
+        }
+        guard let listen, listen == "" else {
+            throw RehearseError.refused("The scratch cluster listens on '\(listen ?? "?")' instead of no TCP address at all; rehearse stops here.")
+        }
+        return listen
+    }
+
+    /// Creates a scratch database, marked with its owner so a later run can
+    /// drop it if this one is killed, and dropped by the signal handler if
+    /// this one is interrupted.
+    package static func createDatabase(_ admin: PGConnection, _ name: String, server: [String: String], dropOnInterrupt: Bool,
+                               ephemeralOwner: String? = nil) throws(PGError) {
+        let q = PGConnection.quoteIdentifier(name)
+        let owner = ephemeralOwner.map { " OWNER \(PGConnection.quoteIdentifier($0))" } ?? ""
+        try admin.execute("CREATE DATABASE \(q)\(owner) TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C'")
+        try admin.execute("COMMENT ON DATABASE \(q) IS \(PGConnection.quoteLiteral(ownerComment))")
+        // In an ephemeral cluster the whole cluster goes instead.
+        guard dropOnInterrupt else { return }
+        Interruption.onInterrupt("database \(name)") {
+            let dropped = (try? Self.open(server, database: server["dbname"] ?? "postgres").execute("DROP DATABASE IF EXISTS \(q) WITH (FORCE)")) != nil
+            return dropped ? "dropped scratch database \(name)" : "could not drop scratch database \(name); the next run drops it"
+        }
+    }
+
+    package static func dropDatabase(_ admin: PGConnection, _ name: String) {
+        _ = try? admin.execute("DROP DATABASE IF EXISTS \(PGConnection.quoteIdentifier(name)) WITH (FORCE)")
+        Interruption.cancel("database \(name)")
+    }
+
+    package static let commentPrefix = "rehearse scratch database:"
+
+    package static var ownerComment: String {
+        "\(commentPrefix) host=\(ProcessInfo.processInfo.hostName) pid=\(getpid()) start=\(ScratchOwner.processStartTime(getpid()) ?? "?")"
+    }
+
+    /// Drops scratch databases whose rehearse process, on this host, is gone.
+    package static func sweepStaleDatabases(_ admin: PGConnection) {
+        guard let rows = try? admin.rows("""
+            SELECT datname, pg_catalog.shobj_description(oid, 'pg_database') FROM pg_catalog.pg_database
+            WHERE datname ~ '^rehearse_[0-9a-f]{12}(_ref)?$'
+            """) else { return }
+        for row in rows {
+            guard let name = row[0], let comment = row[1], comment.hasPrefix(commentPrefix) else { continue }
+            let fields = ScratchOwner.fields(comment.dropFirst(commentPrefix.count))
+            guard fields["host"] == ProcessInfo.processInfo.hostName, let pid = fields["pid"].flatMap({ Int32($0) }),
+                  !ScratchOwner.processAlive(pid, startTime: fields["start"]) else { continue }
+            _ = try? admin.execute("DROP DATABASE IF EXISTS \(PGConnection.quoteIdentifier(name)) WITH (FORCE)")
+        }
+    }
+
+    /// Every connection, for every phase, is checked for where it went
+    /// (`PostgresEndpoint.verify`): a list of hosts may reach a different one
+    /// each time, and each must be one that was checked.
+    package static func open(_ server: [String: String], database: String) throws -> PGConnection {
+        try openVerified(server, database: database).0
+    }
+
+    package static func openVerified(_ server: [String: String], database: String) throws -> (PGConnection, PostgresEndpoint) {
+        var p = server
+        p["dbname"] = database
+        let db: PGConnection
+        do { db = try PGConnection(p) } catch {
+            throw RehearseError.environment("Cannot connect to PostgreSQL (\(p["host"] ?? p["hostaddr"] ?? "default socket")): \(error).")
+        }
+        return (db, try PostgresEndpoint.verify(db, parameters: p))
+    }
+
+    /// A connection with every privilege (fingerprints, drift).
+    package func connect() throws -> PGConnection { try Self.open(server, database: database) }
+
+    /// A connection as the role that owns the scratch data (loads, scripts, checks).
+    package func connectAsOwner(superuser: Bool = false) throws -> PGConnection {
+        try Self.open(superuser ? server : scriptParameters, database: database)
+    }
+
+    public var dialect: String { Dialect.postgres.rawValue }
+    public var location: URL {
+        cluster?.directory ?? URL(string: "postgresql:///\(database)")!
+    }
+
+    public var isolation: JSONValue {
+        var o: [String: JSONValue] = ["network": .string(network), "database": .string(database)]
+        // What the server reported, not what was asked for.
+        for (k, v) in endpoint?.json ?? [:] { o[k] = v }
+        if let cluster {
+            o["kind"] = "postgres-ephemeral-cluster"
+            o["private_temporary_directory"] = .bool(true)
+            o["listen_addresses"] = .string(listenAddresses ?? "unknown")
+            o["settings"] = .object(Dictionary(PostgresCluster.settings.map { ($0.0, JSONValue.string($0.1.trimmingCharacters(in: CharacterSet(charactersIn: "'")))) },
+                                               uniquingKeysWith: { a, _ in a }))
+            if let runAs = cluster.runAs { o["run_as"] = .string(runAs) }
+        } else {
+            o["kind"] = "postgres-server"
+            o["host"] = .string(hostDescription)
+        }
+        return .object(o)
+    }
+
+    public func loadSurrogate(_ source: SurrogateSource, seed: UInt64, scale: Double, jobs: Int, progress: ProgressHandler?) throws -> LoadRecord {
+        var loader = PostgresSurrogateLoader(source: source, seed: seed, scale: scale, progress: progress)
+        loader.jobs = jobs
+        loader.provideRoles = { [server, isEphemeral] roles in try Self.provideRoles(roles, server: server, create: isEphemeral) }
+        return try loader.load(connect: { [scriptParameters, database] in try Self.open(scriptParameters, database: database) })
+    }
+
+    public func fingerprint() throws -> Fingerprint {
+        try PostgresFingerprinter(connect: { [server, database] in try Self.open(server, database: database) }, jobs: jobs).fingerprint()
+    }
+
+    public func apply(_ script: SQLScript, transactional: Bool) throws(ScriptFailure) -> ScriptRun {
+        func fail(_ message: String, _ statement: String = "") -> ScriptFailure {
+            ScriptFailure(file: script.displayPath, line: 0, column: 0, statement: statement, engineMessage: message)
+        }
+        let db: PGConnection
+        do { db = try connectAsOwner(superuser: scriptsAsSuperuser) } catch { throw fail("\(error)") }
+        let statements = PostgresScript.statements(script)
+        let observer = BirthObserver(db: db)
+        do {
+            try observer.snapshot()
+            if transactional { try db.execute("BEGIN") }
+        } catch { throw fail("PostgreSQL error \(error)") }
+        var records: [StatementRecord] = []
+        for statement in statements {
+            let clock = ContinuousClock.now
+            let result: PGResult
+            // One statement per extended-protocol call: the statement the
+            // evidence records is exactly the one the server ran.
+            do { result = try db.executeStatement(statement.sql) } catch {
+                if db.isInTransaction { _ = try? db.execute("ROLLBACK") }
+                throw PostgresScript.failure(error, statement: statement, in: script)
+            }
+            let line = script.line(ofByteOffset: statement.startOffset)
+            records.append(StatementRecord(line: line, durationMicros: (ContinuousClock.now - clock).microseconds,
+                                           rowsChanged: Self.isDML(statement.sql) ? result.affectedRows : 0,
+                                           excerpt: SQLExcerpt.of(statement.sql)))
+            if transactional && !db.isInTransaction {
+                let loc = script.location(ofByteOffset: statement.startOffset)
+                let failure = ScriptFailure(file: script.displayPath, line: loc.line, column: loc.column, statement: statement.sql,
+                                            engineMessage: "the script ended the surrounding transaction (COMMIT or ROLLBACK inside it); remove its own transaction statements, rehearse runs it in one transaction (or set 'transactional: false' in the manifest)")
+                throw failure
+            }
+        }
+        var observed: JSONValue
+        do {
+            observed = try observer.observe(transactional: transactional)
+            if transactional { try db.execute("COMMIT") }
+        } catch {
+            if db.isInTransaction { _ = try? db.execute("ROLLBACK") }
+            throw fail("PostgreSQL error at COMMIT: \(error)", "COMMIT")
+        }
+        observed = observed.with("transactional", .bool(transactional))
+        return ScriptRun(statements: records, observed: observed)
+    }
+
+    /// Only INSERT, UPDATE, DELETE, MERGE and COPY report changed rows (a
+    /// CREATE TABLE AS or SELECT count would otherwise count).
+    package static func isDML(_ sql: String) -> Bool {
+        let tokens = SQLNormalizer.tokens(String(sql.prefix(400)))
+        guard let first = tokens.first else { return false }
+        if first == "with" { return tokens.contains { ["insert", "update", "delete", "merge"].contains($0) } }
+        return ["insert", "update", "delete", "merge", "copy"].contains(first)
+    }
+
+    public func runChecks(_ script: SQLScript) throws -> [CheckResult] {
+        let db = try connectAsOwner()
+        // While checks run, the scratch database takes no new connection, not
+        // even a superuser's: a check that opened one of its own (dblink, a
+        // foreign server) would get a transaction that is not read-only.
+        // The check connection is already open; the admin one is elsewhere.
+        let admin = try Self.open(server, database: server["dbname"] ?? "postgres")
+        let q = PGConnection.quoteIdentifier(database)
+        do { try admin.execute("ALTER DATABASE \(q) WITH ALLOW_CONNECTIONS false") } catch {
+            throw RehearseError.environment("Cannot close the scratch database \(database) to new connections while checks run: \(error).")
+        }
+        var reopened = false
+        defer { if !reopened { _ = try? admin.execute("ALTER DATABASE \(q) WITH ALLOW_CONNECTIONS true") } }
+        // Any change to the database's row (reopened and closed again within
+        // one check, say) gives it a new row version: its xmin is the tell.
+        let databaseRow = "SELECT xmin::text || '/' || datallowconn::text FROM pg_catalog.pg_database WHERE datname = \(PGConnection.quoteLiteral(database))"
+        let rowBefore = try? admin.scalar(databaseRow)
+        // A superuser can leave any read-only transaction (dblink to another
+        // database that reopens this one, COPY TO PROGRAM): for checks run as
+        // one, rows written while they ran are looked for afterwards. Unknown
+        // counts as superuser (fail closed).
+        let superuser = ((try? db.scalar("SHOW is_superuser")) ?? nil) != "off"
+        var horizon: String?
+        if superuser {
+            do { horizon = try admin.scalar("SELECT pg_catalog.pg_snapshot_xmax(pg_catalog.pg_current_snapshot())::text") } catch {
+                throw RehearseError.environment("Cannot read the server's transaction horizon before the checks: \(error).")
+            }
+        }
+        var results: [CheckResult] = []
+        for (n, statement) in PostgresScript.statements(script).enumerated() {
+            let line = script.line(ofByteOffset: statement.startOffset)
+            let name = statement.checkName(number: n + 1, line: line)
+            let (passed, returned) = try Self.runCheck(statement, in: script, on: db)
+            results.append(CheckResult(name: name, file: script.displayPath, line: line, passed: passed, returned: returned, sql: statement.sql))
+        }
+        let rowAfter = try? admin.scalar(databaseRow)
+        do { try admin.execute("ALTER DATABASE \(q) WITH ALLOW_CONNECTIONS true") } catch {
+            throw RehearseError.environment("Cannot reopen the scratch database \(database) after the checks: \(error).")
+        }
+        reopened = true
+        guard let rowBefore, let rowAfter, rowBefore == rowAfter, rowAfter.hasSuffix("/false") else {
+            throw RehearseError.refused("While the checks in \(script.displayPath) ran, the scratch database \(database) was changed or reopened to new connections: a check reached outside its read-only transaction. rehearse stops; a check must be one read-only query.")
+        }
+        if let horizon {
+            let written = try Self.written(since: horizon, on: try connect())
+            if !written.isEmpty {
+                throw RehearseError.refused("While the checks in \(script.displayPath) ran as a superuser, rows were written to \(written.joined(separator: ", ")) in the scratch database, though every check runs read-only: a superuser can leave a read-only transaction (dblink, COPY TO PROGRAM). rehearse stops. Give --pg-url a user without superuser (CREATEDB is enough) so checks cannot write.")
+            }
+        }
+        return results
+    }
+
+    /// System catalogs whose rows change with any schema change a check could make.
+    package static let watchedCatalogs = ["pg_class", "pg_attribute", "pg_attrdef", "pg_type", "pg_namespace", "pg_proc", "pg_constraint",
+                                  "pg_index", "pg_trigger", "pg_rewrite", "pg_policy", "pg_sequence", "pg_extension"]
+
+    /// Tables (the fingerprint's, and the catalogs a schema change writes)
+    /// holding a row version created by a transaction at or after `horizon`
+    /// (an xid8): xmin is 32 bits, compared modulo 2^32 within half the
+    /// range, as the server compares xids; frozen and bootstrap ids (< 3)
+    /// are never new. In-place updates (VACUUM, ANALYZE) keep xmin.
+    package static func written(since horizon: String, on db: PGConnection) throws -> [String] {
+        guard let h = UInt64(horizon) else { throw RehearseError.environment("The server's transaction horizon '\(horizon)' is not a number.") }
+        let low = h & 0xffff_ffff
+        let newer = "x.xmin::text::bigint >= 3 AND ((x.xmin::text::bigint - \(low) + 4294967296) % 4294967296) < 2147483648"
+        func refuse(_ error: PGError) -> RehearseError {
+            .refused("Cannot tell whether the checks wrote to the scratch database (\(error)); rehearse stops rather than assume they did not.")
+        }
+        let rows: [[String?]]
+        do {
+            rows = try db.rows("""
+                SELECT n.nspname, c.relname FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+                WHERE c.relkind IN ('r', 'm') AND \(PostgresCatalog.userSchema) ORDER BY 1, 2
+                """)
+        } catch { throw refuse(error) }
+        let tables = rows.map { PostgresCatalog.qualified(schema: $0[0]!, name: $0[1]!) } + watchedCatalogs.map { "pg_catalog.\($0)" }
+        var found: [String] = []
+        for table in tables {
+            let hit: String?
+            do { hit = try db.scalar("SELECT EXISTS (SELECT 1 FROM ONLY \(table) AS x WHERE \(newer))::text") } catch { throw refuse(error) }
+            if hit == "true" { found.append(table) }
+        }
+        return found
+    }
+
+    package static let checkSavepoint = "rehearse_check"
+
+    /// Runs one check so that it can look but never change anything the
+    /// fingerprint sees: inside `BEGIN TRANSACTION READ ONLY` and a savepoint
+    /// (in a subtransaction even `SET TRANSACTION READ WRITE` is refused),
+    /// as one extended-protocol call (the server refuses several commands,
+    /// so nothing can follow a COMMIT hidden in the text), then rolled back.
+    /// Afterwards the connection must still be in that same transaction,
+    /// read-only, with the savepoint in place; if the check ended or changed
+    /// it (COMMIT, COMMIT AND CHAIN, ROLLBACK, RELEASE SAVEPOINT, SET
+    /// TRANSACTION READ WRITE), the check fails, whatever it returned. If the
+    /// tool cannot restore a clean read-only state for the next check, the
+    /// run stops (fail closed).
+    package static func runCheck(_ statement: ScriptStatement, in script: SQLScript, on db: PGConnection) throws -> (Bool, String) {
+        do {
+            try db.execute("BEGIN TRANSACTION READ ONLY")
+            try db.execute("SAVEPOINT \(checkSavepoint)")
+        } catch {
+            throw RehearseError.environment("Cannot open the read-only transaction a check runs in: \(error).")
+        }
+        var returned: String
+        var passed = false
+        do {
+            let rows = try db.executeStatement(statement.sql).rows
+            if rows.count != 1 {
+                returned = rows.isEmpty ? "0 rows" : "more than one row"
+            } else if rows[0].count != 1 {
+                returned = "1 row of \(rows[0].count) columns"
+            } else {
+                let value = rows[0][0]
+                returned = "1 row: \(value ?? "NULL")"
+                passed = value == "t" || value == "1"
+            }
+        } catch {
+            if error.sqlstate == "42601" && error.message.contains("multiple commands") {
+                returned = "error: the check is several SQL commands (\(error.message)); a check must be exactly one read-only query, so it was not run"
+            } else {
+                let failure = PostgresScript.failure(error, statement: statement, in: script)
+                returned = "error at \(failure.line):\(failure.column): \(error)"
+            }
+        }
+        // The same read-only transaction, savepoint included, must still be there.
+        var escaped: String?
+        let status = db.transactionStatus
+        if status != PQTRANS_INTRANS && status != PQTRANS_INERROR {
+            escaped = "it ended the read-only transaction it runs in (COMMIT, ROLLBACK or the like)"
+        } else {
+            do {
+                try db.execute("ROLLBACK TO SAVEPOINT \(checkSavepoint)")
+                if try db.scalar("SHOW transaction_read_only") != "on" {
+                    escaped = "it made its transaction writable"
+                }
+            } catch {
+                escaped = "it left the transaction it runs in (COMMIT AND CHAIN, RELEASE SAVEPOINT or the like)"
+            }
+        }
+        if let escaped {
+            passed = false
+            returned = "refused: \(escaped); a check must be exactly one read-only query and change nothing. \(returned)"
+        }
+        _ = try? db.execute("ROLLBACK")
+        guard db.transactionStatus == PQTRANS_IDLE else {
+            throw RehearseError.environment("After a check, the connection could not return to a clean state (after the check at \(script.displayPath):\(script.line(ofByteOffset: statement.startOffset))); rehearse stops rather than run the next check in an unknown transaction.")
+        }
+        return (passed, returned)
+    }
+
+    public func localize(_ drift: Drift, pre: Fingerprint, rebuildPre: (ScratchEngine) throws -> Void) throws -> Drift {
+        guard !drift.data.isEmpty else { return drift }
+        let referenceName = database + "_ref"
+        let admin = try Self.open(server, database: server["dbname"] ?? "postgres")
+        Self.dropDatabase(admin, referenceName)
+        do {
+            try Self.createDatabase(admin, referenceName, server: server, dropOnInterrupt: !isEphemeral,
+                                    ephemeralOwner: isEphemeral ? Self.ownerRole : nil)
+        } catch {
+            throw RehearseError.environment("Cannot create the reference database \(referenceName): \(error).")
+        }
+        defer { Self.dropDatabase(admin, referenceName) }
+        let reference = PostgresScratch(sibling: self, database: referenceName)
+        try rebuildPre(reference)
+        let rebuilt = try reference.fingerprint()
+        var result = drift
+        guard rebuilt.tables == pre.tables else {
+            for i in result.data.indices { result.data[i].note = "the pre-birth state could not be rebuilt identically, so rows were not localized" }
+            return result
+        }
+        var locator = PostgresDriftLocator(current: try connect(), reference: try reference.connect())
+        for i in result.data.indices where result.data[i].rowsBefore != nil && result.data[i].rowsAfter != nil {
+            do { try locator.localize(&result.data[i]) } catch {
+                result.data[i].note = "rows could not be localized: \(error)"
+            }
+        }
+        return result
+    }
+
+    public func tearDown(keep: Bool) {
+        guard !removed else { return }
+        removed = true
+        if let cluster {
+            cluster.remove(keep: keep)
+        } else if ownsDatabase {
+            if keep {
+                Interruption.cancel("database \(database)")
+                if let admin = try? Self.open(server, database: server["dbname"] ?? "postgres") {
+                    _ = try? admin.execute("COMMENT ON DATABASE \(PGConnection.quoteIdentifier(database)) IS 'rehearse scratch database, kept'")
+                }
+            } else if !Interruption.isInterrupted, let admin = try? Self.open(server, database: server["dbname"] ?? "postgres") {
+                Self.dropDatabase(admin, database)
+            }
+        }
+    }
+
+    deinit { tearDown(keep: false) }
+}

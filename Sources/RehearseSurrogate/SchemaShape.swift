@@ -1,0 +1,80 @@
+import RehearseCore
+import RehearseEvidence
+
+/// The parts of a schema the generator needs, read from the engine's catalog
+/// after the schema DDL ran: columns, keys, foreign keys, unique sets.
+public struct TableShape: Sendable {
+    public var name: String
+    public var columns: [ColumnShape]
+    public var primaryKey: [String]
+    public var foreignKeys: [ForeignKeyShape]
+    /// Every UNIQUE or PRIMARY KEY column set.
+    public var uniqueSets: [[String]]
+    /// The text of every CHECK constraint (column or table), without the
+    /// outer parentheses, e.g. `price_cents > 0`. Columns the profile is
+    /// silent about get values inside the domains these describe.
+    public var checks: [String] = []
+    /// PostgreSQL: the partitioned table's key and bounds, so rows land in a partition.
+    public var partitions: PartitionLayout? = nil
+
+    package init(name: String, columns: [ColumnShape], primaryKey: [String], foreignKeys: [ForeignKeyShape], uniqueSets: [[String]], checks: [String] = [], partitions: PartitionLayout? = nil) {
+        self.name = name
+        self.columns = columns
+        self.primaryKey = primaryKey
+        self.foreignKeys = foreignKeys
+        self.uniqueSets = uniqueSets
+        self.checks = checks
+        self.partitions = partitions
+    }
+}
+
+public struct ColumnShape: Sendable {
+    public enum Affinity: Sendable { case integer, real, text, blob, numeric }
+    public var name: String
+    public var declaredType: String
+    public var notNull: Bool
+    /// PostgreSQL: the catalog's type, through domains and arrays; the
+    /// default generator comes from it (`ColumnPlan.inferTyped`).
+    public var pgType: PostgresTypeFact? = nil
+
+    public var affinity: Affinity {
+        if let pgType { return pgType.affinity }
+        // SQLite's rules (section 3.1 of its datatype documentation), which also
+        // map PostgreSQL's type names sensibly.
+        let t = declaredType.uppercased()
+        if t.contains("INT") || t.hasPrefix("SERIAL") || t.hasPrefix("BIGSERIAL") { return .integer }
+        if t.contains("CHAR") || t.contains("CLOB") || t.contains("TEXT") || t.contains("UUID") { return .text }
+        if t.isEmpty || t.contains("BLOB") || t.contains("BYTEA") { return .blob }
+        if t.contains("REAL") || t.contains("FLOA") || t.contains("DOUB") { return .real }
+        return .numeric
+    }
+
+    public var looksBoolean: Bool { pgType.map { $0.baseName == "bool" } ?? declaredType.uppercased().hasPrefix("BOOL") }
+
+    package init(name: String, declaredType: String, notNull: Bool, pgType: PostgresTypeFact? = nil) {
+        self.name = name
+        self.declaredType = declaredType
+        self.notNull = notNull
+        self.pgType = pgType
+    }
+}
+
+public struct ForeignKeyShape: Sendable {
+    public var columns: [String]
+    public var parentTable: String
+    /// Empty means the parent's primary key.
+    public var parentColumns: [String]
+
+    package init(columns: [String], parentTable: String, parentColumns: [String]) {
+        self.columns = columns
+        self.parentTable = parentTable
+        self.parentColumns = parentColumns
+    }
+}
+
+extension TableShape {
+    /// Whether a column (by name, as SQL compares it) is part of a foreign key.
+    package func isForeignKey(_ column: String) -> Bool {
+        foreignKeys.contains { $0.columns.contains { $0.lowercased() == column.lowercased() } }
+    }
+}
