@@ -36,7 +36,7 @@ package final class BirthObserver {
     }
 
     /// Call inside the script's transaction, after its last statement.
-    package func observe(transactional: Bool) throws(PGError) -> JSONValue {
+    package func observe(transactional: Bool) throws(PGError) -> ScriptObservation {
         let after = try relations()
         var rewritten: [String] = []
         for (oid, now) in after {
@@ -47,7 +47,7 @@ package final class BirthObserver {
             }
         }
         var locks: [String: String] = [:]
-        var rows: [String: JSONValue] = [:]
+        var rows: [ScriptObservation.Rows] = []
         if transactional {
             for row in try db.rows("""
                 SELECT l.relation::text, l.mode FROM pg_catalog.pg_locks l
@@ -62,15 +62,11 @@ package final class BirthObserver {
                 SELECT schemaname, relname, n_tup_ins::text, n_tup_upd::text, n_tup_del::text
                 FROM pg_catalog.pg_stat_xact_user_tables WHERE n_tup_ins + n_tup_upd + n_tup_del > 0
                 """) {
-                rows[PostgresCatalog.displayName(schema: row[0]!, name: row[1]!)] = [
-                    "inserted": .integer(Int64(row[2]!) ?? 0), "updated": .integer(Int64(row[3]!) ?? 0), "deleted": .integer(Int64(row[4]!) ?? 0),
-                ]
+                rows.append(ScriptObservation.Rows(table: PostgresCatalog.displayName(schema: row[0]!, name: row[1]!),
+                                                   inserted: Int64(row[2]!) ?? 0, updated: Int64(row[3]!) ?? 0, deleted: Int64(row[4]!) ?? 0))
             }
         }
-        return [
-            "rewritten": .array(rewritten.sorted().map { .string($0) }),
-            "locks": .object(locks.mapValues { .string($0) }),
-            "rows": .object(rows),
-        ]
+        return ScriptObservation(transactional: transactional, rewritten: rewritten,
+                                 locks: locks.map { (relation: $0.key, mode: $0.value) }, rows: rows)
     }
 }

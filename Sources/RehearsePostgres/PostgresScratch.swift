@@ -37,15 +37,28 @@ public final class PostgresScratch: ScratchEngine {
     package private(set) var scriptParameters: [String: String]
     /// Run birth and rollback as the superuser instead (manifest
     /// `postgres_superuser: true`, for an extension that is not trusted).
-    public var scriptsAsSuperuser = false
+    package let scriptsAsSuperuser: Bool
     package static let ownerRole = "rehearse_owner"
     /// `SHOW listen_addresses` of an ephemeral cluster, as the running server reports it.
     private var listenAddresses: String?
-    /// Connections fingerprinting tables at once.
-    public var jobs = max(1, ProcessInfo.processInfo.activeProcessorCount)
+    /// Connections loading and fingerprinting tables at once.
+    package let jobs: Int
+    /// The provision phase's line for people (``provisionSummary``).
+    private let summaryPlace: String
     private var removed = false
 
-    public init(target: PostgresTarget, keep: Bool, parent: URL? = nil) throws {
+    public convenience init(target: PostgresTarget, keep: Bool, parent: URL? = nil) throws {
+        try self.init(target: target, options: ProvisionOptions(keep: keep, parent: parent))
+    }
+
+    public init(target: PostgresTarget, options: ProvisionOptions) throws {
+        let keep = options.keep, parent = options.parent
+        jobs = options.jobs
+        scriptsAsSuperuser = options.scriptsAsSuperuser
+        switch target {
+        case .ephemeral: summaryPlace = "ephemeral cluster, Unix socket only, no TCP"
+        case .server(let address): summaryPlace = "at \(address.host) (\(address.network == "none" ? "Unix socket" : "loopback")), own database"
+        }
         let suffix = UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(12)
         switch target {
         case .ephemeral(let bindir, let runAs):
@@ -111,6 +124,8 @@ public final class PostgresScratch: ScratchEngine {
         endpoint = sibling.endpoint
         engineVersion = sibling.engineVersion
         jobs = sibling.jobs
+        scriptsAsSuperuser = sibling.scriptsAsSuperuser
+        summaryPlace = sibling.summaryPlace
         removed = true
     }
 
@@ -200,30 +215,32 @@ public final class PostgresScratch: ScratchEngine {
         try Self.open(superuser ? server : scriptParameters, database: database)
     }
 
-    public var dialect: String { Dialect.postgres.rawValue }
+    public var dialect: Dialect { .postgres }
+    public var provisionSummary: String { "PostgreSQL \(engineVersion): \(summaryPlace)" }
     public var location: URL {
         cluster?.directory ?? URL(string: "postgresql:///\(database)")!
     }
 
-    public var isolation: JSONValue {
-        var o: [String: JSONValue] = ["network": .string(network), "database": .string(database)]
+    public var isolation: ScratchIsolation {
+        var o: [String: JSONValue] = ["database": .string(database)]
         // What the server reported, not what was asked for.
         for (k, v) in endpoint?.json ?? [:] { o[k] = v }
+        let kind: String
         if let cluster {
-            o["kind"] = "postgres-ephemeral-cluster"
+            kind = "postgres-ephemeral-cluster"
             o["private_temporary_directory"] = .bool(true)
             o["listen_addresses"] = .string(listenAddresses ?? "unknown")
             o["settings"] = .object(Dictionary(PostgresCluster.settings.map { ($0.0, JSONValue.string($0.1.trimmingCharacters(in: CharacterSet(charactersIn: "'")))) },
                                                uniquingKeysWith: { a, _ in a }))
             if let runAs = cluster.runAs { o["run_as"] = .string(runAs) }
         } else {
-            o["kind"] = "postgres-server"
+            kind = "postgres-server"
             o["host"] = .string(hostDescription)
         }
-        return .object(o)
+        return ScratchIsolation(kind: kind, network: network, facts: o)
     }
 
-    public func loadSurrogate(_ source: SurrogateSource, seed: UInt64, scale: Double, jobs: Int, progress: ProgressHandler?) throws -> LoadRecord {
+    public func loadSurrogate(_ source: SurrogateSource, seed: UInt64, scale: Double, progress: ProgressHandler?) throws -> LoadRecord {
         var loader = PostgresSurrogateLoader(source: source, seed: seed, scale: scale, progress: progress)
         loader.jobs = jobs
         loader.provideRoles = { [server, isEphemeral] roles in try Self.provideRoles(roles, server: server, create: isEphemeral) }
@@ -267,7 +284,7 @@ public final class PostgresScratch: ScratchEngine {
                 throw failure
             }
         }
-        var observed: JSONValue
+        let observed: ScriptObservation
         do {
             observed = try observer.observe(transactional: transactional)
             if transactional { try db.execute("COMMIT") }
@@ -275,7 +292,6 @@ public final class PostgresScratch: ScratchEngine {
             if db.isInTransaction { _ = try? db.execute("ROLLBACK") }
             throw fail("PostgreSQL error at COMMIT: \(error)", "COMMIT")
         }
-        observed = observed.with("transactional", .bool(transactional))
         return ScriptRun(statements: records, observed: observed)
     }
 

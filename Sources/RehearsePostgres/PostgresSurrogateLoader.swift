@@ -18,7 +18,7 @@ package struct PostgresSurrogateLoader {
     package let progress: ProgressHandler?
     package var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
 
-    package static let dialect = "postgres"
+    package static let dialect = Dialect.postgres
 
     /// Gives the scratch cluster the grantee roles a schema file names:
     /// returns those it has, each with how (`created NOLOGIN` or `existing`);

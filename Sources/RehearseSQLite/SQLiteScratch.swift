@@ -10,9 +10,18 @@ public final class SQLiteScratch: ScratchEngine {
     public let directory: URL
     public let databaseURL: URL
     private var removed = false
+    /// Threads generating values (the data is the same for any count).
+    package let jobs: Int
 
-    public init(keep: Bool, parent: URL? = nil) throws {
-        let base = parent ?? FileManager.default.temporaryDirectory
+    public convenience init(keep: Bool, parent: URL? = nil) throws {
+        try self.init(ProvisionOptions(keep: keep, parent: parent))
+    }
+
+    /// A fresh scratch database; `scriptsAsSuperuser` has no meaning for SQLite.
+    public init(_ options: ProvisionOptions) throws {
+        let keep = options.keep
+        jobs = options.jobs
+        let base = options.parent ?? FileManager.default.temporaryDirectory
         // A run killed with SIGKILL (or a crash) cannot remove its scratch
         // directory; the next run under the same parent does.
         Self.cleanStale(in: base)
@@ -57,18 +66,20 @@ public final class SQLiteScratch: ScratchEngine {
     }
 
     /// A scratch database at a chosen file (used to rebuild reference states).
-    package init(file: URL) {
+    package init(file: URL, jobs: Int = ProcessInfo.processInfo.activeProcessorCount) {
+        self.jobs = max(1, jobs)
         directory = file.deletingLastPathComponent()
         databaseURL = file
         removed = true  // owned by another scratch; never removes the directory
     }
 
-    public var dialect: String { "sqlite" }
+    public var dialect: Dialect { .sqlite }
     public var engineVersion: String { SQLiteConnection.libraryVersion }
     public var location: URL { databaseURL }
-    public var isolation: JSONValue {
-        ["kind": "sqlite-file", "private_temporary_directory": .bool(true), "network": "none"]
+    public var isolation: ScratchIsolation {
+        ScratchIsolation(kind: "sqlite-file", network: "none", facts: ["private_temporary_directory": .bool(true)])
     }
+    public var provisionSummary: String { "sqlite \(engineVersion) in a private temporary directory" }
 
     /// Opens the scratch database. `policy` restricts the connection for SQL
     /// the user wrote (scripts, checks); nil leaves it to the tool's own SQL
@@ -86,7 +97,7 @@ public final class SQLiteScratch: ScratchEngine {
         }
     }
 
-    public func loadSurrogate(_ source: SurrogateSource, seed: UInt64, scale: Double, jobs: Int, progress: ProgressHandler?) throws -> LoadRecord {
+    public func loadSurrogate(_ source: SurrogateSource, seed: UInt64, scale: Double, progress: ProgressHandler?) throws -> LoadRecord {
         let db = try connect()
         var loader = SQLiteSurrogateLoader(source: source, seed: seed, scale: scale, progress: progress)
         loader.jobs = jobs

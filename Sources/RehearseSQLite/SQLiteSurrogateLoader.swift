@@ -19,18 +19,18 @@ package struct SQLiteSurrogateLoader {
     package func load(into db: SQLiteConnection) throws -> LoadRecord {
         // Scratch-appropriate settings: nothing here needs to survive a crash.
         try db.execute("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA foreign_keys = OFF; PRAGMA cache_size = -\(Self.loadCacheKiB)")
-        let schema = try source.script(source.manifest.schema, dialect: "sqlite")
-        try SchemaDataGuard.check(schema, dialect: "sqlite")
+        let schema = try source.script(source.manifest.schema, dialect: .sqlite)
+        try SchemaDataGuard.check(schema, dialect: .sqlite)
         let deferred = try createTables(schema, db)
         let shapes = try SQLiteSchemaReader(db: db).tables()
         if shapes.contains(where: { $0.name.lowercased() == SurrogateTag.provenanceTable }) {
             throw RehearseError.badInput("\(schema.displayPath): the schema creates a table named \(SurrogateTag.provenanceTable), which rehearse reserves for the surrogate's tag. Rename it.")
         }
         try SchemaDataGuard.verifyNoTriggers(db, schema: schema)
-        let profile = try source.loadProfile(dialect: "sqlite")
-        let profileFile = source.file(source.manifest.profile, dialect: "sqlite").display
+        let profile = try source.loadProfile(dialect: .sqlite)
+        let profileFile = source.file(source.manifest.profile, dialect: .sqlite).display
         let plan = try SurrogatePlan(shapes: shapes, profile: profile, seed: seed, scale: scale, profileFile: profileFile,
-                                     targets: try source.birthTargets(profile, dialect: "sqlite"))
+                                     targets: try source.birthTargets(profile, dialect: .sqlite))
 
         try db.execute("BEGIN")
         var rows: [String: Int64] = [:]
@@ -61,7 +61,7 @@ package struct SQLiteSurrogateLoader {
 
         try db.execute("PRAGMA cache_size = -\(Self.loadCacheKiB)")
 
-        let digest = try source.specDigest(dialect: "sqlite")
+        let digest = try source.specDigest(dialect: .sqlite)
         try db.execute("CREATE TABLE \(SurrogateTag.provenanceTable) (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
         let insert = try db.prepare("INSERT INTO \(SurrogateTag.provenanceTable) (key, value) VALUES (?, ?)")
         for (k, v) in SurrogateProvenance.rows(specDigest: digest, seed: String(seed), scale: describeScale(scale),

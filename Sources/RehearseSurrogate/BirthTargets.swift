@@ -24,12 +24,12 @@ public struct BirthTargets: Sendable {
     /// Reads the birth's statements and, when given, the rollback's: a
     /// rollback that rewrites rows by its own predicate (`WHERE name =
     /// 'legacy'`) is only tested if such rows exist before the birth.
-    public init(birth: SQLScript, rollback: SQLScript? = nil, dialect: String) {
+    public init(birth: SQLScript, rollback: SQLScript? = nil, dialect: Dialect) {
         for script in [birth] + (rollback.map { [$0] } ?? []) { read(script, dialect: dialect) }
     }
 
-    private mutating func read(_ script: SQLScript, dialect: String) {
-        guard let sealed = SealedScript(bytes: Array(script.text.utf8), path: script.displayPath, engine: dialect) else { return }
+    private mutating func read(_ script: SQLScript, dialect: Dialect) {
+        guard let sealed = SealedScript(bytes: Array(script.text.utf8), path: script.displayPath, dialect: dialect) else { return }
         for statement in sealed.statements {
             let effect = StatementEffect.classify(statement.sql, dialect: dialect)
             guard effect.kind == .rows, let table = effect.tables.first else { continue }
@@ -128,7 +128,7 @@ public struct BirthTargets: Sendable {
 
 extension SurrogateSource {
     /// The birth's targets when the profile leaves targeting on.
-    package func birthTargets(_ profile: ShapeProfile, dialect: String) throws -> BirthTargets {
+    package func birthTargets(_ profile: ShapeProfile, dialect: Dialect) throws -> BirthTargets {
         guard profile.edgeCases.targeting else { return BirthTargets() }
         return BirthTargets(birth: try script(manifest.birth, dialect: dialect), rollback: try script(manifest.rollback, dialect: dialect), dialect: dialect)
     }

@@ -53,9 +53,9 @@ package enum SchemaDataGuard {
 
     /// Refuses the first data-bearing statement of `schema`, naming its file,
     /// line and column.
-    package static func check(_ schema: SQLScript, dialect: String) throws {
+    package static func check(_ schema: SQLScript, dialect: Dialect) throws {
         let statements: [ScriptStatement]
-        if dialect == Dialect.sqlite.rawValue {
+        if dialect == .sqlite {
             guard let split = SQLiteStatements.split(schema.text) else {
                 throw RehearseError.refused("\(schema.displayPath): the schema has too many statement ends inside trigger bodies to check that it carries no data (more than \(SQLiteStatements.maxScanBytes >> 20) MiB to scan). Split the schema file, or shorten its triggers.")
             }

@@ -5,7 +5,7 @@ extension SurrogateSource {
     /// What determines the generated data: generator version, schema and
     /// profile bytes. Birth, rollback and checks are digested separately so
     /// changing them does not change the surrogate.
-    public func specDigest(dialect: String) throws -> String {
+    public func specDigest(dialect: Dialect) throws -> String {
         let schema = try script(manifest.schema, dialect: dialect)
         let profileDigest = try read(manifest.profile, key: "profile", dialect: dialect).sha256
         var spec: JSONValue = [
@@ -22,7 +22,7 @@ extension SurrogateSource {
         return Digest.sha256Hex(spec.canonicalBytes)
     }
 
-    public func loadProfile(dialect: String) throws -> ShapeProfile {
+    public func loadProfile(dialect: Dialect) throws -> ShapeProfile {
         let profile = try read(manifest.profile, key: "profile", dialect: dialect)
         return try ShapeProfile(parsing: InputText.decode(profile.bytes, file: profile.display), file: profile.display)
     }

@@ -58,7 +58,7 @@ public struct SurrogateSource: Sendable {
     /// `birth.sql` when the engine is `sqlite`. A variant counts as present
     /// even when it is a symbolic link or not a regular file, so that
     /// ``read(_:key:dialect:)`` refuses it rather than quietly using the base.
-    public func file(_ name: String, dialect: String) -> (url: URL, display: String) {
+    public func file(_ name: String, dialect: Dialect) -> (url: URL, display: String) {
         let base = directory.appendingPathComponent(name)
         let ext = base.pathExtension
         if resolvesDialectVariants && !ext.isEmpty {
@@ -78,7 +78,7 @@ public struct SurrogateSource: Sendable {
         return keyed.first { $0.1 == name }?.0 ?? "file"
     }
 
-    public func script(_ name: String, dialect: String) throws -> SQLScript {
+    public func script(_ name: String, dialect: Dialect) throws -> SQLScript {
         try SQLScript(file: read(name, key: key(naming: name), dialect: dialect))
     }
 
@@ -97,7 +97,7 @@ public struct SurrogateSource: Sendable {
     ///   ``maxInputBytes``, as fstat on the opened descriptor says;
     /// - its bytes pass ``InputText``.
     /// A dialect variant obeys the same rules.
-    public func read(_ name: String, key: String, dialect: String) throws -> InputFile {
+    public func read(_ name: String, key: String, dialect: Dialect) throws -> InputFile {
         try Self.checkPathText(name, key: key)
         let (url, display) = file(name, dialect: dialect)
         if let file = pinned[display] { return file }

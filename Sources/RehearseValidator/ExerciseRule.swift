@@ -26,7 +26,7 @@ extension EvidenceRules {
         let file = evidence["inputs"]?["birth"]?["source_path"]?.stringValue ?? "birth"
         let judged = BirthExercise(sql: script.statements.map { (script.script.line(ofByteOffset: $0.startOffset), $0.sql) },
                                    rowsChanged: recorded.map { $0["rows_changed"]?.integerValue ?? 0 },
-                                   dialect: evidence["engine"]?["name"]?.stringValue ?? "", pre: pre, born: born,
+                                   dialect: script.dialect, pre: pre, born: born,
                                    preObjects: (fps?["pre"]?["objects"]?.objectValue ?? [:]).compactMapValues(\.stringValue),
                                    bornObjects: (fps?["born"]?["objects"]?.objectValue ?? [:]).compactMapValues(\.stringValue), file: file)
         for (i, s) in judged.statements.enumerated() where i < recorded.count {

@@ -53,7 +53,7 @@ extension Rehearse {
                     let elapsed = ContinuousClock.now - clock
                     Console.out("Wrote \(Console.grouped(record.totalRows)) rows in \(record.rowsPerTable.count) tables to database \(server.namedDatabase ?? "?") in \(elapsed.formatted(.units(allowed: [.seconds, .milliseconds], width: .narrow)))")
                     Console.out("Seed \(record.seed), spec digest \(record.specDigest); tagged \(SurrogateTag.generated) in table \(SurrogateTag.provenanceTable).")
-                    let profile = try source.loadProfile(dialect: "postgres")
+                    let profile = try source.loadProfile(dialect: .postgres)
                     Self.printFidelity(try PostgresFidelity.measure(server: server, profile: profile, rows: record.rowsPerTable))
                 }
                 return
@@ -66,7 +66,7 @@ extension Rehearse {
             if !quiet {
                 Console.out("Wrote \(Console.grouped(record.totalRows)) rows in \(record.rowsPerTable.count) tables to \(out) in \(elapsed.formatted(.units(allowed: [.seconds, .milliseconds], width: .narrow)))")
                 Console.out("Seed \(record.seed), spec digest \(record.specDigest); tagged \(SurrogateTag.generated) in table \(SurrogateTag.provenanceTable).")
-                let profile = try source.loadProfile(dialect: "sqlite")
+                let profile = try source.loadProfile(dialect: .sqlite)
                 let rows = try SQLiteFidelity.measure(file: URL(fileURLWithPath: out), profile: profile, rows: record.rowsPerTable)
                 Self.printFidelity(rows)
             }

@@ -141,7 +141,7 @@ extension Rehearse {
             [
                 "layout": .string(walk.layout.rawValue),
                 "directory": .string(walk.directory),
-                "dialect": .string(walk.dialect),
+                "dialect": .string(walk.dialect.rawValue),
                 "mode": .string(walk.mode),
                 "summary": .string(walk.summary),
                 "exit_status": .integer(Int64(walk.exitStatus)),

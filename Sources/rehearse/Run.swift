@@ -156,7 +156,7 @@ extension Rehearse {
             if !quiet {
                 for (title, observed) in [("birth", record.birthObserved), ("rollback", record.rollbackObserved)] {
                     guard let observed else { continue }
-                    Console.out("  " + Console.dim("\(title) observed: ") + Self.describeObserved(observed))
+                    Console.out("  " + Console.dim("\(title) observed: ") + observed.summary)
                 }
                 for check in record.checksAfterBirth + record.checksAfterRollback where !check.passed {
                     Console.out("  " + Console.red("check failed") + ": \(check.name) at \(check.file):\(check.line) returned \(check.returned)")
@@ -205,26 +205,6 @@ extension Rehearse {
                     Console.out("Scratch database kept: \(kept.absoluteString)")
                 }
             }
-        }
-
-        /// One line of what PostgreSQL saw a script do: rewrites, the
-        /// strongest lock per table, rows per table.
-        static func describeObserved(_ o: JSONValue) -> String {
-            var parts: [String] = []
-            let rewritten = o["rewritten"]?.arrayValue?.compactMap(\.stringValue) ?? []
-            parts.append(rewritten.isEmpty ? "no table rewritten" : "rewrote " + rewritten.joined(separator: ", "))
-            let locks = (o["locks"]?.objectValue ?? [:]).filter { $0.value.stringValue == "AccessExclusiveLock" }.keys.sorted()
-            if !locks.isEmpty { parts.append("ACCESS EXCLUSIVE on " + locks.joined(separator: ", ")) }
-            let rows = (o["rows"]?.objectValue ?? [:]).sorted { $0.key < $1.key }.map { table, r -> String in
-                let counts = [("+", r["inserted"]), ("~", r["updated"]), ("-", r["deleted"])].compactMap { sign, v -> String? in
-                    guard let n = v?.integerValue, n > 0 else { return nil }
-                    return "\(sign)\(n)"
-                }
-                return "\(table) \(counts.joined(separator: " "))"
-            }
-            if !rows.isEmpty { parts.append("rows " + rows.joined(separator: ", ")) }
-            if o["transactional"] == .bool(false) { parts.append("not in one transaction: locks and rows not observed") }
-            return parts.joined(separator: "; ")
         }
 
         static func json(_ result: RehearsalResult) -> JSONValue {

@@ -133,11 +133,11 @@ import Testing
         try setKey("schema", "../base/schema.sql", in: s)
         try FileManager.default.removeItem(at: s.appendingPathComponent("schema.sql"))
         let source = try SurrogateSource(directory: s)
-        let file = try source.read(source.manifest.schema, key: "schema", dialect: "sqlite")
+        let file = try source.read(source.manifest.schema, key: "schema", dialect: .sqlite)
         #expect(file.display == "../base/schema.sql")
         #expect(file.url.path.hasSuffix("/base/schema.sql"))
         // Its PostgreSQL variant beside it is used on that engine, by the same rules.
-        #expect(try source.read(source.manifest.schema, key: "schema", dialect: "postgres").display == "../base/schema.postgres.sql")
+        #expect(try source.read(source.manifest.schema, key: "schema", dialect: .postgres).display == "../base/schema.postgres.sql")
         let result = try rehearse(s, in: dir, scale: 0.05)
         #expect(result.record.verdict == .pass)
     }
@@ -175,7 +175,7 @@ import Testing
         let real = Repo.copy("commerce", into: dir)
         try FileManager.default.createSymbolicLink(atPath: dir.file("alias").path, withDestinationPath: real.path)
         let source = try SurrogateSource(directory: dir.file("alias"))
-        #expect(try source.read(source.manifest.birth, key: "birth", dialect: "sqlite").url.path == real.appendingPathComponent("birth.sql").path)
+        #expect(try source.read(source.manifest.birth, key: "birth", dialect: .sqlite).url.path == real.appendingPathComponent("birth.sql").path)
         let result = try rehearse(dir.file("alias"), in: dir, scale: 0.05)
         #expect(result.record.verdict == .pass)
     }
@@ -269,10 +269,10 @@ import Testing
         let dir = TempDir()
         let s = Repo.copy("commerce", into: dir)
         var source = try SurrogateSource(directory: s)
-        #expect(source.file("rollback.sql", dialect: "postgres").display == "rollback.postgres.sql")
+        #expect(source.file("rollback.sql", dialect: .postgres).display == "rollback.postgres.sql")
         source.resolvesDialectVariants = false
-        #expect(source.file("rollback.sql", dialect: "postgres").display == "rollback.sql")
-        #expect(try source.read("rollback.sql", key: "rollback", dialect: "postgres").display == "rollback.sql")
+        #expect(source.file("rollback.sql", dialect: .postgres).display == "rollback.sql")
+        #expect(try source.read("rollback.sql", key: "rollback", dialect: .postgres).display == "rollback.sql")
     }
 
     // MARK: inputs are read once
@@ -507,29 +507,29 @@ import Testing
     @Test func realSchemasPassTheGuardUnchanged() throws {
         let shared = Repo.root.deletingLastPathComponent().appendingPathComponent("shared/data")
         let gitlab = try SQLScript(url: shared.appendingPathComponent("schemas/gitlab/structure.sql"), displayPath: "structure.sql")
-        try SchemaDataGuard.check(gitlab, dialect: "postgres")
+        try SchemaDataGuard.check(gitlab, dialect: .postgres)
         for name in ["commerce"] {
             let source = try SurrogateSource(directory: Repo.surrogate(name))
-            try SchemaDataGuard.check(source.script(source.manifest.schema, dialect: "sqlite"), dialect: "sqlite")
-            try SchemaDataGuard.check(source.script(source.manifest.schema, dialect: "postgres"), dialect: "postgres")
+            try SchemaDataGuard.check(source.script(source.manifest.schema, dialect: .sqlite), dialect: .sqlite)
+            try SchemaDataGuard.check(source.script(source.manifest.schema, dialect: .postgres), dialect: .postgres)
         }
         // Chinook's PostgreSQL script switches database with psql's \c, then
         // holds its rows: refused at the \c, and without it at the first INSERT ...
         let chinook = try SQLScript(url: shared.appendingPathComponent("chinook/Chinook_PostgreSql.sql"), displayPath: "Chinook_PostgreSql.sql")
         let lines = chinook.text.split(separator: "\n", omittingEmptySubsequences: false)
-        let meta = #expect(throws: RehearseError.self) { try SchemaDataGuard.check(chinook, dialect: "postgres") }
+        let meta = #expect(throws: RehearseError.self) { try SchemaDataGuard.check(chinook, dialect: .postgres) }
         #expect(meta?.code == .badInput)
         #expect(meta?.message == "Chinook_PostgreSql.sql:\(lines.firstIndex { $0.hasPrefix("\\c") }! + 1): \\c is a psql meta-command, not SQL. Remove it from the schema file.", "\(meta?.message ?? "")")
         let withoutSwitch = lines.map { $0.hasPrefix("\\c") ? "" : String($0) }.joined(separator: "\n")
         let firstInsert = lines.firstIndex { $0.hasPrefix("INSERT") }! + 1
         let error = #expect(throws: RehearseError.self) {
-            try SchemaDataGuard.check(SQLScript(displayPath: "chinook.sql", url: URL(fileURLWithPath: "/chinook.sql"), text: withoutSwitch, sha256: ""), dialect: "postgres")
+            try SchemaDataGuard.check(SQLScript(displayPath: "chinook.sql", url: URL(fileURLWithPath: "/chinook.sql"), text: withoutSwitch, sha256: ""), dialect: .postgres)
         }
         #expect(error?.code == .refused)
         #expect(error?.message.contains("chinook.sql:\(firstInsert):1: it writes rows (INSERT)") == true, "\(error?.message ?? "")")
         // ... and its structure alone passes.
         let structure = Self.chinookStructure(chinook.text)
-        try SchemaDataGuard.check(SQLScript(displayPath: "chinook.sql", url: URL(fileURLWithPath: "/chinook.sql"), text: structure, sha256: ""), dialect: "postgres")
+        try SchemaDataGuard.check(SQLScript(displayPath: "chinook.sql", url: URL(fileURLWithPath: "/chinook.sql"), text: structure, sha256: ""), dialect: .postgres)
     }
 
     /// Chinook's PostgreSQL script without its INSERTs and its database switch.
@@ -586,10 +586,10 @@ import Testing
         let dir = TempDir()
         let db = try generated("commerce", in: dir, scale: 0.05)
         let source = try SurrogateSource(directory: Repo.surrogate("commerce"))
-        let schema = try source.script(source.manifest.schema, dialect: "sqlite")
+        let schema = try source.script(source.manifest.schema, dialect: .sqlite)
         func plan() throws -> SurrogatePlan {
             try SurrogatePlan(shapes: SQLiteSchemaReader(db: db).tables().filter { $0.name != SurrogateTag.provenanceTable },
-                              profile: source.loadProfile(dialect: "sqlite"), seed: source.manifest.seed, scale: 0.05, profileFile: "profile.yaml")
+                              profile: source.loadProfile(dialect: .sqlite), seed: source.manifest.seed, scale: 0.05, profileFile: "profile.yaml")
         }
         try SchemaDataGuard.verifyRows(db, plan: try plan(), schema: schema)
         try db.execute("PRAGMA foreign_keys = OFF; INSERT INTO customers (id, email, full_name, tier, created_at) VALUES (999999, 'real@example.com', 'Real', 'vip', '2020-01-01')")

@@ -147,7 +147,7 @@ import Testing
         let empty = TempDir()
         let address = try PostgresServerAddress(parsing: "host=\(empty.url.path),\(cluster.socketDirectory.path) port=\(PostgresCluster.port) user=\(PostgresCluster.superuser) dbname=postgres")
         let scratch = try PostgresScratch(target: .server(address), keep: false)
-        let target = scratch.isolation
+        let target = scratch.isolation.json
         #expect(target["network"] == "none")
         #expect(target["server_address"] == .null)
         #expect(target["socket_directory"] == .string(cluster.socketDirectory.path))

@@ -57,7 +57,7 @@ import Testing
         #expect(counts.first! > counts.last!)
         // The fidelity report measures the same, beside the profile.
         let source = try SurrogateSource(directory: dir.file("s"))
-        let report = try SQLiteFidelity.measure(file: dir.file("g.sqlite"), profile: source.loadProfile(dialect: "sqlite"),
+        let report = try SQLiteFidelity.measure(file: dir.file("g.sqlite"), profile: source.loadProfile(dialect: .sqlite),
                                                 rows: ["parent": 100, "child": 5000])
         let fanOut = report.filter { $0.subject == "child(parent_id) → parent" }
         #expect(fanOut.map(\.metric) == ["children per parent", "null fraction"])

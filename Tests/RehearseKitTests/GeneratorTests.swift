@@ -47,7 +47,7 @@ import Testing
         let db = try generated("commerce", in: dir, seed: 99)
         #expect(try db.scalar("SELECT value FROM rehearse_provenance WHERE key = 'tag'") == .text(SurrogateTag.generated))
         #expect(try db.scalar("SELECT value FROM rehearse_provenance WHERE key = 'seed'") == .text("99"))
-        let digest = try SurrogateSource(directory: Repo.surrogate("commerce")).specDigest(dialect: "sqlite")
+        let digest = try SurrogateSource(directory: Repo.surrogate("commerce")).specDigest(dialect: .sqlite)
         #expect(try db.scalar("SELECT value FROM rehearse_provenance WHERE key = 'spec_digest'") == .text(digest))
     }
 

@@ -236,7 +236,7 @@ import Testing
         ("CREATE INDEX i ON t (a)", "postgres", .schema),
     ])
     func statementsAreClassifiedAndHiddenWritesAreNotSchema(sql: String, dialect: String, kind: StatementEffect.Kind) {
-        #expect(StatementEffect.classify(sql, dialect: dialect).kind == kind, "\(sql)")
+        #expect(StatementEffect.classify(sql, dialect: Dialect(rawValue: dialect)!).kind == kind, "\(sql)")
     }
 
     @Test func targetsReadTheBirthsPredicates() throws {
@@ -245,7 +245,7 @@ import Testing
             DELETE FROM sessions WHERE flow_id IS NULL OR created < 100 OR name LIKE 'tmp_%';
 
             """, sha256: "")
-        let targets = BirthTargets(birth: birth, dialect: "sqlite")
+        let targets = BirthTargets(birth: birth, dialect: .sqlite)
         #expect(targets.column(table: "accounts", column: "email")?.caseFold == true)
         #expect(targets.column(table: "accounts", column: "status")?.values == [.text("legacy")])
         #expect(targets.column(table: "accounts", column: "tier")?.values == [.text("a"), .text("b")])

@@ -117,11 +117,11 @@ import Testing
 
     @Test func suffixedPrefersTheDialectFileFallsBackAndLeavesOtherDialectsOut() throws {
         let dir = Self.fixtures.appendingPathComponent("suffixed")
-        let sqlite = try SuffixedReader.read(dir, dialect: "sqlite")
+        let sqlite = try SuffixedReader.read(dir, dialect: .sqlite)
         #expect(sqlite.steps.map(\.version) == ["20240101000001000000", "20240101000002000000", "20240101000004000000", "20240101000005000000"])
         #expect(sqlite.steps[0].up[0].file == "20240101000001000000_items.up.sql")
         #expect(sqlite.steps[2].up[0].file.contains(".sqlite3.up.sql"))
-        let pg = try SuffixedReader.read(dir, dialect: "postgres")
+        let pg = try SuffixedReader.read(dir, dialect: .postgres)
         #expect(pg.steps[0].up[0].file == "20240101000001000000_items.postgres.up.sql")
         #expect(pg.steps[2].up[0].file.contains(".postgres.autocommit.up.sql"))
         #expect(!pg.steps[2].transactional)
@@ -130,14 +130,14 @@ import Testing
     }
 
     @Test func aWrappingTransactionIsBlankedKeepingLinesAndAnyOtherShapeIsReported() throws {
-        let wrapped = MigrationScan.prepare(MigrationScript(file: "d.sql", text: "BEGIN;\nCREATE TABLE t (a int);\nCOMMIT;\n"), dialect: "sqlite")
+        let wrapped = MigrationScan.prepare(MigrationScript(file: "d.sql", text: "BEGIN;\nCREATE TABLE t (a int);\nCOMMIT;\n"), dialect: .sqlite)
         #expect(!wrapped.ownTransactions)
         #expect(wrapped.script.text.split(separator: "\n", omittingEmptySubsequences: false).count == 4)
         #expect(!wrapped.script.text.contains("BEGIN") && !wrapped.script.text.contains("COMMIT"))
         #expect(wrapped.script.text.contains("CREATE TABLE t"))
-        let split = MigrationScan.prepare(MigrationScript(file: "d.sql", text: "CREATE TABLE t (a int);\nCOMMIT;\nBEGIN;\nDROP TABLE t;\n"), dialect: "sqlite")
+        let split = MigrationScan.prepare(MigrationScript(file: "d.sql", text: "CREATE TABLE t (a int);\nCOMMIT;\nBEGIN;\nDROP TABLE t;\n"), dialect: .sqlite)
         #expect(split.ownTransactions)
-        let meta = MigrationScan.prepare(MigrationScript(file: "d.sql", line: 10, text: "SELECT 1;\n\\copy t from program 'id'\n"), dialect: "sqlite")
+        let meta = MigrationScan.prepare(MigrationScript(file: "d.sql", line: 10, text: "SELECT 1;\n\\copy t from program 'id'\n"), dialect: .sqlite)
         #expect(meta.metaCommand?.hasPrefix("d.sql:11: `\\copy t from program 'id'`") == true)
     }
 
@@ -167,7 +167,7 @@ import Testing
         let pop = TempDir()
         pop.write("1_a.sqlite.up.sql", "SELECT 1;\n")
         pop.write("1_a.sqlite3.up.sql", "SELECT 2;\n")
-        let e3 = try #require(throws: RehearseError.self) { try SuffixedReader.read(pop.url, dialect: "sqlite") }
+        let e3 = try #require(throws: RehearseError.self) { try SuffixedReader.read(pop.url, dialect: .sqlite) }
         #expect(e3.message.contains("are both the up of version 1 for sqlite"))
     }
 }

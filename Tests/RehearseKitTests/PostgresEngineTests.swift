@@ -151,14 +151,14 @@ import Testing
         try text.joined(separator: "\n").write(to: manifest, atomically: true, encoding: .utf8)
         let result = try rehearsePostgres(url, in: dir, scale: 0.05)
         #expect(result.record.verdict == .pass, "\(result.record.failure?.message ?? "")")
-        let birth = try #require(result.record.birthObserved)
+        let birth = try #require(result.record.birthObserved).json
         #expect(birth["rewritten"] == ["payments"])
         #expect(birth["locks"]?["payments"] == "AccessExclusiveLock")
         #expect(birth["locks"]?["products"] == "RowExclusiveLock")
         #expect(birth["rows"]?["products"]?["updated"] == .integer(3))
         #expect(result.record.birthStatements.map(\.rowsChanged) == [0, 3])
         // The rewrite back is seen too; the data and schema are as before.
-        #expect(result.record.rollbackObserved?["rewritten"] == ["payments"])
+        #expect(result.record.rollbackObserved?.json["rewritten"] == ["payments"])
     }
 
     @Test func independentReproductionRegeneratesAPostgresRun() throws {

@@ -91,7 +91,7 @@ import Testing
         defer { dropTarget() }
         let into = try PostgresServerAddress(parsing: try TestPostgres.url.replacingOccurrences(of: "dbname=postgres", with: "dbname=\(target)"))
         let record = try SurrogateGenerator.generate(try SurrogateSource(directory: url), into: into, jobs: 2)
-        let fidelity = try PostgresFidelity.measure(server: into, profile: try SurrogateSource(directory: url).loadProfile(dialect: "postgres"),
+        let fidelity = try PostgresFidelity.measure(server: into, profile: try SurrogateSource(directory: url).loadProfile(dialect: .postgres),
                                                     rows: record.rowsPerTable)
         for row in fidelity where !row.withinTolerance {
             Issue.record("\(row.subject) \(row.metric): profile \(row.target), achieved \(row.achieved) (\(row.tolerance))")
@@ -109,7 +109,7 @@ import Testing
         try Self.schema.replacingOccurrences(of: ", 'NC-17'", with: "").write(to: url.appendingPathComponent("schema.sql"), atomically: true, encoding: .utf8)
         let other = try PostgresServerAddress(parsing: try TestPostgres.url.replacingOccurrences(of: "dbname=postgres", with: "dbname=\(drifted)"))
         let otherRecord = try SurrogateGenerator.generate(try SurrogateSource(directory: url), into: other, jobs: 1)
-        let flagged = try PostgresFidelity.measure(server: other, profile: try SurrogateSource(directory: url).loadProfile(dialect: "postgres"),
+        let flagged = try PostgresFidelity.measure(server: other, profile: try SurrogateSource(directory: url).loadProfile(dialect: .postgres),
                                                    rows: otherRecord.rowsPerTable).filter { !$0.withinTolerance }
         #expect(flagged.map { "\($0.subject) \($0.metric)" } == ["film.rating type facts"], "\(flagged)")
         try Self.schema.write(to: url.appendingPathComponent("schema.sql"), atomically: true, encoding: .utf8)

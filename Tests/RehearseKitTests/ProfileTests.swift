@@ -53,7 +53,7 @@ import Testing
         let (_, surrogate) = try Self.learnedChinook(dir)
         let source = try SurrogateSource(directory: surrogate)
         let record = try SurrogateGenerator.generate(source, to: dir.file("g.sqlite"))
-        let rows = try SQLiteFidelity.measure(file: dir.file("g.sqlite"), profile: source.loadProfile(dialect: "sqlite"), rows: record.rowsPerTable)
+        let rows = try SQLiteFidelity.measure(file: dir.file("g.sqlite"), profile: source.loadProfile(dialect: .sqlite), rows: record.rowsPerTable)
         #expect(rows.count > 50)
         #expect(rows.contains { $0.metric == "null fraction" })
         #expect(rows.contains { $0.metric == "distinct" })

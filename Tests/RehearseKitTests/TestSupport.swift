@@ -51,7 +51,7 @@ enum Repo {
             let text = try! String(contentsOf: source.directory.appendingPathComponent(f), encoding: .utf8)
             try! text.write(to: dest.appendingPathComponent(flat), atomically: true, encoding: .utf8)
             // The file's PostgreSQL variant, if it has one, goes along under its flat name.
-            let variant = source.file(f, dialect: "postgres")
+            let variant = source.file(f, dialect: .postgres)
             if variant.url.lastPathComponent != flat, let v = try? String(contentsOf: variant.url, encoding: .utf8) {
                 try! v.write(to: dest.appendingPathComponent(variant.url.lastPathComponent), atomically: true, encoding: .utf8)
             }

@@ -7,16 +7,23 @@ import RehearseCore
 package struct SealedScript {
     package let script: SQLScript
     package let statements: [ScriptStatement]
+    package let dialect: Dialect
 
+    /// `engine` as evidence names it; nil for an engine rehearse does not have.
     package init?(bytes: [UInt8], path: String, engine: String) {
+        guard let dialect = Dialect(rawValue: engine) else { return nil }
+        self.init(bytes: bytes, path: path, dialect: dialect)
+    }
+
+    package init?(bytes: [UInt8], path: String, dialect: Dialect) {
         guard let text = String(validating: bytes, as: UTF8.self) else { return nil }
+        self.dialect = dialect
         script = SQLScript(displayPath: path, url: URL(fileURLWithPath: "/dev/null"), text: text, sha256: Digest.sha256Hex(bytes))
-        switch engine {
-        case "sqlite":
+        switch dialect {
+        case .sqlite:
             guard let split = SQLiteStatements.split(text) else { return nil }
             statements = split
-        case Dialect.postgres.rawValue: statements = PostgresScript.statements(script)
-        default: return nil
+        case .postgres: statements = PostgresScript.statements(script)
         }
     }
 

@@ -36,7 +36,7 @@ public struct BirthExercise: Sendable {
     /// Data tables of a fingerprint, by name: rows and digest.
     public typealias Tables = [String: (rows: Int64, digest: String)]
 
-    public init(sql: [(line: Int, sql: String)], rowsChanged: [Int64], dialect: String, pre: Tables, born: Tables?,
+    public init(sql: [(line: Int, sql: String)], rowsChanged: [Int64], dialect: Dialect, pre: Tables, born: Tables?,
                 preObjects: [String: String] = [:], bornObjects: [String: String] = [:], file: String) {
         var statements: [Statement] = []
         var unexercised: [Unexercised] = []

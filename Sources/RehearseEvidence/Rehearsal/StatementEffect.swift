@@ -46,9 +46,9 @@ public struct StatementEffect: Sendable, Equatable {
 
     public var changesData: Bool { kind != .schema }
 
-    public static func classify(_ sql: String, dialect: String) -> StatementEffect {
+    public static func classify(_ sql: String, dialect: Dialect) -> StatementEffect {
         let tokens = SQLNormalizer.lex(sql)
-        let postgres = dialect != "sqlite"
+        let postgres = dialect != .sqlite
         func word(_ i: Int) -> String? { i < tokens.count && !tokens[i].quoted ? tokens[i].text : nil }
         func words(_ set: Set<String>) -> Bool { tokens.contains { !$0.quoted && set.contains($0.text) } }
         guard let first = word(0) else { return StatementEffect(kind: postgres ? .opaque : .schema, tables: []) }

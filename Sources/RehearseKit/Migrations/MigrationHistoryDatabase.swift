@@ -17,14 +17,13 @@ import RehearsePostgres
 /// stay behind in this database: a schema file carries structure only.
 package final class MigrationHistoryDatabase {
     package let scratch: ScratchEngine
-    package let dialect: String
+    package let dialect: Dialect
     private let work: URL
     /// Why the schema before later steps cannot be built, once an up failed.
     package private(set) var broken: String?
 
     package init(engine: EngineChoice, superuser: Bool, parent: URL?, work: URL) throws {
-        scratch = try engine.provision(keep: false, parent: parent, jobs: 1)
-        (scratch as? PostgresScratch)?.scriptsAsSuperuser = superuser
+        scratch = try engine.provision(ProvisionOptions(parent: parent, jobs: 1, scriptsAsSuperuser: superuser))
         dialect = engine.dialect
         self.work = work
     }
@@ -43,7 +42,7 @@ package final class MigrationHistoryDatabase {
                 .map { $0.drop { $0 == " " || $0 == "\t" }.hasPrefix("\\") ? "" : String($0) }.joined(separator: "\n")
             prepared = MigrationScan.prepare(prepared.script, dialect: dialect, history: true)
         }
-        let ownTransaction = transactional && !prepared.ownTransactions && !(dialect != "sqlite" && prepared.concurrently)
+        let ownTransaction = transactional && !prepared.ownTransactions && !(dialect != .sqlite && prepared.concurrently)
         let text = String(repeating: "\n", count: max(0, script.line - 1)) + prepared.script.text
         let sql = SQLScript(displayPath: script.file, url: URL(fileURLWithPath: script.file), text: text, sha256: Digest.sha256Hex(Data(text.utf8)))
         do {

@@ -32,7 +32,7 @@ public enum MigrationLayout: String, Sendable, CaseIterable {
     }
 
     /// Reads the directory by this layout's rules for `dialect` (`sqlite` or `postgres`).
-    public func read(_ directory: URL, dialect: String) throws -> MigrationSet {
+    public func read(_ directory: URL, dialect: Dialect) throws -> MigrationSet {
         var set: MigrationSet = switch self {
         case .golangMigrate: try GolangMigrateReader.read(directory)
         case .dbmate: try DbmateReader.read(directory)

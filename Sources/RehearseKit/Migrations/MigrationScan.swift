@@ -31,9 +31,9 @@ package enum MigrationScan {
     /// Classifies a step a reader built (see ``MigrationStep/classify()``).
     package static func mark(_ step: inout MigrationStep) { step.classify() }
 
-    package static func statements(_ text: String, dialect: String) -> [ScriptStatement] {
+    package static func statements(_ text: String, dialect: Dialect) -> [ScriptStatement] {
         // A script too costly to split is looked at as one statement.
-        dialect == Dialect.sqlite.rawValue ? SQLiteStatements.split(text) ?? [ScriptStatement(startOffset: 0, sql: text, leadingComments: [])]
+        dialect == .sqlite ? SQLiteStatements.split(text) ?? [ScriptStatement(startOffset: 0, sql: text, leadingComments: [])]
             : PostgresScript.statements(of: text)
     }
 
@@ -61,7 +61,7 @@ package enum MigrationScan {
 
     /// `history`: every transaction statement is blanked (building the
     /// schema for later steps needs only the scripts' net effect).
-    package static func prepare(_ script: MigrationScript, dialect: String, wrapperEnds: Set<String> = endWords, history: Bool = false) -> Prepared {
+    package static func prepare(_ script: MigrationScript, dialect: Dialect, wrapperEnds: Set<String> = endWords, history: Bool = false) -> Prepared {
         var out = Prepared(script: script)
         let list = statements(script.text, dialect: dialect)
         func fileLine(_ s: ScriptStatement) -> Int {

@@ -72,7 +72,7 @@ public struct MigrationStepResult: Sendable {
 public struct MigrationWalkResult: Sendable {
     public var layout: MigrationLayout
     public var directory: String
-    public var dialect: String
+    public var dialect: Dialect
     public var mode: String
     public var steps: [MigrationStepResult]
     public var notes: [String]

@@ -25,7 +25,7 @@ package struct MigrationUnit {
     package var notes: [String] = []
 
     /// One step, prepared for `dialect`.
-    package static func step(_ step: MigrationStep, at index: Int, dialect: String) -> MigrationUnit {
+    package static func step(_ step: MigrationStep, at index: Int, dialect: Dialect) -> MigrationUnit {
         var unit = MigrationUnit(index: index, version: step.version, name: step.name, files: step.files, historyEnd: index,
                                  skip: step.skip, notes: step.notes)
         unit.transactional = step.transactional
@@ -35,7 +35,7 @@ package struct MigrationUnit {
     }
 
     /// Steps `range` together: ups in order, downs in reverse.
-    package static func range(_ steps: [MigrationStep], _ range: ClosedRange<Int>, dialect: String) -> MigrationUnit {
+    package static func range(_ steps: [MigrationStep], _ range: ClosedRange<Int>, dialect: Dialect) -> MigrationUnit {
         let first = steps[range.lowerBound], last = steps[range.upperBound]
         var unit = MigrationUnit(index: range.lowerBound, version: "\(first.version)..\(last.version)",
                                  name: "\(range.count) steps", files: [], historyEnd: range.lowerBound)
@@ -73,7 +73,7 @@ package struct MigrationUnit {
         return unit
     }
 
-    private mutating func add(up: [MigrationScript], down: [MigrationScript], verify: MigrationScript?, dialect: String) {
+    private mutating func add(up: [MigrationScript], down: [MigrationScript], verify: MigrationScript?, dialect: Dialect) {
         var prepared: [MigrationScan.Prepared] = []
         for s in up + down { prepared.append(MigrationScan.prepare(s, dialect: dialect)) }
         if let meta = prepared.compactMap(\.metaCommand).first {
@@ -82,7 +82,7 @@ package struct MigrationUnit {
         }
         notes += prepared.flatMap(\.notes)
         let own = prepared.contains(where: \.ownTransactions)
-        if dialect == "sqlite" {
+        if dialect == .sqlite {
             if own {
                 skip = .notRehearsable("the script controls its own transactions (see the note); SQLite runs a rehearsal script in one transaction that it must keep open, so rehearse cannot run it there. Rehearse it on PostgreSQL (--engine postgres), where it runs statement by statement")
                 return

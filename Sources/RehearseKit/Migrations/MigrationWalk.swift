@@ -140,7 +140,7 @@ public struct MigrationWalk {
                 schema = try history.dump()
                 // Database-level settings (ALTER DATABASE … SET search_path) are
                 // not in a schema dump: on PostgreSQL the prelude runs again after it.
-                if dialect != "sqlite", let prelude { schema! += "\n-- rehearse: the prelude, again\n" + prelude.text + "\n" }
+                if dialect != .sqlite, let prelude { schema! += "\n-- rehearse: the prelude, again\n" + prelude.text + "\n" }
             }
             var result = try rehearse(unit, schema: schema, broken: history.broken, profile: profileText, dialect: dialect, work: work, walkFolder: walkFolder)
             result.notes = unit.notes + result.notes
@@ -167,7 +167,7 @@ public struct MigrationWalk {
         return walk
     }
 
-    private func rehearse(_ unit: MigrationUnit, schema: String?, broken: String?, profile: String, dialect: String,
+    private func rehearse(_ unit: MigrationUnit, schema: String?, broken: String?, profile: String, dialect: Dialect,
                           work: MigrationWorkFolder, walkFolder: URL) throws -> MigrationStepResult {
         var result = MigrationStepResult(index: unit.index, version: unit.version, name: unit.name, files: unit.files, status: "")
         if let skip = unit.skip {

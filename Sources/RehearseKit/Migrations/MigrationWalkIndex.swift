@@ -24,7 +24,7 @@ package enum MigrationWalkIndex {
             "tool": ["name": "rehearse", "version": .string(RehearseVersion.current)],
             "layout": .string(walk.layout.rawValue),
             "directory": .string(walk.directory),
-            "dialect": .string(walk.dialect),
+            "dialect": .string(walk.dialect.rawValue),
             "mode": .string(walk.mode),
             "from": options.from.map { .string($0) } ?? .null,
             "to": options.to.map { .string($0) } ?? .null,

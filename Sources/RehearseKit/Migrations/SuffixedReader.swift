@@ -36,9 +36,9 @@ package enum SuffixedReader {
         return Name(version: version, name: parts.joined(separator: ".")[...], dialect: dialect, autocommit: autocommit, up: dir == "up", fizz: ext == "fizz")
     }
 
-    package static func read(_ directory: URL, dialect: String) throws -> MigrationSet {
+    package static func read(_ directory: URL, dialect: Dialect) throws -> MigrationSet {
         var set = MigrationSet(layout: .suffixed, directory: directory, steps: [])
-        let want = aliases[dialect] ?? dialect
+        let want = aliases[dialect.rawValue] ?? dialect.rawValue
         // version -> direction -> (file, parsed), the dialect's file preferred over the undialected one.
         var chosen: [Substring: [Bool: (String, Name)]] = [:]
         for file in try MigrationFiles.list(directory) {

@@ -4,8 +4,6 @@ import RehearseEvidence
 import RehearseValidator
 import RehearseSurrogate
 import RehearseEngine
-import RehearseSQLite
-import RehearsePostgres
 
 /// One rehearsal of a surrogate's birth and rollback: provision, load,
 /// fingerprint, birth, checks, fingerprint, rollback on a fresh connection,
@@ -32,9 +30,15 @@ public struct Rehearsal {
         /// before the evidence is written: `rehearse migrations` re-applies
         /// the birth here and compares it with the first born state.
         package var afterRollback: ((ScratchEngine, RehearsalRecord) throws -> Void)?
-        /// A granted dump clone to load instead of generating the surrogate
-        /// (whose birth, rollback and checks are still the change rehearsed).
-        public var dumpClone: DumpCloneSource?
+        /// Where the data comes from instead of the surrogate generator
+        /// (whose birth, rollback and checks are still the change rehearsed);
+        /// nil generates the surrogate (``GeneratedSurrogate``).
+        public var dataSource: (any RehearsalDataSource)?
+        /// A granted dump clone as the data source.
+        public var dumpClone: DumpCloneSource? {
+            get { dataSource as? DumpCloneSource }
+            set { dataSource = newValue }
+        }
 
         public init() {}
     }
@@ -48,20 +52,17 @@ public struct Rehearsal {
     }
 
     public func run() throws -> RehearsalResult {
-        if let clone = options.dumpClone {
-            try Governance.authorize(.dumpClone(path: clone.path), lane: options.lane)
-        } else {
-            try Governance.authorize(.surrogate, lane: options.lane)
-        }
         let manifest = source.manifest
+        let seed = options.seed ?? manifest.seed
+        let scale = options.scale ?? manifest.scale
+        try Governance.authorize((options.dataSource ?? GeneratedSurrogate(source: source, seed: seed, scale: scale)).governanceRequest, lane: options.lane)
         let dialect = options.engine.dialect
         // Every input is read and digested before anything is provisioned, so a
         // missing file is bad input, not a half-run rehearsal.
         let inputs = try RehearsalInputs(source: source, dialect: dialect)
         // From here on the surrogate's files come from the bytes read above.
         let source = inputs.source
-        let seed = options.seed ?? manifest.seed
-        let scale = options.scale ?? manifest.scale
+        let data = options.dataSource ?? GeneratedSurrogate(source: source, seed: seed, scale: scale)
         let startedAt = Int64(Date().timeIntervalSince1970)
         let runID = Self.runID(name: manifest.name, at: startedAt)
         let runDirectory = options.outputDirectory
@@ -84,18 +85,18 @@ public struct Rehearsal {
             }
         }
 
-        let scratch = try options.engine.provision(keep: options.keep, parent: options.scratchParent, jobs: options.jobs)
+        let provisioning = ProvisionOptions(keep: options.keep, parent: options.scratchParent, jobs: options.jobs,
+                                            scriptsAsSuperuser: manifest.postgresSuperuser)
+        let scratch = try options.engine.provision(provisioning)
         defer { scratch.tearDown(keep: options.keep) }
-        (scratch as? PostgresScratch)?.scriptsAsSuperuser = manifest.postgresSuperuser
-        record.engine = (scratch.dialect, scratch.engineVersion)
-        record.isolation = scratch.isolation
-        finish(.provision, .ok, options.engine.provisionDetail(scratch))
+        record.engine = (scratch.dialect.rawValue, scratch.engineVersion)
+        record.isolation = scratch.isolation.json
+        finish(.provision, .ok, scratch.provisionSummary)
 
-        let load = try options.dumpClone?.load(into: scratch)
-            ?? scratch.loadSurrogate(source, seed: seed, scale: scale, jobs: options.jobs, progress: options.progress)
+        let load = try data.load(into: scratch, progress: options.progress)
         record.load = load
-        record.dumpClone = options.dumpClone.map { ($0.sourceJSON(name: manifest.name, rows: load.rowsPerTable), $0.prepared.grant.evidenceJSON) }
-        finish(.load, .ok, "\(load.totalRows) rows in \(load.rowsPerTable.count) tables, " + (options.dumpClone.map { "dump sha256 \($0.prepared.digest)" } ?? "seed \(seed)"))
+        record.sourceEvidence = data.evidence(name: manifest.name, load: load)
+        finish(.load, .ok, "\(load.totalRows) rows in \(load.rowsPerTable.count) tables, " + data.loadDetail(load))
 
         let pre = try scratch.fingerprint()
         record.pre = pre
@@ -139,16 +140,10 @@ public struct Rehearsal {
 
             var drift = Drift(from: pre, to: post)
             if !drift.isEmpty {
-                drift = try scratch.localize(drift, pre: pre) { reference in
-                    if let clone = options.dumpClone {
-                        _ = try clone.load(into: reference)
-                    } else {
-                        _ = try reference.loadSurrogate(source, seed: seed, scale: scale, jobs: options.jobs, progress: nil)
-                    }
-                }
+                drift = try scratch.localize(drift, pre: pre) { reference in _ = try data.load(into: reference, progress: nil) }
             }
-            // A dump clone's keys are real values: they stay out of the evidence.
-            if options.dumpClone != nil {
+            // Real data's keys are real values: they stay out of the evidence.
+            if !data.mayRecordKeyValues {
                 for i in drift.data.indices where !drift.data[i].sampleKeys.isEmpty || drift.data[i].note != nil {
                     drift.data[i].sampleKeys = []
                     drift.data[i].note = "key values are not recorded for a dump clone (real data)"
@@ -163,7 +158,7 @@ public struct Rehearsal {
 
         let evidence = record.evidence
         try EvidenceWriter.write(evidence: evidence, inputs: inputs.files.map { ($0.role, $0.path, $0.bytes) }, to: runDirectory,
-                                 extra: options.dumpClone.map { [(DumpCloneSource.grantFile, $0.grantBytes)] } ?? [])
+                                 extra: data.sealedFiles)
         let validation = try Validator().validate(runDirectory: runDirectory)
         let keptAt = options.keep ? scratch.location : nil
         return RehearsalResult(runDirectory: runDirectory, record: record, evidence: evidence, validation: validation, keptAt: keptAt)
@@ -194,39 +189,4 @@ public struct RehearsalResult {
     public var keptAt: URL?
 
     public var evidenceURL: URL { runDirectory.appendingPathComponent(EvidenceWriter.evidenceFile) }
-}
-
-/// Which engine a rehearsal provisions.
-public enum EngineChoice: Sendable {
-    case sqlite
-    case postgres(PostgresTarget)
-
-    public var dialect: String {
-        switch self {
-        case .sqlite: "sqlite"
-        case .postgres: Dialect.postgres.rawValue
-        }
-    }
-
-    package func provision(keep: Bool, parent: URL?, jobs: Int) throws -> ScratchEngine {
-        switch self {
-        case .sqlite:
-            return try SQLiteScratch(keep: keep, parent: parent)
-        case .postgres(let target):
-            let scratch = try PostgresScratch(target: target, keep: keep, parent: parent)
-            scratch.jobs = max(1, jobs)
-            return scratch
-        }
-    }
-
-    package func provisionDetail(_ scratch: ScratchEngine) -> String {
-        switch self {
-        case .sqlite:
-            "sqlite \(scratch.engineVersion) in a private temporary directory"
-        case .postgres(.ephemeral):
-            "PostgreSQL \(scratch.engineVersion): ephemeral cluster, Unix socket only, no TCP"
-        case .postgres(.server(let address)):
-            "PostgreSQL \(scratch.engineVersion) at \(address.host) (\(address.network == "none" ? "Unix socket" : "loopback")), own database"
-        }
-    }
 }

@@ -38,7 +38,7 @@ public struct RehearsalInputs: Sendable {
     /// ``SurrogateSource/read(_:key:dialect:)`` and ``InputText``), then
     /// refuses a schema that carries data (``SchemaDataGuard``), all before
     /// anything is provisioned.
-    package init(source: SurrogateSource, dialect: String) throws {
+    package init(source: SurrogateSource, dialect: Dialect) throws {
         let m = source.manifest
         func input(_ name: String, _ key: String) throws -> InputFile { try source.read(name, key: key, dialect: dialect) }
         let manifestFile: InputFile

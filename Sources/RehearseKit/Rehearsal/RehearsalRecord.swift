@@ -22,8 +22,8 @@ public struct RehearsalRecord: Sendable {
     public var birthStatements: [StatementRecord] = []
     public var rollbackStatements: [StatementRecord] = []
     /// What the engine saw birth and rollback do, where it can (PostgreSQL).
-    public var birthObserved: JSONValue?
-    public var rollbackObserved: JSONValue?
+    public var birthObserved: ScriptObservation?
+    public var rollbackObserved: ScriptObservation?
     public var checksAfterBirth: [CheckResult] = []
     public var checksAfterRollback: [CheckResult] = []
     public var pre: Fingerprint?
@@ -32,9 +32,9 @@ public struct RehearsalRecord: Sendable {
     public var birthSurface: Drift?
     public var drift: Drift?
     public var failure: (phase: Phase, message: String)?
-    /// Set when the data came from a granted dump clone instead of the
-    /// generator: the evidence's `source` and `grant`.
-    public var dumpClone: (source: JSONValue, grant: JSONValue)?
+    /// The evidence's `source` and `grant`, from the data source that loaded
+    /// the scratch database (``RehearsalDataSource``).
+    public var sourceEvidence: (source: JSONValue, grant: JSONValue) = (.null, .null)
 
     /// PASS only when every phase ran and succeeded, every check passed,
     /// the post-rollback fingerprint equals the pre-birth one, and the birth
@@ -54,7 +54,7 @@ public struct RehearsalRecord: Sendable {
         guard let pre, let born,
               let sealed = SealedScript(bytes: Array(inputs.birth.text.utf8), path: inputs.birth.displayPath, engine: engine.name) else { return nil }
         return BirthExercise(sql: sealed.statements.map { (sealed.script.line(ofByteOffset: $0.startOffset), $0.sql) },
-                             rowsChanged: birthStatements.map(\.rowsChanged), dialect: engine.name,
+                             rowsChanged: birthStatements.map(\.rowsChanged), dialect: sealed.dialect,
                              pre: pre.tables.mapValues { ($0.rows, $0.digest) }, born: born.tables.mapValues { ($0.rows, $0.digest) },
                              preObjects: pre.objectDigests, bornObjects: born.objectDigests, file: inputs.birth.displayPath)
     }
@@ -90,28 +90,13 @@ public struct RehearsalRecord: Sendable {
         for f in inputs.files {
             inputsJSON[f.role] = ["subject": .string(RehearsalInputs.runPath(role: f.role, of: f.path)), "source_path": .string(f.path)]
         }
-        var source: JSONValue = [
-            "kind": "surrogate",
-            "tag": .string(SurrogateTag.generated),
-            "name": .string(surrogateName),
-            "generator": .string(SurrogatePlan.generatorVersion),
-            "spec_digest": .string(load?.specDigest ?? ""),
-            "seed": .integer(Int64(clamping: seed)),
-            "scale": .string(describeScale(scale)),
-            "rows": .object((load?.rowsPerTable ?? [:]).mapValues { .integer($0) }),
-        ]
-        // Roles the schema file named, mapped to the scratch owner (PgDumpSchemaPlan).
-        if let roles = load?.roles, !roles.isEmpty, case .object(var o) = source {
-            o["roles"] = .object(roles.mapValues { .string($0) })
-            source = .object(o)
-        }
         var record: [String: JSONValue] = [
             "tool": ["name": "rehearse", "version": .string(RehearseVersion.current)],
             "run_id": .string(runID),
             "started_at": .string(CivilTime.rfc3339(startedAt)),
             "lane": .string(lane.rawValue),
-            "grant": dumpClone?.grant ?? .null,
-            "source": dumpClone?.source ?? source,
+            "grant": sourceEvidence.grant,
+            "source": sourceEvidence.source,
             "engine": ["name": .string(engine.name), "version": .string(engine.version)],
             "target": isolation,
             "inputs": .object(inputsJSON),
@@ -128,7 +113,7 @@ public struct RehearsalRecord: Sendable {
             record["unexercised"] = .array(exercise.unexercised.map(\.json))
         }
         if birthObserved != nil || rollbackObserved != nil {
-            record["observed"] = ["birth": birthObserved ?? .null, "rollback": rollbackObserved ?? .null]
+            record["observed"] = ["birth": birthObserved?.json ?? .null, "rollback": rollbackObserved?.json ?? .null]
         }
         return .object(record)
     }

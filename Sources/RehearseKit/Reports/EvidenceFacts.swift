@@ -24,12 +24,7 @@ public struct EvidenceFacts: Sendable {
     }
     public struct SchemaChange: Sendable { public var kind, name, change: String; public var details: [String] }
     /// What PostgreSQL observed one script do (locks, rewrites, rows).
-    public struct Observed: Sendable {
-        public var transactional: Bool
-        public var rewritten: [String]
-        public var locks: [(relation: String, mode: String)]
-        public var rows: [(table: String, inserted: Int64, updated: Int64, deleted: Int64)]
-    }
+    public typealias Observed = ScriptObservation
     /// One fingerprinted object (or table's data) before and after.
     public struct Comparison: Sendable { public var name: String; public var pre, post: String?; public var drifted: Bool { pre != post } }
 
@@ -139,17 +134,7 @@ public struct EvidenceFacts: Sendable {
         }
     }
 
-    private static func observed(_ v: JSONValue?) -> Observed? {
-        guard let v, v != .null else { return nil }
-        let byName: ([String: JSONValue]) -> [(String, JSONValue)] = { $0.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }.map { ($0.key, $0.value) } }
-        return Observed(transactional: v["transactional"]?.boolValue ?? false,
-                        rewritten: (v["rewritten"]?.arrayValue ?? []).compactMap(\.stringValue),
-                        locks: byName(v["locks"]?.objectValue ?? [:]).map { (relation: $0.0, mode: $0.1.stringValue ?? "") },
-                        rows: byName(v["rows"]?.objectValue ?? [:]).map {
-                            (table: $0.0, inserted: $0.1["inserted"]?.integerValue ?? 0, updated: $0.1["updated"]?.integerValue ?? 0,
-                             deleted: $0.1["deleted"]?.integerValue ?? 0)
-                        })
-    }
+    private static func observed(_ v: JSONValue?) -> Observed? { ScriptObservation(json: v) }
 
     /// Every name in either fingerprint, in byte order, with both digests.
     private static func compare(_ pre: JSONValue?, _ post: JSONValue?, _ digest: (JSONValue) -> String?) -> [Comparison] {

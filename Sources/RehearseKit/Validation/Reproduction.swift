@@ -34,10 +34,9 @@ public enum Reproduction {
         if try run.source.specDigest(dialect: engine.dialect) != predicate["source"]?["spec_digest"]?.stringValue {
             out.append(finding("$.predicate.source.spec_digest", "does not recompute from the schema and profile in inputs/"))
         }
-        let jobs = ProcessInfo.processInfo.activeProcessorCount
-        let scratch = try engine.provision(keep: false, parent: scratchParent, jobs: jobs)
+        let scratch = try engine.provision(ProvisionOptions(parent: scratchParent))
         defer { scratch.tearDown(keep: false) }
-        _ = try scratch.loadSurrogate(run.source, seed: run.seed, scale: run.scale, jobs: jobs, progress: nil)
+        _ = try scratch.loadSurrogate(run.source, seed: run.seed, scale: run.scale, progress: nil)
         let fresh = try scratch.fingerprint().json
         let claimed = predicate["fingerprints"]?["pre"]
         if fresh["objects"] != claimed?["objects"] {
