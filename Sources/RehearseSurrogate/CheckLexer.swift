@@ -9,6 +9,17 @@ package struct CheckToken {
     package var range: Range<String.Index>
 }
 
+/// The CHECK subset's own tokenizer. It stays apart from the core SQL lexer
+/// (`SQLNormalizer.lex`, SQLLexer.swift) on purpose: that lexer's tokens are
+/// not a superset to adapt without changing results. It lower-cases words
+/// (here case is kept), keeps quotes on string literals (here they are
+/// stripped and `''` unescaped), has no number token (`1.5` and `1e-3` come
+/// out as several tokens), records no source ranges (`checks(inCreateTable:)`
+/// slices the original text with them), always reads `[` as a quoted
+/// identifier (here `ARRAY[...]` and `type[]` stay symbols), treats every
+/// byte >= 0x80 as part of a word (here Unicode whitespace separates) and
+/// keeps `<<`, `>>`, `->` whole. Merging would need options on the core
+/// lexer that every normalized fingerprint depends on.
 package enum CheckLexer {
     package static func tokens(_ s: String) -> [CheckToken] {
         var out: [CheckToken] = []
