@@ -476,12 +476,7 @@ public final class PostgresScratch: ScratchEngine {
             for i in result.data.indices { result.data[i].note = "the pre-birth state could not be rebuilt identically, so rows were not localized" }
             return result
         }
-        var locator = PostgresDriftLocator(current: try connect(), reference: try reference.connect())
-        for i in result.data.indices where result.data[i].rowsBefore != nil && result.data[i].rowsAfter != nil {
-            do { try locator.localize(&result.data[i]) } catch {
-                result.data[i].note = "rows could not be localized: \(error)"
-            }
-        }
+        DriftLocalization.localize(&result) { PostgresDriftLocator(current: try connect(), reference: try reference.connect()) }
         return result
     }
 

@@ -9,8 +9,6 @@ extension PostgresScript {
     package static func failure(_ error: PGError, statement: ScriptStatement, in script: SQLScript) -> ScriptFailure {
         var offset = statement.startOffset
         if let position = error.position { offset += byteOffset(ofPosition: position, in: statement.sql) }
-        let loc = script.location(ofByteOffset: offset)
-        return ScriptFailure(file: script.displayPath, line: loc.line, column: loc.column, statement: statement.sql,
-                             engineMessage: "PostgreSQL error \(error)")
+        return ScriptFailure(in: script, atByteOffset: offset, statement: statement.sql, engineMessage: "PostgreSQL error \(error)")
     }
 }

@@ -22,8 +22,7 @@ extension SQLiteConnection {
                 while try stmt.step() {}
                 let elapsed = ContinuousClock.now - clock
                 if inTransaction && !isInTransaction {
-                    let loc = script.location(ofByteOffset: statement.startOffset)
-                    throw ScriptFailure(file: script.displayPath, line: loc.line, column: loc.column, statement: statement.sql,
+                    throw ScriptFailure(in: script, atByteOffset: statement.startOffset, statement: statement.sql,
                                         engineMessage: Self.endedTransaction)
                 }
                 records.append(StatementRecord(
@@ -38,7 +37,7 @@ extension SQLiteConnection {
         } catch let failure as ScriptFailure {
             throw failure
         } catch {
-            throw ScriptFailure(file: script.displayPath, line: 0, column: 0, statement: "", engineMessage: "\(error)")
+            throw ScriptFailure(unlocatedIn: script, engineMessage: "\(error)")
         }
         return records
     }
@@ -70,10 +69,9 @@ extension SQLiteConnection {
                 let message = refusalMessage
                 sqlite3_finalize(stmtHandle)
                 let at = errorOffset >= 0 ? start + Int(errorOffset) : start
-                let loc = script.location(ofByteOffset: at)
                 let fullStatement = statementText.isEmpty ? String(decoding: bytes[start..<(bytes.count - 1)], as: UTF8.self) : statementText
-                throw ScriptFailure(file: script.displayPath, line: loc.line, column: loc.column,
-                                    statement: fullStatement, engineMessage: denied ? message : "SQLite error \(rc): \(message)")
+                throw ScriptFailure(in: script, atByteOffset: at, statement: fullStatement,
+                                    engineMessage: denied ? message : "SQLite error \(rc): \(message)")
             }
             guard let stmtHandle else { break }
             let statement = SQLiteStatement(handle: stmtHandle, connection: self, sql: statementText)
@@ -81,17 +79,14 @@ extension SQLiteConnection {
             // run time, for the ATTACH of its target, after refusing it inside
             // a transaction with its own message. Refuse it here, by name.
             if SQLNormalizer.tokens(String(statementText.prefix(16))).first == "vacuum" {
-                let loc = script.location(ofByteOffset: start)
-                throw ScriptFailure(file: script.displayPath, line: loc.line, column: loc.column, statement: statementText,
-                                    engineMessage: sandbox.vacuumRefusal)
+                throw ScriptFailure(in: script, atByteOffset: start, statement: statementText, engineMessage: sandbox.vacuumRefusal)
             }
             let scriptStatement = ScriptStatement(startOffset: start, sql: statementText, leadingComments: comments)
             do {
                 try body(scriptStatement, statement)
             } catch let error as SQLiteError {
-                let loc = script.location(ofByteOffset: start)
-                throw ScriptFailure(file: script.displayPath, line: loc.line, column: loc.column,
-                                    statement: statementText, engineMessage: "SQLite error \(error.resultCode): \(error.message)")
+                throw ScriptFailure(in: script, atByteOffset: start, statement: statementText,
+                                    engineMessage: "SQLite error \(error.resultCode): \(error.message)")
             }
             offset = tailOffset
         }

@@ -11,24 +11,32 @@ import RehearseEngine
 public enum SQLiteFidelity {
     public static func measure(file: URL, profile: ShapeProfile, rows: [String: Int64]) throws -> [FidelityRow] {
         let db = try SQLiteFingerprint.open(file: file)
+        return try FidelityRow.measure(profile: profile, rows: rows, with: Hooks(db: db, reader: SQLiteSchemaReader(db: db)))
+    }
+
+    /// The fidelity report's questions, in SQLite's SQL.
+    private struct Hooks: FidelityHooks {
+        let db: SQLiteConnection
+        let reader: SQLiteSchemaReader
         let q = SQLiteFingerprinter.quote
-        let reader = SQLiteSchemaReader(db: db)
-        var out: [FidelityRow] = []
-        func f(_ x: Double) -> String { String(format: "%.3f", x) }
-        for tableName in profile.tables.keys.sorted() {
-            guard let tp = profile.tables[tableName], let planned = rows.first(where: { $0.key.lowercased() == tableName.lowercased() })?.value else { continue }
-            let shape = try reader.table(tableName)
-            let n = try SQLiteProfiler.count(db, "SELECT count(*) FROM main.\(q(shape.name))")
-            out.append(FidelityRow(subject: shape.name, metric: "rows", target: String(planned), achieved: String(n), tolerance: "exact", withinTolerance: n == planned))
-            let scale = tp.rows > 0 ? Double(planned) / Double(tp.rows) : 1
-            for column in shape.columns {
-                guard let observed = tp.columns.first(where: { $0.key.lowercased() == column.name.lowercased() })?.value.observed else { continue }
-                let r = try db.rows("SELECT count(\(q(column.name))), count(DISTINCT \(q(column.name))) FROM main.\(q(shape.name))")[0]
-                let nonNull = r[0].int64 ?? 0, distinct = r[1].int64 ?? 0
-                let subject = "\(shape.name).\(column.name)"
-                out += FidelityRow.columnRows(subject: subject, observed: observed, tableRows: tp.rows, scale: scale,
-                                              rows: n, nonNull: nonNull, distinct: distinct, isForeignKey: shape.isForeignKey(column.name))
-            }
+
+        func table(_ name: String) throws -> (shape: TableShape, relation: String)? {
+            let shape = try reader.table(name)
+            return (shape, "main.\(q(shape.name))")
+        }
+
+        func rowCount(_ relation: String) throws -> Int64 {
+            try SQLiteProfiler.count(db, "SELECT count(*) FROM \(relation)")
+        }
+
+        func counts(_ column: ColumnShape, of relation: String) throws -> (nonNull: Int64, distinct: Int64) {
+            let r = try db.rows("SELECT count(\(q(column.name))), count(DISTINCT \(q(column.name))) FROM \(relation)")[0]
+            return (r[0].int64 ?? 0, r[1].int64 ?? 0)
+        }
+
+        func tableRows(_ shape: TableShape, _ relation: String, profile tp: TableProfile, rows n: Int64) throws -> [FidelityRow] {
+            var out: [FidelityRow] = []
+            func f(_ x: Double) -> String { String(format: "%.3f", x) }
             // Fan-outs the profile asks for: the children per parent and the NULL share.
             for spec in tp.fanOuts {
                 guard let fk = shape.foreignKeys.first(where: { $0.columns.map { $0.lowercased() } == spec.columns.map { $0.lowercased() } }) else { continue }
@@ -70,7 +78,7 @@ public enum SQLiteFidelity {
                 out.append(FidelityRow(subject: subject, metric: "parents without children", target: f(targetShare), achieved: f(share),
                                        tolerance: "± 0.150", withinTolerance: abs(share - targetShare) <= 0.15))
             }
+            return out
         }
-        return out
     }
 }

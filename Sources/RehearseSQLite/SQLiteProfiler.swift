@@ -12,48 +12,51 @@ import RehearseEngine
 public enum SQLiteProfiler {
     public static func learn(file: URL) throws -> [LearnedProfile.Table] {
         let db = try SQLiteFingerprint.open(file: file)
-        let reader = SQLiteSchemaReader(db: db)
+        return try LearnedProfile.learn(with: Hooks(db: db, reader: SQLiteSchemaReader(db: db)))
+    }
+
+    /// The profiler loop's questions, in SQLite's SQL.
+    private struct Hooks: ProfilerHooks {
+        let db: SQLiteConnection
+        let reader: SQLiteSchemaReader
         let q = SQLiteFingerprinter.quote
-        var tables: [LearnedProfile.Table] = []
-        for shape in try reader.tables() where shape.name.lowercased() != SurrogateTag.provenanceTable {
-            let rows = try count(db, "SELECT count(*) FROM main.\(q(shape.name))")
-            let keyColumns = Set(shape.primaryKey.map { $0.lowercased() } + shape.foreignKeys.flatMap { $0.columns.map { $0.lowercased() } })
-            var columns: [LearnedProfile.Column] = []
-            for c in shape.columns {
-                let col = q(c.name)
-                let r = try db.rows("""
-                    SELECT count(\(col)), count(DISTINCT \(col)), coalesce(avg(length(\(col))), 0), coalesce(max(length(\(col))), 0),
-                           min(CASE WHEN typeof(\(col)) IN ('integer', 'real') THEN \(col) END),
-                           max(CASE WHEN typeof(\(col)) IN ('integer', 'real') THEN \(col) END),
-                           coalesce(sum(typeof(\(col)) = 'real' AND \(col) <> CAST(\(col) AS INTEGER)), 0),
-                           coalesce(sum(typeof(\(col)) IN ('integer', 'real')), 0)
-                    FROM main.\(q(shape.name))
-                    """)[0]
-                let nonNull = r[0].int64 ?? 0
-                var range: (Int64, Int64, Bool)?
-                if let lo = r[4].double, let hi = r[5].double, (r[7].int64 ?? 0) == nonNull, nonNull > 0 {
-                    range = (LearnedProfile.bucketDown(lo), LearnedProfile.bucketUp(hi), (r[6].int64 ?? 0) > 0)
-                }
-                columns.append(LearnedProfile.Column(name: c.name, notNull: c.notNull, isKey: keyColumns.contains(c.name.lowercased()), affinity: c.affinity,
-                                      nullFraction: rows == 0 ? 0 : Double(rows - nonNull) / Double(rows),
-                                      distinct: r[1].int64 ?? 0, averageWidth: r[2].double ?? 0, maximumWidth: r[3].int64 ?? 0, range: range))
-            }
-            var fanOuts: [LearnedProfile.FanOut] = []
-            for fk in shape.foreignKeys {
-                let parentKey = fk.parentColumns.isEmpty ? try reader.table(fk.parentTable).primaryKey : fk.parentColumns
-                guard parentKey.count == fk.columns.count else { continue }
-                let on = zip(fk.columns, parentKey).map { "c.\(q($0)) = p.\(q($1))" }.joined(separator: " AND ")
-                let perCount = try db.rows("""
-                    SELECT n, count(*) FROM (SELECT count(c.\(q(fk.columns[0]))) AS n FROM main.\(q(fk.parentTable)) p
-                          LEFT JOIN main.\(q(shape.name)) c ON \(on) GROUP BY \(parentKey.map { "p." + q($0) }.joined(separator: ", ")))
-                    GROUP BY n ORDER BY n
-                    """)
-                fanOuts.append(LearnedProfile.FanOut(columns: fk.columns, parent: fk.parentTable,
-                                      histogram: LearnedProfile.histogram(perCount.map { ($0[0].int64 ?? 0, $0[1].int64 ?? 0) })))
-            }
-            tables.append(LearnedProfile.Table(name: shape.name, rows: rows, columns: columns, fanOuts: fanOuts))
+
+        func tables() throws -> [(shape: TableShape, relation: String)] {
+            try reader.tables().map { ($0, "main.\(q($0.name))") }
         }
-        return tables
+
+        func rowCount(_ relation: String) throws -> Int64 {
+            try SQLiteProfiler.count(db, "SELECT count(*) FROM \(relation)")
+        }
+
+        func measure(_ c: ColumnShape, of relation: String) throws -> ColumnMeasure {
+            let col = q(c.name)
+            let r = try db.rows("""
+                SELECT count(\(col)), count(DISTINCT \(col)), coalesce(avg(length(\(col))), 0), coalesce(max(length(\(col))), 0),
+                       min(CASE WHEN typeof(\(col)) IN ('integer', 'real') THEN \(col) END),
+                       max(CASE WHEN typeof(\(col)) IN ('integer', 'real') THEN \(col) END),
+                       coalesce(sum(typeof(\(col)) = 'real' AND \(col) <> CAST(\(col) AS INTEGER)), 0),
+                       coalesce(sum(typeof(\(col)) IN ('integer', 'real')), 0)
+                FROM \(relation)
+                """)[0]
+            let nonNull = r[0].int64 ?? 0
+            var range: (low: Double, high: Double, fractional: Bool)?
+            if let lo = r[4].double, let hi = r[5].double, (r[7].int64 ?? 0) == nonNull, nonNull > 0 {
+                range = (lo, hi, (r[6].int64 ?? 0) > 0)
+            }
+            return ColumnMeasure(nonNull: nonNull, distinct: r[1].int64 ?? 0, averageWidth: r[2].double ?? 0, maximumWidth: r[3].int64 ?? 0, numericRange: range)
+        }
+
+        func childrenPerParent(_ fk: ForeignKeyShape, child: String) throws -> [(children: Int64, parents: Int64)]? {
+            let parentKey = fk.parentColumns.isEmpty ? try reader.table(fk.parentTable).primaryKey : fk.parentColumns
+            guard parentKey.count == fk.columns.count else { return nil }
+            let on = zip(fk.columns, parentKey).map { "c.\(q($0)) = p.\(q($1))" }.joined(separator: " AND ")
+            return try db.rows("""
+                SELECT n, count(*) FROM (SELECT count(c.\(q(fk.columns[0]))) AS n FROM main.\(q(fk.parentTable)) p
+                      LEFT JOIN \(child) c ON \(on) GROUP BY \(parentKey.map { "p." + q($0) }.joined(separator: ", ")))
+                GROUP BY n ORDER BY n
+                """).map { ($0[0].int64 ?? 0, $0[1].int64 ?? 0) }
+        }
     }
 
     package static func count(_ db: SQLiteConnection, _ sql: String) throws -> Int64 {

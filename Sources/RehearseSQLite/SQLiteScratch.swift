@@ -200,11 +200,10 @@ public final class SQLiteScratch: ScratchEngine {
             for i in result.data.indices { result.data[i].note = "the pre-birth state could not be rebuilt identically, so rows were not localized" }
             return result
         }
-        let db = try connect(readOnly: true)
-        try db.attachReference(referenceURL.path, as: "ref")
-        let locator = SQLiteDriftLocator(db: db)
-        for i in result.data.indices where result.data[i].rowsBefore != nil && result.data[i].rowsAfter != nil {
-            try locator.localize(&result.data[i])
+        DriftLocalization.localize(&result) {
+            let db = try connect(readOnly: true)
+            try db.attachReference(referenceURL.path, as: "ref")
+            return SQLiteDriftLocator(db: db)
         }
         return result
     }
