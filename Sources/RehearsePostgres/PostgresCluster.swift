@@ -94,7 +94,9 @@ public final class PostgresCluster: @unchecked Sendable {
             // A kept cluster is marked so the next run's sweep leaves it.
             if keep { try? ScratchOwner.mark(keep: true).write(to: directory.appendingPathComponent(ownerFile), atomically: true, encoding: .utf8) }
         }
-        Interruption.yieldToHandlerIfInterrupted()
+        // A signal that came before the registration has its clean-up
+        // under way without this directory: make nothing (CancellationError).
+        try Interruption.stopIfInterrupted()
         do {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
             try ScratchOwner.mark(keep: false).write(to: directory.appendingPathComponent(ownerFile), atomically: true, encoding: .utf8)

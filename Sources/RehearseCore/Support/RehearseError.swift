@@ -53,10 +53,21 @@ public struct RehearseError: Error, CustomStringConvertible, Sendable {
     public var code: Code
     /// Whole sentences: what happened, where, and what to do.
     public var message: String
+    /// The error this one was made from (a SQLite or libpq error, a file
+    /// system error), kept for a caller that wants to inspect it. It never
+    /// changes what is printed: ``description`` is the message alone.
+    public var underlying: (any Error)?
 
     public init(_ code: Code, _ message: String) {
         self.code = code
         self.message = message
+    }
+
+    /// An error with `code` and `message` that keeps `error` as its cause.
+    public static func wrapping(_ error: any Error, code: Code, message: String) -> RehearseError {
+        var wrapped = RehearseError(code, message)
+        wrapped.underlying = error
+        return wrapped
     }
 
     public var description: String { message }
