@@ -66,7 +66,8 @@ public final class PostgresCluster: @unchecked Sendable {
 
     /// Creates and starts a cluster under `parent` (default: the temporary directory).
     public static func start(parent: URL? = nil, bindir explicit: String? = nil, runAs requested: String? = nil, keep: Bool = false) throws -> PostgresCluster {
-        PGConnection.scrubEnvironment()
+        // Refused before initdb, not at the first connection.
+        try PGConnection.refuseEnvironment()
         let base = parent ?? FileManager.default.temporaryDirectory
         _ = cleanStale(in: base)
         let bindir = try locateBinaries(explicit)
