@@ -36,7 +36,8 @@ let package = Package(
         // The engine seam and the pipelines both engines share.
         .target(name: "RehearseEngine", dependencies: ["RehearseCore", "RehearseEvidence", "RehearseSurrogate"]),
         // The engines; neither imports the other.
-        .target(name: "RehearseSQLite", dependencies: ["RehearseCore", "RehearseEvidence", "RehearseSurrogate", "RehearseEngine", "CSQLite3"]),
+        .target(name: "RehearseSQLite", dependencies: ["RehearseCore", "RehearseEvidence", "RehearseSurrogate", "RehearseEngine", "CSQLite3",
+                                                       .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "RehearsePostgres", dependencies: ["RehearseCore", "RehearseEvidence", "RehearseSurrogate", "RehearseEngine", "CLibPQ",
                                                          .product(name: "Crypto", package: "swift-crypto")]),
         // Orchestration: the rehearsal, its sources (surrogate, dump clone),
@@ -69,7 +70,8 @@ let package = Package(
 // The libFuzzer targets exist only for `make fuzz` (scripts/fuzz.sh sets
 // REHEARSE_FUZZ=1): it links libFuzzer's driver, which ordinary builds lack.
 if ProcessInfo.processInfo.environment["REHEARSE_FUZZ"] != nil {
-    package.targets.append(.executableTarget(name: "rehearse-fuzz", dependencies: ["RehearseKit"], path: "Fuzz/RehearseFuzz"))
+    let fuzzDependencies: [Target.Dependency] = ["RehearseKit", "RehearseCore", "RehearseEvidence", "RehearseValidator", "RehearseSurrogate"]
+    package.targets.append(.executableTarget(name: "rehearse-fuzz", dependencies: fuzzDependencies, path: "Fuzz/RehearseFuzz"))
     // Manifest and profile parsing through to the plan and its values.
-    package.targets.append(.executableTarget(name: "rehearse-fuzz-spec", dependencies: ["RehearseKit"], path: "Fuzz/RehearseFuzzSpec"))
+    package.targets.append(.executableTarget(name: "rehearse-fuzz-spec", dependencies: fuzzDependencies, path: "Fuzz/RehearseFuzzSpec"))
 }

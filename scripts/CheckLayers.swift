@@ -43,7 +43,9 @@ let engines: Set<String> = ["RehearseSQLite", "RehearsePostgres"]
 
 /// System libraries and the one target each may sit in.
 let systemLibraries: [String: Set<String>] = [
-    "CSQLite3": ["RehearseSQLite"],
+    // Core uses SQLite's tokenizer tables only (keyword check, statement
+    // completeness), never a database.
+    "CSQLite3": ["RehearseCore", "RehearseSQLite"],
     "CLibPQ": ["RehearsePostgres"],
 ]
 

@@ -10,7 +10,11 @@
 // The input is tried as evidence.json twice: under the template's seal, and
 // resealed, so the rules past the seal are reached too.
 import Foundation
+import RehearseCore
+import RehearseEvidence
 import RehearseKit
+import RehearseSurrogate
+import RehearseValidator
 
 let templatePath = ProcessInfo.processInfo.environment["REHEARSE_FUZZ_TEMPLATE"] ?? "Tests/Conformance/pass_commerce"
 let template: RunFolder

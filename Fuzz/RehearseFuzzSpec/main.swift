@@ -10,7 +10,11 @@
 // 2. Every refusal is a RehearseError saying "bad input", never another error.
 // 3. An accepted plan stays within Limits.maxRowsPerRun rows.
 import Foundation
+import RehearseCore
+import RehearseEvidence
 import RehearseKit
+import RehearseSurrogate
+import RehearseValidator
 
 let root = ProcessInfo.processInfo.environment["REHEARSE_FUZZ_ROOT"] ?? "."
 /// Schemas to plan against: the bundled commerce one (keys, fan-outs,

@@ -71,6 +71,12 @@ package final class PGResult {
 /// `@unchecked Sendable`: a connection may be handed to another thread, but
 /// is used by one thread at a time (libpq connections are not shared).
 package final class PGConnection: @unchecked Sendable {
+    /// The linked libpq's version, `major.minor`.
+    package static var libraryVersion: String {
+        let pq = PQlibVersion()
+        return "\(pq / 10000).\(pq % 10000)"
+    }
+
     private let handle: OpaquePointer
 
     /// `environment` is checked as well as the process's own (a test hands

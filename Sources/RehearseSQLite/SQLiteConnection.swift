@@ -193,6 +193,11 @@ public final class SQLiteStatement {
     }
 
     public func columnType(at index: Int) -> Int32 { sqlite3_column_type(handle, Int32(index)) }
+    /// Whether the column's value is text or a blob (not NULL or a number).
+    package func isTextOrBlob(at index: Int) -> Bool {
+        let type = columnType(at: index)
+        return type == SQLITE_TEXT || type == SQLITE_BLOB
+    }
 
     public func int64(at index: Int) -> Int64 { sqlite3_column_int64(handle, Int32(index)) }
 

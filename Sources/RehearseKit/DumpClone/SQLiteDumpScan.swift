@@ -1,4 +1,3 @@
-import CSQLite3
 import Foundation
 import RehearseCore
 import RehearseEvidence
@@ -33,8 +32,7 @@ package enum SQLiteDumpScan {
                 while try statement.step() {
                     row += 1
                     for i in names.indices {
-                        let type = statement.columnType(at: i)
-                        guard type == SQLITE_TEXT || type == SQLITE_BLOB else { continue }
+                        guard statement.isTextOrBlob(at: i) else { continue }
                         statement.withBytes(at: i) { scanner.value(table: table, column: names[i], bytes: $0, row: row) }
                     }
                 }
