@@ -73,7 +73,9 @@ release: deps
 build: deps
 	$(SWIFT) build
 
-## System libraries the package links (libsqlite3, libpq); installed when missing.
+## System libraries the package links (libsqlite3, libpq) and the PostgreSQL
+## server and client the PostgreSQL engine and its tests need; installed when
+## missing and root, else named (the PostgreSQL tests are then skipped, in one line).
 deps:
 	@scripts/bootstrap.sh
 

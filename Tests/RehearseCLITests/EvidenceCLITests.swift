@@ -155,7 +155,9 @@ import Testing
         #expect(s.leftovers.isEmpty)
     }
 
-    @Test func replayOfAnEphemeralClusterRunRunsInItsOwnCluster() throws {
+    @Test(// Skipped where the PostgreSQL server is not installed.
+          .enabled(if: PostgresServer.found(.test), "needs the PostgreSQL server binaries (initdb, pg_ctl, postgres)"))
+    func replayOfAnEphemeralClusterRunRunsInItsOwnCluster() throws {
         let s = Scratch()
         let run = try CLI.run(["--engine", "postgres", "--scale", "0.02", "--out", s.path("run"), "-q"], environment: s.env)
         #expect(run.status == 0, "\(run.all)")

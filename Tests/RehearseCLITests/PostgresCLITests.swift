@@ -14,7 +14,9 @@ import Testing
         }
     }
 
-    @Test func commercePassesOnAnEphemeralCluster() throws {
+    @Test(// Skipped where the PostgreSQL server is not installed.
+          .enabled(if: PostgresServer.found(.test), "needs the PostgreSQL server binaries (initdb, pg_ctl, postgres)"))
+    func commercePassesOnAnEphemeralCluster() throws {
         let s = Scratch()
         let r = try CLI.run(["--engine", "postgres", "--scale", "0.05", "--out", s.path("run")], environment: s.env)
         #expect(r.status == 0, "\(r.all)")
@@ -31,7 +33,9 @@ import Testing
     /// The CLI removes every PG* variable before anything else runs, so a
     /// hostile environment neither redirects the connection (the run passes
     /// on its own cluster) nor makes the library refuse it.
-    @Test func aHostilePostgresEnvironmentCannotRedirectTheRun() throws {
+    @Test(// Skipped where the PostgreSQL server is not installed.
+          .enabled(if: PostgresServer.found(.test), "needs the PostgreSQL server binaries (initdb, pg_ctl, postgres)"))
+    func aHostilePostgresEnvironmentCannotRedirectTheRun() throws {
         let s = Scratch()
         var env = s.env
         for (key, value) in ["PGHOST": "db.example.com", "PGHOSTADDR": "10.0.0.5", "PGPORT": "1", "PGSERVICE": "prod",
@@ -48,7 +52,9 @@ import Testing
         #expect(try CLI.run(["validate", s.path("run")]).status == 0)
     }
 
-    @Test func lossyRollbackExitsOneNamingTheColumn() throws {
+    @Test(// Skipped where the PostgreSQL server is not installed.
+          .enabled(if: PostgresServer.found(.test), "needs the PostgreSQL server binaries (initdb, pg_ctl, postgres)"))
+    func lossyRollbackExitsOneNamingTheColumn() throws {
         let s = Scratch()
         let r = try CLI.run(["--engine", "postgres", "surrogates/lossy-rollback", "--scale", "0.1", "--out", s.path("run"), "--format", "json"], environment: s.env)
         #expect(r.status == 1, "\(r.all)")
@@ -95,7 +101,9 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: "/tmp/never.yaml"))
     }
 
-    @Test func aTMPDIRTooLongForASocketIsAnEnvironmentError() throws {
+    @Test(// Skipped where the PostgreSQL server is not installed.
+          .enabled(if: PostgresServer.found(.test), "needs the PostgreSQL server binaries (initdb, pg_ctl, postgres)"))
+    func aTMPDIRTooLongForASocketIsAnEnvironmentError() throws {
         let s = Scratch()
         let deep = s.url.appendingPathComponent(String(repeating: "d", count: 90))
         try FileManager.default.createDirectory(at: deep, withIntermediateDirectories: true)
@@ -121,7 +129,9 @@ import Testing
         #expect(r.stderr.contains("initdb, pg_ctl and postgres are not all there"))
     }
 
-    @Test func theServerUserMustExist() throws {
+    @Test(// Skipped where the PostgreSQL server is not installed.
+          .enabled(if: PostgresServer.found(.test), "needs the PostgreSQL server binaries (initdb, pg_ctl, postgres)"))
+    func theServerUserMustExist() throws {
         let s = Scratch()
         let r = try CLI.run(["--engine", "postgres", "--pg-user", "no-such-user-here"], environment: s.env)
         if getuid() == 0 {
@@ -136,7 +146,9 @@ import Testing
 
     /// Whenever the signal lands (creating the cluster, starting it, loading),
     /// nothing survives.
-    @Test(arguments: [50_000, 250_000, 600_000, 1_200_000] as [UInt32])
+    @Test(// Skipped where the PostgreSQL server is not installed.
+          .enabled(if: PostgresServer.found(.test), "needs the PostgreSQL server binaries (initdb, pg_ctl, postgres)"),
+          arguments: [50_000, 250_000, 600_000, 1_200_000] as [UInt32])
     func sigtermAtAnyMomentLeavesNothing(_ delayMicros: UInt32) throws {
         let s = Scratch()
         let process = Process()
@@ -159,7 +171,9 @@ import Testing
         #expect(Self.postmasters(under: s.url).isEmpty)
     }
 
-    @Test func sigtermStopsTheClusterAndRemovesIt() throws {
+    @Test(// Skipped where the PostgreSQL server is not installed.
+          .enabled(if: PostgresServer.found(.test), "needs the PostgreSQL server binaries (initdb, pg_ctl, postgres)"))
+    func sigtermStopsTheClusterAndRemovesIt() throws {
         let s = Scratch()
         let process = Process()
         process.executableURL = CLI.binary
@@ -193,23 +207,5 @@ import Testing
         #expect(s.leftovers.isEmpty, "\(s.leftovers)")
         #expect(Self.postmasters(under: s.url).isEmpty)
         #expect(!FileManager.default.fileExists(atPath: s.path("run/evidence.json")))
-    }
-}
-
-@Suite struct PostgresKeepTests {
-    @Test func keepLeavesAStoppedClusterThatTheNextRunDoesNotSweep() throws {
-        let s = Scratch()
-        let r = try CLI.run(["--engine", "postgres", "--scale", "0.02", "--keep", "--out", s.path("run")], environment: s.env)
-        #expect(r.status == 0, "\(r.all)")
-        #expect(r.stdout.contains("Scratch database kept at: \(s.url.path)/rehearse-pg-"))
-        #expect(r.stdout.contains("start it with pg_ctl -D"))
-        let kept = s.leftovers.filter { $0.hasPrefix("rehearse-pg-") }
-        #expect(kept.count == 1)
-        #expect(PostgresCLITests.postmasters(under: s.url).isEmpty, "a kept cluster is stopped")
-        // A second run in the same TMPDIR sweeps stale clusters but not a kept one.
-        let again = try CLI.run(["--engine", "postgres", "--scale", "0.02", "--out", s.path("run2")], environment: s.env)
-        #expect(again.status == 0, "\(again.all)")
-        #expect(s.leftovers.filter { $0.hasPrefix("rehearse-pg-") } == kept)
-        #expect(FileManager.default.fileExists(atPath: s.url.appendingPathComponent(kept[0]).appendingPathComponent("data/PG_VERSION").path))
     }
 }

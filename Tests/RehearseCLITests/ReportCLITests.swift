@@ -134,7 +134,9 @@ import Testing
 
     /// On PostgreSQL the birth surface includes what the engine observed:
     /// the strongest lock per relation, rewrites and rows, in both formats.
-    @Test func postgresBirthSurfaceShowsLocksAndRows() throws {
+    @Test(// Skipped where the PostgreSQL server is not installed.
+          .enabled(if: PostgresServer.found(.test), "needs the PostgreSQL server binaries (initdb, pg_ctl, postgres)"))
+    func postgresBirthSurfaceShowsLocksAndRows() throws {
         let s = Scratch()
         let run = s.path("pg")
         let a = try CLI.run(["--engine", "postgres", "--scale", "0.05", "--out", run, "--quiet"], environment: s.env)

@@ -540,7 +540,9 @@ import Testing
         }.map { $0.sql.hasSuffix(";") ? $0.sql : $0.sql + ";" }.joined(separator: "\n\n") + "\n"
     }
 
-    @Test func chinookStructureLoadsOnPostgres() throws {
+    @Test(// Skipped where the PostgreSQL server is not installed.
+          .enabled(if: PostgresServer.found(.test), "needs the PostgreSQL server binaries (initdb, pg_ctl, postgres)"))
+    func chinookStructureLoadsOnPostgres() throws {
         let dir = TempDir()
         let shared = Repo.root.deletingLastPathComponent().appendingPathComponent("shared/data")
         let text = try String(contentsOf: shared.appendingPathComponent("chinook/Chinook_PostgreSql.sql"), encoding: .utf8)
@@ -604,7 +606,9 @@ import Testing
         #expect(trigger?.message.contains("exists before the generator's rows are loaded") == true, "\(trigger?.message ?? "")")
     }
 
-    @Test func aCheckCallingAVolatileFunctionIsRefusedOnPostgres() throws {
+    @Test(// Skipped where the PostgreSQL server is not installed.
+          .enabled(if: PostgresServer.found(.test), "needs the PostgreSQL server binaries (initdb, pg_ctl, postgres)"))
+    func aCheckCallingAVolatileFunctionIsRefusedOnPostgres() throws {
         let dir = TempDir()
         let s = Repo.copy("commerce", into: dir)
         let url = s.appendingPathComponent("schema.postgres.sql")
@@ -620,7 +624,9 @@ import Testing
         #expect(error?.message.contains("the CHECK constraint orders_realify on orders calls the volatile function realify()") == true, "\(error?.message ?? "")")
     }
 
-    @Test func aTriggerMadeByADOBlockBeforeTheDataIsRefusedOnPostgres() throws {
+    @Test(// Skipped where the PostgreSQL server is not installed.
+          .enabled(if: PostgresServer.found(.test), "needs the PostgreSQL server binaries (initdb, pg_ctl, postgres)"))
+    func aTriggerMadeByADOBlockBeforeTheDataIsRefusedOnPostgres() throws {
         let dir = TempDir()
         let s = Repo.copy("commerce", into: dir)
         let url = s.appendingPathComponent("schema.postgres.sql")
@@ -636,7 +642,9 @@ import Testing
         #expect(dir.leftovers("run-").isEmpty)
     }
 
-    @Test func aDOBlockThatWritesRowsIsCaughtOnPostgres() throws {
+    @Test(// Skipped where the PostgreSQL server is not installed.
+          .enabled(if: PostgresServer.found(.test), "needs the PostgreSQL server binaries (initdb, pg_ctl, postgres)"))
+    func aDOBlockThatWritesRowsIsCaughtOnPostgres() throws {
         let dir = TempDir()
         let s = Repo.copy("commerce", into: dir)
         let url = s.appendingPathComponent("schema.postgres.sql")
@@ -655,7 +663,9 @@ import Testing
         #expect(dir.leftovers("run-").isEmpty)
     }
 
-    @Test func rowsHiddenByARowSecurityPolicyAreNotCountedAsAbsent() throws {
+    @Test(// Skipped where the PostgreSQL server is not installed.
+          .enabled(if: PostgresServer.found(.test), "needs the PostgreSQL server binaries (initdb, pg_ctl, postgres)"))
+    func rowsHiddenByARowSecurityPolicyAreNotCountedAsAbsent() throws {
         let dir = TempDir()
         let s = Repo.copy("commerce", into: dir)
         let url = s.appendingPathComponent("schema.postgres.sql")

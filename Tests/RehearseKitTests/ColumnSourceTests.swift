@@ -57,7 +57,9 @@ import Testing
         #expect(try db.int("SELECT count(*) FROM empty_parent") + db.int("SELECT count(*) FROM empty_child") == 0)
     }
 
-    @Test func aTenantSurrogateRehearsesOnPostgres() throws {
+    @Test(// Skipped where the PostgreSQL server is not installed.
+          .enabled(if: PostgresServer.found(.test), "needs the PostgreSQL server binaries (initdb, pg_ctl, postgres)"))
+    func aTenantSurrogateRehearsesOnPostgres() throws {
         let dir = TempDir()
         let url = try Self.surrogate(in: dir, schema: Self.schema.replacingOccurrences(of: "INTEGER", with: "bigint"))
         let result = try rehearsePostgres(url, in: dir, scale: 2)

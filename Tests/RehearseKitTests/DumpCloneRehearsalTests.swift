@@ -52,7 +52,9 @@ import Testing
         return try Rehearsal(source: try SurrogateSource(directory: given ?? change(postgres: engine == "postgres")), options: options).run()
     }
 
-    @Test func everyArchiveFormatAndTheSQLiteFileRehearseToAValidPass() throws {
+    @Test(// Skipped where the PostgreSQL server is not installed.
+          .enabled(if: PostgresServer.found(.test), "needs the PostgreSQL server binaries (initdb, pg_ctl, postgres)"))
+    func everyArchiveFormatAndTheSQLiteFileRehearseToAValidPass() throws {
         let dumps = try DumpFixtures.dumps
         for (name, engine) in [("chinook.sql", "postgres"), ("chinook.custom", "postgres"), ("chinook.tar", "postgres"), (Repo.chinook.path, "sqlite")] {
             let path = name.hasPrefix("/") ? name : dumps.appendingPathComponent(name).path
@@ -111,7 +113,9 @@ import Testing
     /// A trigger that would run a program as the restore fills its table: the
     /// restore runs as the non-superuser owner, so PostgreSQL itself refuses,
     /// and the run stops naming the line, with no row value in the message.
-    @Test func codeRunAtRestoreTimeHasNoSuperuserAndStopsTheRun() throws {
+    @Test(// Skipped where the PostgreSQL server is not installed.
+          .enabled(if: PostgresServer.found(.test), "needs the PostgreSQL server binaries (initdb, pg_ctl, postgres)"))
+    func codeRunAtRestoreTimeHasNoSuperuserAndStopsTheRun() throws {
         let marker = dir.file("pwned")
         let dump = dir.file("trigger.sql")
         let program = "'COPY (SELECT 1) TO PROGRAM ''touch \(marker.path)'''"
@@ -136,7 +140,9 @@ import Testing
     /// A lossy rollback on a PostgreSQL dump clone is a FAIL with drift (the
     /// drift rebuild restores the dump again into the cluster's sibling), and
     /// the evidence holds no real key value.
-    @Test func aLossyRollbackOnADumpCloneFailsWithDriftAndNoRealKeys() throws {
+    @Test(// Skipped where the PostgreSQL server is not installed.
+          .enabled(if: PostgresServer.found(.test), "needs the PostgreSQL server binaries (initdb, pg_ctl, postgres)"))
+    func aLossyRollbackOnADumpCloneFailsWithDriftAndNoRealKeys() throws {
         let dump = dir.file("pii.sql")
         try "CREATE TABLE public.u (email text PRIMARY KEY, n integer);\nCOPY public.u (email, n) FROM stdin;\nalice.realperson@corp.example\t1\nbob.realperson@corp.example\t2\n\\.\n"
             .write(to: dump, atomically: true, encoding: .utf8)

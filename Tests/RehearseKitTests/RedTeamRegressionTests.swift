@@ -84,7 +84,9 @@ import Testing
 
     /// The same on PostgreSQL, for a trigger the birth adds beside a twin of
     /// the schema's own (it would silence every DELETE) and the rollback keeps.
-    @Test func aTwinTriggerStopsThePostgresRun() throws {
+    @Test(// Skipped where the PostgreSQL server is not installed.
+          .enabled(if: PostgresServer.found(.test), "needs the PostgreSQL server binaries (initdb, pg_ctl, postgres)"))
+    func aTwinTriggerStopsThePostgresRun() throws {
         let dir = TempDir()
         let url = try Self.surrogate(in: dir,
             schema: """
@@ -102,7 +104,9 @@ import Testing
     /// Replay runs a run folder's scripts; one whose sealed manifest asks for
     /// the PostgreSQL superuser (who can run programs through COPY … FROM
     /// PROGRAM) is refused before anything is provisioned.
-    @Test func replayRefusesASuperuserRunFolder() throws {
+    @Test(// Skipped where the PostgreSQL server is not installed.
+          .enabled(if: PostgresServer.found(.test), "needs the PostgreSQL server binaries (initdb, pg_ctl, postgres)"))
+    func replayRefusesASuperuserRunFolder() throws {
         let dir = TempDir()
         let url = Repo.copy("commerce", into: dir)
         let manifest = url.appendingPathComponent("manifest.yaml")
