@@ -10,12 +10,16 @@ import RehearseEngine
 public struct PGError: Error, CustomStringConvertible, Sendable {
     /// Five-character SQLSTATE (e.g. `42P01`); empty for client-side failures.
     public var sqlstate: String
+    /// The primary message (libpq's, or the server's `M` field).
     public var message: String
+    /// The server's detail (`D`), when it gave one.
     public var detail: String?
+    /// The server's hint (`H`), when it gave one.
     public var hint: String?
     /// 1-based character position in the statement text, when the server gave one.
     public var position: Int?
 
+    /// The message, its SQLSTATE, detail and hint on one line.
     public var description: String {
         var text = sqlstate.isEmpty ? message : "\(message) (SQLSTATE \(sqlstate))"
         if let detail { text += "; detail: \(detail)" }

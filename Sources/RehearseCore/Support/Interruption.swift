@@ -57,12 +57,15 @@ public enum Interruption {
         registry.lock.unlock()
     }
 
+    /// Drops the clean-up `onInterrupt(key)` registered: it is done.
     public static func cancel(_ key: String) {
         registry.lock.lock()
         registry.actions[key] = nil
         registry.lock.unlock()
     }
 
+    /// Forgets `directory` (and its stopper): it was removed, or is handed
+    /// over and no longer the clean-up's.
     public static func unregister(_ directory: URL) {
         registry.lock.lock()
         registry.entries[directory] = nil

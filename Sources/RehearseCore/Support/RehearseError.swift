@@ -38,6 +38,7 @@ public struct RehearseError: Error, CustomStringConvertible, Sendable {
             }
         }
 
+        /// The class in words ("bad input", "environment problem", ...).
         public var description: String {
             switch storage {
             case .rehearsalFailed: "rehearsal failed"
@@ -50,6 +51,7 @@ public struct RehearseError: Error, CustomStringConvertible, Sendable {
         }
     }
 
+    /// The class of failure; it decides the exit status (``ExitStatus``).
     public var code: Code
     /// Whole sentences: what happened, where, and what to do.
     public var message: String
@@ -58,6 +60,7 @@ public struct RehearseError: Error, CustomStringConvertible, Sendable {
     /// changes what is printed: ``description`` is the message alone.
     public var underlying: (any Error)?
 
+    /// An error of class `code` saying `message`, with no underlying cause.
     public init(_ code: Code, _ message: String) {
         self.code = code
         self.message = message
@@ -70,6 +73,7 @@ public struct RehearseError: Error, CustomStringConvertible, Sendable {
         return wrapped
     }
 
+    /// The message alone, whatever the cause: what the CLI prints.
     public var description: String { message }
 
     package static func badInput(_ message: String) -> RehearseError { .init(.badInput, message) }
