@@ -10,12 +10,16 @@ import RehearseEngine
 public struct PGError: Error, CustomStringConvertible, Sendable {
     /// Five-character SQLSTATE (e.g. `42P01`); empty for client-side failures.
     public var sqlstate: String
+    /// The primary message (libpq's, or the server's `M` field).
     public var message: String
+    /// The server's detail (`D`), when it gave one.
     public var detail: String?
+    /// The server's hint (`H`), when it gave one.
     public var hint: String?
     /// 1-based character position in the statement text, when the server gave one.
     public var position: Int?
 
+    /// The message, its SQLSTATE, detail and hint on one line.
     public var description: String {
         var text = sqlstate.isEmpty ? message : "\(message) (SQLSTATE \(sqlstate))"
         if let detail { text += "; detail: \(detail)" }
@@ -61,8 +65,12 @@ package final class PGResult {
 
 /// One connection to PostgreSQL, owned by this object and finished when it
 /// is released. Parameters are passed as keywords (never parsed from the
-/// environment): `PGConnection.scrubEnvironment()` has removed every `PG*`
-/// variable, so nothing outside the given parameters can redirect it.
+/// environment). libpq would read a `PG*` variable for any parameter not
+/// given (PGHOST, PGHOSTADDR, PGSERVICE, ...), and a keyword cannot switch
+/// that off (an empty value counts as not given), so no connection is made
+/// while one is set (`refuseEnvironment`): nothing outside the given
+/// parameters can redirect it. The library never changes the environment;
+/// the CLI removes every `PG*` variable once, when it starts.
 ///
 /// `@unchecked Sendable`: a connection may be handed to another thread, but
 /// is used by one thread at a time (libpq connections are not shared).
@@ -75,8 +83,11 @@ package final class PGConnection: @unchecked Sendable {
 
     private let handle: OpaquePointer
 
-    package init(_ given: [String: String]) throws {
-        Self.scrubEnvironment()
+    /// `environment` is checked as well as the process's own (a test hands
+    /// a hostile one without changing the process's).
+    package init(_ given: [String: String], environment: [String: String] = [:]) throws {
+        try Self.refuseEnvironment(environment)
+        try Self.refuseEnvironment()
         // Only keywords whose meaning was checked (PostgresServerAddress.accepted)
         // reach libpq; anything else could redirect or reconfigure the connection.
         if let other = given.keys.sorted().first(where: { !PostgresServerAddress.accepted.contains($0) }) {
@@ -307,17 +318,16 @@ package final class PGConnection: @unchecked Sendable {
 
     // MARK: - Environment
 
-    /// Removes every `PG*` variable (PGHOST, PGSERVICE, PGSERVICEFILE,
-    /// PGSYSCONFDIR, PGPASSFILE, PGOPTIONS, ...) from this process before each
-    /// connection, so libpq's defaults cannot point one at another server.
-    /// After the first call it usually finds none and changes nothing.
-    package static func scrubEnvironment() {
-        scrubLock.lock()
-        defer { scrubLock.unlock() }
-        for key in ProcessInfo.processInfo.environment.keys where key.hasPrefix("PG") {
-            unsetenv(key)
-        }
+    /// Refuses (exit 3) when `environment` (the process's by default) sets
+    /// any `PG*` variable: PGHOST, PGHOSTADDR, PGPORT, PGSERVICE,
+    /// PGSERVICEFILE, PGSYSCONFDIR, PGPASSFILE, PGOPTIONS, PGSSLMODE, ...
+    /// libpq reads them for every parameter a connection does not give, so
+    /// one could point a connection at another server or change the session.
+    /// The whole prefix, not a list: a newer libpq may read more. The
+    /// environment is only read, never changed; the caller removes them.
+    package static func refuseEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws {
+        let set = environment.keys.filter { $0.hasPrefix("PG") }.sorted()
+        guard !set.isEmpty else { return }
+        throw RehearseError.refused("The environment sets \(set.joined(separator: ", ")): libpq would read \(set.count == 1 ? "it" : "them") for any connection parameter rehearse does not give, which could send a connection to another server, so rehearse connects to nothing. The rehearse command removes every PG* variable when it starts; a program using the library must unset them before it starts any thread.")
     }
-
-    private static let scrubLock = NSLock()
 }

@@ -66,7 +66,8 @@ public final class PostgresCluster: @unchecked Sendable {
 
     /// Creates and starts a cluster under `parent` (default: the temporary directory).
     public static func start(parent: URL? = nil, bindir explicit: String? = nil, runAs requested: String? = nil, keep: Bool = false) throws -> PostgresCluster {
-        PGConnection.scrubEnvironment()
+        // Refused before initdb, not at the first connection.
+        try PGConnection.refuseEnvironment()
         let base = parent ?? FileManager.default.temporaryDirectory
         _ = cleanStale(in: base)
         let bindir = try locateBinaries(explicit)
@@ -94,7 +95,9 @@ public final class PostgresCluster: @unchecked Sendable {
             // A kept cluster is marked so the next run's sweep leaves it.
             if keep { try? ScratchOwner.mark(keep: true).write(to: directory.appendingPathComponent(ownerFile), atomically: true, encoding: .utf8) }
         }
-        Interruption.yieldToHandlerIfInterrupted()
+        // A signal that came before the registration has its clean-up
+        // under way without this directory: make nothing (CancellationError).
+        try Interruption.stopIfInterrupted()
         do {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
             try ScratchOwner.mark(keep: false).write(to: directory.appendingPathComponent(ownerFile), atomically: true, encoding: .utf8)

@@ -37,7 +37,10 @@ enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
 @main
 enum Main {
     static func main() {
-        Interruption.install()
+        // First, before any thread: nothing in the environment may point a
+        // PostgreSQL connection anywhere.
+        ProcessSetup.scrubPostgresEnvironment()
+        Signals.install()
         do {
             var command = try Rehearse.parseAsRoot()
             // Every run, whatever its engine, clears ephemeral PostgreSQL
@@ -47,31 +50,42 @@ enum Main {
             // And private dump copies a killed run left behind.
             DumpWorkspace.cleanStale(in: FileManager.default.temporaryDirectory)
             try command.run()
-        } catch let error as RehearseError {
-            Interruption.yieldToHandlerIfInterrupted()
+            Signals.waitIfInterrupted()
+        } catch {
+            // An interrupted run's error is the clean-up's doing: the
+            // handler's status (130 or 143) is the one the process ends with.
+            Signals.waitIfInterrupted()
+            exit(report(error))
+        }
+    }
+
+    /// Prints what went wrong and returns the exit status. The command line's
+    /// own outcomes stay here (help is 0, a usage error 2, an `ExitCode` its
+    /// value); every other error's status is `ExitStatus.of`'s.
+    static func report(_ error: any Error) -> Int32 {
+        switch error {
+        case let error as RehearseError:
             Console.error(error.message)
-            exit(error.code.exitStatus)
-        } catch let code as ExitCode {
-            Interruption.yieldToHandlerIfInterrupted()
-            exit(code.rawValue)
-        } catch let error as NSError where [NSCocoaErrorDomain, NSPOSIXErrorDomain, NSURLErrorDomain].contains(error.domain) {
+        case let code as ExitCode:
+            return code.rawValue
+        case let error as NSError where [NSCocoaErrorDomain, NSPOSIXErrorDomain, NSURLErrorDomain].contains(error.domain):
             // A file-system error no code path translated: say it in words,
-            // never in Foundation's domain-and-code text, as an environment
-            // problem (exit 4).
-            Interruption.yieldToHandlerIfInterrupted()
+            // never in Foundation's domain-and-code text.
             let path = (error.userInfo[NSFilePathErrorKey] as? String).map { " (\($0))" } ?? ""
             Console.error("A file operation failed\(path): \(SystemErrorText.describe(error)). Check the path and its permissions.")
-            exit(RehearseError.Code.environment.exitStatus)
-        } catch {
+        default:
             let exitCode = Rehearse.exitCode(for: error)
             let message = Rehearse.fullMessage(for: error)
             if exitCode == .success {
                 print(message)
-                exit(0)
+                return 0
             }
-            // Bad command-line input is bad input: exit 2, as documented.
             FileHandle.standardError.write(Data((message + "\n").utf8))
-            exit(2)
+            // Bad command-line input is bad input: exit 2, as documented.
+            // Any other error (a SQLite or libpq error no code path
+            // translated) is the environment's, never the user's input.
+            if exitCode == .validationFailure { return RehearseError.Code.badInput.exitStatus }
         }
+        return ExitStatus.of(error)
     }
 }

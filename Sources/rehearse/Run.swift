@@ -132,8 +132,8 @@ extension Rehearse {
             case .json: Console.out(Self.json(result).canonicalString)
             case .text: Self.printSummary(result, quiet: quiet)
             }
-            if !result.validation.isValid { throw ExitCode(RehearseError.Code.evidenceRejected.exitStatus) }
-            if result.validation.verdict != .pass { throw ExitCode(result.validation.verdict.exitStatus) }
+            let status = ExitStatus.of(valid: result.validation.isValid, verdict: result.validation.verdict)
+            if status != 0 { throw ExitCode(status) }
         }
 
         enum EngineName: String, ExpressibleByArgument, CaseIterable {

@@ -56,9 +56,8 @@ extension Rehearse {
                         }
                     }
                 }
-                if results.contains(where: { !$0.1.isEmpty }) {
-                    throw ExitCode(RehearseError.Code.evidenceRejected.exitStatus)
-                }
+                let status = ExitStatus.of(valid: results.allSatisfy { $0.1.isEmpty }, verdict: nil)
+                if status != 0 { throw ExitCode(status) }
             }
         }
 

@@ -73,8 +73,8 @@ extension Rehearse {
                 }
                 for n in notes { Console.out("  note: " + n) }
             }
-            if !report.isValid { throw ExitCode(RehearseError.Code.evidenceRejected.exitStatus) }
-            if report.verdict != .pass { throw ExitCode(report.verdict.exitStatus) }
+            let status = ExitStatus.of(valid: report.isValid, verdict: report.verdict)
+            if status != 0 { throw ExitCode(status) }
         }
 
         /// A `rehearse migrations` walk folder: its seal, walk.json and every step's run folder.

@@ -7,8 +7,8 @@ import RehearseSQLite
 import RehearseSurrogate
 import RehearseValidator
 
-/// How a verdict reads on a terminal and which exit status it ends with: one
-/// place, so `run` and `validate` cannot disagree (README's status table).
+/// How a verdict reads on a terminal, one place for `run` and `validate`
+/// (the exit status it ends with is `ExitStatus.of(valid:verdict:)`'s).
 extension Console {
     static func yellow(_ s: String) -> String { paint(s, "33") }
 
@@ -34,16 +34,5 @@ extension Console {
             out("      \(item["reason"]?.stringValue ?? "")")
         }
         out()
-    }
-}
-
-extension Verdict {
-    /// The process exit status of a valid run with this verdict.
-    var exitStatus: Int32 {
-        switch self {
-        case .pass: 0
-        case .fail: RehearseError.Code.rehearsalFailed.exitStatus
-        case .inconclusive: RehearseError.Code.inconclusive.exitStatus
-        }
     }
 }

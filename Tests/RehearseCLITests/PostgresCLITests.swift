@@ -30,6 +30,28 @@ import Testing
         #expect(v.status == 0, "\(v.all)")
     }
 
+    /// The CLI removes every PG* variable before anything else runs, so a
+    /// hostile environment neither redirects the connection (the run passes
+    /// on its own cluster) nor makes the library refuse it.
+    @Test(// Skipped where the PostgreSQL server is not installed.
+          .enabled(if: PostgresServer.found(.test), "needs the PostgreSQL server binaries (initdb, pg_ctl, postgres)"))
+    func aHostilePostgresEnvironmentCannotRedirectTheRun() throws {
+        let s = Scratch()
+        var env = s.env
+        for (key, value) in ["PGHOST": "db.example.com", "PGHOSTADDR": "10.0.0.5", "PGPORT": "1", "PGSERVICE": "prod",
+                             "PGSERVICEFILE": s.path("pg_service.conf"), "PGSYSCONFDIR": s.url.path, "PGSSLMODE": "verify-full",
+                             "PGOPTIONS": "-c default_transaction_read_only=on", "PGUSER": "nobody", "PGDATABASE": "nothere",
+                             "PGPASSFILE": s.path("pgpass"), "PGCONNECT_TIMEOUT": "1", "PGTZ": "Pacific/Chatham"] {
+            env[key] = value
+        }
+        try "[prod]\nhost=db.example.com\nport=1\n".write(toFile: s.path("pg_service.conf"), atomically: true, encoding: .utf8)
+        let r = try CLI.run(["--engine", "postgres", "--scale", "0.05", "--out", s.path("run"), "--quiet"], environment: env)
+        #expect(r.status == 0, "\(r.all)")
+        #expect(!r.all.contains("db.example.com") && !r.all.contains("The environment sets"), "\(r.all)")
+        #expect(Self.postmasters(under: s.url).isEmpty)
+        #expect(try CLI.run(["validate", s.path("run")]).status == 0)
+    }
+
     @Test(// Skipped where the PostgreSQL server is not installed.
           .enabled(if: PostgresServer.found(.test), "needs the PostgreSQL server binaries (initdb, pg_ctl, postgres)"))
     func lossyRollbackExitsOneNamingTheColumn() throws {

@@ -39,13 +39,30 @@ import Testing
     func environmentCannotRedirectAConnection() throws {
         let cluster = try TestPostgres.cluster
         // PGHOST names the test cluster's socket. A connection that names no
-        // host would reach it if libpq read PGHOST; scrubbed, it looks in the
-        // default socket directory, where this cluster is not.
-        setenv("PGHOST", cluster.socketDirectory.path, 1)
-        setenv("PGUSER", PostgresCluster.superuser, 1)
-        #expect(throws: PGError.self) {
-            _ = try PGConnection(["port": String(PostgresCluster.port), "dbname": "postgres", "connect_timeout": "2"])
+        // host would reach it if libpq read PGHOST. The library, called
+        // directly (no CLI scrubbed anything), refuses to connect while such
+        // a variable is set, and changes nothing in the environment. The
+        // hostile environment is handed in, not set: the process's own is
+        // shared with the tests running beside this one.
+        let hostile = ["PGHOST": cluster.socketDirectory.path, "PGUSER": PostgresCluster.superuser,
+                       "PGSERVICE": "prod", "PGSSLMODE": "disable", "PGOPTIONS": "-c default_transaction_read_only=on"]
+        let parameters = ["port": String(PostgresCluster.port), "dbname": "postgres", "connect_timeout": "2"]
+        do {
+            _ = try PGConnection(parameters, environment: hostile)
+            Issue.record("connected with PGHOST set")
+        } catch let error as RehearseError {
+            #expect(error.code == .refused)
+            #expect(error.message.contains("PGHOST, PGOPTIONS, PGSERVICE, PGSSLMODE, PGUSER"), "\(error.message)")
         }
+        for (key, value) in hostile {
+            #expect(throws: RehearseError.self) { try PGConnection.refuseEnvironment([key: value, "HOME": "/root"]) }
+        }
+        try PGConnection.refuseEnvironment(["HOME": "/root", "PATH": "/usr/bin", "XPGHOST": "x"])
         #expect(getenv("PGHOST") == nil && getenv("PGUSER") == nil)
+        // Without them, a connection that names no host looks in libpq's
+        // default socket directory, where this cluster is not.
+        #expect(throws: PGError.self) {
+            _ = try PGConnection(parameters)
+        }
     }
 }

@@ -15,8 +15,9 @@ package enum ChildProcess {
     package static func run(_ executable: String, _ arguments: [String], directory: String? = nil,
                     environment: [String: String], output: URL, forCleanUp: Bool = false) throws -> Outcome {
         // Once a signal arrived, nothing new starts but the handler's own
-        // clean-up (pg_ctl stop): the rest of the process waits for it.
-        if !forCleanUp { Interruption.yieldToHandlerIfInterrupted() }
+        // clean-up (pg_ctl stop): the caller unwinds (CancellationError)
+        // while the handler finishes and ends the process.
+        if !forCleanUp { try Interruption.stopIfInterrupted() }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }

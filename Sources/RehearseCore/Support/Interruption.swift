@@ -1,9 +1,16 @@
-import Dispatch
 import Foundation
 
-/// Removes scratch directories when the process is interrupted (SIGINT,
-/// SIGTERM), so a cancelled rehearsal leaves nothing behind; directories
-/// registered with `keep` are left and their path is printed instead.
+/// What to clean up when the process is interrupted (SIGINT, SIGTERM), so a
+/// cancelled rehearsal leaves nothing behind: scratch directories (those
+/// registered with `keep` are left and their path is printed instead), the
+/// servers in them, scratch databases on a server, and child programs.
+///
+/// The library only keeps this register and does the clean-up when asked: it
+/// installs no signal handler, never exits and never parks a thread. The
+/// executable's handler calls ``cleanUp(after:)``, prints its lines and ends
+/// the process with 128 plus the signal (the CLI's `Signals`). From that
+/// moment nothing new starts: starting a child program or a scratch cluster
+/// throws `CancellationError`.
 public enum Interruption {
     private final class Registry: @unchecked Sendable {
         // @unchecked: every access to `entries` holds `lock`.
@@ -16,25 +23,10 @@ public enum Interruption {
         var actions: [String: @Sendable () -> String] = [:]
         /// Programs running on behalf of a scratch database (initdb, pg_ctl, cp).
         var children: Set<Int32> = []
-        var interrupted = false
-        var sources: [DispatchSourceSignal] = []
+        /// The signal whose clean-up began, once one did.
+        var signal: Int32?
     }
     private static let registry = Registry()
-
-    /// Installs the handlers once; call from the executable's entry point.
-    public static func install() {
-        registry.lock.lock()
-        defer { registry.lock.unlock() }
-        guard registry.sources.isEmpty else { return }
-        let queue = DispatchQueue(label: "rehearse.interruption")
-        for sig in [SIGINT, SIGTERM] {
-            signal(sig, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: sig, queue: queue)
-            source.setEventHandler { handle(sig) }
-            source.resume()
-            registry.sources.append(source)
-        }
-    }
 
     /// `stop` runs first when a signal arrives (a scratch server is stopped
     /// before its directory goes).
@@ -65,12 +57,15 @@ public enum Interruption {
         registry.lock.unlock()
     }
 
+    /// Drops the clean-up `onInterrupt(key)` registered: it is done.
     public static func cancel(_ key: String) {
         registry.lock.lock()
         registry.actions[key] = nil
         registry.lock.unlock()
     }
 
+    /// Forgets `directory` (and its stopper): it was removed, or is handed
+    /// over and no longer the clean-up's.
     public static func unregister(_ directory: URL) {
         registry.lock.lock()
         registry.entries[directory] = nil
@@ -78,20 +73,23 @@ public enum Interruption {
         registry.lock.unlock()
     }
 
-    /// True once a signal arrived. Work failing because its scratch directory
-    /// vanished under it must not report that failure: the handler is about to
-    /// exit with the signal's status.
-    public static var isInterrupted: Bool {
+    /// True once a signal arrived (``cleanUp(after:)`` began). Work failing
+    /// because its scratch directory vanished under it must not report that
+    /// failure: the handler is about to exit with the signal's status.
+    public static var isInterrupted: Bool { signal != nil }
+
+    /// The signal being handled (SIGINT or SIGTERM), once one arrived.
+    public static var signal: Int32? {
         registry.lock.lock()
         defer { registry.lock.unlock() }
-        return registry.interrupted
+        return registry.signal
     }
 
-    /// Parks the calling thread if an interruption is being handled, so the
-    /// handler's exit status (130 or 143) is the one the process ends with.
-    public static func yieldToHandlerIfInterrupted() {
-        guard isInterrupted else { return }
-        while true { sleep(1) }
+    /// Throws `CancellationError` once a signal arrived, so nothing new
+    /// starts while the handler cleans up; its caller unwinds and the
+    /// executable ends with the handler's status (130 or 143).
+    package static func stopIfInterrupted() throws {
+        if isInterrupted { throw CancellationError() }
     }
 
     /// Removes a directory tree, trying again when a file vanished under it
@@ -102,31 +100,34 @@ public enum Interruption {
         }
     }
 
-    private static func handle(_ sig: Int32) {
+    /// Cleans up after `sig` arrived and returns what was done, one line per
+    /// clean-up (a removed or kept directory, a dropped database). Children
+    /// first (SIGTERM, then SIGKILL after two seconds), then servers, then
+    /// directories. The process is marked interrupted first, so nothing new
+    /// starts meanwhile. The caller prints the lines and ends the process
+    /// (exit status 128 + `sig`); this never exits.
+    public static func cleanUp(after sig: Int32) -> [String] {
         registry.lock.lock()
-        registry.interrupted = true
+        registry.signal = sig
         let entries = registry.entries
         let stoppers = registry.stoppers
         let actions = registry.actions
         let children = registry.children
         registry.lock.unlock()
-        // Children first (SIGTERM, then SIGKILL after two seconds), then
-        // servers, then directories.
         for pid in children { kill(pid, SIGTERM) }
         for _ in 0..<40 where children.contains(where: { kill($0, 0) == 0 }) { usleep(50_000) }
         for pid in children where kill(pid, 0) == 0 { kill(pid, SIGKILL) }
         for stop in stoppers.values { stop() }
-        var message = "\nrehearse: interrupted by \(sig == SIGINT ? "SIGINT" : "SIGTERM"); no evidence was written.\n"
-        for key in actions.keys.sorted() { message += "rehearse: " + actions[key]!() + "\n" }
+        var lines: [String] = []
+        for key in actions.keys.sorted() { lines.append(actions[key]!()) }
         for (dir, keep) in entries {
             if keep {
-                message += "rehearse: scratch database kept at \(dir.path)\n"
+                lines.append("scratch database kept at \(dir.path)")
             } else {
                 removeTree(dir)
-                message += "rehearse: removed scratch directory \(dir.path)\n"
+                lines.append("removed scratch directory \(dir.path)")
             }
         }
-        FileHandle.standardError.write(Data(message.utf8))
-        exit(128 + sig)
+        return lines
     }
 }

@@ -38,6 +38,7 @@ public struct RehearseError: Error, CustomStringConvertible, Sendable {
             }
         }
 
+        /// The class in words ("bad input", "environment problem", ...).
         public var description: String {
             switch storage {
             case .rehearsalFailed: "rehearsal failed"
@@ -50,15 +51,29 @@ public struct RehearseError: Error, CustomStringConvertible, Sendable {
         }
     }
 
+    /// The class of failure; it decides the exit status (``ExitStatus``).
     public var code: Code
     /// Whole sentences: what happened, where, and what to do.
     public var message: String
+    /// The error this one was made from (a SQLite or libpq error, a file
+    /// system error), kept for a caller that wants to inspect it. It never
+    /// changes what is printed: ``description`` is the message alone.
+    public var underlying: (any Error)?
 
+    /// An error of class `code` saying `message`, with no underlying cause.
     public init(_ code: Code, _ message: String) {
         self.code = code
         self.message = message
     }
 
+    /// An error with `code` and `message` that keeps `error` as its cause.
+    public static func wrapping(_ error: any Error, code: Code, message: String) -> RehearseError {
+        var wrapped = RehearseError(code, message)
+        wrapped.underlying = error
+        return wrapped
+    }
+
+    /// The message alone, whatever the cause: what the CLI prints.
     public var description: String { message }
 
     package static func badInput(_ message: String) -> RehearseError { .init(.badInput, message) }
