@@ -45,6 +45,11 @@ package final class PGResult {
         return String(cString: PQgetvalue(handle, Int32(row), Int32(column)))
     }
 
+    /// The type OID of a column (`bool` is 16; `int2`, `int4`, `int8` are 21, 23, 20).
+    package func columnType(_ column: Int) -> UInt32 { UInt32(PQftype(handle, Int32(column))) }
+    package static let booleanType: UInt32 = 16
+    package static let integerTypes: Set<UInt32> = [20, 21, 23]
+
     /// Rows affected by INSERT, UPDATE, DELETE, MERGE, COPY and the like.
     package var affectedRows: Int64 { Int64(String(cString: PQcmdTuples(handle))) ?? 0 }
 

@@ -412,16 +412,17 @@ public final class PostgresScratch: ScratchEngine {
         var returned: String
         var passed = false
         do {
-            let rows = try db.executeStatement(statement.sql).rows
-            if rows.count != 1 {
-                returned = rows.isEmpty ? "0 rows" : "more than one row"
-            } else if rows[0].count != 1 {
-                returned = "1 row of \(rows[0].count) columns"
-            } else {
-                let value = rows[0][0]
-                returned = "1 row: \(value ?? "NULL")"
-                passed = value == "t" || value == "1"
+            let result = try db.executeStatement(statement.sql)
+            let rows = result.rows
+            let text = rows.first?.first ?? nil
+            let value: CheckJudgement.Value
+            switch (text, result.columnCount > 0 ? result.columnType(0) : 0) {
+            case (nil, _): value = .null
+            case (let t?, PGResult.booleanType): value = .boolean(t == "t")
+            case (let t?, let type) where PGResult.integerTypes.contains(type): value = Int64(t).map { .integer($0) } ?? .other
+            default: value = .other
             }
+            (passed, returned) = CheckJudgement.judge(rows: rows.count, columns: result.columnCount, value: value, shown: text ?? "NULL")
         } catch {
             if error.sqlstate == "42601" && error.message.contains("multiple commands") {
                 returned = "error: the check is several SQL commands (\(error.message)); a check must be exactly one read-only query, so it was not run"

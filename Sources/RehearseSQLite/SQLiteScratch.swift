@@ -166,14 +166,14 @@ public final class SQLiteScratch: ScratchEngine {
                     while try prepared.step(), rows.count < 3 {
                         rows.append((0..<prepared.columnCount).map { prepared.value(at: $0) })
                     }
-                    if rows.count != 1 {
-                        returned = rows.count == 0 ? "0 rows" : "more than one row"
-                    } else if rows[0].count != 1 {
-                        returned = "1 row of \(rows[0].count) columns"
-                    } else {
-                        returned = "1 row: \(rows[0][0])"
-                        passed = rows[0][0] == .integer(1)
+                    // SQLite has no boolean type: TRUE is the integer 1.
+                    let value: CheckJudgement.Value = switch rows.first?.first {
+                    case .integer(let i)?: .integer(i)
+                    case .null?, nil: .null
+                    default: .other
                     }
+                    (passed, returned) = CheckJudgement.judge(rows: rows.count, columns: rows.first?.count ?? 0, value: value,
+                                                              shown: rows.first?.first.map { "\($0)" } ?? "")
                 } catch let error as SQLiteError {
                     returned = "error: \(error.message)"
                 }
