@@ -470,15 +470,9 @@ public final class PostgresScratch: ScratchEngine {
         }
         defer { Self.dropDatabase(admin, referenceName) }
         let reference = PostgresScratch(sibling: self, database: referenceName)
-        try rebuildPre(reference)
-        let rebuilt = try reference.fingerprint()
-        var result = drift
-        guard rebuilt.tables == pre.tables else {
-            for i in result.data.indices { result.data[i].note = "the pre-birth state could not be rebuilt identically, so rows were not localized" }
-            return result
+        return try DriftLocalization.localize(drift, pre: pre, reference: reference, rebuildPre: rebuildPre) {
+            PostgresDriftLocator(current: try connect(), reference: try reference.connect())
         }
-        DriftLocalization.localize(&result) { PostgresDriftLocator(current: try connect(), reference: try reference.connect()) }
-        return result
     }
 
     public func tearDown(keep: Bool) {

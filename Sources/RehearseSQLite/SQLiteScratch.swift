@@ -192,20 +192,12 @@ public final class SQLiteScratch: ScratchEngine {
         let referenceURL = directory.appendingPathComponent("reference-pre.sqlite")
         try? FileManager.default.removeItem(at: referenceURL)
         defer { try? FileManager.default.removeItem(at: referenceURL) }
-        let reference = SQLiteScratch(file: referenceURL)
-        try rebuildPre(reference)
-        let rebuilt = try reference.fingerprint()
-        var result = drift
-        guard rebuilt.tables == pre.tables else {
-            for i in result.data.indices { result.data[i].note = "the pre-birth state could not be rebuilt identically, so rows were not localized" }
-            return result
-        }
-        DriftLocalization.localize(&result) {
+        let reference = SQLiteScratch(file: referenceURL, jobs: jobs)
+        return try DriftLocalization.localize(drift, pre: pre, reference: reference, rebuildPre: rebuildPre) {
             let db = try connect(readOnly: true)
             try db.attachReference(referenceURL.path, as: "ref")
             return SQLiteDriftLocator(db: db)
         }
-        return result
     }
 
     public func tearDown(keep: Bool) {
