@@ -13,23 +13,23 @@ import RehearseEngine
 /// directory (see `startGuardian`). A cluster left behind all the same (the
 /// guardian killed too, a crashed machine) is found by its owner file and
 /// removed by the next run of any kind.
-public final class PostgresCluster: @unchecked Sendable {
+package final class PostgresCluster: @unchecked Sendable {
     // @unchecked: `state` is only changed under `lock`; everything else is immutable.
-    public let directory: URL
-    public let dataDirectory: URL
-    public let bindir: URL
+    package let directory: URL
+    package let dataDirectory: URL
+    package let bindir: URL
     /// The system user the server runs as, when the tool runs as root.
-    public let runAs: String?
+    package let runAs: String?
     /// `postgres --version`'s number; set once, before the cluster is shared.
-    public private(set) var serverVersion = ""
-    public static let port = 5432
-    public static let superuser = "rehearse"
-    public static let directoryPrefix = ScratchOwner.postgresDirectoryPrefix
+    package private(set) var serverVersion = ""
+    package static let port = 5432
+    package static let superuser = "rehearse"
+    package static let directoryPrefix = ScratchOwner.postgresDirectoryPrefix
     package static let ownerFile = ScratchOwner.file
 
     /// Settings suited to a scratch database (nothing in it must survive a
     /// crash), recorded in evidence.
-    public static let settings: [(String, String)] = [
+    package static let settings: [(String, String)] = [
         ("listen_addresses", "''"),
         ("unix_socket_permissions", "0700"),
         ("fsync", "off"),
@@ -57,15 +57,15 @@ public final class PostgresCluster: @unchecked Sendable {
     private enum State { case running, stopped, removed }
 
     /// Where libpq finds the socket: the cluster's own directory.
-    public var socketDirectory: URL { directory }
+    package var socketDirectory: URL { directory }
 
-    public func connectionParameters(database: String) -> [String: String] {
+    package func connectionParameters(database: String) -> [String: String] {
         ["host": socketDirectory.path, "port": String(Self.port), "user": Self.superuser, "dbname": database,
          "application_name": "rehearse", "connect_timeout": "10"]
     }
 
     /// Creates and starts a cluster under `parent` (default: the temporary directory).
-    public static func start(parent: URL? = nil, bindir explicit: String? = nil, runAs requested: String? = nil, keep: Bool = false) throws -> PostgresCluster {
+    package static func start(parent: URL? = nil, bindir explicit: String? = nil, runAs requested: String? = nil, keep: Bool = false) throws -> PostgresCluster {
         // Refused before initdb, not at the first connection.
         try PGConnection.refuseEnvironment()
         let base = parent ?? FileManager.default.temporaryDirectory
@@ -242,7 +242,7 @@ public final class PostgresCluster: @unchecked Sendable {
 
     /// Stops the server at once (`-m immediate`: nothing in it needs saving);
     /// safe to call twice and from the interruption handler.
-    public func stop() {
+    package func stop() {
         lock.lock()
         defer { lock.unlock() }
         guard state == .running else { return }
@@ -254,7 +254,7 @@ public final class PostgresCluster: @unchecked Sendable {
 
     /// Stops the server and removes the directory, or keeps it (stopped,
     /// marked so the next run's stale-cluster sweep leaves it alone).
-    public func remove(keep: Bool) {
+    package func remove(keep: Bool) {
         stop()
         lock.lock()
         defer { lock.unlock() }
@@ -416,7 +416,7 @@ public final class PostgresCluster: @unchecked Sendable {
     /// running there, then deletes the directory. Kept clusters stay.
     /// Returns the directories removed.
     @discardableResult
-    public static func cleanStale(in parent: URL) -> [URL] {
+    package static func cleanStale(in parent: URL) -> [URL] {
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: parent.path) else { return [] }
         var removed: [URL] = []
         for name in names where name.hasPrefix(directoryPrefix) {
@@ -461,7 +461,7 @@ public final class PostgresCluster: @unchecked Sendable {
 
     /// The directory with initdb, pg_ctl and postgres: the one given, then
     /// PATH, then `pg_config --bindir`, then the newest /usr/lib/postgresql/*/bin.
-    public static func locateBinaries(_ explicit: String? = nil) throws -> URL {
+    package static func locateBinaries(_ explicit: String? = nil) throws -> URL {
         func usable(_ dir: URL) -> Bool {
             ["initdb", "pg_ctl", "postgres"].allSatisfy { FileManager.default.isExecutableFile(atPath: dir.appendingPathComponent($0).path) }
         }

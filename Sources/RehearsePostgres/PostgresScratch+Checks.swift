@@ -9,7 +9,7 @@ import RehearseEngine
 /// transaction, the scratch database closed to new connections meanwhile,
 /// and proof afterwards that nothing was written.
 extension PostgresScratch {
-    public func runChecks(_ script: SQLScript) throws -> [CheckResult] {
+    package func runChecks(_ script: SQLScript) throws -> [CheckResult] {
         let db = try connectAsOwner()
         // While checks run, the scratch database takes no new connection, not
         // even a superuser's: a check that opened one of its own (dblink, a

@@ -17,19 +17,19 @@ public enum PostgresTarget: Sendable {
 
 /// A scratch PostgreSQL database: its own database in an ephemeral cluster,
 /// or in a local server the user named. Every phase opens a fresh connection.
-public final class PostgresScratch: ScratchEngine {
+package final class PostgresScratch: ScratchEngine {
     package let cluster: PostgresCluster?
     /// True for an ephemeral cluster's database, also for its reference sibling.
     package let isEphemeral: Bool
     package let server: [String: String]
-    public let database: String
+    package let database: String
     private let ownsDatabase: Bool
     /// `none` or `loopback`, from what the server reported when first connected.
     private var network: String
     private let hostDescription: String
     /// Where the first connection went, as libpq and the server reported it.
     private var endpoint: PostgresEndpoint?
-    public private(set) var engineVersion = ""
+    package private(set) var engineVersion = ""
     /// Who loads, births, rolls back and checks: in an ephemeral cluster a
     /// role without superuser that owns the scratch database (so a script
     /// cannot run programs or reach other servers through COPY TO PROGRAM,
@@ -47,11 +47,11 @@ public final class PostgresScratch: ScratchEngine {
     private let summaryPlace: String
     private var removed = false
 
-    public convenience init(target: PostgresTarget, keep: Bool, parent: URL? = nil) throws {
+    package convenience init(target: PostgresTarget, keep: Bool, parent: URL? = nil) throws {
         try self.init(target: target, options: ProvisionOptions(keep: keep, parent: parent))
     }
 
-    public init(target: PostgresTarget, options: ProvisionOptions) throws {
+    package init(target: PostgresTarget, options: ProvisionOptions) throws {
         let keep = options.keep, parent = options.parent
         jobs = options.jobs
         scriptsAsSuperuser = options.scriptsAsSuperuser
@@ -215,13 +215,13 @@ public final class PostgresScratch: ScratchEngine {
         try Self.open(superuser ? server : scriptParameters, database: database)
     }
 
-    public var dialect: Dialect { .postgres }
-    public var provisionSummary: String { "PostgreSQL \(engineVersion): \(summaryPlace)" }
-    public var location: URL {
+    package var dialect: Dialect { .postgres }
+    package var provisionSummary: String { "PostgreSQL \(engineVersion): \(summaryPlace)" }
+    package var location: URL {
         cluster?.directory ?? URL(string: "postgresql:///\(database)")!
     }
 
-    public var isolation: ScratchIsolation {
+    package var isolation: ScratchIsolation {
         var o: [String: JSONValue] = ["database": .string(database)]
         // What the server reported, not what was asked for.
         for (k, v) in endpoint?.json ?? [:] { o[k] = v }
@@ -240,18 +240,18 @@ public final class PostgresScratch: ScratchEngine {
         return ScratchIsolation(kind: kind, network: network, facts: o)
     }
 
-    public func loadSurrogate(_ source: SurrogateSource, seed: UInt64, scale: Double, progress: ProgressHandler?) throws -> LoadRecord {
+    package func loadSurrogate(_ source: SurrogateSource, seed: UInt64, scale: Double, progress: ProgressHandler?) throws -> LoadRecord {
         var loader = PostgresSurrogateLoader(source: source, seed: seed, scale: scale, progress: progress)
         loader.jobs = jobs
         loader.provideRoles = { [server, isEphemeral] roles in try Self.provideRoles(roles, server: server, create: isEphemeral) }
         return try loader.load(connect: { [scriptParameters, database] in try Self.open(scriptParameters, database: database) })
     }
 
-    public func fingerprint() throws -> Fingerprint {
+    package func fingerprint() throws -> Fingerprint {
         try PostgresFingerprinter(connect: { [server, database] in try Self.open(server, database: database) }, jobs: jobs).fingerprint()
     }
 
-    public func apply(_ script: SQLScript, transactional: Bool) throws(ScriptFailure) -> ScriptRun {
+    package func apply(_ script: SQLScript, transactional: Bool) throws(ScriptFailure) -> ScriptRun {
         func fail(_ message: String, _ statement: String = "") -> ScriptFailure {
             ScriptFailure(file: script.displayPath, line: 0, column: 0, statement: statement, engineMessage: message)
         }
@@ -304,7 +304,7 @@ public final class PostgresScratch: ScratchEngine {
         return ["insert", "update", "delete", "merge", "copy"].contains(first)
     }
 
-    public func localize(_ drift: Drift, pre: Fingerprint, rebuildPre: (ScratchEngine) throws -> Void) throws -> Drift {
+    package func localize(_ drift: Drift, pre: Fingerprint, rebuildPre: (ScratchEngine) throws -> Void) throws -> Drift {
         guard !drift.data.isEmpty else { return drift }
         let referenceName = database + "_ref"
         let admin = try Self.open(server, database: server["dbname"] ?? "postgres")
@@ -322,7 +322,7 @@ public final class PostgresScratch: ScratchEngine {
         }
     }
 
-    public func tearDown(keep: Bool) {
+    package func tearDown(keep: Bool) {
         guard !removed else { return }
         removed = true
         if let cluster {
