@@ -16,6 +16,7 @@ public struct ProvisionOptions: Sendable {
     /// (PostgreSQL, manifest `postgres_superuser: true`); otherwise ignored.
     public var scriptsAsSuperuser: Bool
 
+    /// Options with the given values; `jobs` below 1 counts as 1.
     public init(keep: Bool = false, parent: URL? = nil, jobs: Int = ProcessInfo.processInfo.activeProcessorCount, scriptsAsSuperuser: Bool = false) {
         self.keep = keep
         self.parent = parent
@@ -71,11 +72,14 @@ public protocol ScratchEngine: AnyObject {
 /// `postgres-server`), its network (`none`, `loopback`) and the engine's
 /// further facts (database, endpoint, settings), which the validator reads.
 public struct ScratchIsolation: Sendable, Equatable {
+    /// How the database is provisioned: `sqlite-file`, `postgres-ephemeral-cluster` or `postgres-server`.
     public var kind: String
+    /// What network reaches it: `none` or `loopback`.
     public var network: String
     /// Engine-specific facts, by evidence key.
     public var facts: [String: JSONValue]
 
+    /// An isolation record of `kind`, `network` and further facts.
     public init(kind: String, network: String, facts: [String: JSONValue] = [:]) {
         self.kind = kind
         self.network = network
@@ -93,11 +97,13 @@ public struct ScratchIsolation: Sendable, Equatable {
 
 /// What running a birth or rollback script produced.
 public struct ScriptRun: Sendable {
+    /// One record per statement that ran, in order.
     public var statements: [StatementRecord]
     /// What the engine observed the script do (PostgreSQL: tables rewritten,
     /// strongest lock per relation, rows per table); nil where it cannot see.
     public var observed: ScriptObservation?
 
+    /// A run of `statements`, with what the engine observed if it could see.
     public init(statements: [StatementRecord], observed: ScriptObservation? = nil) {
         self.statements = statements
         self.observed = observed
