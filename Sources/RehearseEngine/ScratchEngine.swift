@@ -43,6 +43,7 @@ public protocol ScratchProvisioner: Sendable {
 public protocol ScratchEngine: AnyObject {
     /// The engine's dialect: its name in evidence and the dialect files it reads.
     var dialect: Dialect { get }
+    /// The engine's version as it reports it: SQLite's library version, or the PostgreSQL server's.
     var engineVersion: String { get }
     /// Where the scratch database lives, for evidence and `--keep`.
     var location: URL { get }
@@ -53,6 +54,7 @@ public protocol ScratchEngine: AnyObject {
 
     /// Generates the surrogate into the database, with the provisioned jobs.
     func loadSurrogate(_ source: SurrogateSource, seed: UInt64, scale: Double, progress: ProgressHandler?) throws -> LoadRecord
+    /// Fingerprints the database as it stands, schema and data, on a fresh connection.
     func fingerprint() throws -> Fingerprint
     /// Runs a birth or rollback script on a fresh connection: in one
     /// transaction, or (`transactional` false, where the engine allows it)

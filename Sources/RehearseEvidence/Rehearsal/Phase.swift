@@ -59,7 +59,9 @@ public struct PhaseRecord: Sendable, Equatable {
 
 /// A rehearsal's outcome, recorded as `predicate.verdict` (docs/VERDICTS.md): PASS exits 0, FAIL 1, INCONCLUSIVE 6.
 public enum Verdict: String, Sendable, CaseIterable {
+    /// Every phase succeeded, every check passed, post equals pre, and the birth exercised its data changes (exit 0).
     case pass = "PASS"
+    /// A phase failed, a check failed, or the rollback left drift (exit 1).
     case fail = "FAIL"
     /// Every phase succeeded and post equals pre, but the birth did not
     /// exercise its data changes (docs/VERDICTS.md): nothing shows the
