@@ -138,6 +138,26 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: workspace.url.path))
     }
 
+    /// `sqlite_%` in LIKE also matches `sqliteX…`: no user table escapes the
+    /// scan by its name, and SQLite's statistics (sample keys) are scanned.
+    @Test func noSQLiteTableEscapesTheScanByItsName() throws {
+        let dir = TempDir()
+        let db = try SQLiteConnection(path: dir.file("app.sqlite").path)
+        try db.execute("""
+            CREATE TABLE sqliteXvault (id INTEGER PRIMARY KEY, api_key TEXT);
+            INSERT INTO sqliteXvault VALUES (1, 'live-key-value-123');
+            CREATE TABLE tokens (id INTEGER PRIMARY KEY, v TEXT);
+            CREATE INDEX tokens_v ON tokens (v);
+            INSERT INTO tokens VALUES (1, 'a'), (2, 'b');
+            ANALYZE;
+            """)
+        let workspace = try DumpWorkspace(parent: dir.url)
+        defer { workspace.remove() }
+        let copy = try DumpDigest.copy(path: dir.file("app.sqlite").path, into: workspace.url)
+        let report = try DumpScan.scan(copy: copy.copy, format: .sqlite, shown: "app.sqlite", workDirectory: workspace.url, bindir: nil, reader: .inProcess, allowlist: .none)
+        #expect(report.findings.map(\.column) == ["sqliteXvault.api_key"])
+    }
+
     @Test func rulesDigestIsStableAndSecretColumnsAreNamedByWords() {
         #expect(Digest.isSHA256Hex(SecretRules.digest))
         for name in ["password", "password_hash", "userPassword", "client_secret", "api_key", "apiKey", "ApiKey", "access_token", "private_key", "salt"] {
