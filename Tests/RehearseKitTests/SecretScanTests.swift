@@ -138,6 +138,46 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: workspace.url.path))
     }
 
+    /// A secret written with JSON `\u` escapes (as json and jsonb hand it
+    /// back decoded) is found, in an SQLite value and in a COPY field.
+    @Test func jsonUnicodeEscapesDoNotHideASecret() throws {
+        let escaped = #"{"k": "\u0041KIAIOSFODNN7EXAMPLE"}"#
+        #expect(SecretDecoding.jsonEscapes(Array(escaped.utf8)[...]).map { String(decoding: $0, as: UTF8.self) } == #"{"k": "AKIAIOSFODNN7EXAMPLE"}"#)
+        // A surrogate pair decodes to one scalar.
+        #expect(SecretDecoding.jsonEscapes(Array(#"x\ud83d\ude00y"#.utf8)[...]).map { String(decoding: $0, as: UTF8.self) } == "x😀y")
+        var direct = SecretScanner()
+        escaped.utf8CString.withUnsafeBytes { raw in
+            direct.value(table: "t", column: "doc", bytes: UnsafeRawBufferPointer(rebasing: raw.dropLast()), row: 1)
+        }
+        #expect(direct.findings.map(\.rule).contains { $0.contains("aws") }, "\(direct.findings.map(\.rule))")
+        var plain = SecretScanner()
+        #expect(plain.findings.isEmpty)
+        escaped.replacingOccurrences(of: "\\u0041", with: "Z").utf8CString.withUnsafeBytes { raw in
+            plain.value(table: "t", column: "doc", bytes: UnsafeRawBufferPointer(rebasing: raw.dropLast()), row: 1)
+        }
+        #expect(plain.findings.isEmpty, "\(plain.findings.map(\.rule))")
+    }
+
+    /// `sqlite_%` in LIKE also matches `sqliteX…`: no user table escapes the
+    /// scan by its name, and SQLite's statistics (sample keys) are scanned.
+    @Test func noSQLiteTableEscapesTheScanByItsName() throws {
+        let dir = TempDir()
+        let db = try SQLiteConnection(path: dir.file("app.sqlite").path)
+        try db.execute("""
+            CREATE TABLE sqliteXvault (id INTEGER PRIMARY KEY, api_key TEXT);
+            INSERT INTO sqliteXvault VALUES (1, 'live-key-value-123');
+            CREATE TABLE tokens (id INTEGER PRIMARY KEY, v TEXT);
+            CREATE INDEX tokens_v ON tokens (v);
+            INSERT INTO tokens VALUES (1, 'a'), (2, 'b');
+            ANALYZE;
+            """)
+        let workspace = try DumpWorkspace(parent: dir.url)
+        defer { workspace.remove() }
+        let copy = try DumpDigest.copy(path: dir.file("app.sqlite").path, into: workspace.url)
+        let report = try DumpScan.scan(copy: copy.copy, format: .sqlite, shown: "app.sqlite", workDirectory: workspace.url, bindir: nil, reader: .inProcess, allowlist: .none)
+        #expect(report.findings.map(\.column) == ["sqliteXvault.api_key"])
+    }
+
     @Test func rulesDigestIsStableAndSecretColumnsAreNamedByWords() {
         #expect(Digest.isSHA256Hex(SecretRules.digest))
         for name in ["password", "password_hash", "userPassword", "client_secret", "api_key", "apiKey", "ApiKey", "access_token", "private_key", "salt"] {

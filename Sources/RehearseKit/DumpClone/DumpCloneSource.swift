@@ -51,7 +51,7 @@ package struct DumpCloneSource {
         }
         let db = try SQLiteConnection(path: sqlite.databaseURL.path, readOnly: true, create: false)
         var rows: [String: Int64] = [:]
-        for row in try db.rows("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name") {
+        for row in try db.rows("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name") {
             guard case .text(let name) = row[0] else { continue }
             if case .integer(let n) = try db.rows("SELECT count(*) FROM \"\(name.replacingOccurrences(of: "\"", with: "\"\""))\"").first?.first {
                 rows[name] = n

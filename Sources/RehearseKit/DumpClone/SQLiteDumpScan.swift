@@ -8,7 +8,8 @@ import RehearseSQLite
 import RehearsePostgres
 
 /// The secret scan of an SQLite database file: its schema SQL as text, then
-/// every TEXT and BLOB value of every table, with its table and column, read
+/// every TEXT and BLOB value of every table (SQLite's statistics tables
+/// too), with its table and column, read
 /// from the private copy opened read-only. Findings name `table.column` and the
 /// row number (in the line field), never a value.
 package enum SQLiteDumpScan {
@@ -21,7 +22,11 @@ package enum SQLiteDumpScan {
         do {
             let schema = try db.rows("SELECT coalesce(sql, '') FROM sqlite_master ORDER BY rowid")
             for row in schema { if case .text(let sql) = row[0] { try scanner.feed(Array((sql + "\n").utf8)) } }
-            let tables = try db.rows("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").compactMap { row -> String? in
+            // Every table, SQLite's own included: sqlite_stat4 keeps sample
+            // index keys, values that may have left the table itself. (A
+            // pattern `sqlite_%` would also skip any table named sqliteX...,
+            // `_` being LIKE's one-character wildcard.)
+            let tables = try db.rows("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").compactMap { row -> String? in
                 if case .text(let name) = row[0] { return name }
                 return nil
             }

@@ -53,6 +53,48 @@ package enum SecretDecoding {
         return out[...]
     }
 
+    /// JSON string escapes decoded (`\uXXXX` with surrogate pairs, `\n`,
+    /// `\/`, `\"`, `\\` …), as a json or jsonb value hands them back to
+    /// whoever reads it; nil when the value holds no `\u` escape (the other
+    /// escapes alone hide nothing the raw form's rules miss).
+    package static func jsonEscapes(_ v: ArraySlice<UInt8>) -> ArraySlice<UInt8>? {
+        guard v.count >= 6, v.indices.contains(where: { $0 + 1 < v.endIndex && v[$0] == 92 && v[$0 + 1] == UInt8(ascii: "u") }) else { return nil }
+        var out: [UInt8] = []
+        out.reserveCapacity(v.count)
+        var i = v.startIndex
+        func hex4(_ at: Int) -> UInt32? {
+            guard at + 4 <= v.endIndex, let n = UInt32(String(decoding: v[at..<(at + 4)], as: UTF8.self), radix: 16) else { return nil }
+            return n
+        }
+        func append(_ scalar: UInt32) {
+            guard let u = Unicode.Scalar(scalar) else { out.append(contentsOf: Array("\u{FFFD}".utf8)); return }
+            out.append(contentsOf: Array(String(Character(u)).utf8))
+        }
+        while i < v.endIndex {
+            guard v[i] == 92, i + 1 < v.endIndex else { out.append(v[i]); i += 1; continue }
+            let c = v[i + 1]
+            switch c {
+            case UInt8(ascii: "u"):
+                guard let high = hex4(i + 2) else { out.append(92); i += 1; continue }
+                i += 6
+                if (0xD800...0xDBFF).contains(high), i + 1 < v.endIndex, v[i] == 92, v[i + 1] == UInt8(ascii: "u"),
+                   let low = hex4(i + 2), (0xDC00...0xDFFF).contains(low) {
+                    append(0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00))
+                    i += 6
+                } else {
+                    append(high)
+                }
+            case UInt8(ascii: "n"): out.append(10); i += 2
+            case UInt8(ascii: "t"): out.append(9); i += 2
+            case UInt8(ascii: "r"): out.append(13); i += 2
+            case UInt8(ascii: "b"): out.append(8); i += 2
+            case UInt8(ascii: "f"): out.append(12); i += 2
+            default: out.append(c); i += 2
+            }
+        }
+        return out[...]
+    }
+
     /// A bytea value in hex output form (`\x2d2d…`), decoded; nil otherwise.
     package static func byteaHex(_ v: ArraySlice<UInt8>) -> ArraySlice<UInt8>? {
         guard v.count >= 4, v.first == 92, v[v.startIndex + 1] == UInt8(ascii: "x"), (v.count - 2) % 2 == 0 else { return nil }

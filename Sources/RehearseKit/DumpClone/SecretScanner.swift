@@ -152,7 +152,7 @@ package struct SecretScanner {
             if let column = v.column, SecretRules.isSecretColumn(v.columnName), !SecretRules.isHarmlessValue(value) {
                 hits.append(("sensitive_column", column, value))
             }
-            for form in [value] + (SecretDecoding.byteaHex(value).map { [$0] } ?? []) {
+            for form in Self.forms(value) {
                 for (rule, range) in SecretRules.shapeMatches(form) { hits.append((rule, v.column, form[range])) }
                 for range in Self.pemHeaders(form) + Self.assignments(form) {
                     hits.append((range.rule, v.column, form[range.range]))
@@ -169,9 +169,17 @@ package struct SecretScanner {
         let value = Array(bytes)[...]
         let qualified = "\(table).\(column)"
         if SecretRules.isSecretColumn(column), !SecretRules.isHarmlessValue(value) { record(rule: "sensitive_column", column: qualified, value: value) }
-        for (rule, range) in SecretRules.shapeMatches(value) { record(rule: rule, column: qualified, value: value[range]) }
-        for r in Self.pemHeaders(value) + Self.assignments(value) { record(rule: r.rule, column: qualified, value: value[r.range]) }
+        for form in Self.forms(value) {
+            for (rule, range) in SecretRules.shapeMatches(form) { record(rule: rule, column: qualified, value: form[range]) }
+            for r in Self.pemHeaders(form) + Self.assignments(form) { record(rule: r.rule, column: qualified, value: form[r.range]) }
+        }
         offset += bytes.count
+    }
+
+    /// A value as stored and the forms it turns back into when read: a
+    /// bytea's hex decoded, a JSON string's `\u` escapes decoded.
+    package static func forms(_ value: ArraySlice<UInt8>) -> [ArraySlice<UInt8>] {
+        [value] + [SecretDecoding.byteaHex(value), SecretDecoding.jsonEscapes(value)].compactMap { $0 }
     }
 
     package mutating func record(rule: String, column: String?, value: ArraySlice<UInt8>) {
