@@ -2,10 +2,15 @@ import RehearseCore
 
 /// What a load put into the scratch database.
 public struct LoadRecord: Sendable {
+    /// Rows loaded, by table name.
     public var rowsPerTable: [String: Int64]
+    /// Rows loaded in all tables.
     public var totalRows: Int64
+    /// What determines the data: the surrogate's spec digest, or for a dump clone the dump's SHA-256.
     public var specDigest: String
+    /// The generator's seed (0 for a dump clone).
     public var seed: UInt64
+    /// The scale the row counts were multiplied by (1 for a dump clone).
     public var scale: Double
     /// Roles a PostgreSQL schema file named and what stands for each in the
     /// scratch cluster: `scratch owner` (mapped), `created NOLOGIN` or

@@ -16,6 +16,7 @@ public struct ProvisionOptions: Sendable {
     /// (PostgreSQL, manifest `postgres_superuser: true`); otherwise ignored.
     public var scriptsAsSuperuser: Bool
 
+    /// Options with the given values; `jobs` below 1 counts as 1.
     public init(keep: Bool = false, parent: URL? = nil, jobs: Int = ProcessInfo.processInfo.activeProcessorCount, scriptsAsSuperuser: Bool = false) {
         self.keep = keep
         self.parent = parent
@@ -42,6 +43,7 @@ public protocol ScratchProvisioner: Sendable {
 public protocol ScratchEngine: AnyObject {
     /// The engine's dialect: its name in evidence and the dialect files it reads.
     var dialect: Dialect { get }
+    /// The engine's version as it reports it: SQLite's library version, or the PostgreSQL server's.
     var engineVersion: String { get }
     /// Where the scratch database lives, for evidence and `--keep`.
     var location: URL { get }
@@ -52,6 +54,7 @@ public protocol ScratchEngine: AnyObject {
 
     /// Generates the surrogate into the database, with the provisioned jobs.
     func loadSurrogate(_ source: SurrogateSource, seed: UInt64, scale: Double, progress: ProgressHandler?) throws -> LoadRecord
+    /// Fingerprints the database as it stands, schema and data, on a fresh connection.
     func fingerprint() throws -> Fingerprint
     /// Runs a birth or rollback script on a fresh connection: in one
     /// transaction, or (`transactional` false, where the engine allows it)
@@ -71,11 +74,14 @@ public protocol ScratchEngine: AnyObject {
 /// `postgres-server`), its network (`none`, `loopback`) and the engine's
 /// further facts (database, endpoint, settings), which the validator reads.
 public struct ScratchIsolation: Sendable, Equatable {
+    /// How the database is provisioned: `sqlite-file`, `postgres-ephemeral-cluster` or `postgres-server`.
     public var kind: String
+    /// What network reaches it: `none` or `loopback`.
     public var network: String
     /// Engine-specific facts, by evidence key.
     public var facts: [String: JSONValue]
 
+    /// An isolation record of `kind`, `network` and further facts.
     public init(kind: String, network: String, facts: [String: JSONValue] = [:]) {
         self.kind = kind
         self.network = network
@@ -93,11 +99,13 @@ public struct ScratchIsolation: Sendable, Equatable {
 
 /// What running a birth or rollback script produced.
 public struct ScriptRun: Sendable {
+    /// One record per statement that ran, in order.
     public var statements: [StatementRecord]
     /// What the engine observed the script do (PostgreSQL: tables rewritten,
     /// strongest lock per relation, rows per table); nil where it cannot see.
     public var observed: ScriptObservation?
 
+    /// A run of `statements`, with what the engine observed if it could see.
     public init(statements: [StatementRecord], observed: ScriptObservation? = nil) {
         self.statements = statements
         self.observed = observed

@@ -68,6 +68,8 @@ public struct PostgresServerAddress: Sendable {
         "sslnegotiation": "TLS tuning a loopback connection does not need",
     ]
 
+    /// Parses `--pg-url` with libpq and checks every parameter; throws a ``RehearseError`` of code `badInput` (exit 2) when
+    /// libpq cannot parse it and of code `refused` (exit 3) for a parameter, host or address it does not accept.
     public init(parsing url: String) throws {
         var errorMessage: UnsafeMutablePointer<CChar>?
         guard let options = PQconninfoParse(url, &errorMessage) else {

@@ -9,7 +9,9 @@ import RehearseEvidence
 /// a sibling surrogate's, reached without symbolic links; every byte is
 /// checked by ``InputText``. All of it happens before anything is provisioned.
 public struct SurrogateSource: Sendable {
+    /// The surrogate directory, as given (it may be reached through links).
     public var directory: URL
+    /// The parsed `manifest.yaml`.
     public var manifest: SurrogateManifest
     /// Whether `birth.sqlite.sql` wins over `birth.sql` on `sqlite`. Replay
     /// and reproduction turn it off: they need exactly the files sealed.
@@ -24,6 +26,7 @@ public struct SurrogateSource: Sendable {
     /// from the scratch database.
     public static let maxInputBytes = 64 << 20
 
+    /// A source from a manifest already in hand; nothing is read or checked until a file is.
     public init(directory: URL, manifest: SurrogateManifest) {
         self.directory = directory
         self.manifest = manifest
@@ -78,6 +81,7 @@ public struct SurrogateSource: Sendable {
         return keyed.first { $0.1 == name }?.0 ?? "file"
     }
 
+    /// Reads `name` (or its dialect variant) by the rules of ``read(_:key:dialect:)`` as a script; throws bad input (exit 2) on any refusal.
     public func script(_ name: String, dialect: Dialect) throws -> SQLScript {
         try SQLScript(file: read(name, key: key(naming: name), dialect: dialect))
     }

@@ -4,11 +4,16 @@ import RehearseEvidence
 
 /// One broken rule: its ID, where in the evidence, and a sentence.
 public struct ValidationFinding: Sendable, Equatable, CustomStringConvertible {
+    /// The rule's ID, e.g. `R2-seal` (``Validator/rules``).
     public var rule: String
+    /// Where: a JSON path into the evidence (`$.predicate.verdict`) or a file of the run folder.
     public var path: String
+    /// What is wrong, in one sentence.
     public var message: String
+    /// `[rule] path: message`.
     public var description: String { "[\(rule)] \(path): \(message)" }
 
+    /// The JSON form: rule, path and message.
     public var json: JSONValue { ["rule": .string(rule), "path": .string(path), "message": .string(message)] }
 
     package init(rule: String, path: String, message: String) {
@@ -18,11 +23,14 @@ public struct ValidationFinding: Sendable, Equatable, CustomStringConvertible {
     }
 }
 
+/// What the validator found in one run folder.
 public struct ValidationReport: Sendable {
+    /// Every broken rule, in the order checked; empty for valid evidence.
     public var findings: [ValidationFinding]
     /// The verdict the evidence claims (nil if it could not be read).
     public var claimedVerdict: Verdict?
 
+    /// True when no rule is broken.
     public var isValid: Bool { findings.isEmpty }
     /// The verdict that counts: PASS or INCONCLUSIVE only for valid evidence
     /// that claims it; anything else is FAIL.
@@ -39,10 +47,12 @@ public struct Validator {
     /// Keys whose signatures count; nil checks no authorship.
     public var trust: TrustPolicy?
 
+    /// A validator; with `trust`, signatures must meet its threshold (R9).
     public init(trust: TrustPolicy? = nil) {
         self.trust = trust
     }
 
+    /// Every rule the validator applies, by ID, with a one-line summary (docs/VALIDATOR.md).
     public static let rules: [(id: String, summary: String)] = [
         ("R0-json", "evidence.json is strict JSON (UTF-8, no BOM, no duplicate keys, no floats) in its one canonical byte form"),
         ("R1-schema", "evidence is an in-toto Statement v1 with the rehearse predicate type, matching schemas/evidence.schema.json; unknown fields are rejected"),
@@ -65,6 +75,9 @@ public struct Validator {
         ("R18-dump-clone", "a dump clone is tagged REAL_DUMP_CLONE under lane 2 with a sealed grant bound to the recorded dump SHA-256; a surrogate claims no dump"),
     ]
 
+    /// Validates the run folder at `runDirectory`: the seal, then the evidence. A broken rule is a finding, not an error;
+    /// throws a ``RehearseError`` only when the folder cannot be read as one: missing or a file (exit 2), unreadable
+    /// (exit 4), or too many entries or too deep to be a run folder (exit 5).
     public func validate(runDirectory: URL) throws -> ValidationReport {
         validate(try RunFolder(directory: runDirectory))
     }

@@ -60,6 +60,7 @@ extension Rehearse {
 
 /// A lane named on the command line by number or name.
 extension Lane: ExpressibleByArgument {
+    /// The lane numbered `argument` (1 to 5) or named by its exact raw value (`HOLD_REAL_DATA`); nil for anything else.
     public init?(argument: String) {
         self.init(selection: argument)
     }

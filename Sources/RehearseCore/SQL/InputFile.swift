@@ -10,9 +10,12 @@ public struct InputFile: Sendable {
     public var display: String
     /// Where it was read: the resolved path, free of symbolic links.
     public var url: URL
+    /// The exact bytes read, checked and digested.
     public var bytes: Data
+    /// The SHA-256 of ``bytes``, as lowercase hex.
     public var sha256: String
 
+    /// An input already read; the caller vouches that `sha256` is the digest of `bytes`.
     public init(key: String, display: String, url: URL, bytes: Data, sha256: String) {
         self.key = key
         self.display = display

@@ -5,10 +5,13 @@ import Foundation
 public struct SQLScript: Sendable {
     /// The path as given in messages, relative to the surrogate directory.
     public var displayPath: String
+    /// Where the script was read.
     public var url: URL
+    /// The script's text; setting it recomputes the line index.
     public var text: String {
         didSet { lineStarts = Self.lineStarts(of: text) }
     }
+    /// The SHA-256 of the bytes read, as lowercase hex (not recomputed when ``text`` changes).
     public var sha256: String
     /// The UTF-8 byte offset at which each line starts, so a location costs
     /// a binary search and one line's bytes, not a scan from the top: the
@@ -32,6 +35,7 @@ public struct SQLScript: Sendable {
         self.init(displayPath: file.display, url: file.url, text: try InputText.decode(file.bytes, file: file.display), sha256: file.sha256)
     }
 
+    /// A script from text already decoded; the caller vouches that `sha256` is the digest of its bytes.
     public init(displayPath: String, url: URL, text: String, sha256: String) {
         self.displayPath = displayPath
         self.url = url
@@ -79,12 +83,18 @@ public struct SQLScript: Sendable {
 
 /// Where and why a statement of a script failed.
 public struct ScriptFailure: Error, CustomStringConvertible, Sendable {
+    /// The script's display path.
     public var file: String
+    /// The 1-based line of the failure (the engine's error position when it gave one, else the statement's start); 0 when unlocated.
     public var line: Int
+    /// The 1-based column of the failure, counted in Unicode scalars; 0 when unlocated.
     public var column: Int
+    /// The failing statement's SQL; empty when no single statement failed.
     public var statement: String
+    /// What the engine (or the rehearsal) said went wrong.
     public var engineMessage: String
 
+    /// "file:line:column: message - in statement `excerpt`", the statement shortened to one line.
     public var description: String {
         "\(file):\(line):\(column): \(engineMessage) - in statement `\(SQLExcerpt.of(statement))`"
     }
@@ -100,9 +110,13 @@ public struct ScriptFailure: Error, CustomStringConvertible, Sendable {
 
 /// Timing and effect of one statement of a birth or rollback script.
 public struct StatementRecord: Sendable, Equatable {
+    /// The 1-based line of the script where the statement starts.
     public var line: Int
+    /// How long the statement took to run, in microseconds.
     public var durationMicros: Int64
+    /// Rows the statement inserted, updated or deleted, as the engine counts them.
     public var rowsChanged: Int64
+    /// The statement on one line, cut with `…` past the engine's excerpt limit.
     public var excerpt: String
 
     package init(line: Int, durationMicros: Int64, rowsChanged: Int64, excerpt: String) {

@@ -3,17 +3,24 @@
 /// floating-point numbers, integers outside 64 bits, nesting deeper than
 /// ``Limits/maxDepth`` and input larger than ``Limits/maxBytes``.
 public struct StrictJSONError: Error, Equatable, CustomStringConvertible, Sendable {
+    /// The 0-based byte offset into the input where parsing failed.
     public var offset: Int
+    /// Why the input was refused.
     public var reason: String
+    /// `byte <offset>: <reason>`.
     public var description: String { "byte \(offset): \(reason)" }
 }
 
 extension JSONValue {
+    /// The bounds ``parseStrict(_:)`` enforces.
     public enum Limits {
+        /// The deepest nesting of arrays and objects accepted.
         public static let maxDepth = 64
+        /// The largest input accepted, in bytes (64 MiB).
         public static let maxBytes = 64 << 20
     }
 
+    /// Parses one JSON value from the whole of `bytes` under the strict rules above; throws ``StrictJSONError`` on the first violation.
     public static func parseStrict(_ bytes: [UInt8]) throws(StrictJSONError) -> JSONValue {
         guard bytes.count <= Limits.maxBytes else {
             throw StrictJSONError(offset: 0, reason: "input is \(bytes.count) bytes, over the \(Limits.maxBytes)-byte limit")

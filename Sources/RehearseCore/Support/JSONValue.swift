@@ -13,31 +13,37 @@ public enum JSONValue: Hashable, Sendable {
     case array([JSONValue])
     case object([String: JSONValue])
 
+    /// The member named `key`; nil when absent or when this is not an object.
     public subscript(key: String) -> JSONValue? {
         if case .object(let members) = self { return members[key] }
         return nil
     }
 
+    /// The string; nil for any other case.
     public var stringValue: String? {
         if case .string(let s) = self { return s }
         return nil
     }
 
+    /// The integer; nil for any other case.
     public var integerValue: Int64? {
         if case .integer(let i) = self { return i }
         return nil
     }
 
+    /// The boolean; nil for any other case.
     public var boolValue: Bool? {
         if case .bool(let b) = self { return b }
         return nil
     }
 
+    /// The elements; nil for any other case.
     public var arrayValue: [JSONValue]? {
         if case .array(let a) = self { return a }
         return nil
     }
 
+    /// The members; nil for any other case.
     public var objectValue: [String: JSONValue]? {
         if case .object(let o) = self { return o }
         return nil
@@ -51,6 +57,7 @@ public enum JSONValue: Hashable, Sendable {
         return out
     }
 
+    /// ``canonicalBytes`` decoded as UTF-8.
     public var canonicalString: String { String(decoding: canonicalBytes, as: UTF8.self) }
 
     private func write(to out: inout [UInt8]) {
@@ -112,13 +119,19 @@ public enum JSONValue: Hashable, Sendable {
 extension JSONValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, ExpressibleByBooleanLiteral,
     ExpressibleByArrayLiteral, ExpressibleByDictionaryLiteral, ExpressibleByNilLiteral
 {
+    /// A ``string(_:)``.
     public init(stringLiteral value: String) { self = .string(value) }
+    /// An ``integer(_:)``.
     public init(integerLiteral value: Int64) { self = .integer(value) }
+    /// A ``bool(_:)``.
     public init(booleanLiteral value: Bool) { self = .bool(value) }
+    /// An ``array(_:)``.
     public init(arrayLiteral elements: JSONValue...) { self = .array(elements) }
+    /// An ``object(_:)``; of repeated keys the last wins.
     public init(dictionaryLiteral elements: (String, JSONValue)...) {
         self = .object(Dictionary(elements, uniquingKeysWith: { _, last in last }))
     }
+    /// ``null``.
     public init(nilLiteral: ()) { self = .null }
 }
 

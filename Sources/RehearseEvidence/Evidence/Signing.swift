@@ -89,8 +89,10 @@ public struct TrustPolicy: Sendable {
 
     /// Raw Ed25519 public keys by keyid (the SHA-256 of the raw key).
     public var keys: [String: [UInt8]]
+    /// How many distinct trusted keys must have signed; the trust-file reader refuses less than 1.
     public var threshold: Int
 
+    /// A policy from keys already decoded; nothing here checks the keys or the threshold.
     public init(keys: [String: [UInt8]], threshold: Int) {
         self.keys = keys
         self.threshold = threshold

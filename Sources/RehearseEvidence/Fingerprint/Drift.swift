@@ -3,11 +3,15 @@ import RehearseCore
 /// The difference between two fingerprints: what rollback failed to restore
 /// (pre → post), or what birth changed (pre → born, the birth surface).
 public struct Drift: Sendable, Equatable {
+    /// Schema objects added, removed or changed, in order of their keys.
     public var schema: [SchemaChange]
+    /// Tables whose rows differ, in order of their names.
     public var data: [TableChange]
 
+    /// True when neither schema nor data differ.
     public var isEmpty: Bool { schema.isEmpty && data.isEmpty }
 
+    /// A drift of the given changes (none by default).
     public init(schema: [SchemaChange] = [], data: [TableChange] = []) {
         self.schema = schema
         self.data = data
@@ -38,15 +42,21 @@ public struct Drift: Sendable, Equatable {
         self.init(schema: schema, data: data)
     }
 
+    /// The evidence form: `schema` and `data`, each a list.
     public var json: JSONValue {
         ["schema": .array(schema.map(\.json)), "data": .array(data.map(\.json))]
     }
 }
 
+/// One schema object that differs between two fingerprints.
 public struct SchemaChange: Sendable, Equatable {
+    /// Whether the object appeared, disappeared or differs.
     public enum Change: String, Sendable { case added, removed, changed }
+    /// The object's kind, the first word of its fingerprint key (`table`, `index`, ...).
     public var kind: String
+    /// The object's name, the rest of its fingerprint key.
     public var name: String
+    /// Whether it was added, removed or changed.
     public var change: Change
     /// Human-readable differences, e.g. `column phone: position 5 → 7`.
     public var details: [String]
@@ -220,6 +230,7 @@ public struct SchemaChange: Sendable, Equatable {
         return v.canonicalString
     }
 
+    /// The evidence form: kind, name, change and details.
     public var json: JSONValue {
         ["kind": .string(kind), "name": .string(name), "change": .string(change.rawValue), "details": .array(details.map { .string($0) })]
     }
@@ -227,8 +238,11 @@ public struct SchemaChange: Sendable, Equatable {
 
 /// How one table's rows differ.
 public struct TableChange: Sendable, Equatable {
+    /// The table's name as its fingerprint keys it.
     public var table: String
+    /// Rows in the earlier state; nil when the table did not exist then.
     public var rowsBefore: Int64?
+    /// Rows in the later state; nil when the table no longer exists.
     public var rowsAfter: Int64?
     /// Rows whose key is only in the later state.
     public var added: Int64?
@@ -245,12 +259,14 @@ public struct TableChange: Sendable, Equatable {
     /// Why detail is missing or what else to know.
     public var note: String?
 
+    /// A change of row counts only; the drift locator fills in the rest.
     public init(table: String, rowsBefore: Int64?, rowsAfter: Int64?) {
         self.table = table
         self.rowsBefore = rowsBefore
         self.rowsAfter = rowsAfter
     }
 
+    /// The evidence form: every field, `null` where unknown.
     public var json: JSONValue {
         var o: [String: JSONValue] = ["table": .string(table)]
         o["rows_before"] = rowsBefore.map { .integer($0) } ?? .null

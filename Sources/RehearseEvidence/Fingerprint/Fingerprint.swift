@@ -8,12 +8,14 @@ public struct Fingerprint: Sendable, Equatable {
     /// Canonical description of each schema object, keyed `"<kind> <name>"`
     /// (e.g. `table customers`, `index orders_by_status`).
     public var objects: [String: JSONValue]
+    /// Row count and data digest of each table, by table name.
     public var tables: [String: TableFingerprint]
     /// Physical leftovers worth knowing that are not drift, e.g. PostgreSQL's
     /// dropped columns that stay in the catalog until a rewrite. They do not
     /// take part in equality.
     public var residue: [String] = []
 
+    /// A fingerprint with no residue.
     public init(objects: [String: JSONValue], tables: [String: TableFingerprint]) {
         self.objects = objects
         self.tables = tables
@@ -55,6 +57,7 @@ public struct Fingerprint: Sendable, Equatable {
 
 /// Row count and multiset digest of one table.
 public struct TableFingerprint: Sendable, Equatable {
+    /// How many rows the table holds.
     public var rows: Int64
     /// Hex SHA-256 of the rows' encodings in a canonical order (the engine
     /// decides it from the rows alone, never from storage order).

@@ -10,6 +10,7 @@ public enum Lane: String, CaseIterable, Sendable {
     case productionRealRunPrecheckOnly = "AUTHORIZE_PRODUCTION_REALRUN_PRECHECK_ONLY"
     case productionExecution = "AUTHORIZE_PRODUCTION_EXECUTION"
 
+    /// The lane a run is under unless a verified grant selects another: ``holdRealData``.
     public static let `default` = Lane.holdRealData
 
     /// The option number used in the decision packet (1–5).
@@ -35,6 +36,8 @@ public enum Governance {
         case dumpClone(path: String)
     }
 
+    /// Returns when `request` fits `lane`; otherwise throws a ``RehearseError`` of code `refused` (exit 3) that says what would allow it.
+    /// Lane 5 is always refused, lanes 3 and 4 are not available; a surrogate needs lane 1 and a dump clone lane 2.
     public static func authorize(_ request: Request, lane: Lane = .default) throws {
         switch (request, lane) {
         case (_, .productionExecution):

@@ -5,15 +5,25 @@ import RehearseCore
 /// the schema, shape profile, birth, rollback and checks, and the default seed
 /// and scale. Field reference: `schemas/manifest.schema.json`.
 public struct SurrogateManifest: Sendable {
+    /// The surrogate's name, 1 to 128 UTF-8 bytes; part of the run folder's name.
     public var name: String
+    /// Free text for people; empty when the manifest gives none.
     public var description: String
+    /// The schema file, relative to the surrogate directory.
     public var schema: String
+    /// The shape profile file, relative to the surrogate directory.
     public var profile: String
+    /// The birth script, relative to the surrogate directory.
     public var birth: String
+    /// The rollback script, relative to the surrogate directory.
     public var rollback: String
+    /// The checks run after birth (`checks.after_birth`); nil when there are none.
     public var checksAfterBirth: String?
+    /// The checks run after rollback (`checks.after_rollback`); nil when there are none.
     public var checksAfterRollback: String?
+    /// The default seed of the generated data (1 when the manifest gives none).
     public var seed: UInt64
+    /// The default factor on the profile's row counts (1 when the manifest gives none).
     public var scale: Double
     /// Whether birth and rollback run in one transaction (the default). Set
     /// `transactional: false` for statements PostgreSQL refuses inside one,
@@ -23,8 +33,10 @@ public struct SurrogateManifest: Sendable {
     /// scratch database's owner (for an extension that is not trusted).
     public var postgresSuperuser = false
 
+    /// The manifest's file name inside a surrogate directory.
     public static let fileName = "manifest.yaml"
 
+    /// A manifest from values, unchecked; `transactional` and `postgresSuperuser` keep their defaults.
     public init(name: String, description: String = "", schema: String, profile: String, birth: String, rollback: String,
                 checksAfterBirth: String? = nil, checksAfterRollback: String? = nil, seed: UInt64 = 1, scale: Double = 1) {
         self.name = name
@@ -41,6 +53,8 @@ public struct SurrogateManifest: Sendable {
 
     package static let keys: Set<String> = ["name", "description", "schema", "profile", "birth", "rollback", "checks", "seed", "scale", "transactional", "postgres_superuser"]
 
+    /// Parses `manifest.yaml` text; `file` names it in messages.
+    /// Throws a ``RehearseError`` of code `badInput` (exit 2) on an unknown or missing key, a bad name length, a negative seed or a scale out of range.
     public init(parsing text: String, file: String) throws {
         let root = try YAMLNode.load(text: text, file: file)
         let m = try root.members(allowed: Self.keys)

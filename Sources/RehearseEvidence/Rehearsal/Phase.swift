@@ -13,6 +13,7 @@ public enum Phase: String, CaseIterable, Sendable {
     case fingerprintPost = "fingerprint_post"
     case compare
 
+    /// The phase's name for people, as the command line prints it.
     public var title: String {
         switch self {
         case .provision: "provision scratch database"
@@ -29,14 +30,20 @@ public enum Phase: String, CaseIterable, Sendable {
     }
 }
 
+/// How one phase of a rehearsal went, as evidence records it under `phases`.
 public struct PhaseRecord: Sendable, Equatable {
+    /// Whether the phase succeeded, failed, or did not run.
     public enum Outcome: String, Sendable { case ok, failed, skipped }
+    /// Which phase.
     public var phase: Phase
+    /// How it went.
     public var outcome: Outcome
+    /// How long it took, in microseconds.
     public var durationMicros: Int64
     /// One line for people: rows loaded, checks passed, the failure.
     public var detail: String
 
+    /// The evidence form: name (the phase's raw value), outcome, `duration_us` and detail.
     public var json: JSONValue {
         ["name": .string(phase.rawValue), "outcome": .string(outcome.rawValue),
          "duration_us": .integer(durationMicros), "detail": .string(detail)]
@@ -50,8 +57,11 @@ public struct PhaseRecord: Sendable, Equatable {
     }
 }
 
+/// A rehearsal's outcome, recorded as `predicate.verdict` (docs/VERDICTS.md): PASS exits 0, FAIL 1, INCONCLUSIVE 6.
 public enum Verdict: String, Sendable, CaseIterable {
+    /// Every phase succeeded, every check passed, post equals pre, and the birth exercised its data changes (exit 0).
     case pass = "PASS"
+    /// A phase failed, a check failed, or the rollback left drift (exit 1).
     case fail = "FAIL"
     /// Every phase succeeded and post equals pre, but the birth did not
     /// exercise its data changes (docs/VERDICTS.md): nothing shows the

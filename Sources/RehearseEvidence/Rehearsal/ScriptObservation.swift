@@ -6,11 +6,16 @@ import RehearseCore
 public struct ScriptObservation: Sendable, Equatable {
     /// One table's changed rows.
     public struct Rows: Sendable, Equatable {
+        /// The table's name.
         public var table: String
+        /// Rows inserted.
         public var inserted: Int64
+        /// Rows updated.
         public var updated: Int64
+        /// Rows deleted.
         public var deleted: Int64
 
+        /// One table's counts of changed rows.
         public init(table: String, inserted: Int64, updated: Int64, deleted: Int64) {
             self.table = table
             self.inserted = inserted
@@ -29,6 +34,7 @@ public struct ScriptObservation: Sendable, Equatable {
     /// Changed rows per table, in byte order of the table.
     public var rows: [Rows]
 
+    /// An observation; sorts `rewritten`, and `locks` and `rows` by the UTF-8 bytes of their names.
     public init(transactional: Bool, rewritten: [String], locks: [(relation: String, mode: String)], rows: [Rows]) {
         self.transactional = transactional
         self.rewritten = rewritten.sorted()
@@ -36,6 +42,7 @@ public struct ScriptObservation: Sendable, Equatable {
         self.rows = rows.sorted { $0.table.utf8.lexicographicallyPrecedes($1.table.utf8) }
     }
 
+    /// Equal when every field is, locks compared in order.
     public static func == (a: ScriptObservation, b: ScriptObservation) -> Bool {
         a.transactional == b.transactional && a.rewritten == b.rewritten && a.rows == b.rows
             && a.locks.map(\.relation) == b.locks.map(\.relation) && a.locks.map(\.mode) == b.locks.map(\.mode)

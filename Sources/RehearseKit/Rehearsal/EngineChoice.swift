@@ -11,6 +11,7 @@ public enum EngineChoice: ScratchProvisioner {
     case sqlite
     case postgres(PostgresTarget)
 
+    /// The chosen engine's dialect.
     public var dialect: Dialect {
         switch self {
         case .sqlite: .sqlite
@@ -18,6 +19,7 @@ public enum EngineChoice: ScratchProvisioner {
         }
     }
 
+    /// Provisions a new scratch database on the chosen engine; throws when the engine cannot be reached or set up.
     public func provision(_ options: ProvisionOptions) throws -> any ScratchEngine {
         switch self {
         case .sqlite: try SQLiteScratch(options)

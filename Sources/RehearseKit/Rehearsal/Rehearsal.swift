@@ -10,13 +10,19 @@ import RehearseEngine
 /// checks, fingerprint, compare, then sealed evidence that the validator
 /// re-checks. The scratch database is removed afterwards unless kept.
 public struct Rehearsal {
+    /// How to run a rehearsal; every field has a default.
     public struct Options {
+        /// The generator's seed; nil takes the manifest's.
         public var seed: UInt64?
+        /// The factor on the profile's row counts; nil takes the manifest's.
         public var scale: Double?
         /// Run folder; default `rehearsals/<run-id>` under the current directory.
         public var outputDirectory: URL?
+        /// Keep the scratch database after the run (`--keep`); its place is then ``RehearsalResult/keptAt``.
         public var keep = false
+        /// The lane the run is under; governance refuses a data source that does not fit it.
         public var lane: Lane = .default
+        /// Receives load progress; nil reports nothing.
         public var progress: ProgressHandler?
         /// Called as each phase ends, for live output.
         public var onPhase: ((PhaseRecord) -> Void)?
@@ -40,17 +46,25 @@ public struct Rehearsal {
             set { dataSource = newValue }
         }
 
+        /// The defaults: the manifest's seed and scale, SQLite, the default lane, the generated surrogate, all cores.
         public init() {}
     }
 
+    /// The surrogate whose birth and rollback are rehearsed.
     public let source: SurrogateSource
+    /// How to run it.
     public var options: Options
 
+    /// A rehearsal of `source`; nothing runs until ``run()``.
     public init(source: SurrogateSource, options: Options = Options()) {
         self.source = source
         self.options = options
     }
 
+    /// Runs every phase, writes the sealed evidence into the run folder and validates it.
+    /// A failed birth, rollback or check, or drift, is recorded (verdict FAIL), not thrown. Throws a ``RehearseError`` when
+    /// governance refuses the request, an input is missing or wrong, the run folder already holds files, or the engine fails
+    /// outside the scripts.
     public func run() throws -> RehearsalResult {
         let manifest = source.manifest
         let seed = options.seed ?? manifest.seed
@@ -181,12 +195,17 @@ public struct Rehearsal {
 
 /// What a finished rehearsal produced.
 public struct RehearsalResult {
+    /// The run folder the evidence was written to.
     public var runDirectory: URL
+    /// Everything the rehearsal observed; its ``RehearsalRecord/verdict`` is the outcome.
     public var record: RehearsalRecord
+    /// The evidence written, as JSON.
     public var evidence: JSONValue
     /// The validator's report on the evidence just written: its verdict counts.
     public var validation: ValidationReport
+    /// Where the scratch database was kept; nil unless ``Rehearsal/Options/keep`` was set.
     public var keptAt: URL?
 
+    /// The evidence file (`evidence.json`) in the run folder.
     public var evidenceURL: URL { runDirectory.appendingPathComponent(EvidenceWriter.evidenceFile) }
 }

@@ -30,24 +30,32 @@ public protocol RehearsalDataSource {
 /// The default source: a surrogate generated from the sealed schema and
 /// profile with a seed and scale, tagged as generated.
 public struct GeneratedSurrogate: RehearsalDataSource {
+    /// The surrogate whose schema and profile are generated.
     public let source: SurrogateSource
+    /// The generator's seed.
     public let seed: UInt64
+    /// The factor on the profile's row counts.
     public let scale: Double
 
+    /// A generated surrogate of `source` with `seed` and `scale`.
     public init(source: SurrogateSource, seed: UInt64, scale: Double) {
         self.source = source
         self.seed = seed
         self.scale = scale
     }
 
+    /// A surrogate: allowed under the default lane.
     public var governanceRequest: Governance.Request { .surrogate }
 
+    /// Generates the surrogate into `scratch` with the provisioned jobs.
     public func load(into scratch: ScratchEngine, progress: ProgressHandler?) throws -> LoadRecord {
         try scratch.loadSurrogate(source, seed: seed, scale: scale, progress: progress)
     }
 
+    /// `seed N`.
     public func loadDetail(_ load: LoadRecord) -> String { "seed \(seed)" }
 
+    /// A `surrogate` source tagged generated, with generator version, spec digest, seed, scale, rows and any roles; no grant.
     public func evidence(name: String, load: LoadRecord) -> (source: JSONValue, grant: JSONValue) {
         var source: [String: JSONValue] = [
             "kind": "surrogate",
@@ -64,7 +72,9 @@ public struct GeneratedSurrogate: RehearsalDataSource {
         return (.object(source), .null)
     }
 
+    /// True: generated keys are not real values.
     public var mayRecordKeyValues: Bool { true }
+    /// None: a generated surrogate seals only the surrogate's own files.
     public var sealedFiles: [(String, [UInt8])] { [] }
 }
 

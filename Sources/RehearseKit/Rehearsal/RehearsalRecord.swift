@@ -8,29 +8,50 @@ import RehearsePostgres
 
 /// Everything a rehearsal observed, from which evidence is written.
 public struct RehearsalRecord: Sendable {
+    /// The run's ID: UTC start time, the surrogate's name and a random suffix; also the run folder's default name.
     public var runID: String
+    /// When the run started, in seconds since the Unix epoch.
     public var startedAt: Int64
+    /// The lane the run was under.
     public var lane: Lane
+    /// The manifest's name.
     public var surrogateName: String
+    /// The seed used.
     public var seed: UInt64
+    /// The scale used.
     public var scale: Double
     package var inputs: RehearsalInputs
+    /// The engine's dialect name and version; empty until provisioned.
     public var engine: (name: String, version: String) = ("", "")
+    /// The scratch database's isolation in evidence form (``ScratchIsolation/json``); `null` until provisioned.
     public var isolation: JSONValue = .null
+    /// What the load put in; nil until loaded.
     public var load: LoadRecord?
+    /// The phases so far, in order; after a failure the rest are recorded as skipped.
     public var phases: [PhaseRecord] = []
+    /// One record per birth statement that ran.
     public var birthStatements: [StatementRecord] = []
+    /// One record per rollback statement that ran.
     public var rollbackStatements: [StatementRecord] = []
     /// What the engine saw birth and rollback do, where it can (PostgreSQL).
     public var birthObserved: ScriptObservation?
+    /// What the engine saw the rollback do; nil where it cannot see.
     public var rollbackObserved: ScriptObservation?
+    /// The checks run after birth; empty when there are none or birth failed.
     public var checksAfterBirth: [CheckResult] = []
+    /// The checks run after rollback; empty when there are none or an earlier phase failed.
     public var checksAfterRollback: [CheckResult] = []
+    /// The fingerprint after the load, before birth.
     public var pre: Fingerprint?
+    /// The fingerprint after birth; nil when birth failed.
     public var born: Fingerprint?
+    /// The fingerprint after rollback; nil when an earlier phase failed.
     public var post: Fingerprint?
+    /// What birth changed (pre → born); nil when birth failed.
     public var birthSurface: Drift?
+    /// What rollback failed to restore (pre → post), with row detail where located; nil when an earlier phase failed.
     public var drift: Drift?
+    /// The birth or rollback script's failure; nil when both ran.
     public var failure: (phase: Phase, message: String)?
     /// The evidence's `source` and `grant`, from the data source that loaded
     /// the scratch database (``RehearsalDataSource``).

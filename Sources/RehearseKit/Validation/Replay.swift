@@ -15,8 +15,12 @@ import RehearsePostgres
 /// the drift, the checks and the verdict must come out as recorded. A forger
 /// who rewrote a FAIL into a consistent PASS and resealed it is caught here.
 public enum Replay {
+    /// The rule ID its findings carry.
     public static let rule = "R16-replay"
 
+    /// Replays the run in `runDirectory`; returns what came out other than recorded, empty when the claim holds.
+    /// A folder that is not a readable sealed run, or a dump clone run (its data is not sealed), gets a finding
+    /// instead. Throws when a scratch database cannot be provisioned or run.
     public static func check(runDirectory: URL, scratchParent: URL? = nil, postgres: PostgresTarget = .ephemeral()) throws -> [ValidationFinding] {
         try check(RunFolder(directory: runDirectory), scratchParent: scratchParent, postgres: postgres)
     }

@@ -13,8 +13,12 @@ import RehearsePostgres
 /// the pre-birth fingerprint the evidence records. Nothing the rehearsal
 /// computed is reused, and only files the subjects cover are read.
 public enum Reproduction {
+    /// The rule ID its findings carry.
     public static let rule = "R10-reproduce"
 
+    /// Regenerates the surrogate of the run in `runDirectory`; returns where it differs from the recorded spec digest and
+    /// pre-birth fingerprint, empty when it matches. A folder that is not a readable sealed run, or a dump clone run (its
+    /// data is not sealed), gets a finding instead. Throws when a scratch database cannot be provisioned or loaded.
     public static func check(runDirectory: URL, scratchParent: URL? = nil, postgres: PostgresTarget = .ephemeral()) throws -> [ValidationFinding] {
         try check(RunFolder(directory: runDirectory), scratchParent: scratchParent, postgres: postgres)
     }
