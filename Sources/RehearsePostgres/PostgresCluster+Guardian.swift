@@ -87,7 +87,10 @@ extension PostgresCluster {
     /// The guardian's program (POSIX sh). Arguments: the cluster directory,
     /// the server binaries' directory, runuser's path and the server user
     /// (both empty when rehearse is not root), 1 to keep the cluster, and
-    /// the owner line that marks a kept one.
+    /// the owner line that marks a kept one. Its `inside` lists the
+    /// processes working in the cluster directory from `/proc` (Linux): where
+    /// there is no `/proc` it finds none, so only `pg_ctl stop` ends the
+    /// server before the directory goes.
     package static let guardianScript = #"""
         trap '' INT TERM HUP QUIT PIPE
         cd / || exit 1

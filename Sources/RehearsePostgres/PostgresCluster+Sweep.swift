@@ -12,6 +12,16 @@ extension PostgresCluster {
     /// (killed with SIGKILL, or a crashed machine): stops a server still
     /// running there, then deletes the directory. Kept clusters stay.
     /// Returns the directories removed.
+    ///
+    /// Uses `/proc` (Linux): the owner's start time tells it from a process
+    /// that reused its pid (``ScratchOwner/processAlive(_:startTime:)``), and
+    /// `/proc/<pid>/comm` and `cwd` tell a postmaster from another process
+    /// (``killPostmaster(dataDirectory:)``). Where there is no `/proc`
+    /// (macOS, the BSDs) it removes less, never more: a live pid counts as
+    /// the owner, and a directory whose `postmaster.pid` names a live process
+    /// stays, since that server can be neither proven ours nor stopped
+    /// (``postmasterMayBeRunning(dataDirectory:procAvailable:)``). A mark
+    /// without a pid proves no owner dead: its directory stays too.
     @discardableResult
     public static func cleanStale(in parent: URL) -> [URL] {
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: parent.path) else { return [] }
@@ -24,18 +34,45 @@ extension PostgresCluster {
             guard lstat(dir.path, &st) == 0, st.st_mode & S_IFMT == S_IFDIR,
                   lstat(dir.appendingPathComponent(ownerFile).path, &st) == 0, st.st_mode & S_IFMT == S_IFREG, st.st_uid == getuid(),
                   let text = try? String(contentsOf: dir.appendingPathComponent(ownerFile), encoding: .utf8) else { continue }
-            let fields = ScratchOwner.fields(text)
-            if fields["kept"] == "1" { continue }
-            if let pid = fields["pid"].flatMap({ Int32($0) }), ScratchOwner.processAlive(pid, startTime: fields["start"]) { continue }
+            guard ownerProvenGone(ScratchOwner.fields(text)) else { continue }
             killPostmaster(dataDirectory: dir.appendingPathComponent("data"))
+            if postmasterMayBeRunning(dataDirectory: dir.appendingPathComponent("data"), procAvailable: procAvailable) { continue }
             Interruption.removeTree(dir)
             if !FileManager.default.fileExists(atPath: dir.path) { removed.append(dir) }
         }
         return removed
     }
 
+    /// Whether an owner mark's fields prove its owner gone, so its cluster
+    /// may be swept: not kept, and a pid that no longer runs (or, with
+    /// `/proc`, runs with another start time). A mark with no usable pid, or
+    /// a live pid whose start time is unknown (`start=?`, or no `/proc`),
+    /// proves nothing: false.
+    package static func ownerProvenGone(_ fields: [String: String]) -> Bool {
+        if fields["kept"] == "1" { return false }
+        guard let pid = fields["pid"].flatMap({ Int32($0) }), pid > 0 else { return false }
+        return !ScratchOwner.processAlive(pid, startTime: fields["start"])
+    }
+
+    /// Whether this system has `/proc` (Linux), which the sweep needs to
+    /// prove an owner or a postmaster is not the process it seems to be.
+    package static var procAvailable: Bool { FileManager.default.fileExists(atPath: "/proc/self/stat") }
+
+    /// After ``killPostmaster(dataDirectory:)``: whether a server may still
+    /// run in the data directory, so removing it must wait. With `/proc`,
+    /// never (a postmaster of this directory was stopped; any other pid is
+    /// not its server). Without `/proc` nothing was stopped, so a live pid in
+    /// `postmaster.pid` may be that server: true.
+    package static func postmasterMayBeRunning(dataDirectory: URL, procAvailable: Bool) -> Bool {
+        guard !procAvailable,
+              let text = try? String(contentsOf: dataDirectory.appendingPathComponent("postmaster.pid"), encoding: .utf8),
+              let first = text.split(separator: "\n").first, let pid = Int32(first.trimmingCharacters(in: .whitespaces)), pid > 1 else { return false }
+        return kill(pid, 0) == 0 || errno == EPERM
+    }
+
     /// Sends SIGQUIT (immediate shutdown) to the postmaster named in
     /// postmaster.pid, if it is a postgres process, then SIGKILL if needed.
+    /// Needs `/proc` (Linux) to prove that: without it, stops nothing.
     package static func killPostmaster(dataDirectory: URL) {
         guard let text = try? String(contentsOf: dataDirectory.appendingPathComponent("postmaster.pid"), encoding: .utf8),
               let first = text.split(separator: "\n").first, let pid = Int32(first.trimmingCharacters(in: .whitespaces)), pid > 1 else { return }
