@@ -64,6 +64,25 @@ package enum DriftLocalization {
     /// Every table the drift names on both sides, localized with the
     /// locator `make` returns; when the locator cannot even be made, every
     /// such table says so.
+    /// The pipeline's start, the same on every engine: the pre-birth state
+    /// is rebuilt in `reference` (a fresh scratch database the engine made
+    /// beside the current one) by `rebuildPre`; only when the rebuilt data
+    /// fingerprints as the recorded pre-birth state are rows compared, else
+    /// every drifted table says why it was not localized.
+    package static func localize<Hooks: DriftLocatorHooks>(_ drift: Drift, pre: Fingerprint, reference: ScratchEngine,
+                                                           rebuildPre: (ScratchEngine) throws -> Void,
+                                                           locator make: () throws -> Hooks) throws -> Drift {
+        try rebuildPre(reference)
+        let rebuilt = try reference.fingerprint()
+        var result = drift
+        guard rebuilt.tables == pre.tables else {
+            for i in result.data.indices { result.data[i].note = "the pre-birth state could not be rebuilt identically, so rows were not localized" }
+            return result
+        }
+        localize(&result, locator: make)
+        return result
+    }
+
     package static func localize<Hooks: DriftLocatorHooks>(_ drift: inout Drift, locator make: () throws -> Hooks) {
         let tables = drift.data.indices.filter { drift.data[$0].rowsBefore != nil && drift.data[$0].rowsAfter != nil }
         guard !tables.isEmpty else { return }

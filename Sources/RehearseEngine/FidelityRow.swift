@@ -3,13 +3,13 @@ import RehearseSurrogate
 
 /// One line of the fidelity report: a measure of the generated surrogate
 /// beside what the profile asked for, and whether it is within tolerance.
-public struct FidelityRow: Sendable {
-    public var subject: String
-    public var metric: String
-    public var target: String
-    public var achieved: String
-    public var tolerance: String
-    public var withinTolerance: Bool
+package struct FidelityRow: Sendable {
+    package var subject: String
+    package var metric: String
+    package var target: String
+    package var achieved: String
+    package var tolerance: String
+    package var withinTolerance: Bool
 
     package init(subject: String, metric: String, target: String, achieved: String, tolerance: String, withinTolerance: Bool) {
         self.subject = subject

@@ -6,24 +6,24 @@ import RehearseSurrogate
 /// engine's profiler: the model, the measures both share (fan-out buckets,
 /// ranges rounded out to powers of ten) and the YAML the generator reads.
 /// Value-free by construction: counts, fractions, widths and rounded bounds.
-public enum LearnedProfile {
-    public struct Column: Sendable {
-        public var name: String
-        public var notNull: Bool
-        public var isKey: Bool
-        public var affinity: ColumnShape.Affinity
-        public var nullFraction: Double
-        public var distinct: Int64
-        public var averageWidth: Double
-        public var maximumWidth: Int64
+package enum LearnedProfile {
+    package struct Column: Sendable {
+        package var name: String
+        package var notNull: Bool
+        package var isKey: Bool
+        package var affinity: ColumnShape.Affinity
+        package var nullFraction: Double
+        package var distinct: Int64
+        package var averageWidth: Double
+        package var maximumWidth: Int64
         /// Coarse bounds: the minimum rounded down and the maximum rounded up
         /// to a power of ten (with sign), never the values themselves.
-        public var range: (low: Int64, high: Int64, fractional: Bool)?
+        package var range: (low: Int64, high: Int64, fractional: Bool)?
         /// PostgreSQL: the column's type as the catalog spells it (a schema
         /// fact, for the fidelity report's type check).
-        public var type: String? = nil
+        package var type: String? = nil
         /// PostgreSQL: every type-level fact (`PostgresTypeFact.detail`).
-        public var typeDetail: String? = nil
+        package var typeDetail: String? = nil
 
         package init(name: String, notNull: Bool, isKey: Bool, affinity: ColumnShape.Affinity, nullFraction: Double, distinct: Int64, averageWidth: Double, maximumWidth: Int64, range: (low: Int64, high: Int64, fractional: Bool)? = nil, type: String? = nil, typeDetail: String? = nil) {
             self.name = name
@@ -40,11 +40,11 @@ public enum LearnedProfile {
         }
     }
 
-    public struct FanOut: Sendable {
-        public var columns: [String]
-        public var parent: String
+    package struct FanOut: Sendable {
+        package var columns: [String]
+        package var parent: String
         /// Parents by number of children, in buckets 0, 1, 2-3, 4-7, ...
-        public var histogram: [(bucket: String, parents: Int64)]
+        package var histogram: [(bucket: String, parents: Int64)]
 
         package init(columns: [String], parent: String, histogram: [(bucket: String, parents: Int64)]) {
             self.columns = columns
@@ -53,13 +53,13 @@ public enum LearnedProfile {
         }
     }
 
-    public struct Table: Sendable {
-        public var name: String
-        public var rows: Int64
-        public var columns: [Column]
-        public var fanOuts: [FanOut]
+    package struct Table: Sendable {
+        package var name: String
+        package var rows: Int64
+        package var columns: [Column]
+        package var fanOuts: [FanOut]
         /// PostgreSQL: partitions of a partitioned table, and how many held rows.
-        public var partitions: (count: Int64, withRows: Int64)? = nil
+        package var partitions: (count: Int64, withRows: Int64)? = nil
 
         package init(name: String, rows: Int64, columns: [Column], fanOuts: [FanOut], partitions: (count: Int64, withRows: Int64)? = nil) {
             self.name = name
@@ -100,7 +100,7 @@ public enum LearnedProfile {
     }
 
     /// The profile as YAML the generator reads (schemas/profile.schema.json).
-    public static func yaml(_ tables: [Table], source: String) -> String {
+    package static func yaml(_ tables: [Table], source: String) -> String {
         func quoted(_ s: String) -> String {
             "\"" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
         }

@@ -7,20 +7,20 @@ import RehearseEngine
 
 /// An error reported by PostgreSQL or libpq, with the server's diagnostic
 /// fields kept apart so a caller can map the position back to a file.
-public struct PGError: Error, CustomStringConvertible, Sendable {
+package struct PGError: Error, CustomStringConvertible, Sendable {
     /// Five-character SQLSTATE (e.g. `42P01`); empty for client-side failures.
-    public var sqlstate: String
+    package var sqlstate: String
     /// The primary message (libpq's, or the server's `M` field).
-    public var message: String
+    package var message: String
     /// The server's detail (`D`), when it gave one.
-    public var detail: String?
+    package var detail: String?
     /// The server's hint (`H`), when it gave one.
-    public var hint: String?
+    package var hint: String?
     /// 1-based character position in the statement text, when the server gave one.
-    public var position: Int?
+    package var position: Int?
 
     /// The message, its SQLSTATE, detail and hint on one line.
-    public var description: String {
+    package var description: String {
         var text = sqlstate.isEmpty ? message : "\(message) (SQLSTATE \(sqlstate))"
         if let detail { text += "; detail: \(detail)" }
         if let hint { text += "; hint: \(hint)" }
@@ -44,6 +44,11 @@ package final class PGResult {
         if PQgetisnull(handle, Int32(row), Int32(column)) == 1 { return nil }
         return String(cString: PQgetvalue(handle, Int32(row), Int32(column)))
     }
+
+    /// The type OID of a column (`bool` is 16; `int2`, `int4`, `int8` are 21, 23, 20).
+    package func columnType(_ column: Int) -> UInt32 { UInt32(PQftype(handle, Int32(column))) }
+    package static let booleanType: UInt32 = 16
+    package static let integerTypes: Set<UInt32> = [20, 21, 23]
 
     /// Rows affected by INSERT, UPDATE, DELETE, MERGE, COPY and the like.
     package var affectedRows: Int64 { Int64(String(cString: PQcmdTuples(handle))) ?? 0 }

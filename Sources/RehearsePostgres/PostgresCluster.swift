@@ -13,18 +13,18 @@ import RehearseEngine
 /// directory (see `startGuardian`). A cluster left behind all the same (the
 /// guardian killed too, a crashed machine) is found by its owner file and
 /// removed by the next run of any kind.
-public final class PostgresCluster: @unchecked Sendable {
+package final class PostgresCluster: @unchecked Sendable {
     // @unchecked: `state` is only changed under `lock`; everything else is immutable.
-    public let directory: URL
-    public let dataDirectory: URL
-    public let bindir: URL
+    package let directory: URL
+    package let dataDirectory: URL
+    package let bindir: URL
     /// The system user the server runs as, when the tool runs as root.
-    public let runAs: String?
+    package let runAs: String?
     /// `postgres --version`'s number; set once, before the cluster is shared.
-    public private(set) var serverVersion = ""
-    public static let port = 5432
-    public static let superuser = "rehearse"
-    public static let directoryPrefix = ScratchOwner.postgresDirectoryPrefix
+    package private(set) var serverVersion = ""
+    package static let port = 5432
+    package static let superuser = "rehearse"
+    package static let directoryPrefix = ScratchOwner.postgresDirectoryPrefix
     package static let ownerFile = ScratchOwner.file
 
     package let lock = NSLock()
@@ -36,7 +36,7 @@ public final class PostgresCluster: @unchecked Sendable {
     private enum State { case running, stopped, removed }
 
     /// Creates and starts a cluster under `parent` (default: the temporary directory).
-    public static func start(parent: URL? = nil, bindir explicit: String? = nil, runAs requested: String? = nil, keep: Bool = false) throws -> PostgresCluster {
+    package static func start(parent: URL? = nil, bindir explicit: String? = nil, runAs requested: String? = nil, keep: Bool = false) throws -> PostgresCluster {
         // Refused before initdb, not at the first connection.
         try PGConnection.refuseEnvironment()
         let base = parent ?? FileManager.default.temporaryDirectory
@@ -151,7 +151,7 @@ public final class PostgresCluster: @unchecked Sendable {
 
     /// Stops the server at once (`-m immediate`: nothing in it needs saving);
     /// safe to call twice and from the interruption handler.
-    public func stop() {
+    package func stop() {
         lock.lock()
         defer { lock.unlock() }
         guard state == .running else { return }
@@ -163,7 +163,7 @@ public final class PostgresCluster: @unchecked Sendable {
 
     /// Stops the server and removes the directory, or keeps it (stopped,
     /// marked so the next run's stale-cluster sweep leaves it alone).
-    public func remove(keep: Bool) {
+    package func remove(keep: Bool) {
         stop()
         lock.lock()
         defer { lock.unlock() }

@@ -8,8 +8,8 @@ import RehearseEngine
 /// type-level facts a learned PostgreSQL profile records — each column's
 /// type as the source catalog spelled it, partitions holding rows, and every
 /// sequence a column uses standing past the loaded values.
-public enum PostgresFidelity {
-    public static func measure(server: PostgresServerAddress, profile: ShapeProfile, rows: [String: Int64]) throws -> [FidelityRow] {
+package enum PostgresFidelity {
+    package static func measure(server: PostgresServerAddress, profile: ShapeProfile, rows: [String: Int64]) throws -> [FidelityRow] {
         guard let database = server.namedDatabase else { return [] }
         let db = try PostgresScratch.open(server.parameters, database: database)
         do {

@@ -178,8 +178,8 @@ package struct PostgresFingerprinter {
 
 /// `rehearse fingerprint --pg-url`: the fingerprint of a database of a local
 /// server, read in pinned, read-only sessions.
-public enum PostgresFingerprint {
-    public static func of(server: PostgresServerAddress, jobs: Int) throws -> Fingerprint {
+package enum PostgresFingerprint {
+    package static func of(server: PostgresServerAddress, jobs: Int) throws -> Fingerprint {
         guard let database = server.namedDatabase else {
             throw RehearseError.badInput("--pg-url names no database. Add dbname=... for the database to fingerprint.")
         }

@@ -8,7 +8,7 @@ import RehearseEngine
 /// same measures as the SQLite profiler (row counts, null fractions, distinct
 /// counts, widths, numeric ranges rounded out to powers of ten, foreign-key
 /// fan-out histograms) and never a value.
-public enum PostgresProfiler {
+package enum PostgresProfiler {
     /// Types whose values are numbers: a range is learned only for these.
     package static let numericTypes: Set<String> = ["smallint", "integer", "bigint", "real", "double precision"]
 
@@ -28,7 +28,7 @@ public enum PostgresProfiler {
         return (lo, hi, range.fractional)
     }
 
-    public static func learn(server: PostgresServerAddress) throws -> [LearnedProfile.Table] {
+    package static func learn(server: PostgresServerAddress) throws -> [LearnedProfile.Table] {
         guard let database = server.namedDatabase else {
             throw RehearseError.badInput("--pg-url names no database. Add dbname=... for the database to profile.")
         }

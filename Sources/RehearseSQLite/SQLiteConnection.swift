@@ -8,9 +8,9 @@ import RehearseEngine
 /// Owns one `sqlite3*` handle and closes it on every path.
 ///
 /// A connection is not thread-safe: use it from one thread at a time.
-public final class SQLiteConnection {
+package final class SQLiteConnection {
     package let handle: OpaquePointer
-    public let path: String
+    package let path: String
     /// What user-written SQL may do here; see ``SQLiteSandbox``.
     package let sandbox = SQLiteSandbox()
 
@@ -20,7 +20,7 @@ public final class SQLiteConnection {
         return true
     }()
 
-    public init(path: String, readOnly: Bool = false, create: Bool = true, uri: Bool = false) throws {
+    package init(path: String, readOnly: Bool = false, create: Bool = true, uri: Bool = false) throws {
         _ = Self.configured
         var db: OpaquePointer?
         var flags = readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE
@@ -42,7 +42,7 @@ public final class SQLiteConnection {
     deinit { sqlite3_close_v2(handle) }
 
     /// The linked library's version, e.g. "3.40.1".
-    public static var libraryVersion: String { String(cString: sqlite3_libversion()) }
+    package static var libraryVersion: String { String(cString: sqlite3_libversion()) }
 
     package var lastErrorMessage: String { String(cString: sqlite3_errmsg(handle)) }
 
@@ -54,7 +54,7 @@ public final class SQLiteConnection {
     /// Only for the tool's own SQL: it runs outside the sandbox's policy
     /// (the loader's `journal_mode = OFF`, the script's `BEGIN IMMEDIATE`).
     /// User-written SQL goes through ``forEachStatement(of:_:)`` or ``prepare(_:)``.
-    public func execute(_ sql: String) throws {
+    package func execute(_ sql: String) throws {
         sandbox.trusted = true
         sqlite3_limit(handle, SQLITE_LIMIT_ATTACHED, 10)
         defer {
@@ -77,13 +77,13 @@ public final class SQLiteConnection {
         sandbox.lastDenial ?? lastErrorMessage
     }
 
-    public func prepare(_ sql: String) throws -> SQLiteStatement {
+    package func prepare(_ sql: String) throws -> SQLiteStatement {
         try SQLiteStatement(connection: self, sql: sql)
     }
 
     /// All rows of a query, as typed values. For catalog queries and checks,
     /// never for bulk data (use ``SQLiteStatement/step()`` there).
-    public func rows(_ sql: String, _ bindings: [DatabaseValue] = []) throws -> [[DatabaseValue]] {
+    package func rows(_ sql: String, _ bindings: [DatabaseValue] = []) throws -> [[DatabaseValue]] {
         let statement = try prepare(sql)
         try statement.bind(bindings)
         var result: [[DatabaseValue]] = []
@@ -94,15 +94,15 @@ public final class SQLiteConnection {
     }
 
     /// Rows changed by the most recent INSERT, UPDATE or DELETE.
-    public var changes: Int64 { Int64(sqlite3_changes64(handle)) }
+    package var changes: Int64 { Int64(sqlite3_changes64(handle)) }
 
-    public var totalChanges: Int64 { Int64(sqlite3_total_changes64(handle)) }
+    package var totalChanges: Int64 { Int64(sqlite3_total_changes64(handle)) }
 
-    public var isInTransaction: Bool { sqlite3_get_autocommit(handle) == 0 }
+    package var isInTransaction: Bool { sqlite3_get_autocommit(handle) == 0 }
 
     /// Column metadata SQLite keeps but does not expose through PRAGMAs,
     /// notably the collation.
-    public func columnMetadata(table: String, column: String) throws -> (declaredType: String, collation: String, notNull: Bool, primaryKey: Bool, autoIncrement: Bool) {
+    package func columnMetadata(table: String, column: String) throws -> (declaredType: String, collation: String, notNull: Bool, primaryKey: Bool, autoIncrement: Bool) {
         var type: UnsafePointer<CChar>?
         var coll: UnsafePointer<CChar>?
         var notNull: Int32 = 0, pk: Int32 = 0, autoinc: Int32 = 0
@@ -115,10 +115,10 @@ public final class SQLiteConnection {
 
 /// A prepared statement, finalized when released. Reuse it across rows with
 /// ``reset()``: preparing once is what keeps bulk loads fast.
-public final class SQLiteStatement {
+package final class SQLiteStatement {
     package let handle: OpaquePointer
     package unowned let connection: SQLiteConnection
-    public let sql: String
+    package let sql: String
 
     package init(handle: OpaquePointer, connection: SQLiteConnection, sql: String) {
         self.handle = handle
@@ -139,23 +139,23 @@ public final class SQLiteStatement {
 
     deinit { sqlite3_finalize(handle) }
 
-    public var columnCount: Int { Int(sqlite3_column_count(handle)) }
+    package var columnCount: Int { Int(sqlite3_column_count(handle)) }
 
-    public func columnName(_ index: Int) -> String { String(cString: sqlite3_column_name(handle, Int32(index))) }
+    package func columnName(_ index: Int) -> String { String(cString: sqlite3_column_name(handle, Int32(index))) }
 
-    public var isReadOnly: Bool { sqlite3_stmt_readonly(handle) != 0 }
+    package var isReadOnly: Bool { sqlite3_stmt_readonly(handle) != 0 }
 
-    public func reset() {
+    package func reset() {
         sqlite3_reset(handle)
     }
 
-    public func bind(_ values: [DatabaseValue]) throws {
+    package func bind(_ values: [DatabaseValue]) throws {
         for (i, v) in values.enumerated() { try bind(v, at: i + 1) }
     }
 
     private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
 
-    public func bind(_ value: DatabaseValue, at index: Int) throws {
+    package func bind(_ value: DatabaseValue, at index: Int) throws {
         let i = Int32(index)
         let rc: Int32
         switch value {
@@ -180,7 +180,7 @@ public final class SQLiteStatement {
 
     /// Advances to the next row; false when done.
     @discardableResult
-    public func step() throws -> Bool {
+    package func step() throws -> Bool {
         let rc = sqlite3_step(handle)
         switch rc {
         case SQLITE_ROW: return true
@@ -192,16 +192,16 @@ public final class SQLiteStatement {
         }
     }
 
-    public func columnType(at index: Int) -> Int32 { sqlite3_column_type(handle, Int32(index)) }
+    package func columnType(at index: Int) -> Int32 { sqlite3_column_type(handle, Int32(index)) }
     /// Whether the column's value is text or a blob (not NULL or a number).
     package func isTextOrBlob(at index: Int) -> Bool {
         let type = columnType(at: index)
         return type == SQLITE_TEXT || type == SQLITE_BLOB
     }
 
-    public func int64(at index: Int) -> Int64 { sqlite3_column_int64(handle, Int32(index)) }
+    package func int64(at index: Int) -> Int64 { sqlite3_column_int64(handle, Int32(index)) }
 
-    public func value(at index: Int) -> DatabaseValue {
+    package func value(at index: Int) -> DatabaseValue {
         let i = Int32(index)
         switch sqlite3_column_type(handle, i) {
         case SQLITE_INTEGER: return .integer(sqlite3_column_int64(handle, i))

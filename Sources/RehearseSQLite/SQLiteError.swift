@@ -7,12 +7,12 @@ import RehearseEngine
 
 /// An error reported by SQLite: its result code, its message and the SQL that
 /// was running. Bound values are never included.
-public struct SQLiteError: Error, CustomStringConvertible, Sendable {
-    public var resultCode: Int32
-    public var message: String
-    public var sql: String?
+package struct SQLiteError: Error, CustomStringConvertible, Sendable {
+    package var resultCode: Int32
+    package var message: String
+    package var sql: String?
 
-    public var description: String {
+    package var description: String {
         var text = "SQLite error \(resultCode): \(message)"
         if let sql { text += " - while executing `\(SQLExcerpt.of(sql))`" }
         return text

@@ -8,8 +8,8 @@ import RehearseEngine
 /// fractions and distinct counts per column, and per foreign key the share
 /// of parents with no children, or the children per parent and the NULL
 /// share a fan-out asked for.
-public enum SQLiteFidelity {
-    public static func measure(file: URL, profile: ShapeProfile, rows: [String: Int64]) throws -> [FidelityRow] {
+package enum SQLiteFidelity {
+    package static func measure(file: URL, profile: ShapeProfile, rows: [String: Int64]) throws -> [FidelityRow] {
         let db = try SQLiteFingerprint.open(file: file)
         return try FidelityRow.measure(profile: profile, rows: rows, with: Hooks(db: db, reader: SQLiteSchemaReader(db: db)))
     }

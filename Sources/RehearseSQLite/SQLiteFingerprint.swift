@@ -7,8 +7,8 @@ import RehearseEngine
 
 /// Fingerprints an existing SQLite file without changing it: opened
 /// read-only with immutable=1, so not even a journal or WAL file appears.
-public enum SQLiteFingerprint {
-    public static func of(file: URL) throws -> Fingerprint {
+package enum SQLiteFingerprint {
+    package static func of(file: URL) throws -> Fingerprint {
         try SQLiteFingerprinter(db: open(file: file)).fingerprint()
     }
 

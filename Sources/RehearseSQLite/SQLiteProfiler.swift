@@ -9,8 +9,8 @@ import RehearseEngine
 /// average and maximum widths, numeric ranges rounded out to powers of ten,
 /// and foreign-key fan-out histograms. No most-common values, no histogram
 /// bounds, no sample rows.
-public enum SQLiteProfiler {
-    public static func learn(file: URL) throws -> [LearnedProfile.Table] {
+package enum SQLiteProfiler {
+    package static func learn(file: URL) throws -> [LearnedProfile.Table] {
         let db = try SQLiteFingerprint.open(file: file)
         return try LearnedProfile.learn(with: Hooks(db: db, reader: SQLiteSchemaReader(db: db)))
     }
@@ -65,7 +65,7 @@ public enum SQLiteProfiler {
 
     /// The database's DDL (tables first, then indexes, views and triggers),
     /// without rehearse's own provenance table.
-    public static func schemaDDL(file: URL) throws -> String {
+    package static func schemaDDL(file: URL) throws -> String {
         let db = try SQLiteFingerprint.open(file: file)
         let rows = try db.rows("""
             SELECT sql FROM sqlite_schema WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND name <> ?

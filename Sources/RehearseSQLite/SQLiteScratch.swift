@@ -6,19 +6,19 @@ import RehearseSurrogate
 import RehearseEngine
 
 /// A scratch SQLite database in a fresh private temporary directory.
-public final class SQLiteScratch: ScratchEngine {
-    public let directory: URL
-    public let databaseURL: URL
+package final class SQLiteScratch: ScratchEngine {
+    package let directory: URL
+    package let databaseURL: URL
     private var removed = false
     /// Threads generating values (the data is the same for any count).
     package let jobs: Int
 
-    public convenience init(keep: Bool, parent: URL? = nil) throws {
+    package convenience init(keep: Bool, parent: URL? = nil) throws {
         try self.init(ProvisionOptions(keep: keep, parent: parent))
     }
 
     /// A fresh scratch database; `scriptsAsSuperuser` has no meaning for SQLite.
-    public init(_ options: ProvisionOptions) throws {
+    package init(_ options: ProvisionOptions) throws {
         let keep = options.keep
         jobs = options.jobs
         let base = options.parent ?? FileManager.default.temporaryDirectory
@@ -46,7 +46,7 @@ public final class SQLiteScratch: ScratchEngine {
     /// this user wrote, never kept ones, never ephemeral PostgreSQL clusters
     /// (their own sweep stops the server first). Returns what was removed.
     @discardableResult
-    public static func cleanStale(in parent: URL) -> [URL] {
+    package static func cleanStale(in parent: URL) -> [URL] {
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: parent.path) else { return [] }
         var removed: [URL] = []
         for name in names where name.hasPrefix(directoryPrefix) && !name.hasPrefix(ScratchOwner.postgresDirectoryPrefix) {
@@ -73,13 +73,13 @@ public final class SQLiteScratch: ScratchEngine {
         removed = true  // owned by another scratch; never removes the directory
     }
 
-    public var dialect: Dialect { .sqlite }
-    public var engineVersion: String { SQLiteConnection.libraryVersion }
-    public var location: URL { databaseURL }
-    public var isolation: ScratchIsolation {
+    package var dialect: Dialect { .sqlite }
+    package var engineVersion: String { SQLiteConnection.libraryVersion }
+    package var location: URL { databaseURL }
+    package var isolation: ScratchIsolation {
         ScratchIsolation(kind: "sqlite-file", network: "none", facts: ["private_temporary_directory": .bool(true)])
     }
-    public var provisionSummary: String { "sqlite \(engineVersion) in a private temporary directory" }
+    package var provisionSummary: String { "sqlite \(engineVersion) in a private temporary directory" }
 
     /// Opens the scratch database. `policy` restricts the connection for SQL
     /// the user wrote (scripts, checks); nil leaves it to the tool's own SQL
@@ -97,20 +97,20 @@ public final class SQLiteScratch: ScratchEngine {
         }
     }
 
-    public func loadSurrogate(_ source: SurrogateSource, seed: UInt64, scale: Double, progress: ProgressHandler?) throws -> LoadRecord {
+    package func loadSurrogate(_ source: SurrogateSource, seed: UInt64, scale: Double, progress: ProgressHandler?) throws -> LoadRecord {
         let db = try connect()
         var loader = SQLiteSurrogateLoader(source: source, seed: seed, scale: scale, progress: progress)
         loader.jobs = jobs
         return try loader.load(into: db)
     }
 
-    public func fingerprint() throws -> Fingerprint {
+    package func fingerprint() throws -> Fingerprint {
         try SQLiteFingerprinter(db: connect(readOnly: true)).fingerprint()
     }
 
     /// SQLite always runs the script in one transaction: it has no statement
     /// that refuses one, so `transactional: false` changes nothing here.
-    public func apply(_ script: SQLScript, transactional: Bool) throws(ScriptFailure) -> ScriptRun {
+    package func apply(_ script: SQLScript, transactional: Bool) throws(ScriptFailure) -> ScriptRun {
         let db: SQLiteConnection
         do { db = try connect(policy: .script(context: "a rehearsal script")) } catch {
             throw ScriptFailure(file: script.displayPath, line: 0, column: 0, statement: "", engineMessage: "\(error)")
@@ -143,7 +143,7 @@ public final class SQLiteScratch: ScratchEngine {
         }
     }
 
-    public func runChecks(_ script: SQLScript) throws -> [CheckResult] {
+    package func runChecks(_ script: SQLScript) throws -> [CheckResult] {
         let db = try connect(readOnly: true, policy: .check)
         var results: [CheckResult] = []
         var number = 0
@@ -166,14 +166,14 @@ public final class SQLiteScratch: ScratchEngine {
                     while try prepared.step(), rows.count < 3 {
                         rows.append((0..<prepared.columnCount).map { prepared.value(at: $0) })
                     }
-                    if rows.count != 1 {
-                        returned = rows.count == 0 ? "0 rows" : "more than one row"
-                    } else if rows[0].count != 1 {
-                        returned = "1 row of \(rows[0].count) columns"
-                    } else {
-                        returned = "1 row: \(rows[0][0])"
-                        passed = rows[0][0] == .integer(1)
+                    // SQLite has no boolean type: TRUE is the integer 1.
+                    let value: CheckJudgement.Value = switch rows.first?.first {
+                    case .integer(let i)?: .integer(i)
+                    case .null?, nil: .null
+                    default: .other
                     }
+                    (passed, returned) = CheckJudgement.judge(rows: rows.count, columns: rows.first?.count ?? 0, value: value,
+                                                              shown: rows.first?.first.map { "\($0)" } ?? "")
                 } catch let error as SQLiteError {
                     returned = "error: \(error.message)"
                 }
@@ -187,28 +187,20 @@ public final class SQLiteScratch: ScratchEngine {
         return results
     }
 
-    public func localize(_ drift: Drift, pre: Fingerprint, rebuildPre: (ScratchEngine) throws -> Void) throws -> Drift {
+    package func localize(_ drift: Drift, pre: Fingerprint, rebuildPre: (ScratchEngine) throws -> Void) throws -> Drift {
         guard !drift.data.isEmpty else { return drift }
         let referenceURL = directory.appendingPathComponent("reference-pre.sqlite")
         try? FileManager.default.removeItem(at: referenceURL)
         defer { try? FileManager.default.removeItem(at: referenceURL) }
-        let reference = SQLiteScratch(file: referenceURL)
-        try rebuildPre(reference)
-        let rebuilt = try reference.fingerprint()
-        var result = drift
-        guard rebuilt.tables == pre.tables else {
-            for i in result.data.indices { result.data[i].note = "the pre-birth state could not be rebuilt identically, so rows were not localized" }
-            return result
-        }
-        DriftLocalization.localize(&result) {
+        let reference = SQLiteScratch(file: referenceURL, jobs: jobs)
+        return try DriftLocalization.localize(drift, pre: pre, reference: reference, rebuildPre: rebuildPre) {
             let db = try connect(readOnly: true)
             try db.attachReference(referenceURL.path, as: "ref")
             return SQLiteDriftLocator(db: db)
         }
-        return result
     }
 
-    public func tearDown(keep: Bool) {
+    package func tearDown(keep: Bool) {
         guard !removed else { return }
         removed = true
         Interruption.unregister(directory)
@@ -221,8 +213,8 @@ public final class SQLiteScratch: ScratchEngine {
 /// The generator's view of a schema written for SQLite, read from a private
 /// in-memory database: what `rehearse-fuzz-spec` plans surrogates against
 /// without touching a disk.
-public enum SQLiteSchemaShapes {
-    public static func read(schema text: String, displayPath: String = "schema.sql") throws -> [TableShape] {
+package enum SQLiteSchemaShapes {
+    package static func read(schema text: String, displayPath: String = "schema.sql") throws -> [TableShape] {
         let db = try SQLiteConnection(path: ":memory:")
         let script = SQLScript(displayPath: displayPath, url: URL(fileURLWithPath: displayPath), text: text, sha256: "")
         do {

@@ -9,22 +9,22 @@ import RehearseEvidence
 /// and the literals of `=`, `<>`, `IN (…)`, `LIKE 'prefix%'`, `<`, `>`,
 /// `BETWEEN` (rows holding those values, or just across the bound). The
 /// values are the birth's own literals, never data from a real database.
-public struct BirthTargets: Sendable {
-    public struct Column: Sendable, Equatable {
-        public var nulls = false
-        public var caseFold = false
-        public var values: [DatabaseValue] = []
+package struct BirthTargets: Sendable {
+    package struct Column: Sendable, Equatable {
+        package var nulls = false
+        package var caseFold = false
+        package var values: [DatabaseValue] = []
     }
 
     /// table (lower case) → column (lower case) → what to make.
-    public private(set) var tables: [String: [String: Column]] = [:]
+    package private(set) var tables: [String: [String: Column]] = [:]
 
-    public init() {}
+    package init() {}
 
     /// Reads the birth's statements and, when given, the rollback's: a
     /// rollback that rewrites rows by its own predicate (`WHERE name =
     /// 'legacy'`) is only tested if such rows exist before the birth.
-    public init(birth: SQLScript, rollback: SQLScript? = nil, dialect: Dialect) {
+    package init(birth: SQLScript, rollback: SQLScript? = nil, dialect: Dialect) {
         for script in [birth] + (rollback.map { [$0] } ?? []) { read(script, dialect: dialect) }
     }
 
@@ -38,7 +38,7 @@ public struct BirthTargets: Sendable {
         }
     }
 
-    public func column(table: String, column: String) -> Column? {
+    package func column(table: String, column: String) -> Column? {
         tables[table.lowercased()]?[column.lowercased()]
     }
 

@@ -2,7 +2,7 @@ import Foundation
 import RehearseCore
 import RehearseEvidence
 
-public final class ColumnPlan: @unchecked Sendable {
+package final class ColumnPlan: @unchecked Sendable {
     // @unchecked: `afterColumn`, `groupLeader`, `composite` and
     // `activeParents` are set once while the
     // owning TablePlan is built, before the plan is shared; never written after.
@@ -18,7 +18,7 @@ public final class ColumnPlan: @unchecked Sendable {
         case partition(PartitionValues)
     }
 
-    public let name: String
+    package let name: String
     package let kind: Kind
     package let rng: CounterRandom
     package let nullFraction: Double

@@ -8,9 +8,9 @@ import RehearseEvidence
 /// the referenced table is generated first, each row takes the value of one
 /// of its rows, so the values agree across tables at any `--scale` (the
 /// draw follows the referenced table's row count) and depend only on the seed.
-public struct ColumnSource: Sendable, Equatable {
-    public var table: String
-    public var column: String
+package struct ColumnSource: Sendable, Equatable {
+    package var table: String
+    package var column: String
 
     package init(_ node: YAMLNode) throws {
         let text = try node.string()

@@ -4,17 +4,17 @@ import RehearseEvidence
 
 /// A foreign key on a cycle between tables: inserted as NULL, then set by an
 /// update pass once every table is loaded (see `SurrogatePlan.deferredForeignKeys`).
-public final class DeferredForeignKey: Sendable {
+package final class DeferredForeignKey: Sendable {
     /// The child table.
-    public let table: String
-    public let parentTable: String
+    package let table: String
+    package let parentTable: String
     /// The foreign key's columns, in the order `values(row:)` gives them.
-    public let columns: [String]
+    package let columns: [String]
     /// Columns that find a row of `table` (its primary key, or a NOT NULL
     /// UNIQUE key), in the order `key(row:)` gives them.
-    public let keyColumns: [String]
+    package let keyColumns: [String]
     /// Rows of `table`.
-    public let rows: Int64
+    package let rows: Int64
     package let main: TablePlan
     package let keyIndexes: [Int]
     package let valuePlan: TablePlan
@@ -31,12 +31,12 @@ public final class DeferredForeignKey: Sendable {
     }
 
     /// The key of row `row`, as it was inserted.
-    public func key(row: Int64) -> [DatabaseValue] {
+    package func key(row: Int64) -> [DatabaseValue] {
         keyIndexes.map { main.value($0, row: row) }
     }
 
     /// The foreign key's values in row `row`, or nil when they stay NULL.
-    public func values(row: Int64) -> [DatabaseValue]? {
+    package func values(row: Int64) -> [DatabaseValue]? {
         let v = valuePlan.columns.indices.map { valuePlan.value($0, row: row) }
         return v.allSatisfy { $0 == .null } ? nil : v
     }

@@ -16,17 +16,17 @@ import RehearseEvidence
 ///     edge_cases: off                 # or a mapping:
 ///     edge_cases: {null_fraction: 0.1, value_fraction: 0.25}
 ///     targeting: off                  # or {fraction: 0.25}
-public struct EdgeCaseSettings: Sendable, Equatable {
-    public var enabled = true
+package struct EdgeCaseSettings: Sendable, Equatable {
+    package var enabled = true
     /// NULLs in a nullable column the profile gives no `null_fraction`.
-    public var nullFraction = 0.1
+    package var nullFraction = 0.1
     /// Share of a mixed column's non-NULL values replaced by an edge case.
-    public var valueFraction = 0.25
+    package var valueFraction = 0.25
     /// Birth-aware targeting (BirthTargets) on, and its share of rows.
-    public var targeting = true
-    public var targetFraction = 0.25
+    package var targeting = true
+    package var targetFraction = 0.25
 
-    public init() {}
+    package init() {}
 
     package static let defaults = EdgeCaseSettings()
 

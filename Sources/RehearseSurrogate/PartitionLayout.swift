@@ -6,10 +6,10 @@ import RehearseEvidence
 /// generator steers the key columns into a partition chosen per row, so
 /// every row lands in one; with a DEFAULT partition (or hash partitioning)
 /// any value lands and nothing is steered.
-public struct PartitionLayout: Sendable, Equatable {
-    public enum Strategy: Sendable { case range, list, hash }
+package struct PartitionLayout: Sendable, Equatable {
+    package enum Strategy: Sendable { case range, list, hash }
 
-    public enum Bound: Sendable, Equatable {
+    package enum Bound: Sendable, Equatable {
         /// One literal per key column; nil is MINVALUE / MAXVALUE.
         case range(from: [String?], to: [String?])
         /// The listed values; nil is NULL.
@@ -90,7 +90,7 @@ public struct PartitionLayout: Sendable, Equatable {
     }
 
     /// What one partition level asks of one key column.
-    public enum ColumnBound: Sendable, Equatable {
+    package enum ColumnBound: Sendable, Equatable {
         /// `[from, to)` of a single-column range key; nil is MINVALUE / MAXVALUE.
         case range(from: String?, to: String?)
         case list([String?])
@@ -98,23 +98,23 @@ public struct PartitionLayout: Sendable, Equatable {
         case literal(String)
     }
 
-    public var strategy: Strategy
+    package var strategy: Strategy
     /// Key columns in order; empty when the key has an expression.
-    public var keyColumns: [String]
-    public var bounds: [Bound] = []
+    package var keyColumns: [String]
+    package var bounds: [Bound] = []
     /// Every leaf partition rows can be aimed at, as what each level on the
     /// way down asks of each key column (lower-cased name; the deepest level
     /// wins). A sub-partitioned partition with a DEFAULT, hash or
     /// expression key is one leaf with its ancestors' bounds.
-    public var leaves: [[String: ColumnBound]] = []
-    public var hasDefault = false
+    package var leaves: [[String: ColumnBound]] = []
+    package var hasDefault = false
     /// Partitions attached to the table (whatever their bounds).
-    public var attached = 0
+    package var attached = 0
     /// Hash partitioning: the share of hash values the partitions cover
     /// (the sum of 1/modulus); below 1 some rows have no partition.
-    public var hashCoverage = 0.0
+    package var hashCoverage = 0.0
 
-    public init(strategy: Strategy, keyColumns: [String], bounds: [Bound] = [], hasDefault: Bool = false) {
+    package init(strategy: Strategy, keyColumns: [String], bounds: [Bound] = [], hasDefault: Bool = false) {
         self.strategy = strategy
         self.keyColumns = keyColumns
         self.bounds = bounds
@@ -122,7 +122,7 @@ public struct PartitionLayout: Sendable, Equatable {
     }
 
     /// Whether the key columns need steering: some value would land in no partition.
-    public var steers: Bool {
+    package var steers: Bool {
         strategy != .hash && !hasDefault && !keyColumns.isEmpty && !leaves.isEmpty
     }
 

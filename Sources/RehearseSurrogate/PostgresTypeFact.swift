@@ -5,7 +5,7 @@ import RehearseEvidence
 /// scratch database once the schema has run (`PostgresTypeCatalog`): the
 /// generator sees the schema file's types, not a guess from the column name.
 /// Engine-free, so the generator and its tests need no libpq.
-public indirect enum PostgresTypeFact: Sendable, Equatable {
+package indirect enum PostgresTypeFact: Sendable, Equatable {
     /// A built-in or extension scalar: `pg_type.typname` (int4, varchar,
     /// timestamptz …), its `typcategory` letter and the column's typmod (-1: none).
     case base(name: String, category: String, typmod: Int32)
@@ -24,7 +24,7 @@ public indirect enum PostgresTypeFact: Sendable, Equatable {
     case other(name: String, kind: String)
 
     /// The scalar underneath domains.
-    public var resolved: PostgresTypeFact {
+    package var resolved: PostgresTypeFact {
         if case .domain(_, let base, _) = self { return base.resolved }
         return self
     }
@@ -41,7 +41,7 @@ public indirect enum PostgresTypeFact: Sendable, Equatable {
     }
 
     /// A readable name for messages.
-    public var display: String {
+    package var display: String {
         switch self {
         case .base(let name, _, let typmod): typmod >= 0 ? "\(name)(typmod \(typmod))" : name
         case .enumeration(let name, _), .domain(let name, _, _), .range(let name, _), .multirange(let name, _), .other(let name, _): name
@@ -53,7 +53,7 @@ public indirect enum PostgresTypeFact: Sendable, Equatable {
     /// report: a domain's base type and CHECKs, an enum's labels, an array's
     /// element type, a range's subtype, lengths, precision and scale. Schema
     /// text only, never a value.
-    public var detail: String {
+    package var detail: String {
         let text: String
         switch self {
         case .base(let name, _, let typmod):
@@ -79,7 +79,7 @@ public indirect enum PostgresTypeFact: Sendable, Equatable {
     }
 
     /// The declared maximum length of varchar(n), char(n), bit(n) and varbit(n).
-    public var maxLength: Int64? {
+    package var maxLength: Int64? {
         guard let name = baseName, typmod >= 0 else {
             return baseName == "name" ? 63 : baseName == "char" ? 1 : nil
         }
@@ -91,7 +91,7 @@ public indirect enum PostgresTypeFact: Sendable, Equatable {
     }
 
     /// numeric(p, s): precision and scale (a negative scale rounds to tens).
-    public var numericPrecision: (precision: Int, scale: Int)? {
+    package var numericPrecision: (precision: Int, scale: Int)? {
         guard baseName == "numeric", typmod >= 4 else { return nil }
         let t = Int(typmod) - 4
         var s = t & 0x7ff
@@ -101,7 +101,7 @@ public indirect enum PostgresTypeFact: Sendable, Equatable {
 
     /// The integer range a column of this type holds: int2/int4/int8 by
     /// width, numeric(p, 0) by precision.
-    public var integerBounds: (lo: Int64, hi: Int64)? {
+    package var integerBounds: (lo: Int64, hi: Int64)? {
         switch baseName {
         case "int2": return (Int64(Int16.min), Int64(Int16.max))
         case "int4": return (Int64(Int32.min), Int64(Int32.max))
@@ -117,7 +117,7 @@ public indirect enum PostgresTypeFact: Sendable, Equatable {
     }
 
     /// The largest magnitude numeric(p, s) holds (10^(p-s) - 10^-s).
-    public var numericMagnitude: Double? {
+    package var numericMagnitude: Double? {
         guard let (p, s) = numericPrecision else { return nil }
         return Double(sign: .plus, exponent: 0, significand: 1) * pow10(p - s) - pow10(-s)
     }

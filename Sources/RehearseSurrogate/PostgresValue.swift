@@ -15,7 +15,7 @@ import RehearseEvidence
 /// kept as their input text; in binary, json(b) is a version byte plus that
 /// text, and the others would stay on the text path (or be parsed by the
 /// server through a cast).
-public indirect enum PostgresValue: Sendable, Equatable {
+package indirect enum PostgresValue: Sendable, Equatable {
     case integer(Int64)
     /// `units` × 10^-scale: numeric and money, exact.
     case decimal(units: Int64, scale: Int)
@@ -45,7 +45,7 @@ public indirect enum PostgresValue: Sendable, Equatable {
     case literal(String)
 
     /// The value in PostgreSQL's text input syntax.
-    public var text: String {
+    package var text: String {
         switch self {
         case .integer(let i): return String(i)
         case .decimal(let units, let scale):
@@ -93,7 +93,7 @@ public indirect enum PostgresValue: Sendable, Equatable {
     }
 
     /// As the plan passes values around (and COPY text writes them).
-    public var databaseValue: DatabaseValue {
+    package var databaseValue: DatabaseValue {
         switch self {
         case .integer(let i): .integer(i)
         case .double(let d): .real(d)

@@ -3,7 +3,7 @@ import RehearseCore
 import RehearseEvidence
 
 extension ShapeProfile {
-    public init(parsing text: String, file: String) throws {
+    package init(parsing text: String, file: String) throws {
         let root = try YAMLNode.load(text: text, file: file)
         let m = try root.members(allowed: ["tables", "default_rows", "edge_cases", "targeting"])
         edgeCases = try EdgeCaseSettings(edgeCases: m["edge_cases"], targeting: m["targeting"])

@@ -9,11 +9,11 @@ import RehearseEvidence
 /// surrogates sit at `../share/rehearse/surrogates` from the binary, wherever
 /// the prefix is and however the binary was reached (PATH, a symlink, a
 /// relative path, another working directory).
-public enum Resources {
+package enum Resources {
     /// The running program's real path: `/proc/self/exe` (the kernel's word,
     /// not `argv[0]`, which is just a name when the program came from PATH),
     /// with every symlink resolved. Nil when it cannot be read.
-    public static var runningExecutable: URL? {
+    package static var runningExecutable: URL? {
         #if os(Linux)
         if let path = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"), path.hasPrefix("/") {
             return URL(fileURLWithPath: path).resolvingSymlinksInPath()
@@ -45,7 +45,7 @@ public enum Resources {
     /// The checkout is recognised by the `.build` folder only: walking up
     /// from an installed binary would look in directories such as `/tmp`,
     /// where anyone can plant a surrogate of a known name.
-    public static func surrogateSearchRoots(executable given: URL?) -> [URL] {
+    package static func surrogateSearchRoots(executable given: URL?) -> [URL] {
         var roots: [URL] = []
         let exe = executable(given)
         if let exe {
@@ -67,7 +67,7 @@ public enum Resources {
     }
 
     /// The names of the surrogates in a search root (directories holding a manifest).
-    public static func surrogates(in root: URL) -> [String] {
+    package static func surrogates(in root: URL) -> [String] {
         let fm = FileManager.default
         return ((try? fm.contentsOfDirectory(atPath: root.path)) ?? []).filter {
             fm.fileExists(atPath: root.appendingPathComponent($0).appendingPathComponent(SurrogateManifest.fileName).path)
@@ -76,13 +76,13 @@ public enum Resources {
 
     /// The first search root that holds any surrogate: where `--surrogate
     /// commerce` would be found. Nil when none does.
-    public static func bundledSurrogates(executable: URL? = nil) -> URL? {
+    package static func bundledSurrogates(executable: URL? = nil) -> URL? {
         surrogateSearchRoots(executable: executable).first { !surrogates(in: $0).isEmpty }
     }
 
     /// One line for `--version` and for the unknown-surrogate refusal: where
     /// the bundled surrogates are, or every place that was looked in.
-    public static func describeSurrogates(executable: URL? = nil) -> String {
+    package static func describeSurrogates(executable: URL? = nil) -> String {
         if let found = bundledSurrogates(executable: executable) {
             return "surrogates: \(found.path) (\(surrogates(in: found).joined(separator: ", ")))"
         }
@@ -90,7 +90,7 @@ public enum Resources {
     }
 
     /// The search roots, in order, as a refusal names them.
-    public static func placesLooked(executable: URL? = nil) -> String {
+    package static func placesLooked(executable: URL? = nil) -> String {
         surrogateSearchRoots(executable: executable).map(\.path).joined(separator: ", ")
     }
 }

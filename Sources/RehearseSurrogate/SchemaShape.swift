@@ -3,19 +3,19 @@ import RehearseEvidence
 
 /// The parts of a schema the generator needs, read from the engine's catalog
 /// after the schema DDL ran: columns, keys, foreign keys, unique sets.
-public struct TableShape: Sendable {
-    public var name: String
-    public var columns: [ColumnShape]
-    public var primaryKey: [String]
-    public var foreignKeys: [ForeignKeyShape]
+package struct TableShape: Sendable {
+    package var name: String
+    package var columns: [ColumnShape]
+    package var primaryKey: [String]
+    package var foreignKeys: [ForeignKeyShape]
     /// Every UNIQUE or PRIMARY KEY column set.
-    public var uniqueSets: [[String]]
+    package var uniqueSets: [[String]]
     /// The text of every CHECK constraint (column or table), without the
     /// outer parentheses, e.g. `price_cents > 0`. Columns the profile is
     /// silent about get values inside the domains these describe.
-    public var checks: [String] = []
+    package var checks: [String] = []
     /// PostgreSQL: the partitioned table's key and bounds, so rows land in a partition.
-    public var partitions: PartitionLayout? = nil
+    package var partitions: PartitionLayout? = nil
 
     package init(name: String, columns: [ColumnShape], primaryKey: [String], foreignKeys: [ForeignKeyShape], uniqueSets: [[String]], checks: [String] = [], partitions: PartitionLayout? = nil) {
         self.name = name
@@ -28,16 +28,16 @@ public struct TableShape: Sendable {
     }
 }
 
-public struct ColumnShape: Sendable {
-    public enum Affinity: Sendable { case integer, real, text, blob, numeric }
-    public var name: String
-    public var declaredType: String
-    public var notNull: Bool
+package struct ColumnShape: Sendable {
+    package enum Affinity: Sendable { case integer, real, text, blob, numeric }
+    package var name: String
+    package var declaredType: String
+    package var notNull: Bool
     /// PostgreSQL: the catalog's type, through domains and arrays; the
     /// default generator comes from it (`ColumnPlan.inferTyped`).
-    public var pgType: PostgresTypeFact? = nil
+    package var pgType: PostgresTypeFact? = nil
 
-    public var affinity: Affinity {
+    package var affinity: Affinity {
         if let pgType { return pgType.affinity }
         // SQLite's rules (section 3.1 of its datatype documentation), which also
         // map PostgreSQL's type names sensibly.
@@ -49,7 +49,7 @@ public struct ColumnShape: Sendable {
         return .numeric
     }
 
-    public var looksBoolean: Bool { pgType.map { $0.baseName == "bool" } ?? declaredType.uppercased().hasPrefix("BOOL") }
+    package var looksBoolean: Bool { pgType.map { $0.baseName == "bool" } ?? declaredType.uppercased().hasPrefix("BOOL") }
 
     package init(name: String, declaredType: String, notNull: Bool, pgType: PostgresTypeFact? = nil) {
         self.name = name
@@ -59,11 +59,11 @@ public struct ColumnShape: Sendable {
     }
 }
 
-public struct ForeignKeyShape: Sendable {
-    public var columns: [String]
-    public var parentTable: String
+package struct ForeignKeyShape: Sendable {
+    package var columns: [String]
+    package var parentTable: String
     /// Empty means the parent's primary key.
-    public var parentColumns: [String]
+    package var parentColumns: [String]
 
     package init(columns: [String], parentTable: String, parentColumns: [String]) {
         self.columns = columns

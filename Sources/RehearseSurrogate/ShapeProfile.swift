@@ -6,78 +6,78 @@ import RehearseEvidence
 /// generator with parameters and a null fraction. Everything left out is
 /// inferred from the schema (types, keys, constraints and names).
 /// Field reference: `schemas/profile.schema.json`.
-public struct ShapeProfile: Sendable {
-    public var tables: [String: TableProfile]
+package struct ShapeProfile: Sendable {
+    package var tables: [String: TableProfile]
     /// Rows for a table the profile does not mention, before scaling.
-    public var defaultRows: Int64
+    package var defaultRows: Int64
     /// The edge-case mix and birth-aware targeting (EdgeCaseMix.swift): on unless switched off.
-    public var edgeCases = EdgeCaseSettings.defaults
+    package var edgeCases = EdgeCaseSettings.defaults
 
-    public init(tables: [String: TableProfile] = [:], defaultRows: Int64 = 100) {
+    package init(tables: [String: TableProfile] = [:], defaultRows: Int64 = 100) {
         self.tables = tables
         self.defaultRows = defaultRows
     }
 }
 
-public struct TableProfile: Sendable {
-    public var rows: Int64
-    public var columns: [String: ColumnProfile]
+package struct TableProfile: Sendable {
+    package var rows: Int64
+    package var columns: [String: ColumnProfile]
     /// Fan-out histograms observed by `rehearse profile`, for the fidelity report.
-    public var observedFanOuts: [(columns: [String], histogram: [(bucket: String, parents: Int64)])] = []
+    package var observedFanOuts: [(columns: [String], histogram: [(bucket: String, parents: Int64)])] = []
     /// Fan-out distributions asked for per foreign key (`distribution`,
     /// `min_children`, `max_children`, `null_fraction`).
-    public var fanOuts: [FanOutSpec] = []
+    package var fanOuts: [FanOutSpec] = []
     /// PostgreSQL partitions `rehearse profile` saw, for the fidelity report.
-    public var observedPartitions: (count: Int64, withRows: Int64)?
+    package var observedPartitions: (count: Int64, withRows: Int64)?
 }
 
 /// How the children of a foreign key spread over the parent rows.
-public struct FanOutSpec: Sendable {
-    public enum Distribution: Sendable, Equatable {
+package struct FanOutSpec: Sendable {
+    package enum Distribution: Sendable, Equatable {
         /// Every parent equally likely.
         case uniform
         /// The parent of popularity rank r (a keyed order of the parents) is
         /// chosen with weight r^-exponent.
         case zipf(exponent: Double)
     }
-    public var columns: [String]
-    public var distribution: Distribution
+    package var columns: [String]
+    package var distribution: Distribution
     /// Every parent gets at least this many children (default 0).
-    public var minChildren: Int64
+    package var minChildren: Int64
     /// No parent gets more than this many children (default: no limit).
-    public var maxChildren: Int64?
+    package var maxChildren: Int64?
     /// Share of child rows whose foreign key is NULL.
-    public var nullFraction: Double?
+    package var nullFraction: Double?
 }
 
-public struct ColumnProfile: Sendable {
-    public var generator: GeneratorSpec?
+package struct ColumnProfile: Sendable {
+    package var generator: GeneratorSpec?
     /// `from: table.column`: draw the values of another table's column (ColumnSource).
-    public var drawnFrom: ColumnSource?
-    public var nullFraction: Double?
+    package var drawnFrom: ColumnSource?
+    package var nullFraction: Double?
     /// Values drawn from a pool of this many, so the column repeats as often
     /// as the real one did.
-    public var distinct: Int64?
+    package var distinct: Int64?
     /// What `rehearse profile` saw, for the fidelity report; never values.
-    public var observed: Observed?
+    package var observed: Observed?
 
-    public struct Observed: Sendable {
-        public var distinct: Int64?
-        public var nullFraction: Double?
-        public var averageWidth: Double?
-        public var maximumWidth: Int64?
+    package struct Observed: Sendable {
+        package var distinct: Int64?
+        package var nullFraction: Double?
+        package var averageWidth: Double?
+        package var maximumWidth: Int64?
         /// PostgreSQL: the column's type as the source catalog spelled it.
-        public var type: String? = nil
+        package var type: String? = nil
         /// PostgreSQL: every type-level fact of the column (domain base and
         /// CHECKs, enum labels, element and range subtypes, lengths).
-        public var typeDetail: String? = nil
+        package var typeDetail: String? = nil
     }
 }
 
 /// How a column's values are made. Every generator is a pure function of
 /// (seed, table, column, row), so generation can be split across threads and
 /// repeated exactly.
-public enum GeneratorSpec: Sendable, Equatable {
+package enum GeneratorSpec: Sendable, Equatable {
     case sequence(start: Int64, step: Int64)
     case uniform(min: Int64, max: Int64)
     case uniformReal(min: Double, max: Double, decimals: Int)
@@ -104,10 +104,10 @@ public enum GeneratorSpec: Sendable, Equatable {
     /// column's value plus a delta in min...max (seconds for timestamps).
     case offset(column: String, min: Double, max: Double)
 
-    public static func == (a: GeneratorSpec, b: GeneratorSpec) -> Bool {
+    package static func == (a: GeneratorSpec, b: GeneratorSpec) -> Bool {
         String(describing: a) == String(describing: b)
     }
 
-    public static let names = ["sequence", "uniform", "uniform_real", "normal", "log-normal", "zipf", "categorical", "boolean", "timestamp", "timestamp_after", "constant"]
+    package static let names = ["sequence", "uniform", "uniform_real", "normal", "log-normal", "zipf", "categorical", "boolean", "timestamp", "timestamp_after", "constant"]
         + TextPattern.allCases.map(\.rawValue)
 }

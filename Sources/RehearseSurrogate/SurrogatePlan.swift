@@ -6,15 +6,15 @@ import RehearseEvidence
 /// where it names one, inferred ones elsewhere, foreign keys drawn from the
 /// parent's key space and unique columns from a permutation of the row index.
 /// Values are pure functions of (seed, table, column, row).
-public final class SurrogatePlan: Sendable {
-    public let tables: [TablePlan]
-    public let seed: UInt64
+package final class SurrogatePlan: Sendable {
+    package let tables: [TablePlan]
+    package let seed: UInt64
     /// Foreign keys on a cycle between tables that are inserted as NULL and
     /// set afterwards. A loader inserts every table's rows (these columns
     /// come out NULL), then, for each entry, updates every row whose
     /// `values(row:)` is not nil, addressing it by `key(row:)`, before it
     /// checks the foreign keys.
-    public let deferredForeignKeys: [DeferredForeignKey]
+    package let deferredForeignKeys: [DeferredForeignKey]
 
     /// A row count for a message: exact while small, else in scientific notation.
     package static func describeRows(_ x: Double) -> String {
@@ -24,9 +24,9 @@ public final class SurrogatePlan: Sendable {
     /// Version of the value functions. Changing any generator's output for a
     /// given seed must bump it (and say so in the changelog): evidence and
     /// provenance record it, so a different version explains different data.
-    public static let generatorVersion = "rehearse-surrogate/2"
+    package static let generatorVersion = "rehearse-surrogate/2"
 
-    public init(shapes: [TableShape], profile: ShapeProfile, seed: UInt64, scale: Double, profileFile: String,
+    package init(shapes: [TableShape], profile: ShapeProfile, seed: UInt64, scale: Double, profileFile: String,
                 targets: BirthTargets = BirthTargets()) throws {
         self.seed = seed
         // The plan is where every path meets (CLI, manifest, evidence under
@@ -99,7 +99,7 @@ public final class SurrogatePlan: Sendable {
         deferredForeignKeys = deferred
     }
 
-    public var totalRows: Int64 { tables.reduce(0) { $0 + $1.rows } }
+    package var totalRows: Int64 { tables.reduce(0) { $0 + $1.rows } }
 }
 
 extension SurrogatePlan {

@@ -22,7 +22,7 @@ extension SurrogateSource {
         return Digest.sha256Hex(spec.canonicalBytes)
     }
 
-    public func loadProfile(dialect: Dialect) throws -> ShapeProfile {
+    package func loadProfile(dialect: Dialect) throws -> ShapeProfile {
         let profile = try read(manifest.profile, key: "profile", dialect: dialect)
         return try ShapeProfile(parsing: InputText.decode(profile.bytes, file: profile.display), file: profile.display)
     }

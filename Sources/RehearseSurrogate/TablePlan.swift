@@ -2,12 +2,12 @@ import Foundation
 import RehearseCore
 import RehearseEvidence
 
-public final class TablePlan: Sendable {
-    public let name: String
-    public let rows: Int64
-    public let columns: [ColumnPlan]
+package final class TablePlan: Sendable {
+    package let name: String
+    package let rows: Int64
+    package let columns: [ColumnPlan]
     /// The primary key's column names (what a foreign key without named columns references).
-    public let primaryKey: [String]
+    package let primaryKey: [String]
 
     package init(shape: TableShape, profile: TableProfile?, rows: Int64, seed: UInt64, parents: [String: TablePlan], profileFile: String,
          deferred: Set<String> = [], edges: (settings: EdgeCaseSettings, targets: BirthTargets, referenced: Set<String>)? = nil) throws {
@@ -155,7 +155,7 @@ public final class TablePlan: Sendable {
     }
 
     /// The value of column `index` in row `row`.
-    public func value(_ index: Int, row: Int64) -> DatabaseValue {
+    package func value(_ index: Int, row: Int64) -> DatabaseValue {
         columns[index].value(row: row, in: self)
     }
 }

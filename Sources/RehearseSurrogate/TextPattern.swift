@@ -4,14 +4,14 @@ import RehearseEvidence
 
 /// Made-up text: built from syllables and reserved domains, never from lists
 /// of real people, places or accounts.
-public enum TextPattern: Sendable, Equatable, CaseIterable, RawRepresentable {
+package enum TextPattern: Sendable, Equatable, CaseIterable, RawRepresentable {
     case name, firstName, lastName, email, phone, word, sentence, uuid, street, city, postcode, sku
     case hexLength(Int)
 
-    public static let allCases: [TextPattern] = [.name, .firstName, .lastName, .email, .phone, .word, .sentence, .uuid, .street, .city, .postcode, .sku, .hex]
-    public static let hex = TextPattern.hexLength(16)
+    package static let allCases: [TextPattern] = [.name, .firstName, .lastName, .email, .phone, .word, .sentence, .uuid, .street, .city, .postcode, .sku, .hex]
+    package static let hex = TextPattern.hexLength(16)
 
-    public init?(rawValue: String) {
+    package init?(rawValue: String) {
         switch rawValue {
         case "name": self = .name
         case "first_name": self = .firstName
@@ -30,7 +30,7 @@ public enum TextPattern: Sendable, Equatable, CaseIterable, RawRepresentable {
         }
     }
 
-    public var rawValue: String {
+    package var rawValue: String {
         switch self {
         case .name: "name"
         case .firstName: "first_name"

@@ -372,7 +372,7 @@ extension EvidenceRules {
     /// digits with at most one point, no leading zero before other digits,
     /// finite, greater than zero, and written exactly as rehearse would
     /// write that number.
-    public static func parseScale(_ text: String) -> Double? {
+    package static func parseScale(_ text: String) -> Double? {
         let bytes = Array(text.utf8)
         guard !bytes.isEmpty, bytes.count <= 32,
               bytes.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || $0 == UInt8(ascii: ".") }),

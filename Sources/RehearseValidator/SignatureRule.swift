@@ -48,7 +48,7 @@ extension Signing {
 
     /// Signs the run folder's evidence (which must validate first), adds the
     /// signature to the envelope, and reseals the folder.
-    public static func sign(runDirectory: URL, keyFile: URL) throws -> String {
+    package static func sign(runDirectory: URL, keyFile: URL) throws -> String {
         let key = try loadPrivateKey(keyFile)
         let report = try Validator().validate(runDirectory: runDirectory)
         guard report.isValid else {

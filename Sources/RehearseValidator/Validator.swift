@@ -70,7 +70,7 @@ public struct Validator {
     }
 
     /// Validates a run folder already in memory: the seal, then the evidence.
-    public func validate(_ folder: RunFolder) -> ValidationReport {
+    package func validate(_ folder: RunFolder) -> ValidationReport {
         var findings: [ValidationFinding] = []
         for f in Seal.verify(folder) {
             findings.append(ValidationFinding(rule: "R2-seal", path: f.path, message: f.sentence))

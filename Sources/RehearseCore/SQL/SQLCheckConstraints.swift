@@ -1,7 +1,7 @@
 extension SQLNormalizer {
     /// The CHECK clauses of a CREATE TABLE statement, each normalized, with its
     /// constraint name when it has one (`name: check ( ... )`).
-    public static func checkConstraints(ofCreateTable sql: String) -> [String] {
+    package static func checkConstraints(ofCreateTable sql: String) -> [String] {
         let toks = lexCreateTable(sql).map(canonical)
         var result: [String] = []
         var i = 0

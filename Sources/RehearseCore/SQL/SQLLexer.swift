@@ -6,16 +6,16 @@ extension SQLNormalizer {
     /// case can matter. `quoted` tells an identifier written in quotes from a
     /// bare word, so a column named "asc" or "null" is never read as the
     /// keyword.
-    public struct Token: Sendable, Equatable {
-        public var text: String
-        public var quoted: Bool
+    package struct Token: Sendable, Equatable {
+        package var text: String
+        package var quoted: Bool
         /// A bare (unquoted) word equal to `keyword`, e.g. `asc`.
-        public func isKeyword(_ keyword: String) -> Bool { !quoted && text == keyword }
+        package func isKeyword(_ keyword: String) -> Bool { !quoted && text == keyword }
     }
 
-    public static func tokens(_ sql: String) -> [String] { lex(sql).map(canonical) }
+    package static func tokens(_ sql: String) -> [String] { lex(sql).map(canonical) }
 
-    public static func lex(_ sql: String) -> [Token] {
+    package static func lex(_ sql: String) -> [Token] {
         let s = Array(sql.utf8)
         var out: [Token] = []
         var i = 0

@@ -4,8 +4,8 @@ import CSQLite3
 /// keywords and identifiers lower-cased and unquoted, string literals kept as
 /// written. Two definitions that differ only in layout, quoting or keyword case
 /// normalize to the same text; any difference in meaning survives.
-public enum SQLNormalizer {
-    public static func normalize(_ sql: String) -> String {
+package enum SQLNormalizer {
+    package static func normalize(_ sql: String) -> String {
         var toks = lex(sql)
         while toks.last?.isKeyword(";") == true { toks.removeLast() }
         return render(toks)
@@ -20,7 +20,7 @@ public enum SQLNormalizer {
     /// name can (after FROM, JOIN, TABLE, ON, REFERENCES, ... or next to a
     /// `.`): elsewhere SQLite reads a double-quoted word that names no column
     /// as a string, so `"Vip"` and `"vip"` may differ.
-    public static func render<C: Collection>(_ toks: C) -> String where C.Element == Token {
+    package static func render<C: Collection>(_ toks: C) -> String where C.Element == Token {
         let all = Array(toks)
         return all.indices.map { i in
             let token = all[i]
@@ -48,7 +48,7 @@ public enum SQLNormalizer {
     }
 
     /// A name as SQLite compares it: ASCII letters folded, nothing else.
-    public static func foldName(_ name: String) -> String { asciiLowercased(Array(name.utf8)[...]) }
+    package static func foldName(_ name: String) -> String { asciiLowercased(Array(name.utf8)[...]) }
 
     /// SQLite's own keyword list, so a quoted `"order"` is never rendered as
     /// the bare keyword.

@@ -126,10 +126,10 @@ public struct StatementRecord: Sendable, Equatable {
 /// line feed and CR LF, no byte order mark (SQLite reads U+FEFF as part of a
 /// name, psql drops it only at the very start: the engines disagree), and no
 /// U+FFFE / U+FFFF (a byte-swapped mark or a sentinel, never text).
-public enum InputText {
+package enum InputText {
     /// Checks `bytes` and returns them as a string, or throws a bad-input
     /// error naming the file, the byte offset (from 0) and line:column.
-    public static func decode(_ bytes: Data, file: String) throws -> String {
+    package static func decode(_ bytes: Data, file: String) throws -> String {
         if let problem = firstProblem(bytes) {
             let (line, column) = location(bytes, offset: problem.offset)
             throw RehearseError.badInput("\(file): byte offset \(problem.offset) (line \(line), column \(column)): \(problem.what). Every input must be UTF-8 text without NUL bytes, control characters (other than tab, form feed and line ends), a byte order mark, or CR-only line ends; fix the file (e.g. re-save it as UTF-8 without BOM with LF or CRLF line ends).")
@@ -138,7 +138,7 @@ public enum InputText {
     }
 
     /// The first byte that breaks the rules, and why.
-    public static func firstProblem(_ bytes: Data) -> (offset: Int, what: String)? {
+    package static func firstProblem(_ bytes: Data) -> (offset: Int, what: String)? {
         bytes.withUnsafeBytes { raw -> (Int, String)? in
             let b = raw.bindMemory(to: UInt8.self)
             let n = b.count

@@ -5,7 +5,7 @@ extension SQLNormalizer {
     /// same words on a NOCASE column do not.
     /// A key on a plain column is written with the column's name as SQLite
     /// resolved it (`effective.column`), however it was quoted.
-    public static func canonicalIndex(_ sql: String, effective: [(column: String?, collation: String, descending: Bool)]) -> String {
+    package static func canonicalIndex(_ sql: String, effective: [(column: String?, collation: String, descending: Bool)]) -> String {
         var toks = lex(sql)
         while toks.last?.isKeyword(";") == true { toks.removeLast() }
         guard let open = toks.firstIndex(where: { $0.isKeyword("(") }) else { return render(toks) }
@@ -25,7 +25,7 @@ extension SQLNormalizer {
 
     /// Canonical `CREATE TRIGGER` / `CREATE VIEW`: `FOR EACH ROW` (the only
     /// kind of trigger SQLite has) is dropped.
-    public static func canonicalTriggerOrView(_ sql: String) -> String {
+    package static func canonicalTriggerOrView(_ sql: String) -> String {
         var toks = lex(sql)
         while toks.last?.isKeyword(";") == true { toks.removeLast() }
         let isTrigger = toks.prefix(3).contains { $0.isKeyword("trigger") }

@@ -11,31 +11,31 @@
 /// appears in its error message, so it stays). Everything else is kept, so a
 /// clause nobody thought of still changes the text.
 extension SQLNormalizer {
-    public struct ColumnDefinition: Sendable, Equatable {
+    package struct ColumnDefinition: Sendable, Equatable {
         /// Folded as SQLite compares column names (`foldName`).
-        public var name: String
-        public var canonical: String
+        package var name: String
+        package var canonical: String
         /// The generated column's expression, canonical; nil for stored data.
-        public var expression: String?
-        public var autoincrement = false
+        package var expression: String?
+        package var autoincrement = false
         /// Non-default conflict resolutions, e.g. `not null ignore`.
-        public var onConflict: [String] = []
+        package var onConflict: [String] = []
     }
 
     /// Column and table names folded (`foldName`), to match SQLite's pragmas.
-    public struct ForeignKeyClause: Sendable, Equatable {
-        public var columns: [String]
-        public var table: String
-        public var deferred: Bool
+    package struct ForeignKeyClause: Sendable, Equatable {
+        package var columns: [String]
+        package var table: String
+        package var deferred: Bool
     }
 
-    public struct TableDefinition: Sendable, Equatable {
-        public var canonical: String
-        public var columns: [ColumnDefinition]
+    package struct TableDefinition: Sendable, Equatable {
+        package var canonical: String
+        package var columns: [ColumnDefinition]
         /// Canonical table constraints (PRIMARY KEY, UNIQUE, CHECK, FOREIGN
         /// KEY), sorted: their order carries no meaning.
-        public var constraints: [String]
-        public var foreignKeys: [ForeignKeyClause]
+        package var constraints: [String]
+        package var foreignKeys: [ForeignKeyClause]
     }
 
     package static let columnConstraintStarts: Set<String> = ["constraint", "primary", "not", "null", "unique", "check", "default", "collate", "references", "generated", "as"]
@@ -159,7 +159,7 @@ extension SQLNormalizer {
 
     /// Parses the `CREATE TABLE` text SQLite keeps in `sqlite_schema`. Nil
     /// for virtual tables and text it cannot follow.
-    public static func parseCreateTable(_ sql: String) -> TableDefinition? {
+    package static func parseCreateTable(_ sql: String) -> TableDefinition? {
         var toks = lexCreateTable(sql)
         while toks.last?.isKeyword(";") == true { toks.removeLast() }
         guard let open = toks.firstIndex(where: { $0.isKeyword("(") }), open >= 3,

@@ -1,6 +1,6 @@
 /// One typed value as an engine stores it. Integer 1, real 1.0, text '1', blob x'31' and NULL
 /// are five different values here, as they are in SQLite's storage.
-public enum DatabaseValue: Hashable, Sendable {
+package enum DatabaseValue: Hashable, Sendable {
     case null
     case integer(Int64)
     case real(Double)
@@ -11,7 +11,7 @@ public enum DatabaseValue: Hashable, Sendable {
 extension DatabaseValue: CustomStringConvertible {
     /// A short SQL-literal rendering, for check results and messages about the
     /// scratch database's own generated data.
-    public var description: String {
+    package var description: String {
         switch self {
         case .null: "NULL"
         case .integer(let i): String(i)

@@ -3,17 +3,17 @@ import Foundation
 
 /// SHA-256 helpers. Digests are written as lowercase hex everywhere: evidence,
 /// seals and fingerprints, so `sha256sum` can check any of them.
-public enum Digest {
-    public static func sha256Hex<D: DataProtocol>(_ data: D) -> String {
+package enum Digest {
+    package static func sha256Hex<D: DataProtocol>(_ data: D) -> String {
         hex(SHA256.hash(data: data))
     }
 
-    public static func sha256Hex(_ string: String) -> String {
+    package static func sha256Hex(_ string: String) -> String {
         sha256Hex(Array(string.utf8))
     }
 
     /// Hashes a file in fixed-size chunks so memory stays flat on large inputs.
-    public static func sha256Hex(fileAt url: URL) throws -> String {
+    package static func sha256Hex(fileAt url: URL) throws -> String {
         guard let handle = try? FileHandle(forReadingFrom: url) else {
             throw RehearseError.badInput("Cannot read \(url.path): the file is missing or not readable. Check the path and its permissions.")
         }

@@ -11,7 +11,7 @@ import Foundation
 /// the process with 128 plus the signal (the CLI's `Signals`). From that
 /// moment nothing new starts: starting a child program or a scratch cluster
 /// throws `CancellationError`.
-public enum Interruption {
+package enum Interruption {
     private final class Registry: @unchecked Sendable {
         // @unchecked: every access to `entries` holds `lock`.
         let lock = NSLock()
@@ -30,7 +30,7 @@ public enum Interruption {
 
     /// `stop` runs first when a signal arrives (a scratch server is stopped
     /// before its directory goes).
-    public static func register(_ directory: URL, keep: Bool, stop: (@Sendable () -> Void)? = nil) {
+    package static func register(_ directory: URL, keep: Bool, stop: (@Sendable () -> Void)? = nil) {
         registry.lock.lock()
         registry.entries[directory] = keep
         registry.stoppers[directory] = stop
@@ -39,7 +39,7 @@ public enum Interruption {
 
     /// Runs `action` if a signal arrives before `cancel(key)`; its result is
     /// printed with the other clean-up lines.
-    public static func onInterrupt(_ key: String, _ action: @escaping @Sendable () -> String) {
+    package static func onInterrupt(_ key: String, _ action: @escaping @Sendable () -> String) {
         registry.lock.lock()
         registry.actions[key] = action
         registry.lock.unlock()
@@ -58,7 +58,7 @@ public enum Interruption {
     }
 
     /// Drops the clean-up `onInterrupt(key)` registered: it is done.
-    public static func cancel(_ key: String) {
+    package static func cancel(_ key: String) {
         registry.lock.lock()
         registry.actions[key] = nil
         registry.lock.unlock()
@@ -66,7 +66,7 @@ public enum Interruption {
 
     /// Forgets `directory` (and its stopper): it was removed, or is handed
     /// over and no longer the clean-up's.
-    public static func unregister(_ directory: URL) {
+    package static func unregister(_ directory: URL) {
         registry.lock.lock()
         registry.entries[directory] = nil
         registry.stoppers[directory] = nil
@@ -76,10 +76,10 @@ public enum Interruption {
     /// True once a signal arrived (``cleanUp(after:)`` began). Work failing
     /// because its scratch directory vanished under it must not report that
     /// failure: the handler is about to exit with the signal's status.
-    public static var isInterrupted: Bool { signal != nil }
+    package static var isInterrupted: Bool { signal != nil }
 
     /// The signal being handled (SIGINT or SIGTERM), once one arrived.
-    public static var signal: Int32? {
+    package static var signal: Int32? {
         registry.lock.lock()
         defer { registry.lock.unlock() }
         return registry.signal
@@ -94,7 +94,7 @@ public enum Interruption {
 
     /// Removes a directory tree, trying again when a file vanished under it
     /// (another thread cleaning up the same scratch directory at once).
-    public static func removeTree(_ dir: URL) {
+    package static func removeTree(_ dir: URL) {
         for _ in 0..<5 where FileManager.default.fileExists(atPath: dir.path) {
             try? FileManager.default.removeItem(at: dir)
         }
@@ -106,7 +106,7 @@ public enum Interruption {
     /// directories. The process is marked interrupted first, so nothing new
     /// starts meanwhile. The caller prints the lines and ends the process
     /// (exit status 128 + `sig`); this never exits.
-    public static func cleanUp(after sig: Int32) -> [String] {
+    package static func cleanUp(after sig: Int32) -> [String] {
         registry.lock.lock()
         registry.signal = sig
         let entries = registry.entries

@@ -7,41 +7,41 @@
 /// killed (`rows: 1000000000000`) or took all memory (`--jobs 1000000000`).
 /// Each limit is generous for a rehearsal and small enough that the code
 /// behind it cannot overflow.
-public enum Limits {
+package enum Limits {
     /// Rows of one table, after scaling.
-    public static let maxRowsPerTable: Int64 = 2_000_000_000
+    package static let maxRowsPerTable: Int64 = 2_000_000_000
     /// Rows of all tables of one surrogate together, after scaling.
-    public static let maxRowsPerRun: Int64 = 2_000_000_000
+    package static let maxRowsPerRun: Int64 = 2_000_000_000
     /// `--scale` and the manifest's `scale`: finite, above 0, at most this.
-    public static let maxScale: Double = 1_000_000
+    package static let maxScale: Double = 1_000_000
     /// `--jobs`: threads generating or fingerprinting.
-    public static let maxJobs = 256
+    package static let maxJobs = 256
     /// Seeds are whole numbers from 0 to this (they are stored as signed
     /// 64-bit integers in evidence).
-    public static let maxSeed: Int64 = .max
+    package static let maxSeed: Int64 = .max
     /// A `hex` generator's length, in characters.
-    public static let maxTextLength: Int64 = 65_536
+    package static let maxTextLength: Int64 = 65_536
     /// Values in one `categorical` generator, buckets in one observed fan-out.
-    public static let maxListLength = 100_000
+    package static let maxListLength = 100_000
     /// A foreign key's `max_children` and `min_children` (children of one parent).
-    public static let maxChildrenPerParent: Int64 = 1_000_000
+    package static let maxChildrenPerParent: Int64 = 1_000_000
     /// Magnitude of any real-valued generator parameter (bounds, mean,
     /// standard deviation, offsets): whole numbers of this size still fit a
     /// 64-bit integer column.
-    public static let maxMagnitude: Double = 9e18
+    package static let maxMagnitude: Double = 9e18
     /// Seconds a `timestamp_after` column may lie after its base column
     /// (about 10,000 years).
-    public static let maxOffsetSeconds: Int64 = 315_576_000_000
+    package static let maxOffsetSeconds: Int64 = 315_576_000_000
     /// Years a date in a profile may name.
-    public static let years: ClosedRange<Int64> = 1...9999
+    package static let years: ClosedRange<Int64> = 1...9999
     /// A surrogate's name, in bytes: it becomes part of the run folder's
     /// name, and file names end at 255 bytes.
-    public static let maxSurrogateNameLength = 128
+    package static let maxSurrogateNameLength = 128
     /// Names of tables and columns in a profile, in bytes.
-    public static let maxNameLength = 1_024
+    package static let maxNameLength = 1_024
 
     /// "2,000,000,000": limits in messages, grouped for reading.
-    public static func grouped(_ n: Int64) -> String {
+    package static func grouped(_ n: Int64) -> String {
         let s = String(n.magnitude)
         var out = ""
         for (i, c) in s.enumerated() {
@@ -52,7 +52,7 @@ public enum Limits {
     }
 
     /// Whether a scale is usable, else the sentence saying why not.
-    public static func scaleProblem(_ scale: Double) -> String? {
+    package static func scaleProblem(_ scale: Double) -> String? {
         guard scale.isFinite, scale > 0 else { return "the scale must be a finite number greater than zero" }
         guard scale <= maxScale else { return "the scale \(scale) is above the maximum of \(grouped(Int64(maxScale)))" }
         return nil

@@ -9,14 +9,14 @@ import Foundation
 /// error 512.)". Permission bits cannot answer the question (root ignores
 /// them, a read-only mount does not show in them), so the test that decides
 /// is a probe file created in the nearest existing folder and removed again.
-public enum OutputLocation {
+package enum OutputLocation {
     /// Folders that are views of the kernel or of devices, not storage: a
     /// folder there either cannot be made or would not hold evidence.
     package static let pseudoRoots = ["/proc", "/sys", "/dev"]
 
     /// Throws bad input (exit 2) with a sentence when `directory` cannot
     /// become a run folder. `option` names where the path came from.
-    public static func check(_ directory: URL, option: String = "--out") throws {
+    package static func check(_ directory: URL, option: String = "--out") throws {
         try check(directory, shown: directory.standardizedFileURL.path, option: option,
                   advice: "Give \(option) a new or empty folder on a writable disk.")
     }
@@ -24,7 +24,7 @@ public enum OutputLocation {
     /// For an option naming a new file (`generate --out FILE`): its folder must
     /// pass the same check, and nothing (not even a dangling link, which
     /// SQLite would follow) may exist at the file's own path.
-    public static func checkNewFile(_ file: URL, option: String = "--out") throws {
+    package static func checkNewFile(_ file: URL, option: String = "--out") throws {
         let path = file.standardizedFileURL.path
         let advice = "Give \(option) a new file name in a writable folder."
         var st = stat()

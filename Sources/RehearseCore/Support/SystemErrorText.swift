@@ -6,8 +6,8 @@ import Foundation
 /// error 512.)") names domains and codes a user cannot act on; the POSIX
 /// reason underneath ("permission denied", "read-only file system") is what
 /// says what to fix.
-public enum SystemErrorText {
-    public static func describe(_ error: Error) -> String {
+package enum SystemErrorText {
+    package static func describe(_ error: Error) -> String {
         if let rehearse = error as? RehearseError { return rehearse.message }
         let ns = error as NSError
         if let underlying = ns.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain, underlying.code > 0 {
@@ -30,7 +30,7 @@ public enum SystemErrorText {
     }
 
     /// strerror's text, lower-cased to sit inside a sentence.
-    public static func posix(_ code: Int32) -> String {
+    package static func posix(_ code: Int32) -> String {
         let text = String(cString: strerror(code))
         return text.prefix(1).lowercased() + text.dropFirst()
     }

@@ -2,19 +2,19 @@ import Foundation
 import RehearseCore
 
 /// The identifiers of the evidence format.
-public enum EvidenceFormat {
+package enum EvidenceFormat {
     /// Evidence is an in-toto Statement, so attestation tooling can read it.
-    public static let statementType = "https://in-toto.io/Statement/v1"
+    package static let statementType = "https://in-toto.io/Statement/v1"
     /// The versioned type of rehearse's predicate; a change that a v1 reader
     /// would misread gets a new version.
-    public static let predicateType = "https://rehearse.dev/evidence/v1"
+    package static let predicateType = "https://rehearse.dev/evidence/v1"
 }
 
 /// Writes a run folder: `evidence.json` in canonical bytes, the inputs under
 /// `inputs/`, and `SEAL.sha256` over all of them, written last.
-public enum EvidenceWriter {
-    public static let evidenceFile = "evidence.json"
-    public static let inputsFolder = "inputs"
+package enum EvidenceWriter {
+    package static let evidenceFile = "evidence.json"
+    package static let inputsFolder = "inputs"
 
     /// Refuses, before any work starts, a run folder that already holds files,
     /// so no earlier evidence is ever overwritten. The folder itself is only
@@ -34,7 +34,7 @@ public enum EvidenceWriter {
     }
 
     /// Where an input's copy lives in the run folder: `inputs/<role>.<extension>`.
-    public static func inputPath(role: String, of path: String) -> String {
+    package static func inputPath(role: String, of path: String) -> String {
         let ext = (path as NSString).pathExtension
         return inputsFolder + "/" + role + (ext.isEmpty ? "" : "." + ext)
     }

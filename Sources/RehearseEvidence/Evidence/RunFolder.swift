@@ -16,30 +16,30 @@ import RehearseCore
 /// (K and U+212A KELVIN SIGN, NFC and NFD) are different files to the kernel
 /// and to `sha256sum`; a String comparison would merge them. With only ASCII
 /// names admitted, the `String` keys below compare byte for byte.
-public struct RunFolder: Sendable {
-    public var files: [String: [UInt8]]
+package struct RunFolder: Sendable {
+    package var files: [String: [UInt8]]
     /// Entries that were seen but never read: not regular files (links,
     /// FIFOs, sockets, devices) or names outside the portable set. The seal
     /// check reports each one, so the folder is rejected with its name.
-    public var refused: [Refusal] = []
+    package var refused: [Refusal] = []
 
-    public struct Refusal: Sendable, Equatable {
+    package struct Refusal: Sendable, Equatable {
         /// The entry's relative path, with every byte outside printable ASCII shown as `\xNN`.
-        public var path: String
-        public var reason: String
+        package var path: String
+        package var reason: String
     }
 
     /// Folders larger than this are refused: evidence folders are small, and a
     /// validator must not be made to read without bound.
-    public static let maxTotalBytes = 256 << 20
+    package static let maxTotalBytes = 256 << 20
     /// No single file of a run folder may be larger (the strict JSON parser's limit).
-    public static let maxFileBytes = JSONValue.Limits.maxBytes
+    package static let maxFileBytes = JSONValue.Limits.maxBytes
     /// A run folder holds a handful of files; many thousands is not one.
-    public static let maxEntries = 4096
+    package static let maxEntries = 4096
     /// Nesting deeper than this is not a run folder.
-    public static let maxDepth = 16
+    package static let maxDepth = 16
 
-    public init(files: [String: [UInt8]]) {
+    package init(files: [String: [UInt8]]) {
         self.files = files
     }
 
@@ -47,7 +47,7 @@ public struct RunFolder: Sendable {
     /// `lstat` before anything is opened, opened with `O_NOFOLLOW | O_NONBLOCK`
     /// (a link swapped in meanwhile fails, a FIFO never blocks), and its size
     /// checked with `fstat` on that descriptor before one byte is read.
-    public init(directory: URL) throws {
+    package init(directory: URL) throws {
         let top = open(directory.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard top >= 0 else {
             if errno == ENOTDIR {
@@ -62,13 +62,13 @@ public struct RunFolder: Sendable {
     }
 
     /// Relative paths in byte order.
-    public var paths: [String] {
+    package var paths: [String] {
         files.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
     }
 
     /// The bytes of the file whose name has exactly these UTF-8 bytes; never
     /// a Unicode-equivalent name.
-    public func file(named name: String) -> [UInt8]? {
+    package func file(named name: String) -> [UInt8]? {
         guard Self.isPortable(name), let bytes = files[name] else { return nil }
         return bytes
     }
@@ -76,11 +76,11 @@ public struct RunFolder: Sendable {
     /// Whether a relative path is in the portable set: ASCII letters, digits,
     /// `.`, `_`, `-`, components joined by single `/`, no empty, `.` or `..`
     /// component, no leading `/`.
-    public static func isPortable(_ path: String) -> Bool {
+    package static func isPortable(_ path: String) -> Bool {
         isPortable(Array(path.utf8))
     }
 
-    public static func isPortable(_ bytes: [UInt8]) -> Bool {
+    package static func isPortable(_ bytes: [UInt8]) -> Bool {
         guard !bytes.isEmpty else { return false }
         for component in bytes.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false) {
             guard isPortableComponent(Array(component)) else { return false }
@@ -97,7 +97,7 @@ public struct RunFolder: Sendable {
 
     /// A name for messages: printable ASCII as is, every other byte as `\xNN`,
     /// so a look-alike name cannot pass for the name it imitates.
-    public static func display(_ bytes: [UInt8]) -> String {
+    package static func display(_ bytes: [UInt8]) -> String {
         var out = ""
         for b in bytes {
             if b >= 0x20 && b < 0x7F && b != 0x5C { out.unicodeScalars.append(Unicode.Scalar(b)) } else { out += String(format: "\\x%02x", b) }
@@ -105,7 +105,7 @@ public struct RunFolder: Sendable {
         return out
     }
 
-    public static func display(_ name: String) -> String { display(Array(name.utf8)) }
+    package static func display(_ name: String) -> String { display(Array(name.utf8)) }
 
     private struct Walk {
         let root: String

@@ -5,14 +5,14 @@ import RehearseCore
 /// format `sha256sum` reads (`<hex>  <relative path>`), sorted by path. It
 /// proves the bytes are the ones sealed (integrity); it does not prove who
 /// sealed them: anyone who can rewrite a file can rewrite the seal beside it.
-public enum Seal {
-    public static let fileName = "SEAL.sha256"
+package enum Seal {
+    package static let fileName = "SEAL.sha256"
 
     /// Hashes every file under `directory` (except the seal) and writes the
     /// seal. A folder with a link, FIFO or non-portable name is not sealed:
     /// `sha256sum` and this tool could disagree about what such a seal covers.
     @discardableResult
-    public static func write(directory: URL) throws -> [String: String] {
+    package static func write(directory: URL) throws -> [String: String] {
         let folder = try RunFolder(directory: directory)
         if let first = folder.refused.first {
             throw RehearseError.badInput("\(directory.path)/\(first.path): \(first.reason). Remove or rename it, then seal again.")
@@ -27,7 +27,7 @@ public enum Seal {
     }
 
     /// The seal's entries for a folder: every file but the seal itself.
-    public static func entries(for folder: RunFolder) -> [String: String] {
+    package static func entries(for folder: RunFolder) -> [String: String] {
         var entries: [String: String] = [:]
         for (path, bytes) in folder.files where !Self.isSealFile(path) {
             entries[path] = Digest.sha256Hex(bytes)
@@ -42,21 +42,21 @@ public enum Seal {
     }
 
     /// The seal file's exact text for these entries: sorted by path bytes, one line each.
-    public static func render(_ entries: [String: String]) -> String {
+    package static func render(_ entries: [String: String]) -> String {
         entries.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
             .map { "\(entries[$0]!)  \($0)\n" }.joined()
     }
 
-    public struct Finding: Sendable, Equatable, CustomStringConvertible {
-        public enum Kind: String, Sendable { case missing, extra, changed, malformed, refused }
-        public var kind: Kind
+    package struct Finding: Sendable, Equatable, CustomStringConvertible {
+        package enum Kind: String, Sendable { case missing, extra, changed, malformed, refused }
+        package var kind: Kind
         /// The file concerned (every non-printable or non-ASCII byte shown as `\xNN`).
-        public var path: String
+        package var path: String
         /// For `malformed` and `refused`: what is wrong, as a sentence.
-        public var detail: String = ""
+        package var detail: String = ""
         /// What is wrong with the file, without its name (findings that carry
         /// the path separately must not repeat it).
-        public var sentence: String {
+        package var sentence: String {
             switch kind {
             case .missing: "sealed but missing"
             case .extra: "present but not sealed"
@@ -64,12 +64,12 @@ public enum Seal {
             case .malformed, .refused: detail
             }
         }
-        public var description: String { "\(path): \(sentence)" }
+        package var description: String { "\(path): \(sentence)" }
     }
 
     /// Recomputes every digest and compares with the seal: each missing, extra
     /// or changed file is named.
-    public static func verify(directory: URL) throws -> [Finding] {
+    package static func verify(directory: URL) throws -> [Finding] {
         verify(try RunFolder(directory: directory))
     }
 
@@ -77,7 +77,7 @@ public enum Seal {
     /// only when their names have the same bytes, and only names in the
     /// portable set are admitted on either side, so `sha256sum -c` and this
     /// check always agree about which file a line covers.
-    public static func verify(_ folder: RunFolder) -> [Finding] {
+    package static func verify(_ folder: RunFolder) -> [Finding] {
         var findings: [Finding] = folder.refused.map { Finding(kind: .refused, path: $0.path, detail: $0.reason) }
         // Names of an in-memory folder are checked too (the fuzzer builds them).
         var present: [[UInt8]: [UInt8]] = [:]

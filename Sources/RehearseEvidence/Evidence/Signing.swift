@@ -6,9 +6,9 @@ import RehearseCore
 /// (`evidence.dsse.json`) over the exact bytes of `evidence.json`. A seal says
 /// the bytes were not changed; a signature by a trusted key says who vouched
 /// for them.
-public enum Signing {
-    public static let envelopeFile = "evidence.dsse.json"
-    public static let payloadType = "application/vnd.in-toto+json"
+package enum Signing {
+    package static let envelopeFile = "evidence.dsse.json"
+    package static let payloadType = "application/vnd.in-toto+json"
 
     /// DSSE's pre-authentication encoding: what is actually signed.
     package static func pae(type: String, body: [UInt8]) -> [UInt8] {
@@ -29,7 +29,7 @@ public enum Signing {
 
     /// A new key pair, written as `PREFIX.key` (private, mode 0600) and
     /// `PREFIX.pub`. Existing files are never overwritten.
-    public static func generateKeyPair(prefix: String) throws -> (keyID: String, privateFile: URL, publicFile: URL) {
+    package static func generateKeyPair(prefix: String) throws -> (keyID: String, privateFile: URL, publicFile: URL) {
         let key = Curve25519.Signing.PrivateKey()
         let id = keyID(key.publicKey)
         let priv = URL(fileURLWithPath: prefix + ".key"), pub = URL(fileURLWithPath: prefix + ".pub")
@@ -60,7 +60,7 @@ public enum Signing {
         }
     }
 
-    public static func loadPrivateKey(_ url: URL) throws -> Curve25519.Signing.PrivateKey {
+    package static func loadPrivateKey(_ url: URL) throws -> Curve25519.Signing.PrivateKey {
         let json = try readJSON(url, what: "private key")
         guard json["type"]?.stringValue == "ed25519", let b64 = json["private_key"]?.stringValue, let raw = decodeBase64(b64),
               let key = try? Curve25519.Signing.PrivateKey(rawRepresentation: raw) else {

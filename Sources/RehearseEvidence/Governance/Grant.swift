@@ -13,20 +13,20 @@ import RehearseCore
 /// Both the envelope and the statement must be exactly their canonical bytes,
 /// so one grant has one digest, and nothing but the signed fields can change
 /// what it means. Schema: schemas/grant.schema.json.
-public struct GrantStatement: Sendable, Equatable {
-    public static let type = "rehearse-grant/v1"
-    public static let payloadType = "application/vnd.rehearse.grant+json"
-    public static let engines = ["postgres", "sqlite"]
+package struct GrantStatement: Sendable, Equatable {
+    package static let type = "rehearse-grant/v1"
+    package static let payloadType = "application/vnd.rehearse.grant+json"
+    package static let engines = ["postgres", "sqlite"]
 
-    public var lane: Lane
-    public var subjectSHA256: String
-    public var issuer: String
-    public var notBefore: Int64
-    public var notAfter: Int64
-    public var nonce: String
-    public var engine: String
+    package var lane: Lane
+    package var subjectSHA256: String
+    package var issuer: String
+    package var notBefore: Int64
+    package var notAfter: Int64
+    package var nonce: String
+    package var engine: String
 
-    public init(lane: Lane, subjectSHA256: String, issuer: String, notBefore: Int64, notAfter: Int64, nonce: String, engine: String) {
+    package init(lane: Lane, subjectSHA256: String, issuer: String, notBefore: Int64, notAfter: Int64, nonce: String, engine: String) {
         self.lane = lane
         self.subjectSHA256 = subjectSHA256
         self.issuer = issuer
@@ -36,7 +36,7 @@ public struct GrantStatement: Sendable, Equatable {
         self.engine = engine
     }
 
-    public var json: JSONValue {
+    package var json: JSONValue {
         [
             "type": .string(Self.type), "lane": .string(lane.rawValue), "subject": ["sha256": .string(subjectSHA256)],
             "issuer": .string(issuer), "not_before": .integer(notBefore), "not_after": .integer(notAfter),
@@ -46,7 +46,7 @@ public struct GrantStatement: Sendable, Equatable {
 
     /// A fresh 256-bit nonce, so two grants for the same dump and window
     /// still have different digests and the evidence says which one was used.
-    public static func freshNonce() -> String {
+    package static func freshNonce() -> String {
         Digest.hex(SymmetricKey(size: .bits256).withUnsafeBytes { Array($0) })
     }
 
@@ -86,7 +86,7 @@ public struct GrantStatement: Sendable, Equatable {
 }
 
 /// Why a grant was refused: each case is one sentence naming what failed.
-public enum GrantProblem: Error, Equatable, Sendable {
+package enum GrantProblem: Error, Equatable, Sendable {
     case malformed(String)
     case signature(String)
     case threshold(have: Int, need: Int)
@@ -96,7 +96,7 @@ public enum GrantProblem: Error, Equatable, Sendable {
     case wrongSubject(granted: String, actual: String)
     case wrongEngine(granted: String, requested: String)
 
-    public var sentence: String {
+    package var sentence: String {
         switch self {
         case .malformed(let what): "it is not a well-formed grant: \(what)"
         case .signature(let what): "a signature does not verify: \(what)"
@@ -117,8 +117,8 @@ public enum GrantProblem: Error, Equatable, Sendable {
 }
 
 /// UTC times for refusal sentences, in one fixed form.
-public enum GrantClock {
-    public static func describe(_ seconds: Int64) -> String {
+package enum GrantClock {
+    package static func describe(_ seconds: Int64) -> String {
         let f = ISO8601DateFormatter()
         f.timeZone = TimeZone(identifier: "UTC")
         f.formatOptions = [.withInternetDateTime]
@@ -126,7 +126,7 @@ public enum GrantClock {
     }
 
     /// Accepts `2026-11-30T18:00:00Z` or Unix seconds.
-    public static func parse(_ text: String) -> Int64? {
+    package static func parse(_ text: String) -> Int64? {
         if let n = Int64(text), n >= 0 { return n }
         let f = ISO8601DateFormatter()
         f.formatOptions = [.withInternetDateTime]

@@ -3,17 +3,17 @@ import Foundation
 import RehearseCore
 
 /// A grant that passed every check, and what the evidence records of it.
-public struct VerifiedGrant: Sendable, Equatable {
-    public var statement: GrantStatement
+package struct VerifiedGrant: Sendable, Equatable {
+    package var statement: GrantStatement
     /// SHA-256 of the grant file's exact bytes.
-    public var digest: String
+    package var digest: String
     /// The distinct trusted keys whose signatures verified, sorted.
-    public var keyIDs: [String]
+    package var keyIDs: [String]
     /// The one "now" every time check used.
-    public var checkedAt: Int64
+    package var checkedAt: Int64
 
     /// The evidence's `grant` member.
-    public var evidenceJSON: JSONValue {
+    package var evidenceJSON: JSONValue {
         [
             "digest": .string(digest), "nonce": .string(statement.nonce), "lane": .string(statement.lane.rawValue),
             "subject_sha256": .string(statement.subjectSHA256), "issuer": .string(statement.issuer),
@@ -27,7 +27,7 @@ public struct VerifiedGrant: Sendable, Equatable {
 /// uses the single `now` it is given, so a window cannot be passed at one
 /// check and failed at another; the subject is compared with the digest of
 /// the bytes actually restored, which the caller computed while copying them.
-public enum GrantVerifier {
+package enum GrantVerifier {
     /// The parsed envelope, before any trust decision.
     package struct Envelope {
         package var statement: GrantStatement
@@ -76,7 +76,7 @@ public enum GrantVerifier {
     ///   - subjectSHA256: the digest of the dump actually given, or nil to skip
     ///     that check (`grant verify` without a dump).
     ///   - engine: the engine the run asks for, or nil to skip that check.
-    public static func verify(_ bytes: [UInt8], trust: TrustPolicy, now: Int64, lane: Lane?,
+    package static func verify(_ bytes: [UInt8], trust: TrustPolicy, now: Int64, lane: Lane?,
                               subjectSHA256: String?, engine: String?) -> Result<VerifiedGrant, GrantProblem> {
         let envelope: Envelope
         switch parseEnvelope(bytes) {
@@ -105,7 +105,7 @@ public enum GrantVerifier {
     }
 
     /// ``verify`` as a refusal (exit 3) naming the grant file and what failed.
-    public static func require(_ bytes: [UInt8], file: String, trust: TrustPolicy, now: Int64, lane: Lane?,
+    package static func require(_ bytes: [UInt8], file: String, trust: TrustPolicy, now: Int64, lane: Lane?,
                                subjectSHA256: String?, engine: String?) throws -> VerifiedGrant {
         switch verify(bytes, trust: trust, now: now, lane: lane, subjectSHA256: subjectSHA256, engine: engine) {
         case .success(let g): return g
@@ -115,7 +115,7 @@ public enum GrantVerifier {
     }
 
     /// Reads a grant file once, bounded (a grant is small).
-    public static func read(_ path: String) throws -> [UInt8] {
+    package static func read(_ path: String) throws -> [UInt8] {
         guard let handle = FileHandle(forReadingAtPath: path) else {
             throw RehearseError.badInput("Cannot read the grant \(RunFolder.display(path)): the file is missing or not readable. Check the path.")
         }
@@ -130,8 +130,8 @@ public enum GrantVerifier {
 
 /// Writing grants: `grant create` (unsigned) and `grant sign` (adds one
 /// signature, canonical bytes, signatures sorted by keyid).
-public enum GrantAuthoring {
-    public static func create(_ statement: GrantStatement) throws -> [UInt8] {
+package enum GrantAuthoring {
+    package static func create(_ statement: GrantStatement) throws -> [UInt8] {
         guard statement.lane == .operatorRealDataCloneHandoff else {
             throw RehearseError.refused("Refused: a grant for lane \(statement.lane.number), \(statement.lane.rawValue), cannot be created: this version accepts grants for lane 2 (\(Lane.operatorRealDataCloneHandoff.rawValue)) only. \(statement.lane.needs)")
         }
@@ -142,7 +142,7 @@ public enum GrantAuthoring {
     }
 
     /// Adds `key`'s signature to a grant, replacing an earlier one by the same key.
-    public static func sign(_ bytes: [UInt8], file: String, key: Curve25519.Signing.PrivateKey) throws -> (bytes: [UInt8], keyID: String) {
+    package static func sign(_ bytes: [UInt8], file: String, key: Curve25519.Signing.PrivateKey) throws -> (bytes: [UInt8], keyID: String) {
         let envelope: GrantVerifier.Envelope
         switch GrantVerifier.parseEnvelope(bytes) {
         case .success(let e): envelope = e

@@ -56,16 +56,16 @@ extension Lane {
 
 /// The lane a command runs under, and why: the default unless a verified grant
 /// selected lane 2.
-public struct ActiveLane: Sendable, Equatable {
-    public var lane: Lane
-    public var reason: String
+package struct ActiveLane: Sendable, Equatable {
+    package var lane: Lane
+    package var reason: String
 
-    public init(lane: Lane, reason: String) {
+    package init(lane: Lane, reason: String) {
         self.lane = lane
         self.reason = reason
     }
 
-    public static let byDefault = ActiveLane(
+    package static let byDefault = ActiveLane(
         lane: .holdRealData,
         reason: "the default: no grant was given, and only a verified grant (rehearse --dump PATH --grant FILE --trust FILE) selects another lane")
 }

@@ -2,16 +2,16 @@ import RehearseCore
 
 /// The surrogate's tag, written into the database and every evidence file.
 /// No output may drop or alter it.
-public enum SurrogateTag {
-    public static let generated = "GENERATED_SURROGATE_NOT_REAL_PRODUCTION_DUMP"
+package enum SurrogateTag {
+    package static let generated = "GENERATED_SURROGATE_NOT_REAL_PRODUCTION_DUMP"
     /// The table that carries the tag inside a surrogate database.
-    public static let provenanceTable = "rehearse_provenance"
+    package static let provenanceTable = "rehearse_provenance"
 }
 
 /// A scale as people and evidence write it: `1`, `0.5`, `12.25`, always a
 /// plain decimal (`0.00001`, never `1e-05`): the validator accepts no
 /// exponent (rule R15). The digits are Swift's shortest round-trip ones.
-public func describeScale(_ scale: Double) -> String {
+package func describeScale(_ scale: Double) -> String {
     if scale == scale.rounded() && abs(scale) < 1e15 { return String(Int64(scale)) }
     let text = String(scale)
     guard scale.isFinite, let e = text.firstIndex(where: { $0 == "e" }), let exponent = Int(text[text.index(after: e)...]) else { return text }
@@ -32,10 +32,10 @@ public func describeScale(_ scale: Double) -> String {
 }
 
 /// The names a dump clone's evidence uses.
-public enum DumpCloneEvidence {
+package enum DumpCloneEvidence {
     /// The tag a dump clone carries instead of the surrogate's.
-    public static let tag = "REAL_DUMP_CLONE"
+    package static let tag = "REAL_DUMP_CLONE"
     /// The run folder file holding the exact grant bytes, sealed with the run,
     /// so `validate --trust` can re-verify its signatures.
-    public static let grantFile = "grant.dsse.json"
+    package static let grantFile = "grant.dsse.json"
 }

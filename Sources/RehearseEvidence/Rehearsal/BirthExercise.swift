@@ -8,35 +8,35 @@ import RehearseCore
 /// validator (to re-check it, R17) make, from the same inputs: the sealed
 /// birth's statements, the rows each one changed as the engine counted them,
 /// and the pre and born fingerprints. Rules: docs/VERDICTS.md.
-public struct BirthExercise: Sendable {
+package struct BirthExercise: Sendable {
     /// One birth statement, judged.
-    public struct Statement: Sendable {
-        public var line: Int
-        public var sql: String
-        public var effect: StatementEffect
+    package struct Statement: Sendable {
+        package var line: Int
+        package var sql: String
+        package var effect: StatementEffect
         /// Rows it matched: the engine's count for `rows`, the rows its tables
         /// held before birth for `table`; nil when nothing can count them.
-        public var matchedRows: Int64?
+        package var matchedRows: Int64?
     }
 
     /// A statement (or the birth as a whole) that did not exercise its data change.
-    public struct Unexercised: Sendable, Equatable {
-        public var line: Int?
-        public var statement: String
-        public var reason: String
+    package struct Unexercised: Sendable, Equatable {
+        package var line: Int?
+        package var statement: String
+        package var reason: String
 
-        public var json: JSONValue {
+        package var json: JSONValue {
             ["line": line.map { .integer(Int64($0)) } ?? .null, "statement": .string(statement), "reason": .string(reason)]
         }
     }
 
-    public var statements: [Statement]
-    public var unexercised: [Unexercised]
+    package var statements: [Statement]
+    package var unexercised: [Unexercised]
 
     /// Data tables of a fingerprint, by name: rows and digest.
-    public typealias Tables = [String: (rows: Int64, digest: String)]
+    package typealias Tables = [String: (rows: Int64, digest: String)]
 
-    public init(sql: [(line: Int, sql: String)], rowsChanged: [Int64], dialect: Dialect, pre: Tables, born: Tables?,
+    package init(sql: [(line: Int, sql: String)], rowsChanged: [Int64], dialect: Dialect, pre: Tables, born: Tables?,
                 preObjects: [String: String] = [:], bornObjects: [String: String] = [:], file: String) {
         var statements: [Statement] = []
         var unexercised: [Unexercised] = []

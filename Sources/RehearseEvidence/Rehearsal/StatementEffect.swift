@@ -5,8 +5,8 @@ import RehearseCore
 /// sealed text the same way. The classes and their rules are in
 /// docs/VERDICTS.md; a statement the reader does not know is `opaque`, never
 /// `schema`: an unknown statement is assumed to be able to change data.
-public struct StatementEffect: Sendable, Equatable {
-    public enum Kind: String, Sendable, CaseIterable {
+package struct StatementEffect: Sendable, Equatable {
+    package enum Kind: String, Sendable, CaseIterable {
         /// INSERT, UPDATE, DELETE, MERGE, REPLACE, COPY, or a WITH that holds
         /// one: the engine counts the rows it matched.
         case rows
@@ -21,32 +21,32 @@ public struct StatementEffect: Sendable, Equatable {
         case schema
     }
 
-    public var kind: Kind
+    package var kind: Kind
     /// The tables it acts on, as written (`schema.name` when qualified).
-    public var tables: [String]
+    package var tables: [String]
     /// Its WHERE clause, as written, when it has one (for the report's hint).
-    public var predicate: String?
+    package var predicate: String?
     /// UPDATE: the columns it assigns (lower case).
-    public var setColumns: [String] = []
+    package var setColumns: [String] = []
     /// ALTER TABLE … ADD [COLUMN] x: the columns it adds (lower case).
-    public var addedColumns: [String] = []
+    package var addedColumns: [String] = []
     /// ALTER TABLE a RENAME TO b: b; CREATE TABLE b: b (with `created`).
-    public var newName: String?
-    public var created = false
+    package var newName: String?
+    package var created = false
     /// CREATE TRIGGER: its name and the tables its body writes (SQLite bodies);
     /// DROP TRIGGER: the name (in `trigger`).
-    public var trigger: String?
-    public var triggerWrites: [String] = []
+    package var trigger: String?
+    package var triggerWrites: [String] = []
     /// ALTER … TYPE to a type that can lose information (a length, precision
     /// or scale, a narrower integer or float, date/time from a timestamp) or
     /// with USING: such a rewrite must change a stored value to be exercised.
     /// Widening (to bigint, text, unbounded varchar or numeric, double
     /// precision, timestamp without precision) keeps every value.
-    public var lossyRewrite = false
+    package var lossyRewrite = false
 
-    public var changesData: Bool { kind != .schema }
+    package var changesData: Bool { kind != .schema }
 
-    public static func classify(_ sql: String, dialect: Dialect) -> StatementEffect {
+    package static func classify(_ sql: String, dialect: Dialect) -> StatementEffect {
         let tokens = SQLNormalizer.lex(sql)
         let postgres = dialect != .sqlite
         func word(_ i: Int) -> String? { i < tokens.count && !tokens[i].quoted ? tokens[i].text : nil }

@@ -13,12 +13,12 @@ import RehearsePostgres
 /// environment built from nothing: no PGHOST, PGSERVICE, PGSERVICEFILE,
 /// PGPASSFILE, PGSYSCONFDIR, PGOPTIONS or any other variable of the caller
 /// reaches it, so no setting can point it at another server or file.
-public enum ArchiveTools {
+package enum ArchiveTools {
     /// PGPASSFILE points at nothing, so libpq does not read a password file
     /// from the home directory either (the socket connection needs none).
     package static let environment = ["PATH": "/usr/bin:/bin", "LC_ALL": "C", "PGCLIENTENCODING": "UTF8", "PGPASSFILE": "/dev/null"]
 
-    public static func pgRestore(bindir: URL?) throws -> URL {
+    package static func pgRestore(bindir: URL?) throws -> URL {
         let dir = try bindir ?? PostgresCluster.locateBinaries()
         let tool = dir.appendingPathComponent("pg_restore")
         guard FileManager.default.isExecutableFile(atPath: tool.path) else {
@@ -28,7 +28,7 @@ public enum ArchiveTools {
     }
 
     /// `pg_restore (PostgreSQL) 15.x`, for the evidence.
-    public static func version(bindir: URL?) throws -> String {
+    package static func version(bindir: URL?) throws -> String {
         let tool = try pgRestore(bindir: bindir)
         let log = FileManager.default.temporaryDirectory.appendingPathComponent("rehearse-pgrestore-version-\(getpid())-\(UUID().uuidString.prefix(8))")
         defer { try? FileManager.default.removeItem(at: log) }

@@ -21,23 +21,23 @@ import RehearsePostgres
 ///    run (a plain script, or an archive rendered by pg_restore), tar members,
 ///    directory members, the archive's table of contents;
 /// 7. the source hashed again: a change is a loud refusal.
-public enum DumpCloneGate {
-    public struct Prepared {
-        public var workspace: DumpWorkspace
-        public var copy: URL
-        public var digest: String
-        public var format: DumpFormat
-        public var grant: VerifiedGrant
-        public var scan: SecretScanReport
+package enum DumpCloneGate {
+    package struct Prepared {
+        package var workspace: DumpWorkspace
+        package var copy: URL
+        package var digest: String
+        package var format: DumpFormat
+        package var grant: VerifiedGrant
+        package var scan: SecretScanReport
         /// `pg_restore (PostgreSQL) 15.x` for archives; nil otherwise.
-        public var restoreTool: String?
+        package var restoreTool: String?
         /// Who runs pg_restore over the copy (never root).
-        public var reader: DumpReader = .inProcess
+        package var reader: DumpReader = .inProcess
     }
 
     package static let hostileTOCEntries = ["SERVER", "USER MAPPING", "FOREIGN DATA WRAPPER", "SUBSCRIPTION", "DATABASE", "DATABASE PROPERTIES", "TABLESPACE"]
 
-    public static func prepare(dump: String, grantFile: String, trustFile: String, engine: String, allowlist: SecretAllowlist,
+    package static func prepare(dump: String, grantFile: String, trustFile: String, engine: String, allowlist: SecretAllowlist,
                                bindir: String?, now: Int64, scratchParent: URL? = nil, pgUser: String? = nil) throws -> Prepared {
         let trust = try TrustPolicy(file: URL(fileURLWithPath: trustFile))
         let grantBytes = try GrantVerifier.read(grantFile)

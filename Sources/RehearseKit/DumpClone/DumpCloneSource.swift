@@ -12,17 +12,17 @@ import RehearsePostgres
 /// scanned), never from the operator's path. The rehearsal calls ``load(into:)``
 /// where it would generate a surrogate; everything after the load is the same
 /// code. (The architecture work moves this behind a common source seam.)
-public struct DumpCloneSource {
-    public static let tag = DumpCloneEvidence.tag
+package struct DumpCloneSource {
+    package static let tag = DumpCloneEvidence.tag
     /// The run folder file holding the exact grant bytes (``DumpCloneEvidence/grantFile``).
-    public static let grantFile = DumpCloneEvidence.grantFile
+    package static let grantFile = DumpCloneEvidence.grantFile
 
-    public let prepared: DumpCloneGate.Prepared
+    package let prepared: DumpCloneGate.Prepared
     /// The operator's path, for messages and the evidence's name.
-    public let path: String
-    public let grantBytes: [UInt8]
+    package let path: String
+    package let grantBytes: [UInt8]
 
-    public init(prepared: DumpCloneGate.Prepared, path: String, grantBytes: [UInt8]) {
+    package init(prepared: DumpCloneGate.Prepared, path: String, grantBytes: [UInt8]) {
         self.prepared = prepared
         self.path = path
         self.grantBytes = grantBytes

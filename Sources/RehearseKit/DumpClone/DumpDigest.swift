@@ -20,16 +20,16 @@ import RehearsePostgres
 /// ``copy(path:into:)`` reads every byte once, hashing it while writing the
 /// private copy that is then scanned and restored, so the bytes restored are
 /// the bytes hashed: nothing re-reads the source after it has been checked.
-public enum DumpDigest {
+package enum DumpDigest {
     /// Hashes a dump without copying it (`grant create`, `grant verify`, the
     /// before-and-after check on the source).
-    public static func of(path: String) throws -> String {
+    package static func of(path: String) throws -> String {
         try walk(path: path, into: nil).digest
     }
 
     /// Copies a dump into `directory` (which must exist, private to this run)
     /// while hashing it; returns the digest and the copy's location.
-    public static func copy(path: String, into directory: URL) throws -> (digest: String, copy: URL, isDirectory: Bool) {
+    package static func copy(path: String, into directory: URL) throws -> (digest: String, copy: URL, isDirectory: Bool) {
         let result = try walk(path: path, into: directory.appendingPathComponent("dump"))
         return (result.digest, directory.appendingPathComponent("dump"), result.isDirectory)
     }

@@ -8,7 +8,7 @@ import RehearseSQLite
 import RehearsePostgres
 
 /// What kind of dump a file or directory is, by its content, never its name.
-public enum DumpFormat: String, Sendable {
+package enum DumpFormat: String, Sendable {
     /// pg_dump's plain SQL script.
     case plain
     /// pg_dump -Fc: "PGDMP" magic.
@@ -20,10 +20,10 @@ public enum DumpFormat: String, Sendable {
     /// An SQLite database file.
     case sqlite
 
-    public var isArchive: Bool { self == .custom || self == .directory || self == .tar }
+    package var isArchive: Bool { self == .custom || self == .directory || self == .tar }
 
     /// Detects the format of a private copy made by ``DumpDigest/copy(path:into:)``.
-    public static func detect(_ copy: URL, isDirectory: Bool) throws -> DumpFormat {
+    package static func detect(_ copy: URL, isDirectory: Bool) throws -> DumpFormat {
         if isDirectory {
             let toc = copy.appendingPathComponent("toc.dat")
             guard head(toc, 5) == Array("PGDMP".utf8) else {
@@ -51,7 +51,7 @@ public enum DumpFormat: String, Sendable {
     /// A tar dump may hold only flat regular members (toc.dat, NNNN.dat,
     /// restore.sql): a member named with a slash or `..`, a link, or a device
     /// is refused before pg_restore reads it.
-    public static func checkTarMembers(_ url: URL, shown: String) throws {
+    package static func checkTarMembers(_ url: URL, shown: String) throws {
         guard let h = FileHandle(forReadingAtPath: url.path) else {
             throw RehearseError.environment("Cannot read the dump's private copy \(url.path).")
         }

@@ -16,15 +16,15 @@ import RehearsePostgres
 /// alone: a file only root may read stays unreadable to them, whatever the
 /// dump names. As an ordinary user, rehearse runs them as itself (nothing to
 /// drop), and the copy is already private to it.
-public struct DumpReader: Sendable {
+package struct DumpReader: Sendable {
     /// nil when rehearse is not root: the tools run as the caller.
-    public let runAs: String?
+    package let runAs: String?
     package let uid: uid_t
     package let gid: gid_t
     package let runuser: String?
 
     /// The reader for a run: the server user when root, else the caller.
-    public static func forRun(requested: String?) throws -> DumpReader {
+    package static func forRun(requested: String?) throws -> DumpReader {
         guard getuid() == 0 else {
             return DumpReader(runAs: nil, uid: getuid(), gid: getgid(), runuser: nil)
         }

@@ -11,8 +11,8 @@ import RehearsePostgres
 /// it is; an archive is first rendered to SQL by `pg_restore -f` (no
 /// connection, scrubbed environment) inside the private directory, and the
 /// rendering is streamed. Any failure refuses: the gate fails closed.
-public enum DumpScan {
-    public static func scan(copy: URL, format: DumpFormat, shown: String, workDirectory: URL, bindir: URL?, reader: DumpReader,
+package enum DumpScan {
+    package static func scan(copy: URL, format: DumpFormat, shown: String, workDirectory: URL, bindir: URL?, reader: DumpReader,
                             allowlist: SecretAllowlist) throws -> SecretScanReport {
         var scanner = SecretScanner(allowlist: allowlist)
         switch format {

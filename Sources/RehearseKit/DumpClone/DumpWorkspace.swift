@@ -10,10 +10,10 @@ import RehearsePostgres
 /// A private directory (mkdtemp, mode 0700) holding a dump's copy while it is
 /// hashed, scanned and restored: real data never sits anywhere else, and the
 /// directory is removed when the work ends, also on SIGINT/SIGTERM.
-public final class DumpWorkspace {
-    public let url: URL
+package final class DumpWorkspace {
+    package let url: URL
 
-    public init(parent: URL? = nil) throws {
+    package init(parent: URL? = nil) throws {
         let base = (parent ?? FileManager.default.temporaryDirectory).path
         var template = Array("\(base)/rehearse-dump-XXXXXX".utf8CString)
         guard let made = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) else {
@@ -32,7 +32,7 @@ public final class DumpWorkspace {
     /// (killed with SIGKILL, a crash): real data must not outlive its run.
     /// A directory without an owner file is left alone for an hour (it may be
     /// being created).
-    public static func cleanStale(in parent: URL) {
+    package static func cleanStale(in parent: URL) {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: parent.path)) ?? []
         for name in names where name.hasPrefix("rehearse-dump-") {
             let dir = parent.appendingPathComponent(name)
@@ -48,7 +48,7 @@ public final class DumpWorkspace {
     }
 
     /// Removes the directory and everything in it (the copy, any rendering).
-    public func remove() {
+    package func remove() {
         Interruption.unregister(url)
         try? FileManager.default.removeItem(at: url)
     }
@@ -57,14 +57,14 @@ public final class DumpWorkspace {
 }
 
 /// `rehearse scan`: copy while hashing, detect, scan, remove.
-public enum DumpScanCommand {
-    public struct Outcome: Sendable {
-        public var digest: String
-        public var format: DumpFormat
-        public var report: SecretScanReport
+package enum DumpScanCommand {
+    package struct Outcome: Sendable {
+        package var digest: String
+        package var format: DumpFormat
+        package var report: SecretScanReport
     }
 
-    public static func run(dump: String, allowlist: SecretAllowlist, bindir: String?, pgUser: String? = nil) throws -> Outcome {
+    package static func run(dump: String, allowlist: SecretAllowlist, bindir: String?, pgUser: String? = nil) throws -> Outcome {
         let workspace = try DumpWorkspace()
         defer { workspace.remove() }
         let copy = try DumpDigest.copy(path: dump, into: workspace.url)

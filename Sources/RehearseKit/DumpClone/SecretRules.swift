@@ -14,17 +14,17 @@ import RehearsePostgres
 ///
 /// The rules' identities and parameters are digested (``digest``) into the
 /// evidence: a later reader knows exactly which rules a dump passed.
-public enum SecretRules {
-    public static let scannerVersion = "rehearse-secret-scan/1"
+package enum SecretRules {
+    package static let scannerVersion = "rehearse-secret-scan/1"
 
-    public struct Rule: Sendable {
-        public var id: String
-        public var family: String
-        public var description: String
+    package struct Rule: Sendable {
+        package var id: String
+        package var family: String
+        package var description: String
     }
 
     /// Every rule, in report order.
-    public static let all: [Rule] = [
+    package static let all: [Rule] = [
         Rule(id: "pem_private_key", family: "PEM private keys", description: "a '-----BEGIN … PRIVATE KEY-----' header"),
         Rule(id: "aws_access_key_id", family: "cloud access keys", description: "AKIA/ASIA/AGPA/AIDA/AROA/ANPA/ANVA/AIPA followed by 16 of [A-Z0-9]"),
         Rule(id: "gcp_api_key", family: "cloud access keys", description: "AIza followed by 35 of [A-Za-z0-9_-]"),
@@ -47,7 +47,7 @@ public enum SecretRules {
 
     /// SHA-256 of the canonical JSON of every rule's id, family and
     /// description, with the scanner version.
-    public static let digest: String = {
+    package static let digest: String = {
         let json: JSONValue = [
             "version": .string(scannerVersion),
             "rules": .array(all.map { ["id": .string($0.id), "family": .string($0.family), "description": .string($0.description)] }),
@@ -187,7 +187,7 @@ public enum SecretRules {
     /// Whether a column name names a secret: one of its words (split at `_`,
     /// `-`, `.`, and lower-to-upper case changes) is a secret word, or two
     /// adjacent words are api+key, private+key, access+key or auth+key.
-    public static func isSecretColumn(_ name: String) -> Bool {
+    package static func isSecretColumn(_ name: String) -> Bool {
         var words: [String] = []
         var current = ""
         var previousLower = false

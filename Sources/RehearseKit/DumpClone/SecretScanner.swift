@@ -9,20 +9,20 @@ import RehearsePostgres
 
 /// One secret found: where and by which rule, and a fingerprint that binds the
 /// rule, the place and a hash of the value. The value itself is never kept.
-public struct SecretFinding: Sendable, Equatable {
-    public var rule: String
+package struct SecretFinding: Sendable, Equatable {
+    package var rule: String
     /// `schema.table.column` when the value sits in COPY data or an INSERT, else nil.
-    public var column: String?
-    public var line: Int
+    package var column: String?
+    package var line: Int
     /// Offset of the line's first byte in the scanned SQL text.
-    public var byteOffset: Int
-    public var fingerprint: String
+    package var byteOffset: Int
+    package var fingerprint: String
 
-    public var location: String {
+    package var location: String {
         (column.map { "\($0), " } ?? "") + "line \(line), byte \(byteOffset)"
     }
 
-    public var json: JSONValue {
+    package var json: JSONValue {
         ["rule": .string(rule), "column": column.map { .string($0) } ?? .null, "line": .integer(Int64(line)),
          "byte_offset": .integer(Int64(byteOffset)), "fingerprint": .string(fingerprint)]
     }
@@ -31,20 +31,20 @@ public struct SecretFinding: Sendable, Equatable {
 /// A reviewed list of finding fingerprints that are not secrets. Because a
 /// fingerprint includes the value's hash, an allowlisted line cannot hide a
 /// different value at the same place.
-public struct SecretAllowlist: Sendable {
-    public var fingerprints: Set<String>
-    public var digest: String?
+package struct SecretAllowlist: Sendable {
+    package var fingerprints: Set<String>
+    package var digest: String?
 
-    public static let none = SecretAllowlist(fingerprints: [], digest: nil)
+    package static let none = SecretAllowlist(fingerprints: [], digest: nil)
 
-    public init(fingerprints: Set<String>, digest: String?) {
+    package init(fingerprints: Set<String>, digest: String?) {
         self.fingerprints = fingerprints
         self.digest = digest
     }
 
     /// One fingerprint per line (64 lowercase hex digits), optionally followed
     /// by white space and a `#` comment; blank and `#` lines are ignored.
-    public init(file: String) throws {
+    package init(file: String) throws {
         guard let data = FileManager.default.contents(atPath: file), data.count <= 16 << 20 else {
             throw RehearseError.badInput("Cannot read the allowlist \(RunFolder.display(file)): it is missing, unreadable or larger than 16 MiB.")
         }
@@ -63,24 +63,24 @@ public struct SecretAllowlist: Sendable {
 }
 
 /// What a scan found, and what the evidence records of it.
-public struct SecretScanReport: Sendable {
-    public var findings: [SecretFinding]
+package struct SecretScanReport: Sendable {
+    package var findings: [SecretFinding]
     /// Findings beyond the first ``SecretScanner/maxReported`` are counted, not listed.
-    public var findingCount: Int
-    public var suppressedCount: Int
-    public var bytesScanned: Int
-    public var allowlistDigest: String?
+    package var findingCount: Int
+    package var suppressedCount: Int
+    package var bytesScanned: Int
+    package var allowlistDigest: String?
 
-    public var isClean: Bool { findingCount == 0 }
+    package var isClean: Bool { findingCount == 0 }
 
-    public var evidenceJSON: JSONValue {
+    package var evidenceJSON: JSONValue {
         ["scanner_version": .string(SecretRules.scannerVersion), "rules_digest": .string(SecretRules.digest),
          "finding_count": .integer(Int64(findingCount)), "suppressed_count": .integer(Int64(suppressedCount)),
          "allowlist_digest": allowlistDigest.map { .string($0) } ?? .null, "bytes_scanned": .integer(Int64(bytesScanned))]
     }
 
     /// The refusal for a dump with findings: rule and place, never a value.
-    public func refusal(_ dump: String) -> RehearseError {
+    package func refusal(_ dump: String) -> RehearseError {
         var lines = ["Refused: the dump \(RunFolder.display(dump)) is not secret-free: \(findingCount) finding(s). Nothing was restored. Remove the secrets from the dump (or, for reviewed false positives, list their fingerprints in an --allowlist file) and ask for a grant for the cleaned dump."]
         for f in findings.prefix(20) { lines.append("  \(f.rule) at \(f.location) fingerprint \(f.fingerprint)") }
         if findingCount > 20 { lines.append("  … and \(findingCount - 20) more ('rehearse scan' lists them)") }
@@ -93,9 +93,9 @@ public struct SecretScanReport: Sendable {
 /// looks at, because the partial line is carried into the next window. It
 /// follows just enough SQL to know which table and column a value belongs to:
 /// CREATE TABLE column lists, COPY … FROM stdin blocks, and INSERTs.
-public struct SecretScanner {
-    public static let maxLine = 64 << 20
-    public static let maxReported = 1000
+package struct SecretScanner {
+    package static let maxLine = 64 << 20
+    package static let maxReported = 1000
 
     package let allowlist: SecretAllowlist
     package var pending: [UInt8] = []
@@ -106,12 +106,12 @@ public struct SecretScanner {
     package var suppressed = 0
     package var context = SQLValueContext()
 
-    public init(allowlist: SecretAllowlist = .none) {
+    package init(allowlist: SecretAllowlist = .none) {
         self.allowlist = allowlist
     }
 
     /// Adds bytes; scans every line they complete.
-    public mutating func feed(_ bytes: UnsafeRawBufferPointer) throws {
+    package mutating func feed(_ bytes: UnsafeRawBufferPointer) throws {
         var start = 0
         while start < bytes.count, let hit = memchr(bytes.baseAddress! + start, 0x0a, bytes.count - start) {
             let i = UnsafeRawPointer(hit) - bytes.baseAddress!
@@ -125,11 +125,11 @@ public struct SecretScanner {
         }
     }
 
-    public mutating func feed(_ bytes: [UInt8]) throws {
+    package mutating func feed(_ bytes: [UInt8]) throws {
         try bytes.withUnsafeBytes { try feed($0) }
     }
 
-    public mutating func finish() throws -> SecretScanReport {
+    package mutating func finish() throws -> SecretScanReport {
         if !pending.isEmpty { try line() }
         for v in context.finish() {
             for (rule, range) in SecretRules.shapeMatches(v.value) { record(rule: rule, column: nil, value: v.value[range]) }
@@ -164,7 +164,7 @@ public struct SecretScanner {
 
     /// Scans one value known to sit in `table.column` (an SQLite table read
     /// directly), with the same rules as a COPY field.
-    public mutating func value(table: String, column: String, bytes: UnsafeRawBufferPointer, row: Int) {
+    package mutating func value(table: String, column: String, bytes: UnsafeRawBufferPointer, row: Int) {
         lineNumber = row
         let value = Array(bytes)[...]
         let qualified = "\(table).\(column)"

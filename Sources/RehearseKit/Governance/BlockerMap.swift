@@ -13,11 +13,11 @@ import RehearsePostgres
 /// Read as strict JSON (no duplicate keys, no floats) and checked field by
 /// field against schemas/blocker-map.schema.json's rules, with unknown
 /// fields refused, so a typo cannot turn a leg into one nothing can open.
-public struct BlockerMap: Sendable {
-    public static let format = "rehearse-blocker-map/1"
+package struct BlockerMap: Sendable {
+    package static let format = "rehearse-blocker-map/1"
 
     /// The kind of evidence that discharges a leg.
-    public enum EvidenceKind: String, Sendable, CaseIterable {
+    package enum EvidenceKind: String, Sendable, CaseIterable {
         /// Valid evidence of a PASS on a generated surrogate (tagged GENERATED_SURROGATE_NOT_REAL_PRODUCTION_DUMP).
         case surrogatePass = "surrogate_pass"
         /// Valid evidence of a FAIL with drift on a generated surrogate: the detector caught a known-lossy rollback.
@@ -28,36 +28,36 @@ public struct BlockerMap: Sendable {
         case grant
     }
 
-    public struct Leg: Sendable {
-        public var name: String
-        public var kind: EvidenceKind
+    package struct Leg: Sendable {
+        package var name: String
+        package var kind: EvidenceKind
         /// Only evidence of this surrogate (source name) counts, when set.
-        public var surrogate: String?
+        package var surrogate: String?
         /// Only evidence from this engine counts, when set.
-        public var engine: String?
+        package var engine: String?
         /// Only evidence whose sealed birth / rollback has this SHA-256
         /// counts, when set: the leg is about these exact scripts, and a
         /// look-alike surrogate of the same name with another birth is not them.
-        public var birthSHA256: String?
-        public var rollbackSHA256: String?
-        public var remainingActor: String
-        public var note: String?
+        package var birthSHA256: String?
+        package var rollbackSHA256: String?
+        package var remainingActor: String
+        package var note: String?
     }
 
-    public struct Blocker: Sendable {
-        public var id: String
-        public var description: String
-        public var legs: [Leg]
+    package struct Blocker: Sendable {
+        package var id: String
+        package var description: String
+        package var legs: [Leg]
         /// Whether lane 5 needs this blocker closed (what `rehearse precheck` checks).
-        public var lane5Precondition: Bool
+        package var lane5Precondition: Bool
     }
 
-    public var title: String
-    public var blockers: [Blocker]
+    package var title: String
+    package var blockers: [Blocker]
     /// SHA-256 of the map file's bytes, quoted in the packet.
-    public var digest: String
+    package var digest: String
 
-    public static func load(file: URL) throws -> BlockerMap {
+    package static func load(file: URL) throws -> BlockerMap {
         let data: Data
         do {
             data = try Data(contentsOf: file)
@@ -67,7 +67,7 @@ public struct BlockerMap: Sendable {
         return try parse(Array(data), file: file.path)
     }
 
-    public static func parse(_ bytes: [UInt8], file: String) throws -> BlockerMap {
+    package static func parse(_ bytes: [UInt8], file: String) throws -> BlockerMap {
         let root: JSONValue
         do {
             root = try JSONValue.parseStrict(bytes)

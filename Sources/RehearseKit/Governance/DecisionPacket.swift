@@ -12,8 +12,8 @@ import RehearsePostgres
 /// that discharged it or what remains and with whom), the evidence that was
 /// rejected and therefore discharged nothing, and the boundaries. It selects
 /// nothing: no option is marked chosen, and rendering it executes nothing.
-public enum DecisionPacket {
-    public static func render(_ map: BlockerMap, runs: [ValidatedRun], mapPath: String) -> String {
+package enum DecisionPacket {
+    package static func render(_ map: BlockerMap, runs: [ValidatedRun], mapPath: String) -> String {
         let md = ReportEscaping.markdown, code = ReportEscaping.markdownCode
         let statuses = Discharge.evaluate(map, runs: runs)
         let pre = statuses.filter { $0.first?.blocker.lane5Precondition == true }

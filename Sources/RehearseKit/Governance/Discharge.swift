@@ -13,20 +13,20 @@ import RehearsePostgres
 /// evidence whose source is a dump clone under lane 2 with a grant, so no
 /// surrogate run (tagged GENERATED_SURROGATE_NOT_REAL_PRODUCTION_DUMP) can
 /// ever discharge it. A grant leg is a person's act: no evidence discharges it.
-public enum Discharge {
-    public static let surrogateTag = "GENERATED_SURROGATE_NOT_REAL_PRODUCTION_DUMP"
+package enum Discharge {
+    package static let surrogateTag = "GENERATED_SURROGATE_NOT_REAL_PRODUCTION_DUMP"
 
-    public struct LegStatus: Sendable {
-        public var blocker: BlockerMap.Blocker
-        public var leg: BlockerMap.Leg
+    package struct LegStatus: Sendable {
+        package var blocker: BlockerMap.Blocker
+        package var leg: BlockerMap.Leg
         /// The accepted run that discharges the leg, if any.
-        public var dischargedBy: ValidatedRun?
+        package var dischargedBy: ValidatedRun?
         /// Why the leg is open (empty when discharged).
-        public var openReason: String
-        public var discharged: Bool { dischargedBy != nil }
+        package var openReason: String
+        package var discharged: Bool { dischargedBy != nil }
     }
 
-    public static func evaluate(_ map: BlockerMap, runs: [ValidatedRun]) -> [[LegStatus]] {
+    package static func evaluate(_ map: BlockerMap, runs: [ValidatedRun]) -> [[LegStatus]] {
         map.blockers.map { blocker in
             blocker.legs.map { leg in
                 if let run = runs.first(where: { matches(leg, $0) }) {
@@ -38,7 +38,7 @@ public enum Discharge {
     }
 
     /// Whether one run discharges one leg. Rejected evidence never does.
-    public static func matches(_ leg: BlockerMap.Leg, _ run: ValidatedRun) -> Bool {
+    package static func matches(_ leg: BlockerMap.Leg, _ run: ValidatedRun) -> Bool {
         guard run.isValid, let e = run.evidence else { return false }
         func narrowed() -> Bool {
             (leg.surrogate == nil || leg.surrogate == e.sourceName) && (leg.engine == nil || leg.engine == e.engine)

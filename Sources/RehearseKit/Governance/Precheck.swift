@@ -12,21 +12,21 @@ import RehearsePostgres
 /// its legs is discharged by validated evidence. It reads files and nothing
 /// else: it executes nothing, contacts nothing, and authorizes nothing;
 /// even all met, lane 5 stays not selectable by this tool.
-public struct Precheck: Sendable {
-    public struct Item: Sendable {
-        public var blocker: BlockerMap.Blocker
-        public var met: Bool
+package struct Precheck: Sendable {
+    package struct Item: Sendable {
+        package var blocker: BlockerMap.Blocker
+        package var met: Bool
         /// One line per leg: discharged by which digest, or what remains with whom.
-        public var why: [String]
+        package var why: [String]
     }
 
-    public var items: [Item]
-    public var rejected: [ValidatedRun]
-    public var allMet: Bool { !items.isEmpty && items.allSatisfy(\.met) }
+    package var items: [Item]
+    package var rejected: [ValidatedRun]
+    package var allMet: Bool { !items.isEmpty && items.allSatisfy(\.met) }
     /// The documented exit status: 0 when every precondition is met, 1 when any is not.
-    public var exitStatus: Int32 { allMet ? 0 : 1 }
+    package var exitStatus: Int32 { allMet ? 0 : 1 }
 
-    public init(_ map: BlockerMap, runs: [ValidatedRun]) {
+    package init(_ map: BlockerMap, runs: [ValidatedRun]) {
         rejected = runs.filter { !$0.isValid }
         items = Discharge.evaluate(map, runs: runs).compactMap { legs in
             guard let blocker = legs.first?.blocker, blocker.lane5Precondition else { return nil }
@@ -39,7 +39,7 @@ public struct Precheck: Sendable {
         }
     }
 
-    public var lines: [String] {
+    package var lines: [String] {
         var out = ["Precheck of the lane-5 preconditions (\(Lane.productionRealRunPrecheckOnly.rawValue)); it executes nothing and contacts nothing."]
         for item in items {
             out.append("\(item.met ? "MET    " : "NOT MET") \(item.blocker.id): \(item.blocker.description)")
@@ -54,7 +54,7 @@ public struct Precheck: Sendable {
         return out
     }
 
-    public var json: JSONValue {
+    package var json: JSONValue {
         .object([
             "all_met": .bool(allMet),
             "preconditions": .array(items.map { i in

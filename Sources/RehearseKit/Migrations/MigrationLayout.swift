@@ -9,7 +9,7 @@ import RehearsePostgres
 
 /// The migration layouts `rehearse migrations` reads, and how `auto` tells
 /// them apart from the directory's file names alone.
-public enum MigrationLayout: String, Sendable, CaseIterable {
+package enum MigrationLayout: String, Sendable, CaseIterable {
     case golangMigrate = "golang-migrate"
     case dbmate
     case flyway
@@ -17,7 +17,7 @@ public enum MigrationLayout: String, Sendable, CaseIterable {
     case suffixed
 
     /// The layout the directory's files follow, or bad input naming what was looked for.
-    public static func detect(_ directory: URL) throws -> MigrationLayout {
+    package static func detect(_ directory: URL) throws -> MigrationLayout {
         let names = try MigrationFiles.list(directory)
         if names.contains("sqitch.plan") { return .sqitch }
         if names.contains(where: { FlywayReader.parse($0) != nil }) { return .flyway }
@@ -32,7 +32,7 @@ public enum MigrationLayout: String, Sendable, CaseIterable {
     }
 
     /// Reads the directory by this layout's rules for `dialect` (`sqlite` or `postgres`).
-    public func read(_ directory: URL, dialect: Dialect) throws -> MigrationSet {
+    package func read(_ directory: URL, dialect: Dialect) throws -> MigrationSet {
         var set: MigrationSet = switch self {
         case .golangMigrate: try GolangMigrateReader.read(directory)
         case .dbmate: try DbmateReader.read(directory)

@@ -10,28 +10,28 @@ import RehearsePostgres
 /// A piece of a migration script: a whole file, or one section of a file
 /// (a dbmate `-- migrate:up` part). `line` is the file line the text starts
 /// on, so a failure inside the text is reported at the file's own line.
-public struct MigrationScript: Sendable, Equatable {
+package struct MigrationScript: Sendable, Equatable {
     /// Path relative to the migrations directory, as reports show it.
-    public var file: String
-    public var line: Int
-    public var text: String
+    package var file: String
+    package var line: Int
+    package var text: String
 
-    public init(file: String, line: Int = 1, text: String) {
+    package init(file: String, line: Int = 1, text: String) {
         self.file = file
         self.line = line
         self.text = text
     }
 
     /// Whether the text holds no statement at all (only comments and blanks).
-    public var isEmpty: Bool { PostgresScript.statements(of: text).isEmpty }
+    package var isEmpty: Bool { PostgresScript.statements(of: text).isEmpty }
 }
 
 /// One migration of a directory, as its project's runner sees it: a version,
 /// its up, its down (nil when the project ships none) and what a walk must
 /// say about it instead of rehearsing it (``skip``).
-public struct MigrationStep: Sendable {
+package struct MigrationStep: Sendable {
     /// Why a step is reported and not rehearsed.
-    public enum Skip: Sendable, Equatable {
+    package enum Skip: Sendable, Equatable {
         /// No down (or a down with no statement) for an up that does something.
         case irreversible(String)
         /// Written in code (Go, Java, Ruby, ...): rehearse runs SQL only.
@@ -47,7 +47,7 @@ public struct MigrationStep: Sendable {
         /// rehearsed everything, so it is never all-passed.
         case unread(String)
 
-        public var status: String {
+        package var status: String {
             switch self {
             case .irreversible: "IRREVERSIBLE"
             case .code, .repeatable, .empty, .unread: "SKIPPED"
@@ -55,28 +55,28 @@ public struct MigrationStep: Sendable {
             }
         }
 
-        public var reason: String {
+        package var reason: String {
             switch self {
             case .irreversible(let s), .code(let s), .repeatable(let s), .notRehearsable(let s), .empty(let s), .unread(let s): s
             }
         }
     }
 
-    public var version: String
-    public var name: String
-    public var up: [MigrationScript]
-    public var down: [MigrationScript]?
+    package var version: String
+    package var name: String
+    package var up: [MigrationScript]
+    package var down: [MigrationScript]?
     /// A script that must succeed after the up (Sqitch `verify/`).
-    public var verify: MigrationScript?
+    package var verify: MigrationScript?
     /// False for migrations the project runs outside a transaction (dbmate
     /// `transaction:false`, pop `.autocommit`, Flyway `executeInTransaction=false`,
     /// a CONCURRENTLY statement).
-    public var transactional = true
-    public var skip: Skip?
+    package var transactional = true
+    package var skip: Skip?
     /// What a reader changed or noticed, shown on the step's line.
-    public var notes: [String] = []
+    package var notes: [String] = []
 
-    public init(version: String, name: String, up: [MigrationScript], down: [MigrationScript]?) {
+    package init(version: String, name: String, up: [MigrationScript], down: [MigrationScript]?) {
         self.version = version
         self.name = name
         self.up = up
@@ -84,7 +84,7 @@ public struct MigrationStep: Sendable {
     }
 
     /// Every file the step reads, for reports.
-    public var files: [String] {
+    package var files: [String] {
         var seen: [String] = []
         for s in up + (down ?? []) + (verify.map { [$0] } ?? []) where !seen.contains(s.file) { seen.append(s.file) }
         return seen
@@ -107,14 +107,14 @@ public struct MigrationStep: Sendable {
 }
 
 /// Every step of a migrations directory in the order its runner applies them.
-public struct MigrationSet: Sendable {
+package struct MigrationSet: Sendable {
     /// Files the runner would apply that rehearse does not read (see ``unread(_:_:)``).
     package var unreadSteps: [MigrationStep] = []
-    public var layout: MigrationLayout
-    public var directory: URL
-    public var steps: [MigrationStep]
+    package var layout: MigrationLayout
+    package var directory: URL
+    package var steps: [MigrationStep]
     /// Files seen and not used, and other facts about the directory.
-    public var notes: [String] = []
+    package var notes: [String] = []
 
     /// Reports `file`, which the project's runner would apply but rehearse
     /// does not read, as a SKIPPED step after the others (so the walk's exit

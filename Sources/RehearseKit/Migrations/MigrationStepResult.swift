@@ -10,45 +10,45 @@ import RehearsePostgres
 /// What a walk found for one step (or one range): its status, the lines that
 /// explain it (each located at a migration file and line where one is
 /// known), and where its sealed run folder is.
-public struct MigrationStepResult: Sendable {
-    public var index: Int
-    public var version: String
-    public var name: String
-    public var files: [String]
+package struct MigrationStepResult: Sendable {
+    package var index: Int
+    package var version: String
+    package var name: String
+    package var files: [String]
     /// PASS, FAIL, INCONCLUSIVE (or any other verdict a rehearsal gives),
     /// IRREVERSIBLE, SKIPPED, NOT_REHEARSABLE, ERROR, REJECTED.
-    public var status: String
-    public var detail: [String] = []
-    public var notes: [String] = []
+    package var status: String
+    package var detail: [String] = []
+    package var notes: [String] = []
     /// The step's run folder, relative to the walk folder.
-    public var runFolder: String?
+    package var runFolder: String?
     /// The verdict the step's evidence records.
-    public var verdict: String?
-    public var evidenceValid: Bool?
+    package var verdict: String?
+    package var evidenceValid: Bool?
     /// Re-birth: `same`, `differs` or `failed`, with the re-born fingerprint.
-    public var rebirth: JSONValue = .null
-    public var verify: JSONValue = .null
+    package var rebirth: JSONValue = .null
+    package var verify: JSONValue = .null
     /// The exit status this step alone would give.
-    public var exitStatus: Int32 = 0
-    public var durationMicros: Int64 = 0
+    package var exitStatus: Int32 = 0
+    package var durationMicros: Int64 = 0
 
     /// Walk exit statuses from least to most severe: a walk exits with its
     /// worst step's. 0 passed; 6 not proven (irreversible, skipped code, not
     /// rehearsable, inconclusive); 1 a step failed; 2 bad input; 3 refused;
     /// 4 environment; 5 evidence rejected.
-    public static let severity: [Int32] = [0, 6, 1, 2, 3, 4, 5]
+    package static let severity: [Int32] = [0, 6, 1, 2, 3, 4, 5]
 
     package static func worse(_ a: Int32, _ b: Int32) -> Int32 {
         (severity.firstIndex(of: a) ?? 0) >= (severity.firstIndex(of: b) ?? 0) ? a : b
     }
 
     /// One line for people: `PASS  0003 20240101 add_users  birth, rollback, re-birth`.
-    public var line: String {
+    package var line: String {
         let head = "\(status.padding(toLength: 15, withPad: " ", startingAt: 0)) \(String(format: "%04d", index + 1)) \(version) \(name)"
         return detail.isEmpty ? head : head + ": " + detail[0]
     }
 
-    public var json: JSONValue {
+    package var json: JSONValue {
         [
             "index": .integer(Int64(index + 1)),
             "version": .string(version),
@@ -69,19 +69,19 @@ public struct MigrationStepResult: Sendable {
 }
 
 /// A finished walk: every step's result, the walk folder and its status.
-public struct MigrationWalkResult: Sendable {
-    public var layout: MigrationLayout
-    public var directory: String
-    public var dialect: Dialect
-    public var mode: String
-    public var steps: [MigrationStepResult]
-    public var notes: [String]
-    public var walkFolder: URL
-    public var exitStatus: Int32 { steps.reduce(Int32(0)) { MigrationStepResult.worse($0, $1.exitStatus) } }
+package struct MigrationWalkResult: Sendable {
+    package var layout: MigrationLayout
+    package var directory: String
+    package var dialect: Dialect
+    package var mode: String
+    package var steps: [MigrationStepResult]
+    package var notes: [String]
+    package var walkFolder: URL
+    package var exitStatus: Int32 { steps.reduce(Int32(0)) { MigrationStepResult.worse($0, $1.exitStatus) } }
 
-    public func count(_ status: String) -> Int { steps.filter { $0.status == status }.count }
+    package func count(_ status: String) -> Int { steps.filter { $0.status == status }.count }
 
-    public var summary: String {
+    package var summary: String {
         let statuses = ["PASS", "FAIL", "INCONCLUSIVE", "IRREVERSIBLE", "SKIPPED", "NOT_REHEARSABLE", "ERROR", "REJECTED"]
         var parts = ["\(steps.count) steps"]
         for s in statuses where count(s) > 0 { parts.append("\(count(s)) \(s)") }

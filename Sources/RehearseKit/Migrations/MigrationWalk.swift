@@ -22,40 +22,40 @@ import RehearsePostgres
 /// Each step starts from a fresh database holding the earlier ups and fresh
 /// generated rows, so a step that fails does not hide the next: the walk
 /// carries on from the state "up k applied" by building it again.
-public struct MigrationWalk {
-    public enum Mode: String, Sendable { case step, range }
+package struct MigrationWalk {
+    package enum Mode: String, Sendable { case step, range }
 
-    public struct Options {
-        public var layout: MigrationLayout?
-        public var from: String?
-        public var to: String?
-        public var mode: Mode = .step
+    package struct Options {
+        package var layout: MigrationLayout?
+        package var from: String?
+        package var to: String?
+        package var mode: Mode = .step
         /// A profile for the schema; default: every table gets `rows` rows.
-        public var profile: URL?
-        public var rows: Int64 = 20
+        package var profile: URL?
+        package var rows: Int64 = 20
         /// A script applied before the first migration (schemas, settings, roles).
-        public var prelude: URL?
+        package var prelude: URL?
         /// The schema before --from as a file, instead of the earlier ups.
-        public var baseline: URL?
-        public var seed: UInt64 = 1
-        public var engine: EngineChoice = .sqlite
-        public var postgresSuperuser = false
-        public var outputDirectory: URL?
-        public var scratchParent: URL?
-        public var jobs = 1
+        package var baseline: URL?
+        package var seed: UInt64 = 1
+        package var engine: EngineChoice = .sqlite
+        package var postgresSuperuser = false
+        package var outputDirectory: URL?
+        package var scratchParent: URL?
+        package var jobs = 1
         /// Called as each step ends.
-        public var onStep: ((MigrationStepResult) -> Void)?
-        public init() {}
+        package var onStep: ((MigrationStepResult) -> Void)?
+        package init() {}
     }
 
-    public static let indexFile = "walk.json"
-    public static let stepsFolder = "steps"
-    public static let verifyFolder = "verify"
+    package static let indexFile = "walk.json"
+    package static let stepsFolder = "steps"
+    package static let verifyFolder = "verify"
 
-    public let directory: URL
-    public var options: Options
+    package let directory: URL
+    package var options: Options
 
-    public init(directory: URL, options: Options = Options()) {
+    package init(directory: URL, options: Options = Options()) {
         self.directory = directory
         self.options = options
     }
@@ -74,7 +74,7 @@ public struct MigrationWalk {
         return lo...hi
     }
 
-    public func run() throws -> MigrationWalkResult {
+    package func run() throws -> MigrationWalkResult {
         let dialect = options.engine.dialect
         let layout = try options.layout ?? MigrationLayout.detect(directory)
         let set = try layout.read(directory, dialect: dialect)

@@ -14,13 +14,13 @@ import RehearsePostgres
 /// when re-birth claims `same`; a PASS only where the evidence is a PASS,
 /// re-birth is `same` and verify found nothing; no run folder that no step
 /// names; and the walk's exit status the worst of its steps'.
-public enum MigrationWalkValidator {
-    public static func isWalk(_ directory: URL) -> Bool {
+package enum MigrationWalkValidator {
+    package static func isWalk(_ directory: URL) -> Bool {
         FileManager.default.fileExists(atPath: directory.appendingPathComponent(MigrationWalk.indexFile).path)
     }
 
     /// The findings (empty when valid) and the walk's exit status as claimed.
-    public static func validate(_ directory: URL) throws -> (findings: [ValidationFinding], exitStatus: Int32) {
+    package static func validate(_ directory: URL) throws -> (findings: [ValidationFinding], exitStatus: Int32) {
         let folder = try RunFolder(directory: directory)
         var findings: [ValidationFinding] = []
         func finding(_ path: String, _ message: String) { findings.append(ValidationFinding(rule: "W1", path: path, message: message)) }
@@ -91,14 +91,14 @@ public enum MigrationWalkValidator {
     }
 
     /// The run folders `walk.json` names, in step order (for replaying each).
-    public static func runFolders(_ directory: URL) -> [URL] {
+    package static func runFolders(_ directory: URL) -> [URL] {
         guard let data = FileManager.default.contents(atPath: directory.appendingPathComponent(MigrationWalk.indexFile).path),
               let index = try? JSONValue.parseStrict(Array(data)), let steps = index["steps"]?.arrayValue else { return [] }
         return steps.compactMap { $0["run"]?.stringValue }.filter { RunFolder.isPortable($0) }.map { directory.appendingPathComponent($0) }
     }
 
     /// `validate --reproduce` / `--replay` of a walk: each step's run folder, by the ordinary checks.
-    public static func checkSteps(_ directory: URL, reproduce: Bool, replay: Bool, postgres: PostgresTarget) throws -> [ValidationFinding] {
+    package static func checkSteps(_ directory: URL, reproduce: Bool, replay: Bool, postgres: PostgresTarget) throws -> [ValidationFinding] {
         var findings: [ValidationFinding] = []
         for run in runFolders(directory) {
             let folder = try RunFolder(directory: run)

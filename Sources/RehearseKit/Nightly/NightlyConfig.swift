@@ -12,42 +12,42 @@ import RehearsePostgres
 /// rehearse, on which engines, and how strictly to validate. Unknown keys
 /// are refused with their line, so a typo cannot silently drop a surrogate
 /// from the night's work.
-public struct NightlyConfig: Sendable, Equatable {
+package struct NightlyConfig: Sendable, Equatable {
     /// Folder holding one surrogate per subfolder (relative to the config file).
-    public var surrogateDirectory: String = "surrogates"
+    package var surrogateDirectory: String = "surrogates"
     /// Surrogate names to rehearse; nil means every subfolder with a manifest.yaml.
-    public var surrogates: [String]?
+    package var surrogates: [String]?
     /// Surrogates that must FAIL with drift (a known-lossy rollback): the
     /// nightly proves its own detector still works. One that passes fails the night.
-    public var expectFail: [String] = []
+    package var expectFail: [String] = []
     /// Engines to rehearse on; postgres runs only where server binaries exist.
-    public var engines: [String] = ["sqlite", "postgres"]
+    package var engines: [String] = ["sqlite", "postgres"]
     /// Row-count multiplier passed as --scale (a plain decimal), or nil for each manifest's own.
-    public var scale: String?
+    package var scale: String?
     /// Validate each run with --replay as well (a second rehearsal from the sealed inputs).
-    public var replay = false
+    package var replay = false
     /// Migration directories (relative to the config file) walked with
     /// `rehearse migrations DIR`, when this binary has that command.
-    public var migrations: [Migrations] = []
+    package var migrations: [Migrations] = []
 
     /// One migrations entry: a directory, or `{path: DIR, args: [...]}` with
     /// options for `rehearse migrations` (--layout, --rows, --setup …);
     /// --out and --engine are the nightly's own and refused here.
-    public struct Migrations: Sendable, Equatable {
-        public var path: String
-        public var arguments: [String] = []
+    package struct Migrations: Sendable, Equatable {
+        package var path: String
+        package var arguments: [String] = []
     }
 
     /// Seconds one job (its rehearsal or walk) may take before it is
     /// stopped with SIGTERM (rehearse then cleans up) and reported as a
     /// rehearsal error, so one hung job cannot eat the whole night.
-    public var jobTimeoutSeconds: Int64 = 3600
+    package var jobTimeoutSeconds: Int64 = 3600
 
-    public init() {}
+    package init() {}
 
-    public static let keys: Set<String> = ["surrogate_dir", "surrogates", "expect_fail", "engines", "scale", "replay", "migrations", "job_timeout_seconds"]
+    package static let keys: Set<String> = ["surrogate_dir", "surrogates", "expect_fail", "engines", "scale", "replay", "migrations", "job_timeout_seconds"]
 
-    public static func load(file: URL) throws -> NightlyConfig {
+    package static func load(file: URL) throws -> NightlyConfig {
         let text: String
         do {
             text = try String(contentsOf: file, encoding: .utf8)
@@ -57,7 +57,7 @@ public struct NightlyConfig: Sendable, Equatable {
         return try parse(text, file: file.path)
     }
 
-    public static func parse(_ text: String, file: String) throws -> NightlyConfig {
+    package static func parse(_ text: String, file: String) throws -> NightlyConfig {
         let root = try YAMLNode.load(text: text, file: file)
         var config = NightlyConfig()
         let members = try root.members(allowed: keys)

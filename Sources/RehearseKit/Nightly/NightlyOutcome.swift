@@ -10,9 +10,9 @@ import RehearsePostgres
 /// exit statuses of `rehearse` and `rehearse validate`, never from their
 /// words. A job is ok only when every run it made is valid evidence of a
 /// PASS (or, for a known-lossy surrogate, valid evidence of a FAIL with drift).
-public struct NightlyOutcome: Sendable {
+package struct NightlyOutcome: Sendable {
     /// Why the night failed; the summary names each one.
-    public enum Cause: String, Sendable, CaseIterable {
+    package enum Cause: String, Sendable, CaseIterable {
         case drift = "drift"
         case failingCheck = "failing check"
         case inconclusive = "INCONCLUSIVE"
@@ -31,16 +31,16 @@ public struct NightlyOutcome: Sendable {
         }
     }
 
-    public var job: NightlyPlan.Job
-    public var runDirectory: String
-    public var runStatus: Int32
-    public var validateStatus: Int32?
-    public var runs: [ValidatedRun]
-    public var problems: [(cause: Cause, detail: String)] = []
-    public var micros: Int64
+    package var job: NightlyPlan.Job
+    package var runDirectory: String
+    package var runStatus: Int32
+    package var validateStatus: Int32?
+    package var runs: [ValidatedRun]
+    package var problems: [(cause: Cause, detail: String)] = []
+    package var micros: Int64
 
-    public var ok: Bool { problems.isEmpty }
-    public var verdict: String {
+    package var ok: Bool { problems.isEmpty }
+    package var verdict: String {
         if runs.isEmpty || runs.allSatisfy({ $0.evidenceDigest == nil }) { return "NO EVIDENCE" }
         if let bad = runs.first(where: { !$0.passed }) { return bad.verdict }
         return "PASS"
@@ -48,7 +48,7 @@ public struct NightlyOutcome: Sendable {
 
     /// Judges a finished job. `logTail` is the last line the rehearsal
     /// printed, quoted only when it left no evidence to judge.
-    public init(job: NightlyPlan.Job, runDirectory: String, runStatus: Int32, validateStatus: Int32?, runs: [ValidatedRun],
+    package init(job: NightlyPlan.Job, runDirectory: String, runStatus: Int32, validateStatus: Int32?, runs: [ValidatedRun],
                 sealFindings: [String], logTail: String, micros: Int64) {
         self.job = job
         self.runDirectory = runDirectory

@@ -12,41 +12,41 @@ import RehearsePostgres
 /// `ENGINE/migrations/DIR`; sorted by their bytes, job k (from 0) belongs to
 /// shard (k mod N) + 1. The same checkout and configuration therefore give
 /// every CI matrix entry a disjoint slice, and together all of them.
-public struct NightlyPlan: Sendable {
-    public struct Job: Sendable, Equatable {
-        public enum Kind: String, Sendable { case surrogate, migrations }
-        public var kind: Kind
-        public var engine: String
+package struct NightlyPlan: Sendable {
+    package struct Job: Sendable, Equatable {
+        package enum Kind: String, Sendable { case surrogate, migrations }
+        package var kind: Kind
+        package var engine: String
         /// Surrogate name or migration directory as configured.
-        public var name: String
+        package var name: String
         /// Absolute path of the surrogate folder or migration directory.
-        public var path: String
+        package var path: String
         /// A known-lossy surrogate: the night passes only if it FAILs with drift.
-        public var expectFail: Bool
+        package var expectFail: Bool
         /// Extra options for `rehearse migrations` (layout, rows, setup …).
-        public var arguments: [String] = []
+        package var arguments: [String] = []
         /// Position in the whole plan from 1 (the same in every shard).
-        public var number = 0
-        public var id: String { "\(engine)/\(kind.rawValue)/\(name)" }
+        package var number = 0
+        package var id: String { "\(engine)/\(kind.rawValue)/\(name)" }
         /// The job's folder name under runs/ and logs/: its plan number and
         /// ID with every byte outside [A-Za-z0-9._-] replaced, so a path in
         /// the config cannot climb out of the output folder (and the number
         /// keeps two IDs that map to the same text apart).
-        public var slug: String {
+        package var slug: String {
             String(format: "%03d-", number) + String(id.unicodeScalars.map { s in
                 s.isASCII && (CharacterSet.alphanumerics.contains(s) || s == "." || s == "_" || s == "-") ? Character(s) : "_"
             }).replacingOccurrences(of: "..", with: "__")
         }
     }
 
-    public struct Shard: Sendable, Equatable, CustomStringConvertible {
-        public var index: Int
-        public var count: Int
-        public var description: String { "\(index)/\(count)" }
-        public static let whole = Shard(index: 1, count: 1)
+    package struct Shard: Sendable, Equatable, CustomStringConvertible {
+        package var index: Int
+        package var count: Int
+        package var description: String { "\(index)/\(count)" }
+        package static let whole = Shard(index: 1, count: 1)
 
         /// Parses `I/N` with 1 <= I <= N <= 1000.
-        public static func parse(_ text: String) throws -> Shard {
+        package static func parse(_ text: String) throws -> Shard {
             let parts = text.split(separator: "/", omittingEmptySubsequences: false)
             guard parts.count == 2, let i = Int(parts[0]), let n = Int(parts[1]), n >= 1, n <= 1000, i >= 1, i <= n else {
                 throw RehearseError.badInput("--shard \(text): expected I/N with 1 ≤ I ≤ N ≤ 1000, e.g. --shard 2/4 for the second of four shards.")
@@ -55,16 +55,16 @@ public struct NightlyPlan: Sendable {
         }
     }
 
-    public var jobs: [Job]
+    package var jobs: [Job]
     /// Work asked for but left out, with why (migrations without the command).
-    public var skipped: [String]
+    package var skipped: [String]
 
     /// Builds every job of the configuration, sorted by ID. `root` is the
     /// folder the config's relative paths start from. PostgreSQL jobs are
     /// planned whether or not this machine has a server (see
     /// ``runnable(in:postgresAvailable:)``), so every shard of a matrix
     /// splits the same list even when its machines differ.
-    public static func make(_ config: NightlyConfig, root: URL, migrationsSupported: Bool) throws -> NightlyPlan {
+    package static func make(_ config: NightlyConfig, root: URL, migrationsSupported: Bool) throws -> NightlyPlan {
         let fm = FileManager.default
         let surrogateRoot = root.appendingPathComponent(config.surrogateDirectory)
         var names = config.surrogates ?? []
@@ -107,13 +107,13 @@ public struct NightlyPlan: Sendable {
     }
 
     /// The jobs of one shard, in plan order.
-    public func jobs(in shard: Shard) -> [Job] {
+    package func jobs(in shard: Shard) -> [Job] {
         jobs.enumerated().filter { $0.offset % shard.count == shard.index - 1 }.map(\.element)
     }
 
     /// The shard's jobs this machine can run, and a line for what it cannot:
     /// PostgreSQL jobs need server binaries.
-    public func runnable(in shard: Shard, postgresAvailable: Bool) -> (jobs: [Job], skipped: [String]) {
+    package func runnable(in shard: Shard, postgresAvailable: Bool) -> (jobs: [Job], skipped: [String]) {
         let mine = jobs(in: shard)
         let runnable = mine.filter { $0.engine != "postgres" || postgresAvailable }
         var skipped = self.skipped

@@ -13,13 +13,13 @@ import RehearsePostgres
 /// every run folder back through the validator for the judgement and the
 /// reports. Output: `runs/` (the sealed run folders), `logs/` (each child's
 /// output), and the summary and reports written by ``NightlySummary``.
-public struct NightlyRunner {
-    public var binary: String
-    public var config: NightlyConfig
-    public var output: URL
-    public var environment: [String: String]
+package struct NightlyRunner {
+    package var binary: String
+    package var config: NightlyConfig
+    package var output: URL
+    package var environment: [String: String]
 
-    public init(binary: String, config: NightlyConfig, output: URL, environment: [String: String] = ProcessInfo.processInfo.environment) {
+    package init(binary: String, config: NightlyConfig, output: URL, environment: [String: String] = ProcessInfo.processInfo.environment) {
         self.binary = binary
         self.config = config
         self.output = output
@@ -28,7 +28,7 @@ public struct NightlyRunner {
 
     /// Whether the binary has a `migrations` subcommand (asked, not assumed:
     /// it exits 0 for `migrations --help` only when it does).
-    public static func supportsMigrations(binary: String) -> Bool {
+    package static func supportsMigrations(binary: String) -> Bool {
         let log = FileManager.default.temporaryDirectory.appendingPathComponent("rehearse-nightly-probe-\(getpid()).log")
         defer { try? FileManager.default.removeItem(at: log) }
         guard let outcome = try? ChildProcess.run(binary, ["migrations", "--help"], environment: ProcessInfo.processInfo.environment, output: log) else { return false }
@@ -36,7 +36,7 @@ public struct NightlyRunner {
     }
 
     /// Runs one job to its outcome. `report` is called with it when done.
-    public func run(_ job: NightlyPlan.Job) throws -> NightlyOutcome {
+    package func run(_ job: NightlyPlan.Job) throws -> NightlyOutcome {
         let fm = FileManager.default
         let runs = output.appendingPathComponent("runs"), logs = output.appendingPathComponent("logs")
         try fm.createDirectory(at: runs, withIntermediateDirectories: true)

@@ -14,27 +14,27 @@ import RehearsePostgres
 /// validation failure or seal mismatch, 1 for drift, a failing check, a
 /// rehearsal error or a known-lossy surrogate that passed, 6 when the only
 /// problem is INCONCLUSIVE, 0 when every job is ok.
-public struct NightlySummary {
-    public var outcomes: [NightlyOutcome]
-    public var shard: NightlyPlan.Shard
-    public var skipped: [String]
-    public var totalMicros: Int64
+package struct NightlySummary {
+    package var outcomes: [NightlyOutcome]
+    package var shard: NightlyPlan.Shard
+    package var skipped: [String]
+    package var totalMicros: Int64
     /// At most this many job lines and causes are printed or summarized;
     /// the reports and logs hold the rest.
-    public static let maxLines = 200
+    package static let maxLines = 200
 
-    public init(outcomes: [NightlyOutcome], shard: NightlyPlan.Shard, skipped: [String], totalMicros: Int64) {
+    package init(outcomes: [NightlyOutcome], shard: NightlyPlan.Shard, skipped: [String], totalMicros: Int64) {
         self.outcomes = outcomes
         self.shard = shard
         self.skipped = skipped
         self.totalMicros = totalMicros
     }
 
-    public var causes: [NightlyOutcome.Cause] {
+    package var causes: [NightlyOutcome.Cause] {
         NightlyOutcome.Cause.allCases.filter { c in outcomes.contains { $0.problems.contains { $0.cause == c } } }
     }
 
-    public var exitStatus: Int32 {
+    package var exitStatus: Int32 {
         let codes = causes.map(\.exitStatus)
         if codes.contains(5) { return 5 }
         if codes.contains(1) { return 1 }
@@ -42,13 +42,13 @@ public struct NightlySummary {
         return 0
     }
 
-    public static func duration(_ micros: Int64) -> String {
+    package static func duration(_ micros: Int64) -> String {
         let s = micros / 1_000_000
         return s >= 60 ? "\(s / 60)m \(s % 60)s" : "\(s).\(micros % 1_000_000 / 100_000)s"
     }
 
     /// One line per job (bounded), then the verdict line with the total time.
-    public var consoleLines: [String] {
+    package var consoleLines: [String] {
         var lines: [String] = []
         for o in outcomes.prefix(Self.maxLines) {
             lines.append("\(o.ok ? "ok  " : "FAIL") \(o.job.id): \(o.verdict)\(o.job.expectFail ? " (expected FAIL)" : "") in \(Self.duration(o.micros))")
@@ -61,13 +61,13 @@ public struct NightlySummary {
         return lines
     }
 
-    public var headline: String {
+    package var headline: String {
         let failed = outcomes.filter { !$0.ok }.count
         let what = failed == 0 ? "passed" : "FAILED (\(causes.map(\.rawValue).joined(separator: ", ")))"
         return "nightly shard \(shard): \(outcomes.count - failed) of \(outcomes.count) jobs ok, \(what); total time \(Self.duration(totalMicros)); exit \(exitStatus)"
     }
 
-    public var markdown: String {
+    package var markdown: String {
         let md = ReportEscaping.markdown
         var out = "# rehearse nightly, shard \(shard)\n\n**\(md(headline))**\n\n"
         if !causes.isEmpty {
@@ -90,7 +90,7 @@ public struct NightlySummary {
         return out
     }
 
-    public var json: JSONValue {
+    package var json: JSONValue {
         .object([
             "shard": .string(shard.description),
             "exit_status": .integer(Int64(exitStatus)),
@@ -109,7 +109,7 @@ public struct NightlySummary {
     }
 
     /// Writes the summary and the three reports into `output`.
-    public func write(to output: URL) throws {
+    package func write(to output: URL) throws {
         let runs = outcomes.flatMap { o in o.runs.map { var r = $0; r.expectsFailWithDrift = o.job.expectFail; return r } }
         let title = "rehearse nightly, shard \(shard)"
         try ReportFile.write(markdown, to: output.appendingPathComponent("summary.md").path, option: "--out")

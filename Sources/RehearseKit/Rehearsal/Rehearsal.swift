@@ -35,7 +35,7 @@ public struct Rehearsal {
         /// nil generates the surrogate (``GeneratedSurrogate``).
         public var dataSource: (any RehearsalDataSource)?
         /// A granted dump clone as the data source.
-        public var dumpClone: DumpCloneSource? {
+        package var dumpClone: DumpCloneSource? {
             get { dataSource as? DumpCloneSource }
             set { dataSource = newValue }
         }

@@ -69,18 +69,18 @@ public struct GeneratedSurrogate: RehearsalDataSource {
 }
 
 extension DumpCloneSource: RehearsalDataSource {
-    public var governanceRequest: Governance.Request { .dumpClone(path: path) }
+    package var governanceRequest: Governance.Request { .dumpClone(path: path) }
 
-    public func load(into scratch: ScratchEngine, progress: ProgressHandler?) throws -> LoadRecord {
+    package func load(into scratch: ScratchEngine, progress: ProgressHandler?) throws -> LoadRecord {
         try load(into: scratch)
     }
 
-    public func loadDetail(_ load: LoadRecord) -> String { "dump sha256 \(prepared.digest)" }
+    package func loadDetail(_ load: LoadRecord) -> String { "dump sha256 \(prepared.digest)" }
 
-    public func evidence(name: String, load: LoadRecord) -> (source: JSONValue, grant: JSONValue) {
+    package func evidence(name: String, load: LoadRecord) -> (source: JSONValue, grant: JSONValue) {
         (sourceJSON(name: name, rows: load.rowsPerTable), prepared.grant.evidenceJSON)
     }
 
-    public var mayRecordKeyValues: Bool { false }
-    public var sealedFiles: [(String, [UInt8])] { [(Self.grantFile, grantBytes)] }
+    package var mayRecordKeyValues: Bool { false }
+    package var sealedFiles: [(String, [UInt8])] { [(Self.grantFile, grantBytes)] }
 }

@@ -7,30 +7,30 @@ import RehearseSurrogate
 /// The run uses these bytes (``source`` returns them instead of reading the
 /// disk again) and the evidence writer seals these same bytes under
 /// `inputs/`, so the file that ran and the file sealed cannot differ.
-public struct RehearsalInputs: Sendable {
-    public struct File: Sendable {
-        public var role: String
+package struct RehearsalInputs: Sendable {
+    package struct File: Sendable {
+        package var role: String
         /// Path as the manifest names it, relative to the surrogate directory
         /// (e.g. `checks/after-birth.sql`, or `../commerce/schema.sql` to share a file).
-        public var path: String
-        public var sha256: String
-        public var url: URL
+        package var path: String
+        package var sha256: String
+        package var url: URL
         /// The bytes read, digested, run and sealed.
-        public var bytes: Data
+        package var bytes: Data
     }
 
-    public var files: [File]
-    public var schema: SQLScript
-    public var birth: SQLScript
-    public var rollback: SQLScript
-    public var checksAfterBirth: SQLScript?
-    public var checksAfterRollback: SQLScript?
+    package var files: [File]
+    package var schema: SQLScript
+    package var birth: SQLScript
+    package var rollback: SQLScript
+    package var checksAfterBirth: SQLScript?
+    package var checksAfterRollback: SQLScript?
     /// The surrogate with every input pinned to the bytes read here: loading
     /// it (and the reference load of drift localization) reads no file again.
-    public var source: SurrogateSource
+    package var source: SurrogateSource
 
     /// Where a role's copy lives in the run folder: `inputs/<role>.<extension>`.
-    public static func runPath(role: String, of path: String) -> String {
+    package static func runPath(role: String, of path: String) -> String {
         EvidenceWriter.inputPath(role: role, of: path)
     }
 

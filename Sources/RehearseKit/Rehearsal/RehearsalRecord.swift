@@ -14,7 +14,7 @@ public struct RehearsalRecord: Sendable {
     public var surrogateName: String
     public var seed: UInt64
     public var scale: Double
-    public var inputs: RehearsalInputs
+    package var inputs: RehearsalInputs
     public var engine: (name: String, version: String) = ("", "")
     public var isolation: JSONValue = .null
     public var load: LoadRecord?
@@ -50,7 +50,7 @@ public struct RehearsalRecord: Sendable {
 
     /// The birth's statements judged (BirthExercise), once birth ran and the
     /// born fingerprint exists; split the way the validator splits them.
-    public var exercise: BirthExercise? {
+    package var exercise: BirthExercise? {
         guard let pre, let born,
               let sealed = SealedScript(bytes: Array(inputs.birth.text.utf8), path: inputs.birth.displayPath, engine: engine.name) else { return nil }
         return BirthExercise(sql: sealed.statements.map { (sealed.script.line(ofByteOffset: $0.startOffset), $0.sql) },

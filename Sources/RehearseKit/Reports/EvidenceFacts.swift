@@ -11,46 +11,46 @@ import RehearsePostgres
 /// (a table named `<script>`); the renderers escape each one for their format.
 /// Missing fields read as empty rather than failing: the validator has already
 /// checked the shape, and a field a later version adds is simply not shown.
-public struct EvidenceFacts: Sendable {
-    public struct PhaseFact: Sendable { public var name, outcome, detail: String; public var durationMicros: Int64 }
-    public struct CheckFact: Sendable { public var stage, name, outcome, returned, file: String; public var line: Int64 }
+package struct EvidenceFacts: Sendable {
+    package struct PhaseFact: Sendable { public var name, outcome, detail: String; public var durationMicros: Int64 }
+    package struct CheckFact: Sendable { public var stage, name, outcome, returned, file: String; public var line: Int64 }
     /// One table's row comparison (drift or birth surface).
-    public struct DataChange: Sendable {
-        public var table: String
-        public var rowsBefore, rowsAfter, added, removed, changed: Int64?
-        public var columns: [(name: String, count: Int64)]
-        public var sampleKeys: [String]
-        public var matchedBy, note: String?
+    package struct DataChange: Sendable {
+        package var table: String
+        package var rowsBefore, rowsAfter, added, removed, changed: Int64?
+        package var columns: [(name: String, count: Int64)]
+        package var sampleKeys: [String]
+        package var matchedBy, note: String?
     }
-    public struct SchemaChange: Sendable { public var kind, name, change: String; public var details: [String] }
+    package struct SchemaChange: Sendable { public var kind, name, change: String; public var details: [String] }
     /// What PostgreSQL observed one script do (locks, rewrites, rows).
-    public typealias Observed = ScriptObservation
+    package typealias Observed = ScriptObservation
     /// One fingerprinted object (or table's data) before and after.
-    public struct Comparison: Sendable { public var name: String; public var pre, post: String?; public var drifted: Bool { pre != post } }
+    package struct Comparison: Sendable { public var name: String; public var pre, post: String?; public var drifted: Bool { pre != post } }
 
-    public var verdict: String
-    public var runID, startedAt, lane, engine, engineVersion, targetKind, network: String
-    public var grant: String?
-    public var sourceKind, sourceName, tag, seed, scale, specDigest: String
-    public var phases: [PhaseFact]
-    public var checks: [CheckFact]
-    public var driftSchema: [SchemaChange]
-    public var driftData: [DataChange]
-    public var birthSchema: [SchemaChange]
-    public var birthData: [DataChange]
-    public var observedBirth, observedRollback: Observed?
-    public var objects: [Comparison]
-    public var tables: [Comparison]
-    public var preSchemaDigest, postSchemaDigest, preDataDigest, postDataDigest: String
-    public var failurePhase, failureMessage: String?
+    package var verdict: String
+    package var runID, startedAt, lane, engine, engineVersion, targetKind, network: String
+    package var grant: String?
+    package var sourceKind, sourceName, tag, seed, scale, specDigest: String
+    package var phases: [PhaseFact]
+    package var checks: [CheckFact]
+    package var driftSchema: [SchemaChange]
+    package var driftData: [DataChange]
+    package var birthSchema: [SchemaChange]
+    package var birthData: [DataChange]
+    package var observedBirth, observedRollback: Observed?
+    package var objects: [Comparison]
+    package var tables: [Comparison]
+    package var preSchemaDigest, postSchemaDigest, preDataDigest, postDataDigest: String
+    package var failurePhase, failureMessage: String?
     /// Birth statements that did not exercise their data change (the reason
     /// a run is INCONCLUSIVE), as "line N: statement: reason".
-    public var unexercised: [String] = []
+    package var unexercised: [String] = []
     /// Input role (birth, rollback, schema …) → SHA-256 of the sealed copy,
     /// from the statement's subjects: which exact scripts the evidence proves.
-    public var inputDigests: [String: String] = [:]
+    package var inputDigests: [String: String] = [:]
 
-    public var hasDrift: Bool { !driftSchema.isEmpty || !driftData.isEmpty }
+    package var hasDrift: Bool { !driftSchema.isEmpty || !driftData.isEmpty }
 
     package init(statement: JSONValue) {
         self.init(predicate: statement["predicate"] ?? .null)
@@ -145,7 +145,7 @@ public struct EvidenceFacts: Sendable {
     }
 
     /// One line per drifted table or object, for failure messages.
-    public var driftSummary: [String] {
+    package var driftSummary: [String] {
         var lines = driftSchema.map { "\($0.kind) \($0.name) \($0.change)" + ($0.details.isEmpty ? "" : ": " + $0.details.prefix(5).joined(separator: "; ")) }
         for d in driftData {
             var parts: [String] = []

@@ -14,10 +14,10 @@ import RehearsePostgres
 /// and grant, the phase timeline, the birth surface (tables, rows,
 /// rewrites, locks), the fingerprint comparison with drift highlighted,
 /// the evidence digest and how to re-validate.
-public enum HTMLReport {
+package enum HTMLReport {
     package static let maxRows = 200
 
-    public static func render(_ runs: [ValidatedRun], title: String = "rehearse report") -> String {
+    package static func render(_ runs: [ValidatedRun], title: String = "rehearse report") -> String {
         let h = ReportEscaping.html
         var out = """
             <!DOCTYPE html>

@@ -14,8 +14,8 @@ import RehearsePostgres
 /// evidence renders a suite with only the failing validation case: none of
 /// its claims are shown. The format is checked against
 /// Tests/Fixtures/junit/junit.xsd.
-public enum JUnitReport {
-    public static func render(_ runs: [ValidatedRun]) -> String {
+package enum JUnitReport {
+    package static func render(_ runs: [ValidatedRun]) -> String {
         var suites: [String] = []
         var totals = (tests: 0, failures: 0, skipped: 0, time: Int64(0))
         for (index, run) in runs.enumerated() {

@@ -12,10 +12,10 @@ import RehearsePostgres
 /// Every evidence value goes through ``ReportEscaping/markdown(_:)``; lists
 /// are cut at a fixed length, saying how many were left out, so the summary
 /// stays small whatever the evidence holds.
-public enum MarkdownReport {
+package enum MarkdownReport {
     package static let maxRows = 20
 
-    public static func render(_ runs: [ValidatedRun], title: String = "rehearse report") -> String {
+    package static func render(_ runs: [ValidatedRun], title: String = "rehearse report") -> String {
         let md = ReportEscaping.markdown, code = ReportEscaping.markdownCode
         var out = "# \(md(title))\n\n"
         let passed = runs.filter(\.passed).count

@@ -10,12 +10,12 @@ import RehearsePostgres
 /// come from the schema and scripts under rehearsal, so a table may be named
 /// `</td><script>` or `]]>`; each format gets its own function and renderers
 /// never interpolate a raw evidence string.
-public enum ReportEscaping {
+package enum ReportEscaping {
     /// XML 1.0 text and attribute values (HTML uses the same). Characters
     /// XML 1.0 cannot hold at all (most C0 controls, lone surrogates cannot
     /// occur in a Swift String, U+FFFE/U+FFFF) become U+FFFD, so the document
     /// always parses; quotes are escaped so the result is safe in attributes.
-    public static func xml(_ s: String) -> String {
+    package static func xml(_ s: String) -> String {
         var out = ""
         out.reserveCapacity(s.utf8.count)
         for scalar in s.unicodeScalars {
@@ -40,13 +40,13 @@ public enum ReportEscaping {
 
     /// HTML body and attribute text: the XML escape (the page is served as
     /// HTML, where the same five entities mean the same).
-    public static func html(_ s: String) -> String { xml(s) }
+    package static func html(_ s: String) -> String { xml(s) }
 
     /// Markdown (GitHub-flavoured) inline text, also safe inside a table
     /// cell: HTML is escaped (comments render raw HTML), every punctuation
     /// character Markdown gives meaning to is backslash-escaped, and line
     /// breaks become spaces so a value cannot end a table row.
-    public static func markdown(_ s: String) -> String {
+    package static func markdown(_ s: String) -> String {
         var out = ""
         for scalar in s.unicodeScalars {
             switch scalar {
@@ -72,5 +72,5 @@ public enum ReportEscaping {
     /// other (Markdown still parses between inline HTML tags, and a backtick
     /// in a name cannot close a span early) inside a `<code>` element, which
     /// needs no delimiter from the text.
-    public static func markdownCode(_ s: String) -> String { "<code>\(markdown(s))</code>" }
+    package static func markdownCode(_ s: String) -> String { "<code>\(markdown(s))</code>" }
 }

@@ -12,8 +12,8 @@ import RehearsePostgres
 /// file is overwritten (CI writes the same names every night), but never
 /// through a symbolic link, and a folder or missing parent is bad input with
 /// the option named, not Foundation's error text.
-public enum ReportFile {
-    public static func write(_ text: String, to path: String, option: String) throws {
+package enum ReportFile {
+    package static func write(_ text: String, to path: String, option: String) throws {
         let url = URL(fileURLWithPath: path)
         var st = stat()
         if lstat(url.path, &st) == 0 {

@@ -13,30 +13,30 @@ import RehearsePostgres
 /// say no more than the sealed evidence proves. Evidence the validator
 /// rejects is carried with its findings and no facts: a report shows it as
 /// REJECTED and renders none of its claims.
-public struct ValidatedRun: Sendable {
+package struct ValidatedRun: Sendable {
     /// The folder as given (for people; never parsed again).
-    public var directory: String
+    package var directory: String
     /// The step name when the run is one step of a migration walk, else nil.
-    public var step: String?
+    package var step: String?
     /// Empty when the evidence is valid.
-    public var findings: [ValidationFinding]
+    package var findings: [ValidationFinding]
     /// The parsed predicate of valid evidence; nil when rejected.
-    public var evidence: EvidenceFacts?
+    package var evidence: EvidenceFacts?
     /// SHA-256 of the evidence.json bytes (the evidence digest people quote), when the file exists.
-    public var evidenceDigest: String?
+    package var evidenceDigest: String?
     /// Set by the nightly for a known-lossy surrogate (expect_fail): the
     /// JUnit report then expects a FAIL with drift, and a PASS is its failure.
-    public var expectsFailWithDrift = false
+    package var expectsFailWithDrift = false
 
-    public var isValid: Bool { findings.isEmpty && evidence != nil }
+    package var isValid: Bool { findings.isEmpty && evidence != nil }
 
     /// The verdict string to show: the evidence's own word when it is valid
     /// (PASS, FAIL, INCONCLUSIVE or any later one), REJECTED otherwise. Only
     /// PASS passes; every other string is treated as not passing.
-    public var verdict: String { isValid ? (evidence?.verdict ?? "REJECTED") : "REJECTED" }
-    public var passed: Bool { verdict == "PASS" }
+    package var verdict: String { isValid ? (evidence?.verdict ?? "REJECTED") : "REJECTED" }
+    package var passed: Bool { verdict == "PASS" }
 
-    public init(directory: String, step: String? = nil, findings: [ValidationFinding], evidence: EvidenceFacts?, evidenceDigest: String?) {
+    package init(directory: String, step: String? = nil, findings: [ValidationFinding], evidence: EvidenceFacts?, evidenceDigest: String?) {
         self.directory = directory
         self.step = step
         self.findings = findings
@@ -47,7 +47,7 @@ public struct ValidatedRun: Sendable {
     /// Reads and validates one run folder. A folder that cannot be read at
     /// all is a rejected entry (with a finding saying why), not an error, so
     /// one broken folder among many still shows up in the report.
-    public static func load(_ directory: URL, step: String? = nil, validator: Validator = Validator()) -> ValidatedRun {
+    package static func load(_ directory: URL, step: String? = nil, validator: Validator = Validator()) -> ValidatedRun {
         let shown = directory.path
         let folder: RunFolder
         do {
@@ -63,7 +63,7 @@ public struct ValidatedRun: Sendable {
     }
 
     /// Validates a folder snapshot and parses its evidence only when valid.
-    public static func from(_ folder: RunFolder, directory: String, step: String? = nil, validator: Validator = Validator()) -> ValidatedRun {
+    package static func from(_ folder: RunFolder, directory: String, step: String? = nil, validator: Validator = Validator()) -> ValidatedRun {
         let report = validator.validate(folder)
         let bytes = folder.file(named: EvidenceWriter.evidenceFile)
         let digest = bytes.map { Digest.sha256Hex($0) }
@@ -85,7 +85,7 @@ public struct ValidatedRun: Sendable {
     /// one rejected entry (its steps are still listed, each validated on its
     /// own). Any other folder whose immediate subfolders hold evidence.json
     /// is taken as a walk of those, in byte order of their names.
-    public static func loadAll(_ paths: [String], validator: Validator = Validator()) -> [ValidatedRun] {
+    package static func loadAll(_ paths: [String], validator: Validator = Validator()) -> [ValidatedRun] {
         var runs: [ValidatedRun] = []
         let fm = FileManager.default
         func stepFolders(_ url: URL) -> [String] {
@@ -128,5 +128,5 @@ public struct ValidatedRun: Sendable {
     }
 
     /// The index file of a `rehearse migrations` walk folder.
-    public static let walkIndexFile = "walk.json"
+    package static let walkIndexFile = "walk.json"
 }

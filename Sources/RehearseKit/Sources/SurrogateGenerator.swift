@@ -9,8 +9,8 @@ import RehearsePostgres
 
 /// Writes a surrogate to a new SQLite file, outside any rehearsal
 /// (`rehearse generate`).
-public enum SurrogateGenerator {
-    public static func generate(_ source: SurrogateSource, seed: UInt64? = nil, scale: Double? = nil, to file: URL,
+package enum SurrogateGenerator {
+    package static func generate(_ source: SurrogateSource, seed: UInt64? = nil, scale: Double? = nil, to file: URL,
                                 jobs: Int = ProcessInfo.processInfo.activeProcessorCount,
                                 progress: ProgressHandler? = nil) throws -> LoadRecord {
         let fm = FileManager.default
@@ -37,7 +37,7 @@ public enum SurrogateGenerator {
 
     /// Loads a surrogate into an existing, empty database of a local
     /// PostgreSQL server (`rehearse generate --pg-url`).
-    public static func generate(_ source: SurrogateSource, seed: UInt64? = nil, scale: Double? = nil, into server: PostgresServerAddress,
+    package static func generate(_ source: SurrogateSource, seed: UInt64? = nil, scale: Double? = nil, into server: PostgresServerAddress,
                                 jobs: Int = ProcessInfo.processInfo.activeProcessorCount,
                                 progress: ProgressHandler? = nil) throws -> LoadRecord {
         guard let database = server.namedDatabase else {

@@ -19,7 +19,7 @@ public enum Reproduction {
         try check(RunFolder(directory: runDirectory), scratchParent: scratchParent, postgres: postgres)
     }
 
-    public static func check(_ folder: RunFolder, scratchParent: URL? = nil, postgres: PostgresTarget = .ephemeral()) throws -> [ValidationFinding] {
+    package static func check(_ folder: RunFolder, scratchParent: URL? = nil, postgres: PostgresTarget = .ephemeral()) throws -> [ValidationFinding] {
         if let refusal = DumpCloneReplay.refusal(folder, rule: rule) { return [refusal] }
         return try SealedRun.checking(folder, rule: rule, scratchParent: scratchParent) { try check($0, scratchParent: scratchParent, postgres: postgres) }
     }
