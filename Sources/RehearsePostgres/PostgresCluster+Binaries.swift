@@ -10,7 +10,7 @@ extension PostgresCluster {
 
     /// The directory with initdb, pg_ctl and postgres: the one given, then
     /// PATH, then `pg_config --bindir`, then the newest /usr/lib/postgresql/*/bin.
-    public static func locateBinaries(_ explicit: String? = nil) throws -> URL {
+    package static func locateBinaries(_ explicit: String? = nil) throws -> URL {
         func usable(_ dir: URL) -> Bool {
             ["initdb", "pg_ctl", "postgres"].allSatisfy { FileManager.default.isExecutableFile(atPath: dir.appendingPathComponent($0).path) }
         }

@@ -8,7 +8,7 @@ import RehearseEngine
 extension PostgresCluster {
     /// Settings suited to a scratch database (nothing in it must survive a
     /// crash), recorded in evidence.
-    public static let settings: [(String, String)] = [
+    package static let settings: [(String, String)] = [
         ("listen_addresses", "''"),
         ("unix_socket_permissions", "0700"),
         ("fsync", "off"),
@@ -28,9 +28,9 @@ extension PostgresCluster {
     ]
 
     /// Where libpq finds the socket: the cluster's own directory.
-    public var socketDirectory: URL { directory }
+    package var socketDirectory: URL { directory }
 
-    public func connectionParameters(database: String) -> [String: String] {
+    package func connectionParameters(database: String) -> [String: String] {
         ["host": socketDirectory.path, "port": String(Self.port), "user": Self.superuser, "dbname": database,
          "application_name": "rehearse", "connect_timeout": "10"]
     }

@@ -23,7 +23,7 @@ extension PostgresCluster {
     /// (``postmasterMayBeRunning(dataDirectory:procAvailable:)``). A mark
     /// without a pid proves no owner dead: its directory stays too.
     @discardableResult
-    public static func cleanStale(in parent: URL) -> [URL] {
+    package static func cleanStale(in parent: URL) -> [URL] {
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: parent.path) else { return [] }
         var removed: [URL] = []
         for name in names where name.hasPrefix(directoryPrefix) {
