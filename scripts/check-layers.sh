@@ -72,7 +72,7 @@ self_test() {
     "RehearseSQLite -> RehearsePostgres (forbidden: engines never import each other)" "$tmp/engines.json" "$tmp"
   fake_package "$core" "$sqlite3" "$(fake_target RehearseKit library "RehearseCore CSQLite3" "" "")" > "$tmp/csqlite.json"
   expect "CSQLite3 outside RehearseSQLite fails" fail \
-    "RehearseKit -> CSQLite3 (forbidden: CSQLite3 belongs in RehearseSQLite only)" "$tmp/csqlite.json" "$tmp"
+    "RehearseKit -> CSQLite3 (forbidden: CSQLite3 belongs in RehearseCore, RehearseSQLite only)" "$tmp/csqlite.json" "$tmp"
   fake_package "$core" "$libpq" "$(fake_target RehearseEngine library "RehearseCore CLibPQ" "" "")" > "$tmp/libpq.json"
   expect "CLibPQ outside RehearsePostgres fails" fail "RehearseEngine -> CLibPQ" "$tmp/libpq.json" "$tmp"
   fake_package "$core" "$engine" "$(fake_target RehearseValidator library "RehearseCore RehearseEngine" "" "")" > "$tmp/validator.json"

@@ -33,8 +33,65 @@ package struct PostgresSurrogateLoader {
 
     /// `connect` opens a fresh connection to the target database.
     package func load(connect: @escaping @Sendable () throws -> PGConnection) throws -> LoadRecord {
-        let schema = try source.script(source.manifest.schema, dialect: Self.dialect)
-        try SchemaDataGuard.check(schema, dialect: Self.dialect)
+        var db: PGConnection!
+        var relations: [String: PostgresCatalog.Relation] = [:]
+        var constraints: [[String?]] = []
+        var pool: ConnectionPool!
+        var deferred: [ScriptStatement] = []
+        var schemaPlan: PgDumpSchemaPlan!
+        var provided: [String: String] = [:]
+        var run: (ScriptStatement, PGConnection) throws -> Void = { _, _ in }
+        let loading = SurrogateLoading(
+            createStructure: { schema in
+                let structure = try createStructure(schema, connect: connect)
+                (db, deferred, schemaPlan, provided, run, pool) = structure
+            },
+            tableShapes: {
+                let (shapes, rels) = try Self.catalog { try PostgresCatalog.tableShapes(db) }
+                relations = rels
+                return shapes
+            },
+            verifyNoTriggers: { schema in try SchemaDataGuard.verifyNoTriggers(db, schema: schema) },
+            writeRows: { plan in
+                constraints = try dropKeys(db)
+                // The rows, a table per connection; values are computed by `jobs`
+                // workers per table whatever the number of connections.
+                let counter = LoadCounter(total: plan.totalRows, progress: progress)
+                let tables = plan.tables.filter { relations[$0.name] != nil && $0.rows > 0 && !$0.columns.isEmpty }
+                    .sorted { $0.rows * Int64($0.columns.count) > $1.rows * Int64($1.columns.count) }
+                try pool.run(tables.map { table in
+                    { conn in try self.copyRows(table, relations[table.name]!, conn, counter: counter) }
+                })
+            },
+            finishStructure: { plan, _ in
+                try finishStructure(plan, db: db, relations: relations, constraints: constraints, deferred: deferred, pool: pool, run: run)
+            },
+            writeProvenance: { tag in
+                // Whatever the schema set (an empty search_path, say), the tag goes in public.
+                try Self.exec(db, "RESET ALL")
+                try Self.exec(db, "CREATE TABLE public.\(SurrogateTag.provenanceTable) (key text PRIMARY KEY, value text NOT NULL)")
+                for (k, v) in tag {
+                    _ = try Self.catalog { try db.execute("INSERT INTO public.\(SurrogateTag.provenanceTable) (key, value) VALUES ($1, $2)", [k, v]) }
+                }
+            },
+            verify: { plan, schema in
+                // Every row must be the generator's: nothing the schema ran may have added any.
+                try SchemaDataGuard.verifyRows(db, plan: plan, schema: schema)
+            })
+        let (plan, digest) = try loading.load(source, seed: seed, scale: scale, dialect: Self.dialect)
+        var rows: [String: Int64] = [:]
+        for table in plan.tables where relations[table.name] != nil { rows[table.name] = table.rows }
+        return LoadRecord(rowsPerTable: rows, totalRows: plan.totalRows, specDigest: digest, seed: seed, scale: scale,
+                          roles: Dictionary(uniqueKeysWithValues: schemaPlan.mappedRoles.map { ($0, "scratch owner") })
+                              .merging(provided) { _, how in how })
+    }
+
+    /// The schema's structure, run in one transaction left open: what
+    /// pg_dump would create before the data (PgDumpSchemaPlan). Returns the
+    /// loading connection, what waits until after the rows, the plan, the
+    /// roles provided, how a schema statement runs, and the connection pool.
+    private func createStructure(_ schema: SQLScript, connect: @escaping @Sendable () throws -> PGConnection) throws
+        -> (PGConnection, [ScriptStatement], PgDumpSchemaPlan, [String: String], (ScriptStatement, PGConnection) throws -> Void, ConnectionPool) {
         let statements = PostgresScript.statements(schema)
         // Indexes, views, triggers and rules come after the data, as in a
         // restore, with whatever targets them; owners and grantees are the
@@ -93,18 +150,14 @@ package struct PostgresSurrogateLoader {
 
         try Self.exec(db, "BEGIN")
         for statement in now { try run(statement, on: db) }
-        let (shapes, relations) = try Self.catalog { try PostgresCatalog.tableShapes(db) }
-        if shapes.contains(where: { $0.name.lowercased() == SurrogateTag.provenanceTable }) {
-            throw RehearseError.badInput("\(schema.displayPath): the schema creates a table named \(SurrogateTag.provenanceTable), which rehearse reserves for the surrogate's tag. Rename it.")
-        }
-        try SchemaDataGuard.verifyNoTriggers(db, schema: schema)
-        let profile = try source.loadProfile(dialect: Self.dialect)
-        let profileFile = source.file(source.manifest.profile, dialect: Self.dialect).display
-        let plan = try SurrogatePlan(shapes: shapes, profile: profile, seed: seed, scale: scale, profileFile: profileFile,
-                                     targets: try source.birthTargets(profile, dialect: Self.dialect))
+        let pool = ConnectionPool(first: db, open: open, size: max(1, min(jobs, 4)))
+        return (db, deferred, schemaPlan, provided, { try run($0, on: $1) }, pool)
+    }
 
-        // Keys and foreign keys are dropped now and added back after the data,
-        // so COPY maintains no index and checks no reference row by row.
+    /// Keys and foreign keys are dropped before the rows and added back after
+    /// them, so COPY maintains no index and checks no reference row by row.
+    /// Commits the structure's transaction; returns the constraints dropped.
+    private func dropKeys(_ db: PGConnection) throws -> [[String?]] {
         let constraints = try Self.catalog {
             try db.rows("""
                 SELECT n.nspname, c.relname, con.conname, pg_catalog.pg_get_constraintdef(con.oid), con.contype::text
@@ -122,16 +175,13 @@ package struct PostgresSurrogateLoader {
             try Self.exec(db, "ALTER TABLE \(PostgresCatalog.qualified(schema: c[0]!, name: c[1]!)) DROP CONSTRAINT \(PGConnection.quoteIdentifier(c[2]!))")
         }
         try Self.exec(db, "COMMIT")
+        return constraints
+    }
 
-        // The rows, a table per connection; values are computed by `jobs`
-        // workers per table whatever the number of connections.
-        let pool = ConnectionPool(first: db, open: open, size: max(1, min(jobs, 4)))
-        let counter = LoadCounter(total: plan.totalRows, progress: progress)
-        let tables = plan.tables.filter { relations[$0.name] != nil && $0.rows > 0 && !$0.columns.isEmpty }
-            .sorted { $0.rows * Int64($0.columns.count) > $1.rows * Int64($1.columns.count) }
-        try pool.run(tables.map { table in
-            { conn in try self.copyRows(table, relations[table.name]!, conn, counter: counter) }
-        })
+    /// After the rows: deferred foreign key values, the keys and references
+    /// back, the schema's deferred statements, sequences past the data.
+    private func finishStructure(_ plan: SurrogatePlan, db: PGConnection, relations: [String: PostgresCatalog.Relation], constraints: [[String?]],
+                                 deferred: [ScriptStatement], pool: ConnectionPool, run: @escaping (ScriptStatement, PGConnection) throws -> Void) throws {
         if !plan.deferredForeignKeys.isEmpty {
             try Self.exec(db, "BEGIN")
             try setDeferredForeignKeys(plan, relations, db)
@@ -161,27 +211,11 @@ package struct PostgresSurrogateLoader {
         var batch: [ScriptStatement] = []
         for statement in deferred + [nil] as [ScriptStatement?] {
             if let statement, isIndex(statement) { batch.append(statement); continue }
-            try pool.run(batch.map { index in { conn in try run(index, on: conn) } })
+            try pool.run(batch.map { index in { conn in try run(index, conn) } })
             batch = []
-            if let statement { try run(statement, on: db) }
+            if let statement { try run(statement, db) }
         }
         try resetSequences(db)
-
-        let digest = try source.specDigest(dialect: Self.dialect)
-        // Whatever the schema set (an empty search_path, say), the tag goes in public.
-        try Self.exec(db, "RESET ALL")
-        try Self.exec(db, "CREATE TABLE public.\(SurrogateTag.provenanceTable) (key text PRIMARY KEY, value text NOT NULL)")
-        for (k, v) in SurrogateProvenance.rows(specDigest: digest, seed: String(seed), scale: describeScale(scale),
-                                               generator: SurrogatePlan.generatorVersion, name: source.manifest.name) {
-            _ = try Self.catalog { try db.execute("INSERT INTO public.\(SurrogateTag.provenanceTable) (key, value) VALUES ($1, $2)", [k, v]) }
-        }
-        // Every row must be the generator's: nothing the schema ran may have added any.
-        try SchemaDataGuard.verifyRows(db, plan: plan, schema: schema)
-        var rows: [String: Int64] = [:]
-        for table in plan.tables where relations[table.name] != nil { rows[table.name] = table.rows }
-        return LoadRecord(rowsPerTable: rows, totalRows: plan.totalRows, specDigest: digest, seed: seed, scale: scale,
-                          roles: Dictionary(uniqueKeysWithValues: schemaPlan.mappedRoles.map { ($0, "scratch owner") })
-                              .merging(provided) { _, how in how })
     }
 
     /// Streams a table's rows through COPY in a transaction that truncates

@@ -19,66 +19,61 @@ package struct SQLiteSurrogateLoader {
     package func load(into db: SQLiteConnection) throws -> LoadRecord {
         // Scratch-appropriate settings: nothing here needs to survive a crash.
         try db.execute("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA foreign_keys = OFF; PRAGMA cache_size = -\(Self.loadCacheKiB)")
-        let schema = try source.script(source.manifest.schema, dialect: .sqlite)
-        try SchemaDataGuard.check(schema, dialect: .sqlite)
-        let deferred = try createTables(schema, db)
-        let shapes = try SQLiteSchemaReader(db: db).tables()
-        if shapes.contains(where: { $0.name.lowercased() == SurrogateTag.provenanceTable }) {
-            throw RehearseError.badInput("\(schema.displayPath): the schema creates a table named \(SurrogateTag.provenanceTable), which rehearse reserves for the surrogate's tag. Rename it.")
-        }
-        try SchemaDataGuard.verifyNoTriggers(db, schema: schema)
-        let profile = try source.loadProfile(dialect: .sqlite)
-        let profileFile = source.file(source.manifest.profile, dialect: .sqlite).display
-        let plan = try SurrogatePlan(shapes: shapes, profile: profile, seed: seed, scale: scale, profileFile: profileFile,
-                                     targets: try source.birthTargets(profile, dialect: .sqlite))
-
-        try db.execute("BEGIN")
+        var deferred: [ScriptStatement] = []
         var rows: [String: Int64] = [:]
-        let clock = ContinuousClock.now
-        var done: Int64 = 0
-        for table in plan.tables {
-            try insertRows(table, db, plan: plan, done: &done, clock: clock)
-            rows[table.name] = table.rows
-        }
-        try setDeferredForeignKeys(plan, db)
-        try db.execute("COMMIT")
-
-        // CREATE INDEX sorts in memory up to the cache size before spilling
-        // runs to a temporary file: with the 64 MiB cache that buffer came on
-        // top of the cache at 10M rows (peak RSS 126 MiB at 1M, 182 at 10M).
-        // A small cache while the indexes are built caps the sort buffer and
-        // gives back the cache's pages, which the sort then reuses; the index
-        // builds read and write in order and need no cache of their own.
-        try db.execute("PRAGMA cache_size = -\(Self.indexBuildCacheKiB)")
-        for statement in deferred {
-            do {
-                try db.prepare(statement.sql).step()
-            } catch let error as SQLiteError {
-                let loc = schema.location(ofByteOffset: statement.startOffset)
-                throw RehearseError.badInput("\(schema.displayPath):\(loc.line):\(loc.column): SQLite error \(error.resultCode): \(error.message) - in statement `\(SQLExcerpt.of(statement.sql))`. Fix the schema file.")
-            }
-        }
-
-        try db.execute("PRAGMA cache_size = -\(Self.loadCacheKiB)")
-
-        let digest = try source.specDigest(dialect: .sqlite)
-        try db.execute("CREATE TABLE \(SurrogateTag.provenanceTable) (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
-        let insert = try db.prepare("INSERT INTO \(SurrogateTag.provenanceTable) (key, value) VALUES (?, ?)")
-        for (k, v) in SurrogateProvenance.rows(specDigest: digest, seed: String(seed), scale: describeScale(scale),
-                                               generator: SurrogatePlan.generatorVersion, name: source.manifest.name) {
-            try insert.bind([.text(k), .text(v)])
-            try insert.step()
-            insert.reset()
-        }
-
-        // The full check (and its message) only when the quick one finds something.
-        let violations = try Self.foreignKeysMayBeBroken(db)
-            ? try db.rows("SELECT \"table\", count(*) FROM pragma_foreign_key_check GROUP BY 1 ORDER BY 1") : []
-        if let first = violations.first {
-            throw RehearseError.badInput("The generated surrogate breaks a foreign key in table \(first[0].textValue ?? "?") (\(first[1]) rows). This is a generator bug or a profile 'constant'/'categorical' on a key column; give the column a reference-compatible generator.")
-        }
-        // Every row must be the generator's: nothing the schema ran may have added any.
-        try SchemaDataGuard.verifyRows(db, plan: plan, schema: schema)
+        let loading = SurrogateLoading(
+            createStructure: { schema in deferred = try createTables(schema, db) },
+            tableShapes: { try SQLiteSchemaReader(db: db).tables() },
+            verifyNoTriggers: { schema in try SchemaDataGuard.verifyNoTriggers(db, schema: schema) },
+            writeRows: { plan in
+                try db.execute("BEGIN")
+                let clock = ContinuousClock.now
+                var done: Int64 = 0
+                for table in plan.tables {
+                    try insertRows(table, db, plan: plan, done: &done, clock: clock)
+                    rows[table.name] = table.rows
+                }
+            },
+            finishStructure: { plan, schema in
+                try setDeferredForeignKeys(plan, db)
+                try db.execute("COMMIT")
+                // CREATE INDEX sorts in memory up to the cache size before spilling
+                // runs to a temporary file: with the 64 MiB cache that buffer came on
+                // top of the cache at 10M rows (peak RSS 126 MiB at 1M, 182 at 10M).
+                // A small cache while the indexes are built caps the sort buffer and
+                // gives back the cache's pages, which the sort then reuses; the index
+                // builds read and write in order and need no cache of their own.
+                try db.execute("PRAGMA cache_size = -\(Self.indexBuildCacheKiB)")
+                for statement in deferred {
+                    do {
+                        try db.prepare(statement.sql).step()
+                    } catch let error as SQLiteError {
+                        let loc = schema.location(ofByteOffset: statement.startOffset)
+                        throw RehearseError.badInput("\(schema.displayPath):\(loc.line):\(loc.column): SQLite error \(error.resultCode): \(error.message) - in statement `\(SQLExcerpt.of(statement.sql))`. Fix the schema file.")
+                    }
+                }
+                try db.execute("PRAGMA cache_size = -\(Self.loadCacheKiB)")
+            },
+            writeProvenance: { tag in
+                try db.execute("CREATE TABLE \(SurrogateTag.provenanceTable) (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+                let insert = try db.prepare("INSERT INTO \(SurrogateTag.provenanceTable) (key, value) VALUES (?, ?)")
+                for (k, v) in tag {
+                    try insert.bind([.text(k), .text(v)])
+                    try insert.step()
+                    insert.reset()
+                }
+            },
+            verify: { plan, schema in
+                // The full check (and its message) only when the quick one finds something.
+                let violations = try Self.foreignKeysMayBeBroken(db)
+                    ? try db.rows("SELECT \"table\", count(*) FROM pragma_foreign_key_check GROUP BY 1 ORDER BY 1") : []
+                if let first = violations.first {
+                    throw RehearseError.badInput("The generated surrogate breaks a foreign key in table \(first[0].textValue ?? "?") (\(first[1]) rows). This is a generator bug or a profile 'constant'/'categorical' on a key column; give the column a reference-compatible generator.")
+                }
+                // Every row must be the generator's: nothing the schema ran may have added any.
+                try SchemaDataGuard.verifyRows(db, plan: plan, schema: schema)
+            })
+        let (plan, digest) = try loading.load(source, seed: seed, scale: scale, dialect: .sqlite)
         return LoadRecord(rowsPerTable: rows, totalRows: plan.totalRows, specDigest: digest, seed: seed, scale: scale)
     }
 

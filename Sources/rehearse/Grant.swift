@@ -83,12 +83,7 @@ extension Rehearse {
                 let statement = GrantStatement(lane: lane, subjectSHA256: digest, issuer: issuer, notBefore: start, notAfter: end,
                                                nonce: GrantStatement.freshNonce(), engine: engine.rawValue)
                 let bytes = try GrantAuthoring.create(statement)
-                guard !FileManager.default.fileExists(atPath: out) else {
-                    throw RehearseError(.badInput, "\(out) already exists. Choose another --out; rehearse never overwrites a grant.")
-                }
-                guard FileManager.default.createFile(atPath: out, contents: Data(bytes), attributes: [.posixPermissions: 0o644]) else {
-                    throw RehearseError(.environment, "Cannot write \(out). Check that its folder exists and is writable.")
-                }
+                try OutputLocation.createNew(out, bytes, what: "a grant")
                 Console.out("grant \(out): lane \(lane.number) for dump sha256 \(digest), engine \(engine.rawValue), valid \(GrantClock.describe(start)) to \(GrantClock.describe(end)); unsigned: sign it with 'rehearse grant sign \(out) --key FILE'")
             }
         }

@@ -45,16 +45,7 @@ extension Rehearse {
             }
 
             func run() throws {
-                var keys: [JSONValue] = []
-                for path in publicKeys {
-                    guard let data = FileManager.default.contents(atPath: path),
-                          let value = try? JSONValue.parseStrict([UInt8](data).filter { $0 != 0x0a }), value["public_key"] != nil else {
-                        throw RehearseError(.badInput, "\(path): not a public key file written by 'rehearse keys generate'.")
-                    }
-                    keys.append(value)
-                }
-                let trust: JSONValue = ["threshold": .integer(Int64(threshold)), "keys": .array(keys)]
-                Console.out(trust.canonicalString)
+                Console.out(try TrustPolicy.file(publicKeyFiles: publicKeys, threshold: threshold).canonicalString)
             }
         }
     }

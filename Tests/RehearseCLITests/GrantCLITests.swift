@@ -65,6 +65,13 @@ import Testing
         let again = try CLI.run(args)
         #expect(again.status == 2)
         #expect(again.stderr.contains("already exists"))
+        // A link at --out, even a dangling one, is never followed: the file
+        // it points to is not created.
+        try FileManager.default.createSymbolicLink(atPath: s.path("link.json"), withDestinationPath: s.path("elsewhere.json"))
+        let linked = try CLI.run(["grant", "create", "--dump", dump, "--issuer", "x", "--engine", "sqlite", "--out", s.path("link.json")])
+        #expect(linked.status == 2)
+        #expect(linked.stderr.contains("already exists"))
+        #expect(!FileManager.default.fileExists(atPath: s.path("elsewhere.json")))
         let bad = try CLI.run(["grant", "create", "--subject", "ABC", "--issuer", "x", "--engine", "sqlite", "--out", s.path("h.json")])
         #expect(bad.status == 2)
         #expect(bad.stderr.contains("--subject must be a SHA-256"))

@@ -87,3 +87,30 @@ package enum OutputLocation {
         }
     }
 }
+
+extension OutputLocation {
+    /// Writes `bytes` to a file that must not exist yet, created exclusively
+    /// (`O_CREAT | O_EXCL`, links not followed), so no earlier file is ever
+    /// overwritten, not even one that appears between a check and the write.
+    /// `what` names the file in messages ("a grant").
+    package static func createNew(_ path: String, _ bytes: [UInt8], mode: mode_t = 0o644, what: String) throws {
+        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode)
+        guard fd >= 0 else {
+            if errno == EEXIST {
+                throw RehearseError.badInput("\(path) already exists. Choose another --out; rehearse never overwrites \(what).")
+            }
+            throw RehearseError.environment("Cannot write \(path) (\(String(cString: strerror(errno)))). Check that its folder exists and is writable.")
+        }
+        defer { close(fd) }
+        var written = 0
+        while written < bytes.count {
+            let n = bytes[written...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+            guard n > 0 else {
+                let reason = String(cString: strerror(errno))
+                unlink(path)
+                throw RehearseError.environment("Cannot write \(path) (\(reason)). Check the disk and retry.")
+            }
+            written += n
+        }
+    }
+}

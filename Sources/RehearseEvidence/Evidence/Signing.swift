@@ -72,6 +72,21 @@ package enum Signing {
 
 /// Which keys are trusted, and how many of them must have signed.
 public struct TrustPolicy: Sendable {
+    /// A trust file (`rehearse keys trust`): the public key files' contents
+    /// and the threshold. Each file must be a public key `rehearse keys
+    /// generate` wrote, else bad input naming it.
+    package static func file(publicKeyFiles: [String], threshold: Int) throws -> JSONValue {
+        var keys: [JSONValue] = []
+        for path in publicKeyFiles {
+            guard let data = FileManager.default.contents(atPath: path),
+                  let value = try? JSONValue.parseStrict([UInt8](data).filter { $0 != 0x0a }), value["public_key"] != nil else {
+                throw RehearseError(.badInput, "\(path): not a public key file written by 'rehearse keys generate'.")
+            }
+            keys.append(value)
+        }
+        return ["threshold": .integer(Int64(threshold)), "keys": .array(keys)]
+    }
+
     /// Raw Ed25519 public keys by keyid (the SHA-256 of the raw key).
     public var keys: [String: [UInt8]]
     public var threshold: Int
