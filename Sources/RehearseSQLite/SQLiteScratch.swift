@@ -58,7 +58,9 @@ package final class SQLiteScratch: ScratchEngine {
                   let text = try? String(contentsOf: mark, encoding: .utf8) else { continue }
             let fields = ScratchOwner.fields(text)
             if fields["kept"] == "1" { continue }
-            if let pid = fields["pid"].flatMap({ Int32($0) }), ScratchOwner.processAlive(pid, startTime: fields["start"]) { continue }
+            // A mark naming no owner proves no owner dead: kept, as clusters are.
+            guard let pid = fields["pid"].flatMap({ Int32($0) }), pid > 0 else { continue }
+            if ScratchOwner.processAlive(pid, startTime: fields["start"]) { continue }
             Interruption.removeTree(dir)
             if !FileManager.default.fileExists(atPath: dir.path) { removed.append(dir) }
         }
