@@ -70,7 +70,7 @@ let package = Package(
 // The libFuzzer targets exist only for `make fuzz` (scripts/fuzz.sh sets
 // REHEARSE_FUZZ=1): it links libFuzzer's driver, which ordinary builds lack.
 if ProcessInfo.processInfo.environment["REHEARSE_FUZZ"] != nil {
-    let fuzzDependencies: [Target.Dependency] = ["RehearseKit", "RehearseCore", "RehearseEvidence", "RehearseValidator", "RehearseSurrogate"]
+    let fuzzDependencies: [Target.Dependency] = ["RehearseKit", "RehearseCore", "RehearseEvidence", "RehearseValidator", "RehearseSurrogate", "RehearseEngine", "RehearseSQLite"]
     package.targets.append(.executableTarget(name: "rehearse-fuzz", dependencies: fuzzDependencies, path: "Fuzz/RehearseFuzz"))
     // Manifest and profile parsing through to the plan and its values.
     package.targets.append(.executableTarget(name: "rehearse-fuzz-spec", dependencies: fuzzDependencies, path: "Fuzz/RehearseFuzzSpec"))

@@ -13,6 +13,7 @@ import Foundation
 import RehearseCore
 import RehearseEvidence
 import RehearseKit
+import RehearseSQLite
 import RehearseSurrogate
 import RehearseValidator
 
