@@ -54,7 +54,7 @@ extension Rehearse.Run {
         case .json: Console.out(Self.json(result).canonicalString)
         case .text: Self.printSummary(result, quiet: quiet)
         }
-        if !result.validation.isValid { throw ExitCode(RehearseError.Code.evidenceRejected.exitStatus) }
-        if result.validation.verdict != .pass { throw ExitCode(RehearseError.Code.rehearsalFailed.exitStatus) }
+        let status = ExitStatus.of(valid: result.validation.isValid, verdict: result.validation.verdict)
+        if status != 0 { throw ExitCode(status) }
     }
 }

@@ -67,6 +67,22 @@ import Testing
         #expect(replay.stdout.contains("a dump clone cannot be rebuilt from its sealed inputs"))
     }
 
+    /// A birth whose data change matches no row of the dump proves nothing
+    /// about data: INCONCLUSIVE, exit 6, as for a surrogate (it was 1).
+    @Test func anUnexercisedBirthOnADumpIsInconclusiveExitSix() throws {
+        let s = Scratch()
+        let (dump, grant, trust) = try setUp(s)
+        let change = try change(s)
+        try "ALTER TABLE Customer ADD COLUMN Loyalty INTEGER;\nUPDATE Customer SET Loyalty = 1 WHERE Country = 'Atlantis';\n"
+            .write(toFile: change + "/birth.sql", atomically: true, encoding: .utf8)
+        try "-- check: nobody is loyal\nSELECT count(*) = 0 FROM Customer WHERE Loyalty = 1;\n"
+            .write(toFile: change + "/checks/after-birth.sql", atomically: true, encoding: .utf8)
+        let r = try CLI.run(["--dump", dump, "--grant", grant, "--trust", trust, change, "--out", s.path("run")], environment: s.env)
+        #expect(r.status == 6, "\(r.all)")
+        #expect(r.stdout.contains("INCONCLUSIVE"), "\(r.stdout)")
+        #expect(s.leftovers.isEmpty, "\(s.leftovers)")
+    }
+
     @Test func withoutTheChangeToRehearseItIsBadInputAndTheDumpIsNotOpened() throws {
         let s = Scratch()
         let (dump, grant, trust) = try setUp(s)
