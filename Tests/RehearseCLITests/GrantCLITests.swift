@@ -72,6 +72,11 @@ import Testing
         #expect(linked.status == 2)
         #expect(linked.stderr.contains("already exists"))
         #expect(!FileManager.default.fileExists(atPath: s.path("elsewhere.json")))
+        // A folder that does not exist: the machine's problem (exit 4), said.
+        let nowhere = try CLI.run(["grant", "create", "--dump", dump, "--issuer", "x", "--engine", "sqlite", "--out", s.path("missing/g.json")])
+        #expect(nowhere.status == 4)
+        #expect(nowhere.stderr.contains("Cannot write \(s.path("missing/g.json"))"), "\(nowhere.stderr)")
+        #expect(nowhere.stderr.contains("Check that its folder exists and is writable."))
         let bad = try CLI.run(["grant", "create", "--subject", "ABC", "--issuer", "x", "--engine", "sqlite", "--out", s.path("h.json")])
         #expect(bad.status == 2)
         #expect(bad.stderr.contains("--subject must be a SHA-256"))

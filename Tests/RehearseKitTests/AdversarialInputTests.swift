@@ -489,6 +489,18 @@ import Testing
         }
     }
 
+    /// A schema built to make SQLite's completeness test quadratic (a trigger
+    /// body of tens of thousands of statement ends) cannot be checked for
+    /// data within the budget: refused (exit 3), never waved through.
+    @Test func aSchemaTooCostlyToSplitIsRefusedNotPassed() {
+        let text = "CREATE TABLE t (a INTEGER);\nCREATE TRIGGER g AFTER INSERT ON t BEGIN " + String(repeating: ";", count: 30_000) + " END;\n"
+        let schema = SQLScript(displayPath: "schema.sql", url: URL(fileURLWithPath: "/dev/null"), text: text, sha256: "")
+        let e = #expect(throws: RehearseError.self) { try SchemaDataGuard.check(schema, dialect: .sqlite) }
+        #expect(e?.code == .refused)
+        #expect(e?.code.exitStatus == 3)
+        #expect(e?.message.contains("schema.sql: the schema has too many statement ends inside trigger bodies to check that it carries no data") == true, "\(e?.message ?? "")")
+    }
+
     @Test func sqliteTriggerBodiesAreStructureAndSplitWhereSQLiteSplits() throws {
         let text = """
             CREATE TABLE t (a INTEGER); -- a comment; with a semicolon
