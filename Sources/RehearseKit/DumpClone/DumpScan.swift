@@ -14,7 +14,7 @@ import RehearsePostgres
 package enum DumpScan {
     package static func scan(copy: URL, format: DumpFormat, shown: String, workDirectory: URL, bindir: URL?, reader: DumpReader,
                             allowlist: SecretAllowlist) throws -> SecretScanReport {
-        var scanner = SecretScanner(allowlist: allowlist)
+        var scanner = SecretScanner(allowlist: allowlist, rendered: format.isArchive)
         switch format {
         case .plain:
             try stream(copy, into: &scanner, shown: shown)
