@@ -101,8 +101,14 @@ package struct SQLLiteralDecoder {
                     closeString(kind)
                 } else if kind == .escape, b == 92, i + 1 < t.endIndex {
                     raw.append(92); raw.append(t[i + 1]); i += 2; continue
-                } else if raw.count < Self.maxLiteral {
-                    raw.append(b)
+                } else {
+                    // the run of ordinary bytes up to the next quote (or backslash) at once
+                    let stop = kind == .escape
+                        ? t[i...].firstIndex { $0 == 39 || $0 == 92 } ?? t.endIndex
+                        : t[i...].firstIndex(of: 39) ?? t.endIndex
+                    if raw.count < Self.maxLiteral { raw += t[i..<min(stop, i + Self.maxLiteral - raw.count)] }
+                    i = stop
+                    continue
                 }
             case .dollar(let tag):
                 // the body, up to the closing tag, is SQL of its own
