@@ -66,12 +66,13 @@ struct DumpInterruptTests {
 
     /// Runs `rehearse --dump` with TMPDIR = `tmp`, sends `sig` as soon as a
     /// stdout line contains `marker`, and waits for the end.
-    static func interrupt(arguments: [String], tmp: URL, marker: String, sig: Int32) throws -> Outcome {
+    static func interrupt(arguments: [String], tmp: URL, marker: String, sig: Int32, cache: URL? = nil) throws -> Outcome {
         let p = Process()
         p.executableURL = binary
         p.arguments = arguments
         var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("PG") }
         env["TMPDIR"] = tmp.path
+        if let cache { env["XDG_CACHE_HOME"] = cache.path }
         p.environment = env
         let out = Pipe(), err = Pipe()
         p.standardOutput = out
@@ -113,7 +114,7 @@ struct DumpInterruptTests {
 
     /// One interrupted run and everything that must hold after it.
     static func check(dump: String, grant: String, trust: String, engine: String, change: URL, in dir: TempDir,
-                      phase: (phase: String, after: String, next: String), sig: Int32) throws {
+                      phase: (phase: String, after: String, next: String), sig: Int32, cache: URL? = nil) throws {
         let bytes = try Data(contentsOf: URL(fileURLWithPath: dump))
         let modified = mtime(dump)
         let tmp = dir.file("tmp-\(UUID().uuidString.prefix(6))")
@@ -121,7 +122,7 @@ struct DumpInterruptTests {
         let run = dir.file("run-\(UUID().uuidString.prefix(6))")
         let what = "\(URL(fileURLWithPath: dump).lastPathComponent) \(engine), \(sig == SIGINT ? "SIGINT" : "SIGTERM") during \(phase.phase)"
         let o = try interrupt(arguments: ["--dump", dump, "--grant", grant, "--trust", trust, "--engine", engine, "--out", run.path, change.path],
-                              tmp: tmp, marker: phase.after, sig: sig)
+                              tmp: tmp, marker: phase.after, sig: sig, cache: cache)
         #expect(o.status == 128 + sig, "\(what): \(o.stdout) \(o.stderr)")
         #expect(o.stderr.contains("interrupted by \(sig == SIGINT ? "SIGINT" : "SIGTERM"); no evidence was written"), "\(what): \(o.stderr)")
         // the signal landed in the phase named, which then never finished
@@ -145,6 +146,12 @@ struct DumpInterruptTests {
             running = processes(naming: tmp.path)
         }
         #expect(running.isEmpty, "\(what): still running 10 s after the run ended: \(running.map { $0.prefix(200) })")
+        // an empty cache: initdb ran, and no half-made template (a staging
+        // copy is dot-named) is left behind
+        if let cache {
+            let left = (try? FileManager.default.contentsOfDirectory(atPath: cache.appendingPathComponent("rehearse").path)) ?? []
+            #expect(left.allSatisfy { !$0.hasPrefix(".") }, "\(what): left in the template cache: \(left)")
+        }
     }
 
     @Test(arguments: ["chinook.sql", "chinook.custom"])
@@ -154,6 +161,11 @@ struct DumpInterruptTests {
         try FileManager.default.copyItem(at: try DumpFixtures.dumps.appendingPathComponent(name), to: source)
         let (grant, trust) = try DumpFixtures.grant(for: source.path, engine: "postgres", in: dir)
         let change = try Self.change(in: dir, postgres: true)
+        // provisioning without a cached data directory: the signal comes during initdb
+        for sig in [SIGTERM, SIGINT] {
+            let cache = dir.file("cache-\(sig)")
+            try Self.check(dump: source.path, grant: grant, trust: trust, engine: "postgres", change: change, in: dir, phase: Self.phases[0], sig: sig, cache: cache)
+        }
         for (i, phase) in Self.phases.enumerated() {
             // both signals at every phase of the plain dump; one, alternating, for the custom one
             let signals = name.hasSuffix(".sql") ? [SIGINT, SIGTERM] : [i % 2 == 0 ? SIGTERM : SIGINT]
