@@ -32,20 +32,55 @@ package enum LiteralRows {
                 || (q[k - 1] == "(" && { var p = k - 1; while p > 0, q[p] == "(" { p -= 1 }; return q[p] == "(" || sourceBefore.contains(q[p]) || depth[p] == 0 && p == 0 }())
                 || ["union", "all", "except", "intersect", "distinct", "query", ";"].contains(q[k - 1])
             guard starts else { continue }
-            var j = k + 1, from = false, literal: String?
+            var j = k + 1, from: Int?, literal: String?
             while j < q.count, depth[j] >= depth[k] {
                 let t = q[j]
                 if depth[j] == depth[k] {
                     if ["union", "intersect", "except", ";"].contains(t) || t.hasPrefix("$") { break }
                     // SELECT … INTO a variable (PL/pgSQL) returns no row
-                    if t == "from" || t == "into" { from = true; break }
+                    if t == "into" { from = -1; break }
+                    if t == "from" { from = j; break }
                 }
                 if literal == nil, isLiteral(t) { literal = t }
                 j += 1
             }
-            if !from, literal != nil { return "a SELECT from no table that selects a literal" }
+            guard literal != nil else { continue }
+            if from == nil { return "a SELECT from no table that selects a literal" }
+            if let f = from, f >= 0, onlyFunctions(q, from: f, depth: depth) {
+                return "a SELECT that selects a literal from functions only (\(q[f + 1])(…)), no table"
+            }
         }
         return nil
+    }
+
+    /// Built-in set-returning functions whose rows come from their arguments,
+    /// not from a table (a function of the schema's own may read tables).
+    static let rowMakers: Set<String> = ["generate_series", "generate_subscripts", "unnest", "regexp_split_to_table", "string_to_table",
+                                         "json_array_elements", "json_array_elements_text", "jsonb_array_elements", "jsonb_array_elements_text",
+                                         "json_each", "json_each_text", "jsonb_each", "jsonb_each_text", "json_to_recordset", "jsonb_to_recordset",
+                                         "json_populate_recordset", "jsonb_populate_recordset", "json_to_record", "jsonb_to_record"]
+
+    /// Whether every item of the FROM list at `from` is a call of a built-in
+    /// row maker (`generate_series(1, 2)`, `pg_catalog.unnest(…)`), so its
+    /// rows come from no table.
+    static func onlyFunctions(_ q: [String], from: Int, depth: [Int]) -> Bool {
+        let d = depth[from]
+        var i = from + 1, items = 0
+        while i < q.count, depth[i] >= d {
+            // one item: name [. name] ( … ) [alias]
+            var n = i
+            while n + 2 < q.count, q[n + 1] == "." { n += 2 }
+            guard n + 1 < q.count, q[n + 1] == "(", rowMakers.contains(q[n]), n == i || (n == i + 2 && q[i] == "pg_catalog") else { return false }
+            items += 1
+            // skip to the next item at this depth (a comma or a JOIN), or the end of the FROM list
+            var j = n + 2
+            while j < q.count, depth[j] > d { j += 1 }
+            while j < q.count, depth[j] == d, ![",", "join", "where", "group", "having", "order", "limit", "union", "intersect", "except", "window", ";"].contains(q[j]) { j += 1 }
+            guard j < q.count, depth[j] == d, q[j] == "," || q[j] == "join" else { return items > 0 }
+            i = j + 1
+            while i < q.count, ["lateral", "only"].contains(q[i]) { i += 1 }
+        }
+        return items > 0
     }
 
     /// A string constant or a number (not a word, a parameter or NULL).
