@@ -31,6 +31,8 @@ import Testing
         "CREATE VIEW public.v AS SELECT U&'\(unicodeEscaped(key, escape: "!"))' UESCAPE '!' AS a;",
         "CREATE VIEW public.v AS SELECT U&'\(unicodeEscaped(String(key.prefix(4)), escape: "#", six: true))\(key.dropFirst(4))'\n  UESCAPE\n  '#' AS a;",
         "INSERT INTO public.t VALUES (1, U&'\(unicodeEscaped(key))');",
+        // a U& identifier: the server names a column with the decoded key
+        "CREATE TABLE public.u (U&\"\(unicodeEscaped(key, escape: "%"))\" UESCAPE '%' integer);",
         // E'' octal, hex, \u and an escaped ordinary character
         "CREATE VIEW public.v AS SELECT E'\\101\(key.dropFirst())' AS a;",
         "CREATE VIEW public.v AS SELECT E'\\x41\(key.dropFirst())' AS a;",

@@ -27,7 +27,9 @@ package struct SQLLiteralDecoder {
         package var line: Int
     }
 
-    private enum Kind { case standard, escape, unicode }
+    /// `U&"…"` is an identifier, decoded the same way: a table or column
+    /// name the server creates from the escapes.
+    private enum Kind { case standard, escape, unicode, unicodeIdentifier }
     private enum Mode: Equatable {
         case code
         case lineComment
@@ -95,8 +97,12 @@ package struct SQLLiteralDecoder {
             case .identifier:
                 if b == 34 { mode = .code }
             case .string(let kind):
-                if b == 39 {
-                    if i + 1 < t.endIndex, t[i + 1] == 39 { raw.append(39); raw.append(39); i += 2; continue }
+                let quote: UInt8 = kind == .unicodeIdentifier ? 34 : 39
+                if b == quote {
+                    if i + 1 < t.endIndex, t[i + 1] == quote {
+                        if quote == 39 { raw.append(39) }
+                        raw.append(quote); i += 2; continue
+                    }
                     mode = .code
                     closeString(kind)
                 } else if kind == .escape, b == 92, i + 1 < t.endIndex {
@@ -105,7 +111,7 @@ package struct SQLLiteralDecoder {
                     // the run of ordinary bytes up to the next quote (or backslash) at once
                     let stop = kind == .escape
                         ? t[i...].firstIndex { $0 == 39 || $0 == 92 } ?? t.endIndex
-                        : t[i...].firstIndex(of: 39) ?? t.endIndex
+                        : t[i...].firstIndex(of: quote) ?? t.endIndex
                     if raw.count < Self.maxLiteral { raw += t[i..<min(stop, i + Self.maxLiteral - raw.count)] }
                     i = stop
                     continue
@@ -161,11 +167,11 @@ package struct SQLLiteralDecoder {
             kind = .standard; skip = 1
             // a prefix letter just before the quote decides the kind
             if let w = word.last, word.count == 1, w == 69 || w == 101 { kind = .escape }
-        } else if (b == 85 || b == 117), next(1) == 38, next(2) == 39, !Self.isIdent(prev) {
-            endWord(); kind = .unicode; skip = 3
+        } else if (b == 85 || b == 117), next(1) == 38, next(2) == 39 || next(2) == 34, !Self.isIdent(prev) {
+            endWord(); kind = next(2) == 39 ? .unicode : .unicodeIdentifier; skip = 3
         }
         if let kind {
-            if kind != .unicode {
+            if kind != .unicode && kind != .unicodeIdentifier {
                 let prefix = word.count == 1 && [69, 101, 78, 110, 66, 98, 88, 120].contains(word[0])
                 if !word.isEmpty && !prefix { endWord() }
                 if prefix { word.removeAll() }
@@ -222,7 +228,7 @@ package struct SQLLiteralDecoder {
         }
         expectEscapeChar = false
         switch kind {
-        case .unicode:
+        case .unicode, .unicodeIdentifier:
             pendingUnicode = (text, start.offset, start.line)
             afterLiteral = false
         case .escape:
