@@ -22,15 +22,20 @@ package struct SecretFinding: Sendable, Equatable {
     package var fingerprint: String
     /// The offsets count in pg_restore's rendering of an archive, not in its file.
     package var inRendering = false
+    /// For a value read from an SQLite table: its row (1-based, in the
+    /// table's rowid order); line and byte offset then mean nothing.
+    package var row: Int?
 
     package var location: String {
-        (column.map { "\($0), " } ?? "") + "line \(line), byte \(byteOffset)" + (inRendering ? " of pg_restore's rendering" : "")
+        if let row { return (column.map { "\($0), " } ?? "") + "row \(row)" }
+        return (column.map { "\($0), " } ?? "") + "line \(line), byte \(byteOffset)" + (inRendering ? " of pg_restore's rendering" : "")
     }
 
     package var json: JSONValue {
-        ["rule": .string(rule), "column": column.map { .string($0) } ?? .null, "line": .integer(Int64(line)),
-         "byte_offset": .integer(Int64(byteOffset)), "fingerprint": .string(fingerprint),
-         "offsets_in": .string(inRendering ? "rendering" : "dump")]
+        ["rule": .string(rule), "column": column.map { .string($0) } ?? .null,
+         "line": row == nil ? .integer(Int64(line)) : .null, "byte_offset": row == nil ? .integer(Int64(byteOffset)) : .null,
+         "row": row.map { .integer(Int64($0)) } ?? .null, "fingerprint": .string(fingerprint),
+         "offsets_in": .string(row != nil ? "table" : inRendering ? "rendering" : "dump")]
     }
 }
 
@@ -117,6 +122,8 @@ package struct SecretScanner {
     package var rendered = false
     /// Where the finding being recorded sits.
     package var at = SQLValueContext.Origin(offset: 0, line: 0)
+    /// The SQLite row of the value being scanned, if it is one.
+    package var atRow: Int?
 
     package init(allowlist: SecretAllowlist = .none, rendered: Bool = false) {
         self.allowlist = allowlist
@@ -201,8 +208,9 @@ package struct SecretScanner {
     /// Scans one value known to sit in `table.column` (an SQLite table read
     /// directly), with the same rules as a COPY field.
     package mutating func value(table: String, column: String, bytes: UnsafeRawBufferPointer, row: Int) {
-        lineNumber = row
         at = SQLValueContext.Origin(offset: offset, line: row)
+        atRow = row
+        defer { atRow = nil }
         let value = Array(bytes)[...]
         let qualified = "\(table).\(column)"
         if SecretRules.isSecretColumn(column), !SecretRules.isHarmlessValue(value) { record(rule: "sensitive_column", column: qualified, value: value) }
@@ -224,7 +232,7 @@ package struct SecretScanner {
         if allowlist.fingerprints.contains(fingerprint) { suppressed += 1; return }
         count += 1
         if findings.count < Self.maxReported {
-            findings.append(SecretFinding(rule: rule, column: column, line: at.line, byteOffset: at.offset, fingerprint: fingerprint, inRendering: rendered))
+            findings.append(SecretFinding(rule: rule, column: column, line: at.line, byteOffset: at.offset, fingerprint: fingerprint, inRendering: rendered, row: atRow))
         }
     }
 
