@@ -110,6 +110,7 @@ package struct PostgresTypeCatalog {
             """)
         var layout = PartitionLayout(strategy: strategy, keyColumns: columns)
         layout.attached = children.count
+        var ownChecks: [[String]] = []
         for child in children {
             let bound = child[0] ?? ""
             if bound == "DEFAULT" { layout.hasDefault = true; continue }
@@ -129,7 +130,22 @@ package struct PostgresTypeCatalog {
                 continue
             } else {
                 layout.leaves.append(here)
+                ownChecks.append(child[1] == "r" ? try db.rows("""
+                    SELECT pg_catalog.pg_get_constraintdef(con.oid) FROM pg_catalog.pg_constraint con
+                    WHERE con.conrelid = \(child[2]!) AND con.contype = 'c' AND con.coninhcount = 0 ORDER BY con.conname
+                    """).flatMap { CheckDomains.checks(inCreateTable: $0[0]!) } : [])
             }
+            while ownChecks.count < layout.leaves.count { ownChecks.append([]) }
+        }
+        // Leaves with CHECKs of their own: rows go only to those sharing the
+        // most common set (the first such set on a tie), which the rows then meet.
+        if layout.steers, ownChecks.count == layout.leaves.count, ownChecks.contains(where: { !$0.isEmpty }) {
+            var counts: [[String]: Int] = [:]
+            for set in ownChecks { counts[set.sorted(), default: 0] += 1 }
+            let best = counts.values.max()!
+            let pick = ownChecks.map { $0.sorted() }.first { counts[$0]! == best }!
+            layout.leaves = zip(layout.leaves, ownChecks).filter { $0.1.sorted() == pick }.map(\.0)
+            layout.leafChecks = pick
         }
         return layout
     }

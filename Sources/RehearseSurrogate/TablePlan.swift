@@ -9,8 +9,15 @@ package final class TablePlan: Sendable {
     /// The primary key's column names (what a foreign key without named columns references).
     package let primaryKey: [String]
 
-    package init(shape: TableShape, profile: TableProfile?, rows: Int64, seed: UInt64, parents: [String: TablePlan], profileFile: String,
+    package init(shape full: TableShape, profile: TableProfile?, rows: Int64, seed: UInt64, parents: [String: TablePlan], profileFile: String,
          deferred: Set<String> = [], edges: (settings: EdgeCaseSettings, targets: BirthTargets, referenced: Set<String>)? = nil) throws {
+        // CHECKs as domains, rules on NULLs, and what to do about the ones
+        // the generator does not read (CheckFallback.swift).
+        let analysis = CheckDomains.analyse(full.checks)
+        let checkPlan = try CheckPlan(shape: full, analysis: analysis, profile: profile, deferred: deferred,
+                                      here: "\(profileFile): table \(full.name)")
+        var shape = full
+        shape.columns.removeAll { checkPlan.omitted.contains($0.name.lowercased()) }
         name = shape.name
         self.rows = rows
         primaryKey = shape.primaryKey
@@ -30,7 +37,7 @@ package final class TablePlan: Sendable {
         let fkColumns = Set(shape.foreignKeys.flatMap { $0.columns.map { $0.lowercased() } })
         func silent(_ c: ColumnShape) -> Bool { columnProfile(c.name)?.generator == nil && !fkColumns.contains(c.name.lowercased()) }
         // CHECK constraints, as domains for the columns the profile is silent about.
-        let domains = CheckDomains.domains(shape.checks)
+        let domains = analysis.domains
         // A comparison between two columns of the row: the silent one follows
         // the other (or, both silent, the later follows the earlier).
         var derived: [String: GeneratorSpec] = [:]
@@ -78,7 +85,7 @@ package final class TablePlan: Sendable {
             plans.append(try ColumnPlan(table: shape, column: column, profile: cp, foreignKey: fk, unique: uniqueColumns.contains(lower),
                                         rows: rows, seed: seed, parents: parents, context: where_,
                                         fanOut: deferred.contains(lower) ? nil : fanOut, domain: domains[lower], derived: derived[lower],
-                                        deferred: deferred.contains(lower), edges: mix[lower]))
+                                        deferred: deferred.contains(lower), edges: mix[lower], forcedNull: checkPlan.nulls.contains(lower)))
         }
         columns = plans
         // A timestamp_after must name an earlier-or-any column of this table that yields timestamps.
@@ -95,6 +102,13 @@ package final class TablePlan: Sendable {
             }
             if case .spec(.offset(let other, _, _)) = c.kind {
                 c.afterColumn = plans.firstIndex { $0.name.lowercased() == other.lowercased() }
+            }
+        }
+        // `x <> y`: the later of two columns draws away from the earlier (CheckPlan read it).
+        for (i, c) in plans.enumerated() {
+            guard case .reference = c.kind, c.groupLeader == nil else { continue }
+            for other in domains[c.name.lowercased()]?.differsFrom ?? [] {
+                if let j = plans.firstIndex(where: { $0.name.lowercased() == other }), j < i { c.distinctFrom = j }
             }
         }
         // Observed fan-outs: a foreign key draws from as many parents as the

@@ -15,12 +15,31 @@ extension ColumnPlan {
     }
 
     package func value(row: Int64, in table: TablePlan) -> DatabaseValue {
+        let v = unchecked(row: row, in: table)
+        guard !forbidden.isEmpty, case .text(let s) = v, matchesForbidden(s) else { return v }
+        // Other plain words until one does not match (the server still judges the last).
+        var last = s
+        for k in UInt64(0)..<32 {
+            let plain = MadeUpText.word(rng.bits(row, 300 &+ k))
+            last = lengthBounds.map { fitBytes(fit(plain, $0, row: row), row: row) } ?? fitBytes(plain, row: row)
+            if !matchesForbidden(last) { break }
+        }
+        return .text(last)
+    }
+
+    package func matchesForbidden(_ s: String) -> Bool {
+        let range = NSRange(s.startIndex..., in: s)
+        return forbidden.contains { $0.firstMatch(in: s, range: range) != nil }
+    }
+
+    private func unchecked(row: Int64, in table: TablePlan) -> DatabaseValue {
         if let leader = groupLeader, leader != position {
             if table.columns[leader].isNull(row: row) { return .null }
         } else if isNull(row: row) {
             return .null
         }
         let index = permutation.map { $0(row) }
+        if let pattern { return .text(pattern.value(rng, row: row, unique: index)) }
         switch kind {
         case .spec(let spec):
             let v: DatabaseValue
@@ -31,7 +50,8 @@ extension ColumnPlan {
             } else {
                 v = evaluate(spec, row: row, unique: index, table: table)
             }
-            if let lengthBounds, case .text(let text) = v { return .text(fit(text, lengthBounds, row: row)) }
+            if let lengthBounds, case .text(let text) = v { return .text(fitBytes(fit(text, lengthBounds, row: row), row: row)) }
+            if byteBounds != nil, case .text(let text) = v { return .text(fitBytes(text, row: row)) }
             if let edges {
                 return edges.apply(v, row: row, rng: rng) { other in
                     poolSize != nil ? v : evaluate(spec, row: other, unique: nil, table: table)
@@ -46,7 +66,11 @@ extension ColumnPlan {
             } else {
                 v = generator.value(rng, row: row, unique: index).databaseValue
             }
-            if let lengthBounds, case .text(let text) = v, generator.fact.resolved.isTextual { return .text(fit(text, lengthBounds, row: row)) }
+            if let truncated { return Self.truncate(v, to: truncated) }
+            if let lengthBounds, case .text(let text) = v, generator.fact.resolved.isTextual {
+                return .text(fitBytes(fit(text, lengthBounds, row: row), row: row))
+            }
+            if byteBounds != nil, case .text(let text) = v { return .text(fitBytes(text, row: row)) }
             if let edges, !edges.temporal.isEmpty { return edges.apply(v, row: row, rng: rng) { _ in v } }
             return v
         case .partition(let steered):
@@ -81,6 +105,11 @@ extension ColumnPlan {
                 return parent.value(parentColumn, row: active.subset(slot))
             }
             let target = index ?? Int64(drawer.rng.below(UInt64(parent.rows), row, 2))
+            if index == nil, let other = distinctFrom, parent.rows > 1 {
+                // The parent's key is unique: the next parent row differs.
+                let v = parent.value(parentColumn, row: target)
+                return v == table.value(other, row: row) ? parent.value(parentColumn, row: (target + 1) % parent.rows) : v
+            }
             return parent.value(parentColumn, row: target)
         }
     }
@@ -189,6 +218,40 @@ extension ColumnPlan {
         var k: UInt64 = 0
         while Int64(out.count) < bounds.min {
             out.unicodeScalars.append(Unicode.Scalar(UInt8(97 + rng.below(26, row, 60 &+ k))))
+            k += 1
+        }
+        return out
+    }
+
+    /// A date (as the type generator gives it) moved to the first day of its month or year.
+    package static func truncate(_ v: DatabaseValue, to unit: String) -> DatabaseValue {
+        guard case .text(let s) = v, let seconds = CivilTime.parse(s) else { return v }
+        let (y, m, _) = CivilTime.civil(days: seconds / 86400)
+        let day = CivilTime.days(year: y, month: unit == "year" ? 1 : m, day: 1)
+        let (yy, mm, dd) = CivilTime.civil(days: unit == "day" ? seconds / 86400 : day)
+        func two(_ n: Int64) -> String { n < 10 ? "0\(n)" : "\(n)" }
+        return .text("\(yy)-\(two(mm))-\(two(dd))")
+    }
+
+    /// Cuts text to the bytes (UTF-8) an `octet_length` CHECK allows, at a
+    /// character boundary, or pads it with ASCII letters to the least.
+    package func fitBytes(_ text: String, row: Int64) -> String {
+        guard let bounds = byteBounds else { return text }
+        var out = text
+        if let hi = bounds.max, out.utf8.count > hi {
+            var cut = String.UnicodeScalarView()
+            var size = 0
+            for scalar in out.unicodeScalars {
+                let n = String(scalar).utf8.count
+                if Int64(size + n) > hi { break }
+                cut.append(scalar)
+                size += n
+            }
+            out = String(cut)
+        }
+        var k: UInt64 = 0
+        while Int64(out.utf8.count) < bounds.min {
+            out.unicodeScalars.append(Unicode.Scalar(UInt8(97 + rng.below(26, row, 80 &+ k))))
             k += 1
         }
         return out
