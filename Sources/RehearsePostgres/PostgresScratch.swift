@@ -248,8 +248,24 @@ package final class PostgresScratch: ScratchEngine {
     }
 
     package func fingerprint() throws -> Fingerprint {
-        try PostgresFingerprinter(connect: { [server, database] in try Self.open(server, database: database) }, jobs: jobs).fingerprint()
+        var fp = try PostgresFingerprinter(connect: { [server, database] in try Self.open(server, database: database) }, jobs: jobs).fingerprint()
+        guard isEphemeral else { return fp }
+        // Roles created after the first fingerprint (PostgresScratch+Roles.swift).
+        let roles: [String: JSONValue]
+        do {
+            let db = try Self.open(server, database: database)
+            roles = try Self.roles(db)
+        } catch {
+            throw RehearseError.environment("Reading the cluster's roles for the fingerprint failed: \(error).")
+        }
+        let baseline = roleBaseline ?? Set(roles.keys)
+        roleBaseline = baseline
+        for (name, description) in roles where !baseline.contains(name) { fp.objects["role \(name)"] = description }
+        return fp
     }
+
+    /// The cluster's roles at the first fingerprint (before birth).
+    private var roleBaseline: Set<String>?
 
     package func apply(_ script: SQLScript, transactional: Bool) throws(ScriptFailure) -> ScriptRun {
         func fail(_ message: String, _ statement: String = "") -> ScriptFailure {
