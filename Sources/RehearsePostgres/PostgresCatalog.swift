@@ -85,7 +85,7 @@ package enum PostgresCatalog {
             var foreignKeys: [ForeignKeyShape] = []
             for row in try db.rows("""
                 SELECT con.contype::text, con.conkey::text, con.confrelid::text, con.confkey::text,
-                       pn.nspname, pc.relname
+                       pn.nspname, pc.relname, (pc.oid <> con.confrelid)::text
                 FROM pg_catalog.pg_constraint con
                 LEFT JOIN pg_catalog.pg_class pc ON pc.oid = coalesce(pg_catalog.pg_partition_root(con.confrelid), con.confrelid)
                 LEFT JOIN pg_catalog.pg_namespace pn ON pn.oid = pc.relnamespace
@@ -97,8 +97,10 @@ package enum PostgresCatalog {
                 case "p": primaryKey = cols; uniqueSets.append(cols)
                 case "u": uniqueSets.append(cols)
                 default:
-                    foreignKeys.append(ForeignKeyShape(columns: cols, parentTable: displayName(schema: row[4]!, name: row[5]!),
-                                                       parentColumns: try names(row[3]!, of: row[2]!)))
+                    var fk = ForeignKeyShape(columns: cols, parentTable: displayName(schema: row[4]!, name: row[5]!),
+                                             parentColumns: try names(row[3]!, of: row[2]!))
+                    if row[6] == "true" { fk.parentLeaf = row[2]! }
+                    foreignKeys.append(fk)
                 }
             }
             // A UNIQUE index that backs no constraint (CREATE UNIQUE INDEX,
@@ -140,7 +142,7 @@ package enum PostgresCatalog {
             var partitions: PartitionLayout?
             if rel.kind == "p" {
                 partitions = try types.partitionLayout(relid: rel.oid)
-                for fk in try types.partitionForeignKeys(relid: rel.oid) where !foreignKeys.contains(where: { $0.columns == fk.columns }) {
+                for fk in try types.partitionForeignKeys(relid: rel.oid) where !foreignKeys.contains(where: { $0.columns == fk.columns && $0.leafMap.isEmpty }) {
                     foreignKeys.append(fk)
                 }
             }

@@ -20,13 +20,14 @@ package struct CheckPlan {
     package init(shape: TableShape, analysis: CheckAnalysis, profile: TableProfile?, deferred: Set<String>, here: String) throws {
         let columns = Dictionary(shape.columns.map { ($0.name.lowercased(), $0) }, uniquingKeysWith: { a, _ in a })
         func described(_ c: String) -> ColumnProfile? { profile?.columns.first { $0.key.lowercased() == c }?.value }
-        // The generator's own choice: no profile entry, not a key other
-        // tables may point at, not a partition key, not a foreign key filled
-        // after loading. (A column of a composite UNIQUE may be NULL: NULLs never collide.)
-        let primaryKey = Set(shape.primaryKey.map { $0.lowercased() })
-        var fixed = primaryKey
-        for set in shape.uniqueSets where set.count == 1 { fixed.insert(set[0].lowercased()) }
-        if let layout = shape.partitions { fixed.formUnion(layout.keyColumns.map { $0.lowercased() }) }
+        // The generator's own choice: no profile entry, not the primary key,
+        // not a partition key, not a foreign key filled after loading. (A
+        // UNIQUE column may be NULL: NULLs never collide.)
+        var fixed = Set(shape.primaryKey.map { $0.lowercased() })
+        if let layout = shape.partitions {
+            fixed.formUnion(layout.keyColumns.map { $0.lowercased() })
+            fixed.formUnion(layout.leafNulls.keys)
+        }
         fixed.formUnion(deferred)
         func free(_ c: String) -> Bool { described(c) == nil && !fixed.contains(c) }
         func alwaysSet(_ c: String) -> Bool {

@@ -94,6 +94,12 @@ package struct CheckParser {
         let left = parseOperand()
         if eatWord("IS") {
             let negated = eatWord("NOT")
+            // `x IS TRUE` / `x IS FALSE`: x = true / false (NULL fails both).
+            if !negated, isWord("TRUE") || isWord("FALSE") {
+                let value: Int64 = isWord("TRUE") ? 1 : 0
+                at += 1
+                return .compare(left, "=", .value(.integer(value)))
+            }
             guard eatWord("NULL") else { return .other }
             return .isNull(left, negated: negated)
         }

@@ -27,6 +27,13 @@ package final class ColumnPlan: @unchecked Sendable {
     package var afterColumn: Int?
     /// A foreign key whose value must differ from this earlier column's (`x <> y`).
     package var distinctFrom: Int?
+    /// Leaves (TablePlan.leaf) whose rows hold NULL here: a partition's own `x IS NULL`.
+    package var nullInLeaves: Set<Int> = []
+    /// A foreign key to one partition: the parent's rows aimed at it, which
+    /// its values draw from (a unique one takes each at most once).
+    package var leafRows: [Int64]?
+    /// A key declared per partition: per leaf of this table, the parent's rows to draw from.
+    package var leafRowsByLeaf: [Int: [Int64]] = [:]
     package var groupLeader: Int?
     /// This column's index in its table, set with `groupLeader`.
     package var position = 0

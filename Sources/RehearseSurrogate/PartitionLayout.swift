@@ -118,6 +118,13 @@ package struct PartitionLayout: Sendable, Equatable {
     /// others): rows are steered only into the leaves that share the most
     /// common set of them, and the table's rows meet these too.
     package var leafChecks: [String] = []
+    /// The leaf partitions' relation OIDs, in the order of `leaves` (a
+    /// foreign key to one partition draws parent rows aimed at it).
+    package var leafOids: [String] = []
+    /// `x IS NULL` on some leaves and `x IS NOT NULL` (or nothing) on the
+    /// others: per column (lower-cased), the leaves whose rows hold NULL
+    /// there; the column is set in every other row.
+    package var leafNulls: [String: Set<Int>] = [:]
 
     package init(strategy: Strategy, keyColumns: [String], bounds: [Bound] = [], hasDefault: Bool = false) {
         self.strategy = strategy

@@ -72,6 +72,12 @@ package struct ForeignKeyShape: Sendable {
     package var parentTable: String
     /// Empty means the parent's primary key.
     package var parentColumns: [String]
+    /// PostgreSQL: the OID of the partition the key references, when it
+    /// references one partition rather than its root (`parentTable`).
+    package var parentLeaf: String? = nil
+    /// PostgreSQL: a key declared on partitions of this table to partitions
+    /// of the parent: per leaf OID of this table, the parent's leaf OID.
+    package var leafMap: [String: String] = [:]
 
     package init(columns: [String], parentTable: String, parentColumns: [String]) {
         self.columns = columns

@@ -8,6 +8,8 @@ package final class TablePlan: Sendable {
     package let columns: [ColumnPlan]
     /// The primary key's column names (what a foreign key without named columns references).
     package let primaryKey: [String]
+    /// PostgreSQL: the leaf partitions' OIDs, as `leaf(row:)` numbers them.
+    package let leafOids: [String]
 
     package init(shape full: TableShape, profile: TableProfile?, rows: Int64, seed: UInt64, parents: [String: TablePlan], profileFile: String,
          deferred: Set<String> = [], edges: (settings: EdgeCaseSettings, targets: BirthTargets, referenced: Set<String>)? = nil) throws {
@@ -19,6 +21,7 @@ package final class TablePlan: Sendable {
         var shape = full
         shape.columns.removeAll { checkPlan.omitted.contains($0.name.lowercased()) }
         name = shape.name
+        leafOids = shape.partitions?.leafOids ?? []
         self.rows = rows
         primaryKey = shape.primaryKey
         let where_ = "\(profileFile): table \(shape.name)"
@@ -27,7 +30,7 @@ package final class TablePlan: Sendable {
             throw RehearseError.badInput("\(where_): the profile describes column '\(col)', which the table does not have. Fix the name or remove it.")
         }
         let uniqueColumns = Set(shape.uniqueSets.filter { $0.count == 1 }.map { $0[0].lowercased() })
-            .union(Self.compositeKeyAnchors(shape, profile: profile, rows: rows))
+            .union(Self.compositeKeyAnchors(shape, profile: profile, rows: rows, domains: analysis.domains))
         for spec in profile?.fanOuts ?? [] where !shape.foreignKeys.contains(where: { $0.columns.map { $0.lowercased() } == spec.columns.map { $0.lowercased() } }) {
             throw RehearseError.badInput("\(where_): the foreign_keys entry for (\(spec.columns.joined(separator: ", "))) matches no foreign key of the table. Name the columns of one of its foreign keys, in order.")
         }
@@ -67,7 +70,8 @@ package final class TablePlan: Sendable {
         if let edges {
             let drawnFrom = Set(shape.columns.map { $0.name.lowercased() }.filter { edges.referenced.contains("\(shape.name.lowercased()).\($0)") })
             mix = ColumnEdges.plan(shape: shape, profile: profile, settings: edges.settings, targets: edges.targets,
-                                   keys: keyColumns.union(drawnFrom), derived: derived, deferred: deferred)
+                                   keys: keyColumns.union(drawnFrom).union((shape.partitions?.leafNulls ?? [:]).keys),
+                                   derived: derived, deferred: deferred)
         }
         var plans: [ColumnPlan] = []
         for column in shape.columns {
@@ -104,6 +108,33 @@ package final class TablePlan: Sendable {
                 c.afterColumn = plans.firstIndex { $0.name.lowercased() == other.lowercased() }
             }
         }
+        // A partition's own `x IS NULL`: NULL in the rows aimed at it.
+        for (c, leaves) in shape.partitions?.leafNulls ?? [:] where !leaves.isEmpty {
+            if let i = plans.firstIndex(where: { $0.name.lowercased() == c }), columnProfile(plans[i].name) == nil { plans[i].nullInLeaves = leaves }
+        }
+        // A key declared per partition: the rows aimed at a leaf draw from the
+        // parent's rows aimed at the leaf it references.
+        for c in plans {
+            guard case .reference(let parent, _) = c.kind,
+                  let fk = shape.foreignKeys.first(where: { fk in !fk.leafMap.isEmpty && fk.columns.contains { $0.lowercased() == c.name.lowercased() } })
+            else { continue }
+            for (mine, theirs) in fk.leafMap {
+                guard let here = leafOids.firstIndex(of: mine), let there = parent.leafOids.firstIndex(of: theirs) else { continue }
+                c.leafRowsByLeaf[here] = (0..<parent.rows).filter { parent.leaf(row: $0) == there }
+            }
+        }
+        // A foreign key to one partition draws parent rows aimed at it.
+        for c in plans {
+            guard case .reference(let parent, _) = c.kind,
+                  let oid = shape.foreignKeys.first(where: { fk in fk.parentLeaf != nil && fk.columns.contains { $0.lowercased() == c.name.lowercased() } })?.parentLeaf
+            else { continue }
+            guard let want = parent.leafOids.firstIndex(of: oid) else { continue }
+            let leafRows = (0..<parent.rows).filter { parent.leaf(row: $0) == want }
+            if c.permutation != nil, Int64(leafRows.count) < rows {
+                throw RehearseError.badInput("\(where_), column \(c.name): is unique and references one partition of \(parent.name), which holds \(leafRows.count) of its \(parent.rows) rows, fewer than the \(rows) rows asked for. Give \(parent.name) more rows or this table fewer.")
+            }
+            c.leafRows = leafRows
+        }
         // `x <> y`: the later of two columns draws away from the earlier (CheckPlan read it).
         for (i, c) in plans.enumerated() {
             guard case .reference = c.kind, c.groupLeader == nil else { continue }
@@ -138,7 +169,9 @@ package final class TablePlan: Sendable {
             var parents: [Int64] = []
             var subsets: [IndexPermutation?] = []
             for m in members {
-                guard case .reference(let parent, _) = plans[m].kind, plans[m].groupLeader == nil else { parents = []; break }
+                // A member whose parent has no row is NULL in every row (or
+                // refused as NOT NULL): NULLs never collide.
+                guard case .reference(let parent, _) = plans[m].kind, plans[m].groupLeader == nil, parent.rows > 0 else { parents = []; break }
                 parents.append(plans[m].activeParents?.count ?? parent.rows)
                 subsets.append(plans[m].activeParents?.subset)
             }
@@ -171,5 +204,18 @@ package final class TablePlan: Sendable {
     /// The value of column `index` in row `row`.
     package func value(_ index: Int, row: Int64) -> DatabaseValue {
         columns[index].value(row: row, in: self)
+    }
+}
+
+extension TablePlan {
+    /// The leaf partition row `row` is aimed at (PartitionValues), or nil
+    /// when the table's rows are not steered.
+    package func leaf(row: Int64) -> Int? {
+        for c in columns {
+            guard case .partition(let steered) = c.kind else { continue }
+            if let pool = c.poolSize { return steered.leaf(row: c.nonNullIndex(row: row) % pool, unique: nil) }
+            return steered.leaf(row: row, unique: c.permutation.map { $0(row) })
+        }
+        return nil
     }
 }

@@ -15,6 +15,7 @@ extension ColumnPlan {
     }
 
     package func value(row: Int64, in table: TablePlan) -> DatabaseValue {
+        if !nullInLeaves.isEmpty, let leaf = table.leaf(row: row), nullInLeaves.contains(leaf) { return .null }
         let v = unchecked(row: row, in: table)
         guard !forbidden.isEmpty, case .text(let s) = v, matchesForbidden(s) else { return v }
         // Other plain words until one does not match (the server still judges the last).
@@ -105,6 +106,15 @@ extension ColumnPlan {
                 return parent.value(parentColumn, row: active.subset(slot))
             }
             let target = index ?? Int64(drawer.rng.below(UInt64(parent.rows), row, 2))
+            if !leafRowsByLeaf.isEmpty, let leaf = table.leaf(row: row), let rows = leafRowsByLeaf[leaf], !rows.isEmpty {
+                let k = index.map { Int($0 % Int64(rows.count)) } ?? Int(drawer.rng.below(UInt64(rows.count), row, 2))
+                return parent.value(parentColumn, row: rows[k])
+            }
+            if let leafRows {
+                guard !leafRows.isEmpty else { return .null }
+                let k = index.map { Int($0 % Int64(leafRows.count)) } ?? Int(drawer.rng.below(UInt64(leafRows.count), row, 2))
+                return parent.value(parentColumn, row: leafRows[k])
+            }
             if index == nil, let other = distinctFrom, parent.rows > 1 {
                 // The parent's key is unique: the next parent row differs.
                 let v = parent.value(parentColumn, row: target)
