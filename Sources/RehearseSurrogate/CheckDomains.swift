@@ -30,6 +30,15 @@ package enum CheckDomains {
             result.presence += rules.map { PresenceRule(columns: $0.columns, lo: $0.lo, hi: $0.hi, source: text) }
             if !understood { result.unread.append(text) }
         }
+        // `b >= a` with `a > 0`: b > 0 too, so the earlier column of a
+        // relation never leaves the later one (which follows it) no room.
+        for (x, d) in result.domains {
+            for (op, y) in d.relations {
+                guard let other = result.domains[y] else { continue }
+                if op == ">=" || op == ">", let l = other.lower { result.domains[x]?.raise(l) }
+                if op == "<=" || op == "<", let u = other.upper { result.domains[x]?.cap(u) }
+            }
+        }
         return result
     }
 

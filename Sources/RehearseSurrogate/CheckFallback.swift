@@ -16,6 +16,8 @@ package struct CheckPlan {
     package var nulls: Set<String> = []
     /// Columns (lower-cased) left out of the COPY: the server's DEFAULT fills them.
     package var omitted: Set<String> = []
+    /// Columns (lower-cased) a rule on NULLs wants set in every row.
+    package var present: Set<String> = []
 
     package init(shape: TableShape, analysis: CheckAnalysis, profile: TableProfile?, deferred: Set<String>, here: String) throws {
         let columns = Dictionary(shape.columns.map { ($0.name.lowercased(), $0) }, uniquingKeysWith: { a, _ in a })
@@ -37,7 +39,6 @@ package struct CheckPlan {
             // A key the generator fills has no NULL (only a cycle's foreign key waits).
             return fixed.contains(c) && !deferred.contains(c)
         }
-        var present = Set<String>()
         for rule in analysis.presence {
             guard rule.columns.allSatisfy({ columns[$0] != nil }) else { continue }
             let members = rule.columns.reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }

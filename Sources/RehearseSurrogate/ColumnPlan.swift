@@ -29,6 +29,8 @@ package final class ColumnPlan: @unchecked Sendable {
     package var distinctFrom: Int?
     /// Leaves (TablePlan.leaf) whose rows hold NULL here: a partition's own `x IS NULL`.
     package var nullInLeaves: Set<Int> = []
+    /// A column that follows another (`offset`): its own CHECK bounds, which the sum is kept inside.
+    package var offsetDomain: ColumnDomain?
     /// A foreign key to one partition: the parent's rows aimed at it, which
     /// its values draw from (a unique one takes each at most once).
     package var leafRows: [Int64]?

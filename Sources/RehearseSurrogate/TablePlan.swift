@@ -73,6 +73,23 @@ package final class TablePlan: Sendable {
                                    keys: keyColumns.union(drawnFrom).union((shape.partitions?.leafNulls ?? [:]).keys),
                                    derived: derived, deferred: deferred)
         }
+        // Two keys of foreign keys sharing a column ((a, b) and (c, b)): the
+        // first is drawn unique by construction below; in the second a
+        // nullable member is NULL (NULLs never collide), so both hold.
+        var keyNulls = Set<String>()
+        var claimed = Set<String>()
+        for set in shape.uniqueSets where set.count > 1 {
+            let members = set.map { $0.lowercased() }
+            // A key with a member NULL for a CHECK is unique already.
+            guard members.allSatisfy(fkColumns.contains), !members.contains(where: checkPlan.nulls.contains) else { continue }
+            if members.contains(where: claimed.contains) {
+                if let c = members.first(where: { c in !claimed.contains(c) && columnProfile(c) == nil && !deferred.contains(c)
+                    && !checkPlan.present.contains(c)
+                    && shape.columns.first { $0.name.lowercased() == c }?.notNull == false }) { keyNulls.insert(c) }
+            } else {
+                claimed.formUnion(members)
+            }
+        }
         var plans: [ColumnPlan] = []
         for column in shape.columns {
             let cp = columnProfile(column.name)
@@ -89,7 +106,7 @@ package final class TablePlan: Sendable {
             plans.append(try ColumnPlan(table: shape, column: column, profile: cp, foreignKey: fk, unique: uniqueColumns.contains(lower),
                                         rows: rows, seed: seed, parents: parents, context: where_,
                                         fanOut: deferred.contains(lower) ? nil : fanOut, domain: domains[lower], derived: derived[lower],
-                                        deferred: deferred.contains(lower), edges: mix[lower], forcedNull: checkPlan.nulls.contains(lower)))
+                                        deferred: deferred.contains(lower), edges: mix[lower], forcedNull: checkPlan.nulls.contains(lower) || keyNulls.contains(lower)))
         }
         columns = plans
         // A timestamp_after must name an earlier-or-any column of this table that yields timestamps.
@@ -106,6 +123,7 @@ package final class TablePlan: Sendable {
             }
             if case .spec(.offset(let other, _, _)) = c.kind {
                 c.afterColumn = plans.firstIndex { $0.name.lowercased() == other.lowercased() }
+                if let d = domains[c.name.lowercased()], d.lower != nil || d.upper != nil { c.offsetDomain = d }
             }
         }
         // A partition's own `x IS NULL`: NULL in the rows aimed at it.
@@ -165,7 +183,9 @@ package final class TablePlan: Sendable {
         // the row index is split, mixed-radix, into one row of each parent.
         for set in shape.uniqueSets where set.count > 1 {
             let members = set.compactMap { name in plans.firstIndex { $0.name.lowercased() == name.lowercased() } }
-            guard members.count == set.count, !members.contains(where: { plans[$0].permutation != nil }) else { continue }
+            // A member already drawn for another key (a unique index over
+            // part of the primary key's columns) keeps that key's draw.
+            guard members.count == set.count, !members.contains(where: { plans[$0].permutation != nil || plans[$0].composite != nil }) else { continue }
             var parents: [Int64] = []
             var subsets: [IndexPermutation?] = []
             for m in members {

@@ -175,7 +175,12 @@ extension ColumnPlan {
                 // Bounds come from a schema's CHECK and may be any size:
                 // clamped conversions and wrapping sums, never a trap.
                 let a = Int64(clamping: lo.rounded(.up)), b = Int64(clamping: hi.rounded(.down))
-                let v = i &+ a &+ Int64(bitPattern: Self.belowOrAny(rng, b, a, row))
+                var v = i &+ a &+ Int64(bitPattern: Self.belowOrAny(rng, b, a, row))
+                if let d = offsetDomain {
+                    let (least, most) = d.integerRange
+                    if let least, v < least { v = least }
+                    if let most, v > most { v = most }
+                }
                 return asInteger ? .integer(v) : .real(Double(v))
             case .real(let x):
                 let d = max(lo, min(hi, ((lo + (hi - lo) * rng.unit(row, 3)) * 100).rounded() / 100))
