@@ -14,6 +14,15 @@ extension ColumnPlan {
         rowOrder!(row) - nullCount
     }
 
+    /// The row's place in the edge-case sweep (ColumnEdges.sweep): its
+    /// number among the non-NULL rows; -1 where NULLs follow another
+    /// column (a group), whose order this column's does not know.
+    package func edgeOrdinal(row: Int64, in table: TablePlan) -> Int64 {
+        if let leader = groupLeader, leader != position { return -1 }
+        let i = nonNullIndex(row: row)
+        return i >= 0 ? i : -1
+    }
+
     package func value(row: Int64, in table: TablePlan) -> DatabaseValue {
         if !nullInLeaves.isEmpty, let leaf = table.leaf(row: row), nullInLeaves.contains(leaf) { return .null }
         let v = unchecked(row: row, in: table)
@@ -54,7 +63,7 @@ extension ColumnPlan {
             if let lengthBounds, case .text(let text) = v { return .text(fitBytes(fit(text, lengthBounds, row: row), row: row)) }
             if byteBounds != nil, case .text(let text) = v { return .text(fitBytes(text, row: row)) }
             if let edges {
-                return edges.apply(v, row: row, rng: rng) { other in
+                return edges.apply(v, row: row, ordinal: edgeOrdinal(row: row, in: table), rng: rng) { other in
                     poolSize != nil ? v : evaluate(spec, row: other, unique: nil, table: table)
                 }
             }
@@ -72,7 +81,7 @@ extension ColumnPlan {
                 return .text(fitBytes(fit(text, lengthBounds, row: row), row: row))
             }
             if byteBounds != nil, case .text(let text) = v { return .text(fitBytes(text, row: row)) }
-            if let edges, !edges.temporal.isEmpty { return edges.apply(v, row: row, rng: rng) { _ in v } }
+            if let edges, !edges.temporal.isEmpty { return edges.apply(v, row: row, ordinal: edgeOrdinal(row: row, in: table), rng: rng) { _ in v } }
             return v
         case .partition(let steered):
             if let poolSize { return steered.value(row: nonNullIndex(row: row) % poolSize, unique: nil) }
