@@ -54,6 +54,15 @@ package struct ColumnDomain {
             && minBytes == nil && maxBytes == nil && jsonType == nil && maxCardinality == nil && minCardinality == nil && pattern == nil && truncated == nil && forbidden.isEmpty && differsFrom.isEmpty
     }
 
+    /// Only a length bound (in characters, untrimmed): the edge-case mix may
+    /// vary such text, cut to the bounds. Edge text (whitespace, multi-byte)
+    /// would break a trimmed, byte or pattern bound.
+    package var boundsOnlyLength: Bool {
+        lower == nil && upper == nil && allowed == nil && excluded.isEmpty && relations.isEmpty && (minLength != nil || maxLength != nil)
+            && !trimmed && minBytes == nil && maxBytes == nil && pattern == nil && jsonType == nil && truncated == nil && forbidden.isEmpty
+            && differsFrom.isEmpty && minCardinality == nil && maxCardinality == nil
+    }
+
     package mutating func raise(_ b: Bound) {
         if let l = lower, l.value > b.value || (l.value == b.value && !l.inclusive) { return }
         lower = b
