@@ -95,8 +95,8 @@ import Testing
     @Test(// Skipped where the PostgreSQL server is not installed.
           .enabled(if: PostgresServer.found(.test), "needs the PostgreSQL server binaries (initdb, pg_ctl, postgres)"))
     func gitlabStructureRehearsesANoOpToPass() throws {
-        let path = "/work/shared/data/schemas/gitlab/structure.sql"
-        guard FileManager.default.fileExists(atPath: path) else { return }
+        let path = Repo.shared("schemas/gitlab/structure.sql")
+        try #require(FileManager.default.fileExists(atPath: path), "\(path) is missing: the shared data must sit beside the checkout")
         let dir = TempDir()
         let url = shapedSurrogate(dir, schema: try String(contentsOfFile: path, encoding: .utf8),
                                   profile: "default_rows: 5\ntables:\n  ci_runners: { rows: 30 }\n  ai_settings: { rows: 1 }\n")
