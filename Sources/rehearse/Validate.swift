@@ -79,10 +79,8 @@ extension Rehearse {
 
         /// A `rehearse migrations` walk folder: its seal, walk.json and every step's run folder.
         func validateWalk() throws {
-            if trust != nil {
-                throw RehearseError(.badInput, "\(runDirectory) is a migrations walk, which is not signed; --trust applies to a run folder. Validate a step's folder under steps/ with --trust, or leave --trust out.")
-            }
-            var (findings, status) = try MigrationWalkValidator.validate(URL(fileURLWithPath: runDirectory))
+            let policy = try trust.map { try TrustPolicy(file: URL(fileURLWithPath: $0)) }
+            var (findings, status) = try MigrationWalkValidator.validate(URL(fileURLWithPath: runDirectory), trust: policy)
             // --reproduce and --replay check every step's run folder, once the walk itself is valid.
             if findings.isEmpty && (reproduce || replay) {
                 findings += try MigrationWalkValidator.checkSteps(URL(fileURLWithPath: runDirectory), reproduce: reproduce, replay: replay,

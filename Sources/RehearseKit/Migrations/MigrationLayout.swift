@@ -51,7 +51,11 @@ package enum MigrationLayout: String, Sendable, CaseIterable {
 /// File access shared by the readers: names in a directory, text of a file,
 /// with messages that say what to do.
 package enum MigrationFiles {
+    /// Where names and bytes come from (see ``MigrationFileSource``).
+    @TaskLocal package static var source: MigrationFileSource = .disk(nil)
+
     package static func list(_ directory: URL) throws -> [String] {
+        if case .recorded(let r) = source { return r.topLevel }
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDir), isDir.boolValue else {
             throw RehearseError.badInput("\(directory.path): no such directory. Give the folder holding the migrations.")
@@ -68,13 +72,24 @@ package enum MigrationFiles {
     /// that the engines and rehearse split alike. Its bytes go into sealed
     /// evidence, so a link to a file outside the directory is refused.
     package static func read(_ directory: URL, _ relative: String) throws -> String {
+        if case .recorded(let r) = source {
+            guard let bytes = r.bytes[relative] else { throw RehearseError.badInput("\(directory.path)/\(relative): the file is missing.") }
+            return try InputText.decode(Data(bytes), file: relative)
+        }
         let base = SurrogateSource.realPath(directory.path) ?? directory.path
         do {
             let read = try SurrogateSource.readConfined(base + "/" + relative, display: relative, key: "migration")
+            if case .disk(let log?) = source { log.note(relative, [UInt8](read.bytes)) }
             return try InputText.decode(read.bytes, file: relative)
         } catch let refusal as SurrogateSource.InputRefusal {
             throw RehearseError.badInput("\(directory.path)/\(relative): " + (refusal.missing ? "the file is missing." : "the migration file \(refusal.message)"))
         }
+    }
+
+    /// Whether `relative` names an entry of the directory (a reader then reads it).
+    package static func exists(_ directory: URL, _ relative: String) -> Bool {
+        if case .recorded(let r) = source { return r.bytes[relative] != nil }
+        return FileManager.default.fileExists(atPath: directory.appendingPathComponent(relative).path)
     }
 
     /// Compares digit strings as numbers of any length (no overflow): shorter

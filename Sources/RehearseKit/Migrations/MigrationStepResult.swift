@@ -22,6 +22,10 @@ package struct MigrationStepResult: Sendable {
     package var notes: [String] = []
     /// The step's run folder, relative to the walk folder.
     package var runFolder: String?
+    /// SHA-256 of the run folder's evidence.json and of its seal: walk.json
+    /// binds the step to exactly that folder.
+    package var evidenceSHA256: String?
+    package var sealSHA256: String?
     /// The verdict the step's evidence records.
     package var verdict: String?
     package var evidenceValid: Bool?
@@ -58,6 +62,8 @@ package struct MigrationStepResult: Sendable {
             "detail": .array(detail.map { .string($0) }),
             "notes": .array(notes.map { .string($0) }),
             "run": runFolder.map { .string($0) } ?? .null,
+            "evidence_sha256": evidenceSHA256.map { .string($0) } ?? .null,
+            "seal_sha256": sealSHA256.map { .string($0) } ?? .null,
             "verdict": verdict.map { .string($0) } ?? .null,
             "evidence_valid": evidenceValid.map { .bool($0) } ?? .null,
             "rebirth": rebirth,

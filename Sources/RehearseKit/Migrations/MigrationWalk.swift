@@ -77,7 +77,12 @@ package struct MigrationWalk {
     package func run() throws -> MigrationWalkResult {
         let dialect = options.engine.dialect
         let layout = try options.layout ?? MigrationLayout.detect(directory)
-        let set = try layout.read(directory, dialect: dialect)
+        // Every file the reader reads is recorded: the walk folder seals the
+        // directory's inventory and those bytes, and the validator reads them
+        // again by the layout's rules to derive the steps the walk must list.
+        let log = MigrationFileLog()
+        let set = try MigrationFiles.$source.withValue(.disk(log)) { try layout.read(directory, dialect: dialect) }
+        let inventory = try MigrationInventory.take(directory, log: log)
         let prelude = try options.prelude.map { url -> MigrationScript in
             guard let data = FileManager.default.contents(atPath: url.path) else {
                 throw RehearseError.badInput("--prelude \(url.path): the file cannot be read. Check that it exists and is readable.")
@@ -163,7 +168,8 @@ package struct MigrationWalk {
         }
         let walk = MigrationWalkResult(layout: layout, directory: directory.path, dialect: dialect, mode: options.mode.rawValue,
                                        steps: results, notes: notes, walkFolder: walkFolder)
-        try MigrationWalkIndex.write(walk, prelude: prelude, baseline: baseline, options: options, to: walkFolder)
+        try MigrationInventory.writeSources(log, to: walkFolder)
+        try MigrationWalkIndex.write(walk, inventory: inventory, prelude: prelude, baseline: baseline, options: options, to: walkFolder)
         return walk
     }
 
@@ -184,15 +190,8 @@ package struct MigrationWalk {
             result.exitStatus = RehearseError.Code.rehearsalFailed.exitStatus
             return result
         }
-        var birth = ComposedScript(), rollback = ComposedScript()
-        unit.up.forEach { birth.append($0) }
-        unit.down.forEach { rollback.append($0) }
-        var verify: ComposedScript?
-        if !unit.verify.isEmpty {
-            var v = ComposedScript()
-            unit.verify.forEach { v.append($0) }
-            verify = v
-        }
+        let birth = Self.composed(unit.up), rollback = Self.composed(unit.down)
+        let verify = unit.verify.isEmpty ? nil : Self.composed(unit.verify)
         let stepProfile = MigrationProfile.filter(profile, schema: schema)
         if !stepProfile.leftOut.isEmpty {
             result.notes.append("profile: \(stepProfile.leftOut.count) tables the schema before this step does not create are left out (\(stepProfile.leftOut.prefix(5).joined(separator: ", "))\(stepProfile.leftOut.count > 5 ? ", …" : ""))")
@@ -255,6 +254,12 @@ package struct MigrationWalk {
                 }
             }
         }
+        // Re-birth and verify as the step's own sealed record: walk.json
+        // repeats them, and the validator holds the two to each other.
+        rehearsal.options.sealedExtras = {
+            let record: JSONValue = ["format": .string(MigrationWalkIndex.stepRecordFormat), "rebirth": rebirth, "verify": verifyOutcome]
+            return [(MigrationWalkIndex.stepRecordFile, record.canonicalBytes)]
+        }
         let outcome: RehearsalResult
         do {
             outcome = try rehearsal.run()
@@ -266,6 +271,9 @@ package struct MigrationWalk {
             return result
         }
         result.runFolder = runFolder
+        let runURL = walkFolder.appendingPathComponent(runFolder)
+        result.evidenceSHA256 = FileManager.default.contents(atPath: runURL.appendingPathComponent(EvidenceWriter.evidenceFile).path).map { Digest.sha256Hex($0) }
+        result.sealSHA256 = FileManager.default.contents(atPath: runURL.appendingPathComponent(Seal.fileName).path).map { Digest.sha256Hex($0) }
         result.evidenceValid = outcome.validation.isValid
         result.verdict = outcome.evidence["predicate"]?["verdict"]?.stringValue
         result.rebirth = rebirth
@@ -308,6 +316,13 @@ package struct MigrationWalk {
             }
         }
         return result
+    }
+
+    /// Scripts one after the other, each headed by its file and line.
+    package static func composed(_ scripts: [MigrationScript]) -> ComposedScript {
+        var c = ComposedScript()
+        scripts.forEach { c.append($0) }
+        return c
     }
 
     /// The fix for an engine error that says a statement cannot run in a transaction.

@@ -14,11 +14,18 @@ import RehearsePostgres
 /// evidence), and the walk's exit status. The walk folder's `SEAL.sha256`
 /// covers every file under it, the step folders' own seals included.
 package enum MigrationWalkIndex {
-    package static let format = "https://rehearse.dev/migrations-walk/v1"
+    /// v2 records the directory's inventory (and seals the files read), binds
+    /// each step to its run folder's digests, and is signable; v1 did none of
+    /// these and is refused by the validator.
+    package static let format = "https://rehearse.dev/migrations-walk/v2"
+    package static let formatV1 = "https://rehearse.dev/migrations-walk/v1"
+    /// A step run folder's own record of re-birth and verify.
+    package static let stepRecordFile = "walk-step.json"
+    package static let stepRecordFormat = "https://rehearse.dev/migrations-walk-step/v1"
     package static let preludeFile = "prelude.sql"
     package static let baselineFile = "baseline.sql"
 
-    package static func json(_ walk: MigrationWalkResult, prelude: MigrationScript?, baseline: MigrationScript?, options: MigrationWalk.Options) -> JSONValue {
+    package static func json(_ walk: MigrationWalkResult, inventory: [MigrationInventory.Entry], prelude: MigrationScript?, baseline: MigrationScript?, options: MigrationWalk.Options) -> JSONValue {
         [
             "format": .string(format),
             "tool": ["name": "rehearse", "version": .string(RehearseVersion.current)],
@@ -31,6 +38,7 @@ package enum MigrationWalkIndex {
             "seed": .integer(Int64(clamping: options.seed)),
             "rows": options.profile == nil ? .integer(options.rows) : .null,
             "prelude": prelude.map { ["file": .string($0.file), "sha256": .string(Digest.sha256Hex(Data($0.text.utf8)))] } ?? .null,
+            "inventory": MigrationInventory.json(inventory),
             "baseline": baseline.map { ["file": .string($0.file), "sha256": .string(Digest.sha256Hex(Data($0.text.utf8)))] } ?? .null,
             "notes": .array(walk.notes.map { .string($0) }),
             "steps": .array(walk.steps.map(\.json)),
@@ -39,8 +47,8 @@ package enum MigrationWalkIndex {
         ]
     }
 
-    package static func write(_ walk: MigrationWalkResult, prelude: MigrationScript?, baseline: MigrationScript?, options: MigrationWalk.Options, to folder: URL) throws {
-        let value = json(walk, prelude: prelude, baseline: baseline, options: options)
+    package static func write(_ walk: MigrationWalkResult, inventory: [MigrationInventory.Entry], prelude: MigrationScript?, baseline: MigrationScript?, options: MigrationWalk.Options, to folder: URL) throws {
+        let value = json(walk, inventory: inventory, prelude: prelude, baseline: baseline, options: options)
         do {
             // The prelude as applied, sealed with the walk (its digest is in walk.json).
             if let prelude { try Data(prelude.text.utf8).write(to: folder.appendingPathComponent(preludeFile)) }

@@ -7,87 +7,136 @@ import RehearseEngine
 import RehearseSQLite
 import RehearsePostgres
 
-/// Re-checks a walk folder: the walk's seal over every file; `walk.json`
-/// strict and of this format; every step's run folder valid by the ordinary
-/// validator, with the verdict `walk.json` claims for it; re-birth's
-/// re-born fingerprint equal to the step's sealed born fingerprint exactly
-/// when re-birth claims `same`; a PASS only where the evidence is a PASS,
-/// re-birth is `same` and verify found nothing; no run folder that no step
-/// names; and the walk's exit status the worst of its steps'.
+/// Re-checks a walk folder. Nothing `walk.json` says about a step is taken
+/// on trust where it can be derived:
+/// - the walk's seal over every file, and no file the index does not account for;
+/// - the steps: the directory's files as sealed (`inventory`, `source/`) read
+///   again by the layout's own rules, selected by `--from`/`--to`, give
+///   exactly the steps listed, in order, with their versions, names and files;
+/// - a step not rehearsed has the status its files give (irreversible,
+///   placeholder, code, ...), recomputed, never claimed;
+/// - a rehearsed step's run folder is valid by the ordinary validator, is the
+///   folder whose evidence and seal digests walk.json binds, and holds as its
+///   birth and rollback exactly the step's up and down as composed from those
+///   files; its verify script is the step's; its own sealed record of
+///   re-birth and verify agrees with walk.json; its status is recomputed from
+///   the evidence's verdict, re-birth and verify;
+/// - the walk's exit status is the worst of the recomputed steps';
+/// - with a trust policy, walk.json (which binds all of the above by digest)
+///   is signed by enough trusted keys.
 package enum MigrationWalkValidator {
+    package static let envelopeFile = "walk.dsse.json"
+    package static let payloadType = "application/vnd.rehearse.migrations-walk+json"
+
     package static func isWalk(_ directory: URL) -> Bool {
         FileManager.default.fileExists(atPath: directory.appendingPathComponent(MigrationWalk.indexFile).path)
     }
 
-    /// The findings (empty when valid) and the walk's exit status as claimed.
-    package static func validate(_ directory: URL) throws -> (findings: [ValidationFinding], exitStatus: Int32) {
+    /// The findings (empty when valid) and the walk's exit status.
+    package static func validate(_ directory: URL, trust: TrustPolicy? = nil) throws -> (findings: [ValidationFinding], exitStatus: Int32) {
         let folder = try RunFolder(directory: directory)
         var findings: [ValidationFinding] = []
         func finding(_ path: String, _ message: String) { findings.append(ValidationFinding(rule: "W1", path: path, message: message)) }
         for f in Seal.verify(folder) { finding(f.path, "walk seal: \(f.sentence)") }
-        guard let bytes = folder.file(named: MigrationWalk.indexFile), let index = try? JSONValue.parseStrict(bytes),
-              index["format"]?.stringValue == MigrationWalkIndex.format, let steps = index["steps"]?.arrayValue else {
+        let index = folder.file(named: MigrationWalk.indexFile).flatMap { try? JSONValue.parseStrict($0) }
+        if index?["format"]?.stringValue == MigrationWalkIndex.formatV1 {
+            finding(MigrationWalk.indexFile, "is a walk of format v1 (written before walks recorded their migrations directory), whose steps cannot be checked against the migrations it names; it is not accepted. Walk the directory again with this rehearse.")
+            return (findings, RehearseError.Code.evidenceRejected.exitStatus)
+        }
+        guard let index, index["format"]?.stringValue == MigrationWalkIndex.format, let steps = index["steps"]?.arrayValue else {
             finding(MigrationWalk.indexFile, "missing, not strict JSON, or not a walk index of format \(MigrationWalkIndex.format)")
             return (findings, RehearseError.Code.evidenceRejected.exitStatus)
         }
+        findings += Validator.signatureFindings(folder, trust: trust, payloadFile: MigrationWalk.indexFile, envelopeFile: envelopeFile,
+                                                payloadType: payloadType)
+        var accounted: Set<String> = [MigrationWalk.indexFile, Seal.fileName, envelopeFile]
         for (key, file) in [("prelude", MigrationWalkIndex.preludeFile), ("baseline", MigrationWalkIndex.baselineFile)] {
             guard let digest = index[key]?["sha256"]?.stringValue else { continue }
+            accounted.insert(file)
             if folder.file(named: file).map({ Digest.sha256Hex($0) }) != digest { finding(file, "missing, or not the \(key) whose digest walk.json records") }
+        }
+        let derived = derive(index, folder, finding)
+        for entry in derived?.inventory ?? [] where entry.read { accounted.insert(MigrationInventory.sourceFolder + "/" + (entry.sha256 ?? "")) }
+        if let units = derived?.units, units.count != steps.count {
+            let missing = units.count > steps.count ? units[steps.count] : nil
+            finding(MigrationWalk.indexFile, "lists \(steps.count) steps, but the migrations it records, read by the \(index["layout"]?.stringValue ?? "?") rules, give \(units.count) in the range walked"
+                    + (missing.map { "; the first not listed is step \($0.index + 1) (\($0.version) \($0.name))" } ?? ""))
         }
         var worst: Int32 = 0
         var named: Set<String> = []
         for (i, step) in steps.enumerated() {
-            let at = "\(MigrationWalk.indexFile) step \(i + 1)"
-            let status = step["status"]?.stringValue ?? ""
-            let exit = Int32(clamping: step["exit_status"]?.integerValue ?? -1)
-            // Step numbers run on without a gap: a step cut out of the walk is a finding.
-            if i > 0, let n = step["index"]?.integerValue, let p = steps[i - 1]["index"]?.integerValue, n != p + 1 {
-                finding(at, "is step \(n) after step \(p): steps are missing from the walk")
-            }
-            worst = MigrationStepResult.worse(worst, exit)
-            guard let run = step["run"]?.stringValue else {
-                if status == "PASS" || status == "FAIL" { finding(at, "claims \(status) with no run folder") }
-                continue
-            }
-            if named.contains(run) { finding(at, "names the run folder \(run), which another step names too") }
-            named.insert(run)
-            guard run.hasPrefix(MigrationWalk.stepsFolder + "/"), RunFolder.isPortable(run) else {
-                finding(at, "run folder \(run) is not under \(MigrationWalk.stepsFolder)/")
-                continue
-            }
-            let report = Validator().validate(try RunFolder(directory: directory.appendingPathComponent(run)))
-            for f in report.findings { finding(run, f.description) }
-            guard let evidenceBytes = folder.file(named: run + "/" + EvidenceWriter.evidenceFile),
-                  let evidence = try? JSONValue.parseStrict(evidenceBytes) else { continue }
-            let verdict = evidence["predicate"]?["verdict"]?.stringValue
-            if step["verdict"]?.stringValue != verdict { finding(at, "claims verdict \(step["verdict"]?.stringValue ?? "none"), its evidence records \(verdict ?? "none")") }
-            let born = evidence["predicate"]?["fingerprints"]?["born"]
-            let rebirth = step["rebirth"]
-            switch rebirth?["outcome"]?.stringValue {
-            case "same"?:
-                if rebirth?["fingerprint"] != born { finding(at, "re-birth claims the same state as the first birth, but its fingerprint differs from the evidence's born fingerprint") }
-            case "differs"?:
-                if rebirth?["fingerprint"] == born { finding(at, "re-birth claims a different state, but its fingerprint equals the evidence's born fingerprint") }
-            default: break
-            }
-            if status == "PASS" {
-                if verdict != Verdict.pass.rawValue || report.verdict != .pass { finding(at, "claims PASS but its evidence is not a valid PASS") }
-                if rebirth?["outcome"]?.stringValue != "same" { finding(at, "claims PASS but re-birth did not come out the same") }
-                if !(step["verify"]?["failed"]?.arrayValue ?? []).isEmpty { finding(at, "claims PASS but its verify script failed") }
-                if exit != 0 { finding(at, "claims PASS with exit status \(exit)") }
-            } else if exit == 0 {
-                finding(at, "is \(status) but claims exit status 0")
-            }
+            let at = "\(MigrationWalk.indexFile) step \(i + 1) (\(step["version"]?.stringValue ?? "?") \(step["name"]?.stringValue ?? "?"))"
+            let unit = derived?.units.indices.contains(i) == true ? derived!.units[i] : nil
+            let check = MigrationWalkStepCheck(step: step, unit: unit, folder: folder, at: at)
+            let outcome = check.run(named: &named)
+            findings += outcome.findings
+            accounted.formUnion(outcome.accounted)
+            worst = MigrationStepResult.worse(worst, outcome.exitStatus)
         }
-        for path in folder.paths where path.hasPrefix(MigrationWalk.stepsFolder + "/") {
+        for path in folder.paths where !accounted.contains(path) {
             let parts = path.split(separator: "/")
-            guard parts.count >= 3 else { continue }
-            let run = parts.prefix(2).joined(separator: "/")
-            if !named.contains(run) { finding(run, "a run folder that no step of \(MigrationWalk.indexFile) names"); named.insert(run) }
+            if parts.count >= 3, parts[0] == Substring(MigrationWalk.stepsFolder), named.contains(parts.prefix(2).joined(separator: "/")) { continue }
+            if parts.count >= 3, parts[0] == Substring(MigrationWalk.stepsFolder) {
+                let run = parts.prefix(2).joined(separator: "/")
+                finding(run, "a run folder that no step of \(MigrationWalk.indexFile) names")
+                named.insert(run)
+                continue
+            }
+            finding(path, "a file of the walk folder that \(MigrationWalk.indexFile) does not account for")
         }
         let claimed = Int32(clamping: index["exit_status"]?.integerValue ?? -1)
         if claimed != worst { finding(MigrationWalk.indexFile, "claims exit status \(claimed), its steps give \(worst)") }
         return (findings, findings.isEmpty ? claimed : RehearseError.Code.evidenceRejected.exitStatus)
+    }
+
+    /// The steps the walk must list: the recorded directory read again by the
+    /// recorded layout for the recorded dialect, selected by from/to, in the
+    /// recorded mode. Nil (with a finding) when that cannot be done.
+    static func derive(_ index: JSONValue, _ folder: RunFolder, _ finding: (String, String) -> Void)
+        -> (units: [MigrationUnit], inventory: [MigrationInventory.Entry])? {
+        guard let layout = index["layout"]?.stringValue.flatMap(MigrationLayout.init(rawValue:)),
+              let dialect = index["dialect"]?.stringValue.flatMap(Dialect.init(rawValue:)),
+              let mode = index["mode"]?.stringValue.flatMap(MigrationWalk.Mode.init(rawValue:)),
+              let directory = index["directory"]?.stringValue else {
+            finding(MigrationWalk.indexFile, "does not name a known layout, dialect, mode and directory")
+            return nil
+        }
+        let recorded: MigrationRecordedDirectory, inventory: [MigrationInventory.Entry]
+        switch MigrationInventory.recorded(index, in: folder) {
+        case .failure(let why):
+            finding(MigrationWalk.indexFile, why.message)
+            return nil
+        case .success(let r): (recorded, inventory) = r
+        }
+        do {
+            let set = try MigrationFiles.$source.withValue(.recorded(recorded)) {
+                try layout.read(URL(fileURLWithPath: directory), dialect: dialect)
+            }
+            guard let range = try MigrationWalk.select(set, from: index["from"]?.stringValue, to: index["to"]?.stringValue) else {
+                return ([], inventory)
+            }
+            switch mode {
+            case .step: return (range.map { MigrationUnit.step(set.steps[$0], at: $0, dialect: dialect) }, inventory)
+            case .range: return ([MigrationUnit.range(set.steps, range, dialect: dialect)], inventory)
+            }
+        } catch let error as RehearseError {
+            finding(MigrationWalk.indexFile, "the migrations it records do not read by the \(layout.rawValue) rules: \(error.message)")
+        } catch {
+            finding(MigrationWalk.indexFile, "the migrations it records do not read by the \(layout.rawValue) rules: \(error)")
+        }
+        return nil
+    }
+
+    /// Signs a walk: its walk.json (which binds every step, file and digest),
+    /// once the walk validates; then reseals the walk folder.
+    package static func sign(walk directory: URL, keyFile: URL) throws -> String {
+        let key = try Signing.loadPrivateKey(keyFile)
+        let (findings, _) = try validate(directory)
+        guard findings.isEmpty else {
+            throw RehearseError(.evidenceRejected, "\(directory.path): the walk does not validate (\(findings.first.map(\.description) ?? "")); rehearse signs only valid evidence.")
+        }
+        return try Signing.addSignature(directory: directory, key: key, payloadFile: MigrationWalk.indexFile, envelopeFile: envelopeFile,
+                                        payloadType: payloadType)
     }
 
     /// The run folders `walk.json` names, in step order (for replaying each).

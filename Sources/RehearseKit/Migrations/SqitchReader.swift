@@ -53,8 +53,7 @@ package enum SqitchReader {
             entries.append(Entry(name: name, line: i + 1, requires: deps.filter { !$0.hasPrefix("!") },
                                  conflicts: deps.filter { $0.hasPrefix("!") }.map { String($0.dropFirst()) }))
         }
-        let fm = FileManager.default
-        func exists(_ rel: String) -> Bool { fm.fileExists(atPath: directory.appendingPathComponent(rel).path) }
+        func exists(_ rel: String) -> Bool { MigrationFiles.exists(directory, rel) }
         var deployed: [String] = []
         var tagsSeen: Set<String> = []
         for (index, entry) in entries.enumerated() {

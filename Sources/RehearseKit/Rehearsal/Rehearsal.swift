@@ -36,6 +36,10 @@ public struct Rehearsal {
         /// before the evidence is written: `rehearse migrations` re-applies
         /// the birth here and compares it with the first born state.
         package var afterRollback: ((ScratchEngine, RehearsalRecord) throws -> Void)?
+        /// Further files sealed into the run folder with the evidence, asked
+        /// for once the run is over (`rehearse migrations`: what re-birth and
+        /// the verify script found, as a step's own sealed record).
+        package var sealedExtras: (() -> [(String, [UInt8])])?
         /// Where the data comes from instead of the surrogate generator
         /// (whose birth, rollback and checks are still the change rehearsed);
         /// nil generates the surrogate (``GeneratedSurrogate``).
@@ -172,7 +176,7 @@ public struct Rehearsal {
 
         let evidence = record.evidence
         try EvidenceWriter.write(evidence: evidence, inputs: inputs.files.map { ($0.role, $0.path, $0.bytes) }, to: runDirectory,
-                                 extra: data.sealedFiles)
+                                 extra: data.sealedFiles + (options.sealedExtras?() ?? []))
         let validation = try Validator().validate(runDirectory: runDirectory)
         let keptAt = options.keep ? scratch.location : nil
         return RehearsalResult(runDirectory: runDirectory, record: record, evidence: evidence, validation: validation, keptAt: keptAt)
