@@ -54,6 +54,8 @@ package enum MigrationScan {
     package struct Prepared {
         package var script: MigrationScript
         package var ownTransactions = false
+        /// A `BEGIN; … COMMIT;` pair wrapping the whole script was blanked.
+        package var wrapped = false
         package var concurrently = false
         package var metaCommand: String?
         package var notes: [String] = []
@@ -77,6 +79,7 @@ package enum MigrationScan {
         if list.count >= 2, beginWords.contains(words(list.first!.sql)), wrapperEnds.contains(words(list.last!.sql)),
            !list.dropFirst().dropLast().contains(where: { isTransactionControl($0.sql) }) {
             blank = [list.first!, list.last!]
+            out.wrapped = true
             out.notes.append("\(script.file): its own BEGIN (line \(fileLine(list.first!))) and \(words(list.last!.sql).uppercased()) (line \(fileLine(list.last!))) wrap the whole script; rehearse's transaction takes their place")
         } else if history {
             blank = list.filter { isTransactionControl($0.sql) }

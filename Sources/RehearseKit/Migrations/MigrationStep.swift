@@ -72,6 +72,11 @@ package struct MigrationStep: Sendable {
     /// `transaction:false`, pop `.autocommit`, Flyway `executeInTransaction=false`,
     /// a CONCURRENTLY statement).
     package var transactional = true
+    /// Whether the project's runner wraps each migration in a transaction of
+    /// its own (dbmate, Flyway, pop, golang-migrate's SQLite driver); Sqitch
+    /// runs a script as it is. A script's own `BEGIN` then opens a
+    /// transaction inside the runner's, which SQLite refuses.
+    package var runnerWraps = true
     package var skip: Skip?
     /// What a reader changed or noticed, shown on the step's line.
     package var notes: [String] = []

@@ -72,6 +72,7 @@ package enum SqitchReader {
             }
             let deploy = "deploy/\(fileName).sql", revert = "revert/\(fileName).sql", verify = "verify/\(fileName).sql"
             var step = MigrationStep(version: "\(index + 1)", name: entry.name, up: [], down: nil)
+            step.runnerWraps = false
             if !exists(deploy) {
                 step.skip = .notRehearsable("\(deploy) is missing: sqitch.plan:\(entry.line) names \(entry.name) but the deploy script is not there")
             } else {
