@@ -63,9 +63,31 @@ package struct MigrationWalk {
     /// The steps selected by `--from`/`--to`, as indexes into the set.
     package static func select(_ set: MigrationSet, from: String?, to: String?) throws -> ClosedRange<Int>? {
         func find(_ v: String, _ option: String) throws -> Int {
-            if let i = set.steps.firstIndex(where: { $0.version == v || $0.name == v }) { return i }
+            let matches = set.steps.indices.filter { set.steps[$0].version == v || set.steps[$0].name == v }
+            if matches.count == 1 { return matches[0] }
+            // A name several migrations share (a Sqitch change reworked) names none of them.
+            if matches.count > 1 {
+                let candidates = matches.map { i in "\(spec(i)) (step \(i + 1), version \(set.steps[i].version))" }
+                throw RehearseError.badInput("\(option) \(v): \(matches.count) migrations of \(set.directory.path) answer to \(v): \(candidates.joined(separator: ", ")). Name one of them as listed.")
+            }
+            // Sqitch's change@tag: the instance of a reworked change as of a tag (its scripts are named so), @HEAD the latest.
+            if set.layout == .sqitch, let at = v.lastIndex(of: "@") {
+                let name = String(v[..<at]), tag = v[v.index(after: at)...]
+                let instances = set.steps.indices.filter { set.steps[$0].name == name }
+                if tag == "HEAD", let last = instances.last { return last }
+                if let i = instances.first(where: { spec($0) == v }) { return i }
+            }
             if v.allSatisfy(\.isNumber), let i = set.steps.firstIndex(where: { $0.version.allSatisfy(\.isNumber) && !MigrationFiles.numericLess(Substring($0.version), Substring(v)) && !MigrationFiles.numericLess(Substring(v), Substring($0.version)) }) { return i }
             throw RehearseError.badInput("\(option) \(v): no migration of \(set.directory.path) has that version or name. The first is \(set.steps.first.map { $0.version } ?? "none"), the last \(set.steps.last.map { $0.version } ?? "none").")
+        }
+        /// How a step is named unambiguously: a reworked Sqitch change as `name@tag` (its scripts' name) or `name@HEAD`.
+        func spec(_ i: Int) -> String {
+            let step = set.steps[i]
+            guard set.layout == .sqitch, set.steps.filter({ $0.name == step.name }).count > 1 else { return step.version }
+            if let deploy = step.up.first?.file, deploy.hasPrefix("deploy/\(step.name)@"), deploy.hasSuffix(".sql") {
+                return String(deploy.dropFirst("deploy/".count).dropLast(".sql".count))
+            }
+            return set.steps[(i + 1)...].contains { $0.name == step.name } ? step.version : step.name + "@HEAD"
         }
         guard !set.steps.isEmpty else { return nil }
         let lo = try from.map { try find($0, "--from") } ?? 0
