@@ -56,3 +56,44 @@ import Testing
         #expect(unknown.message.contains("--from b@v9: no migration"))
     }
 }
+
+/// attack-13 F3/F5/L11: each runner's own order and its own idea of one version.
+@Suite struct MigrationOrderTests {
+    static func dbmate(_ dir: TempDir, _ name: String, _ table: String) {
+        dir.write("m/\(name)", "-- migrate:up\nCREATE TABLE \(table)(id INTEGER PRIMARY KEY);\n-- migrate:down\nDROP TABLE \(table);\n")
+    }
+
+    @Test func dbmateAppliesFilesInNameOrderAndItsVersionsAreStrings() throws {
+        let dir = TempDir()
+        Self.dbmate(dir, "10_a.sql", "t")
+        Self.dbmate(dir, "9_b.sql", "u")
+        Self.dbmate(dir, "02_c.sql", "v")
+        Self.dbmate(dir, "2_d.sql", "w")
+        let set = try DbmateReader.read(dir.file("m"))
+        // Go compares the names byte by byte: "02_c" < "10_a" < "2_d" < "9_b".
+        #expect(set.steps.map(\.version) == ["02", "10", "2", "9"])
+        #expect(set.notes.contains { $0.contains("dbmate applies files in name order") })
+        let dup = TempDir()
+        Self.dbmate(dup, "2_a.sql", "t")
+        Self.dbmate(dup, "2_z.sql", "u")
+        let error = try #require(throws: RehearseError.self) { try DbmateReader.read(dup.file("m")) }
+        #expect(error.code == .badInput)
+        #expect(error.message.contains("2_a.sql and 2_z.sql have the same version 2; dbmate would apply only the first"))
+    }
+
+    @Test func golangMigrateVersionsAreNumbersSoOneAndZeroOneAreOneVersion() throws {
+        let dir = TempDir()
+        dir.write("m/1_a.up.sql", "CREATE TABLE t(id INTEGER PRIMARY KEY);\n")
+        dir.write("m/1_a.down.sql", "DROP TABLE t;\n")
+        dir.write("m/01_b.up.sql", "CREATE TABLE u(id INTEGER PRIMARY KEY);\n")
+        dir.write("m/01_b.down.sql", "DROP TABLE u;\n")
+        let error = try #require(throws: RehearseError.self) { try GolangMigrateReader.read(dir.file("m")) }
+        #expect(error.message.contains("are both the down of version") || error.message.contains("are both the up of version"))
+        let order = TempDir()
+        for (v, t) in [("10", "t"), ("9", "u")] {
+            order.write("m/\(v)_x.up.sql", "CREATE TABLE \(t)(id INTEGER PRIMARY KEY);\n")
+            order.write("m/\(v)_x.down.sql", "DROP TABLE \(t);\n")
+        }
+        #expect(try GolangMigrateReader.read(order.file("m")).steps.map(\.version) == ["9", "10"])
+    }
+}

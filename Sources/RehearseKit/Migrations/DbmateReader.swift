@@ -10,7 +10,9 @@ import RehearsePostgres
 /// dbmate: one `<version>_<name>.sql` per migration holding a
 /// `-- migrate:up` section and a `-- migrate:down` section; an option after
 /// the marker (`-- migrate:up transaction:false`) runs that section outside a
-/// transaction. Versions are the leading digits, ordered as numbers.
+/// transaction. Versions are the leading digits, as strings; migrations run
+/// in file-name order (dbmate sorts its files by name, so `10_a.sql` runs
+/// before `9_b.sql`, and `02_b` and `2_a` are two versions).
 package enum DbmateReader {
     package static func sectionMarker(in text: String) -> Bool {
         text.split(separator: "\n", omittingEmptySubsequences: false).contains { marker($0) != nil }
@@ -55,10 +57,21 @@ package enum DbmateReader {
             let name = String(file[file.index(after: us)...].dropLast(4))
             set.steps.append(try split(text, file: file, version: String(file[..<us]), name: name))
         }
-        set.steps.sort { MigrationFiles.numericLess(Substring($0.version), Substring($1.version)) }
-        // dbmate refuses two files of one version: rehearsing either would be a guess.
-        for (a, b) in zip(set.steps, set.steps.dropFirst()) where !MigrationFiles.numericLess(Substring(a.version), Substring(b.version)) {
-            throw RehearseError.badInput("\(directory.path): \(a.files.first ?? a.name) and \(b.files.first ?? b.name) have the same version \(a.version); dbmate refuses the pair. Renumber one.")
+        // dbmate's order: file names compared byte by byte, as Go compares strings.
+        set.steps.sort { ($0.files.first ?? $0.version + "_" + $0.name).utf8.lexicographicallyPrecedes(($1.files.first ?? $1.version + "_" + $1.name).utf8) }
+        // Two files of one version: dbmate records versions by their digits, so
+        // once one is applied the other counts as applied and never runs.
+        var seen: [String: String] = [:]
+        for step in set.steps {
+            let file = step.files.first ?? step.name
+            if let other = seen[step.version] {
+                throw RehearseError.badInput("\(directory.path): \(other) and \(file) have the same version \(step.version); dbmate would apply only the first and count the second as applied. Renumber one.")
+            }
+            seen[step.version] = file
+        }
+        let versions = set.steps.map(\.version)
+        if zip(versions, versions.dropFirst()).contains(where: { MigrationFiles.numericLess(Substring($1), Substring($0)) }) {
+            set.notes.append("versions of different lengths: dbmate applies files in name order (\(versions.prefix(6).joined(separator: ", "))\(versions.count > 6 ? ", …" : "")), which is not numeric order; the walk follows dbmate")
         }
         return set
     }
