@@ -69,7 +69,7 @@ package struct NightlyRunner {
             targets.append((["validate", runDir.path], ".validate.log"))
         }
         if config.replay {
-            let steps = validated.compactMap { $0.step == nil || $0.step == "walk seal" ? nil : $0.directory }
+            let steps = validated.compactMap { $0.step == nil || $0.step == ValidatedRun.walkEntry ? nil : $0.directory }
             if job.kind == .surrogate {
                 targets = [(["validate", "--replay", runDir.path], ".validate.log")]
             } else {

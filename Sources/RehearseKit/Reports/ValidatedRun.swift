@@ -81,9 +81,11 @@ package struct ValidatedRun: Sendable {
     /// evidence.json) or a walk folder. A `rehearse migrations` walk holds
     /// walk.json, one SEAL.sha256 over everything, and its steps as run
     /// folders under steps/ (named so that byte order is the walk's order);
-    /// its seal is checked first, and a walk whose seal does not match is
-    /// one rejected entry (its steps are still listed, each validated on its
-    /// own). Any other folder whose immediate subfolders hold evidence.json
+    /// the walk is checked first as `rehearse validate` checks it (rule W1,
+    /// with the validator's trust policy on walk.dsse.json), and a walk that
+    /// does not validate is one rejected entry (its steps are still listed,
+    /// each validated on its own, without the trust policy: a walk is signed
+    /// whole). Any other folder whose immediate subfolders hold evidence.json
     /// is taken as a walk of those, in byte order of their names.
     package static func loadAll(_ paths: [String], validator: Validator = Validator()) -> [ValidatedRun] {
         var runs: [ValidatedRun] = []
@@ -100,19 +102,25 @@ package struct ValidatedRun: Sendable {
                 continue
             }
             var base = url
+            var stepValidator = validator
             if fm.fileExists(atPath: url.appendingPathComponent(walkIndexFile).path) {
                 base = url.appendingPathComponent("steps")
+                // The walk as `rehearse validate` checks it (W1: seal, steps
+                // derived from its sealed migrations, statuses, signature):
+                // a walk with steps dropped or relabelled is one rejected entry.
                 let findings: [ValidationFinding]
                 do {
-                    findings = try Seal.verify(directory: url).map { ValidationFinding(rule: "R2-seal", path: $0.path, message: $0.sentence) }
+                    findings = try MigrationWalkValidator.validate(url, trust: validator.trust).findings
                 } catch let error as RehearseError {
-                    findings = [ValidationFinding(rule: "R2-seal", path: path, message: error.message)]
+                    findings = [ValidationFinding(rule: "W1", path: path, message: error.message)]
                 } catch {
-                    findings = [ValidationFinding(rule: "R2-seal", path: path, message: "the walk folder could not be read")]
+                    findings = [ValidationFinding(rule: "W1", path: path, message: "the walk folder could not be read")]
                 }
                 if !findings.isEmpty {
-                    runs.append(ValidatedRun(directory: path, step: "walk seal", findings: findings, evidence: nil, evidenceDigest: nil))
+                    runs.append(ValidatedRun(directory: path, step: walkEntry, findings: findings, evidence: nil, evidenceDigest: nil))
                 }
+                // A walk is signed whole (walk.dsse.json, checked above), not step by step.
+                stepValidator = Validator()
             }
             let children = stepFolders(base)
             if children.isEmpty {
@@ -120,12 +128,15 @@ package struct ValidatedRun: Sendable {
                 runs.append(load(url, validator: validator))
             } else {
                 for child in children {
-                    runs.append(load(base.appendingPathComponent(child), step: child, validator: validator))
+                    runs.append(load(base.appendingPathComponent(child), step: child, validator: stepValidator))
                 }
             }
         }
         return runs
     }
+
+    /// The entry that stands for a walk's own findings (W1).
+    package static let walkEntry = "walk"
 
     /// The index file of a `rehearse migrations` walk folder.
     package static let walkIndexFile = "walk.json"
