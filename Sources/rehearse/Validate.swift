@@ -94,6 +94,8 @@ extension Rehearse {
             case .text:
                 if findings.isEmpty {
                     Console.out("\(runDirectory): walk evidence valid; walk exit status \(status)")
+                    // What the walk covers, so a walk of a narrower range is seen as one.
+                    if let coverage = MigrationWalkValidator.coverage(URL(fileURLWithPath: runDirectory)) { Console.out("  " + coverage) }
                 } else {
                     Console.out("\(runDirectory): walk evidence " + Console.red("REJECTED") + " (\(findings.count) findings)")
                     for f in findings { Console.out("  \(f)") }

@@ -20,6 +20,7 @@ import Testing
         let v = try CLI.run(["validate", s.path("walk")])
         #expect(v.status == 1)
         #expect(v.stdout.contains("walk evidence valid; walk exit status 1"))
+        #expect(v.stdout.contains("  walk of \(Self.fixture): layout golang-migrate, sqlite, step mode, every migration, 7 steps"))
         // --replay runs every step's rehearsal again from its sealed inputs.
         let replay = try CLI.run(["validate", s.path("walk"), "--replay"])
         #expect(replay.status == 1, "\(replay.all)")
@@ -36,6 +37,7 @@ import Testing
         let signed = try CLI.run(["validate", s.path("walk"), "--trust", s.path("trust.json")])
         #expect(signed.status == 1, "\(signed.all)")
         #expect(signed.stdout.contains("walk evidence valid; walk exit status 1"))
+        #expect(signed.stdout.contains("7 steps; signed (walk.dsse.json)"))
         #expect(try CLI.run(["keys", "generate", "--out", s.path("x")]).status == 0)
         try CLI.run(["keys", "trust", s.path("x.pub")]).stdout.write(toFile: s.path("x.json"), atomically: true, encoding: .utf8)
         let wrong = try CLI.run(["validate", s.path("walk"), "--trust", s.path("x.json")])

@@ -139,6 +139,18 @@ package enum MigrationWalkValidator {
                                         payloadType: payloadType)
     }
 
+    /// One line saying what a walk covers: layout, engine, mode, range, steps.
+    package static func coverage(_ directory: URL) -> String? {
+        guard let data = FileManager.default.contents(atPath: directory.appendingPathComponent(MigrationWalk.indexFile).path),
+              let index = try? JSONValue.parseStrict(Array(data)), let steps = index["steps"]?.arrayValue else { return nil }
+        let range: String = switch (index["from"]?.stringValue, index["to"]?.stringValue) {
+        case (nil, nil): "every migration"
+        case let (from, to): "--from \(from ?? "the first") --to \(to ?? "the last")"
+        }
+        let signed = FileManager.default.fileExists(atPath: directory.appendingPathComponent(envelopeFile).path) ? "; signed (walk.dsse.json)" : ""
+        return "walk of \(index["directory"]?.stringValue ?? "?"): layout \(index["layout"]?.stringValue ?? "?"), \(index["dialect"]?.stringValue ?? "?"), \(index["mode"]?.stringValue ?? "?") mode, \(range), \(steps.count) steps\(signed)"
+    }
+
     /// The run folders `walk.json` names, in step order (for replaying each).
     package static func runFolders(_ directory: URL) -> [URL] {
         guard let data = FileManager.default.contents(atPath: directory.appendingPathComponent(MigrationWalk.indexFile).path),
