@@ -86,6 +86,10 @@ import Testing
             $0.profile = dir.file("profile.yaml")
         }
         #expect(walk.steps.map(\.status) == ["PASS", "PASS"], "\(walk.steps.map(\.detail))")
+        // The walk of a real directory validates: its steps derive from its sealed files.
+        let check = try MigrationWalkValidator.validate(walk.walkFolder)
+        #expect(check.findings.isEmpty, "\(check.findings)")
+        #expect(check.exitStatus == 0)
         let index = try JSONValue.parseStrict(Array(Data(contentsOf: walk.walkFolder.appendingPathComponent(MigrationWalk.indexFile))))
         #expect(index["prelude"]?["file"] == "prelude.sql")
         // The prelude is part of every step's sealed schema.

@@ -155,6 +155,17 @@ import Testing
         #expect(Self.has(r, "notes.txt", "a file of the walk folder that walk.json does not account for"))
     }
 
+    @Test func anotherEngineOrSeedClaimedForTheWalkIsRejected() throws {
+        let dir = TempDir()
+        let walk = try MigrationWalkTests.walk("golang-migrate", in: dir) { $0.to = "0001" }
+        let r = try Self.forge(walk) { root, _ in
+            root["dialect"] = "postgres"
+            root["seed"] = .integer(99)
+        }
+        #expect(Self.has(r, "step 1 (0001 items)", "ran on sqlite, but walk.json says the walk ran on postgres"), "\(r.findings)")
+        #expect(Self.has(r, "step 1 (0001 items)", "was generated with seed 1, but walk.json records seed 99"))
+    }
+
     @Test func aWalkOfTheFirstFormatIsRefusedWithWhy() throws {
         let dir = TempDir()
         let walk = try MigrationWalkTests.walk("golang-migrate", in: dir) { $0.to = "0001" }

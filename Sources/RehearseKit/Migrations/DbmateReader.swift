@@ -103,7 +103,7 @@ package enum DbmateReader {
         for option in (up.options + " " + (down?.options ?? "")).split(separator: " ") where option.lowercased() == "transaction:false" {
             step.transactional = false
         }
-        if !step.transactional { step.notes.append("transaction:false: run statement by statement, outside a transaction") }
+        if !step.transactional { step.notes.append("transaction:false: the project runs it outside a transaction") }
         MigrationScan.mark(&step)
         return step
     }

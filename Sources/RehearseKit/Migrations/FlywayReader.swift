@@ -85,7 +85,7 @@ package enum FlywayReader {
             if let conf = try? MigrationFiles.read(directory, file + ".conf"),
                conf.split(separator: "\n").contains(where: { $0.replacingOccurrences(of: " ", with: "").lowercased() == "executeintransaction=false" }) {
                 step.transactional = false
-                step.notes.append("\(file).conf: executeInTransaction=false, run statement by statement")
+                step.notes.append("\(file).conf: executeInTransaction=false: the project runs it outside a transaction")
             }
             MigrationScan.mark(&step)
             if case .irreversible? = step.skip, down == nil {

@@ -20,6 +20,9 @@ struct MigrationWalkStepCheck {
     let unit: MigrationUnit?
     let folder: RunFolder
     let at: String
+    /// The engine (`sqlite`, `postgres`) and seed walk.json records.
+    var walkDialect: String?
+    var walkSeed: JSONValue?
 
     func run(named: inout Set<String>) -> Outcome {
         var out = Outcome()
@@ -92,6 +95,13 @@ struct MigrationWalkStepCheck {
                     finding(at, "\(run)/\(EvidenceWriter.inputsFolder)/\(role).sql is not this step's \(what) (\(scripts.map(\.file).joined(separator: ", "))) as the recorded migrations give it")
                 }
             }
+        }
+        // The engine and seed the walk claims are the ones the step ran with.
+        if let dialect = walkDialect, evidence["predicate"]?["engine"]?["name"]?.stringValue != dialect {
+            finding(at, "ran on \(evidence["predicate"]?["engine"]?["name"]?.stringValue ?? "?"), but walk.json says the walk ran on \(dialect)")
+        }
+        if let seed = walkSeed, evidence["predicate"]?["source"]?["seed"] != seed {
+            finding(at, "was generated with seed \(evidence["predicate"]?["source"]?["seed"]?.canonicalString ?? "?"), but walk.json records seed \(seed.canonicalString)")
         }
         let verdict = evidence["predicate"]?["verdict"]?.stringValue
         if step["verdict"]?.stringValue != verdict { finding(at, "claims verdict \(step["verdict"]?.stringValue ?? "none"), its evidence records \(verdict ?? "none")") }

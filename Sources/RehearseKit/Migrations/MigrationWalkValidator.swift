@@ -67,7 +67,8 @@ package enum MigrationWalkValidator {
         for (i, step) in steps.enumerated() {
             let at = "\(MigrationWalk.indexFile) step \(i + 1) (\(step["version"]?.stringValue ?? "?") \(step["name"]?.stringValue ?? "?"))"
             let unit = derived?.units.indices.contains(i) == true ? derived!.units[i] : nil
-            let check = MigrationWalkStepCheck(step: step, unit: unit, folder: folder, at: at)
+            let check = MigrationWalkStepCheck(step: step, unit: unit, folder: folder, at: at, walkDialect: index["dialect"]?.stringValue,
+                                               walkSeed: index["seed"])
             let outcome = check.run(named: &named)
             findings += outcome.findings
             accounted.formUnion(outcome.accounted)

@@ -72,7 +72,7 @@ package enum SuffixedReader {
             step.down = try files[false].map { [MigrationScript(file: $0.0, text: try MigrationFiles.read(directory, $0.0))] }
             if upName.autocommit || files[false]?.1.autocommit == true {
                 step.transactional = false
-                step.notes.append(".autocommit: run statement by statement, outside a transaction")
+                step.notes.append(".autocommit: the project runs it outside a transaction")
             }
             MigrationScan.mark(&step)
             set.steps.append(step)
