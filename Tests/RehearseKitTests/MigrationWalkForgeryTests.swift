@@ -82,6 +82,8 @@ import Testing
         #expect(Self.has(r, "step 5 (0005 item_note)", "claims SKIPPED with exit status 0, but its files (no down migration"), "\(r.findings)")
         #expect(Self.has(r, "step 6 (0006 backfill_notes.go)", "claims SKIPPED with exit status 0, but its files (0006_backfill_notes.go is a code migration"), "\(r.findings)")
         #expect(Self.has(r, "walk.json", "claims exit status 0, its steps give"))
+        let summary = try Self.forge(walk) { root, _ in root["summary"] = "7 steps, 7 PASS" }
+        #expect(Self.has(summary, "walk.json", "claims the summary 7 steps, 7 PASS, its steps give 7 steps, 3 PASS, 4 SKIPPED"), "\(summary.findings)")
     }
 
     @Test func reorderedStepsAreRejected() throws {

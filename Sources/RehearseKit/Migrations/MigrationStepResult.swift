@@ -87,11 +87,17 @@ package struct MigrationWalkResult: Sendable {
 
     package func count(_ status: String) -> Int { steps.filter { $0.status == status }.count }
 
-    package var summary: String {
+    package var summary: String { Self.summary(steps.map(\.status)) }
+
+    /// `7 steps, 3 PASS, 2 FAIL, …` for steps of these statuses.
+    package static func summary(_ stepStatuses: [String]) -> String {
         let statuses = ["PASS", "FAIL", "INCONCLUSIVE", "IRREVERSIBLE", "SKIPPED", "NOT_REHEARSABLE", "ERROR", "REJECTED"]
-        var parts = ["\(steps.count) steps"]
-        for s in statuses where count(s) > 0 { parts.append("\(count(s)) \(s)") }
-        let other = steps.filter { !statuses.contains($0.status) }.count
+        var parts = ["\(stepStatuses.count) steps"]
+        for s in statuses {
+            let n = stepStatuses.filter { $0 == s }.count
+            if n > 0 { parts.append("\(n) \(s)") }
+        }
+        let other = stepStatuses.filter { !statuses.contains($0) }.count
         if other > 0 { parts.append("\(other) other") }
         return parts.joined(separator: ", ")
     }

@@ -85,6 +85,9 @@ package enum MigrationWalkValidator {
             }
             finding(path, "a file of the walk folder that \(MigrationWalk.indexFile) does not account for")
         }
+        // The summary line counts the statuses (each checked above).
+        let summary = MigrationWalkResult.summary(steps.map { $0["status"]?.stringValue ?? "" })
+        if index["summary"]?.stringValue != summary { finding(MigrationWalk.indexFile, "claims the summary \(index["summary"]?.stringValue ?? "none"), its steps give \(summary)") }
         let claimed = Int32(clamping: index["exit_status"]?.integerValue ?? -1)
         if claimed != worst { finding(MigrationWalk.indexFile, "claims exit status \(claimed), its steps give \(worst)") }
         return (findings, findings.isEmpty ? claimed : RehearseError.Code.evidenceRejected.exitStatus)
