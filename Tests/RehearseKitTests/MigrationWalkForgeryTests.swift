@@ -138,6 +138,31 @@ import Testing
         #expect(Self.has(r, "step 3 (3 items_name_index)", "claims PASS with exit status 0, but its evidence (verdict PASS), re-birth (same) and verify (failed) give FAIL with exit status 1"))
     }
 
+    @Test func aVerifyFailureErasedEverywhereAndResealedIsCaughtByReplay() throws {
+        let dir = TempDir()
+        let walk = try Self.walk("sqitch", in: dir)
+        #expect(try MigrationWalkValidator.checkSteps(walk.walkFolder, reproduce: false, replay: true, postgres: .ephemeral()).isEmpty)
+        // The forger rewrites the step's own record too, reseals its folder and rebinds it.
+        let folder = walk.walkFolder.appendingPathComponent("steps/0003-3-items_name_index")
+        let recordFile = folder.appendingPathComponent(MigrationWalkIndex.stepRecordFile)
+        var record = try #require(JSONValue.parseStrict(Array(Data(contentsOf: recordFile))).objectValue)
+        var verify = try #require(record["verify"]?.objectValue)
+        verify["failed"] = []
+        record["verify"] = .object(verify)
+        try Data(JSONValue.object(record).canonicalBytes).write(to: recordFile)
+        try Seal.write(directory: folder)
+        let seal = Digest.sha256Hex(try Data(contentsOf: folder.appendingPathComponent(Seal.fileName)))
+        let r = try Self.forge(walk) { root, steps in
+            steps[2] = Self.set(steps[2], ["status": "PASS", "exit_status": .integer(0), "verify": .object(verify), "seal_sha256": .string(seal),
+                                           "detail": ["birth, rollback and re-birth as expected; verify passed"]])
+            root["summary"] = .string(MigrationWalkResult.summary(steps.map { $0["status"]?.stringValue ?? "" }))
+        }
+        // Plain validation cannot tell (a signature would): the claims agree with each other.
+        #expect(r.findings.isEmpty, "\(r.findings)")
+        let replay = try MigrationWalkValidator.checkSteps(walk.walkFolder, reproduce: false, replay: true, postgres: .ephemeral())
+        #expect(replay.contains { $0.path == "steps/0003-3-items_name_index/walk-step.json" && $0.message.contains("the verify script run again in the replay: 1 failed (verify/0003-3-items_name_index.sql:") && $0.message.contains("the walk records 0 failed") }, "\(replay)")
+    }
+
     @Test func aChangedMigrationFileOrAnUnaccountedFileIsRejected() throws {
         let dir = TempDir()
         let walk = try Self.walk(in: dir)

@@ -231,9 +231,6 @@ package struct MigrationWalk {
         rehearsal.options.scratchParent = options.scratchParent
         let runFolder = Self.stepsFolder + "/" + unit.label
         rehearsal.options.outputDirectory = walkFolder.appendingPathComponent(runFolder)
-        var rebirth: JSONValue = .null, verifyOutcome: JSONValue = .null
-        var rebirthLines: [String] = [], verifyLines: [String] = []
-        var chanceLine: String?
         let verifyScript = try verify.map { v -> SQLScript in
             let path = Self.verifyFolder + "/" + unit.label + ".sql"
             let url = walkFolder.appendingPathComponent(path)
@@ -241,45 +238,12 @@ package struct MigrationWalk {
             try Data(v.text.utf8).write(to: url)
             return SQLScript(displayPath: path, url: url, text: v.text, sha256: Digest.sha256Hex(Data(v.text.utf8)))
         }
-        rehearsal.options.afterRollback = { scratch, record in
-            guard record.post != nil, let born = record.born else { return }
-            do {
-                _ = try scratch.apply(record.inputs.birth, transactional: unit.transactional)
-            } catch let failure {
-                rebirth = ["outcome": "failed", "message": .string(relocate("\(failure)"))]
-                rebirthLines = ["re-birth: the up failed on the rolled-back database: " + relocate("\(failure)")]
-                return
-            }
-            let reborn = try scratch.fingerprint()
-            let drift = Drift(from: born, to: reborn)
-            rebirth = ["outcome": .string(drift.isEmpty ? "same" : "differs"), "fingerprint": reborn.json, "drift": drift.json]
-            if !drift.isEmpty {
-                // The down restored the fingerprinted state exactly, yet the up
-                // came out differently: an up that reads chance or the clock
-                // does that by itself, so re-birth proves nothing either way.
-                if record.drift?.isEmpty == true, drift.schema.isEmpty, let call = MigrationChance.firstCall(in: unit.up) {
-                    chanceLine = "re-birth not comparable: the up calls \(call) and gives different rows each run; the rollback restored the state exactly, but whether the down leaves a trace the second up would show is not known"
-                    rebirth = rebirth.with("outcome", "not_comparable")
-                } else {
-                    rebirthLines = ["re-birth: the up run again after the down gives a different state than the first up (the down leaves a trace)"]
-                        + MigrationDriftText.lines(drift)
-                }
-            }
-            if let verifyScript {
-                let checks = try scratch.runChecks(verifyScript)
-                // Sqitch's rule: a verify script passes when no statement errors.
-                let failed = checks.filter { $0.returned.hasPrefix("error") || $0.returned.hasPrefix("refused") }
-                verifyOutcome = ["script": .string(verifyScript.displayPath), "sha256": .string(verifyScript.sha256),
-                                 "statements": .integer(Int64(checks.count)), "failed": .array(failed.map { .string("\($0.file):\($0.line): \($0.returned)") })]
-                for f in failed {
-                    verifyLines.append("verify failed at " + (verify!.locate(f.line).map { "\($0.file):\($0.line)" } ?? "\(f.file):\(f.line)") + ": \(f.returned)")
-                }
-            }
-        }
+        let followUp = MigrationStepFollowUp(unit: unit, verifyScript: verifyScript, verify: verify, relocate: relocate)
+        rehearsal.options.afterRollback = { try followUp.run($0, $1) }
         // Re-birth and verify as the step's own sealed record: walk.json
         // repeats them, and the validator holds the two to each other.
         rehearsal.options.sealedExtras = {
-            let record: JSONValue = ["format": .string(MigrationWalkIndex.stepRecordFormat), "rebirth": rebirth, "verify": verifyOutcome]
+            let record: JSONValue = ["format": .string(MigrationWalkIndex.stepRecordFormat), "rebirth": followUp.rebirth, "verify": followUp.verify]
             return [(MigrationWalkIndex.stepRecordFile, record.canonicalBytes)]
         }
         let outcome: RehearsalResult
@@ -298,8 +262,9 @@ package struct MigrationWalk {
         result.sealSHA256 = FileManager.default.contents(atPath: runURL.appendingPathComponent(Seal.fileName).path).map { Digest.sha256Hex($0) }
         result.evidenceValid = outcome.validation.isValid
         result.verdict = outcome.evidence["predicate"]?["verdict"]?.stringValue
-        result.rebirth = rebirth
-        result.verify = verifyOutcome
+        result.rebirth = followUp.rebirth
+        result.verify = followUp.verify
+        let rebirthLines = followUp.rebirthLines, verifyLines = followUp.verifyLines, chanceLine = followUp.chanceLine
         var lines: [String] = []
         if let failure = outcome.record.failure {
             lines.append("\(failure.phase.rawValue) failed: " + relocate(failure.message))

@@ -155,22 +155,59 @@ package enum MigrationWalkValidator {
         return "walk of \(index["directory"]?.stringValue ?? "?"): layout \(index["layout"]?.stringValue ?? "?"), \(index["dialect"]?.stringValue ?? "?"), \(index["mode"]?.stringValue ?? "?") mode, \(range), \(steps.count) steps\(signed)"
     }
 
-    /// The run folders `walk.json` names, in step order (for replaying each).
-    package static func runFolders(_ directory: URL) -> [URL] {
-        guard let data = FileManager.default.contents(atPath: directory.appendingPathComponent(MigrationWalk.indexFile).path),
-              let index = try? JSONValue.parseStrict(Array(data)), let steps = index["steps"]?.arrayValue else { return [] }
-        return steps.compactMap { $0["run"]?.stringValue }.filter { RunFolder.isPortable($0) }.map { directory.appendingPathComponent($0) }
-    }
-
-    /// `validate --reproduce` / `--replay` of a walk: each step's run folder, by the ordinary checks.
+    /// `validate --reproduce` / `--replay` of a walk: each step's run folder by
+    /// the ordinary checks; with `--replay`, each rehearsed step's re-birth and
+    /// verify script run again inside the replay and must come out as recorded.
     package static func checkSteps(_ directory: URL, reproduce: Bool, replay: Bool, postgres: PostgresTarget) throws -> [ValidationFinding] {
+        let folder = try RunFolder(directory: directory)
+        guard let index = folder.file(named: MigrationWalk.indexFile).flatMap({ try? JSONValue.parseStrict($0) }),
+              let steps = index["steps"]?.arrayValue else { return [] }
+        let units = derive(index, folder) { _, _ in }?.units ?? []
         var findings: [ValidationFinding] = []
-        for run in runFolders(directory) {
-            let folder = try RunFolder(directory: run)
-            let more = try (reproduce ? Reproduction.check(folder, postgres: postgres) : [])
-                + (replay ? Replay.check(folder, postgres: postgres) : [])
-            findings += more.map { ValidationFinding(rule: $0.rule, path: MigrationWalk.stepsFolder + "/" + run.lastPathComponent + "/" + $0.path, message: $0.message) }
+        for (i, step) in steps.enumerated() {
+            guard let run = step["run"]?.stringValue, RunFolder.isPortable(run) else { continue }
+            let runFolder = try RunFolder(directory: directory.appendingPathComponent(run))
+            func located(_ more: [ValidationFinding]) -> [ValidationFinding] {
+                more.map { ValidationFinding(rule: $0.rule, path: run + "/" + $0.path, message: $0.message) }
+            }
+            if reproduce { findings += located(try Reproduction.check(runFolder, postgres: postgres)) }
+            guard replay else { continue }
+            var followUp: MigrationStepFollowUp?
+            if units.indices.contains(i), units[i].skip == nil {
+                let unit = units[i]
+                let verifyScript = unit.verify.isEmpty ? nil : { () -> SQLScript in
+                    let path = MigrationWalk.verifyFolder + "/" + unit.label + ".sql"
+                    let text = MigrationWalk.composed(unit.verify).text
+                    return SQLScript(displayPath: path, url: directory.appendingPathComponent(path), text: text, sha256: Digest.sha256Hex(Data(text.utf8)))
+                }()
+                followUp = MigrationStepFollowUp(unit: unit, verifyScript: verifyScript, verify: nil)
+            }
+            findings += located(try Replay.check(runFolder, postgres: postgres, afterRollback: followUp.map { f in { try f.run($0, $1) } }))
+            if let followUp { findings += compare(step, followUp, at: run + "/" + MigrationWalkIndex.stepRecordFile) }
         }
         return findings
+    }
+
+    /// Re-birth and verify as the replay found them against what the walk records.
+    static func compare(_ step: JSONValue, _ replayed: MigrationStepFollowUp, at path: String) -> [ValidationFinding] {
+        var out: [ValidationFinding] = []
+        func finding(_ message: String) { out.append(ValidationFinding(rule: "R16-replay", path: path, message: message)) }
+        let recorded = step["rebirth"] ?? .null
+        let a = recorded["outcome"]?.stringValue, b = replayed.rebirth["outcome"]?.stringValue
+        if a != b {
+            finding("re-birth run again in the replay came out \(b ?? "not run"); the walk records \(a ?? "none")")
+        } else if a == "same" || a == "differs", recorded["fingerprint"] != replayed.rebirth["fingerprint"] {
+            finding("re-birth run again in the replay gives another re-born state than the walk records")
+        }
+        // Where each failing verify statement is (the engine's wording may change between versions).
+        func failures(_ v: JSONValue) -> [String] {
+            (v["failed"]?.arrayValue ?? []).compactMap { $0.stringValue.map { String($0.split(separator: ":", maxSplits: 2).prefix(2).joined(separator: ":")) } }
+        }
+        let recordedVerify = step["verify"] ?? .null
+        if failures(recordedVerify) != failures(replayed.verify) || recordedVerify["statements"] != replayed.verify["statements"] {
+            let shown = { (v: JSONValue) in v == .null ? "not run" : "\(failures(v).count) failed (\(failures(v).joined(separator: ", ")))" }
+            finding("the verify script run again in the replay: \(shown(replayed.verify)); the walk records \(shown(recordedVerify))")
+        }
+        return out
     }
 }

@@ -25,12 +25,18 @@ public enum Replay {
         try check(RunFolder(directory: runDirectory), scratchParent: scratchParent, postgres: postgres)
     }
 
-    package static func check(_ folder: RunFolder, scratchParent: URL? = nil, postgres: PostgresTarget = .ephemeral()) throws -> [ValidationFinding] {
+    /// `afterRollback`: run on the replay's scratch database after its
+    /// rollback, as the original run did (a migrations walk's re-birth and verify).
+    package static func check(_ folder: RunFolder, scratchParent: URL? = nil, postgres: PostgresTarget = .ephemeral(),
+                              afterRollback: ((ScratchEngine, RehearsalRecord) throws -> Void)? = nil) throws -> [ValidationFinding] {
         if let refusal = DumpCloneReplay.refusal(folder, rule: rule) { return [refusal] }
-        return try SealedRun.checking(folder, rule: rule, scratchParent: scratchParent) { try check($0, scratchParent: scratchParent, postgres: postgres) }
+        return try SealedRun.checking(folder, rule: rule, scratchParent: scratchParent) {
+            try check($0, scratchParent: scratchParent, postgres: postgres, afterRollback: afterRollback)
+        }
     }
 
-    package static func check(_ run: SealedRun, scratchParent: URL?, postgres: PostgresTarget) throws -> [ValidationFinding] {
+    package static func check(_ run: SealedRun, scratchParent: URL?, postgres: PostgresTarget,
+                              afterRollback: ((ScratchEngine, RehearsalRecord) throws -> Void)? = nil) throws -> [ValidationFinding] {
         func finding(_ path: String, _ message: String) -> ValidationFinding {
             ValidationFinding(rule: rule, path: path, message: message)
         }
@@ -47,6 +53,7 @@ public enum Replay {
         options.engine = run.engine(postgres: postgres)
         options.scratchParent = scratchParent
         options.outputDirectory = run.directory.appendingPathComponent("replay")
+        options.afterRollback = afterRollback
         let result: RehearsalResult
         do {
             result = try Rehearsal(source: run.source, options: options).run()
