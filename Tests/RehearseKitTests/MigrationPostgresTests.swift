@@ -90,6 +90,9 @@ import Testing
         let check = try MigrationWalkValidator.validate(walk.walkFolder)
         #expect(check.findings.isEmpty, "\(check.findings)")
         #expect(check.exitStatus == 0)
+        // --replay: the history rebuilt (prelude again on PostgreSQL), each step, re-birth and verify run again.
+        let replay = try MigrationWalkValidator.checkSteps(walk.walkFolder, reproduce: false, replay: true, postgres: .ephemeral())
+        #expect(replay.isEmpty, "\(replay)")
         let index = try JSONValue.parseStrict(Array(Data(contentsOf: walk.walkFolder.appendingPathComponent(MigrationWalk.indexFile))))
         #expect(index["prelude"]?["file"] == "prelude.sql")
         // The prelude is part of every step's sealed schema.

@@ -163,6 +163,21 @@ import Testing
         #expect(replay.contains { $0.path == "steps/0003-3-items_name_index/walk-step.json" && $0.message.contains("the verify script run again in the replay: 1 failed (verify/0003-3-items_name_index.sql:") && $0.message.contains("the walk records 0 failed") }, "\(replay)")
     }
 
+    @Test func aSwappedPreludeIsCaughtByReplayingTheHistory() throws {
+        let dir = TempDir()
+        dir.write("prelude.sql", "CREATE TABLE pre(a);\n")
+        let walk = try MigrationWalkTests.walk("golang-migrate", in: dir) { $0.to = "0002"; $0.prelude = dir.file("prelude.sql") }
+        #expect(try MigrationWalkValidator.checkSteps(walk.walkFolder, reproduce: false, replay: true, postgres: .ephemeral()).isEmpty)
+        // F11: the recorded prelude replaced (its digest with it) and the walk resealed.
+        let other = "-- nothing\n"
+        try Data(other.utf8).write(to: walk.walkFolder.appendingPathComponent("prelude.sql"))
+        let r = try Self.forge(walk) { root, _ in root["prelude"] = ["file": "prelude.sql", "sha256": .string(Digest.sha256Hex(other))] }
+        #expect(r.findings.isEmpty, "\(r.findings)")  // the claims agree; only rebuilding the history can tell
+        let replay = try MigrationWalkValidator.checkSteps(walk.walkFolder, reproduce: false, replay: true, postgres: .ephemeral())
+        #expect(replay.contains { $0.path == "steps/0001-0001-items/inputs/schema.sql" && $0.message.contains("is not the schema the sealed prelude and earlier ups build before this step") }, "\(replay)")
+        #expect(replay.contains { $0.path == "steps/0002-0002-bump_qty/inputs/schema.sql" })
+    }
+
     @Test func aChangedMigrationFileOrAnUnaccountedFileIsRejected() throws {
         let dir = TempDir()
         let walk = try Self.walk(in: dir)

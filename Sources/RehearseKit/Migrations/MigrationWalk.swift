@@ -145,30 +145,11 @@ package struct MigrationWalk {
         var results: [MigrationStepResult] = []
         let history = try MigrationHistoryDatabase(engine: options.engine, superuser: options.postgresSuperuser, parent: options.scratchParent, work: work.url)
         defer { history.tearDown() }
-        if let prelude { history.apply(prelude, transactional: true, what: "the prelude \(prelude.file)") }
-        var applied = 0
-        // A baseline stands for every up before --from: those are not applied.
-        if let baseline, let range = selected {
-            history.apply(baseline, transactional: true, what: "the baseline \(baseline.file)")
-            applied = range.lowerBound
-        }
+        history.begin(prelude: prelude, baseline: baseline, range: selected)
         for unit in units {
             if Interruption.isInterrupted { break }
-            // Carry the history database forward to "every up before this unit applied".
-            while applied < unit.historyEnd {
-                let step = set.steps[applied]
-                if step.skip?.status != "SKIPPED" {
-                    for up in step.up { history.apply(up, transactional: step.transactional, what: "the up of \(step.version) (\(up.file))") }
-                }
-                applied += 1
-            }
-            var schema: String?
-            if history.broken == nil {
-                schema = try history.dump()
-                // Database-level settings (ALTER DATABASE … SET search_path) are
-                // not in a schema dump: on PostgreSQL the prelude runs again after it.
-                if dialect != .sqlite, let prelude { schema! += "\n-- rehearse: the prelude, again\n" + prelude.text + "\n" }
-            }
+            history.advance(set, to: unit.historyEnd)
+            let schema = try history.stepSchema()
             var result = try rehearse(unit, schema: schema, broken: history.broken, profile: profileText, dialect: dialect, work: work, walkFolder: walkFolder)
             result.notes = unit.notes + result.notes
             results.append(result)
@@ -178,13 +159,7 @@ package struct MigrationWalk {
         // applies in order (for IRREVERSIBLE steps that is all it can say).
         var notes = set.notes
         if let range = selected, !Interruption.isInterrupted {
-            while applied <= range.upperBound {
-                let step = set.steps[applied]
-                if step.skip?.status != "SKIPPED" {
-                    for up in step.up { history.apply(up, transactional: step.transactional, what: "the up of \(step.version) (\(up.file))") }
-                }
-                applied += 1
-            }
+            history.advance(set, to: range.upperBound + 1)
             notes.append(history.broken.map { "history: \($0)" }
                 ?? "history: every up up to \(set.steps[range.upperBound].version) applied in order on \(dialect) \(history.scratch.engineVersion)")
         }

@@ -97,7 +97,7 @@ package enum MigrationWalkValidator {
     /// recorded layout for the recorded dialect, selected by from/to, in the
     /// recorded mode. Nil (with a finding) when that cannot be done.
     static func derive(_ index: JSONValue, _ folder: RunFolder, _ finding: (String, String) -> Void)
-        -> (units: [MigrationUnit], inventory: [MigrationInventory.Entry])? {
+        -> (units: [MigrationUnit], inventory: [MigrationInventory.Entry], set: MigrationSet?, range: ClosedRange<Int>?)? {
         guard let layout = index["layout"]?.stringValue.flatMap(MigrationLayout.init(rawValue:)),
               let dialect = index["dialect"]?.stringValue.flatMap(Dialect.init(rawValue:)),
               let mode = index["mode"]?.stringValue.flatMap(MigrationWalk.Mode.init(rawValue:)),
@@ -117,11 +117,11 @@ package enum MigrationWalkValidator {
                 try layout.read(URL(fileURLWithPath: directory), dialect: dialect)
             }
             guard let range = try MigrationWalk.select(set, from: index["from"]?.stringValue, to: index["to"]?.stringValue) else {
-                return ([], inventory)
+                return ([], inventory, set, nil)
             }
             switch mode {
-            case .step: return (range.map { MigrationUnit.step(set.steps[$0], at: $0, dialect: dialect) }, inventory)
-            case .range: return ([MigrationUnit.range(set.steps, range, dialect: dialect)], inventory)
+            case .step: return (range.map { MigrationUnit.step(set.steps[$0], at: $0, dialect: dialect) }, inventory, set, range)
+            case .range: return ([MigrationUnit.range(set.steps, range, dialect: dialect)], inventory, set, range)
             }
         } catch let error as RehearseError {
             finding(MigrationWalk.indexFile, "the migrations it records do not read by the \(layout.rawValue) rules: \(error.message)")
@@ -162,8 +162,13 @@ package enum MigrationWalkValidator {
         let folder = try RunFolder(directory: directory)
         guard let index = folder.file(named: MigrationWalk.indexFile).flatMap({ try? JSONValue.parseStrict($0) }),
               let steps = index["steps"]?.arrayValue else { return [] }
-        let units = derive(index, folder) { _, _ in }?.units ?? []
+        let derived = derive(index, folder) { _, _ in }
+        let units = derived?.units ?? []
         var findings: [ValidationFinding] = []
+        if replay, let derived, let set = derived.set {
+            findings += try MigrationWalkHistoryReplay.check(index: index, folder: folder, set: set, range: derived.range, units: units,
+                                                            postgres: postgres)
+        }
         for (i, step) in steps.enumerated() {
             guard let run = step["run"]?.stringValue, RunFolder.isPortable(run) else { continue }
             let runFolder = try RunFolder(directory: directory.appendingPathComponent(run))
