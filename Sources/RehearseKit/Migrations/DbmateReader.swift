@@ -15,7 +15,7 @@ import RehearsePostgres
 /// before `9_b.sql`, and `02_b` and `2_a` are two versions).
 package enum DbmateReader {
     package static func sectionMarker(in text: String) -> Bool {
-        text.split(separator: "\n", omittingEmptySubsequences: false).contains { marker($0) != nil }
+        MigrationLines.split(text).contains { marker($0) != nil }
     }
 
     /// `(up, options)` for a marker line, nil for any other line. dbmate's
@@ -23,7 +23,8 @@ package enum DbmateReader {
     /// indented marker is an ordinary comment to dbmate, so it is one here
     /// (reading it as a marker would rehearse a down dbmate never runs).
     package static func marker(_ line: Substring) -> (up: Bool, options: String)? {
-        var t = line
+        // Go splits at LF and the pattern's `\s` takes the CR of a CRLF end.
+        var t = MigrationLines.content(line)
         guard t.hasPrefix("--") else { return nil }
         t = t.dropFirst(2).drop { $0 == " " || $0 == "\t" }
         for (word, up) in [("migrate:up", true), ("migrate:down", false)] where t.hasPrefix(word) {
@@ -79,7 +80,10 @@ package enum DbmateReader {
     /// Splits a dbmate file into its up and down sections, each keeping the
     /// file line it starts on.
     package static func split(_ text: String, file: String, version: String, name: String) throws -> MigrationStep {
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        let lines = MigrationLines.split(text)
+        if let n = MigrationLines.loneCR(text) {
+            throw RehearseError.badInput("\(file):\(n): a carriage return (CR) inside the line, not before its line feed. dbmate splits at LF only and rehearse does not guess what the line then holds; save the file with LF (or CRLF) line ends.")
+        }
         var up: (start: Int, end: Int, options: String)?
         var down: (start: Int, end: Int, options: String)?
         var current: Bool?
@@ -95,6 +99,15 @@ package enum DbmateReader {
         }
         guard let up else {
             throw RehearseError.badInput("\(file): no -- migrate:up section. dbmate runs nothing without one; add the marker line before the up statements.")
+        }
+        // dbmate refuses a statement before the first marker
+        // ("statements defined outside of the '-- migrate:up' or
+        // '-- migrate:down' blocks"): only blank and `--` lines may precede it.
+        let first = min(up.start, down?.start ?? up.start) - 1
+        for (i, line) in lines[..<first].enumerated() {
+            let t = line.drop { $0.isWhitespace || $0 == "\u{0B}" || $0 == "\u{0C}" }
+            if t.isEmpty || t.hasPrefix("--") { continue }
+            throw RehearseError.badInput("\(file):\(i + 1): a statement before the first -- migrate: marker. dbmate refuses such a file (statements outside the up and down blocks); move it into a section.")
         }
         func section(_ r: (start: Int, end: Int, options: String)) -> MigrationScript {
             MigrationScript(file: file, line: r.start + 1, text: lines[r.start..<r.end].joined(separator: "\n"))

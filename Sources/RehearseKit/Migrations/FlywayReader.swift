@@ -82,11 +82,7 @@ package enum FlywayReader {
             let up = MigrationScript(file: file, text: try MigrationFiles.read(directory, file))
             let down = try undo[key].map { [MigrationScript(file: $0, text: try MigrationFiles.read(directory, $0))] }
             var step = MigrationStep(version: n.version.joined(separator: "."), name: n.description, up: [up], down: down)
-            if let conf = try? MigrationFiles.read(directory, file + ".conf"),
-               conf.split(separator: "\n").contains(where: { $0.replacingOccurrences(of: " ", with: "").lowercased() == "executeintransaction=false" }) {
-                step.transactional = false
-                step.notes.append("\(file).conf: executeInTransaction=false: the project runs it outside a transaction")
-            }
+            try readConf(directory, file, into: &step)
             MigrationScan.mark(&step)
             if case .irreversible? = step.skip, down == nil {
                 step.skip = .irreversible("no undo file U\(n.version.joined(separator: "."))__*.sql: the project cannot roll this version back")
@@ -96,6 +92,30 @@ package enum FlywayReader {
         set.steps.sort { less(normal($0.version.split(separator: ".")), normal($1.version.split(separator: "."))) }
         set.steps += repeatables
         return set
+    }
+
+    /// A script's `.conf` (Java properties, as Flyway reads it: `=`, `:` or
+    /// blank between key and value, LF, CRLF or CR line ends, `#` and `!`
+    /// comments). `executeInTransaction=false` runs the script outside a
+    /// transaction; any other setting (`shouldExecute`,
+    /// `placeholderReplacement`, `encoding`, ...) changes what Flyway runs in
+    /// a way rehearse does not implement, so the step is not rehearsable,
+    /// named. A conf that cannot be read is refused, never ignored (W-F5).
+    package static func readConf(_ directory: URL, _ file: String, into step: inout MigrationStep) throws {
+        let name = file + ".conf"
+        guard MigrationFiles.exists(directory, name) else { return }
+        let conf = try MigrationFiles.read(directory, name)
+        for (key, value) in MigrationLines.properties(conf) {
+            let v = value.trimmingCharacters(in: .whitespaces).lowercased()
+            if key.lowercased() == "executeintransaction" && (v == "false" || v == "true") {
+                if v == "false" {
+                    step.transactional = false
+                    step.notes.append("\(name): executeInTransaction=false: the project runs it outside a transaction")
+                }
+            } else if step.skip == nil {
+                step.skip = .notRehearsable("\(name): \(key)=\(value): a Flyway script setting rehearse does not implement (it changes what Flyway runs)")
+            }
+        }
     }
 
     package static func duplicate(_ directory: URL, _ a: String, _ b: String) -> RehearseError {

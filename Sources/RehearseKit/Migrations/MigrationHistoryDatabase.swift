@@ -41,7 +41,7 @@ package final class MigrationHistoryDatabase {
         // psql meta-commands never run; in the history they are left out
         // (the step itself is reported not rehearsable).
         if prepared.metaCommand != nil {
-            prepared.script.text = prepared.script.text.split(separator: "\n", omittingEmptySubsequences: false)
+            prepared.script.text = MigrationLines.split(prepared.script.text)
                 .map { $0.drop { $0 == " " || $0 == "\t" }.hasPrefix("\\") ? "" : String($0) }.joined(separator: "\n")
             prepared = MigrationScan.prepare(prepared.script, dialect: dialect, history: true)
         }

@@ -33,12 +33,14 @@ package enum MigrationLayout: String, Sendable, CaseIterable {
 
     /// Reads the directory by this layout's rules for `dialect` (`sqlite` or `postgres`).
     package func read(_ directory: URL, dialect: Dialect) throws -> MigrationSet {
-        var set: MigrationSet = switch self {
-        case .golangMigrate: try GolangMigrateReader.read(directory)
-        case .dbmate: try DbmateReader.read(directory)
-        case .flyway: try FlywayReader.read(directory)
-        case .sqitch: try SqitchReader.read(directory)
-        case .suffixed: try SuffixedReader.read(directory, dialect: dialect)
+        var set: MigrationSet = try MigrationScan.$dialect.withValue(dialect) {
+            switch self {
+            case .golangMigrate: try GolangMigrateReader.read(directory)
+            case .dbmate: try DbmateReader.read(directory)
+            case .flyway: try FlywayReader.read(directory)
+            case .sqitch: try SqitchReader.read(directory)
+            case .suffixed: try SuffixedReader.read(directory, dialect: dialect)
+            }
         }
         // Files the runner would apply and rehearse did not read come last,
         // each a SKIPPED step: the walk is then never "all passed".

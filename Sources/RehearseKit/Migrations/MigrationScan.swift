@@ -28,6 +28,12 @@ package enum MigrationScan {
     package static let endWords: Set<String> = ["commit", "commit transaction", "commit work", "end", "end transaction", "end work"]
     package static let controlWords: Set<String> = ["begin", "start", "commit", "end", "rollback", "savepoint", "release", "abort"]
 
+    /// The engine a directory is read for: every split of a migration script
+    /// (placeholder detection, meta-commands, transaction statements) follows
+    /// that engine's rules, never PostgreSQL's on a SQLite walk. Set by
+    /// ``MigrationLayout/read(_:dialect:)``.
+    @TaskLocal package static var dialect: Dialect?
+
     /// Classifies a step a reader built (see ``MigrationStep/classify()``).
     package static func mark(_ step: inout MigrationStep) { step.classify() }
 
@@ -69,9 +75,10 @@ package enum MigrationScan {
         func fileLine(_ s: ScriptStatement) -> Int {
             script.line + script.text.utf8.prefix(s.startOffset).reduce(0) { $0 + ($1 == 0x0a ? 1 : 0) }
         }
-        // psql's own rule, whatever the dialect: a backslash starting a
-        // statement is a meta-command running to the end of its line.
-        for s in PostgresScript.statements(of: script.text) where s.sql.hasPrefix("\\") {
+        // psql's rule: a backslash starting a statement is a meta-command
+        // running to the end of its line. Statements are found by the
+        // engine's own splitter (a SQLite script is not split by psql's rules).
+        for s in list where s.sql.hasPrefix("\\") {
             out.metaCommand = "\(script.file):\(fileLine(s)): `\(SQLExcerpt.of(s.sql))` is a psql meta-command; rehearse never runs them (they run programs and read files)"
             return out
         }

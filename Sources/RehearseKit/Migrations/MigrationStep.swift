@@ -22,8 +22,19 @@ package struct MigrationScript: Sendable, Equatable {
         self.text = text
     }
 
-    /// Whether the text holds no statement at all (only comments and blanks).
-    package var isEmpty: Bool { PostgresScript.statements(of: text).isEmpty }
+    /// Whether the text holds no statement at all (only comments and blanks),
+    /// split by the rules of the engine the walk runs on
+    /// (``MigrationScan/dialect``): SQLite does not nest block comments, so
+    /// `/* a /* b */ UPDATE t …; -- */` runs an UPDATE there and is a
+    /// placeholder only to PostgreSQL. With no engine set, the text is empty
+    /// only when both engines' splitters find no statement (issue 13, W-F12).
+    package var isEmpty: Bool {
+        switch MigrationScan.dialect {
+        case .sqlite?: MigrationScan.statements(text, dialect: .sqlite).isEmpty
+        case .postgres?: PostgresScript.statements(of: text).isEmpty
+        case nil: PostgresScript.statements(of: text).isEmpty && MigrationScan.statements(text, dialect: .sqlite).isEmpty
+        }
+    }
 }
 
 /// One migration of a directory, as its project's runner sees it: a version,

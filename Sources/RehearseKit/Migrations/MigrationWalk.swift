@@ -104,6 +104,10 @@ package struct MigrationWalk {
         // again by the layout's rules to derive the steps the walk must list.
         let log = MigrationFileLog()
         let set = try MigrationFiles.$source.withValue(.disk(log)) { try layout.read(directory, dialect: dialect) }
+        // A walk of nothing proves nothing: never exit 0 for it (W-F19).
+        guard !set.steps.isEmpty else {
+            throw RehearseError.badInput("\(directory.path): no migration found by the \(layout.rawValue) rules (\(set.notes.isEmpty ? "the directory holds none" : set.notes.prefix(3).joined(separator: "; "))). A walk of no migration proves nothing; point at the folder holding the migrations, or give --layout.")
+        }
         let inventory = try MigrationInventory.take(directory, log: log)
         let prelude = try options.prelude.map { url -> MigrationScript in
             guard let data = FileManager.default.contents(atPath: url.path) else {

@@ -47,6 +47,7 @@ package enum MigrationWalkValidator {
             finding(MigrationWalk.indexFile, "missing, not strict JSON, or not a walk index of format \(MigrationWalkIndex.format)")
             return (findings, RehearseError.Code.evidenceRejected.exitStatus)
         }
+        if steps.isEmpty { finding(MigrationWalk.indexFile, "lists no step: a walk of no migration proves nothing (rehearse refuses to write one)") }
         findings += Validator.signatureFindings(folder, trust: trust, payloadFile: MigrationWalk.indexFile, envelopeFile: envelopeFile,
                                                 payloadType: payloadType)
         var accounted: Set<String> = [MigrationWalk.indexFile, Seal.fileName, envelopeFile]

@@ -23,8 +23,15 @@ package enum SqitchReader {
         var set = MigrationSet(layout: .sqitch, directory: directory, steps: [])
         var entries: [Entry] = []
         var tagsAfter: [Int: [String]] = [:] // entry index -> tags that follow it
-        for (i, raw) in plan.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let line = raw.trimmingCharacters(in: .whitespaces)
+        // Sqitch reads the plan line by line at LF; a CRLF line end is a line
+        // end with trailing blank. A lone CR is refused: what Sqitch makes of
+        // it depends on where it sits, and rehearse does not guess (W-F19).
+        for (i, raw) in MigrationLines.split(plan).enumerated() {
+            let content = MigrationLines.content(raw)
+            if content.unicodeScalars.contains("\r") {
+                throw RehearseError.badInput("sqitch.plan:\(i + 1): a carriage return (CR) inside the line, not before its line feed. rehearse does not guess how Sqitch reads it; save the plan with LF (or CRLF) line ends.")
+            }
+            let line = content.trimmingCharacters(in: .whitespaces)
             if line.isEmpty || line.hasPrefix("#") || line.hasPrefix("%") { continue }
             var body = line
             if let hash = body.range(of: " #") { body = String(body[..<hash.lowerBound]) }
