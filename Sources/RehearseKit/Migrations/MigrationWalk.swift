@@ -170,7 +170,7 @@ package struct MigrationWalk {
         let walk = MigrationWalkResult(layout: layout, directory: directory.path, dialect: dialect, mode: options.mode.rawValue,
                                        steps: results, notes: notes, walkFolder: walkFolder)
         try MigrationInventory.writeSources(log, to: walkFolder)
-        try MigrationWalkIndex.write(walk, inventory: inventory, prelude: prelude, baseline: baseline, options: options, to: walkFolder)
+        try MigrationWalkIndex.write(walk, inventory: inventory, prelude: prelude, baseline: baseline, profile: profileText, options: options, to: walkFolder)
         return walk
     }
 

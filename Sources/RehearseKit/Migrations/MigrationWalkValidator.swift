@@ -51,7 +51,10 @@ package enum MigrationWalkValidator {
         findings += Validator.signatureFindings(folder, trust: trust, payloadFile: MigrationWalk.indexFile, envelopeFile: envelopeFile,
                                                 payloadType: payloadType)
         var accounted: Set<String> = [MigrationWalk.indexFile, Seal.fileName, envelopeFile]
-        for (key, file) in [("prelude", MigrationWalkIndex.preludeFile), ("baseline", MigrationWalkIndex.baselineFile)] {
+        if index["profile"]?["sha256"]?.stringValue == nil || index["postgres_superuser"]?.boolValue == nil {
+            finding(MigrationWalk.indexFile, "records no profile or no postgres_superuser setting, so no step's generated rows can be held to the walk's settings")
+        }
+        for (key, file) in [("prelude", MigrationWalkIndex.preludeFile), ("baseline", MigrationWalkIndex.baselineFile), ("profile", MigrationWalkIndex.profileFile)] {
             guard let digest = index[key]?["sha256"]?.stringValue else { continue }
             accounted.insert(file)
             if folder.file(named: file).map({ Digest.sha256Hex($0) }) != digest { finding(file, "missing, or not the \(key) whose digest walk.json records") }
@@ -69,7 +72,8 @@ package enum MigrationWalkValidator {
             let at = "\(MigrationWalk.indexFile) step \(i + 1) (\(step["version"]?.stringValue ?? "?") \(step["name"]?.stringValue ?? "?"))"
             let unit = derived?.units.indices.contains(i) == true ? derived!.units[i] : nil
             let check = MigrationWalkStepCheck(step: step, unit: unit, folder: folder, at: at, walkDialect: index["dialect"]?.stringValue,
-                                               walkSeed: index["seed"])
+                                               walkSeed: index["seed"], walkProfile: folder.file(named: MigrationWalkIndex.profileFile).flatMap { String(bytes: $0, encoding: .utf8) },
+                                               walkSuperuser: index["postgres_superuser"]?.boolValue)
             let outcome = check.run(named: &named)
             findings += outcome.findings
             accounted.formUnion(outcome.accounted)
