@@ -108,4 +108,29 @@ import Testing
         #expect(b.status == 2, "\(b.all)")
         #expect(b.stderr.contains("V2__b.sql.conf"), "\(b.all)")
     }
+
+    @Test func migrationsInSubFoldersCallbacksAndBaselinesTheRunnerRunsMakeTheWalkNotProven() throws {
+        let s = Scratch()
+        let flyway = try Self.files(s, "fw", [
+            "V1__a.sql": "CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT, secret TEXT);\n", "U1__a.sql": "DROP TABLE t;\n",
+            "sub/V2__b.sql": "ALTER TABLE t DROP COLUMN secret;\n", "sub/U2__b.sql": "ALTER TABLE t ADD COLUMN secret TEXT;\n",
+            "afterEachUndo.sql": "DELETE FROM t;\n", "B3__base.sql": "CREATE TABLE t(id INTEGER);\n", "README.sql": "-- notes\n"])
+        let r = try CLI.run(["migrations", flyway, "--out", s.path("w")], environment: s.env)
+        #expect(r.status == 6, "\(r.all)")
+        for line in ["sub/V2__b.sql: in a sub-folder of the location; Flyway scans sub-folders", "sub/U2__b.sql: in a sub-folder",
+                     "afterEachUndo.sql: a Flyway SQL callback (afterEachUndo)", "B3__base.sql: a Flyway baseline migration"] {
+            #expect(r.stdout.contains(line), "\(line)\n\(r.stdout)")
+        }
+        #expect(r.stdout.contains("Walk: 6 steps, 1 PASS, 4 SKIPPED") || r.stdout.contains("SKIPPED"), "\(r.stdout)")
+        let v = try CLI.run(["validate", s.path("w")])
+        #expect(v.status == 6, "\(v.all)")
+        let pop = try Self.files(s, "sx", [
+            "1_a.up.sql": "CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT, secret TEXT);\n", "1_a.down.sql": "DROP TABLE t;\n",
+            "sub/2_b.up.sql": "ALTER TABLE t DROP COLUMN secret;\n", "sub/2_b.down.sql": "ALTER TABLE t ADD COLUMN secret TEXT;\n"])
+        let p = try CLI.run(["migrations", pop, "--layout", "suffixed", "--out", s.path("wp")], environment: s.env)
+        #expect(p.status == 6, "\(p.all)")
+        #expect(p.stdout.contains("sub/2_b.up.sql: in a sub-folder; pop walks sub-folders"), "\(p.stdout)")
+        let vp = try CLI.run(["validate", s.path("wp")])
+        #expect(vp.status == 6, "\(vp.all)")
+    }
 }

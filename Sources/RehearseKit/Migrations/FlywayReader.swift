@@ -56,6 +56,8 @@ package enum FlywayReader {
                     var step = MigrationStep(version: String(file.dropFirst().prefix { $0 != "_" }), name: file, up: [], down: nil)
                     step.skip = .code("\(file) is a code migration; rehearse runs SQL only")
                     repeatables.append(step)
+                } else if let why = runsUnread(file) {
+                    set.unread(file, why)
                 } else if file.hasSuffix(".sql"), let first = file.first, "VUR".contains(first) {
                     set.unread(file, "starts like a Flyway migration but its version or description could not be read")
                 } else if file.hasSuffix(".sql") {
@@ -75,6 +77,14 @@ package enum FlywayReader {
             default:
                 if let other = versioned[key] { throw duplicate(directory, file, other.1) }
                 versioned[key] = (n, file)
+            }
+        }
+        // Flyway scans a location's sub-folders too: a migration, callback or
+        // baseline there runs, and rehearse reads the top level only (W-F4).
+        for path in try MigrationFiles.nested(directory) {
+            let name = String(path.split(separator: "/").last ?? "")
+            if parse(name) != nil || runsUnread(name) != nil || (name.hasSuffix(".sql") && name.first.map { "VUR".contains($0) } == true) {
+                set.unread(path, "in a sub-folder of the location; Flyway scans sub-folders and runs it, rehearse reads the top level only")
             }
         }
         for (key, file) in undo where versioned[key] == nil { set.unread(file, "an undo with no versioned migration") }
@@ -116,6 +126,31 @@ package enum FlywayReader {
                 step.skip = .notRehearsable("\(name): \(key)=\(value): a Flyway script setting rehearse does not implement (it changes what Flyway runs)")
             }
         }
+    }
+
+    /// Flyway's SQL callback events (`afterMigrate.sql`, `beforeEachUndo__x.sql`).
+    package static let callbacks: Set<String> = [
+        "beforemigrate", "beforerepeatables", "beforeeachmigrate", "beforeeachmigratestatement", "aftereachmigratestatement",
+        "aftereachmigratestatementerror", "aftereachmigrate", "aftereachmigrateerror", "aftermigrate", "aftermigrateapplied",
+        "afterversioned", "aftermigrateerror", "beforeundo", "beforeeachundo", "beforeeachundostatement", "aftereachundostatement",
+        "aftereachundostatementerror", "aftereachundo", "aftereachundoerror", "afterundo", "afterundoerror", "beforeclean",
+        "afterclean", "aftercleanerror", "beforeinfo", "afterinfo", "afterinfoerror", "beforevalidate", "aftervalidate",
+        "aftervalidateerror", "beforebaseline", "afterbaseline", "afterbaselineerror", "beforerepair", "afterrepair",
+        "afterrepairerror", "createschema", "beforecreateschema", "beforeconnect", "afterconnect"]
+
+    /// Why a file Flyway runs is one rehearse does not (a SQL callback, a
+    /// `B` baseline migration), or nil: such a file makes the walk not proven.
+    package static func runsUnread(_ file: String) -> String? {
+        guard file.hasSuffix(".sql") else { return nil }
+        let stem = String(file.dropLast(4))
+        let event = stem.range(of: "__").map { String(stem[..<$0.lowerBound]) } ?? stem
+        if callbacks.contains(event.lowercased()) {
+            return "a Flyway SQL callback (\(event)), which Flyway runs around migrate or undo; rehearse does not run callbacks"
+        }
+        if file.first == "B", let sep = file.range(of: "__"), file[file.index(after: file.startIndex)..<sep.lowerBound].first?.isNumber == true {
+            return "a Flyway baseline migration, which Flyway applies in place of the versions up to it on an empty database; rehearse does not"
+        }
+        return nil
     }
 
     package static func duplicate(_ directory: URL, _ a: String, _ b: String) -> RehearseError {

@@ -36,6 +36,8 @@ package final class MigrationFileLog: @unchecked Sendable {
 /// of every file a reader read.
 package struct MigrationRecordedDirectory: Sendable {
     package var topLevel: [String]
+    /// Entries below the top-level folders that are not folders (relative paths).
+    package var nested: [String] = []
     package var bytes: [String: [UInt8]]
 }
 
@@ -80,6 +82,20 @@ package enum MigrationInventory {
             default: entries[name] = Entry(path: name, kind: "other", read: false)
             }
         }
+        // Every entry below the top-level folders is inventoried too (W-F4):
+        // Flyway and pop read sub-folders, and the validator must derive the
+        // same "not read" steps the walk reported for them.
+        for path in try MigrationFiles.nested(directory) {
+            var st = stat()
+            let full = base + "/" + path
+            guard lstat(full, &st) == 0 else { entries[path] = Entry(path: path, kind: "unreadable", read: false); continue }
+            if st.st_mode & S_IFMT == S_IFREG {
+                let bytes = try? SurrogateSource.readConfined(full, display: path, key: "migration").bytes
+                entries[path] = Entry(path: path, kind: "file", sha256: bytes.map { Digest.sha256Hex($0) }, bytes: Int64(st.st_size), read: false)
+            } else {
+                entries[path] = Entry(path: path, kind: st.st_mode & S_IFMT == S_IFLNK ? "link" : "other", read: false)
+            }
+        }
         for (path, bytes) in log.read {
             entries[path] = Entry(path: path, kind: "file", sha256: Digest.sha256Hex(bytes), bytes: Int64(bytes.count), read: true)
         }
@@ -105,7 +121,7 @@ package enum MigrationInventory {
         guard let files = index["inventory"]?["files"]?.arrayValue, index["inventory"]?["count"]?.integerValue == Int64(files.count) else {
             return .failure(Problem(message: "has no inventory of the migrations directory (or its count does not match its files)"))
         }
-        var entries: [Entry] = [], top: [String] = [], bytes: [String: [UInt8]] = [:]
+        var entries: [Entry] = [], top: [String] = [], nested: [String] = [], bytes: [String: [UInt8]] = [:]
         for f in files {
             guard let path = f["path"]?.stringValue, let kind = f["kind"]?.stringValue, let read = f["read"]?.boolValue else {
                 return .failure(Problem(message: "inventory entry \(f.canonicalString) lacks path, kind or read"))
@@ -113,7 +129,7 @@ package enum MigrationInventory {
             let entry = Entry(path: path, kind: kind, sha256: f["sha256"]?.stringValue, bytes: f["bytes"]?.integerValue, read: read)
             if entries.contains(where: { $0.path == path }) { return .failure(Problem(message: "inventory lists \(path) twice")) }
             entries.append(entry)
-            if !path.contains("/") { top.append(path) }
+            if !path.contains("/") { top.append(path) } else if kind != "directory" { nested.append(path) }
             if read {
                 guard let digest = entry.sha256, let copy = folder.file(named: sourceFolder + "/" + digest), Digest.sha256Hex(copy) == digest else {
                     return .failure(Problem(message: "inventory file \(path) was read, but \(sourceFolder)/\(entry.sha256 ?? "?") does not hold bytes of its digest"))
@@ -121,6 +137,6 @@ package enum MigrationInventory {
                 bytes[path] = copy
             }
         }
-        return .success((MigrationRecordedDirectory(topLevel: top.sorted(), bytes: bytes), entries))
+        return .success((MigrationRecordedDirectory(topLevel: top.sorted(), nested: nested.sorted(), bytes: bytes), entries))
     }
 }

@@ -68,6 +68,33 @@ package enum MigrationFiles {
         return names.sorted()
     }
 
+    /// Every entry that is not a folder below the directory's top-level
+    /// folders, as paths relative to the directory, sorted (symbolic links
+    /// are listed, not followed). At most 100 000 are listed.
+    package static func nested(_ directory: URL) throws -> [String] {
+        if case .recorded(let r) = source { return r.nested }
+        let base = SurrogateSource.realPath(directory.path) ?? directory.path
+        var out: [String] = []
+        var queue = try list(directory).filter { name in
+            var st = stat()
+            return lstat(base + "/" + name, &st) == 0 && st.st_mode & S_IFMT == S_IFDIR
+        }
+        while let dir = queue.popLast() {
+            guard let names = try? FileManager.default.contentsOfDirectory(atPath: base + "/" + dir) else {
+                throw RehearseError.environment("\(directory.path)/\(dir): the folder cannot be read. Check its permissions.")
+            }
+            for name in names {
+                let rel = dir + "/" + name
+                var st = stat()
+                if lstat(base + "/" + rel, &st) == 0, st.st_mode & S_IFMT == S_IFDIR { queue.append(rel) } else { out.append(rel) }
+                if out.count > 100_000 {
+                    throw RehearseError.badInput("\(directory.path): more than 100000 files below its folders; point at the folder holding the migrations.")
+                }
+            }
+        }
+        return out.sorted()
+    }
+
     /// A migration file's text, read by the rules every rehearse input obeys
     /// (``SurrogateSource/readConfined(_:display:key:)``): a regular file
     /// reached without a symbolic link, one hard link, at most 64 MiB, text

@@ -57,6 +57,12 @@ package enum SuffixedReader {
             }
             chosen[n.version, default: [:]][n.up] = (file, n)
         }
+        // pop (filepath.Walk) and popx (fs.WalkDir) read sub-folders too (W-F4).
+        for path in try MigrationFiles.nested(directory) {
+            if let n = parse(String(path.split(separator: "/").last ?? "")), n.dialect == nil || n.dialect == want {
+                set.unread(path, "in a sub-folder; pop walks sub-folders and runs it, rehearse reads the top level only")
+            }
+        }
         for (version, files) in chosen {
             guard let (upFile, upName) = files[true] else {
                 set.unread(files[false]!.0, "a down with no up for \(want)")
