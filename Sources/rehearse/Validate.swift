@@ -89,13 +89,15 @@ extension Rehearse {
             }
             switch format {
             case .json:
+                // What the walk covers (checked fields only), when it is valid.
+                let coverage = findings.isEmpty ? MigrationWalkValidator.coverage(URL(fileURLWithPath: runDirectory), trusted: policy != nil)?.json : nil
                 Console.out(JSONValue.object(["valid": .bool(findings.isEmpty), "walk_exit_status": .integer(Int64(status)),
-                                              "findings": .array(findings.map(\.json))]).canonicalString)
+                                              "findings": .array(findings.map(\.json)), "walk": coverage ?? .null]).canonicalString)
             case .text:
                 if findings.isEmpty {
                     Console.out("\(runDirectory): walk evidence valid; walk exit status \(status)")
                     // What the walk covers, so a walk of a narrower range is seen as one.
-                    if let coverage = MigrationWalkValidator.coverage(URL(fileURLWithPath: runDirectory)) { Console.out("  " + coverage) }
+                    if let coverage = MigrationWalkValidator.coverage(URL(fileURLWithPath: runDirectory), trusted: policy != nil) { Console.out("  " + coverage.text) }
                 } else {
                     Console.out("\(runDirectory): walk evidence " + Console.red("REJECTED") + " (\(findings.count) findings)")
                     for f in findings { Console.out("  \(f)") }

@@ -20,7 +20,7 @@ import Testing
         let v = try CLI.run(["validate", s.path("walk")])
         #expect(v.status == 1)
         #expect(v.stdout.contains("walk evidence valid; walk exit status 1"))
-        #expect(v.stdout.contains("  walk of \(Self.fixture): layout golang-migrate, sqlite, step mode, every migration, 7 steps"))
+        #expect(v.stdout.contains("  recorded as walk of \(Self.fixture) (that path is not checked): layout golang-migrate, sqlite, step mode, every migration, 7 steps covering 7 of the 7 migrations; unsigned"), "\(v.stdout)")
         // --replay runs every step's rehearsal again from its sealed inputs.
         let replay = try CLI.run(["validate", s.path("walk"), "--replay"])
         #expect(replay.status == 1, "\(replay.all)")
@@ -37,7 +37,7 @@ import Testing
         let signed = try CLI.run(["validate", s.path("walk"), "--trust", s.path("trust.json")])
         #expect(signed.status == 1, "\(signed.all)")
         #expect(signed.stdout.contains("walk evidence valid; walk exit status 1"))
-        #expect(signed.stdout.contains("7 steps; signed (walk.dsse.json)"))
+        #expect(signed.stdout.contains("7 of the 7 migrations; signed (walk.dsse.json), verified by the trust policy"), "\(signed.stdout)")
         #expect(try CLI.run(["keys", "generate", "--out", s.path("x")]).status == 0)
         try CLI.run(["keys", "trust", s.path("x.pub")]).stdout.write(toFile: s.path("x.json"), atomically: true, encoding: .utf8)
         let wrong = try CLI.run(["validate", s.path("walk"), "--trust", s.path("x.json")])

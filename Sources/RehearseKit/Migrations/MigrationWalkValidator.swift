@@ -149,15 +149,34 @@ package enum MigrationWalkValidator {
     }
 
     /// One line saying what a walk covers: layout, engine, mode, range, steps.
-    package static func coverage(_ directory: URL) -> String? {
-        guard let data = FileManager.default.contents(atPath: directory.appendingPathComponent(MigrationWalk.indexFile).path),
-              let index = try? JSONValue.parseStrict(Array(data)), let steps = index["steps"]?.arrayValue else { return nil }
-        let range: String = switch (index["from"]?.stringValue, index["to"]?.stringValue) {
+    package static func coverage(_ directory: URL, trusted: Bool) -> (text: String, json: JSONValue)? {
+        guard let folder = try? RunFolder(directory: directory),
+              let index = folder.file(named: MigrationWalk.indexFile).flatMap({ try? JSONValue.parseStrict($0) }),
+              let steps = index["steps"]?.arrayValue else { return nil }
+        let from = index["from"]?.stringValue, to = index["to"]?.stringValue
+        let range: String = switch (from, to) {
         case (nil, nil): "every migration"
         case let (from, to): "--from \(from ?? "the first") --to \(to ?? "the last")"
         }
-        let signed = FileManager.default.fileExists(atPath: directory.appendingPathComponent(envelopeFile).path) ? "; signed (walk.dsse.json)" : ""
-        return "walk of \(index["directory"]?.stringValue ?? "?"): layout \(index["layout"]?.stringValue ?? "?"), \(index["dialect"]?.stringValue ?? "?"), \(index["mode"]?.stringValue ?? "?") mode, \(range), \(steps.count) steps\(signed)"
+        let derived = derive(index, folder) { _, _ in }
+        let total = derived?.set?.steps.count ?? 0, covered = derived?.range?.count ?? 0
+        let enveloped = folder.file(named: envelopeFile) != nil
+        let signature = !enveloped ? "none" : trusted ? "verified" : "present_unchecked"
+        let signed = switch signature {
+        case "verified": "signed (walk.dsse.json), verified by the trust policy"
+        case "present_unchecked": "signature present, not checked without --trust (it vouches for nothing until checked)"
+        default: "unsigned"
+        }
+        let text = "recorded as walk of \(index["directory"]?.stringValue ?? "?") (that path is not checked): layout \(index["layout"]?.stringValue ?? "?"), \(index["dialect"]?.stringValue ?? "?"), \(index["mode"]?.stringValue ?? "?") mode, \(range), \(steps.count) steps covering \(covered) of the \(total) migrations; \(signed)"
+        let json: JSONValue = [
+            "directory_recorded": index["directory"] ?? .null, "layout": index["layout"] ?? .null, "dialect": index["dialect"] ?? .null,
+            "mode": index["mode"] ?? .null, "from": index["from"] ?? .null, "to": index["to"] ?? .null,
+            "steps": .integer(Int64(steps.count)), "migrations": .integer(Int64(total)), "covered": .integer(Int64(covered)),
+            "covers_every_migration": .bool(total > 0 && covered == total), "signature": .string(signature),
+            "statuses": .array(steps.map { ["version": $0["version"] ?? .null, "name": $0["name"] ?? .null, "status": $0["status"] ?? .null,
+                                            "exit_status": $0["exit_status"] ?? .null] }),
+        ]
+        return (text, json)
     }
 
     /// `validate --reproduce` / `--replay` of a walk: each step's run folder by
