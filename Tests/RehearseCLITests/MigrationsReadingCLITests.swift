@@ -133,4 +133,28 @@ import Testing
         let vp = try CLI.run(["validate", s.path("wp")])
         #expect(vp.status == 6, "\(vp.all)")
     }
+
+    @Test func runnerTemplatesPlaceholdersAndSqitchConfDirectoriesAreNeverRehearsedAsPlainText() throws {
+        let s = Scratch()
+        let flyway = try Self.files(s, "f6", [
+            "V1__a.sql": "CREATE TABLE audit(id INTEGER PRIMARY KEY, src TEXT NOT NULL);\n", "U1__a.sql": "DROP TABLE audit;\n",
+            "V2__b.sql": "INSERT INTO audit(id, src) VALUES (1000000, '${flyway:filename}');\n",
+            "U2__b.sql": "DELETE FROM audit WHERE id = 1000000 AND src = '${flyway:filename}';\n"])
+        let f = try CLI.run(["migrations", flyway, "--out", s.path("wf")], environment: s.env)
+        #expect(f.status == 6, "\(f.all)")
+        #expect(f.stdout.contains("NOT_REHEARSABLE 0002 2 b") && f.stdout.contains("V2__b.sql:1: `${` is a Flyway placeholder"), "\(f.stdout)")
+        let pop = try Self.files(s, "t3", [
+            "1_a.up.sql": "CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT);\n", "1_a.down.sql": "DROP TABLE t;\n",
+            "2_b.up.sql": "CREATE UNIQUE INDEX tv ON t(v);\n", "2_b.down.sql": "-- {{ if false }}\nDROP INDEX tv;\n-- {{ end }}\n"])
+        let p = try CLI.run(["migrations", pop, "--layout", "suffixed", "--out", s.path("wp")], environment: s.env)
+        #expect(p.status == 6, "\(p.all)")
+        #expect(p.stdout.contains("2_b.down.sql:1: `{{` is Go template syntax"), "\(p.stdout)")
+        let sqitch = try Self.files(s, "q2", [
+            "sqitch.plan": "%syntax-version=1.0.0\n%project=x\n\na 2024-01-01T00:00:00Z Ann <ann@example.com> # t\n",
+            "deploy/a.sql": "CREATE TABLE t(id INTEGER);\n", "revert/a.sql": "DROP TABLE t;\n", "revert_prod/a.sql": "SELECT 1;\n",
+            "sqitch.conf": "[core]\n\tengine = sqlite\n\trevert_dir = revert_prod\n"])
+        let q = try CLI.run(["migrations", sqitch, "--out", s.path("wq")], environment: s.env)
+        #expect(q.status == 2, "\(q.all)")
+        #expect(q.stderr.contains("sqitch.conf:3: revert_dir points Sqitch at another plan or other scripts"), "\(q.all)")
+    }
 }

@@ -93,6 +93,10 @@ package enum FlywayReader {
             let down = try undo[key].map { [MigrationScript(file: $0, text: try MigrationFiles.read(directory, $0))] }
             var step = MigrationStep(version: n.version.joined(separator: "."), name: n.description, up: [up], down: down)
             try readConf(directory, file, into: &step)
+            // Flyway replaces ${…} placeholders by default (${flyway:filename}
+            // is V2__b.sql in the up and U2__b.sql in the undo); rehearse
+            // runs the text as is, so the step is not rehearsed (W-F17).
+            step.refuseText("${", "is a Flyway placeholder, which Flyway replaces before it runs the script (built-in ones differ between the V and U file); rehearse does not replace placeholders")
             MigrationScan.mark(&step)
             if case .irreversible? = step.skip, down == nil {
                 step.skip = .irreversible("no undo file U\(n.version.joined(separator: "."))__*.sql: the project cannot roll this version back")

@@ -108,6 +108,19 @@ package struct MigrationStep: Sendable {
 
     /// Classifies an ordinary step: irreversible when the down is missing or
     /// empty while the up does something; empty when neither does anything.
+    /// Marks the step not rehearsable when one of its scripts holds
+    /// `marker` (a runner's template or placeholder syntax that rehearse
+    /// does not expand), naming the first file and line and why.
+    package mutating func refuseText(_ marker: String, _ why: String) {
+        guard skip == nil else { return }
+        for script in up + (down ?? []) {
+            for (i, line) in MigrationLines.split(script.text).enumerated() where line.contains(marker) {
+                skip = .notRehearsable("\(script.file):\(script.line + i): `\(marker)` \(why)")
+                return
+            }
+        }
+    }
+
     package mutating func classify() {
         guard skip == nil else { return }
         let upEmpty = up.allSatisfy(\.isEmpty)

@@ -16,9 +16,30 @@ import RehearsePostgres
 /// Sqitch requires before it deploys; a change whose requirement is missing
 /// is reported, not rehearsed. The verify script is the after-birth check.
 package enum SqitchReader {
+    /// sqitch.conf keys that point Sqitch at other scripts or another plan
+    /// than the layout rehearse reads (W-F11).
+    package static let confKeys: Set<String> = ["plan_file", "top_dir", "deploy_dir", "revert_dir", "verify_dir", "reworked_dir",
+                                                "reworked_deploy_dir", "reworked_revert_dir", "reworked_verify_dir", "extension"]
+
+    /// Refuses a directory whose sqitch.conf moves the plan or the scripts:
+    /// rehearse would walk files `sqitch deploy` and `sqitch revert` do not run.
+    package static func checkConf(_ directory: URL) throws {
+        guard MigrationFiles.exists(directory, "sqitch.conf") else { return }
+        let conf = try MigrationFiles.read(directory, "sqitch.conf")
+        for (i, raw) in MigrationLines.split(conf).enumerated() {
+            let line = MigrationLines.content(raw).trimmingCharacters(in: .whitespaces)
+            guard !line.hasPrefix("#"), !line.hasPrefix(";"), let eq = line.firstIndex(of: "=") else { continue }
+            let key = line[..<eq].trimmingCharacters(in: .whitespaces).lowercased()
+            if confKeys.contains(key) {
+                throw RehearseError.badInput("sqitch.conf:\(i + 1): \(key) points Sqitch at another plan or other scripts than sqitch.plan, deploy/, revert/ and verify/; rehearse reads those only and would walk files Sqitch does not run. Walk the folder the setting names, or remove the setting.")
+            }
+        }
+    }
+
     package struct Entry { var name: String; var line: Int; var requires: [String]; var conflicts: [String] }
 
     package static func read(_ directory: URL) throws -> MigrationSet {
+        try checkConf(directory)
         let plan = try MigrationFiles.read(directory, "sqitch.plan")
         var set = MigrationSet(layout: .sqitch, directory: directory, steps: [])
         var entries: [Entry] = []

@@ -80,6 +80,8 @@ package enum SuffixedReader {
                 step.transactional = false
                 step.notes.append(".autocommit: the project runs it outside a transaction")
             }
+            // pop renders every SQL migration as a Go template first (W-F21).
+            step.refuseText("{{", "is Go template syntax; pop renders each migration as a template before it runs it, and rehearse does not")
             MigrationScan.mark(&step)
             set.steps.append(step)
         }
