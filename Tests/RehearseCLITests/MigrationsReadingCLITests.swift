@@ -157,4 +157,18 @@ import Testing
         #expect(q.status == 2, "\(q.all)")
         #expect(q.stderr.contains("sqitch.conf:3: revert_dir points Sqitch at another plan or other scripts"), "\(q.all)")
     }
+
+    @Test func aSQLiteWalkSaysItRanWithForeignKeysOffAndWhichStepsThatMatters() throws {
+        let s = Scratch()
+        let dir = try Self.files(s, "k1", [
+            "1_a.up.sql": "CREATE TABLE parent(id INTEGER PRIMARY KEY, name TEXT);\nCREATE TABLE child(id INTEGER PRIMARY KEY, parent_id INTEGER REFERENCES parent(id) ON DELETE CASCADE, note TEXT);\n",
+            "1_a.down.sql": "DROP TABLE child; DROP TABLE parent;\n",
+            "2_b.up.sql": "CREATE TABLE parent_new(id INTEGER PRIMARY KEY, name TEXT, extra TEXT);\nINSERT INTO parent_new(id, name) SELECT id, name FROM parent;\nDROP TABLE parent;\nALTER TABLE parent_new RENAME TO parent;\n",
+            "2_b.down.sql": "CREATE TABLE parent_old(id INTEGER PRIMARY KEY, name TEXT);\nINSERT INTO parent_old(id, name) SELECT id, name FROM parent;\nDROP TABLE parent;\nALTER TABLE parent_old RENAME TO parent;\n"])
+        let r = try CLI.run(["migrations", dir, "--out", s.path("w")], environment: s.env)
+        #expect(r.stdout.contains("foreign keys: every script ran with PRAGMA foreign_keys = OFF"), "\(r.stdout)")
+        #expect(r.stdout.contains("foreign keys OFF while the up and down ran (SQLite's default): the schema has ON DELETE / ON UPDATE actions"), "\(r.stdout)")
+        let index = try String(contentsOfFile: s.path("w/walk.json"), encoding: .utf8)
+        #expect(index.contains("PRAGMA foreign_keys = OFF"))
+    }
 }

@@ -96,6 +96,15 @@ package struct MigrationWalk {
         return lo...hi
     }
 
+    /// Whether SQL text declares a foreign-key action other than the default.
+    static func hasReferentialActions(_ text: String) -> Bool {
+        let t = SQLNormalizer.tokens(text).map { $0.lowercased() }
+        for i in t.indices.dropLast(2) where t[i] == "on" && (t[i + 1] == "delete" || t[i + 1] == "update") && t[i + 2] != "no" {
+            return true
+        }
+        return false
+    }
+
     package func run() throws -> MigrationWalkResult {
         let dialect = options.engine.dialect
         let layout = try options.layout ?? MigrationLayout.detect(directory)
@@ -167,6 +176,10 @@ package struct MigrationWalk {
             notes.append(history.broken.map { "history: \($0)" }
                 ?? "history: every up up to \(set.steps[range.upperBound].version) applied in order on \(dialect) \(history.scratch.engineVersion)")
         }
+        if dialect == .sqlite {
+            // Which foreign-key setting the steps ran with (W-F13).
+            notes.append("foreign keys: every script ran with PRAGMA foreign_keys = OFF (SQLite's default for a new connection), and PRAGMA foreign_key_check after it; a runner that turns foreign keys on (a DSN with _foreign_keys=on or _fk=1) fires ON DELETE and ON UPDATE actions that this walk did not")
+        }
         let walk = MigrationWalkResult(layout: layout, directory: directory.path, dialect: dialect, mode: options.mode.rawValue,
                                        steps: results, notes: notes, walkFolder: walkFolder)
         try MigrationInventory.writeSources(log, to: walkFolder)
@@ -196,6 +209,9 @@ package struct MigrationWalk {
         let stepProfile = MigrationProfile.filter(profile, schema: schema)
         if !stepProfile.leftOut.isEmpty {
             result.notes.append("profile: \(stepProfile.leftOut.count) tables the schema before this step does not create are left out (\(stepProfile.leftOut.prefix(5).joined(separator: ", "))\(stepProfile.leftOut.count > 5 ? ", …" : ""))")
+        }
+        if dialect == .sqlite, Self.hasReferentialActions(schema + "\n" + birth.text + "\n" + rollback.text) {
+            result.notes.append("foreign keys OFF while the up and down ran (SQLite's default): the schema has ON DELETE / ON UPDATE actions, which a runner with foreign keys on would fire (a table rebuild can cascade away child rows)")
         }
         let surrogate = try work.surrogate(label: unit.label, schema: schema, profile: stepProfile.text, birth: birth.text,
                                            rollback: rollback.text, seed: options.seed, transactional: unit.transactional,
