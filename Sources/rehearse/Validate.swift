@@ -35,11 +35,15 @@ extension Rehearse {
         @Option(name: .customLong("pg-bindir"), help: ArgumentHelp("With --reproduce or --replay of a PostgreSQL run: directory with initdb, pg_ctl and postgres.", valueName: "DIR"))
         var pgBindir: String?
 
+        @Option(name: .long, help: ArgumentHelp("With a migrations walk: also require the walk's inventory to be this migrations directory as it is now (every file, its kind and SHA-256).", valueName: "DIR"))
+        var against: String?
+
         @Option(name: .long, help: "Output format: text or json.")
         var format: OutputFormat = .text
 
         func run() throws {
             if MigrationWalkValidator.isWalk(URL(fileURLWithPath: runDirectory)) { return try validateWalk() }
+            if against != nil { throw RehearseError.badInput("--against compares a migrations walk's inventory with a directory; \(runDirectory) is not a walk folder (it holds no walk.json).") }
             let policy = try trust.map { try TrustPolicy(file: URL(fileURLWithPath: $0)) }
             // One snapshot of the folder: every mode checks the same bytes.
             let folder = try RunFolder(directory: URL(fileURLWithPath: runDirectory))
@@ -81,6 +85,10 @@ extension Rehearse {
         func validateWalk() throws {
             let policy = try trust.map { try TrustPolicy(file: URL(fileURLWithPath: $0)) }
             var (findings, status) = try MigrationWalkValidator.validate(URL(fileURLWithPath: runDirectory), trust: policy)
+            if findings.isEmpty, let against {
+                findings += try MigrationWalkAgainst.check(walk: URL(fileURLWithPath: runDirectory), directory: URL(fileURLWithPath: against))
+                if !findings.isEmpty { status = RehearseError.Code.evidenceRejected.exitStatus }
+            }
             // --reproduce and --replay check every step's run folder, once the walk itself is valid.
             if findings.isEmpty && (reproduce || replay) {
                 findings += try MigrationWalkValidator.checkSteps(URL(fileURLWithPath: runDirectory), reproduce: reproduce, replay: replay,

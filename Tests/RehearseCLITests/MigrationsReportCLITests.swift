@@ -62,4 +62,24 @@ import Testing
         let tj = try CLI.run(["validate", s.path("walk"), "--trust", s.path("trust.json"), "--format", "json"])
         #expect(tj.stdout.contains("\"signature\":\"verified\""), "\(tj.stdout)")
     }
+
+    @Test func validateAgainstTheDirectoryFindsAWalkOfAnotherCopy() throws {
+        let s = Scratch()
+        let fm = FileManager.default
+        try fm.copyItem(atPath: Self.fixtures.appendingPathComponent("golang-migrate").path, toPath: s.path("real"))
+        try fm.copyItem(atPath: s.path("real"), toPath: s.path("copy"))
+        // The copy walked has the lossy migration removed: a genuine walk, of another directory.
+        for f in try fm.contentsOfDirectory(atPath: s.path("copy")) where f.hasPrefix("0002_") { try fm.removeItem(atPath: s.path("copy/" + f)) }
+        let w = try CLI.run(["migrations", s.path("copy"), "--to", "0003", "--out", s.path("walk")], environment: s.env)
+        #expect(w.status == 0, "\(w.all)")
+        #expect(try CLI.run(["validate", s.path("walk")]).status == 0)
+        let v = try CLI.run(["validate", s.path("walk"), "--against", s.path("real")])
+        #expect(v.status == 5, "\(v.all)")
+        #expect(v.stdout.contains("0002_bump_qty.up.sql: is in \(s.path("real")) but not in the walk's inventory"), "\(v.stdout)")
+        let same = try CLI.run(["validate", s.path("walk"), "--against", s.path("copy")])
+        #expect(same.status == 0, "\(same.all)")
+        let run = try CLI.run(["validate", s.path("walk/steps/0001-0001-items"), "--against", s.path("real")])
+        #expect(run.status == 2, "\(run.all)")
+        #expect(run.stderr.contains("--against compares a migrations walk's inventory"), "\(run.all)")
+    }
 }
