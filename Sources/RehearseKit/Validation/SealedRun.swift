@@ -54,6 +54,11 @@ package struct SealedRun {
         }
         self.seed = UInt64(seed)
         self.scale = scale
+        let generator = source["generator"]?.stringValue ?? ""
+        guard Self.generators.contains(generator) else {
+            throw Problem.finding(path: "$.predicate.source.generator",
+                                  message: "'\(RunFolder.display(generator))' is not a generator version this build can regenerate (it knows \(Self.generators.sorted().joined(separator: ", ")))")
+        }
         let manifestPath = EvidenceWriter.inputsFolder + "/" + SurrogateManifest.fileName
         guard let manifestBytes = folder.file(named: manifestPath), let manifestText = String(validating: manifestBytes, as: UTF8.self),
               let sealed = try? SurrogateManifest(parsing: manifestText, file: manifestPath) else {
@@ -102,8 +107,13 @@ package struct SealedRun {
         manifest.checksAfterRollback = named("checks_after_rollback")
         var surrogate = SurrogateSource(directory: directory, manifest: manifest)
         surrogate.resolvesDialectVariants = false
+        // Regenerated as it was made: older generator versions keep their values.
+        surrogate.generator = generator
         self.source = surrogate
     }
+
+    /// Generator versions whose data this build regenerates.
+    package static let generators: Set<String> = ["rehearse-surrogate/1", "rehearse-surrogate/2", SurrogatePlan.generatorVersion]
 
     /// A forged scale may not make the validator generate without bound.
     package static let maxScale = 1000.0
