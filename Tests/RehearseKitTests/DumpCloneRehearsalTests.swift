@@ -10,7 +10,7 @@ import Testing
 @testable import RehearseValidator
 
 /// The whole rehearsal on a restored dump clone: Chinook's plain pg_dump
-/// (split by rehearse, COPY through libpq), its custom and tar pg_dumps
+/// (split by rehearse, COPY through libpq), its custom, tar and directory pg_dumps
 /// (pg_restore), all into an ephemeral cluster as the scratch owner,
 /// and the SQLite file, each with a change that adds and drops
 /// a column; PASS, evidence valid, the dump byte-identical afterwards.
@@ -56,7 +56,8 @@ import Testing
           .enabled(if: PostgresServer.found(.test), "needs the PostgreSQL server binaries (initdb, pg_ctl, postgres)"))
     func everyArchiveFormatAndTheSQLiteFileRehearseToAValidPass() throws {
         let dumps = try DumpFixtures.dumps
-        for (name, engine) in [("chinook.sql", "postgres"), ("chinook.custom", "postgres"), ("chinook.tar", "postgres"), (Repo.chinook.path, "sqlite")] {
+        for (name, engine) in [("chinook.sql", "postgres"), ("chinook.custom", "postgres"), ("chinook.tar", "postgres"), ("chinook.dir", "postgres"),
+                              (Repo.chinook.path, "sqlite")] {
             let path = name.hasPrefix("/") ? name : dumps.appendingPathComponent(name).path
             let before = try DumpDigest.of(path: path)
             let result = try rehearse(path, engine: engine)

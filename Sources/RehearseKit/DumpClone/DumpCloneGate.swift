@@ -17,9 +17,11 @@ import RehearsePostgres
 ///    bytes checked and restored are the bytes hashed (no second read);
 /// 4. the grant's subject against that digest;
 /// 5. the format by content, and the engine it needs;
-/// 6. the secret-free gate and the hostile-statement checks over what would
-///    run (a plain script, or an archive rendered by pg_restore), tar members,
-///    directory members, the archive's table of contents;
+/// 6. tar members and the file names a directory dump's toc.dat and
+///    blobs.toc give pg_restore (``DirectoryDump``), the archive's table of
+///    contents, then the secret-free gate and the hostile-statement checks
+///    over what would run (a plain script, or an archive rendered by
+///    pg_restore);
 /// 7. the source hashed again: a change is a loud refusal.
 package enum DumpCloneGate {
     package struct Prepared {
@@ -54,12 +56,8 @@ package enum DumpCloneGate {
                                                   subjectSHA256: copy.digest, engine: engine)
             let format = try DumpFormat.detect(copy.copy, isDirectory: copy.isDirectory)
             // A directory dump's toc.dat and blobs.toc name the files pg_restore
-            // opens, relative paths included: it could read any file on the
-            // machine into the clone. Until rehearse confines those names, the
-            // directory format is refused (custom and tar hold their data inside).
-            guard format != .directory else {
-                throw RehearseError.refused("Refused: the dump \(RunFolder.display(dump)) is a pg_dump directory (-Fd). Its toc.dat and blobs.toc name the files pg_restore opens, and rehearse cannot yet confine those names to the dump, so a crafted one could read another file into the clone. Make a custom (-Fc) or tar (-Ft) dump instead; nothing was restored.")
-            }
+            // opens: each must be a flat pg_dump member name inside the copy.
+            if format == .directory { try DirectoryDump.confine(copy.copy, shown: dump) }
             let needs = format == .sqlite ? "sqlite" : "postgres"
             guard needs == engine else {
                 throw RehearseError.refused("Refused: the dump \(RunFolder.display(dump)) is a \(format.rawValue) dump, which restores into \(needs), and the grant and run name \(engine). Nothing was restored.")

@@ -21,6 +21,8 @@ package enum DumpScan {
             try checkStatements(copy, shown: shown)
         case .custom, .directory, .tar:
             if format == .tar { try DumpFormat.checkTarMembers(copy, shown: shown) }
+            // pg_restore opens the files a directory's toc.dat and blobs.toc name: confined first.
+            if format == .directory { try DirectoryDump.confine(copy, shown: shown) }
             let rendered = try reader.outputDirectory(in: workDirectory).appendingPathComponent("scan-rendered.sql")
             defer { try? FileManager.default.removeItem(at: rendered) }
             try ArchiveTools.render(copy, format: format, to: rendered, bindir: bindir, reader: reader, shown: shown)
