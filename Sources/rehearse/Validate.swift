@@ -32,8 +32,17 @@ extension Rehearse {
         @Flag(name: .long, help: "Also run the whole rehearsal again from the sealed inputs in a fresh scratch database of the recorded engine (PostgreSQL: a private ephemeral cluster) and require the fingerprints, drift, checks and verdict to come out as recorded.")
         var replay = false
 
+        @Option(name: .long, help: ArgumentHelp("With --replay of a dump clone (and --trust): the dump the run restored. It must hash to the recorded source.dump_sha256 and pass the run's gate again under its sealed grant (the grant's window judged at the run's start).", valueName: "PATH"))
+        var dump: String?
+
+        @Option(name: .long, help: ArgumentHelp("With --replay --dump: the reviewed secret-scan allowlist the run used, if any.", valueName: "FILE"))
+        var allowlist: String?
+
         @Option(name: .customLong("pg-bindir"), help: ArgumentHelp("With --reproduce or --replay of a PostgreSQL run: directory with initdb, pg_ctl and postgres.", valueName: "DIR"))
         var pgBindir: String?
+
+        @Option(name: .customLong("pg-user"), help: ArgumentHelp("With --replay --dump as root: the system user the scratch server runs as and reads the dump as (default postgres).", valueName: "USER"))
+        var pgUser: String?
 
         @Option(name: .long, help: "Output format: text or json.")
         var format: OutputFormat = .text
@@ -49,8 +58,11 @@ extension Rehearse {
             if report.isValid && reproduce {
                 report.findings += try Reproduction.check(folder, postgres: .ephemeral(bindir: pgBindir))
             }
+            if (dump != nil || allowlist != nil) && !replay {
+                throw RehearseError(.badInput, "--dump and --allowlist go with --replay (replaying a dump clone): add --replay, or leave them out.")
+            }
             if report.isValid && replay {
-                report.findings += try Replay.check(folder, postgres: .ephemeral(bindir: pgBindir))
+                report.findings += try replayFindings(folder)
             }
             let notes = [DumpCloneNotes.unverifiedGrant(folder, trustGiven: policy != nil)].compactMap { $0 }
             switch format {
@@ -75,6 +87,25 @@ extension Rehearse {
             }
             let status = ExitStatus.of(valid: report.isValid, verdict: report.verdict)
             if status != 0 { throw ExitCode(status) }
+        }
+
+        /// --replay: a surrogate run is regenerated; a dump clone needs the
+        /// dump (--dump) and the trust file its grant must verify under.
+        func replayFindings(_ folder: RunFolder) throws -> [ValidationFinding] {
+            let postgres = PostgresTarget.ephemeral(bindir: pgBindir, runAs: pgUser)
+            guard DumpReplay.isDumpClone(folder) else {
+                if dump != nil {
+                    throw RehearseError(.badInput, "--dump is for replaying a dump clone, and \(runDirectory) is a surrogate run: replay it without --dump.")
+                }
+                return try Replay.check(folder, postgres: postgres)
+            }
+            guard let dump, let trust else {
+                let digest = DumpReplay.recordedDigest(folder) ?? "?"
+                throw RehearseError(.badInput, "\(runDirectory) is a dump clone: real data is never sealed into evidence, so replaying it needs the dump itself and the trust file its grant must verify under. Give --dump PATH (the dump with SHA-256 \(digest)) and --trust FILE: rehearse validate --replay --dump PATH --trust FILE \(runDirectory)")
+            }
+            let list = try allowlist.map(SecretAllowlist.init(file:)) ?? .none
+            return try DumpReplay.check(folder, shown: runDirectory, request: .init(dump: dump, trustFile: trust, allowlist: list, bindir: pgBindir, pgUser: pgUser),
+                                        postgres: postgres)
         }
 
         /// A `rehearse migrations` walk folder: its seal, walk.json and every step's run folder.

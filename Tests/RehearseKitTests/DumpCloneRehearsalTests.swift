@@ -18,7 +18,9 @@ import Testing
     let dir = TempDir()
 
     /// A change directory (manifest, birth, rollback, checks) for Chinook.
-    func change(postgres: Bool) -> URL {
+    func change(postgres: Bool) -> URL { Self.change(postgres: postgres, in: dir) }
+
+    static func change(postgres: Bool, in dir: TempDir) -> URL {
         let c = dir.file(postgres ? "change-pg" : "change-sqlite")
         try? FileManager.default.createDirectory(at: c.appendingPathComponent("checks"), withIntermediateDirectories: true)
         for f in ["schema.sql", "profile.yaml"] {
