@@ -16,7 +16,10 @@ extension Rehearse {
             discussion: """
                 Plain validation proves the evidence is intact and consistent with its sealed inputs; --replay \
                 proves its claim is true by running the rehearsal again; --trust proves who made it. \
-                Exit 0: valid evidence of a PASS. Exit 1: valid evidence of a FAIL. Exit 5: evidence rejected.
+                A dump clone replays only with its dump and the trust file its grant verifies under: \
+                --replay --dump PATH --trust FILE (the dump must hash to the recorded SHA-256). \
+                Exit 0: valid evidence of a PASS. Exit 1: valid evidence of a FAIL. Exit 5: evidence rejected. \
+                Exit 3: replay refused (another dump, a grant that does not verify, a dump the gate refuses).
                 """
         )
 

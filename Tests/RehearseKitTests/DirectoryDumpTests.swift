@@ -28,7 +28,9 @@ import Testing
     }
 
     /// Every member's name, bytes and modification time (to the nanosecond).
-    func state(_ url: URL) throws -> [String] {
+    func state(_ url: URL) throws -> [String] { try Self.state(url) }
+
+    static func state(_ url: URL) throws -> [String] {
         try FileManager.default.contentsOfDirectory(atPath: url.path).sorted().map { name in
             var st = stat()
             lstat(url.appendingPathComponent(name).path, &st)

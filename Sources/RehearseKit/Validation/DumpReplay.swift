@@ -29,6 +29,9 @@ import RehearsePostgres
 /// is removed afterwards) rather than a new use of the data, so old evidence
 /// stays checkable after its grant expires. A grant that did not cover the
 /// run's start, or that was not for this exact dump, refuses as at run time.
+/// This opens nothing to anyone new: `--trust` first requires the evidence
+/// itself to be signed by trusted keys (R9), and whoever holds those could
+/// as well sign a fresh grant.
 package enum DumpReplay {
     package struct Request {
         /// The dump, as given on the command line.
@@ -95,8 +98,14 @@ package enum DumpReplay {
                 throw RehearseError.refused("Refused: the run's sealed grant (\(DumpCloneEvidence.grantFile)) is not the grant its evidence records. Nothing was restored.")
             }
             let grantBytes = [UInt8]((try? Data(contentsOf: grantCopy)) ?? Data())
-            return try Replay.check(run, scratchParent: scratchParent, postgres: postgres,
-                                    dumpClone: DumpCloneSource(prepared: prepared, path: request.dump, grantBytes: grantBytes))
+            let findings = try Replay.check(run, scratchParent: scratchParent, postgres: postgres,
+                                            dumpClone: DumpCloneSource(prepared: prepared, path: request.dump, grantBytes: grantBytes))
+            // As after a run: the source must be exactly as it was.
+            let after = try DumpDigest.of(path: request.dump)
+            guard after == recorded else {
+                throw RehearseError.rehearsalFailed("The dump \(RunFolder.display(request.dump)) CHANGED during the replay (SHA-256 \(recorded) at the start, \(after) now). rehearse only read it; something else wrote it.")
+            }
+            return findings
         }
     }
 
