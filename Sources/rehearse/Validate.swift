@@ -116,6 +116,9 @@ extension Rehearse {
             if trust != nil {
                 throw RehearseError(.badInput, "\(runDirectory) is a migrations walk, which is not signed; --trust applies to a run folder. Validate a step's folder under steps/ with --trust, or leave --trust out.")
             }
+            if dump != nil || allowlist != nil {
+                throw RehearseError(.badInput, "\(runDirectory) is a migrations walk, whose steps are surrogate runs; --dump and --allowlist are for replaying a dump clone. Leave them out.")
+            }
             var (findings, status) = try MigrationWalkValidator.validate(URL(fileURLWithPath: runDirectory))
             // --reproduce and --replay check every step's run folder, once the walk itself is valid.
             if findings.isEmpty && (reproduce || replay) {
