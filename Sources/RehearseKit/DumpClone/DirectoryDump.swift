@@ -96,7 +96,7 @@ package enum DirectoryDump {
     /// Checks the names in the private copy's toc.dat and large-object lists
     /// (see the type's comment); refuses naming the entry or line.
     package static func confine(_ copy: URL, shown: String) throws {
-        let toc = [UInt8]((try? Data(contentsOf: copy.appendingPathComponent("toc.dat"))) ?? Data())
+        let toc = try bounded(copy.appendingPathComponent("toc.dat"), shown: shown)
         let named: [NamedFile]
         var reader = TOCReader(bytes: toc)
         do { named = try reader.fileNames() } catch let problem as TOCReader.Problem {
@@ -110,12 +110,24 @@ package enum DirectoryDump {
         }
         let members = (try? FileManager.default.contentsOfDirectory(atPath: copy.path)) ?? []
         for list in members.sorted() where list.hasSuffix(".toc") {
-            let bytes = [UInt8]((try? Data(contentsOf: copy.appendingPathComponent(list))) ?? Data())
+            let bytes = try bounded(copy.appendingPathComponent(list), shown: shown)
             if let bad = badBlobLine(bytes) {
                 throw RehearseError.refused("Refused: the directory dump \(RunFolder.display(shown)) has a large-object list \(list) whose line \(bad.line) is '\(RunFolder.display(Array(bad.text.prefix(80))))', where pg_dump writes '<oid> blob_<oid>.dat': pg_restore opens the named file relative to the dump, so it could read a file outside it. Nothing was restored.")
             }
         }
     }
+
+    /// A list read whole, at most ``maxListBytes`` (pg_dump's are far
+    /// smaller); an unreadable one reads as empty and then fails its check.
+    static func bounded(_ url: URL, shown: String) throws -> [UInt8] {
+        var st = stat()
+        if stat(url.path, &st) == 0, st.st_size > maxListBytes {
+            throw RehearseError.refused("Refused: the directory dump \(RunFolder.display(shown)) has a \(url.lastPathComponent) of \(st.st_size) bytes, more than the \(maxListBytes) rehearse reads to check the file names it gives pg_restore. Nothing was restored.")
+        }
+        return [UInt8]((try? Data(contentsOf: url)) ?? Data())
+    }
+
+    package static let maxListBytes = 1 << 30
 
     /// The first line of a large-object list that is not `<oid> blob_<oid>.dat`.
     package static func badBlobLine(_ bytes: [UInt8]) -> (line: Int, text: [UInt8])? {
