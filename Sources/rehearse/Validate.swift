@@ -67,7 +67,8 @@ extension Rehearse {
             if report.isValid && replay {
                 report.findings += try replayFindings(folder)
             }
-            let notes = [DumpCloneNotes.unverifiedGrant(folder, trustGiven: policy != nil)].compactMap { $0 }
+            let notes = [DumpCloneNotes.unverifiedGrant(folder, trustGiven: policy != nil),
+                         replay && dump != nil && report.isValid ? DumpReplay.expiredGrantNote(folder, now: Int64(Date().timeIntervalSince1970)) : nil].compactMap { $0 }
             switch format {
             case .json:
                 var fields: [String: JSONValue] = [

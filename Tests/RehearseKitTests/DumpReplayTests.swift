@@ -114,6 +114,9 @@ import Testing
         }
         #expect(now?.message.contains("it has expired") == true)
         #expect(try replay(r).isEmpty)
+        let note = DumpReplay.expiredGrantNote(try RunFolder(directory: r.folder), now: Int64(Date().timeIntervalSince1970))
+        #expect(note?.contains("replay judged its window at the run's start") == true, "\(note ?? "")")
+        #expect(DumpReplay.expiredGrantNote(try RunFolder(directory: r.folder), now: notAfter - 1) == nil)
         let stranger = try DumpFixtures.grant(for: r.dump, engine: "postgres", in: dir)
         let e = #expect(throws: RehearseError.self) { try replay(r, trust: stranger.trust) }
         #expect(e?.code == .refused)

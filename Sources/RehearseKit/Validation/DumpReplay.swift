@@ -62,6 +62,14 @@ package enum DumpReplay {
         return statement["predicate"]?["source"]?["dump_sha256"]?.stringValue
     }
 
+    /// Said after a replay whose grant has expired since the run: the window
+    /// was judged at the run's start, not now.
+    package static func expiredGrantNote(_ folder: RunFolder, now: Int64) -> String? {
+        guard let bytes = folder.file(named: EvidenceWriter.evidenceFile), let statement = try? JSONValue.parseStrict(bytes),
+              let predicate = statement["predicate"], let notAfter = predicate["grant"]?["not_after"]?.integerValue, notAfter < now else { return nil }
+        return "the run's grant expired at \(GrantClock.describe(notAfter)); replay judged its window at the run's start (\(predicate["started_at"]?.stringValue ?? "?")), as validate --trust does, and restored only the dump it names."
+    }
+
     /// Findings under ``Replay/rule`` where the replay differs from the
     /// record; throws (exit 3) when the dump or grant does not allow it.
     package static func check(_ folder: RunFolder, shown: String, request: Request, scratchParent: URL? = nil,
