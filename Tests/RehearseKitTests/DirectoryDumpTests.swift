@@ -71,6 +71,25 @@ import Testing
         #expect(prepared.scan.isClean)
         #expect(prepared.scan.bytesScanned > 300_000, "the data files were rendered and scanned, not just the schema")
         #expect(prepared.restoreTool?.hasPrefix("pg_restore (PostgreSQL)") == true)
+        if getuid() == 0 {
+            // The server user may read the copy, never change it (attack-d15 D-F1c): no member and
+            // no entry of the directory is writable by it, so the bytes restored are the bytes scanned.
+            var st = stat()
+            #expect(lstat(prepared.copy.path, &st) == 0 && st.st_uid == 0 && st.st_mode & 0o777 == 0o750)
+            for name in try FileManager.default.contentsOfDirectory(atPath: prepared.copy.path) {
+                #expect(lstat(prepared.copy.appendingPathComponent(name).path, &st) == 0 && st.st_uid == 0 && st.st_mode & 0o777 == 0o640, "\(name)")
+            }
+            let member = prepared.copy.appendingPathComponent("toc.dat").path
+            for attempt in ["echo x >> '\(member)'", "ln -s /etc/shadow '\(prepared.copy.path)/evil.toc'", "cat '\(member)' > /dev/null"] {
+                let p = Process()
+                p.executableURL = URL(fileURLWithPath: "/usr/sbin/runuser")
+                p.arguments = ["-u", "postgres", "--", "/bin/sh", "-c", attempt]
+                p.standardError = FileHandle.nullDevice
+                try p.run()
+                p.waitUntilExit()
+                #expect((p.terminationStatus == 0) == attempt.hasPrefix("cat"), "as postgres: \(attempt)")
+            }
+        }
         prepared.workspace.remove()
         #expect(try state(path) == before, "the source is byte- and mtime-identical")
         #expect(leftovers().isEmpty)
@@ -185,5 +204,25 @@ import Testing
         #expect(scan?.message.contains(words) == true, "\(scan?.message ?? "")")
         #expect(try state(dump) == before)
         #expect(leftovers().isEmpty)
+    }
+
+    /// The workspace (and every scratch tree) is removed without following a
+    /// link in it: a directory swapped for a symlink to a directory of root's
+    /// makes root remove the link, never what it points at (attack-d15 D-F1b).
+    @Test func aTreeIsRemovedWithoutFollowingItsLinks() throws {
+        let victim = dir.file("victim")
+        try FileManager.default.createDirectory(at: victim, withIntermediateDirectories: false)
+        for i in 0..<20 { try "keep".write(to: victim.appendingPathComponent("f\(i)"), atomically: true, encoding: .utf8) }
+        let tree = dir.file("tree")
+        try FileManager.default.createDirectory(at: tree.appendingPathComponent("a/b/c"), withIntermediateDirectories: true)
+        try "x".write(to: tree.appendingPathComponent("a/b/c/file"), atomically: true, encoding: .utf8)
+        try FileManager.default.createSymbolicLink(atPath: tree.appendingPathComponent("zz").path, withDestinationPath: victim.path)
+        try FileManager.default.createSymbolicLink(atPath: tree.appendingPathComponent("a/f0").path, withDestinationPath: victim.appendingPathComponent("f0").path)
+        #expect(mkfifo(tree.appendingPathComponent("a/fifo").path, 0o600) == 0)
+        let odd = tree.path + "/odd-\u{FF}"
+        FileManager.default.createFile(atPath: odd, contents: Data())
+        Interruption.removeTree(tree)
+        #expect(!FileManager.default.fileExists(atPath: tree.path))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: victim.path).count == 20, "nothing behind a link was removed")
     }
 }

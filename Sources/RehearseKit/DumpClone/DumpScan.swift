@@ -48,11 +48,17 @@ package enum DumpScan {
     }
 
     package static func read(_ url: URL, shown: String, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
-        let fd = open(url.path, O_RDONLY | O_CLOEXEC)
+        // Never through a link, never blocking on a FIFO: the rendering lies in
+        // a directory the unprivileged reader may write, and root reads it.
+        let fd = open(url.path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY)
         guard fd >= 0 else {
             throw RehearseError.refused("Refused: the secret scan could not read \(RunFolder.display(shown)) (\(String(cString: strerror(errno)))). Nothing was restored.")
         }
         defer { close(fd) }
+        var st = stat()
+        guard fstat(fd, &st) == 0, st.st_mode & S_IFMT == S_IFREG else {
+            throw RehearseError.refused("Refused: the secret scan's input for \(RunFolder.display(shown)) is not a regular file. Nothing was restored.")
+        }
         var buffer = [UInt8](repeating: 0, count: 1 << 20)
         while true {
             let n = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
