@@ -66,6 +66,17 @@ import Testing
         #expect(e?.code == .refused)
         #expect(e?.message.contains("has SHA-256 \(try DumpDigest.of(path: other))") == true, "\(e?.message ?? "")")
         #expect(e?.message.contains("rehearsed the dump with SHA-256 \(before) (source.dump_sha256)") == true)
+        // a plain file holding the directory's listing has the directory's SHA-256 (attack-d15 D-F2): refused by its format
+        var listing = ""
+        for name in try FileManager.default.contentsOfDirectory(atPath: r.dump).sorted(by: { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }) {
+            let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: r.dump).appendingPathComponent(name)))
+            listing += "\(name) \(bytes.count) \(Digest.sha256Hex(bytes))\n"
+        }
+        try listing.write(to: dir.file("listing.sql"), atomically: true, encoding: .utf8)
+        #expect(try DumpDigest.of(path: dir.file("listing.sql").path) == before)
+        let alike = #expect(throws: RehearseError.self) { try replay(r, dump: dir.file("listing.sql").path) }
+        #expect(alike?.code == .refused)
+        #expect(alike?.message.contains("is a plain dump, and the run \(r.folder.path) restored a directory dump (source.format)") == true, "\(alike?.message ?? "")")
         // the public entry without the dump: a finding saying what replay needs
         let finding = try Replay.check(runDirectory: r.folder, scratchParent: dir.url)
         #expect(finding.count == 1 && finding[0].message.contains("rehearse validate --replay --dump PATH --trust FILE RUN"), "\(finding)")

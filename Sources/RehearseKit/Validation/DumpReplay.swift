@@ -102,6 +102,12 @@ package enum DumpReplay {
             guard prepared.digest == recorded else {
                 throw RehearseError.refused("Refused: the dump \(RunFolder.display(request.dump)) CHANGED while rehearse read it (SHA-256 \(prepared.digest) when copied, \(recorded) recorded). Nothing was restored.")
             }
+            // A directory's digest is that of a text listing: a file holding
+            // exactly that text hashes alike. The format recorded decides.
+            let recordedFormat = run.predicate["source"]?["format"]?.stringValue ?? "?"
+            guard prepared.format.rawValue == recordedFormat else {
+                throw RehearseError.refused("Refused: the dump \(RunFolder.display(request.dump)) is a \(prepared.format.rawValue) dump, and the run \(RunFolder.display(shown)) restored a \(RunFolder.display(recordedFormat)) dump (source.format). Replay restores only the dump the run recorded; nothing was restored.")
+            }
             guard prepared.grant.digest == run.predicate["grant"]?["digest"]?.stringValue else {
                 throw RehearseError.refused("Refused: the run's sealed grant (\(DumpCloneEvidence.grantFile)) is not the grant its evidence records. Nothing was restored.")
             }
