@@ -318,7 +318,13 @@ package final class PostgresScratch: ScratchEngine {
         defer { Self.dropDatabase(admin, referenceName) }
         let reference = PostgresScratch(sibling: self, database: referenceName)
         return try DriftLocalization.localize(drift, pre: pre, reference: reference, rebuildPre: rebuildPre) {
-            PostgresDriftLocator(current: try connect(), reference: try reference.connect())
+            // The current side stages the reference rows into a temporary table
+            // of the table's own column types: a domain's CHECK or a type's
+            // functions, which the schema or dump defined, run on every row
+            // copied in. As the superuser they could run programs (COPY …
+            // TO PROGRAM, attack-d15 D-F0), so this side is the scratch owner,
+            // who defined them and already ran them during the load.
+            PostgresDriftLocator(current: try connectAsOwner(superuser: scriptsAsSuperuser), reference: try reference.connect())
         }
     }
 

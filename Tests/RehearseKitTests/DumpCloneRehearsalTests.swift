@@ -140,6 +140,47 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: marker.path))
     }
 
+    /// A domain whose CHECK calls the dump's own function (pg_dump writes such
+    /// a schema as it is): when drift is narrowed, the reference rows are
+    /// staged into a temporary table of the column's type, so the CHECK runs
+    /// for every row. It runs as the scratch owner, never the superuser, so
+    /// the function cannot run a program (attack-d15 D-F0); the run is still
+    /// a FAIL with the drift narrowed.
+    @Test(// Skipped where the PostgreSQL server is not installed.
+          .enabled(if: PostgresServer.found(.test), "needs the PostgreSQL server binaries (initdb, pg_ctl, postgres)"))
+    func aDomainCheckOfTheDumpNeverRunsAsTheSuperuserWhenDriftIsNarrowed() throws {
+        let marker = "/tmp/rehearse-test-df0-\(UUID().uuidString.prefix(8))"
+        defer { unlink(marker) }
+        let dump = dir.file("domain.sql")
+        try """
+            CREATE FUNCTION public.evil(v text) RETURNS boolean LANGUAGE plpgsql AS $f$
+            BEGIN
+              IF pg_catalog.current_setting('is_superuser') = 'on' THEN
+                EXECUTE 'COPY (SELECT 1) TO PROGRAM ''id > \(marker); cat > /dev/null''';
+              END IF;
+              RETURN true;
+            END $f$;
+            CREATE DOMAIN public.evildom AS text CHECK (public.evil(VALUE));
+            CREATE TABLE public.audit (id integer PRIMARY KEY, v public.evildom);
+            COPY public.audit (id, v) FROM stdin;
+            1\tseed
+            \\.
+
+            """.write(to: dump, atomically: true, encoding: .utf8)
+        let change = Self.change(postgres: true, in: dir)
+        for (name, text) in ["birth.sql": "INSERT INTO audit VALUES (2, 'added');\n", "rollback.sql": "UPDATE audit SET v = v WHERE false;\n",
+                             "checks/after-birth.sql": "-- check: two rows\nSELECT count(*) = 2 FROM audit;\n",
+                             "checks/after-rollback.sql": "-- check: the table is there\nSELECT count(*) >= 1 FROM audit;\n"] {
+            try text.write(to: change.appendingPathComponent(name), atomically: true, encoding: .utf8)
+        }
+        let result = try rehearse(dump.path, engine: "postgres", change: change)
+        #expect(result.validation.isValid, "\(result.validation.findings)")
+        #expect(result.validation.verdict == .fail)
+        let drift = result.evidence["predicate"]?["drift"]?["data"]?.arrayValue ?? []
+        #expect(drift.contains { $0["table"]?.stringValue == "audit" && $0["added"]?.integerValue == 1 }, "\(drift)")
+        #expect(!FileManager.default.fileExists(atPath: marker), "the dump's function ran a program as the superuser")
+    }
+
     /// A lossy rollback on a PostgreSQL dump clone is a FAIL with drift (the
     /// drift rebuild restores the dump again into the cluster's sibling), and
     /// the evidence holds no real key value.
