@@ -72,4 +72,39 @@ import Testing
         _ = try su.scalar("SELECT count(*) FROM (VALUES (1)) v")
         #expect(FileManager.default.fileExists(atPath: marker))
     }
+
+    /// Localization stages the pre-birth rows as text, never in the column's
+    /// own type: staging into a domain ran the domain's CHECK, a function
+    /// the schema chose, in the tool's superuser session (red team D-F0 made
+    /// it run a program from an unedited dump; here the function fails when
+    /// it runs as superuser; the ephemeral cluster loads and runs scripts as
+    /// the non-superuser owner, so only a tool session could). Integer keys still span in numeric order.
+    @Test func driftLocalizationRunsNoDomainCheckAsSuperuser() throws {
+        dir.write("s/manifest.yaml", "name: domaincheck\nschema: schema.sql\nprofile: profile.yaml\nbirth: birth.sql\nrollback: rollback.sql\nseed: 2\n")
+        dir.write("s/schema.sql", """
+            CREATE FUNCTION watch(v text) RETURNS boolean LANGUAGE plpgsql STABLE AS $f$
+            BEGIN
+              IF pg_catalog.current_setting('is_superuser') = 'on' THEN
+                RAISE EXCEPTION 'the domain CHECK ran as superuser';
+              END IF;
+              RETURN true;
+            END $f$;
+            CREATE DOMAIN watched AS text CHECK (watch(VALUE));
+            CREATE TABLE t (id integer PRIMARY KEY, tag watched);
+            """)
+        dir.write("s/profile.yaml", "tables:\n  t: { rows: 20, columns: { id: { generator: sequence, start: 1 }, tag: { generator: sku } } }\nedge_cases: off\n")
+        dir.write("s/birth.sql", "UPDATE t SET tag = tag || 'x' WHERE id IN (9, 10);\n")
+        dir.write("s/rollback.sql", "SELECT 1;\n")
+        var options = Rehearsal.Options()
+        options.engine = .postgres(.ephemeral())
+        options.scratchParent = dir.url
+        options.outputDirectory = dir.file("run-domain")
+        let result = try Rehearsal(source: try SurrogateSource(directory: dir.file("s")), options: options).run()
+        #expect(result.validation.isValid, "\(result.validation.findings)")
+        #expect(result.record.verdict == .fail)
+        let data = result.record.drift?.data.first { $0.table == "t" }
+        #expect(data?.changed == 2)
+        #expect(data?.note == "differing rows span id 9 to 10", "\(String(describing: data?.note))")
+        #expect(result.record.drift.map { "\($0)" }?.contains("ran as superuser") != true)
+    }
 }
