@@ -318,12 +318,12 @@ package final class PostgresScratch: ScratchEngine {
         defer { Self.dropDatabase(admin, referenceName) }
         let reference = PostgresScratch(sibling: self, database: referenceName)
         return try DriftLocalization.localize(drift, pre: pre, reference: reference, rebuildPre: rebuildPre) {
-            // The current side stages the reference rows into a temporary table
-            // of the table's own column types: a domain's CHECK or a type's
-            // functions, which the schema or dump defined, run on every row
-            // copied in. As the superuser they could run programs (COPY …
-            // TO PROGRAM, attack-d15 D-F0), so this side is the scratch owner,
-            // who defined them and already ran them during the load.
+            // The current side compares the table with the staged reference
+            // rows. The rows are staged as text (no domain CHECK or type input
+            // runs, attack-d15 D-F0), and as defence in depth this side is the
+            // scratch owner, not the superuser: any function of the schema's
+            // or dump's it still reaches (a cast, a comparison) cannot run
+            // programs (COPY … TO PROGRAM), as it could not during the load.
             PostgresDriftLocator(current: try connectAsOwner(superuser: scriptsAsSuperuser), reference: try reference.connect())
         }
     }
