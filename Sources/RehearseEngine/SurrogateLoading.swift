@@ -53,7 +53,7 @@ package struct SurrogateLoading {
         try finishStructure(plan, schema)
         let digest = try source.specDigest(dialect: dialect)
         try writeProvenance(SurrogateProvenance.rows(specDigest: digest, seed: String(seed), scale: describeScale(scale),
-                                                     generator: SurrogatePlan.generatorVersion, name: source.manifest.name))
+                                                     generator: source.generator, name: source.manifest.name))
         try verify(plan, schema)
         return (plan, digest)
     }

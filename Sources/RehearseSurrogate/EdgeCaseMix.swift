@@ -25,6 +25,9 @@ package struct EdgeCaseSettings: Sendable, Equatable {
     /// Birth-aware targeting (BirthTargets) on, and its share of rows.
     package var targeting = true
     package var targetFraction = 0.25
+    /// Every variant once in a column's first rows (ColumnEdges.sweep); off
+    /// only to regenerate evidence of rehearse-surrogate/2 and older.
+    package var sweep = true
 
     package init() {}
 
@@ -82,6 +85,8 @@ package struct ColumnEdges: Sendable {
     /// row's own value, which stays distinct (and distinct without regard to
     /// case) whenever the generator's values are; no repeats, no empty string.
     package var uniqueText = false
+    /// Place every variant once (EdgeCaseSettings.sweep).
+    package var sweep = true
 
     package var isActive: Bool { text || numbers || !temporal.isEmpty || targetCase || !targetValues.isEmpty || uniqueText }
 
@@ -104,10 +109,35 @@ package struct ColumnEdges: Sendable {
         { String(repeating: $0.isEmpty ? "x" : $0 + " ", count: 300 / max($0.count + 1, 1) + 1) },
     ]
 
+    /// The order the sweep (below) takes the text variants in, most telling
+    /// first, so a table with few rows still gets the empty string, padding
+    /// and case: indexes into `decorations`, then -1 for the empty string,
+    /// -2 for a value at the declared length, -3 for a repeat.
+    package static let textSweep = [-1, 3, 0, 10, 11, 9, 13, 4, 8, 6, 7, 5, 2, 1, 12, -2, 14, -3]
+
+    /// How many variants the sweep places, one each, in the column's first
+    /// non-NULL rows (in the keyed row order): every variant a column can
+    /// take, whatever the row count, not only those a random draw hits.
+    /// (With a few rows, a 25% random share left the empty string and
+    /// padded text out of most tables: red team W-F14.)
+    package var sweepCount: Int64 {
+        guard sweep, valueFraction > 0, !uniqueText else { return 0 }
+        if !temporal.isEmpty { return Int64(temporal.count) }
+        if text { return Int64(Self.textSweep.count) }
+        if numbers { return 4 + Int64(extremes.count) }
+        return 0
+    }
+
+    /// Whether targeting takes every other row of the sweep.
+    private var sweepsTargets: Bool { targetFraction > 0 && (targetCase || !targetValues.isEmpty) }
+
     /// The value for `row`: `base` unless this row is one of the edge cases.
     /// Streams 900 and up are the mix's own, apart from the generators'.
-    package func apply(_ base: DatabaseValue, row: Int64, rng: CounterRandom, duplicate: (Int64) -> DatabaseValue) -> DatabaseValue {
+    /// `ordinal` is the row's number among the column's non-NULL rows in
+    /// the keyed order (negative: unknown): the first ones take the sweep.
+    package func apply(_ base: DatabaseValue, row: Int64, ordinal: Int64 = -1, rng: CounterRandom, duplicate: (Int64) -> DatabaseValue) -> DatabaseValue {
         if base == .null { return base }
+        if ordinal >= 0, let swept = sweep(base, row: row, ordinal: ordinal, duplicate: duplicate) { return swept }
         if uniqueText {
             guard case .text(let s) = base, max(valueFraction, targetCase ? targetFraction : 0) > 0,
                   rng.unit(row, 905) < max(valueFraction, targetCase ? targetFraction : 0) else { return base }
@@ -129,6 +159,54 @@ package struct ColumnEdges: Sendable {
             return v
         }
         return variant(base, row: row, rng: rng, duplicate: duplicate)
+    }
+
+    /// The sweep's value for the row with this ordinal, or nil past the
+    /// sweep. With targeting, odd ordinals take the birth's targets in turn.
+    private func sweep(_ base: DatabaseValue, row: Int64, ordinal: Int64, duplicate: (Int64) -> DatabaseValue) -> DatabaseValue? {
+        guard sweep, !uniqueText else { return nil }
+        let n = sweepCount
+        let window = sweepsTargets ? 2 * max(n, 1) : n
+        guard ordinal < window else { return nil }
+        let k = sweepsTargets ? ordinal / 2 : ordinal
+        if sweepsTargets, ordinal % 2 == 1 {
+            if !targetValues.isEmpty, !targetCase || k % 2 == 0 {
+                let v = fitted(targetValues[Int((targetCase ? k / 2 : k) % Int64(targetValues.count))])
+                if let minLength, case .text(let t) = v, t.unicodeScalars.count < minLength { return base }
+                return v
+            }
+            if case .text(let s) = base { return fitted(.text(Self.decorations[Int(k % 3)](s.isEmpty ? "Edge" : s))) }
+            return base
+        }
+        guard k < n else { return nil }
+        let v: DatabaseValue
+        if !temporal.isEmpty {
+            v = temporal[Int(k)]
+        } else if text, case .text(let s) = base {
+            switch Self.textSweep[Int(k)] {
+            case -1: v = maxLength == 0 ? base : .text("")
+            case -2:
+                guard let n = maxLength else { return base }
+                v = fitted(.text(String(String.UnicodeScalarView((s + String(repeating: "x", count: n)).unicodeScalars.prefix(max(n - 1, 0)))) + (n > 0 ? "é" : "")))
+            case -3: v = row > 0 ? duplicate(row - 1) : base
+            case let d: v = fitted(.text(Self.decorations[d](s)))
+            }
+        } else if numbers {
+            switch (k, base) {
+            case (0, .integer): v = .integer(0)
+            case (0, .real): v = .real(-0.0)
+            case (1, .integer(let i)): v = .integer(i == Int64.min ? i : -i)
+            case (1, .real(let x)): v = .real(-x)
+            case (2, .integer(let i)): v = .integer(i == 0 ? -1 : -(abs(i) % 1000))
+            case (2, .real): v = .real(0)
+            case (3, _): v = row > 0 ? duplicate(row - 1) : base
+            default: v = extremes[Int(k) - 4]
+            }
+        } else {
+            return base
+        }
+        if let minLength, case .text(let t) = v, t.unicodeScalars.count < minLength { return base }
+        return v
     }
 
     private func variant(_ base: DatabaseValue, row: Int64, rng: CounterRandom, duplicate: (Int64) -> DatabaseValue) -> DatabaseValue {
@@ -295,6 +373,7 @@ package struct ColumnEdges: Sendable {
                 e.maxLength = [declaredLength(column.declaredType), bounded?.max].compactMap { $0 }.min()
                 e.minLength = bounded?.min
                 e.valueFraction = settings.enabled ? settings.valueFraction : 0
+                e.sweep = settings.sweep
                 if let target {
                     e.targetCase = target.caseFold && freeText
                     e.targetValues = target.values.compactMap { v -> DatabaseValue? in

@@ -24,7 +24,14 @@ package final class SurrogatePlan: Sendable {
     /// Version of the value functions. Changing any generator's output for a
     /// given seed must bump it (and say so in the changelog): evidence and
     /// provenance record it, so a different version explains different data.
-    package static let generatorVersion = "rehearse-surrogate/2"
+    package static let generatorVersion = "rehearse-surrogate/3"
+
+    /// Whether evidence of this generator version was made with the
+    /// edge-case sweep (rehearse-surrogate/3 on): replay regenerates older
+    /// evidence as it was made.
+    package static func sweeps(_ generator: String) -> Bool {
+        generator != "rehearse-surrogate/1" && generator != "rehearse-surrogate/2"
+    }
 
     package init(shapes: [TableShape], profile: ShapeProfile, seed: UInt64, scale: Double, profileFile: String,
                 targets: BirthTargets = BirthTargets()) throws {

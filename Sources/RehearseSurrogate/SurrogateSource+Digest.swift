@@ -9,7 +9,7 @@ extension SurrogateSource {
         let schema = try script(manifest.schema, dialect: dialect)
         let profileDigest = try read(manifest.profile, key: "profile", dialect: dialect).sha256
         var spec: JSONValue = [
-            "generator": .string(SurrogatePlan.generatorVersion),
+            "generator": .string(generator),
             "schema_sha256": .string(schema.sha256),
             "profile_sha256": .string(profileDigest),
         ]
@@ -24,6 +24,8 @@ extension SurrogateSource {
 
     package func loadProfile(dialect: Dialect) throws -> ShapeProfile {
         let profile = try read(manifest.profile, key: "profile", dialect: dialect)
-        return try ShapeProfile(parsing: InputText.decode(profile.bytes, file: profile.display), file: profile.display)
+        var shape = try ShapeProfile(parsing: InputText.decode(profile.bytes, file: profile.display), file: profile.display)
+        if !SurrogatePlan.sweeps(generator) { shape.edgeCases.sweep = false }
+        return shape
     }
 }

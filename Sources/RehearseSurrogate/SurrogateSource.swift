@@ -16,6 +16,9 @@ public struct SurrogateSource: Sendable {
     /// Whether `birth.sqlite.sql` wins over `birth.sql` on `sqlite`. Replay
     /// and reproduction turn it off: they need exactly the files sealed.
     public var resolvesDialectVariants = true
+    /// The generator version the data is made with: this build's, or the
+    /// version sealed evidence recorded when it is regenerated (SealedRun).
+    package var generator = SurrogatePlan.generatorVersion
     /// Files this run already read, by relative path: later reads return these
     /// bytes, so the file run is the file digested and sealed, even if the
     /// disk changes in between.

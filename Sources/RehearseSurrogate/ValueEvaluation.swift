@@ -14,6 +14,15 @@ extension ColumnPlan {
         rowOrder!(row) - nullCount
     }
 
+    /// The row's place in the edge-case sweep (ColumnEdges.sweep): its
+    /// number among the non-NULL rows; -1 where NULLs follow another
+    /// column (a group), whose order this column's does not know.
+    package func edgeOrdinal(row: Int64, in table: TablePlan) -> Int64 {
+        if let leader = groupLeader, leader != position { return -1 }
+        let i = nonNullIndex(row: row)
+        return i >= 0 ? i : -1
+    }
+
     package func value(row: Int64, in table: TablePlan) -> DatabaseValue {
         if let leader = groupLeader, leader != position {
             if table.columns[leader].isNull(row: row) { return .null }
@@ -33,7 +42,7 @@ extension ColumnPlan {
             }
             if let lengthBounds, case .text(let text) = v { return .text(fit(text, lengthBounds, row: row)) }
             if let edges {
-                return edges.apply(v, row: row, rng: rng) { other in
+                return edges.apply(v, row: row, ordinal: edgeOrdinal(row: row, in: table), rng: rng) { other in
                     poolSize != nil ? v : evaluate(spec, row: other, unique: nil, table: table)
                 }
             }
@@ -47,7 +56,7 @@ extension ColumnPlan {
                 v = generator.value(rng, row: row, unique: index).databaseValue
             }
             if let lengthBounds, case .text(let text) = v, generator.fact.resolved.isTextual { return .text(fit(text, lengthBounds, row: row)) }
-            if let edges, !edges.temporal.isEmpty { return edges.apply(v, row: row, rng: rng) { _ in v } }
+            if let edges, !edges.temporal.isEmpty { return edges.apply(v, row: row, ordinal: edgeOrdinal(row: row, in: table), rng: rng) { _ in v } }
             return v
         case .partition(let steered):
             if let poolSize { return steered.value(row: nonNullIndex(row: row) % poolSize, unique: nil) }

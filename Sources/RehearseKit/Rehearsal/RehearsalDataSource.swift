@@ -61,7 +61,7 @@ public struct GeneratedSurrogate: RehearsalDataSource {
             "kind": "surrogate",
             "tag": .string(SurrogateTag.generated),
             "name": .string(name),
-            "generator": .string(SurrogatePlan.generatorVersion),
+            "generator": .string(source.generator),
             "spec_digest": .string(load.specDigest),
             "seed": .integer(Int64(clamping: seed)),
             "scale": .string(describeScale(scale)),

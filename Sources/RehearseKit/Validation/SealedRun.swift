@@ -51,6 +51,8 @@ package struct SealedRun {
             throw Problem.finding(path: "$.predicate.engine.name", message: "no engine named '\(RunFolder.display(engineName))' to rebuild the run on")
         }
         var grantBytes: [UInt8]?
+        // A dump clone's data is restored, not generated: the current generator.
+        var generator = SurrogatePlan.generatorVersion
         if isDumpClone {
             // Restored from the dump, not generated: no seed or scale to check.
             self.seed = 0
@@ -71,6 +73,11 @@ package struct SealedRun {
             }
             self.seed = UInt64(seed)
             self.scale = scale
+            generator = source["generator"]?.stringValue ?? ""
+            guard Self.generators.contains(generator) else {
+                throw Problem.finding(path: "$.predicate.source.generator",
+                                      message: "'\(RunFolder.display(generator))' is not a generator version this build can regenerate (it knows \(Self.generators.sorted().joined(separator: ", ")))")
+            }
         }
         let manifestPath = EvidenceWriter.inputsFolder + "/" + SurrogateManifest.fileName
         guard let manifestBytes = folder.file(named: manifestPath), let manifestText = String(validating: manifestBytes, as: UTF8.self),
@@ -128,8 +135,13 @@ package struct SealedRun {
         manifest.checksAfterRollback = named("checks_after_rollback")
         var surrogate = SurrogateSource(directory: directory, manifest: manifest)
         surrogate.resolvesDialectVariants = false
+        // Regenerated as it was made: older generator versions keep their values.
+        surrogate.generator = generator
         self.source = surrogate
     }
+
+    /// Generator versions whose data this build regenerates.
+    package static let generators: Set<String> = ["rehearse-surrogate/1", "rehearse-surrogate/2", SurrogatePlan.generatorVersion]
 
     /// A forged scale may not make the validator generate without bound.
     package static let maxScale = 1000.0
