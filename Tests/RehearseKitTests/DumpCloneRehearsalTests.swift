@@ -181,6 +181,35 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: marker), "the dump's function ran a program as the superuser")
     }
 
+    /// What the gate checks is exactly what runs (attack-d15 D-F3): pg_restore
+    /// -d splits INSERT-style data (`pg_dump --inserts`) at every semicolon
+    /// outside quotes, comments included, so `X; -- ; Y;` ran Y though the
+    /// rendering the gate checked shows it as a comment. Archives are now
+    /// restored from that rendering by rehearse's own splitter: Y never runs.
+    @Test(// Skipped where the PostgreSQL server is not installed.
+          .enabled(if: PostgresServer.found(.test), "needs the PostgreSQL server binaries (initdb, pg_ctl, postgres)"))
+    func statementsHiddenInInsertDataBehindACommentNeverRun() throws {
+        let db = try TestPostgres.database()
+        defer { db.drop() }
+        try TestPostgres.connect(db.name).execute("CREATE TABLE public.u2 (id integer PRIMARY KEY, note text); INSERT INTO public.u2 VALUES (1, 'a');")
+        let dump = dir.file("inserts.dir")
+        try DumpFixtures.pgDump(database: db.name, ["-Fd", "-Z0", "--inserts", "-f", dump.path])
+        let member = try #require(try FileManager.default.contentsOfDirectory(atPath: dump.path).first { $0.hasSuffix(".dat") && $0 != "toc.dat" })
+        try "INSERT INTO public.u2 VALUES (1, 'a'); -- ; INSERT INTO public.u2 VALUES (2, 'hidden'); CREATE TABLE public.sneaky (k text);\n\n\n"
+            .write(to: dump.appendingPathComponent(member), atomically: true, encoding: .utf8)
+        let change = Self.change(postgres: true, in: dir)
+        for (name, text) in ["birth.sql": "ALTER TABLE u2 ADD COLUMN z integer;\nUPDATE u2 SET z = 1;\n", "rollback.sql": "ALTER TABLE u2 DROP COLUMN z;\n",
+                             "checks/after-birth.sql": "-- check: the one row\nSELECT count(*) = 1 FROM u2 WHERE z = 1;\n",
+                             "checks/after-rollback.sql": "-- check: nothing hidden ran\nSELECT to_regclass('public.sneaky') IS NULL AND (SELECT count(*) FROM u2) = 1;\n"] {
+            try text.write(to: change.appendingPathComponent(name), atomically: true, encoding: .utf8)
+        }
+        let result = try rehearse(dump.path, engine: "postgres", change: change)
+        #expect(result.validation.isValid, "\(result.validation.findings)")
+        #expect(result.validation.verdict == .pass, "\(result.record.failure.map { $0.message } ?? "") \(result.evidence["predicate"]?["checks"] ?? .null)")
+        #expect(result.evidence["predicate"]?["source"]?["rows"]?["u2"]?.integerValue == 1)
+        #expect(result.evidence["predicate"]?["source"]?["restore_tool"]?.stringValue?.contains("rendering (--file), run by rehearse's own splitter") == true)
+    }
+
     /// A lossy rollback on a PostgreSQL dump clone is a FAIL with drift (the
     /// drift rebuild restores the dump again into the cluster's sibling), and
     /// the evidence holds no real key value.

@@ -35,6 +35,9 @@ package enum DumpCloneGate {
         package var restoreTool: String?
         /// Who runs pg_restore over the copy (never root).
         package var reader: DumpReader = .inProcess
+        /// The SQL a PostgreSQL restore runs, exactly as scanned and checked:
+        /// a plain dump's copy, or root's copy of an archive's rendering.
+        package var script: URL? = nil
     }
 
     package static let hostileTOCEntries = ["SERVER", "USER MAPPING", "FOREIGN DATA WRAPPER", "SUBSCRIPTION", "DATABASE", "DATABASE PROPERTIES", "TABLESPACE"]
@@ -78,14 +81,18 @@ package enum DumpCloneGate {
                     }
                 }
             }
-            let scan = try DumpScan.scan(copy: copy.copy, format: format, shown: dump, workDirectory: workspace.url, bindir: pgBindir, reader: reader, allowlist: allowlist)
+            // An archive is restored from root's copy of the rendering scanned here.
+            let script = format.isArchive ? workspace.url.appendingPathComponent("restore.sql") : copy.copy
+            let scan = try DumpScan.scan(copy: copy.copy, format: format, shown: dump, workDirectory: workspace.url, bindir: pgBindir, reader: reader,
+                                         allowlist: allowlist, script: format.isArchive ? script : nil)
             if !scan.isClean { throw scan.refusal(dump) }
             let after = try DumpDigest.of(path: dump)
             guard after == copy.digest else {
                 throw RehearseError.refused("Refused: the dump \(RunFolder.display(dump)) CHANGED while rehearse read it (SHA-256 \(copy.digest) when copied, \(after) now). Something else is writing it; nothing was restored. Give a dump nothing writes to.")
             }
             let tool = try format.isArchive ? ArchiveTools.version(bindir: pgBindir) : nil
-            return Prepared(workspace: workspace, copy: copy.copy, digest: copy.digest, format: format, grant: grant, scan: scan, restoreTool: tool, reader: reader)
+            return Prepared(workspace: workspace, copy: copy.copy, digest: copy.digest, format: format, grant: grant, scan: scan, restoreTool: tool,
+                            reader: reader, script: script)
         } catch {
             workspace.remove()
             throw error
