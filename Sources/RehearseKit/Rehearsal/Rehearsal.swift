@@ -36,6 +36,9 @@ public struct Rehearsal {
         /// before the evidence is written: `rehearse migrations` re-applies
         /// the birth here and compares it with the first born state.
         package var afterRollback: ((ScratchEngine, RehearsalRecord) throws -> Void)?
+        /// Grantees to map to the scratch owner, not create (`validate
+        /// --replay` of a `--pg-url` run that mapped them: ``ProvisionOptions/mappedRoles``).
+        package var mappedRoles: Set<String> = []
         /// Where the data comes from instead of the surrogate generator
         /// (whose birth, rollback and checks are still the change rehearsed);
         /// nil generates the surrogate (``GeneratedSurrogate``).
@@ -99,8 +102,9 @@ public struct Rehearsal {
             }
         }
 
-        let provisioning = ProvisionOptions(keep: options.keep, parent: options.scratchParent, jobs: options.jobs,
+        var provisioning = ProvisionOptions(keep: options.keep, parent: options.scratchParent, jobs: options.jobs,
                                             scriptsAsSuperuser: manifest.postgresSuperuser)
+        provisioning.mappedRoles = options.mappedRoles
         let scratch = try options.engine.provision(provisioning)
         defer { scratch.tearDown(keep: options.keep) }
         record.engine = (scratch.dialect.rawValue, scratch.engineVersion)

@@ -54,6 +54,9 @@ public enum Replay {
         options.engine = run.engine(postgres: postgres)
         options.scratchParent = scratchParent
         options.outputDirectory = run.directory.appendingPathComponent("replay")
+        // Grantees the run mapped to the scratch owner (a named server lacked
+        // them) are mapped again, not created in replay's private cluster.
+        options.mappedRoles = Set((run.predicate["source"]?["roles"]?.objectValue ?? [:]).filter { $0.value.stringValue == "scratch owner" }.keys)
         let result: RehearsalResult
         do {
             result = try Rehearsal(source: run.source, options: options).run()

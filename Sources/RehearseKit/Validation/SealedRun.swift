@@ -141,7 +141,7 @@ package struct SealedRun {
     }
 
     /// Generator versions whose data this build regenerates.
-    package static let generators: Set<String> = ["rehearse-surrogate/1", "rehearse-surrogate/2", SurrogatePlan.generatorVersion]
+    package static let generators: Set<String> = ["rehearse-surrogate/1", "rehearse-surrogate/2", "rehearse-surrogate/3", SurrogatePlan.generatorVersion]
 
     /// A forged scale may not make the validator generate without bound.
     package static let maxScale = 1000.0
