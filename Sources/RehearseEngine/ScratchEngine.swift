@@ -15,6 +15,10 @@ public struct ProvisionOptions: Sendable {
     /// Run birth and rollback as the engine's superuser, where it has one
     /// (PostgreSQL, manifest `postgres_superuser: true`); otherwise ignored.
     public var scriptsAsSuperuser: Bool
+    /// PostgreSQL: grantees the run being replayed mapped to the scratch
+    /// owner (a server the user named lacked them); replay maps them again
+    /// rather than creating them in its private cluster.
+    package var mappedRoles: Set<String> = []
 
     /// Options with the given values; `jobs` below 1 counts as 1.
     public init(keep: Bool = false, parent: URL? = nil, jobs: Int = ProcessInfo.processInfo.activeProcessorCount, scriptsAsSuperuser: Bool = false) {

@@ -63,13 +63,14 @@ package enum PostgresCatalog {
             var columns: [ColumnShape] = []
             var domainChecks: [String] = []
             for row in try db.rows("""
-                SELECT a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod), a.attnotnull::text, a.atttypid::text, a.atttypmod::text
+                SELECT a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod), a.attnotnull::text, a.atttypid::text, a.atttypmod::text,
+                       (a.atthasdef OR a.attidentity <> '')::text
                 FROM pg_catalog.pg_attribute a
                 WHERE a.attrelid = \(rel.oid) AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''
                 ORDER BY a.attnum
                 """) {
                 let fact = try types.fact(oid: row[3]!, typmod: Int32(row[4] ?? "-1") ?? -1)
-                columns.append(ColumnShape(name: row[0]!, declaredType: row[1]!, notNull: row[2] == "true", pgType: fact))
+                columns.append(ColumnShape(name: row[0]!, declaredType: row[1]!, notNull: row[2] == "true", pgType: fact, hasDefault: row[5] == "true"))
                 // A domain's CHECKs bind the column as a table CHECK would.
                 domainChecks += fact.domainChecks.map { PostgresTypeCatalog.check($0, for: row[0]!) }
             }
@@ -84,7 +85,7 @@ package enum PostgresCatalog {
             var foreignKeys: [ForeignKeyShape] = []
             for row in try db.rows("""
                 SELECT con.contype::text, con.conkey::text, con.confrelid::text, con.confkey::text,
-                       pn.nspname, pc.relname
+                       pn.nspname, pc.relname, (pc.oid <> con.confrelid)::text
                 FROM pg_catalog.pg_constraint con
                 LEFT JOIN pg_catalog.pg_class pc ON pc.oid = coalesce(pg_catalog.pg_partition_root(con.confrelid), con.confrelid)
                 LEFT JOIN pg_catalog.pg_namespace pn ON pn.oid = pc.relnamespace
@@ -96,9 +97,24 @@ package enum PostgresCatalog {
                 case "p": primaryKey = cols; uniqueSets.append(cols)
                 case "u": uniqueSets.append(cols)
                 default:
-                    foreignKeys.append(ForeignKeyShape(columns: cols, parentTable: displayName(schema: row[4]!, name: row[5]!),
-                                                       parentColumns: try names(row[3]!, of: row[2]!)))
+                    var fk = ForeignKeyShape(columns: cols, parentTable: displayName(schema: row[4]!, name: row[5]!),
+                                             parentColumns: try names(row[3]!, of: row[2]!))
+                    if row[6] == "true" { fk.parentLeaf = row[2]! }
+                    foreignKeys.append(fk)
                 }
+            }
+            // A UNIQUE index that backs no constraint (CREATE UNIQUE INDEX,
+            // partial or not) binds the rows as a UNIQUE constraint does: rows
+            // unique over the whole table meet a partial one too. An index on
+            // expressions names no column set and is left to the server.
+            for row in try db.rows("""
+                SELECT (i.indkey::int2[])::text FROM pg_catalog.pg_index i
+                WHERE i.indrelid = \(rel.oid) AND i.indisunique AND i.indexprs IS NULL AND 0 <> ALL (i.indkey::int2[])
+                  AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint con WHERE con.conindid = i.indexrelid AND con.conrelid = \(rel.oid))
+                ORDER BY i.indexrelid
+                """) {
+                let cols = try names(row[0]!, of: rel.oid)
+                if !uniqueSets.contains(cols) { uniqueSets.append(cols) }
             }
             // A foreign key to a partition is planned against the partition's
             // root (the table the generator fills; pg_partition_root above):
@@ -109,15 +125,32 @@ package enum PostgresCatalog {
                 SELECT pg_catalog.pg_get_constraintdef(con.oid) FROM pg_catalog.pg_constraint con
                 WHERE con.conrelid = \(rel.oid) AND con.contype = 'c' ORDER BY con.conname
                 """).flatMap { CheckDomains.checks(inCreateTable: $0[0]!) }
+            var unreadConstraints: [String] = []
+            var rangeChecks: [String] = []
+            for row in try db.rows("""
+                SELECT pg_catalog.pg_get_constraintdef(con.oid) FROM pg_catalog.pg_constraint con
+                WHERE con.conrelid = \(rel.oid) AND con.contype = 'x' ORDER BY con.conname
+                """) {
+                guard let exclusion = PostgresExclusion(row[0]!) else { continue }
+                rangeChecks += exclusion.checks
+                if let c = exclusion.uniqueColumn, let name = columns.first(where: { $0.name == c })?.name {
+                    if !uniqueSets.contains([name]) { uniqueSets.append([name]) }
+                } else {
+                    unreadConstraints.append(row[0]!)
+                }
+            }
             var partitions: PartitionLayout?
             if rel.kind == "p" {
                 partitions = try types.partitionLayout(relid: rel.oid)
-                for fk in try types.partitionForeignKeys(relid: rel.oid) where !foreignKeys.contains(where: { $0.columns == fk.columns }) {
+                for fk in try types.partitionForeignKeys(relid: rel.oid) where !foreignKeys.contains(where: { $0.columns == fk.columns && $0.leafMap.isEmpty }) {
                     foreignKeys.append(fk)
                 }
             }
-            shapes.append(TableShape(name: rel.display, columns: columns, primaryKey: primaryKey, foreignKeys: foreignKeys,
-                                     uniqueSets: uniqueSets, checks: checks + domainChecks, partitions: partitions))
+            var shape = TableShape(name: rel.display, columns: columns, primaryKey: primaryKey, foreignKeys: foreignKeys,
+                                   uniqueSets: uniqueSets, checks: checks + domainChecks + (partitions?.leafChecks ?? []) + rangeChecks,
+                                   partitions: partitions)
+            shape.unreadConstraints = unreadConstraints
+            shapes.append(shape)
             byName[rel.display] = rel
         }
         return (shapes, byName)

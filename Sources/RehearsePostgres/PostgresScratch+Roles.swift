@@ -28,3 +28,32 @@ extension PostgresScratch {
         return provided
     }
 }
+
+/// Roles are cluster-wide: a birth's `CREATE ROLE` is no object of the
+/// scratch database, so a rollback that forgets `DROP ROLE` would leave the
+/// catalog fingerprint equal. In an ephemeral cluster (private: every role in
+/// it is this run's), each role beyond those that existed at the first
+/// fingerprint (before birth; the cluster's bootstrap roles and the schema's
+/// grantees) is an object `role NAME` of the fingerprint: its attributes,
+/// its memberships and its settings (never a password). On a server the user
+/// named, other sessions' roles would be noise, so roles are not read there.
+extension PostgresScratch {
+    package static func roles(_ db: PGConnection) throws(PGError) -> [String: JSONValue] {
+        var out: [String: JSONValue] = [:]
+        for row in try db.rows("""
+            SELECT r.rolname, r.rolsuper::text, r.rolinherit::text, r.rolcreaterole::text, r.rolcreatedb::text, r.rolcanlogin::text,
+                   r.rolreplication::text, r.rolbypassrls::text, r.rolconnlimit::text, coalesce(r.rolvaliduntil::text, ''),
+                   coalesce((SELECT string_agg(g.rolname || CASE WHEN m.admin_option THEN ' WITH ADMIN' ELSE '' END, ', ' ORDER BY g.rolname)
+                             FROM pg_catalog.pg_auth_members m JOIN pg_catalog.pg_roles g ON g.oid = m.roleid WHERE m.member = r.oid), ''),
+                   coalesce(pg_catalog.array_to_string(r.rolconfig, ', '), '')
+            FROM pg_catalog.pg_roles r WHERE r.rolname !~ '^pg_' ORDER BY r.rolname
+            """) {
+            let names = ["superuser", "inherit", "createrole", "createdb", "login", "replication", "bypassrls", "connection_limit",
+                         "valid_until", "member_of", "settings"]
+            var o: [String: JSONValue] = ["kind": "role"]
+            for (i, name) in names.enumerated() { o[name] = .string(row[i + 1] ?? "") }
+            out[row[0]!] = .object(o)
+        }
+        return out
+    }
+}

@@ -38,6 +38,8 @@ package final class PostgresScratch: ScratchEngine {
     /// Run birth and rollback as the superuser instead (manifest
     /// `postgres_superuser: true`, for an extension that is not trusted).
     package let scriptsAsSuperuser: Bool
+    /// Grantees mapped to the scratch owner rather than provided (``ProvisionOptions/mappedRoles``).
+    package let mappedRoles: Set<String>
     package static let ownerRole = "rehearse_owner"
     /// `SHOW listen_addresses` of an ephemeral cluster, as the running server reports it.
     private var listenAddresses: String?
@@ -55,6 +57,7 @@ package final class PostgresScratch: ScratchEngine {
         let keep = options.keep, parent = options.parent
         jobs = options.jobs
         scriptsAsSuperuser = options.scriptsAsSuperuser
+        mappedRoles = options.mappedRoles
         switch target {
         case .ephemeral: summaryPlace = "ephemeral cluster, Unix socket only, no TCP"
         case .server(let address): summaryPlace = "at \(address.host) (\(address.network == "none" ? "Unix socket" : "loopback")), own database"
@@ -125,6 +128,7 @@ package final class PostgresScratch: ScratchEngine {
         engineVersion = sibling.engineVersion
         jobs = sibling.jobs
         scriptsAsSuperuser = sibling.scriptsAsSuperuser
+        mappedRoles = sibling.mappedRoles
         summaryPlace = sibling.summaryPlace
         removed = true
     }
@@ -243,13 +247,31 @@ package final class PostgresScratch: ScratchEngine {
     package func loadSurrogate(_ source: SurrogateSource, seed: UInt64, scale: Double, progress: ProgressHandler?) throws -> LoadRecord {
         var loader = PostgresSurrogateLoader(source: source, seed: seed, scale: scale, progress: progress)
         loader.jobs = jobs
-        loader.provideRoles = { [server, isEphemeral] roles in try Self.provideRoles(roles, server: server, create: isEphemeral) }
+        loader.provideRoles = { [server, isEphemeral, mappedRoles] roles in
+            try Self.provideRoles(roles.filter { !mappedRoles.contains($0) }, server: server, create: isEphemeral)
+        }
         return try loader.load(connect: { [scriptParameters, database] in try Self.open(scriptParameters, database: database) })
     }
 
     package func fingerprint() throws -> Fingerprint {
-        try PostgresFingerprinter(connect: { [server, database] in try Self.open(server, database: database) }, jobs: jobs).fingerprint()
+        var fp = try PostgresFingerprinter(connect: { [server, database] in try Self.open(server, database: database) }, jobs: jobs).fingerprint()
+        guard isEphemeral else { return fp }
+        // Roles created after the first fingerprint (PostgresScratch+Roles.swift).
+        let roles: [String: JSONValue]
+        do {
+            let db = try Self.open(server, database: database)
+            roles = try Self.roles(db)
+        } catch {
+            throw RehearseError.environment("Reading the cluster's roles for the fingerprint failed: \(error).")
+        }
+        let baseline = roleBaseline ?? Set(roles.keys)
+        roleBaseline = baseline
+        for (name, description) in roles where !baseline.contains(name) { fp.objects["role \(name)"] = description }
+        return fp
     }
+
+    /// The cluster's roles at the first fingerprint (before birth).
+    private var roleBaseline: Set<String>?
 
     package func apply(_ script: SQLScript, transactional: Bool) throws(ScriptFailure) -> ScriptRun {
         func fail(_ message: String, _ statement: String = "") -> ScriptFailure {
@@ -318,7 +340,13 @@ package final class PostgresScratch: ScratchEngine {
         defer { Self.dropDatabase(admin, referenceName) }
         let reference = PostgresScratch(sibling: self, database: referenceName)
         return try DriftLocalization.localize(drift, pre: pre, reference: reference, rebuildPre: rebuildPre) {
-            PostgresDriftLocator(current: try connect(), reference: try reference.connect())
+            // The current side compares the table with the staged reference
+            // rows. The rows are staged as text (no domain CHECK or type input
+            // runs, attack-d15 D-F0), and as defence in depth this side is the
+            // scratch owner, not the superuser: any function of the schema's
+            // or dump's it still reaches (a cast, a comparison) cannot run
+            // programs (COPY … TO PROGRAM), as it could not during the load.
+            PostgresDriftLocator(current: try connectAsOwner(superuser: scriptsAsSuperuser), reference: try reference.connect())
         }
     }
 

@@ -47,8 +47,23 @@ package struct PostgresSurrogateLoader {
                 (db, deferred, schemaPlan, provided, run, pool) = structure
             },
             tableShapes: {
-                let (shapes, rels) = try Self.catalog { try PostgresCatalog.tableShapes(db) }
+                var (shapes, rels) = try Self.catalog { try PostgresCatalog.tableShapes(db) }
                 relations = rels
+                // UNIQUE indexes the schema creates after the rows bind them already.
+                for index in PgDumpSchemaPlan.uniqueIndexes(deferred) {
+                    guard let i = shapes.firstIndex(where: { $0.name == index.table }) else { continue }
+                    let columns = index.columns.compactMap { c in shapes[i].columns.first { $0.name == c } }
+                    guard columns.count == index.columns.count else { continue }
+                    if index.predicate != nil, let flag = columns.first(where: { $0.pgType?.resolved.baseName == "bool" }) {
+                        let q = PGConnection.quoteIdentifier(flag.name)
+                        if let p = index.predicate, ["(\(flag.name) = true)", "\(flag.name)", "(\(flag.name) IS TRUE)", "(\(q) = true)", q].contains(p) {
+                            shapes[i].checks.append("\(q) = false")
+                        }
+                        continue
+                    }
+                    let names = columns.map(\.name)
+                    if !shapes[i].uniqueSets.contains(names) { shapes[i].uniqueSets.append(names) }
+                }
                 return shapes
             },
             verifyNoTriggers: { schema in try SchemaDataGuard.verifyNoTriggers(db, schema: schema) },

@@ -110,6 +110,7 @@ package struct PostgresTypeCatalog {
             """)
         var layout = PartitionLayout(strategy: strategy, keyColumns: columns)
         layout.attached = children.count
+        var ownChecks: [[String]] = []
         for child in children {
             let bound = child[0] ?? ""
             if bound == "DEFAULT" { layout.hasDefault = true; continue }
@@ -125,13 +126,62 @@ package struct PostgresTypeCatalog {
                 // Rows aimed into a sub-partitioned partition must also land in
                 // one of its own partitions: its leaves, under this bound.
                 layout.leaves += sub.leaves.map { leaf in here.merging(leaf) { _, deeper in deeper } }
+                layout.leafOids += sub.leafOids
             } else if child[1] == "p", let sub = try partitionLayout(relid: child[2]!), sub.attached == 0 {
                 continue
             } else {
                 layout.leaves.append(here)
+                layout.leafOids.append(child[2]!)
+                ownChecks.append(child[1] == "r" ? try db.rows("""
+                    SELECT pg_catalog.pg_get_constraintdef(con.oid) FROM pg_catalog.pg_constraint con
+                    WHERE con.conrelid = \(child[2]!) AND con.contype = 'c' AND con.coninhcount = 0 ORDER BY con.conname
+                    """).flatMap { CheckDomains.checks(inCreateTable: $0[0]!) } : [])
+            }
+            while ownChecks.count < layout.leaves.count { ownChecks.append([]) }
+            while layout.leafOids.count < layout.leaves.count { layout.leafOids.append("") }
+        }
+        guard layout.steers, ownChecks.count == layout.leaves.count, ownChecks.contains(where: { !$0.isEmpty }) else { return layout }
+        // Leaves with CHECKs of their own. One every leaf has binds every row.
+        let common = ownChecks.dropFirst().reduce(Set(ownChecks[0])) { $0.intersection($1) }
+        let differing = ownChecks.map { $0.filter { !common.contains($0) } }
+        // `x IS NULL` here, `x IS NOT NULL` there: the row's leaf decides.
+        var nulls: [String: Set<Int>] = [:]
+        var readable = true
+        for (leaf, checks) in differing.enumerated() {
+            for check in checks {
+                let presence = CheckDomains.analyse([check])
+                guard presence.unread.isEmpty, presence.domains.isEmpty, presence.presence.count == 1,
+                      let rule = presence.presence.first, rule.columns.count == 1 else { readable = false; break }
+                if rule.hi == 0 { nulls[rule.columns[0], default: []].insert(leaf) } else { nulls[rule.columns[0], default: []].formUnion([]) }
             }
         }
+        if readable {
+            layout.leafChecks = ownChecks[0].filter { common.contains($0) }
+            layout.leafNulls = nulls
+            return layout
+        }
+        // Otherwise rows go only to the leaves sharing the most common set
+        // (the first such set on a tie), which the rows then meet.
+        do {
+            var counts: [[String]: Int] = [:]
+            for set in ownChecks { counts[set.sorted(), default: 0] += 1 }
+            let best = counts.values.max()!
+            let pick = ownChecks.map { $0.sorted() }.first { counts[$0]! == best }!
+            let kept = ownChecks.indices.filter { ownChecks[$0].sorted() == pick }
+            layout.leaves = kept.map { layout.leaves[$0] }
+            layout.leafOids = kept.map { layout.leafOids[$0] }
+            layout.leafChecks = pick
+        }
         return layout
+    }
+
+    /// The columns a table is partitioned by (none for an expression key).
+    package func partitionKeyColumns(relid: String) throws(PGError) -> [String] {
+        try db.rows("""
+            SELECT a.attname FROM pg_catalog.pg_partitioned_table p, unnest(p.partattrs::int2[]) k(attnum)
+            JOIN pg_catalog.pg_attribute a ON a.attnum = k.attnum
+            WHERE p.partrelid = \(relid) AND a.attrelid = p.partrelid
+            """).compactMap { $0[0] }
     }
 
     /// Foreign keys declared on a partition (not inherited from the
@@ -144,17 +194,38 @@ package struct PostgresTypeCatalog {
                       JOIN pg_catalog.pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.attnum),
                    (SELECT string_agg(a.attname, E'\\x1f' ORDER BY k.i) FROM unnest(con.confkey) WITH ORDINALITY k(attnum, i)
                       JOIN pg_catalog.pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.attnum),
-                   pn.nspname, pc.relname, pc.relispartition::text
+                   pn.nspname, pc.relname, pc.relispartition::text, t.relid::oid::text, pc.oid::text,
+                   rn.nspname, rc.relname
             FROM pg_catalog.pg_partition_tree(\(relid)::oid::regclass) t
             JOIN pg_catalog.pg_constraint con ON con.conrelid = t.relid AND con.contype = 'f' AND con.conparentid = 0
             JOIN pg_catalog.pg_class pc ON pc.oid = con.confrelid
             JOIN pg_catalog.pg_namespace pn ON pn.oid = pc.relnamespace
+            JOIN pg_catalog.pg_class rc ON rc.oid = coalesce(pg_catalog.pg_partition_root(pc.oid), pc.oid)
+            JOIN pg_catalog.pg_namespace rn ON rn.oid = rc.relnamespace
             WHERE t.relid <> \(relid)::oid::regclass
             ORDER BY t.level, con.conname
             """) {
-            // A reference to a partition itself is not lifted: its rows are a
-            // subset of a table the generator does not plan on its own.
-            guard row[4] != "true", let c = row[0], let p = row[1] else { continue }
+            guard let c = row[0], let p = row[1] else { continue }
+            if row[4] == "true" {
+                // A partition's key to a partition of another table (gitlab's
+                // ci_runner_taggings_instance_type → instance_type_ci_runners):
+                // lifted to the roots, without the columns this table is
+                // partitioned by (they steer the row), as a key whose rows aimed
+                // at that partition draw from the parent's rows aimed at that one.
+                let keys = Set(try partitionKeyColumns(relid: relid))
+                let pairs = zip(c.split(separator: "\u{1f}").map(String.init), p.split(separator: "\u{1f}").map(String.init))
+                    .filter { !keys.contains($0.0) }
+                guard !pairs.isEmpty else { continue }
+                let parent = PostgresCatalog.displayName(schema: row[7]!, name: row[8]!)
+                if let i = out.firstIndex(where: { $0.columns == pairs.map(\.0) && $0.parentTable == parent && !$0.leafMap.isEmpty }) {
+                    out[i].leafMap[row[5]!] = row[6]!
+                } else {
+                    var fk = ForeignKeyShape(columns: pairs.map(\.0), parentTable: parent, parentColumns: pairs.map(\.1))
+                    fk.leafMap = [row[5]!: row[6]!]
+                    out.append(fk)
+                }
+                continue
+            }
             let fk = ForeignKeyShape(columns: c.split(separator: "\u{1f}").map(String.init),
                                      parentTable: PostgresCatalog.displayName(schema: row[2]!, name: row[3]!),
                                      parentColumns: p.split(separator: "\u{1f}").map(String.init))

@@ -74,7 +74,7 @@ package enum CheckLexer {
                 out.append(CheckToken(kind: .word, text: String(s[start..<i]), range: start..<i))
                 continue
             }
-            for op in ["<=", ">=", "<>", "!=", "==", "::", "||"] where s[i...].hasPrefix(op) {
+            for op in ["<=", ">=", "<>", "!=", "==", "::", "||", "!~"] where s[i...].hasPrefix(op) {
                 i = s.index(i, offsetBy: 2)
                 out.append(CheckToken(kind: .symbol, text: op, range: start..<i))
                 break

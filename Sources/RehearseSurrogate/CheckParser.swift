@@ -78,12 +78,28 @@ package struct CheckParser {
             if isSymbol(")") {
                 at += 1
                 if !isComparison { return inner }
+                // `(a IS NULL) <> (b IS NULL)`: exactly one of the two is set.
+                if case .isNull(.column(let a), let na) = inner, isSymbol("<>") || isSymbol("!="), at + 1 < tokens.count, tokens[at + 1].text == "(" {
+                    let mark = at
+                    at += 2
+                    if case .isNull(.column(let b), let nb) = parseOr(), na == nb, a != b, isSymbol(")") {
+                        at += 1
+                        return .presence([a, b], lo: 1, hi: 1)
+                    }
+                    at = mark
+                }
             }
             at = save
         }
         let left = parseOperand()
         if eatWord("IS") {
             let negated = eatWord("NOT")
+            // `x IS TRUE` / `x IS FALSE`: x = true / false (NULL fails both).
+            if !negated, isWord("TRUE") || isWord("FALSE") {
+                let value: Int64 = isWord("TRUE") ? 1 : 0
+                at += 1
+                return .compare(left, "=", .value(.integer(value)))
+            }
             guard eatWord("NULL") else { return .other }
             return .isNull(left, negated: negated)
         }
@@ -109,7 +125,7 @@ package struct CheckParser {
             return .inList(left, items, negated: negated)
         }
         if negated { return .other }
-        guard let t = current, t.kind == .symbol, ["<", "<=", ">", ">=", "=", "==", "<>", "!="].contains(t.text) else {
+        guard let t = current, t.kind == .symbol, ["<", "<=", ">", ">=", "=", "==", "<>", "!=", "~", "!~"].contains(t.text) else {
             return .other
         }
         at += 1
@@ -125,7 +141,7 @@ package struct CheckParser {
 
     package var isComparison: Bool {
         guard let t = current else { return false }
-        if t.kind == .symbol { return ["<", "<=", ">", ">=", "=", "==", "<>", "!=", "+", "-", "*", "/", "||", "::"].contains(t.text) }
+        if t.kind == .symbol { return ["<", "<=", ">", ">=", "=", "==", "<>", "!=", "+", "-", "*", "/", "||", "::", "~", "!~"].contains(t.text) }
         return ["BETWEEN", "IN", "IS", "NOT", "ISNULL", "NOTNULL"].contains(t.text.uppercased())
     }
 
@@ -183,6 +199,17 @@ package struct CheckParser {
         return depth == 0 ? items : nil
     }
 
+    /// One-column functions whose value the generator can steer.
+    package static func function(_ name: String, _ column: String) -> CheckOperand? {
+        switch name {
+        case "LENGTH", "CHAR_LENGTH", "CHARACTER_LENGTH": .length(column)
+        case "OCTET_LENGTH": .octetLength(column)
+        case "JSONB_TYPEOF", "JSON_TYPEOF": .jsonType(column)
+        case "CARDINALITY": .cardinality(column)
+        default: nil
+        }
+    }
+
     package static let keywords: Set<String> = ["AND", "OR", "NOT", "BETWEEN", "IN", "IS", "ISNULL", "NOTNULL", "LIKE", "GLOB", "COLLATE", "ESCAPE"]
 
     package mutating func skipParenthesised() {
@@ -238,9 +265,48 @@ package struct CheckParser {
                 // A function call: length(column) is understood, others are not.
                 let save = at
                 at += 1
-                if ["LENGTH", "CHAR_LENGTH", "CHARACTER_LENGTH"].contains(upper), case .column(let c) = parseOperand(), isSymbol(")") {
+                if Self.function(upper, "") != nil, case .column(let c) = parseOperand(), isSymbol(")"), let operand = Self.function(upper, c) {
                     at += 1
-                    return .length(c)
+                    return operand
+                }
+                at = save + 1
+                if case .length = Self.function(upper, ""), case .trimmed(let c) = parseOperand(), isSymbol(")") {
+                    at += 1
+                    return .trimmedLength(c)
+                }
+                at = save + 1
+                if upper == "TRIM" || upper == "BTRIM" {
+                    if upper == "TRIM", eatWord("BOTH") { guard eatWord("FROM") else { at = save; skipParenthesised(); return .other } }
+                    if case .column(let c) = parseOperand(), isSymbol(")") {
+                        at += 1
+                        return .trimmed(c)
+                    }
+                }
+                at = save + 1
+                if upper == "COALESCE", case .column(let c) = parseOperand(), isSymbol(",") {
+                    at += 1
+                    if case .value(let v) = parseOperand(), v != .null, isSymbol(")") {
+                        at += 1
+                        return .coalesce(c, v)
+                    }
+                }
+                at = save + 1
+                if upper == "DATE_TRUNC", case .value(.text(let unit)) = parseOperand(), isSymbol(",") {
+                    at += 1
+                    if case .column(let c) = parseOperand(), isSymbol(")") {
+                        at += 1
+                        return .dateTrunc(unit.lowercased(), c)
+                    }
+                }
+                at = save + 1
+                if upper == "NUM_NONNULLS" || upper == "NUM_NULLS" {
+                    var columns: [String] = []
+                    while case .column(let c) = parseOperand() {
+                        columns.append(c)
+                        if isSymbol(",") { at += 1; continue }
+                        if isSymbol(")"), !columns.isEmpty { at += 1; return .nullCount(columns, nulls: upper == "NUM_NULLS") }
+                        break
+                    }
                 }
                 at = save
                 skipParenthesised()

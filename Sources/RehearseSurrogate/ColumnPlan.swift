@@ -19,12 +19,23 @@ package final class ColumnPlan: @unchecked Sendable {
     }
 
     package let name: String
-    package let kind: Kind
+    package private(set) var kind: Kind
     package let rng: CounterRandom
     package let nullFraction: Double
     package let permutation: IndexPermutation?
     package let asInteger: Bool
     package var afterColumn: Int?
+    /// A foreign key whose value must differ from this earlier column's (`x <> y`).
+    package var distinctFrom: Int?
+    /// Leaves (TablePlan.leaf) whose rows hold NULL here: a partition's own `x IS NULL`.
+    package var nullInLeaves: Set<Int> = []
+    /// A column that follows another (`offset`): its own CHECK bounds, which the sum is kept inside.
+    package var offsetDomain: ColumnDomain?
+    /// A foreign key to one partition: the parent's rows aimed at it, which
+    /// its values draw from (a unique one takes each at most once).
+    package var leafRows: [Int64]?
+    /// A key declared per partition: per leaf of this table, the parent's rows to draw from.
+    package var leafRowsByLeaf: [Int: [Int64]] = [:]
     package var groupLeader: Int?
     /// This column's index in its table, set with `groupLeader`.
     package var position = 0
@@ -52,13 +63,21 @@ package final class ColumnPlan: @unchecked Sendable {
     package let seasonal: SeasonalCalendar?
     /// Text lengths a CHECK allows, applied to an inferred generator's text.
     package let lengthBounds: (min: Int64, max: Int64?)?
+    /// Sizes in bytes a CHECK (`octet_length`) allows, applied to inferred text.
+    package let byteBounds: (min: Int64, max: Int64?)?
+    /// Text matching a CHECK's regular expression (`x ~ '^[0-9]{14}$'`), for inferred text.
+    package let pattern: RegexText?
+    /// `x = date_trunc('month', x)` on a date column: values moved to the first of the month or year.
+    package let truncated: String?
+    /// `x !~ 'pattern'`: a value matching one is replaced by a plain word.
+    package let forbidden: [NSRegularExpression]
     /// The edge-case mix and birth targets for this column, when it takes any.
     package let edges: ColumnEdges?
 
     package init(table: TableShape, column: ColumnShape, profile: ColumnProfile?, foreignKey: ForeignKeyShape?, unique: Bool,
          rows: Int64, seed: UInt64, parents: [String: TablePlan], context: String,
          fanOut fanOutSpec: FanOutSpec? = nil, domain: ColumnDomain? = nil, derived: GeneratorSpec? = nil, deferred: Bool = false,
-         edges: ColumnEdges? = nil) throws {
+         edges: ColumnEdges? = nil, forcedNull: Bool = false) throws {
         name = column.name
         let here = "\(context), column \(column.name)"
         rng = CounterRandom(seed: seed, table: table.name.lowercased(), column: column.name.lowercased())
@@ -72,8 +91,10 @@ package final class ColumnPlan: @unchecked Sendable {
         if let spec = profile?.generator {
             kind = .spec(spec)
             if foreignKey == nil, let domain { try Self.verify(spec, against: domain, column: column, table: table, rows: rows, here: here) }
-        } else if deferred {
-            // Set by the pass after loading (SurrogatePlan.deferredForeignKeys).
+        } else if deferred || forcedNull {
+            // Deferred: set by the pass after loading (SurrogatePlan.deferredForeignKeys).
+            // Forced NULL: a CHECK the generator does not read passes on NULL,
+            // or a rule on NULLs (num_nonnulls, IS NULL) wants it NULL.
             kind = .spec(.constant(.null))
         } else if let fk = foreignKey {
             let parentName = fk.parentTable.lowercased()
@@ -122,6 +143,19 @@ package final class ColumnPlan: @unchecked Sendable {
                                                    unique: unique, rows: rows, here: here), distinct: profile?.distinct, fact: nil, domain: domain)
             inferredText = true
         }
+        if let d = domain, !forcedNull, profile?.generator == nil {
+            switch kind {
+            case .typed(let g) where d.jsonType != nil: kind = .typed(g.json(d.jsonType))
+            case .typed(let g) where d.minCardinality != nil: kind = .typed(g.elements(atLeast: Int(d.minCardinality!)))
+            case .bytes(let n) where d.minBytes != nil || d.maxBytes != nil:
+                kind = .bytes(Int(max(min(Int64(n), d.maxBytes ?? Int64(n)), d.minBytes ?? 0)))
+            default: break
+            }
+        }
+        forbidden = inferredText && !forcedNull ? (domain?.forbidden ?? []).compactMap { try? NSRegularExpression(pattern: $0) } : []
+        truncated = inferredText && column.pgType?.resolved.baseName == "date" ? domain?.truncated : nil
+        pattern = inferredText && column.affinity == .text && !forcedNull ? domain?.pattern : nil
+        byteBounds = inferredText ? domain.flatMap { d in d.minBytes != nil || d.maxBytes != nil ? (d.minBytes ?? 0, d.maxBytes) : nil } : nil
         let typeLength = column.pgType?.resolved.maxLength
         if inferredText, let d = domain, d.minLength != nil || d.maxLength != nil {
             lengthBounds = (d.minLength ?? 0, [d.maxLength, typeLength].compactMap { $0 }.min())
@@ -190,6 +224,8 @@ package final class ColumnPlan: @unchecked Sendable {
     package static func checkUniqueCapable(_ kind: Kind, rows: Int64, here: String) throws {
         switch kind {
         case .spec(.sequence(_, let step)) where step != 0: return
+        // NULLs never collide: a column set after loading, or NULL for a CHECK.
+        case .spec(.constant(.null)): return
         case .spec(.uniform(let lo, let hi)):
             if hi - lo + 1 >= rows { return }
             throw RehearseError.badInput("\(here): is unique, but uniform \(lo)...\(hi) holds only \(hi - lo + 1) values for \(rows) rows. Widen the range or use 'generator: sequence'.")

@@ -303,12 +303,9 @@ package struct ColumnEdges: Sendable {
         let domains = checksOf.isEmpty ? [:] : CheckDomains.domains(shape.checks)
         var lengthOnly: [String: (min: Int?, max: Int?)] = [:]
         for (c, checks) in checksOf {
-            if !sharedCheck.contains(c), let d = domains[c], d.lower == nil, d.upper == nil, d.allowed == nil, d.excluded.isEmpty,
-               d.relations.isEmpty, d.minLength != nil || d.maxLength != nil, Set(d.sources) == Set(checks) {
+            if !sharedCheck.contains(c), let d = domains[c], d.boundsOnlyLength, Set(d.sources) == Set(checks) {
                 lengthOnly[c] = (d.minLength.map { Int(clamping: $0) }, d.maxLength.map { Int(clamping: $0) })
-            } else {
-                excluded.insert(c)
-            }
+            } else { excluded.insert(c) }
         }
         var singleFK = Set<String>()
         for fk in shape.foreignKeys {

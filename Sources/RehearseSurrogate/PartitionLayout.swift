@@ -113,6 +113,18 @@ package struct PartitionLayout: Sendable, Equatable {
     /// Hash partitioning: the share of hash values the partitions cover
     /// (the sum of 1/modulus); below 1 some rows have no partition.
     package var hashCoverage = 0.0
+    /// CHECKs a partition has beyond its parent's (gitlab's
+    /// `organization_id IS NULL` on one partition, `IS NOT NULL` on the
+    /// others): rows are steered only into the leaves that share the most
+    /// common set of them, and the table's rows meet these too.
+    package var leafChecks: [String] = []
+    /// The leaf partitions' relation OIDs, in the order of `leaves` (a
+    /// foreign key to one partition draws parent rows aimed at it).
+    package var leafOids: [String] = []
+    /// `x IS NULL` on some leaves and `x IS NOT NULL` (or nothing) on the
+    /// others: per column (lower-cased), the leaves whose rows hold NULL
+    /// there; the column is set in every other row.
+    package var leafNulls: [String: Set<Int>] = [:]
 
     package init(strategy: Strategy, keyColumns: [String], bounds: [Bound] = [], hasDefault: Bool = false) {
         self.strategy = strategy

@@ -97,9 +97,16 @@ package struct PartitionValues: Sendable {
         return CivilTime.parse(String(s)).map { $0 - offset }
     }
 
+    /// The leaf row `row` is aimed at: the first rows take each leaf once
+    /// (so a foreign key to one partition finds a parent there), the others draw.
+    package func leaf(row: Int64, unique: Int64?) -> Int {
+        let count = UInt64(picks.count)
+        return unique.map { Int(UInt64($0) % count) } ?? (row >= 0 && row < Int64(count) ? Int(row) : Int(chooser.below(count, row)))
+    }
+
     package func value(row: Int64, unique: Int64?) -> DatabaseValue {
         let count = UInt64(picks.count)
-        let index = unique.map { Int(UInt64($0) % count) } ?? Int(chooser.below(count, row))
+        let index = leaf(row: row, unique: unique)
         let offset = unique.map { UInt64($0) / count }
         switch picks[index] {
         case .list(let values):

@@ -124,7 +124,8 @@ extension TablePlan {
     /// no profile generator, a type that holds enough values) is made
     /// unique, so the set is unique by construction: random draws of every
     /// member collide (16,044 rows of two 0...1000 columns repeat ~128 times).
-    package static func compositeKeyAnchors(_ shape: TableShape, profile: TableProfile?, rows: Int64) -> Set<String> {
+    package static func compositeKeyAnchors(_ shape: TableShape, profile: TableProfile?, rows: Int64,
+                                            domains: [String: ColumnDomain] = [:]) -> Set<String> {
         let single = Set(shape.uniqueSets.filter { $0.count == 1 }.map { $0[0].lowercased() })
         let fk = Set(shape.foreignKeys.flatMap { $0.columns.map { $0.lowercased() } })
         let steered = shape.partitions?.steers == true ? Set(shape.partitions!.keyColumns.map { $0.lowercased() }) : []
@@ -132,7 +133,9 @@ extension TablePlan {
         for set in shape.uniqueSets where set.count > 1 {
             let members = set.map { $0.lowercased() }
             guard !members.contains(where: { single.contains($0) || anchors.contains($0) }), !members.allSatisfy(fk.contains) else { continue }
-            for name in members where !fk.contains(name) && !steered.contains(name) {
+            // A member a CHECK narrows to a list, a pattern or month starts cannot be made unique.
+            for name in members where !fk.contains(name) && !steered.contains(name)
+                && domains[name].map({ $0.allowed == nil && $0.pattern == nil && $0.truncated == nil }) ?? true {
                 guard let column = shape.columns.first(where: { $0.name.lowercased() == name }), let fact = column.pgType,
                       profile?.columns.first(where: { $0.key.lowercased() == name })?.value.generator == nil else { continue }
                 let resolved = fact.resolved

@@ -70,7 +70,45 @@ package struct PostgresTypeGenerator: Sendable {
     /// The value of row `row` (`unique`: the row's place in a permutation
     /// when the column must not repeat).
     package func value(_ rng: CounterRandom, row: Int64, unique: Int64?) -> PostgresValue {
-        Self.make(fact, Draws(rng: rng, row: row, salt: 30), unique: unique)
+        let d = Draws(rng: rng, row: row, salt: 30)
+        if let jsonKind, ["json", "jsonb"].contains(fact.resolved.baseName ?? "") { return Self.json(jsonKind, d, unique: unique) }
+        if leastElements > 0, case .array(let element) = fact.resolved {
+            let n = leastElements + Int(d.below(UInt64(4 - min(leastElements, 3)), 1))
+            return .array((0..<n).map { i in Self.make(element, d.with(salt: 100 &* UInt64(i + 1)), unique: i == 0 ? unique : nil) })
+        }
+        return Self.make(fact, d, unique: unique)
+    }
+
+    /// Set when a CHECK (`jsonb_typeof(x) = 'object'`) wants one JSON kind.
+    package private(set) var jsonKind: String?
+    /// Set when a CHECK (`cardinality(x) > 0`) wants arrays of at least this many elements (at most 3).
+    package private(set) var leastElements = 0
+
+    /// This generator, giving arrays of at least `n` elements.
+    package func elements(atLeast n: Int) -> PostgresTypeGenerator {
+        var g = self
+        g.leastElements = max(0, min(n, 3))
+        return g
+    }
+
+    /// This generator, giving only JSON values of one kind.
+    package func json(_ kind: String?) -> PostgresTypeGenerator {
+        var g = self
+        g.jsonKind = kind
+        return g
+    }
+
+    /// A JSON value of the kind `jsonb_typeof` names.
+    package static func json(_ kind: String, _ d: Draws, unique: Int64?) -> PostgresValue {
+        let n = unique.map(String.init) ?? String(d.below(1000, 2))
+        let word = MadeUpText.word(d.bits(1))
+        switch kind {
+        case "object": return .literal("{\"id\": \(n), \"name\": \"\(word)\"}")
+        case "array": return .literal("[\(n), \"\(word)\"]")
+        case "number": return .literal(n)
+        case "boolean": return .literal(d.bits(3) & 1 == 0 ? "true" : "false")
+        default: return .literal("\"\(word)\(unique.map { "-\($0)" } ?? "")\"")
+        }
     }
 
     /// Independent draws of one cell: `salt` separates array elements and range bounds.

@@ -16,6 +16,10 @@ package struct TableShape: Sendable {
     package var checks: [String] = []
     /// PostgreSQL: the partitioned table's key and bounds, so rows land in a partition.
     package var partitions: PartitionLayout? = nil
+    /// Constraints other than CHECK the generator does not read (an EXCLUDE
+    /// without a `WITH =` column), by text: `CheckPlan` treats their columns
+    /// as those of an unread CHECK.
+    package var unreadConstraints: [String] = []
 
     package init(name: String, columns: [ColumnShape], primaryKey: [String], foreignKeys: [ForeignKeyShape], uniqueSets: [[String]], checks: [String] = [], partitions: PartitionLayout? = nil) {
         self.name = name
@@ -36,6 +40,9 @@ package struct ColumnShape: Sendable {
     /// PostgreSQL: the catalog's type, through domains and arrays; the
     /// default generator comes from it (`ColumnPlan.inferTyped`).
     package var pgType: PostgresTypeFact? = nil
+    /// PostgreSQL: the column has a DEFAULT or is an identity column, so the
+    /// server can fill it when the generator leaves it out of the COPY.
+    package var hasDefault = false
 
     package var affinity: Affinity {
         if let pgType { return pgType.affinity }
@@ -51,11 +58,12 @@ package struct ColumnShape: Sendable {
 
     package var looksBoolean: Bool { pgType.map { $0.baseName == "bool" } ?? declaredType.uppercased().hasPrefix("BOOL") }
 
-    package init(name: String, declaredType: String, notNull: Bool, pgType: PostgresTypeFact? = nil) {
+    package init(name: String, declaredType: String, notNull: Bool, pgType: PostgresTypeFact? = nil, hasDefault: Bool = false) {
         self.name = name
         self.declaredType = declaredType
         self.notNull = notNull
         self.pgType = pgType
+        self.hasDefault = hasDefault
     }
 }
 
@@ -64,6 +72,12 @@ package struct ForeignKeyShape: Sendable {
     package var parentTable: String
     /// Empty means the parent's primary key.
     package var parentColumns: [String]
+    /// PostgreSQL: the OID of the partition the key references, when it
+    /// references one partition rather than its root (`parentTable`).
+    package var parentLeaf: String? = nil
+    /// PostgreSQL: a key declared on partitions of this table to partitions
+    /// of the parent: per leaf OID of this table, the parent's leaf OID.
+    package var leafMap: [String: String] = [:]
 
     package init(columns: [String], parentTable: String, parentColumns: [String]) {
         self.columns = columns

@@ -24,7 +24,7 @@ package final class SurrogatePlan: Sendable {
     /// Version of the value functions. Changing any generator's output for a
     /// given seed must bump it (and say so in the changelog): evidence and
     /// provenance record it, so a different version explains different data.
-    package static let generatorVersion = "rehearse-surrogate/3"
+    package static let generatorVersion = "rehearse-surrogate/4"
 
     /// Whether evidence of this generator version was made with the
     /// edge-case sweep (rehearse-surrogate/3 on): replay regenerates older

@@ -47,7 +47,11 @@ extension SurrogatePlan {
             // Every table left waits for another: defer a nullable foreign key on a cycle.
             var chosen: (TableShape, Int)?
             search: for shape in remaining {
+                // A column a CHECK wants set (`x IS NOT NULL`, gitlab's NOT NULL
+                // added NOT VALID) counts as NOT NULL: it cannot be loaded NULL.
+                let required = CheckDomains.analyse(shape.checks).presence.filter { $0.lo >= $0.columns.count }.flatMap(\.columns)
                 let notNull = Set(shape.columns.filter(\.notNull).map { $0.name.lowercased() }).union(shape.primaryKey.map { $0.lowercased() })
+                    .union(required)
                 for i in blocking(shape) {
                     let fk = shape.foreignKeys[i]
                     if fk.columns.allSatisfy({ !notNull.contains($0.lowercased()) }) && waits(fk.parentTable.lowercased(), for: shape.name.lowercased()) {

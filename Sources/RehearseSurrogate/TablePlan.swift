@@ -8,10 +8,20 @@ package final class TablePlan: Sendable {
     package let columns: [ColumnPlan]
     /// The primary key's column names (what a foreign key without named columns references).
     package let primaryKey: [String]
+    /// PostgreSQL: the leaf partitions' OIDs, as `leaf(row:)` numbers them.
+    package let leafOids: [String]
 
-    package init(shape: TableShape, profile: TableProfile?, rows: Int64, seed: UInt64, parents: [String: TablePlan], profileFile: String,
+    package init(shape full: TableShape, profile: TableProfile?, rows: Int64, seed: UInt64, parents: [String: TablePlan], profileFile: String,
          deferred: Set<String> = [], edges: (settings: EdgeCaseSettings, targets: BirthTargets, referenced: Set<String>)? = nil) throws {
+        // CHECKs as domains, rules on NULLs, and what to do about the ones
+        // the generator does not read (CheckFallback.swift).
+        let analysis = CheckDomains.analyse(full.checks)
+        let checkPlan = try CheckPlan(shape: full, analysis: analysis, profile: profile, deferred: deferred,
+                                      here: "\(profileFile): table \(full.name)")
+        var shape = full
+        shape.columns.removeAll { checkPlan.omitted.contains($0.name.lowercased()) }
         name = shape.name
+        leafOids = shape.partitions?.leafOids ?? []
         self.rows = rows
         primaryKey = shape.primaryKey
         let where_ = "\(profileFile): table \(shape.name)"
@@ -20,7 +30,7 @@ package final class TablePlan: Sendable {
             throw RehearseError.badInput("\(where_): the profile describes column '\(col)', which the table does not have. Fix the name or remove it.")
         }
         let uniqueColumns = Set(shape.uniqueSets.filter { $0.count == 1 }.map { $0[0].lowercased() })
-            .union(Self.compositeKeyAnchors(shape, profile: profile, rows: rows))
+            .union(Self.compositeKeyAnchors(shape, profile: profile, rows: rows, domains: analysis.domains))
         for spec in profile?.fanOuts ?? [] where !shape.foreignKeys.contains(where: { $0.columns.map { $0.lowercased() } == spec.columns.map { $0.lowercased() } }) {
             throw RehearseError.badInput("\(where_): the foreign_keys entry for (\(spec.columns.joined(separator: ", "))) matches no foreign key of the table. Name the columns of one of its foreign keys, in order.")
         }
@@ -30,7 +40,7 @@ package final class TablePlan: Sendable {
         let fkColumns = Set(shape.foreignKeys.flatMap { $0.columns.map { $0.lowercased() } })
         func silent(_ c: ColumnShape) -> Bool { columnProfile(c.name)?.generator == nil && !fkColumns.contains(c.name.lowercased()) }
         // CHECK constraints, as domains for the columns the profile is silent about.
-        let domains = CheckDomains.domains(shape.checks)
+        let domains = analysis.domains
         // A comparison between two columns of the row: the silent one follows
         // the other (or, both silent, the later follows the earlier).
         var derived: [String: GeneratorSpec] = [:]
@@ -60,7 +70,25 @@ package final class TablePlan: Sendable {
         if let edges {
             let drawnFrom = Set(shape.columns.map { $0.name.lowercased() }.filter { edges.referenced.contains("\(shape.name.lowercased()).\($0)") })
             mix = ColumnEdges.plan(shape: shape, profile: profile, settings: edges.settings, targets: edges.targets,
-                                   keys: keyColumns.union(drawnFrom), derived: derived, deferred: deferred)
+                                   keys: keyColumns.union(drawnFrom).union((shape.partitions?.leafNulls ?? [:]).keys),
+                                   derived: derived, deferred: deferred)
+        }
+        // Two keys of foreign keys sharing a column ((a, b) and (c, b)): the
+        // first is drawn unique by construction below; in the second a
+        // nullable member is NULL (NULLs never collide), so both hold.
+        var keyNulls = Set<String>()
+        var claimed = Set<String>()
+        for set in shape.uniqueSets where set.count > 1 {
+            let members = set.map { $0.lowercased() }
+            // A key with a member NULL for a CHECK is unique already.
+            guard members.allSatisfy(fkColumns.contains), !members.contains(where: checkPlan.nulls.contains) else { continue }
+            if members.contains(where: claimed.contains) {
+                if let c = members.first(where: { c in !claimed.contains(c) && columnProfile(c) == nil && !deferred.contains(c)
+                    && !checkPlan.present.contains(c)
+                    && shape.columns.first { $0.name.lowercased() == c }?.notNull == false }) { keyNulls.insert(c) }
+            } else {
+                claimed.formUnion(members)
+            }
         }
         var plans: [ColumnPlan] = []
         for column in shape.columns {
@@ -78,7 +106,7 @@ package final class TablePlan: Sendable {
             plans.append(try ColumnPlan(table: shape, column: column, profile: cp, foreignKey: fk, unique: uniqueColumns.contains(lower),
                                         rows: rows, seed: seed, parents: parents, context: where_,
                                         fanOut: deferred.contains(lower) ? nil : fanOut, domain: domains[lower], derived: derived[lower],
-                                        deferred: deferred.contains(lower), edges: mix[lower]))
+                                        deferred: deferred.contains(lower), edges: mix[lower], forcedNull: checkPlan.nulls.contains(lower) || keyNulls.contains(lower)))
         }
         columns = plans
         // A timestamp_after must name an earlier-or-any column of this table that yields timestamps.
@@ -95,6 +123,41 @@ package final class TablePlan: Sendable {
             }
             if case .spec(.offset(let other, _, _)) = c.kind {
                 c.afterColumn = plans.firstIndex { $0.name.lowercased() == other.lowercased() }
+                if let d = domains[c.name.lowercased()], d.lower != nil || d.upper != nil { c.offsetDomain = d }
+            }
+        }
+        // A partition's own `x IS NULL`: NULL in the rows aimed at it.
+        for (c, leaves) in shape.partitions?.leafNulls ?? [:] where !leaves.isEmpty {
+            if let i = plans.firstIndex(where: { $0.name.lowercased() == c }), columnProfile(plans[i].name) == nil { plans[i].nullInLeaves = leaves }
+        }
+        // A key declared per partition: the rows aimed at a leaf draw from the
+        // parent's rows aimed at the leaf it references.
+        for c in plans {
+            guard case .reference(let parent, _) = c.kind,
+                  let fk = shape.foreignKeys.first(where: { fk in !fk.leafMap.isEmpty && fk.columns.contains { $0.lowercased() == c.name.lowercased() } })
+            else { continue }
+            for (mine, theirs) in fk.leafMap {
+                guard let here = leafOids.firstIndex(of: mine), let there = parent.leafOids.firstIndex(of: theirs) else { continue }
+                c.leafRowsByLeaf[here] = (0..<parent.rows).filter { parent.leaf(row: $0) == there }
+            }
+        }
+        // A foreign key to one partition draws parent rows aimed at it.
+        for c in plans {
+            guard case .reference(let parent, _) = c.kind,
+                  let oid = shape.foreignKeys.first(where: { fk in fk.parentLeaf != nil && fk.columns.contains { $0.lowercased() == c.name.lowercased() } })?.parentLeaf
+            else { continue }
+            guard let want = parent.leafOids.firstIndex(of: oid) else { continue }
+            let leafRows = (0..<parent.rows).filter { parent.leaf(row: $0) == want }
+            if c.permutation != nil, Int64(leafRows.count) < rows {
+                throw RehearseError.badInput("\(where_), column \(c.name): is unique and references one partition of \(parent.name), which holds \(leafRows.count) of its \(parent.rows) rows, fewer than the \(rows) rows asked for. Give \(parent.name) more rows or this table fewer.")
+            }
+            c.leafRows = leafRows
+        }
+        // `x <> y`: the later of two columns draws away from the earlier (CheckPlan read it).
+        for (i, c) in plans.enumerated() {
+            guard case .reference = c.kind, c.groupLeader == nil else { continue }
+            for other in domains[c.name.lowercased()]?.differsFrom ?? [] {
+                if let j = plans.firstIndex(where: { $0.name.lowercased() == other }), j < i { c.distinctFrom = j }
             }
         }
         // Observed fan-outs: a foreign key draws from as many parents as the
@@ -120,11 +183,15 @@ package final class TablePlan: Sendable {
         // the row index is split, mixed-radix, into one row of each parent.
         for set in shape.uniqueSets where set.count > 1 {
             let members = set.compactMap { name in plans.firstIndex { $0.name.lowercased() == name.lowercased() } }
-            guard members.count == set.count, !members.contains(where: { plans[$0].permutation != nil }) else { continue }
+            // A member already drawn for another key (a unique index over
+            // part of the primary key's columns) keeps that key's draw.
+            guard members.count == set.count, !members.contains(where: { plans[$0].permutation != nil || plans[$0].composite != nil }) else { continue }
             var parents: [Int64] = []
             var subsets: [IndexPermutation?] = []
             for m in members {
-                guard case .reference(let parent, _) = plans[m].kind, plans[m].groupLeader == nil else { parents = []; break }
+                // A member whose parent has no row is NULL in every row (or
+                // refused as NOT NULL): NULLs never collide.
+                guard case .reference(let parent, _) = plans[m].kind, plans[m].groupLeader == nil, parent.rows > 0 else { parents = []; break }
                 parents.append(plans[m].activeParents?.count ?? parent.rows)
                 subsets.append(plans[m].activeParents?.subset)
             }
@@ -157,5 +224,18 @@ package final class TablePlan: Sendable {
     /// The value of column `index` in row `row`.
     package func value(_ index: Int, row: Int64) -> DatabaseValue {
         columns[index].value(row: row, in: self)
+    }
+}
+
+extension TablePlan {
+    /// The leaf partition row `row` is aimed at (PartitionValues), or nil
+    /// when the table's rows are not steered.
+    package func leaf(row: Int64) -> Int? {
+        for c in columns {
+            guard case .partition(let steered) = c.kind else { continue }
+            if let pool = c.poolSize { return steered.leaf(row: c.nonNullIndex(row: row) % pool, unique: nil) }
+            return steered.leaf(row: row, unique: c.permutation.map { $0(row) })
+        }
+        return nil
     }
 }

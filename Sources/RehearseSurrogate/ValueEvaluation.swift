@@ -24,12 +24,32 @@ extension ColumnPlan {
     }
 
     package func value(row: Int64, in table: TablePlan) -> DatabaseValue {
+        if !nullInLeaves.isEmpty, let leaf = table.leaf(row: row), nullInLeaves.contains(leaf) { return .null }
+        let v = unchecked(row: row, in: table)
+        guard !forbidden.isEmpty, case .text(let s) = v, matchesForbidden(s) else { return v }
+        // Other plain words until one does not match (the server still judges the last).
+        var last = s
+        for k in UInt64(0)..<32 {
+            let plain = MadeUpText.word(rng.bits(row, 300 &+ k))
+            last = lengthBounds.map { fitBytes(fit(plain, $0, row: row), row: row) } ?? fitBytes(plain, row: row)
+            if !matchesForbidden(last) { break }
+        }
+        return .text(last)
+    }
+
+    package func matchesForbidden(_ s: String) -> Bool {
+        let range = NSRange(s.startIndex..., in: s)
+        return forbidden.contains { $0.firstMatch(in: s, range: range) != nil }
+    }
+
+    private func unchecked(row: Int64, in table: TablePlan) -> DatabaseValue {
         if let leader = groupLeader, leader != position {
             if table.columns[leader].isNull(row: row) { return .null }
         } else if isNull(row: row) {
             return .null
         }
         let index = permutation.map { $0(row) }
+        if let pattern { return .text(pattern.value(rng, row: row, unique: index)) }
         switch kind {
         case .spec(let spec):
             let v: DatabaseValue
@@ -40,7 +60,8 @@ extension ColumnPlan {
             } else {
                 v = evaluate(spec, row: row, unique: index, table: table)
             }
-            if let lengthBounds, case .text(let text) = v { return .text(fit(text, lengthBounds, row: row)) }
+            if let lengthBounds, case .text(let text) = v { return .text(fitBytes(fit(text, lengthBounds, row: row), row: row)) }
+            if byteBounds != nil, case .text(let text) = v { return .text(fitBytes(text, row: row)) }
             if let edges {
                 return edges.apply(v, row: row, ordinal: edgeOrdinal(row: row, in: table), rng: rng) { other in
                     poolSize != nil ? v : evaluate(spec, row: other, unique: nil, table: table)
@@ -55,7 +76,11 @@ extension ColumnPlan {
             } else {
                 v = generator.value(rng, row: row, unique: index).databaseValue
             }
-            if let lengthBounds, case .text(let text) = v, generator.fact.resolved.isTextual { return .text(fit(text, lengthBounds, row: row)) }
+            if let truncated { return Self.truncate(v, to: truncated) }
+            if let lengthBounds, case .text(let text) = v, generator.fact.resolved.isTextual {
+                return .text(fitBytes(fit(text, lengthBounds, row: row), row: row))
+            }
+            if byteBounds != nil, case .text(let text) = v { return .text(fitBytes(text, row: row)) }
             if let edges, !edges.temporal.isEmpty { return edges.apply(v, row: row, ordinal: edgeOrdinal(row: row, in: table), rng: rng) { _ in v } }
             return v
         case .partition(let steered):
@@ -90,6 +115,20 @@ extension ColumnPlan {
                 return parent.value(parentColumn, row: active.subset(slot))
             }
             let target = index ?? Int64(drawer.rng.below(UInt64(parent.rows), row, 2))
+            if !leafRowsByLeaf.isEmpty, let leaf = table.leaf(row: row), let rows = leafRowsByLeaf[leaf], !rows.isEmpty {
+                let k = index.map { Int($0 % Int64(rows.count)) } ?? Int(drawer.rng.below(UInt64(rows.count), row, 2))
+                return parent.value(parentColumn, row: rows[k])
+            }
+            if let leafRows {
+                guard !leafRows.isEmpty else { return .null }
+                let k = index.map { Int($0 % Int64(leafRows.count)) } ?? Int(drawer.rng.below(UInt64(leafRows.count), row, 2))
+                return parent.value(parentColumn, row: leafRows[k])
+            }
+            if index == nil, let other = distinctFrom, parent.rows > 1 {
+                // The parent's key is unique: the next parent row differs.
+                let v = parent.value(parentColumn, row: target)
+                return v == table.value(other, row: row) ? parent.value(parentColumn, row: (target + 1) % parent.rows) : v
+            }
             return parent.value(parentColumn, row: target)
         }
     }
@@ -145,7 +184,12 @@ extension ColumnPlan {
                 // Bounds come from a schema's CHECK and may be any size:
                 // clamped conversions and wrapping sums, never a trap.
                 let a = Int64(clamping: lo.rounded(.up)), b = Int64(clamping: hi.rounded(.down))
-                let v = i &+ a &+ Int64(bitPattern: Self.belowOrAny(rng, b, a, row))
+                var v = i &+ a &+ Int64(bitPattern: Self.belowOrAny(rng, b, a, row))
+                if let d = offsetDomain {
+                    let (least, most) = d.integerRange
+                    if let least, v < least { v = least }
+                    if let most, v > most { v = most }
+                }
                 return asInteger ? .integer(v) : .real(Double(v))
             case .real(let x):
                 let d = max(lo, min(hi, ((lo + (hi - lo) * rng.unit(row, 3)) * 100).rounded() / 100))
@@ -198,6 +242,40 @@ extension ColumnPlan {
         var k: UInt64 = 0
         while Int64(out.count) < bounds.min {
             out.unicodeScalars.append(Unicode.Scalar(UInt8(97 + rng.below(26, row, 60 &+ k))))
+            k += 1
+        }
+        return out
+    }
+
+    /// A date (as the type generator gives it) moved to the first day of its month or year.
+    package static func truncate(_ v: DatabaseValue, to unit: String) -> DatabaseValue {
+        guard case .text(let s) = v, let seconds = CivilTime.parse(s) else { return v }
+        let (y, m, _) = CivilTime.civil(days: seconds / 86400)
+        let day = CivilTime.days(year: y, month: unit == "year" ? 1 : m, day: 1)
+        let (yy, mm, dd) = CivilTime.civil(days: unit == "day" ? seconds / 86400 : day)
+        func two(_ n: Int64) -> String { n < 10 ? "0\(n)" : "\(n)" }
+        return .text("\(yy)-\(two(mm))-\(two(dd))")
+    }
+
+    /// Cuts text to the bytes (UTF-8) an `octet_length` CHECK allows, at a
+    /// character boundary, or pads it with ASCII letters to the least.
+    package func fitBytes(_ text: String, row: Int64) -> String {
+        guard let bounds = byteBounds else { return text }
+        var out = text
+        if let hi = bounds.max, out.utf8.count > hi {
+            var cut = String.UnicodeScalarView()
+            var size = 0
+            for scalar in out.unicodeScalars {
+                let n = String(scalar).utf8.count
+                if Int64(size + n) > hi { break }
+                cut.append(scalar)
+                size += n
+            }
+            out = String(cut)
+        }
+        var k: UInt64 = 0
+        while Int64(out.utf8.count) < bounds.min {
+            out.unicodeScalars.append(Unicode.Scalar(UInt8(97 + rng.below(26, row, 80 &+ k))))
             k += 1
         }
         return out

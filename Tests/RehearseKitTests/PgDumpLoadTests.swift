@@ -44,7 +44,7 @@ import Testing
     static func dump(_ options: [String], reader: String, in dir: TempDir) throws -> String {
         let (database, drop) = try TestPostgres.database()
         defer { drop() }
-        let script = try String(contentsOfFile: "/work/shared/data/chinook/Chinook_PostgreSql.sql", encoding: .utf8)
+        let script = try String(contentsOfFile: Repo.shared("chinook/Chinook_PostgreSql.sql"), encoding: .utf8)
         let db = try TestPostgres.connect(database)
         for statement in PostgresScript.statements(of: script + "\n" + extras(reader)) {
             let head = SQLNormalizer.tokens(String(statement.sql.prefix(40)))
@@ -202,8 +202,8 @@ import Testing
     @Test(// Skipped where the PostgreSQL server is not installed.
           .enabled(if: PostgresServer.found(.test), "needs the PostgreSQL server binaries (initdb, pg_ctl, postgres)"))
     func gitlabStructureRunsInTheLoadersOrder() throws {
-        let path = "/work/shared/data/schemas/gitlab/structure.sql"
-        guard FileManager.default.fileExists(atPath: path) else { return }
+        let path = Repo.shared("schemas/gitlab/structure.sql")
+        try #require(FileManager.default.fileExists(atPath: path), "\(path) is missing: the shared data must sit beside the checkout")
         let plan = PgDumpSchemaPlan(PostgresScript.statements(of: try String(contentsOfFile: path, encoding: .utf8)))
         #expect(plan.deferred.count > 1000)
         let (database, drop) = try TestPostgres.database()

@@ -35,6 +35,8 @@ enum Repo {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     static func surrogate(_ name: String) -> URL { root.appendingPathComponent("surrogates").appendingPathComponent(name) }
     static let chinook = root.deletingLastPathComponent().appendingPathComponent("shared/data/chinook/Chinook_Sqlite.sqlite")
+    /// The team's read-only public data beside the checkout (../shared/data).
+    static func shared(_ path: String) -> String { root.deletingLastPathComponent().appendingPathComponent("shared/data/" + path).path }
 
     /// A private, editable copy of a bundled surrogate (its shared files resolved).
     static func copy(_ name: String, into dir: TempDir, as target: String = "surrogate") -> URL {

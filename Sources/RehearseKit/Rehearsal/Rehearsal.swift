@@ -40,6 +40,9 @@ public struct Rehearsal {
         /// for once the run is over (`rehearse migrations`: what re-birth and
         /// the verify script found, as a step's own sealed record).
         package var sealedExtras: (() -> [(String, [UInt8])])?
+        /// Grantees to map to the scratch owner, not create (`validate
+        /// --replay` of a `--pg-url` run that mapped them: ``ProvisionOptions/mappedRoles``).
+        package var mappedRoles: Set<String> = []
         /// Where the data comes from instead of the surrogate generator
         /// (whose birth, rollback and checks are still the change rehearsed);
         /// nil generates the surrogate (``GeneratedSurrogate``).
@@ -103,8 +106,9 @@ public struct Rehearsal {
             }
         }
 
-        let provisioning = ProvisionOptions(keep: options.keep, parent: options.scratchParent, jobs: options.jobs,
+        var provisioning = ProvisionOptions(keep: options.keep, parent: options.scratchParent, jobs: options.jobs,
                                             scriptsAsSuperuser: manifest.postgresSuperuser)
+        provisioning.mappedRoles = options.mappedRoles
         let scratch = try options.engine.provision(provisioning)
         defer { scratch.tearDown(keep: options.keep) }
         record.engine = (scratch.dialect.rawValue, scratch.engineVersion)
