@@ -44,6 +44,9 @@ extension Rehearse {
         @Option(name: .customLong("pg-bindir"), help: ArgumentHelp("With --reproduce or --replay of a PostgreSQL run: directory with initdb, pg_ctl and postgres.", valueName: "DIR"))
         var pgBindir: String?
 
+        @Option(name: .long, help: ArgumentHelp("With a migrations walk: also require the walk's inventory to be this migrations directory as it is now (every file, its kind and SHA-256).", valueName: "DIR"))
+        var against: String?
+
         @Option(name: .customLong("pg-user"), help: ArgumentHelp("With --replay --dump as root: the system user the scratch server runs as and reads the dump as (default postgres).", valueName: "USER"))
         var pgUser: String?
 
@@ -52,6 +55,7 @@ extension Rehearse {
 
         func run() throws {
             if MigrationWalkValidator.isWalk(URL(fileURLWithPath: runDirectory)) { return try validateWalk() }
+            if against != nil { throw RehearseError.badInput("--against compares a migrations walk's inventory with a directory; \(runDirectory) is not a walk folder (it holds no walk.json).") }
             let policy = try trust.map { try TrustPolicy(file: URL(fileURLWithPath: $0)) }
             // One snapshot of the folder: every mode checks the same bytes.
             let folder = try RunFolder(directory: URL(fileURLWithPath: runDirectory))
@@ -114,13 +118,15 @@ extension Rehearse {
 
         /// A `rehearse migrations` walk folder: its seal, walk.json and every step's run folder.
         func validateWalk() throws {
-            if trust != nil {
-                throw RehearseError(.badInput, "\(runDirectory) is a migrations walk, which is not signed; --trust applies to a run folder. Validate a step's folder under steps/ with --trust, or leave --trust out.")
-            }
             if dump != nil || allowlist != nil {
                 throw RehearseError(.badInput, "\(runDirectory) is a migrations walk, whose steps are surrogate runs; --dump and --allowlist are for replaying a dump clone. Leave them out.")
             }
-            var (findings, status) = try MigrationWalkValidator.validate(URL(fileURLWithPath: runDirectory))
+            let policy = try trust.map { try TrustPolicy(file: URL(fileURLWithPath: $0)) }
+            var (findings, status) = try MigrationWalkValidator.validate(URL(fileURLWithPath: runDirectory), trust: policy)
+            if findings.isEmpty, let against {
+                findings += try MigrationWalkAgainst.check(walk: URL(fileURLWithPath: runDirectory), directory: URL(fileURLWithPath: against))
+                if !findings.isEmpty { status = RehearseError.Code.evidenceRejected.exitStatus }
+            }
             // --reproduce and --replay check every step's run folder, once the walk itself is valid.
             if findings.isEmpty && (reproduce || replay) {
                 findings += try MigrationWalkValidator.checkSteps(URL(fileURLWithPath: runDirectory), reproduce: reproduce, replay: replay,
@@ -129,11 +135,15 @@ extension Rehearse {
             }
             switch format {
             case .json:
+                // What the walk covers (checked fields only), when it is valid.
+                let coverage = findings.isEmpty ? MigrationWalkValidator.coverage(URL(fileURLWithPath: runDirectory), trusted: policy != nil)?.json : nil
                 Console.out(JSONValue.object(["valid": .bool(findings.isEmpty), "walk_exit_status": .integer(Int64(status)),
-                                              "findings": .array(findings.map(\.json))]).canonicalString)
+                                              "findings": .array(findings.map(\.json)), "walk": coverage ?? .null]).canonicalString)
             case .text:
                 if findings.isEmpty {
                     Console.out("\(runDirectory): walk evidence valid; walk exit status \(status)")
+                    // What the walk covers, so a walk of a narrower range is seen as one.
+                    if let coverage = MigrationWalkValidator.coverage(URL(fileURLWithPath: runDirectory), trusted: policy != nil) { Console.out("  " + coverage.text) }
                 } else {
                     Console.out("\(runDirectory): walk evidence " + Console.red("REJECTED") + " (\(findings.count) findings)")
                     for f in findings { Console.out("  \(f)") }

@@ -25,14 +25,20 @@ public enum Replay {
         try check(RunFolder(directory: runDirectory), scratchParent: scratchParent, postgres: postgres)
     }
 
-    package static func check(_ folder: RunFolder, scratchParent: URL? = nil, postgres: PostgresTarget = .ephemeral()) throws -> [ValidationFinding] {
+    /// `afterRollback`: run on the replay's scratch database after its
+    /// rollback, as the original run did (a migrations walk's re-birth and verify).
+    package static func check(_ folder: RunFolder, scratchParent: URL? = nil, postgres: PostgresTarget = .ephemeral(),
+                              afterRollback: ((ScratchEngine, RehearsalRecord) throws -> Void)? = nil) throws -> [ValidationFinding] {
         if let refusal = DumpCloneReplay.refusal(folder, rule: rule) { return [refusal] }
-        return try SealedRun.checking(folder, rule: rule, scratchParent: scratchParent) { try check($0, scratchParent: scratchParent, postgres: postgres) }
+        return try SealedRun.checking(folder, rule: rule, scratchParent: scratchParent) {
+            try check($0, scratchParent: scratchParent, postgres: postgres, afterRollback: afterRollback)
+        }
     }
 
     /// `dumpClone`: the dump the run restored, through the gate again
     /// (``DumpReplay``); nil for a surrogate run, which is regenerated.
-    package static func check(_ run: SealedRun, scratchParent: URL?, postgres: PostgresTarget, dumpClone: DumpCloneSource? = nil) throws -> [ValidationFinding] {
+    package static func check(_ run: SealedRun, scratchParent: URL?, postgres: PostgresTarget, dumpClone: DumpCloneSource? = nil,
+                              afterRollback: ((ScratchEngine, RehearsalRecord) throws -> Void)? = nil) throws -> [ValidationFinding] {
         func finding(_ path: String, _ message: String) -> ValidationFinding {
             ValidationFinding(rule: rule, path: path, message: message)
         }
@@ -54,6 +60,7 @@ public enum Replay {
         options.engine = run.engine(postgres: postgres)
         options.scratchParent = scratchParent
         options.outputDirectory = run.directory.appendingPathComponent("replay")
+        options.afterRollback = afterRollback
         // Grantees the run mapped to the scratch owner (a named server lacked
         // them) are mapped again, not created in replay's private cluster.
         options.mappedRoles = Set((run.predicate["source"]?["roles"]?.objectValue ?? [:]).filter { $0.value.stringValue == "scratch owner" }.keys)
