@@ -54,9 +54,11 @@ package struct PostgresDriftLocator: DriftLocatorHooks {
         try PostgresFingerprinter.pin(current)
         // The display name back to the relation, as the fingerprint named it
         // (the catalog is read once for all the drifted tables).
-        // The current side is a superuser session too: pinned like the
-        // reference (search_path ''), so no operator or function a restored
-        // dump defined can be picked by name resolution and run as superuser.
+        // The current side is the scratch owner's session (PostgresScratch),
+        // so whatever function of the schema's it might still reach runs
+        // without superuser, and pinned like the reference (search_path ''),
+        // so no operator or function a restored dump defined is picked by
+        // name resolution.
         if relations == nil {
             try PostgresFingerprinter.pin(current)
             relations = try PostgresFingerprinter.dataRelations(current)

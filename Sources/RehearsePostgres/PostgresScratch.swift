@@ -340,7 +340,13 @@ package final class PostgresScratch: ScratchEngine {
         defer { Self.dropDatabase(admin, referenceName) }
         let reference = PostgresScratch(sibling: self, database: referenceName)
         return try DriftLocalization.localize(drift, pre: pre, reference: reference, rebuildPre: rebuildPre) {
-            PostgresDriftLocator(current: try connect(), reference: try reference.connect())
+            // The current side compares the table with the staged reference
+            // rows. The rows are staged as text (no domain CHECK or type input
+            // runs, attack-d15 D-F0), and as defence in depth this side is the
+            // scratch owner, not the superuser: any function of the schema's
+            // or dump's it still reaches (a cast, a comparison) cannot run
+            // programs (COPY … TO PROGRAM), as it could not during the load.
+            PostgresDriftLocator(current: try connectAsOwner(superuser: scriptsAsSuperuser), reference: try reference.connect())
         }
     }
 

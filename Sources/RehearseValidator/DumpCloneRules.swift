@@ -110,11 +110,13 @@ extension Validator {
 /// Replay and reproduction rebuild a run from its sealed inputs; a dump
 /// clone's data is not among them (real data is never sealed into evidence),
 /// so both refuse it with a finding rather than compare against a surrogate.
+/// Replay of a dump clone takes the dump itself (RehearseKit's `DumpReplay`,
+/// `rehearse validate --replay --dump PATH --trust FILE`).
 package enum DumpCloneReplay {
     package static func refusal(_ folder: RunFolder, rule: String) -> ValidationFinding? {
         guard let bytes = folder.file(named: EvidenceWriter.evidenceFile), let statement = try? JSONValue.parseStrict(bytes),
               statement["predicate"]?["source"]?["kind"]?.stringValue == "dump_clone" else { return nil }
         return ValidationFinding(rule: rule, path: "$.predicate.source",
-                                 message: "a dump clone cannot be rebuilt from its sealed inputs (real data is never sealed into evidence); replaying it needs the dump itself, checked against source.dump_sha256, which this version does not do yet")
+                                 message: "a dump clone cannot be rebuilt from its sealed inputs (real data is never sealed into evidence); replaying it needs the dump itself: rehearse validate --replay --dump PATH --trust FILE RUN, with the dump whose SHA-256 is source.dump_sha256")
     }
 }

@@ -52,17 +52,23 @@ extension Rehearse {
 
     struct Sign: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Sign a run folder's evidence with an Ed25519 key (DSSE envelope), then reseal the folder.",
-            discussion: "Only evidence that validates is signed. Several keys may sign the same evidence; each adds its signature."
+            abstract: "Sign a run folder's evidence (or a migrations walk's walk.json) with an Ed25519 key (DSSE envelope), then reseal the folder.",
+            discussion: "Only evidence that validates is signed. Several keys may sign the same evidence; each adds its signature. A walk's walk.json binds every step's run folder, script and migration file by digest, so its signature (walk.dsse.json) covers the whole walk."
         )
 
-        @Argument(help: ArgumentHelp("A run folder.", valueName: "RUN_DIR"))
+        @Argument(help: ArgumentHelp("A run folder or a migrations walk folder.", valueName: "RUN_DIR"))
         var runDirectory: String
 
         @Option(name: .long, help: ArgumentHelp("Private key file (PREFIX.key).", valueName: "FILE"))
         var key: String
 
         func run() throws {
+            let url = URL(fileURLWithPath: runDirectory)
+            if MigrationWalkValidator.isWalk(url) {
+                let id = try MigrationWalkValidator.sign(walk: url, keyFile: URL(fileURLWithPath: key))
+                Console.out("\(runDirectory)/\(MigrationWalkValidator.envelopeFile): signed by \(id)")
+                return
+            }
             let id = try Signing.sign(runDirectory: URL(fileURLWithPath: runDirectory), keyFile: URL(fileURLWithPath: key))
             Console.out("\(runDirectory)/\(Signing.envelopeFile): signed by \(id)")
         }

@@ -30,7 +30,7 @@ extension Rehearse {
         @Option(name: .long, help: "Layout: auto (the default; the detected layout is printed), golang-migrate, dbmate, flyway, sqitch or suffixed.")
         var layout: LayoutName = .auto
 
-        @Option(name: .long, help: ArgumentHelp("First migration to rehearse (version, or Sqitch change name); earlier ones build the schema.", valueName: "V"))
+        @Option(name: .long, help: ArgumentHelp("First migration to rehearse (version, or Sqitch change name; a reworked change as change@tag or change@HEAD); earlier ones build the schema.", valueName: "V"))
         var from: String?
 
         @Option(name: .long, help: ArgumentHelp("Last migration to rehearse.", valueName: "V"))

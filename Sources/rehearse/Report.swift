@@ -63,9 +63,12 @@ extension Rehearse {
         /// FAIL (1), then INCONCLUSIVE (6); any other verdict that is not
         /// PASS counts as a failure (1).
         static func exitStatus(_ runs: [ValidatedRun]) -> Int32 {
+            // A walk's step counts with the walk's exit status for it (a step
+            // not rehearsed: 6, as the walk exits).
             if runs.contains(where: { !$0.isValid }) { return RehearseError.Code.evidenceRejected.exitStatus }
-            if runs.contains(where: { !$0.passed && $0.verdict != "INCONCLUSIVE" }) { return RehearseError.Code.rehearsalFailed.exitStatus }
-            if runs.contains(where: { $0.verdict == "INCONCLUSIVE" }) { return 6 }
+            let exits = runs.map(\.exitStatus)
+            if let other = exits.first(where: { $0 != 0 && $0 != 6 }) { return other == 5 ? 5 : RehearseError.Code.rehearsalFailed.exitStatus }
+            if exits.contains(6) { return 6 }
             return 0
         }
     }

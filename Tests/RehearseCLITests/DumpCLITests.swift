@@ -62,9 +62,46 @@ import Testing
         let other = try CLI.run(["validate", s.path("run"), "--trust", s.path("x.json")])
         #expect(other.status == 5)
         #expect(other.stdout.contains("grant.dsse.json: the grant does not verify against the trust policy"))
-        let replay = try CLI.run(["validate", s.path("run"), "--replay"], environment: s.env)
-        #expect(replay.status == 5)
-        #expect(replay.stdout.contains("a dump clone cannot be rebuilt from its sealed inputs"))
+    }
+
+    /// `validate --replay` of a dump clone needs the dump (and the trust file
+    /// its grant verifies under); with them it replays to the same result;
+    /// another dump is refused with exit 3 naming both digests.
+    @Test func aDumpRunReplaysWithItsDumpAndOnlyWithIt() throws {
+        let s = Scratch()
+        let (dump, grant, trust) = try setUp(s)
+        let change = try change(s)
+        let before = try digest(dump)
+        #expect(try CLI.run(["--dump", dump, "--grant", grant, "--trust", trust, change, "--out", s.path("run")], environment: s.env).status == 0)
+        // --trust also requires the evidence itself to be signed by a trusted key
+        #expect(try CLI.run(["sign", s.path("run"), "--key", s.path("op.key")]).status == 0)
+        let sha = Self.sha256(before)
+        let bare = try CLI.run(["validate", s.path("run"), "--replay"], environment: s.env)
+        #expect(bare.status == 2, "\(bare.all)")
+        #expect(bare.stderr.contains("is a dump clone: real data is never sealed into evidence, so replaying it needs the dump itself"), "\(bare.stderr)")
+        #expect(bare.stderr.contains("Give --dump PATH (the dump with SHA-256 \(sha)) and --trust FILE"))
+        let noTrust = try CLI.run(["validate", s.path("run"), "--replay", "--dump", dump], environment: s.env)
+        #expect(noTrust.status == 2)
+        let replay = try CLI.run(["validate", s.path("run"), "--replay", "--dump", dump, "--trust", trust], environment: s.env)
+        #expect(replay.status == 0, "\(replay.all)")
+        #expect(replay.stdout.contains("evidence valid; verdict PASS"))
+        #expect(try digest(dump) == before)
+        try FileManager.default.copyItem(atPath: dump, toPath: s.path("other.sqlite"))
+        let h = try FileHandle(forWritingTo: URL(fileURLWithPath: s.path("other.sqlite")))
+        try h.seekToEnd(); try h.write(contentsOf: Data([0])); try h.close()
+        let other = try CLI.run(["validate", s.path("run"), "--replay", "--dump", s.path("other.sqlite"), "--trust", trust], environment: s.env)
+        #expect(other.status == 3, "\(other.all)")
+        #expect(other.stderr.contains("has SHA-256 \(Self.sha256(try digest(s.path("other.sqlite"))))"), "\(other.stderr)")
+        #expect(other.stderr.contains("rehearsed the dump with SHA-256 \(sha) (source.dump_sha256)"))
+        let withoutReplay = try CLI.run(["validate", s.path("run"), "--dump", dump], environment: s.env)
+        #expect(withoutReplay.status == 2)
+        #expect(withoutReplay.stderr.contains("--dump and --allowlist go with --replay"))
+        #expect(try CLI.run(["--surrogate", "commerce", "--scale", "0.05", "--out", s.path("sur")], environment: s.env).status == 0)
+        #expect(try CLI.run(["sign", s.path("sur"), "--key", s.path("op.key")]).status == 0)
+        let surrogate = try CLI.run(["validate", s.path("sur"), "--replay", "--dump", dump, "--trust", trust], environment: s.env)
+        #expect(surrogate.status == 2)
+        #expect(surrogate.stderr.contains("is a surrogate run: replay it without --dump"))
+        #expect(s.leftovers.isEmpty, "\(s.leftovers)")
     }
 
     /// A birth whose data change matches no row of the dump proves nothing

@@ -32,7 +32,7 @@ import Testing
 
     @Test func chinookPassesInEveryFormatAndTheSourceIsUnchanged() throws {
         let dumps = try DumpFixtures.dumps
-        for (name, format) in [("chinook.sql", DumpFormat.plain), ("chinook.custom", .custom), ("chinook.tar", .tar)] {
+        for (name, format) in [("chinook.sql", DumpFormat.plain), ("chinook.custom", .custom), ("chinook.tar", .tar), ("chinook.dir", .directory)] {
             let path = dumps.appendingPathComponent(name).path
             let before = try DumpDigest.of(path: path)
             let p = try prepare(path, engine: "postgres")
@@ -46,11 +46,6 @@ import Testing
             p.workspace.remove()
             #expect(try DumpDigest.of(path: path) == before)
         }
-        // a directory dump names the files pg_restore opens: refused until those names are confined
-        let dirDump = dumps.appendingPathComponent("chinook.dir").path
-        let refused = #expect(throws: RehearseError.self) { try prepare(dirDump, engine: "postgres") }
-        #expect(refused?.code == .refused)
-        #expect(refused?.message.contains("is a pg_dump directory (-Fd)") == true)
         let sqlite = try prepare(Repo.chinook.path, engine: "sqlite")
         #expect(sqlite.format == .sqlite)
         sqlite.workspace.remove()
@@ -98,7 +93,7 @@ import Testing
         try FileManager.default.createSymbolicLink(atPath: copy.appendingPathComponent("9999.dat.gz").path, withDestinationPath: "/etc/shadow")
         let e = #expect(throws: RehearseError.self) { try prepare(copy.path, engine: "postgres") }
         #expect(e?.code == .refused)
-        #expect(e?.message.contains("holds 9999.dat.gz, which is not a regular file (a symlink") == true)
+        #expect(e?.message.contains("holds 9999.dat.gz, which is a symbolic link") == true, "\(e?.message ?? "")")
         #expect(leftovers().isEmpty)
     }
 

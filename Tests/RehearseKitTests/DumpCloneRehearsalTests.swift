@@ -10,7 +10,7 @@ import Testing
 @testable import RehearseValidator
 
 /// The whole rehearsal on a restored dump clone: Chinook's plain pg_dump
-/// (split by rehearse, COPY through libpq), its custom and tar pg_dumps
+/// (split by rehearse, COPY through libpq), its custom, tar and directory pg_dumps
 /// (pg_restore), all into an ephemeral cluster as the scratch owner,
 /// and the SQLite file, each with a change that adds and drops
 /// a column; PASS, evidence valid, the dump byte-identical afterwards.
@@ -18,7 +18,9 @@ import Testing
     let dir = TempDir()
 
     /// A change directory (manifest, birth, rollback, checks) for Chinook.
-    func change(postgres: Bool) -> URL {
+    func change(postgres: Bool) -> URL { Self.change(postgres: postgres, in: dir) }
+
+    static func change(postgres: Bool, in dir: TempDir) -> URL {
         let c = dir.file(postgres ? "change-pg" : "change-sqlite")
         try? FileManager.default.createDirectory(at: c.appendingPathComponent("checks"), withIntermediateDirectories: true)
         for f in ["schema.sql", "profile.yaml"] {
@@ -56,7 +58,8 @@ import Testing
           .enabled(if: PostgresServer.found(.test), "needs the PostgreSQL server binaries (initdb, pg_ctl, postgres)"))
     func everyArchiveFormatAndTheSQLiteFileRehearseToAValidPass() throws {
         let dumps = try DumpFixtures.dumps
-        for (name, engine) in [("chinook.sql", "postgres"), ("chinook.custom", "postgres"), ("chinook.tar", "postgres"), (Repo.chinook.path, "sqlite")] {
+        for (name, engine) in [("chinook.sql", "postgres"), ("chinook.custom", "postgres"), ("chinook.tar", "postgres"), ("chinook.dir", "postgres"),
+                              (Repo.chinook.path, "sqlite")] {
             let path = name.hasPrefix("/") ? name : dumps.appendingPathComponent(name).path
             let before = try DumpDigest.of(path: path)
             let result = try rehearse(path, engine: engine)
@@ -135,6 +138,76 @@ import Testing
         #expect(e?.message.contains("pg_execute_server_program") == true || e?.message.contains("permission denied") == true, "\(e?.message ?? "")")
         #expect(e?.message.contains("visible-row-value-42") == false)
         #expect(!FileManager.default.fileExists(atPath: marker.path))
+    }
+
+    /// A domain whose CHECK calls the dump's own function (pg_dump writes such
+    /// a schema as it is): when drift is narrowed, the reference rows are
+    /// staged into a temporary table of the column's type, so the CHECK runs
+    /// for every row. It runs as the scratch owner, never the superuser, so
+    /// the function cannot run a program (attack-d15 D-F0); the run is still
+    /// a FAIL with the drift narrowed.
+    @Test(// Skipped where the PostgreSQL server is not installed.
+          .enabled(if: PostgresServer.found(.test), "needs the PostgreSQL server binaries (initdb, pg_ctl, postgres)"))
+    func aDomainCheckOfTheDumpNeverRunsAsTheSuperuserWhenDriftIsNarrowed() throws {
+        let marker = "/tmp/rehearse-test-df0-\(UUID().uuidString.prefix(8))"
+        defer { unlink(marker) }
+        let dump = dir.file("domain.sql")
+        try """
+            CREATE FUNCTION public.evil(v text) RETURNS boolean LANGUAGE plpgsql AS $f$
+            BEGIN
+              IF pg_catalog.current_setting('is_superuser') = 'on' THEN
+                EXECUTE 'COPY (SELECT 1) TO PROGRAM ''id > \(marker); cat > /dev/null''';
+              END IF;
+              RETURN true;
+            END $f$;
+            CREATE DOMAIN public.evildom AS text CHECK (public.evil(VALUE));
+            CREATE TABLE public.audit (id integer PRIMARY KEY, v public.evildom);
+            COPY public.audit (id, v) FROM stdin;
+            1\tseed
+            \\.
+
+            """.write(to: dump, atomically: true, encoding: .utf8)
+        let change = Self.change(postgres: true, in: dir)
+        for (name, text) in ["birth.sql": "INSERT INTO audit VALUES (2, 'added');\n", "rollback.sql": "UPDATE audit SET v = v WHERE false;\n",
+                             "checks/after-birth.sql": "-- check: two rows\nSELECT count(*) = 2 FROM audit;\n",
+                             "checks/after-rollback.sql": "-- check: the table is there\nSELECT count(*) >= 1 FROM audit;\n"] {
+            try text.write(to: change.appendingPathComponent(name), atomically: true, encoding: .utf8)
+        }
+        let result = try rehearse(dump.path, engine: "postgres", change: change)
+        #expect(result.validation.isValid, "\(result.validation.findings)")
+        #expect(result.validation.verdict == .fail)
+        let drift = result.evidence["predicate"]?["drift"]?["data"]?.arrayValue ?? []
+        #expect(drift.contains { $0["table"]?.stringValue == "audit" && $0["added"]?.integerValue == 1 }, "\(drift)")
+        #expect(!FileManager.default.fileExists(atPath: marker), "the dump's function ran a program as the superuser")
+    }
+
+    /// What the gate checks is exactly what runs (attack-d15 D-F3): pg_restore
+    /// -d splits INSERT-style data (`pg_dump --inserts`) at every semicolon
+    /// outside quotes, comments included, so `X; -- ; Y;` ran Y though the
+    /// rendering the gate checked shows it as a comment. Archives are now
+    /// restored from that rendering by rehearse's own splitter: Y never runs.
+    @Test(// Skipped where the PostgreSQL server is not installed.
+          .enabled(if: PostgresServer.found(.test), "needs the PostgreSQL server binaries (initdb, pg_ctl, postgres)"))
+    func statementsHiddenInInsertDataBehindACommentNeverRun() throws {
+        let db = try TestPostgres.database()
+        defer { db.drop() }
+        try TestPostgres.connect(db.name).execute("CREATE TABLE public.u2 (id integer PRIMARY KEY, note text); INSERT INTO public.u2 VALUES (1, 'a');")
+        let dump = dir.file("inserts.dir")
+        try DumpFixtures.pgDump(database: db.name, ["-Fd", "-Z0", "--inserts", "-f", dump.path])
+        let member = try #require(try FileManager.default.contentsOfDirectory(atPath: dump.path).first { $0.hasSuffix(".dat") && $0 != "toc.dat" })
+        try "INSERT INTO public.u2 VALUES (1, 'a'); -- ; INSERT INTO public.u2 VALUES (2, 'hidden'); CREATE TABLE public.sneaky (k text);\n\n\n"
+            .write(to: dump.appendingPathComponent(member), atomically: true, encoding: .utf8)
+        let change = Self.change(postgres: true, in: dir)
+        for (name, text) in ["birth.sql": "ALTER TABLE u2 ADD COLUMN z integer;\nUPDATE u2 SET z = 1;\n", "rollback.sql": "ALTER TABLE u2 DROP COLUMN z;\n",
+                             "checks/after-birth.sql": "-- check: the one row\nSELECT count(*) = 1 FROM u2 WHERE z = 1;\n",
+                             "checks/after-rollback.sql": "-- check: nothing hidden ran\nSELECT to_regclass('public.sneaky') IS NULL AND (SELECT count(*) FROM u2) = 1;\n"] {
+            try text.write(to: change.appendingPathComponent(name), atomically: true, encoding: .utf8)
+        }
+        let result = try rehearse(dump.path, engine: "postgres", change: change)
+        #expect(result.validation.isValid, "\(result.validation.findings)")
+        #expect(result.validation.verdict == .pass, "\(result.record.failure.map { $0.message } ?? "") \(result.evidence["predicate"]?["checks"] ?? .null)")
+        #expect(result.evidence["predicate"]?["source"]?["rows"]?["u2"]?.integerValue == 1)
+        #expect(result.evidence["predicate"]?["source"]?["restore_tool"]?.stringValue?.contains("rendering (--file), run by rehearse's own splitter") == true)
     }
 
     /// A lossy rollback on a PostgreSQL dump clone is a FAIL with drift (the

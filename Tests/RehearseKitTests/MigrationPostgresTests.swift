@@ -86,6 +86,13 @@ import Testing
             $0.profile = dir.file("profile.yaml")
         }
         #expect(walk.steps.map(\.status) == ["PASS", "PASS"], "\(walk.steps.map(\.detail))")
+        // The walk of a real directory validates: its steps derive from its sealed files.
+        let check = try MigrationWalkValidator.validate(walk.walkFolder)
+        #expect(check.findings.isEmpty, "\(check.findings)")
+        #expect(check.exitStatus == 0)
+        // --replay: the history rebuilt (prelude again on PostgreSQL), each step, re-birth and verify run again.
+        let replay = try MigrationWalkValidator.checkSteps(walk.walkFolder, reproduce: false, replay: true, postgres: .ephemeral())
+        #expect(replay.isEmpty, "\(replay)")
         let index = try JSONValue.parseStrict(Array(Data(contentsOf: walk.walkFolder.appendingPathComponent(MigrationWalk.indexFile))))
         #expect(index["prelude"]?["file"] == "prelude.sql")
         // The prelude is part of every step's sealed schema.

@@ -161,9 +161,14 @@ import Testing
         #expect(e1.message.contains("are both the down of version"))
         let db = TempDir()
         db.write("1_a.sql", "-- migrate:up\nSELECT 1;\n-- migrate:down\nSELECT 1;\n")
-        db.write("001_b.sql", "-- migrate:up\nSELECT 2;\n-- migrate:down\nSELECT 2;\n")
+        db.write("1_b.sql", "-- migrate:up\nSELECT 2;\n-- migrate:down\nSELECT 2;\n")
         let e2 = try #require(throws: RehearseError.self) { try DbmateReader.read(db.url) }
         #expect(e2.message.contains("have the same version"))
+        // dbmate's versions are the digits as text: 001 and 1 are two versions, applied in name order.
+        let two = TempDir()
+        two.write("1_a.sql", "-- migrate:up\nSELECT 1;\n-- migrate:down\nSELECT 1;\n")
+        two.write("001_b.sql", "-- migrate:up\nSELECT 2;\n-- migrate:down\nSELECT 2;\n")
+        #expect(try DbmateReader.read(two.url).steps.map(\.version) == ["001", "1"])
         let pop = TempDir()
         pop.write("1_a.sqlite.up.sql", "SELECT 1;\n")
         pop.write("1_a.sqlite3.up.sql", "SELECT 2;\n")

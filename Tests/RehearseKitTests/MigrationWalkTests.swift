@@ -67,8 +67,7 @@ import Testing
         try Seal.write(directory: walk.walkFolder)
         let resealed = try MigrationWalkValidator.validate(walk.walkFolder)
         #expect(resealed.exitStatus == 5)
-        #expect(resealed.findings.contains { $0.message.contains("claims PASS but its evidence is not a valid PASS") })
-        #expect(resealed.findings.contains { $0.message.contains("claims PASS but re-birth did not come out the same") })
+        #expect(resealed.findings.contains { $0.path.contains("step 2 (0002 bump_qty)") && $0.message.contains("claims PASS with exit status 0, but its evidence (verdict FAIL)") })
     }
 
     @Test func aReBirthFingerprintThatDoesNotMatchItsClaimIsRejected() throws {
@@ -87,7 +86,20 @@ import Testing
         try Data(JSONValue.object(root).canonicalBytes).write(to: index)
         try Seal.write(directory: walk.walkFolder)
         let check = try MigrationWalkValidator.validate(walk.walkFolder)
-        #expect(check.findings.contains { $0.message.contains("re-birth claims the same state") })
+        #expect(check.findings.contains { $0.message.contains("re-birth differs from what steps/0001-0001-items/walk-step.json records") })
+        // The step's own record forged the same way (its folder resealed and
+        // rebound): the re-born fingerprint still contradicts the evidence.
+        let record = walk.walkFolder.appendingPathComponent("steps/0001-0001-items/walk-step.json")
+        var stepRecord = try #require(JSONValue.parseStrict(Array(Data(contentsOf: record))).objectValue)
+        stepRecord["rebirth"] = .object(rebirth)
+        try Data(JSONValue.object(stepRecord).canonicalBytes).write(to: record)
+        try Seal.write(directory: record.deletingLastPathComponent())
+        step["seal_sha256"] = .string(Digest.sha256Hex(try Data(contentsOf: record.deletingLastPathComponent().appendingPathComponent(Seal.fileName))))
+        root["steps"] = .array([.object(step)])
+        try Data(JSONValue.object(root).canonicalBytes).write(to: index)
+        try Seal.write(directory: walk.walkFolder)
+        let both = try MigrationWalkValidator.validate(walk.walkFolder)
+        #expect(both.findings.contains { $0.message.contains("re-birth claims the same state") }, "\(both.findings)")
     }
 
     @Test func flywayFixtureOrdersOnePointTenAfterOnePointNineAndReportsTheRest() throws {

@@ -53,6 +53,21 @@ import Testing
         #expect(HTMLReport.render([Self.run(verdict: "INCONCLUSIVE")]).contains("<li>line 3: UPDATE t SET v = 1 WHERE id &lt; 0: matched no rows</li>"))
     }
 
+    /// attack-w13 W-F6: a walk's step is judged by the walk's checked status.
+    @Test func aWalkStepIsJudgedByTheWalksStatusNotItsFoldersVerdict() {
+        var verifyFailed = Self.run(verdict: "PASS")
+        verifyFailed.step = "0002-2-b"
+        verifyFailed.walkStep = ValidatedRun.WalkStep(status: "FAIL", exitStatus: 1, note: nil)
+        let o = Self.judge(verifyFailed, validate: 1)
+        #expect(o.problems.map(\.cause) == [.rehearsalError])
+        #expect(Self.status([o]) == 1)
+        var skipped = ValidatedRun(directory: "/r", step: "0005-5-x", findings: [], evidence: nil, evidenceDigest: String(repeating: "a", count: 64))
+        skipped.walkStep = ValidatedRun.WalkStep(status: "IRREVERSIBLE", exitStatus: 6, note: "not rehearsed: no down migration")
+        let s = Self.judge(skipped, validate: 6)
+        #expect(s.problems.map(\.detail) == ["step 0005-5-x: walk status IRREVERSIBLE: not rehearsed: no down migration"])
+        #expect(Self.status([s]) == 6)
+    }
+
     @Test func anUnknownVerdictFailsTheNight() {
         let o = Self.judge(Self.run(verdict: "MAYBE"))
         #expect(o.problems.map(\.cause) == [.rehearsalError])

@@ -22,7 +22,9 @@ package enum ChildProcess {
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, output.path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        let outFD = try openOutput(output)
+        defer { close(outFD) }
+        posix_spawn_file_actions_adddup2(&actions, outFD, 1)
         posix_spawn_file_actions_adddup2(&actions, 1, 2)
         // posix_spawn has no portable chdir action: a shell changes directory
         // and then replaces itself with the program.
@@ -45,10 +47,46 @@ package enum ChildProcess {
                 throw RehearseError.environment("Waiting for \(executable) failed: \(String(cString: strerror(errno))).")
             }
         }
-        let text = (try? String(contentsOf: output, encoding: .utf8)) ?? ""
+        // Read back through the descriptor written, never the path again.
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        var offset: off_t = 0
+        while true {
+            let n = chunk.withUnsafeMutableBytes { pread(outFD, $0.baseAddress, $0.count, offset) }
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 { break }
+            bytes += chunk[0..<n]
+            offset += off_t(n)
+        }
+        let text = String(decoding: bytes, as: UTF8.self)
         // WIFEXITED / WEXITSTATUS, spelled out (they are macros in C).
         let exited = status & 0x7f == 0
         return Outcome(status: exited ? (status >> 8) & 0xff : 128 + (status & 0x7f), output: text)
+    }
+
+    /// Opens `output` for the child, never through a link and never onto a
+    /// file that is not this process's own: output files often lie in a
+    /// directory another user owns (a cluster's, the server user's), where
+    /// that user may have planted a symlink, FIFO or hard link to a file of
+    /// root's; O_TRUNC through it would truncate that file (attack-d15
+    /// D-F0b). Anything but a regular file with one link that this process
+    /// owns is unlinked and the file created anew, exclusively.
+    static func openOutput(_ output: URL) throws -> Int32 {
+        for _ in 0..<3 {
+            var fd = open(output.path, O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0o644)
+            if fd >= 0 {
+                var st = stat()
+                if fstat(fd, &st) == 0, st.st_mode & S_IFMT == S_IFREG, st.st_nlink == 1, st.st_uid == geteuid() {
+                    guard ftruncate(fd, 0) == 0 else { close(fd); break }
+                    return fd
+                }
+                close(fd)
+            }
+            unlink(output.path)
+            fd = open(output.path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o644)
+            if fd >= 0 { return fd }
+        }
+        throw RehearseError.environment("Cannot create the output file \(output.path) for a child process: \(String(cString: strerror(errno))).")
     }
 
     /// Starts a program that outlives this process and is never waited for:

@@ -93,11 +93,10 @@ package enum Interruption {
     }
 
     /// Removes a directory tree, trying again when a file vanished under it
-    /// (another thread cleaning up the same scratch directory at once).
+    /// (another thread cleaning up the same scratch directory at once),
+    /// without following any link in it (``SafeRemoval``).
     package static func removeTree(_ dir: URL) {
-        for _ in 0..<5 where FileManager.default.fileExists(atPath: dir.path) {
-            try? FileManager.default.removeItem(at: dir)
-        }
+        for _ in 0..<5 where !SafeRemoval.removeTree(dir.path) {}
     }
 
     /// Cleans up after `sig` arrived and returns what was done, one line per

@@ -39,6 +39,26 @@ package struct RunFolder: Sendable {
     /// Nesting deeper than this is not a run folder.
     package static let maxDepth = 16
 
+    /// The limits for `directory`: a run folder's, or, for a migration walk
+    /// folder (it holds `walk.json`), limits in proportion to its step folders
+    /// and sealed sources (4096 entries and 256 MiB, plus 64 entries and
+    /// 32 MiB per step folder and one entry per source file), up to 262 144
+    /// entries and 4 GiB: a genuine walk of hundreds of migrations is not
+    /// refused as too big (issue 13, W-F18), and no folder is read unbounded.
+    package static func limits(for directory: URL) -> (entries: Int, bytes: Int) {
+        var st = stat()
+        guard lstat(directory.path + "/walk.json", &st) == 0, st.st_mode & S_IFMT == S_IFREG else { return (maxEntries, maxTotalBytes) }
+        func count(_ sub: String) -> Int {
+            guard lstat(directory.path + "/" + sub, &st) == 0, st.st_mode & S_IFMT == S_IFDIR, let dir = opendir(directory.path + "/" + sub) else { return 0 }
+            defer { closedir(dir) }
+            var n = 0
+            while n < 1 << 18, readdir(dir) != nil { n += 1 }
+            return max(0, n - 2)
+        }
+        let steps = count("steps"), sources = count("source")
+        return (min(maxEntries + 64 * steps + sources, 1 << 18), min(maxTotalBytes + (32 << 20) * steps, 4 << 30))
+    }
+
     package init(files: [String: [UInt8]]) {
         self.files = files
     }
@@ -56,6 +76,7 @@ package struct RunFolder: Sendable {
             throw RehearseError.badInput("\(directory.path): no such run folder. Give a folder a rehearsal wrote (it holds evidence.json and SEAL.sha256), or another sealed folder.")
         }
         var walk = Walk(root: directory.path)
+        (walk.maxEntries, walk.maxTotalBytes) = Self.limits(for: directory)
         try walk.walk(directoryFD: top, prefix: [], depth: 0)
         files = walk.files
         refused = walk.refused
@@ -109,6 +130,8 @@ package struct RunFolder: Sendable {
 
     private struct Walk {
         let root: String
+        var maxEntries = RunFolder.maxEntries
+        var maxTotalBytes = RunFolder.maxTotalBytes
         var files: [String: [UInt8]] = [:]
         var refused: [Refusal] = []
         var entries = 0
@@ -129,8 +152,8 @@ package struct RunFolder: Sendable {
                 let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in Array(raw.prefix { $0 != 0 }) }
                 if name == [0x2E] || name == [0x2E, 0x2E] { continue }
                 entries += 1
-                if entries > RunFolder.maxEntries {
-                    throw rejected("holds more than \(RunFolder.maxEntries) entries; that is not a run folder. Validate the folder a rehearsal wrote.")
+                if entries > maxEntries {
+                    throw rejected("holds more than \(maxEntries) entries; that is not a run folder. Validate the folder a rehearsal wrote.")
                 }
                 names.append(name)
             }
@@ -195,8 +218,8 @@ package struct RunFolder: Sendable {
                 throw rejected("\(shown) holds \(size) bytes, more than the \(RunFolder.maxFileBytes >> 20) MiB any file of a run folder may hold; it was not read.")
             }
             total += size
-            guard total <= RunFolder.maxTotalBytes else {
-                throw rejected("holds more than \(RunFolder.maxTotalBytes >> 20) MiB; that is not a run folder, and it was not read in full.")
+            guard total <= maxTotalBytes else {
+                throw rejected("holds more than \(maxTotalBytes >> 20) MiB; that is not a run folder, and it was not read in full.")
             }
             // Read one byte more than fstat reported, to notice a file that grows.
             var bytes = [UInt8](repeating: 0, count: size + 1)

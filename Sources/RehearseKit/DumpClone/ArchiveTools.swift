@@ -8,8 +8,9 @@ import RehearseSQLite
 import RehearsePostgres
 
 /// pg_restore, run as the ``DumpReader`` (never root) the only ways rehearse runs it: to render an archive as SQL
-/// into a file (`-f`, no connection), to list its table of contents (`-l`),
-/// and to restore into the ephemeral cluster's socket. Each time with an
+/// into a file (`-f`, no connection), which is scanned, checked and restored
+/// by rehearse itself, and to list its table of contents (`-l`). It never
+/// connects to a database. Each time with an
 /// environment built from nothing: no PGHOST, PGSERVICE, PGSERVICEFILE,
 /// PGPASSFILE, PGSYSCONFDIR, PGOPTIONS or any other variable of the caller
 /// reaches it, so no setting can point it at another server or file.
@@ -42,7 +43,8 @@ package enum ArchiveTools {
         let tool = try pgRestore(bindir: bindir)
         let log = file.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("pg_restore-render.log")
         defer { try? FileManager.default.removeItem(at: log) }
-        let run = reader.command(tool, ["--format=\(flag(format))", "--file=\(file.path)", "--", archive.path])
+        // The options a restore used to give pg_restore -d: this rendering is what runs.
+        let run = reader.command(tool, ["--format=\(flag(format))", "--file=\(file.path)"] + restoreOptions + ["--", archive.path])
         let out = try ChildProcess.run(run.executable, run.arguments, environment: environment, output: log)
         guard out.status == 0 else {
             throw RehearseError.refused("Refused: pg_restore could not read the \(format.rawValue) dump \(RunFolder.display(shown)) to scan it (exit \(out.status)): \(out.output.trimmingCharacters(in: .whitespacesAndNewlines).prefix(600)). Nothing was restored.")
@@ -61,6 +63,11 @@ package enum ArchiveTools {
         }
         return out.output.split(separator: "\n").map(String.init).filter { !$0.hasPrefix(";") && !$0.isEmpty }
     }
+
+    /// Owners, privileges and what acts outside the database left out: every
+    /// object belongs to the scratch owner (``DumpCloneRestore/ownership``).
+    package static let restoreOptions = ["--no-owner", "--no-privileges", "--no-comments", "--no-tablespaces", "--no-publications",
+                                         "--no-subscriptions", "--no-security-labels"]
 
     package static func flag(_ format: DumpFormat) -> String {
         switch format {

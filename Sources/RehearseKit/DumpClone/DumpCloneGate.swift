@@ -17,9 +17,11 @@ import RehearsePostgres
 ///    bytes checked and restored are the bytes hashed (no second read);
 /// 4. the grant's subject against that digest;
 /// 5. the format by content, and the engine it needs;
-/// 6. the secret-free gate and the hostile-statement checks over what would
-///    run (a plain script, or an archive rendered by pg_restore), tar members,
-///    directory members, the archive's table of contents;
+/// 6. tar members and the file names a directory dump's toc.dat and
+///    blobs.toc give pg_restore (``DirectoryDump``), the archive's table of
+///    contents, then the secret-free gate and the hostile-statement checks
+///    over what would run (a plain script, or an archive rendered by
+///    pg_restore);
 /// 7. the source hashed again: a change is a loud refusal.
 package enum DumpCloneGate {
     package struct Prepared {
@@ -33,6 +35,9 @@ package enum DumpCloneGate {
         package var restoreTool: String?
         /// Who runs pg_restore over the copy (never root).
         package var reader: DumpReader = .inProcess
+        /// The SQL a PostgreSQL restore runs, exactly as scanned and checked:
+        /// a plain dump's copy, or root's copy of an archive's rendering.
+        package var script: URL? = nil
     }
 
     package static let hostileTOCEntries = ["SERVER", "USER MAPPING", "FOREIGN DATA WRAPPER", "SUBSCRIPTION", "DATABASE", "DATABASE PROPERTIES", "TABLESPACE"]
@@ -54,12 +59,8 @@ package enum DumpCloneGate {
                                                   subjectSHA256: copy.digest, engine: engine)
             let format = try DumpFormat.detect(copy.copy, isDirectory: copy.isDirectory)
             // A directory dump's toc.dat and blobs.toc name the files pg_restore
-            // opens, relative paths included: it could read any file on the
-            // machine into the clone. Until rehearse confines those names, the
-            // directory format is refused (custom and tar hold their data inside).
-            guard format != .directory else {
-                throw RehearseError.refused("Refused: the dump \(RunFolder.display(dump)) is a pg_dump directory (-Fd). Its toc.dat and blobs.toc name the files pg_restore opens, and rehearse cannot yet confine those names to the dump, so a crafted one could read another file into the clone. Make a custom (-Fc) or tar (-Ft) dump instead; nothing was restored.")
-            }
+            // opens: each must be a flat pg_dump member name inside the copy.
+            if format == .directory { try DirectoryDump.confine(copy.copy, shown: dump) }
             let needs = format == .sqlite ? "sqlite" : "postgres"
             guard needs == engine else {
                 throw RehearseError.refused("Refused: the dump \(RunFolder.display(dump)) is a \(format.rawValue) dump, which restores into \(needs), and the grant and run name \(engine). Nothing was restored.")
@@ -80,14 +81,18 @@ package enum DumpCloneGate {
                     }
                 }
             }
-            let scan = try DumpScan.scan(copy: copy.copy, format: format, shown: dump, workDirectory: workspace.url, bindir: pgBindir, reader: reader, allowlist: allowlist)
+            // An archive is restored from root's copy of the rendering scanned here.
+            let script = format.isArchive ? workspace.url.appendingPathComponent("restore.sql") : copy.copy
+            let scan = try DumpScan.scan(copy: copy.copy, format: format, shown: dump, workDirectory: workspace.url, bindir: pgBindir, reader: reader,
+                                         allowlist: allowlist, script: format.isArchive ? script : nil)
             if !scan.isClean { throw scan.refusal(dump) }
             let after = try DumpDigest.of(path: dump)
             guard after == copy.digest else {
                 throw RehearseError.refused("Refused: the dump \(RunFolder.display(dump)) CHANGED while rehearse read it (SHA-256 \(copy.digest) when copied, \(after) now). Something else is writing it; nothing was restored. Give a dump nothing writes to.")
             }
             let tool = try format.isArchive ? ArchiveTools.version(bindir: pgBindir) : nil
-            return Prepared(workspace: workspace, copy: copy.copy, digest: copy.digest, format: format, grant: grant, scan: scan, restoreTool: tool, reader: reader)
+            return Prepared(workspace: workspace, copy: copy.copy, digest: copy.digest, format: format, grant: grant, scan: scan, restoreTool: tool,
+                            reader: reader, script: script)
         } catch {
             workspace.remove()
             throw error

@@ -7,41 +7,14 @@ import RehearseEngine
 import RehearseSQLite
 import RehearsePostgres
 
-/// Restoring a checked archive into the ephemeral cluster: pg_restore with an
-/// environment built from nothing, connected over the cluster's Unix socket
-/// as the scratch owner role (no superuser: whatever the archive holds cannot
-/// run programs, read server files or reach other servers), owners and
-/// privileges dropped so every object belongs to that one role (the mapping
-/// is recorded), one transaction, stopping at the first error.
+/// What follows a dump clone's restore (``DumpClonePlainRestore`` restores
+/// plain dumps and archives' renderings alike): no per-database setting may
+/// be left, and the rows per table. Every object belongs to the scratch owner
+/// role (no superuser: whatever the dump holds cannot run programs, read
+/// server files or reach other servers); the mapping is recorded.
 package enum DumpCloneRestore {
     /// The mapping recorded in the evidence.
     package static let ownership = "all objects created by and owned by the non-superuser scratch owner role rehearse_owner; the dump's owners and grants are not restored"
-
-    package static func restore(_ prepared: DumpCloneGate.Prepared, shown: String, into scratch: PostgresScratch) throws {
-        // The cluster's own database or its drift-localizing sibling; never a named server.
-        guard scratch.isEphemeral else {
-            throw RehearseError.refused("Refused: a dump clone restores only into an ephemeral cluster rehearse started itself, never into a named server.")
-        }
-        var params = scratch.scriptParameters
-        params["dbname"] = scratch.database
-        let conninfo = params.sorted { $0.key < $1.key }.map { "\($0.key)='\($0.value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "'", with: "\\'"))'" }.joined(separator: " ")
-        let tool = try ArchiveTools.pgRestore(bindir: scratch.cluster?.bindir)
-        let log = prepared.workspace.url.appendingPathComponent("pg_restore.log")
-        defer { try? FileManager.default.removeItem(at: log) }
-        // As the unprivileged reader the copy was handed to, never as root.
-        let run = prepared.reader.command(tool, ["--format=\(ArchiveTools.flag(prepared.format))", "--dbname=\(conninfo)", "--exit-on-error",
-                                                       "--single-transaction", "--no-owner", "--no-privileges", "--no-comments", "--no-tablespaces",
-                                                       "--no-publications", "--no-subscriptions", "--no-security-labels", "--", prepared.copy.path])
-        let outcome = try ChildProcess.run(run.executable, run.arguments, environment: ArchiveTools.environment, output: log)
-        guard outcome.status == 0 else {
-            // pg_restore's own lines name the object and PostgreSQL's message;
-            // CONTEXT and "Command was" lines can quote row values, so they stay out.
-            let lines = outcome.output.split(separator: "\n").map(String.init)
-                .filter { !$0.hasPrefix("CONTEXT:") && !$0.hasPrefix("DETAIL:") && !$0.contains("Command was:") && !$0.hasPrefix("LINE ") && !$0.hasPrefix(" ") }
-                .prefix(6).joined(separator: "\n")
-            throw RehearseError.rehearsalFailed("Restoring the \(prepared.format.rawValue) dump \(RunFolder.display(shown)) into the scratch cluster failed (pg_restore exit \(outcome.status)), so nothing was rehearsed:\n\(lines)")
-        }
-    }
 
     /// After a restore: the dump may not have set anything per database or
     /// role (ALTER DATABASE … SET search_path could redirect later sessions,
@@ -72,8 +45,10 @@ package enum DumpCloneRestore {
     }
 }
 
-/// Restoring a checked plain SQL dump: rehearse splits it itself (the same
-/// ``DumpSQLGuard`` parse the gate ran, over the same private copy), runs each
+/// Restoring a checked plain SQL dump, or an archive's rendering (root's copy
+/// of what `pg_restore --file` wrote, scanned and checked by the gate):
+/// rehearse splits it itself (the same
+/// ``DumpSQLGuard`` parse the gate ran, over the same private file), runs each
 /// statement alone on one connection as the scratch owner inside one
 /// transaction, and feeds each COPY … FROM stdin block through libpq's COPY
 /// protocol. No psql, no meta-command, no second reader of the text.
@@ -93,7 +68,7 @@ package enum DumpClonePlainRestore {
         func fail(_ error: Error) -> RehearseError {
             // The primary message only: DETAIL and CONTEXT can quote row values.
             let message = (error as? PGError)?.message ?? "\(error)"
-            return RehearseError.rehearsalFailed("Restoring the plain dump \(RunFolder.display(shown)) failed at line \(failedAt): \(message). Nothing was rehearsed.")
+            return RehearseError.rehearsalFailed("Restoring the \(prepared.format.rawValue) dump \(RunFolder.display(shown)) failed at line \(failedAt)\(prepared.format == .plain ? "" : " of pg_restore's rendering"): \(message). Nothing was rehearsed.")
         }
         var guardian = DumpSQLGuard(shown: shown)
         var copying = false
@@ -122,7 +97,7 @@ package enum DumpClonePlainRestore {
         }
         do {
             try db.execute("BEGIN")
-            try DumpScan.read(prepared.copy, shown: shown) { try guardian.feed($0) }
+            try DumpScan.read(prepared.script ?? prepared.copy, shown: shown) { try guardian.feed($0) }
             try guardian.finish()
             try db.execute("COMMIT")
         } catch let error as RehearseError {

@@ -31,11 +31,8 @@ package struct DumpCloneSource {
     /// Restores the private copy into the scratch database.
     package func load(into scratch: ScratchEngine) throws -> LoadRecord {
         if let pg = scratch as? PostgresScratch, prepared.format != .sqlite {
-            if prepared.format == .plain {
-                try DumpClonePlainRestore.restore(prepared, shown: path, into: pg)
-            } else {
-                try DumpCloneRestore.restore(prepared, shown: path, into: pg)
-            }
+            // Plain or archive: the script scanned and checked, run by rehearse itself.
+            try DumpClonePlainRestore.restore(prepared, shown: path, into: pg)
             try DumpCloneRestore.checkNoSettings(pg, shown: path)
             let rows = try DumpCloneRestore.rows(pg)
             return LoadRecord(rowsPerTable: rows, totalRows: rows.values.reduce(0, +), specDigest: prepared.digest, seed: 0, scale: 1)
@@ -67,7 +64,7 @@ package struct DumpCloneSource {
             "kind": "dump_clone", "tag": .string(Self.tag), "name": .string(name), "dump_name": .string((path as NSString).lastPathComponent),
             "dump_sha256": .string(prepared.digest), "format": .string(prepared.format.rawValue),
             "restore_tool": .string(prepared.format == .sqlite ? "copy of the SQLite file"
-                : "\(prepared.restoreTool ?? "rehearse's own splitter, statements and COPY through libpq"): \(DumpCloneRestore.ownership)"),
+                : "\(prepared.restoreTool.map { "\($0) rendering (--file), run by " } ?? "")rehearse's own splitter, statements and COPY through libpq: \(DumpCloneRestore.ownership)"),
             "secret_scan": prepared.scan.evidenceJSON, "rows": .object(rows.mapValues { .integer($0) }),
         ]
     }

@@ -12,9 +12,9 @@ import RehearsePostgres
 /// blobs.toc name files pg_restore opens, and a bug in pg_restore's parser is
 /// a bug in whoever runs it. So when rehearse runs as root, those tools run as
 /// the unprivileged system user the scratch cluster runs as (`postgres`, or
-/// --pg-user), through runuser, and the private copy is handed to that user
-/// alone: a file only root may read stays unreadable to them, whatever the
-/// dump names. As an ordinary user, rehearse runs them as itself (nothing to
+/// --pg-user), through runuser, and the private copy is made readable (not
+/// writable) to that user's group alone: a file only root may read stays
+/// unreadable to them, whatever the dump names. As an ordinary user, rehearse runs them as itself (nothing to
 /// drop), and the copy is already private to it.
 package struct DumpReader: Sendable {
     /// nil when rehearse is not root: the tools run as the caller.
@@ -51,11 +51,15 @@ package struct DumpReader: Sendable {
         return (runuser, ["-u", runAs, "--", tool.path] + arguments)
     }
 
-    /// Hands the private copy (a file, or a directory dump and its members)
-    /// to the reader alone: owner the reader, mode 0600 (0700 for the
-    /// directory). The workspace itself stays root's, mode 0711: the reader
-    /// may pass through it to the copy it was given, but cannot list it or
-    /// open anything else in it. Links are never followed (lchown, and the
+    /// Lets the reader read the private copy (a file, or a directory dump and
+    /// its members), never change it: the copy stays root's, group the
+    /// reader's, mode 0640 (0750 for the directory). So no process of the
+    /// reader's user (a pg_restore bug, a program a dump got the server to
+    /// run) can rewrite a member after it was hashed and scanned, add a link
+    /// root would follow, or plant entries root's removal would walk
+    /// (attack-d15 D-F1, D-F1b, D-F1c). The workspace itself stays root's,
+    /// mode 0711: the reader may pass through it to the copy, but cannot list
+    /// it or open anything else in it. Links are never followed (lchown; the
     /// copy holds only regular files rehearse wrote).
     package func confine(workspace: URL, copy: URL) throws {
         guard runAs != nil else { return }
@@ -64,12 +68,17 @@ package struct DumpReader: Sendable {
         guard lstat(copy.path, &st) == 0 else { throw handOver(copy) }
         if st.st_mode & S_IFMT == S_IFDIR {
             for name in try FileManager.default.contentsOfDirectory(atPath: copy.path) {
-                try own(copy.appendingPathComponent(name), mode: 0o600)
+                try share(copy.appendingPathComponent(name), mode: 0o640)
             }
-            try own(copy, mode: 0o700)
+            try share(copy, mode: 0o750)
         } else {
-            try own(copy, mode: 0o600)
+            try share(copy, mode: 0o640)
         }
+    }
+
+    /// Root's, readable by the reader's group only.
+    private func share(_ url: URL, mode: mode_t) throws {
+        guard lchown(url.path, 0, gid) == 0, chmod(url.path, mode) == 0 else { throw handOver(url) }
     }
 
     /// A directory in the workspace the reader may write (pg_restore's
@@ -86,6 +95,6 @@ package struct DumpReader: Sendable {
     }
 
     private func handOver(_ url: URL) -> RehearseError {
-        RehearseError.environment("Cannot hand the dump's private copy \(url.path) to the system user \(runAs ?? "?") (\(String(cString: strerror(errno)))). Nothing was restored.")
+        RehearseError.environment("Cannot let the system user \(runAs ?? "?") read the dump's private copy \(url.path) (\(String(cString: strerror(errno)))). Nothing was restored.")
     }
 }

@@ -43,14 +43,15 @@ package final class DumpWorkspace {
             } else if time(nil) - st.st_mtim.tv_sec < 3600 {
                 continue
             }
-            try? FileManager.default.removeItem(at: dir)
+            Interruption.removeTree(dir)
         }
     }
 
     /// Removes the directory and everything in it (the copy, any rendering).
     package func remove() {
         Interruption.unregister(url)
-        try? FileManager.default.removeItem(at: url)
+        // Never by path: the reader may write in out/ (``SafeRemoval``).
+        Interruption.removeTree(url)
     }
 
     deinit { remove() }

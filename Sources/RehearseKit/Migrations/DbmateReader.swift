@@ -10,10 +10,12 @@ import RehearsePostgres
 /// dbmate: one `<version>_<name>.sql` per migration holding a
 /// `-- migrate:up` section and a `-- migrate:down` section; an option after
 /// the marker (`-- migrate:up transaction:false`) runs that section outside a
-/// transaction. Versions are the leading digits, ordered as numbers.
+/// transaction. Versions are the leading digits, as strings; migrations run
+/// in file-name order (dbmate sorts its files by name, so `10_a.sql` runs
+/// before `9_b.sql`, and `02_b` and `2_a` are two versions).
 package enum DbmateReader {
     package static func sectionMarker(in text: String) -> Bool {
-        text.split(separator: "\n", omittingEmptySubsequences: false).contains { marker($0) != nil }
+        MigrationLines.split(text).contains { marker($0) != nil }
     }
 
     /// `(up, options)` for a marker line, nil for any other line. dbmate's
@@ -21,7 +23,8 @@ package enum DbmateReader {
     /// indented marker is an ordinary comment to dbmate, so it is one here
     /// (reading it as a marker would rehearse a down dbmate never runs).
     package static func marker(_ line: Substring) -> (up: Bool, options: String)? {
-        var t = line
+        // Go splits at LF and the pattern's `\s` takes the CR of a CRLF end.
+        var t = MigrationLines.content(line)
         guard t.hasPrefix("--") else { return nil }
         t = t.dropFirst(2).drop { $0 == " " || $0 == "\t" }
         for (word, up) in [("migrate:up", true), ("migrate:down", false)] where t.hasPrefix(word) {
@@ -55,10 +58,21 @@ package enum DbmateReader {
             let name = String(file[file.index(after: us)...].dropLast(4))
             set.steps.append(try split(text, file: file, version: String(file[..<us]), name: name))
         }
-        set.steps.sort { MigrationFiles.numericLess(Substring($0.version), Substring($1.version)) }
-        // dbmate refuses two files of one version: rehearsing either would be a guess.
-        for (a, b) in zip(set.steps, set.steps.dropFirst()) where !MigrationFiles.numericLess(Substring(a.version), Substring(b.version)) {
-            throw RehearseError.badInput("\(directory.path): \(a.files.first ?? a.name) and \(b.files.first ?? b.name) have the same version \(a.version); dbmate refuses the pair. Renumber one.")
+        // dbmate's order: file names compared byte by byte, as Go compares strings.
+        set.steps.sort { ($0.files.first ?? $0.version + "_" + $0.name).utf8.lexicographicallyPrecedes(($1.files.first ?? $1.version + "_" + $1.name).utf8) }
+        // Two files of one version: dbmate records versions by their digits, so
+        // once one is applied the other counts as applied and never runs.
+        var seen: [String: String] = [:]
+        for step in set.steps {
+            let file = step.files.first ?? step.name
+            if let other = seen[step.version] {
+                throw RehearseError.badInput("\(directory.path): \(other) and \(file) have the same version \(step.version); dbmate would apply only the first and count the second as applied. Renumber one.")
+            }
+            seen[step.version] = file
+        }
+        let versions = set.steps.map(\.version)
+        if zip(versions, versions.dropFirst()).contains(where: { MigrationFiles.numericLess(Substring($1), Substring($0)) }) {
+            set.notes.append("versions of different lengths: dbmate applies files in name order (\(versions.prefix(6).joined(separator: ", "))\(versions.count > 6 ? ", …" : "")), which is not numeric order; the walk follows dbmate")
         }
         return set
     }
@@ -66,7 +80,10 @@ package enum DbmateReader {
     /// Splits a dbmate file into its up and down sections, each keeping the
     /// file line it starts on.
     package static func split(_ text: String, file: String, version: String, name: String) throws -> MigrationStep {
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        let lines = MigrationLines.split(text)
+        if let n = MigrationLines.loneCR(text) {
+            throw RehearseError.badInput("\(file):\(n): a carriage return (CR) inside the line, not before its line feed. dbmate splits at LF only and rehearse does not guess what the line then holds; save the file with LF (or CRLF) line ends.")
+        }
         var up: (start: Int, end: Int, options: String)?
         var down: (start: Int, end: Int, options: String)?
         var current: Bool?
@@ -83,6 +100,15 @@ package enum DbmateReader {
         guard let up else {
             throw RehearseError.badInput("\(file): no -- migrate:up section. dbmate runs nothing without one; add the marker line before the up statements.")
         }
+        // dbmate refuses a statement before the first marker
+        // ("statements defined outside of the '-- migrate:up' or
+        // '-- migrate:down' blocks"): only blank and `--` lines may precede it.
+        let first = min(up.start, down?.start ?? up.start) - 1
+        for (i, line) in lines[..<first].enumerated() {
+            let t = line.drop { $0.isWhitespace || $0 == "\u{0B}" || $0 == "\u{0C}" }
+            if t.isEmpty || t.hasPrefix("--") { continue }
+            throw RehearseError.badInput("\(file):\(i + 1): a statement before the first -- migrate: marker. dbmate refuses such a file (statements outside the up and down blocks); move it into a section.")
+        }
         func section(_ r: (start: Int, end: Int, options: String)) -> MigrationScript {
             MigrationScript(file: file, line: r.start + 1, text: lines[r.start..<r.end].joined(separator: "\n"))
         }
@@ -90,7 +116,7 @@ package enum DbmateReader {
         for option in (up.options + " " + (down?.options ?? "")).split(separator: " ") where option.lowercased() == "transaction:false" {
             step.transactional = false
         }
-        if !step.transactional { step.notes.append("transaction:false: run statement by statement, outside a transaction") }
+        if !step.transactional { step.notes.append("transaction:false: the project runs it outside a transaction") }
         MigrationScan.mark(&step)
         return step
     }

@@ -24,7 +24,7 @@ package enum MigrationChance {
             if found.count < 3, !found.contains(where: { $0.0 == name }) { found.append((name, at)) }
         }
         for script in scripts {
-            for (i, line) in script.text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            for (i, line) in MigrationLines.split(script.text).enumerated() {
                 let code = line.range(of: "--").map { line[..<$0.lowerBound] } ?? line[...]
                 let at = "\(script.file):\(script.line + i)"
                 if code.lowercased().contains("'now'") { note("'now'", at) }

@@ -21,6 +21,9 @@ package final class MigrationHistoryDatabase {
     private let work: URL
     /// Why the schema before later steps cannot be built, once an up failed.
     package private(set) var broken: String?
+    /// How many steps of the set are applied (or stood for by a baseline).
+    package private(set) var applied = 0
+    private var prelude: MigrationScript?
 
     package init(engine: EngineChoice, superuser: Bool, parent: URL?, work: URL) throws {
         scratch = try engine.provision(ProvisionOptions(parent: parent, jobs: 1, scriptsAsSuperuser: superuser))
@@ -38,7 +41,7 @@ package final class MigrationHistoryDatabase {
         // psql meta-commands never run; in the history they are left out
         // (the step itself is reported not rehearsable).
         if prepared.metaCommand != nil {
-            prepared.script.text = prepared.script.text.split(separator: "\n", omittingEmptySubsequences: false)
+            prepared.script.text = MigrationLines.split(prepared.script.text)
                 .map { $0.drop { $0 == " " || $0 == "\t" }.hasPrefix("\\") ? "" : String($0) }.joined(separator: "\n")
             prepared = MigrationScan.prepare(prepared.script, dialect: dialect, history: true)
         }
@@ -50,6 +53,37 @@ package final class MigrationHistoryDatabase {
         } catch {
             broken = "\(what) failed while building the schema for the later steps: \(error)"
         }
+    }
+
+    /// The prelude, then a baseline standing for every up before `range`.
+    package func begin(prelude: MigrationScript?, baseline: MigrationScript?, range: ClosedRange<Int>?) {
+        self.prelude = prelude
+        if let prelude { apply(prelude, transactional: true, what: "the prelude \(prelude.file)") }
+        if let baseline, let range {
+            apply(baseline, transactional: true, what: "the baseline \(baseline.file)")
+            applied = range.lowerBound
+        }
+    }
+
+    /// Carries the database forward to "every up of the set before `end` applied".
+    package func advance(_ set: MigrationSet, to end: Int) {
+        while applied < end {
+            let step = set.steps[applied]
+            if step.skip?.status != "SKIPPED" {
+                for up in step.up { apply(up, transactional: step.transactional, what: "the up of \(step.version) (\(up.file))") }
+            }
+            applied += 1
+        }
+    }
+
+    /// A step's schema: the dump, and on PostgreSQL the prelude again after it
+    /// (database-level settings such as `ALTER DATABASE … SET search_path` are
+    /// not in a schema dump). Nil once the history is broken.
+    package func stepSchema() throws -> String? {
+        guard broken == nil else { return nil }
+        var schema = try dump()
+        if dialect != .sqlite, let prelude { schema += "\n-- rehearse: the prelude, again\n" + prelude.text + "\n" }
+        return schema
     }
 
     /// The structure the history database holds now, as a schema file.

@@ -19,7 +19,7 @@ package enum MigrationProfile {
         var leftOut: [String] = []
         var inTables = false
         var dropping = false
-        for line in profile.split(separator: "\n", omittingEmptySubsequences: false) {
+        for line in MigrationLines.split(profile) {
             let indent = line.prefix { $0 == " " }.count
             let body = line.dropFirst(indent)
             if indent == 0 && !body.isEmpty && !body.hasPrefix("#") {

@@ -28,6 +28,12 @@ package enum MigrationScan {
     package static let endWords: Set<String> = ["commit", "commit transaction", "commit work", "end", "end transaction", "end work"]
     package static let controlWords: Set<String> = ["begin", "start", "commit", "end", "rollback", "savepoint", "release", "abort"]
 
+    /// The engine a directory is read for: every split of a migration script
+    /// (placeholder detection, meta-commands, transaction statements) follows
+    /// that engine's rules, never PostgreSQL's on a SQLite walk. Set by
+    /// ``MigrationLayout/read(_:dialect:)``.
+    @TaskLocal package static var dialect: Dialect?
+
     /// Classifies a step a reader built (see ``MigrationStep/classify()``).
     package static func mark(_ step: inout MigrationStep) { step.classify() }
 
@@ -54,6 +60,8 @@ package enum MigrationScan {
     package struct Prepared {
         package var script: MigrationScript
         package var ownTransactions = false
+        /// A `BEGIN; … COMMIT;` pair wrapping the whole script was blanked.
+        package var wrapped = false
         package var concurrently = false
         package var metaCommand: String?
         package var notes: [String] = []
@@ -67,9 +75,10 @@ package enum MigrationScan {
         func fileLine(_ s: ScriptStatement) -> Int {
             script.line + script.text.utf8.prefix(s.startOffset).reduce(0) { $0 + ($1 == 0x0a ? 1 : 0) }
         }
-        // psql's own rule, whatever the dialect: a backslash starting a
-        // statement is a meta-command running to the end of its line.
-        for s in PostgresScript.statements(of: script.text) where s.sql.hasPrefix("\\") {
+        // psql's rule: a backslash starting a statement is a meta-command
+        // running to the end of its line. Statements are found by the
+        // engine's own splitter (a SQLite script is not split by psql's rules).
+        for s in list where s.sql.hasPrefix("\\") {
             out.metaCommand = "\(script.file):\(fileLine(s)): `\(SQLExcerpt.of(s.sql))` is a psql meta-command; rehearse never runs them (they run programs and read files)"
             return out
         }
@@ -77,6 +86,7 @@ package enum MigrationScan {
         if list.count >= 2, beginWords.contains(words(list.first!.sql)), wrapperEnds.contains(words(list.last!.sql)),
            !list.dropFirst().dropLast().contains(where: { isTransactionControl($0.sql) }) {
             blank = [list.first!, list.last!]
+            out.wrapped = true
             out.notes.append("\(script.file): its own BEGIN (line \(fileLine(list.first!))) and \(words(list.last!.sql).uppercased()) (line \(fileLine(list.last!))) wrap the whole script; rehearse's transaction takes their place")
         } else if history {
             blank = list.filter { isTransactionControl($0.sql) }

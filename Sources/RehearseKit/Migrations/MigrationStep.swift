@@ -22,8 +22,19 @@ package struct MigrationScript: Sendable, Equatable {
         self.text = text
     }
 
-    /// Whether the text holds no statement at all (only comments and blanks).
-    package var isEmpty: Bool { PostgresScript.statements(of: text).isEmpty }
+    /// Whether the text holds no statement at all (only comments and blanks),
+    /// split by the rules of the engine the walk runs on
+    /// (``MigrationScan/dialect``): SQLite does not nest block comments, so
+    /// `/* a /* b */ UPDATE t …; -- */` runs an UPDATE there and is a
+    /// placeholder only to PostgreSQL. With no engine set, the text is empty
+    /// only when both engines' splitters find no statement (issue 13, W-F12).
+    package var isEmpty: Bool {
+        switch MigrationScan.dialect {
+        case .sqlite?: MigrationScan.statements(text, dialect: .sqlite).isEmpty
+        case .postgres?: PostgresScript.statements(of: text).isEmpty
+        case nil: PostgresScript.statements(of: text).isEmpty && MigrationScan.statements(text, dialect: .sqlite).isEmpty
+        }
+    }
 }
 
 /// One migration of a directory, as its project's runner sees it: a version,
@@ -72,6 +83,11 @@ package struct MigrationStep: Sendable {
     /// `transaction:false`, pop `.autocommit`, Flyway `executeInTransaction=false`,
     /// a CONCURRENTLY statement).
     package var transactional = true
+    /// Whether the project's runner wraps each migration in a transaction of
+    /// its own (dbmate, Flyway, pop, golang-migrate's SQLite driver); Sqitch
+    /// runs a script as it is. A script's own `BEGIN` then opens a
+    /// transaction inside the runner's, which SQLite refuses.
+    package var runnerWraps = true
     package var skip: Skip?
     /// What a reader changed or noticed, shown on the step's line.
     package var notes: [String] = []
@@ -92,6 +108,19 @@ package struct MigrationStep: Sendable {
 
     /// Classifies an ordinary step: irreversible when the down is missing or
     /// empty while the up does something; empty when neither does anything.
+    /// Marks the step not rehearsable when one of its scripts holds
+    /// `marker` (a runner's template or placeholder syntax that rehearse
+    /// does not expand), naming the first file and line and why.
+    package mutating func refuseText(_ marker: String, _ why: String) {
+        guard skip == nil else { return }
+        for script in up + (down ?? []) {
+            for (i, line) in MigrationLines.split(script.text).enumerated() where line.contains(marker) {
+                skip = .notRehearsable("\(script.file):\(script.line + i): `\(marker)` \(why)")
+                return
+            }
+        }
+    }
+
     package mutating func classify() {
         guard skip == nil else { return }
         let upEmpty = up.allSatisfy(\.isEmpty)

@@ -22,6 +22,10 @@ package struct MigrationStepResult: Sendable {
     package var notes: [String] = []
     /// The step's run folder, relative to the walk folder.
     package var runFolder: String?
+    /// SHA-256 of the run folder's evidence.json and of its seal: walk.json
+    /// binds the step to exactly that folder.
+    package var evidenceSHA256: String?
+    package var sealSHA256: String?
     /// The verdict the step's evidence records.
     package var verdict: String?
     package var evidenceValid: Bool?
@@ -58,6 +62,8 @@ package struct MigrationStepResult: Sendable {
             "detail": .array(detail.map { .string($0) }),
             "notes": .array(notes.map { .string($0) }),
             "run": runFolder.map { .string($0) } ?? .null,
+            "evidence_sha256": evidenceSHA256.map { .string($0) } ?? .null,
+            "seal_sha256": sealSHA256.map { .string($0) } ?? .null,
             "verdict": verdict.map { .string($0) } ?? .null,
             "evidence_valid": evidenceValid.map { .bool($0) } ?? .null,
             "rebirth": rebirth,
@@ -81,11 +87,17 @@ package struct MigrationWalkResult: Sendable {
 
     package func count(_ status: String) -> Int { steps.filter { $0.status == status }.count }
 
-    package var summary: String {
+    package var summary: String { Self.summary(steps.map(\.status)) }
+
+    /// `7 steps, 3 PASS, 2 FAIL, …` for steps of these statuses.
+    package static func summary(_ stepStatuses: [String]) -> String {
         let statuses = ["PASS", "FAIL", "INCONCLUSIVE", "IRREVERSIBLE", "SKIPPED", "NOT_REHEARSABLE", "ERROR", "REJECTED"]
-        var parts = ["\(steps.count) steps"]
-        for s in statuses where count(s) > 0 { parts.append("\(count(s)) \(s)") }
-        let other = steps.filter { !statuses.contains($0.status) }.count
+        var parts = ["\(stepStatuses.count) steps"]
+        for s in statuses {
+            let n = stepStatuses.filter { $0 == s }.count
+            if n > 0 { parts.append("\(n) \(s)") }
+        }
+        let other = stepStatuses.filter { !statuses.contains($0) }.count
         if other > 0 { parts.append("\(other) other") }
         return parts.joined(separator: ", ")
     }

@@ -19,6 +19,8 @@ package struct MigrationUnit {
     package var down: [MigrationScript] = []
     package var verify: [MigrationScript] = []
     package var transactional = true
+    /// Whether the project's runner wraps each migration in its own transaction (``MigrationStep/runnerWraps``).
+    package var runnerWraps = true
     /// The steps before this unit, whose ups make the schema it starts from.
     package var historyEnd: Int
     package var skip: MigrationStep.Skip?
@@ -29,6 +31,7 @@ package struct MigrationUnit {
         var unit = MigrationUnit(index: index, version: step.version, name: step.name, files: step.files, historyEnd: index,
                                  skip: step.skip, notes: step.notes)
         unit.transactional = step.transactional
+        unit.runnerWraps = step.runnerWraps
         guard step.skip == nil else { return unit }
         unit.add(up: step.up, down: step.down ?? [], verify: step.verify, dialect: dialect)
         return unit
@@ -45,6 +48,7 @@ package struct MigrationUnit {
             unit.files += s.files
             unit.notes += s.notes.map { "\(s.version): \($0)" }
             if !s.transactional { unit.transactional = false }
+            if !s.runnerWraps { unit.runnerWraps = false }
             switch s.skip {
             case nil:
                 ups += s.up
@@ -85,6 +89,19 @@ package struct MigrationUnit {
         if dialect == .sqlite {
             if own {
                 skip = .notRehearsable("the script controls its own transactions (see the note); SQLite runs a rehearsal script in one transaction that it must keep open, so rehearse cannot run it there. Rehearse it on PostgreSQL (--engine postgres), where it runs statement by statement")
+                return
+            }
+            // The runner would open the script's BEGIN inside its own
+            // transaction, which SQLite refuses: the real run fails.
+            if runnerWraps, let w = prepared.first(where: \.wrapped) {
+                skip = .notRehearsable("\(w.script.file) wraps itself in BEGIN … COMMIT, but this layout's runner already runs each migration in a transaction, and SQLite refuses a transaction inside another (\"cannot start a transaction within a transaction\"): the runner cannot apply it on SQLite. Remove the script's own BEGIN and COMMIT")
+                return
+            }
+            // SQLite runs a script in one transaction whatever the marker says,
+            // so a step the runner runs outside one (where PRAGMA foreign_keys,
+            // for one, takes effect) is not rehearsed as the runner runs it.
+            if !transactional {
+                skip = .notRehearsable("the layout marks this migration to run outside a transaction (see the note); on SQLite rehearse runs every script in one transaction, where some statements act differently (PRAGMA foreign_keys is ignored inside one), so it cannot rehearse the step as the runner runs it. Rehearse it on PostgreSQL (--engine postgres), or drop the marker if the migration does not need it")
                 return
             }
         } else if own || prepared.contains(where: \.concurrently) || !transactional {

@@ -63,9 +63,31 @@ package struct MigrationWalk {
     /// The steps selected by `--from`/`--to`, as indexes into the set.
     package static func select(_ set: MigrationSet, from: String?, to: String?) throws -> ClosedRange<Int>? {
         func find(_ v: String, _ option: String) throws -> Int {
-            if let i = set.steps.firstIndex(where: { $0.version == v || $0.name == v }) { return i }
+            let matches = set.steps.indices.filter { set.steps[$0].version == v || set.steps[$0].name == v }
+            if matches.count == 1 { return matches[0] }
+            // A name several migrations share (a Sqitch change reworked) names none of them.
+            if matches.count > 1 {
+                let candidates = matches.map { i in "\(spec(i)) (step \(i + 1), version \(set.steps[i].version))" }
+                throw RehearseError.badInput("\(option) \(v): \(matches.count) migrations of \(set.directory.path) answer to \(v): \(candidates.joined(separator: ", ")). Name one of them as listed.")
+            }
+            // Sqitch's change@tag: the instance of a reworked change as of a tag (its scripts are named so), @HEAD the latest.
+            if set.layout == .sqitch, let at = v.lastIndex(of: "@") {
+                let name = String(v[..<at]), tag = v[v.index(after: at)...]
+                let instances = set.steps.indices.filter { set.steps[$0].name == name }
+                if tag == "HEAD", let last = instances.last { return last }
+                if let i = instances.first(where: { spec($0) == v }) { return i }
+            }
             if v.allSatisfy(\.isNumber), let i = set.steps.firstIndex(where: { $0.version.allSatisfy(\.isNumber) && !MigrationFiles.numericLess(Substring($0.version), Substring(v)) && !MigrationFiles.numericLess(Substring(v), Substring($0.version)) }) { return i }
             throw RehearseError.badInput("\(option) \(v): no migration of \(set.directory.path) has that version or name. The first is \(set.steps.first.map { $0.version } ?? "none"), the last \(set.steps.last.map { $0.version } ?? "none").")
+        }
+        /// How a step is named unambiguously: a reworked Sqitch change as `name@tag` (its scripts' name) or `name@HEAD`.
+        func spec(_ i: Int) -> String {
+            let step = set.steps[i]
+            guard set.layout == .sqitch, set.steps.filter({ $0.name == step.name }).count > 1 else { return step.version }
+            if let deploy = step.up.first?.file, deploy.hasPrefix("deploy/\(step.name)@"), deploy.hasSuffix(".sql") {
+                return String(deploy.dropFirst("deploy/".count).dropLast(".sql".count))
+            }
+            return set.steps[(i + 1)...].contains { $0.name == step.name } ? step.version : step.name + "@HEAD"
         }
         guard !set.steps.isEmpty else { return nil }
         let lo = try from.map { try find($0, "--from") } ?? 0
@@ -74,10 +96,28 @@ package struct MigrationWalk {
         return lo...hi
     }
 
+    /// Whether SQL text declares a foreign-key action other than the default.
+    static func hasReferentialActions(_ text: String) -> Bool {
+        let t = SQLNormalizer.tokens(text).map { $0.lowercased() }
+        for i in t.indices.dropLast(2) where t[i] == "on" && (t[i + 1] == "delete" || t[i + 1] == "update") && t[i + 2] != "no" {
+            return true
+        }
+        return false
+    }
+
     package func run() throws -> MigrationWalkResult {
         let dialect = options.engine.dialect
         let layout = try options.layout ?? MigrationLayout.detect(directory)
-        let set = try layout.read(directory, dialect: dialect)
+        // Every file the reader reads is recorded: the walk folder seals the
+        // directory's inventory and those bytes, and the validator reads them
+        // again by the layout's rules to derive the steps the walk must list.
+        let log = MigrationFileLog()
+        let set = try MigrationFiles.$source.withValue(.disk(log)) { try layout.read(directory, dialect: dialect) }
+        // A walk of nothing proves nothing: never exit 0 for it (W-F19).
+        guard !set.steps.isEmpty else {
+            throw RehearseError.badInput("\(directory.path): no migration found by the \(layout.rawValue) rules (\(set.notes.isEmpty ? "the directory holds none" : set.notes.prefix(3).joined(separator: "; "))). A walk of no migration proves nothing; point at the folder holding the migrations, or give --layout.")
+        }
+        let inventory = try MigrationInventory.take(directory, log: log)
         let prelude = try options.prelude.map { url -> MigrationScript in
             guard let data = FileManager.default.contents(atPath: url.path) else {
                 throw RehearseError.badInput("--prelude \(url.path): the file cannot be read. Check that it exists and is readable.")
@@ -118,30 +158,11 @@ package struct MigrationWalk {
         var results: [MigrationStepResult] = []
         let history = try MigrationHistoryDatabase(engine: options.engine, superuser: options.postgresSuperuser, parent: options.scratchParent, work: work.url)
         defer { history.tearDown() }
-        if let prelude { history.apply(prelude, transactional: true, what: "the prelude \(prelude.file)") }
-        var applied = 0
-        // A baseline stands for every up before --from: those are not applied.
-        if let baseline, let range = selected {
-            history.apply(baseline, transactional: true, what: "the baseline \(baseline.file)")
-            applied = range.lowerBound
-        }
+        history.begin(prelude: prelude, baseline: baseline, range: selected)
         for unit in units {
             if Interruption.isInterrupted { break }
-            // Carry the history database forward to "every up before this unit applied".
-            while applied < unit.historyEnd {
-                let step = set.steps[applied]
-                if step.skip?.status != "SKIPPED" {
-                    for up in step.up { history.apply(up, transactional: step.transactional, what: "the up of \(step.version) (\(up.file))") }
-                }
-                applied += 1
-            }
-            var schema: String?
-            if history.broken == nil {
-                schema = try history.dump()
-                // Database-level settings (ALTER DATABASE … SET search_path) are
-                // not in a schema dump: on PostgreSQL the prelude runs again after it.
-                if dialect != .sqlite, let prelude { schema! += "\n-- rehearse: the prelude, again\n" + prelude.text + "\n" }
-            }
+            history.advance(set, to: unit.historyEnd)
+            let schema = try history.stepSchema()
             var result = try rehearse(unit, schema: schema, broken: history.broken, profile: profileText, dialect: dialect, work: work, walkFolder: walkFolder)
             result.notes = unit.notes + result.notes
             results.append(result)
@@ -151,19 +172,18 @@ package struct MigrationWalk {
         // applies in order (for IRREVERSIBLE steps that is all it can say).
         var notes = set.notes
         if let range = selected, !Interruption.isInterrupted {
-            while applied <= range.upperBound {
-                let step = set.steps[applied]
-                if step.skip?.status != "SKIPPED" {
-                    for up in step.up { history.apply(up, transactional: step.transactional, what: "the up of \(step.version) (\(up.file))") }
-                }
-                applied += 1
-            }
+            history.advance(set, to: range.upperBound + 1)
             notes.append(history.broken.map { "history: \($0)" }
                 ?? "history: every up up to \(set.steps[range.upperBound].version) applied in order on \(dialect) \(history.scratch.engineVersion)")
         }
+        if dialect == .sqlite {
+            // Which foreign-key setting the steps ran with (W-F13).
+            notes.append("foreign keys: every script ran with PRAGMA foreign_keys = OFF (SQLite's default for a new connection), and PRAGMA foreign_key_check after it; a runner that turns foreign keys on (a DSN with _foreign_keys=on or _fk=1) fires ON DELETE and ON UPDATE actions that this walk did not")
+        }
         let walk = MigrationWalkResult(layout: layout, directory: directory.path, dialect: dialect, mode: options.mode.rawValue,
                                        steps: results, notes: notes, walkFolder: walkFolder)
-        try MigrationWalkIndex.write(walk, prelude: prelude, baseline: baseline, options: options, to: walkFolder)
+        try MigrationInventory.writeSources(log, to: walkFolder)
+        try MigrationWalkIndex.write(walk, inventory: inventory, prelude: prelude, baseline: baseline, profile: profileText, options: options, to: walkFolder)
         return walk
     }
 
@@ -184,18 +204,14 @@ package struct MigrationWalk {
             result.exitStatus = RehearseError.Code.rehearsalFailed.exitStatus
             return result
         }
-        var birth = ComposedScript(), rollback = ComposedScript()
-        unit.up.forEach { birth.append($0) }
-        unit.down.forEach { rollback.append($0) }
-        var verify: ComposedScript?
-        if !unit.verify.isEmpty {
-            var v = ComposedScript()
-            unit.verify.forEach { v.append($0) }
-            verify = v
-        }
+        let birth = Self.composed(unit.up), rollback = Self.composed(unit.down)
+        let verify = unit.verify.isEmpty ? nil : Self.composed(unit.verify)
         let stepProfile = MigrationProfile.filter(profile, schema: schema)
         if !stepProfile.leftOut.isEmpty {
             result.notes.append("profile: \(stepProfile.leftOut.count) tables the schema before this step does not create are left out (\(stepProfile.leftOut.prefix(5).joined(separator: ", "))\(stepProfile.leftOut.count > 5 ? ", …" : ""))")
+        }
+        if dialect == .sqlite, Self.hasReferentialActions(schema + "\n" + birth.text + "\n" + rollback.text) {
+            result.notes.append("foreign keys OFF while the up and down ran (SQLite's default): the schema has ON DELETE / ON UPDATE actions, which a runner with foreign keys on would fire (a table rebuild can cascade away child rows)")
         }
         let surrogate = try work.surrogate(label: unit.label, schema: schema, profile: stepProfile.text, birth: birth.text,
                                            rollback: rollback.text, seed: options.seed, transactional: unit.transactional,
@@ -210,9 +226,6 @@ package struct MigrationWalk {
         rehearsal.options.scratchParent = options.scratchParent
         let runFolder = Self.stepsFolder + "/" + unit.label
         rehearsal.options.outputDirectory = walkFolder.appendingPathComponent(runFolder)
-        var rebirth: JSONValue = .null, verifyOutcome: JSONValue = .null
-        var rebirthLines: [String] = [], verifyLines: [String] = []
-        var chanceLine: String?
         let verifyScript = try verify.map { v -> SQLScript in
             let path = Self.verifyFolder + "/" + unit.label + ".sql"
             let url = walkFolder.appendingPathComponent(path)
@@ -220,40 +233,13 @@ package struct MigrationWalk {
             try Data(v.text.utf8).write(to: url)
             return SQLScript(displayPath: path, url: url, text: v.text, sha256: Digest.sha256Hex(Data(v.text.utf8)))
         }
-        rehearsal.options.afterRollback = { scratch, record in
-            guard record.post != nil, let born = record.born else { return }
-            do {
-                _ = try scratch.apply(record.inputs.birth, transactional: unit.transactional)
-            } catch let failure {
-                rebirth = ["outcome": "failed", "message": .string(relocate("\(failure)"))]
-                rebirthLines = ["re-birth: the up failed on the rolled-back database: " + relocate("\(failure)")]
-                return
-            }
-            let reborn = try scratch.fingerprint()
-            let drift = Drift(from: born, to: reborn)
-            rebirth = ["outcome": .string(drift.isEmpty ? "same" : "differs"), "fingerprint": reborn.json, "drift": drift.json]
-            if !drift.isEmpty {
-                // The down restored the fingerprinted state exactly, yet the up
-                // came out differently: an up that reads chance or the clock
-                // does that by itself, so re-birth proves nothing either way.
-                if record.drift?.isEmpty == true, drift.schema.isEmpty, let call = MigrationChance.firstCall(in: unit.up) {
-                    chanceLine = "re-birth not comparable: the up calls \(call) and gives different rows each run; the rollback restored the state exactly, but whether the down leaves a trace the second up would show is not known"
-                    rebirth = rebirth.with("outcome", "not_comparable")
-                } else {
-                    rebirthLines = ["re-birth: the up run again after the down gives a different state than the first up (the down leaves a trace)"]
-                        + MigrationDriftText.lines(drift)
-                }
-            }
-            if let verifyScript {
-                let checks = try scratch.runChecks(verifyScript)
-                // Sqitch's rule: a verify script passes when no statement errors.
-                let failed = checks.filter { $0.returned.hasPrefix("error") || $0.returned.hasPrefix("refused") }
-                verifyOutcome = ["script": .string(verifyScript.displayPath), "sha256": .string(verifyScript.sha256),
-                                 "statements": .integer(Int64(checks.count)), "failed": .array(failed.map { .string("\($0.file):\($0.line): \($0.returned)") })]
-                for f in failed {
-                    verifyLines.append("verify failed at " + (verify!.locate(f.line).map { "\($0.file):\($0.line)" } ?? "\(f.file):\(f.line)") + ": \(f.returned)")
-                }
-            }
+        let followUp = MigrationStepFollowUp(unit: unit, verifyScript: verifyScript, verify: verify, relocate: relocate)
+        rehearsal.options.afterRollback = { try followUp.run($0, $1) }
+        // Re-birth and verify as the step's own sealed record: walk.json
+        // repeats them, and the validator holds the two to each other.
+        rehearsal.options.sealedExtras = {
+            let record: JSONValue = ["format": .string(MigrationWalkIndex.stepRecordFormat), "rebirth": followUp.rebirth, "verify": followUp.verify]
+            return [(MigrationWalkIndex.stepRecordFile, record.canonicalBytes)]
         }
         let outcome: RehearsalResult
         do {
@@ -266,10 +252,14 @@ package struct MigrationWalk {
             return result
         }
         result.runFolder = runFolder
+        let runURL = walkFolder.appendingPathComponent(runFolder)
+        result.evidenceSHA256 = FileManager.default.contents(atPath: runURL.appendingPathComponent(EvidenceWriter.evidenceFile).path).map { Digest.sha256Hex($0) }
+        result.sealSHA256 = FileManager.default.contents(atPath: runURL.appendingPathComponent(Seal.fileName).path).map { Digest.sha256Hex($0) }
         result.evidenceValid = outcome.validation.isValid
         result.verdict = outcome.evidence["predicate"]?["verdict"]?.stringValue
-        result.rebirth = rebirth
-        result.verify = verifyOutcome
+        result.rebirth = followUp.rebirth
+        result.verify = followUp.verify
+        let rebirthLines = followUp.rebirthLines, verifyLines = followUp.verifyLines, chanceLine = followUp.chanceLine
         var lines: [String] = []
         if let failure = outcome.record.failure {
             lines.append("\(failure.phase.rawValue) failed: " + relocate(failure.message))
@@ -308,6 +298,13 @@ package struct MigrationWalk {
             }
         }
         return result
+    }
+
+    /// Scripts one after the other, each headed by its file and line.
+    package static func composed(_ scripts: [MigrationScript]) -> ComposedScript {
+        var c = ComposedScript()
+        scripts.forEach { c.append($0) }
+        return c
     }
 
     /// The fix for an engine error that says a statement cannot run in a transaction.

@@ -29,26 +29,32 @@ package final class MigrationWorkFolder {
         Interruption.unregister(url)
     }
 
+    /// The manifest of one step's surrogate: the validator requires a step's
+    /// sealed manifest to be exactly this for the walk's settings (W-F2).
+    package static func manifest(label: String, seed: String, transactional: Bool, superuser: Bool) -> String {
+        """
+        # Written by rehearse migrations for one step: the schema is the
+        # earlier migrations' ups, birth the step's up, rollback its down.
+        name: \(label)
+        schema: schema.sql
+        profile: profile.yaml
+        birth: birth.sql
+        rollback: rollback.sql
+        seed: \(seed)
+        scale: 1
+        transactional: \(transactional)
+        postgres_superuser: \(superuser)
+
+        """
+    }
+
     /// Writes one step's surrogate directory and returns it.
     package func surrogate(label: String, schema: String, profile: String, birth: String, rollback: String, seed: UInt64,
                    transactional: Bool, superuser: Bool) throws -> URL {
         let dir = url.appendingPathComponent(label)
         do {
             try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-            let manifest = """
-                # Written by rehearse migrations for one step: the schema is the
-                # earlier migrations' ups, birth the step's up, rollback its down.
-                name: \(label)
-                schema: schema.sql
-                profile: profile.yaml
-                birth: birth.sql
-                rollback: rollback.sql
-                seed: \(seed)
-                scale: 1
-                transactional: \(transactional)
-                postgres_superuser: \(superuser)
-
-                """
+            let manifest = Self.manifest(label: label, seed: String(seed), transactional: transactional, superuser: superuser)
             for (name, text) in [("manifest.yaml", manifest), ("schema.sql", schema), ("profile.yaml", profile),
                                  ("birth.sql", birth), ("rollback.sql", rollback)] {
                 try Data(text.utf8).write(to: dir.appendingPathComponent(name))

@@ -16,15 +16,43 @@ import RehearsePostgres
 /// Sqitch requires before it deploys; a change whose requirement is missing
 /// is reported, not rehearsed. The verify script is the after-birth check.
 package enum SqitchReader {
+    /// sqitch.conf keys that point Sqitch at other scripts or another plan
+    /// than the layout rehearse reads (W-F11).
+    package static let confKeys: Set<String> = ["plan_file", "top_dir", "deploy_dir", "revert_dir", "verify_dir", "reworked_dir",
+                                                "reworked_deploy_dir", "reworked_revert_dir", "reworked_verify_dir", "extension"]
+
+    /// Refuses a directory whose sqitch.conf moves the plan or the scripts:
+    /// rehearse would walk files `sqitch deploy` and `sqitch revert` do not run.
+    package static func checkConf(_ directory: URL) throws {
+        guard MigrationFiles.exists(directory, "sqitch.conf") else { return }
+        let conf = try MigrationFiles.read(directory, "sqitch.conf")
+        for (i, raw) in MigrationLines.split(conf).enumerated() {
+            let line = MigrationLines.content(raw).trimmingCharacters(in: .whitespaces)
+            guard !line.hasPrefix("#"), !line.hasPrefix(";"), let eq = line.firstIndex(of: "=") else { continue }
+            let key = line[..<eq].trimmingCharacters(in: .whitespaces).lowercased()
+            if confKeys.contains(key) {
+                throw RehearseError.badInput("sqitch.conf:\(i + 1): \(key) points Sqitch at another plan or other scripts than sqitch.plan, deploy/, revert/ and verify/; rehearse reads those only and would walk files Sqitch does not run. Walk the folder the setting names, or remove the setting.")
+            }
+        }
+    }
+
     package struct Entry { var name: String; var line: Int; var requires: [String]; var conflicts: [String] }
 
     package static func read(_ directory: URL) throws -> MigrationSet {
+        try checkConf(directory)
         let plan = try MigrationFiles.read(directory, "sqitch.plan")
         var set = MigrationSet(layout: .sqitch, directory: directory, steps: [])
         var entries: [Entry] = []
         var tagsAfter: [Int: [String]] = [:] // entry index -> tags that follow it
-        for (i, raw) in plan.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let line = raw.trimmingCharacters(in: .whitespaces)
+        // Sqitch reads the plan line by line at LF; a CRLF line end is a line
+        // end with trailing blank. A lone CR is refused: what Sqitch makes of
+        // it depends on where it sits, and rehearse does not guess (W-F19).
+        for (i, raw) in MigrationLines.split(plan).enumerated() {
+            let content = MigrationLines.content(raw)
+            if content.unicodeScalars.contains("\r") {
+                throw RehearseError.badInput("sqitch.plan:\(i + 1): a carriage return (CR) inside the line, not before its line feed. rehearse does not guess how Sqitch reads it; save the plan with LF (or CRLF) line ends.")
+            }
+            let line = content.trimmingCharacters(in: .whitespaces)
             if line.isEmpty || line.hasPrefix("#") || line.hasPrefix("%") { continue }
             var body = line
             if let hash = body.range(of: " #") { body = String(body[..<hash.lowerBound]) }
@@ -53,8 +81,7 @@ package enum SqitchReader {
             entries.append(Entry(name: name, line: i + 1, requires: deps.filter { !$0.hasPrefix("!") },
                                  conflicts: deps.filter { $0.hasPrefix("!") }.map { String($0.dropFirst()) }))
         }
-        let fm = FileManager.default
-        func exists(_ rel: String) -> Bool { fm.fileExists(atPath: directory.appendingPathComponent(rel).path) }
+        func exists(_ rel: String) -> Bool { MigrationFiles.exists(directory, rel) }
         var deployed: [String] = []
         var tagsSeen: Set<String> = []
         for (index, entry) in entries.enumerated() {
@@ -73,6 +100,7 @@ package enum SqitchReader {
             }
             let deploy = "deploy/\(fileName).sql", revert = "revert/\(fileName).sql", verify = "verify/\(fileName).sql"
             var step = MigrationStep(version: "\(index + 1)", name: entry.name, up: [], down: nil)
+            step.runnerWraps = false
             if !exists(deploy) {
                 step.skip = .notRehearsable("\(deploy) is missing: sqitch.plan:\(entry.line) names \(entry.name) but the deploy script is not there")
             } else {

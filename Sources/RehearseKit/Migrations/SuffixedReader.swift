@@ -57,6 +57,12 @@ package enum SuffixedReader {
             }
             chosen[n.version, default: [:]][n.up] = (file, n)
         }
+        // pop (filepath.Walk) and popx (fs.WalkDir) read sub-folders too (W-F4).
+        for path in try MigrationFiles.nested(directory) {
+            if let n = parse(String(path.split(separator: "/").last ?? "")), n.dialect == nil || n.dialect == want {
+                set.unread(path, "in a sub-folder; pop walks sub-folders and runs it, rehearse reads the top level only")
+            }
+        }
         for (version, files) in chosen {
             guard let (upFile, upName) = files[true] else {
                 set.unread(files[false]!.0, "a down with no up for \(want)")
@@ -72,8 +78,10 @@ package enum SuffixedReader {
             step.down = try files[false].map { [MigrationScript(file: $0.0, text: try MigrationFiles.read(directory, $0.0))] }
             if upName.autocommit || files[false]?.1.autocommit == true {
                 step.transactional = false
-                step.notes.append(".autocommit: run statement by statement, outside a transaction")
+                step.notes.append(".autocommit: the project runs it outside a transaction")
             }
+            // pop renders every SQL migration as a Go template first (W-F21).
+            step.refuseText("{{", "is Go template syntax; pop renders each migration as a template before it runs it, and rehearse does not")
             MigrationScan.mark(&step)
             set.steps.append(step)
         }

@@ -67,6 +67,11 @@ package struct NightlyOutcome: Sendable {
         }
         for run in runs {
             let at = run.step.map { "step \($0): " } ?? ""
+            // A walk's step not rehearsed (IRREVERSIBLE, SKIPPED, ...): the walk's word.
+            if run.isValid, run.evidence == nil, let w = run.walkStep {
+                problems.append((w.exitStatus == 6 ? .inconclusive : .rehearsalError, "\(at)walk status \(w.status): \(w.note ?? "not rehearsed")"))
+                continue
+            }
             guard let e = run.evidence, run.isValid else {
                 let first = run.findings.first.map(\.description) ?? "rejected"
                 problems.append((.validationFailure, "\(at)evidence rejected (\(run.findings.count) findings; first: \(first))"))
@@ -78,7 +83,13 @@ package struct NightlyOutcome: Sendable {
                 }
                 continue
             }
-            if e.verdict == "PASS" { continue }
+            if e.verdict == "PASS" {
+                // A walk step whose re-birth or verify failed is not a pass.
+                if let w = run.walkStep, w.status != "PASS" {
+                    problems.append((w.exitStatus == 6 ? .inconclusive : .rehearsalError, "\(at)walk status \(w.status): re-birth or verify did not come out as the first birth"))
+                }
+                continue
+            }
             if e.verdict == "INCONCLUSIVE" {
                 let why = e.unexercised.first.map { "not exercised: \($0)" + (e.unexercised.count > 1 ? " (and \(e.unexercised.count - 1) more)" : "") }
                 problems.append((.inconclusive, at + (why ?? e.failureMessage ?? "the birth did not exercise its data changes")))

@@ -69,7 +69,8 @@ package struct NightlyRunner {
             targets.append((["validate", runDir.path], ".validate.log"))
         }
         if config.replay {
-            let steps = validated.compactMap { $0.step == nil || $0.step == "walk seal" ? nil : $0.directory }
+            // (A walk's steps not rehearsed have no run folder to replay.)
+            let steps = validated.compactMap { $0.step == nil || $0.step == ValidatedRun.walkEntry || $0.evidence == nil && $0.walkStep != nil ? nil : $0.directory }
             if job.kind == .surrogate {
                 targets = [(["validate", "--replay", runDir.path], ".validate.log")]
             } else {

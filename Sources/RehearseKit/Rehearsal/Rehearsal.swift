@@ -36,6 +36,10 @@ public struct Rehearsal {
         /// before the evidence is written: `rehearse migrations` re-applies
         /// the birth here and compares it with the first born state.
         package var afterRollback: ((ScratchEngine, RehearsalRecord) throws -> Void)?
+        /// Further files sealed into the run folder with the evidence, asked
+        /// for once the run is over (`rehearse migrations`: what re-birth and
+        /// the verify script found, as a step's own sealed record).
+        package var sealedExtras: (() -> [(String, [UInt8])])?
         /// Grantees to map to the scratch owner, not create (`validate
         /// --replay` of a `--pg-url` run that mapped them: ``ProvisionOptions/mappedRoles``).
         package var mappedRoles: Set<String> = []
@@ -189,7 +193,7 @@ public struct Rehearsal {
         defer { if created { Interruption.unregister(runDirectory) } }
         try Interruption.stopIfInterrupted()
         try EvidenceWriter.write(evidence: evidence, inputs: inputs.files.map { ($0.role, $0.path, $0.bytes) }, to: runDirectory,
-                                 extra: data.sealedFiles)
+                                 extra: data.sealedFiles + (options.sealedExtras?() ?? []))
         let validation = try Validator().validate(runDirectory: runDirectory)
         let keptAt = options.keep ? scratch.location : nil
         return RehearsalResult(runDirectory: runDirectory, record: record, evidence: evidence, validation: validation, keptAt: keptAt)

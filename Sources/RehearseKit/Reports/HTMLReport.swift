@@ -54,6 +54,12 @@ package enum HTMLReport {
         var out = "<section id=\"run-\(index)\"><h2>\(index). \(h(label(run))) \(verdictBadge(run.verdict))</h2>\n"
         out += "<dl><dt>run folder</dt><dd><code>\(h(run.directory))</code></dd>"
         out += "<dt>evidence sha256</dt><dd><code>\(h(run.evidenceDigest ?? "none"))</code></dd></dl>\n"
+        if run.isValid, run.evidence == nil, let w = run.walkStep {
+            return out + "<p>walk status <strong>\(h(w.status))</strong> (exit status \(w.exitStatus)): \(h(w.note ?? "not rehearsed"))</p></section>\n"
+        }
+        if let w = run.walkStep, run.isValid, w.status != run.evidence?.verdict {
+            out += "<p class=\"bad\"><strong>walk status \(h(w.status))</strong>: the step's own evidence says \(h(run.evidence?.verdict ?? "?")); the walk's re-birth or verify decides</p>\n"
+        }
         guard let e = run.evidence, run.isValid else {
             out += "<p class=\"bad\"><strong>Evidence REJECTED by the validator: it proves nothing.</strong></p><ul>"
             for f in run.findings.prefix(maxRows) { out += "<li>\(h(f.description))</li>" }

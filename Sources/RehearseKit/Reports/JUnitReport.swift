@@ -52,6 +52,12 @@ package enum JUnitReport {
             let cls = "rehearse." + (run.step ?? run.evidence?.sourceName ?? "run")
             properties.append(("run_dir", run.directory))
             properties.append(("evidence_sha256", run.evidenceDigest ?? "none"))
+            if run.isValid, run.evidence == nil, let w = run.walkStep {
+                var c = Case(classname: cls, name: "walk status PASS")
+                c.failure = ("walk status \(w.status) (exit status \(w.exitStatus))", w.note ?? "not rehearsed")
+                cases.append(c)
+                return
+            }
             guard let e = run.evidence, run.isValid else {
                 let body = run.findings.prefix(50).map(\.description).joined(separator: "\n")
                 cases.append(Case(classname: cls, name: "evidence validates", failure: ("evidence REJECTED: \(run.findings.count) findings; it proves nothing", body)))
@@ -97,6 +103,11 @@ package enum JUnitReport {
                 verdict.failure = ("verdict \(e.verdict)", body)
             }
             cases.append(verdict)
+            if let w = run.walkStep, w.status != "PASS", verdict.failure == nil {
+                var c = Case(classname: cls, name: "walk status PASS")
+                c.failure = ("walk status \(w.status) (exit status \(w.exitStatus))", "the walk's re-birth or verify for this step did not come out as the first birth")
+                cases.append(c)
+            }
         }
 
         package var xml: String {

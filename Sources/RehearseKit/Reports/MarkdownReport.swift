@@ -24,7 +24,7 @@ package enum MarkdownReport {
         for (i, run) in runs.enumerated() {
             let e = run.evidence
             let name = run.step.map { "step " + md($0) } ?? e.map { md($0.sourceName) } ?? md(run.directory)
-            let evidence = run.isValid ? "valid" : "**REJECTED** (\(run.findings.count) findings)"
+            let evidence = run.isValid ? (run.evidence == nil ? "not rehearsed" : "valid") : "**REJECTED** (\(run.findings.count) findings)"
             let drift = e.map { $0.hasDrift ? "**\($0.driftSchema.count) objects, \($0.driftData.count) tables**" : "none" } ?? "n/a"
             out += "| \(i + 1) | \(name) | \(md(e.map { "\($0.engine) \($0.engineVersion)" } ?? "n/a")) | \(badge(run.verdict)) | \(evidence) | \(drift) | \(code(run.evidenceDigest.map { String($0.prefix(16)) } ?? "none")) |\n"
         }
@@ -32,6 +32,13 @@ package enum MarkdownReport {
             out += "\n## \(i + 1). " + (run.step.map { "step " + md($0) } ?? md(run.evidence?.sourceName ?? run.directory)) + ": \(badge(run.verdict))\n\n"
             out += "- run folder: \(code(run.directory))\n"
             out += "- evidence sha256: \(code(run.evidenceDigest ?? "none"))\n"
+            if run.isValid, run.evidence == nil, let w = run.walkStep {
+                out += "- walk status \(md(w.status)) (exit status \(w.exitStatus)): \(md(w.note ?? "not rehearsed"))\n"
+                continue
+            }
+            if let w = run.walkStep, run.isValid, w.status != run.evidence?.verdict {
+                out += "- **walk status \(md(w.status))**: the step's own evidence says \(md(run.evidence?.verdict ?? "?")); the walk's re-birth or verify decides\n"
+            }
             guard let e = run.evidence, run.isValid else {
                 out += "- **evidence REJECTED by the validator: it proves nothing.** Findings:\n"
                 for f in run.findings.prefix(maxRows) { out += "  - \(md(f.description))\n" }

@@ -28,12 +28,30 @@ package struct ValidatedRun: Sendable {
     /// JUnit report then expects a FAIL with drift, and a PASS is its failure.
     package var expectsFailWithDrift = false
 
-    package var isValid: Bool { findings.isEmpty && evidence != nil }
+    /// For a step of a walk that validates: the walk's status for the step
+    /// (recomputed by W1 from the evidence, re-birth, verify and the files),
+    /// its exit status, and for a step not rehearsed why (from the
+    /// migrations as sealed, not from walk.json's free text).
+    package struct WalkStep: Sendable {
+        package var status: String
+        package var exitStatus: Int32
+        package var note: String?
+    }
+    package var walkStep: WalkStep?
+
+    package var isValid: Bool { findings.isEmpty && (evidence != nil || walkStep != nil) }
 
     /// The verdict string to show: the evidence's own word when it is valid
     /// (PASS, FAIL, INCONCLUSIVE or any later one), REJECTED otherwise. Only
     /// PASS passes; every other string is treated as not passing.
-    package var verdict: String { isValid ? (evidence?.verdict ?? "REJECTED") : "REJECTED" }
+    package var verdict: String { isValid ? (walkStep?.status ?? evidence?.verdict ?? "REJECTED") : "REJECTED" }
+
+    /// The exit status this entry stands for: the walk's for a walk step.
+    package var exitStatus: Int32 {
+        guard isValid else { return RehearseError.Code.evidenceRejected.exitStatus }
+        if let walkStep { return walkStep.exitStatus }
+        return passed ? 0 : verdict == "INCONCLUSIVE" ? 6 : RehearseError.Code.rehearsalFailed.exitStatus
+    }
     package var passed: Bool { verdict == "PASS" }
 
     package init(directory: String, step: String? = nil, findings: [ValidationFinding], evidence: EvidenceFacts?, evidenceDigest: String?) {
@@ -81,9 +99,11 @@ package struct ValidatedRun: Sendable {
     /// evidence.json) or a walk folder. A `rehearse migrations` walk holds
     /// walk.json, one SEAL.sha256 over everything, and its steps as run
     /// folders under steps/ (named so that byte order is the walk's order);
-    /// its seal is checked first, and a walk whose seal does not match is
-    /// one rejected entry (its steps are still listed, each validated on its
-    /// own). Any other folder whose immediate subfolders hold evidence.json
+    /// the walk is checked first as `rehearse validate` checks it (rule W1,
+    /// with the validator's trust policy on walk.dsse.json), and a walk that
+    /// does not validate is one rejected entry (its steps are still listed,
+    /// each validated on its own, without the trust policy: a walk is signed
+    /// whole). Any other folder whose immediate subfolders hold evidence.json
     /// is taken as a walk of those, in byte order of their names.
     package static func loadAll(_ paths: [String], validator: Validator = Validator()) -> [ValidatedRun] {
         var runs: [ValidatedRun] = []
@@ -100,19 +120,32 @@ package struct ValidatedRun: Sendable {
                 continue
             }
             var base = url
+            var stepValidator = validator
             if fm.fileExists(atPath: url.appendingPathComponent(walkIndexFile).path) {
                 base = url.appendingPathComponent("steps")
+                // The walk as `rehearse validate` checks it (W1: seal, steps
+                // derived from its sealed migrations, statuses, signature):
+                // a walk with steps dropped or relabelled is one rejected entry.
                 let findings: [ValidationFinding]
                 do {
-                    findings = try Seal.verify(directory: url).map { ValidationFinding(rule: "R2-seal", path: $0.path, message: $0.sentence) }
+                    findings = try MigrationWalkValidator.validate(url, trust: validator.trust).findings
                 } catch let error as RehearseError {
-                    findings = [ValidationFinding(rule: "R2-seal", path: path, message: error.message)]
+                    findings = [ValidationFinding(rule: "W1", path: path, message: error.message)]
                 } catch {
-                    findings = [ValidationFinding(rule: "R2-seal", path: path, message: "the walk folder could not be read")]
+                    findings = [ValidationFinding(rule: "W1", path: path, message: "the walk folder could not be read")]
                 }
                 if !findings.isEmpty {
-                    runs.append(ValidatedRun(directory: path, step: "walk seal", findings: findings, evidence: nil, evidenceDigest: nil))
+                    runs.append(ValidatedRun(directory: path, step: walkEntry, findings: findings, evidence: nil, evidenceDigest: nil))
+                } else if let walk = walkSteps(url, path: path, validator: Validator()) {
+                    // A valid walk is reported as the walk says, step by step
+                    // (its statuses checked by W1), never as each folder's own
+                    // verdict: a verify failure, a re-birth that differs and
+                    // steps not rehearsed all count (W-F6).
+                    runs += walk
+                    continue
                 }
+                // A walk is signed whole (walk.dsse.json, checked above), not step by step.
+                stepValidator = Validator()
             }
             let children = stepFolders(base)
             if children.isEmpty {
@@ -120,12 +153,41 @@ package struct ValidatedRun: Sendable {
                 runs.append(load(url, validator: validator))
             } else {
                 for child in children {
-                    runs.append(load(base.appendingPathComponent(child), step: child, validator: validator))
+                    runs.append(load(base.appendingPathComponent(child), step: child, validator: stepValidator))
                 }
             }
         }
         return runs
     }
+
+    /// Every step of a walk that validated, in order, each with its walk status.
+    static func walkSteps(_ url: URL, path: String, validator: Validator) -> [ValidatedRun]? {
+        guard let folder = try? RunFolder(directory: url),
+              let index = folder.file(named: walkIndexFile).flatMap({ try? JSONValue.parseStrict($0) }),
+              let steps = index["steps"]?.arrayValue else { return nil }
+        let units = MigrationWalkValidator.derive(index, folder) { _, _ in }?.units ?? []
+        var out: [ValidatedRun] = []
+        for (i, step) in steps.enumerated() {
+            let status = step["status"]?.stringValue ?? "?"
+            let exit = Int32(clamping: step["exit_status"]?.integerValue ?? 5)
+            let label = units.indices.contains(i) ? units[i].label
+                : "\(String(format: "%04d", i + 1))-\(step["version"]?.stringValue ?? "?")-\(step["name"]?.stringValue ?? "?")"
+            if let run = step["run"]?.stringValue, RunFolder.isPortable(run) {
+                var r = load(url.appendingPathComponent(run), step: String(run.split(separator: "/").last ?? ""), validator: validator)
+                r.walkStep = WalkStep(status: status, exitStatus: exit, note: nil)
+                out.append(r)
+            } else {
+                let why = units.indices.contains(i) ? units[i].skip?.reason : nil
+                var r = ValidatedRun(directory: path, step: label, findings: [], evidence: nil, evidenceDigest: nil)
+                r.walkStep = WalkStep(status: status, exitStatus: exit, note: "not rehearsed" + (why.map { ": " + $0 } ?? ""))
+                out.append(r)
+            }
+        }
+        return out
+    }
+
+    /// The entry that stands for a walk's own findings (W1).
+    package static let walkEntry = "walk"
 
     /// The index file of a `rehearse migrations` walk folder.
     package static let walkIndexFile = "walk.json"

@@ -25,12 +25,20 @@ public enum Replay {
         try check(RunFolder(directory: runDirectory), scratchParent: scratchParent, postgres: postgres)
     }
 
-    package static func check(_ folder: RunFolder, scratchParent: URL? = nil, postgres: PostgresTarget = .ephemeral()) throws -> [ValidationFinding] {
+    /// `afterRollback`: run on the replay's scratch database after its
+    /// rollback, as the original run did (a migrations walk's re-birth and verify).
+    package static func check(_ folder: RunFolder, scratchParent: URL? = nil, postgres: PostgresTarget = .ephemeral(),
+                              afterRollback: ((ScratchEngine, RehearsalRecord) throws -> Void)? = nil) throws -> [ValidationFinding] {
         if let refusal = DumpCloneReplay.refusal(folder, rule: rule) { return [refusal] }
-        return try SealedRun.checking(folder, rule: rule, scratchParent: scratchParent) { try check($0, scratchParent: scratchParent, postgres: postgres) }
+        return try SealedRun.checking(folder, rule: rule, scratchParent: scratchParent) {
+            try check($0, scratchParent: scratchParent, postgres: postgres, afterRollback: afterRollback)
+        }
     }
 
-    package static func check(_ run: SealedRun, scratchParent: URL?, postgres: PostgresTarget) throws -> [ValidationFinding] {
+    /// `dumpClone`: the dump the run restored, through the gate again
+    /// (``DumpReplay``); nil for a surrogate run, which is regenerated.
+    package static func check(_ run: SealedRun, scratchParent: URL?, postgres: PostgresTarget, dumpClone: DumpCloneSource? = nil,
+                              afterRollback: ((ScratchEngine, RehearsalRecord) throws -> Void)? = nil) throws -> [ValidationFinding] {
         func finding(_ path: String, _ message: String) -> ValidationFinding {
             ValidationFinding(rule: rule, path: path, message: message)
         }
@@ -42,11 +50,17 @@ public enum Replay {
             return [finding("$.predicate.inputs.manifest", "the sealed manifest sets postgres_superuser: true, so its scripts would run as the superuser, who can run programs and reach the network; replay never runs a run folder's scripts with that power. Replay it by hand in a sandbox you trust, or rehearse without postgres_superuser.")]
         }
         var options = Rehearsal.Options()
-        options.seed = run.seed
-        options.scale = run.scale
+        if let dumpClone {
+            options.lane = .operatorRealDataCloneHandoff
+            options.dumpClone = dumpClone
+        } else {
+            options.seed = run.seed
+            options.scale = run.scale
+        }
         options.engine = run.engine(postgres: postgres)
         options.scratchParent = scratchParent
         options.outputDirectory = run.directory.appendingPathComponent("replay")
+        options.afterRollback = afterRollback
         // Grantees the run mapped to the scratch owner (a named server lacked
         // them) are mapped again, not created in replay's private cluster.
         options.mappedRoles = Set((run.predicate["source"]?["roles"]?.objectValue ?? [:]).filter { $0.value.stringValue == "scratch owner" }.keys)
@@ -73,8 +87,10 @@ public enum Replay {
         for (key, what) in [("drift", "the drift"), ("birth_surface", "the birth surface")] where Self.substance(recorded[key]) != Self.substance(fresh[key]) {
             out.append(finding("$.predicate.\(key)", "\(what) of the replay differs from the recorded one: recorded \(summary(recorded[key])), replayed \(summary(fresh[key]))"))
         }
-        for key in ["spec_digest", "rows"] where recorded["source"]?[key] != fresh["source"]?[key] {
-            out.append(finding("$.predicate.source.\(key)", "the regenerated surrogate's \(key == "rows" ? "row counts differ" : "spec digest differs") from the recorded one"))
+        let regenerated = dumpClone == nil ? "regenerated surrogate's" : "restored dump's"
+        for key in ["spec_digest", "rows", "dump_sha256", "format"] where recorded["source"]?[key] != fresh["source"]?[key] {
+            let what = ["rows": "row counts differ", "spec_digest": "spec digest differs", "dump_sha256": "SHA-256 differs", "format": "format differs"][key]!
+            out.append(finding("$.predicate.source.\(key)", "the \(regenerated) \(what) from the recorded one"))
         }
         let outcomes = { (p: JSONValue) in (p["phases"]?.arrayValue ?? []).map { "\($0["name"]?.stringValue ?? "?")=\($0["outcome"]?.stringValue ?? "?")" } }
         if outcomes(recorded) != outcomes(fresh) {

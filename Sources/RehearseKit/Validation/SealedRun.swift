@@ -22,6 +22,12 @@ package struct SealedRun {
     package let seed: UInt64
     package let scale: Double
     package let predicate: JSONValue
+    /// A dump clone's run (``DumpReplay``): its data comes from the dump, not
+    /// the generator, so it has no seed or scale; its sealed grant is copied
+    /// beside the inputs (``grantCopy``).
+    package let isDumpClone: Bool
+    /// The run folder's grant.dsse.json, as read once with the folder; nil for a surrogate run.
+    package let grantCopy: URL?
 
     package enum Problem: Error {
         case finding(path: String, message: String)
@@ -29,13 +35,14 @@ package struct SealedRun {
 
     /// Reads the folder; a finding (under the caller's rule) when it cannot be
     /// rebuilt. The caller removes ``directory``.
-    package init(folder: RunFolder, scratchParent: URL?) throws {
+    package init(folder: RunFolder, scratchParent: URL?, allowDumpClone: Bool = false) throws {
         guard let bytes = folder.file(named: EvidenceWriter.evidenceFile), let statement = try? JSONValue.parseStrict(bytes),
               let predicate = statement["predicate"], let source = predicate["source"] else {
             throw Problem.finding(path: "$", message: "no readable evidence to rebuild the run from")
         }
         self.predicate = predicate
-        guard source["kind"]?.stringValue == "surrogate" else {
+        isDumpClone = allowDumpClone && source["kind"]?.stringValue == "dump_clone"
+        guard source["kind"]?.stringValue == "surrogate" || isDumpClone else {
             throw Problem.finding(path: "$.predicate.source.kind", message: "only surrogate runs can be regenerated")
         }
         engineName = predicate["engine"]?["name"]?.stringValue ?? ""
@@ -43,21 +50,34 @@ package struct SealedRun {
         guard EvidenceRules.engineNames.contains(engineName) else {
             throw Problem.finding(path: "$.predicate.engine.name", message: "no engine named '\(RunFolder.display(engineName))' to rebuild the run on")
         }
-        // The domains are checked here again, not assumed: a forged scale of
-        // "inf" or 1e300 must be a finding, never a trap in the generator.
-        guard let seed = source["seed"]?.integerValue, seed >= 0 else {
-            throw Problem.finding(path: "$.predicate.source.seed", message: "the seed is missing or negative, so the surrogate cannot be regenerated")
-        }
-        guard let scale = EvidenceRules.parseScale(source["scale"]?.stringValue ?? ""), scale <= Self.maxScale else {
-            throw Problem.finding(path: "$.predicate.source.scale",
-                                  message: "'\(RunFolder.display(source["scale"]?.stringValue ?? ""))' is not a scale the surrogate can be regenerated at (a plain decimal greater than zero, at most \(Int(Self.maxScale)))")
-        }
-        self.seed = UInt64(seed)
-        self.scale = scale
-        let generator = source["generator"]?.stringValue ?? ""
-        guard Self.generators.contains(generator) else {
-            throw Problem.finding(path: "$.predicate.source.generator",
-                                  message: "'\(RunFolder.display(generator))' is not a generator version this build can regenerate (it knows \(Self.generators.sorted().joined(separator: ", ")))")
+        var grantBytes: [UInt8]?
+        // A dump clone's data is restored, not generated: the current generator.
+        var generator = SurrogatePlan.generatorVersion
+        if isDumpClone {
+            // Restored from the dump, not generated: no seed or scale to check.
+            self.seed = 0
+            self.scale = 1
+            guard let bytes = folder.file(named: DumpCloneEvidence.grantFile) else {
+                throw Problem.finding(path: DumpCloneEvidence.grantFile, message: "missing: a dump clone's run folder holds the exact grant it ran under, which replay checks again")
+            }
+            grantBytes = bytes
+        } else {
+            // The domains are checked here again, not assumed: a forged scale of
+            // "inf" or 1e300 must be a finding, never a trap in the generator.
+            guard let seed = source["seed"]?.integerValue, seed >= 0 else {
+                throw Problem.finding(path: "$.predicate.source.seed", message: "the seed is missing or negative, so the surrogate cannot be regenerated")
+            }
+            guard let scale = EvidenceRules.parseScale(source["scale"]?.stringValue ?? ""), scale <= Self.maxScale else {
+                throw Problem.finding(path: "$.predicate.source.scale",
+                                      message: "'\(RunFolder.display(source["scale"]?.stringValue ?? ""))' is not a scale the surrogate can be regenerated at (a plain decimal greater than zero, at most \(Int(Self.maxScale)))")
+            }
+            self.seed = UInt64(seed)
+            self.scale = scale
+            generator = source["generator"]?.stringValue ?? ""
+            guard Self.generators.contains(generator) else {
+                throw Problem.finding(path: "$.predicate.source.generator",
+                                      message: "'\(RunFolder.display(generator))' is not a generator version this build can regenerate (it knows \(Self.generators.sorted().joined(separator: ", ")))")
+            }
         }
         let manifestPath = EvidenceWriter.inputsFolder + "/" + SurrogateManifest.fileName
         guard let manifestBytes = folder.file(named: manifestPath), let manifestText = String(validating: manifestBytes, as: UTF8.self),
@@ -92,6 +112,14 @@ package struct SealedRun {
                 try Data(copy.bytes).write(to: directory.appendingPathComponent(copy.name))
             }
             try Data(manifestBytes).write(to: directory.appendingPathComponent(SurrogateManifest.fileName))
+            if let grantBytes {
+                // A name no sealed input can take (inputs are named by their subjects).
+                let grant = directory.appendingPathComponent("grant-\(UUID().uuidString).dsse.json")
+                try Data(grantBytes).write(to: grant)
+                grantCopy = grant
+            } else {
+                grantCopy = nil
+            }
         } catch {
             try? fm.removeItem(at: directory)
             throw RehearseError.environment("Cannot write the sealed inputs to \(directory.path): \(SystemErrorText.describe(error)). Check that the temporary directory is writable.")
@@ -131,11 +159,11 @@ package struct SealedRun {
     /// Rebuilds the run for a check under `rule` (`--reproduce`, `--replay`),
     /// hands it to `body`, and removes it afterwards; a folder that cannot be
     /// rebuilt is one finding of that rule.
-    package static func checking(_ folder: RunFolder, rule: String, scratchParent: URL?,
+    package static func checking(_ folder: RunFolder, rule: String, scratchParent: URL?, allowDumpClone: Bool = false,
                          _ body: (SealedRun) throws -> [ValidationFinding]) throws -> [ValidationFinding] {
         let run: SealedRun
         do {
-            run = try SealedRun(folder: folder, scratchParent: scratchParent)
+            run = try SealedRun(folder: folder, scratchParent: scratchParent, allowDumpClone: allowDumpClone)
         } catch Problem.finding(let path, let message) {
             return [ValidationFinding(rule: rule, path: path, message: message)]
         }
