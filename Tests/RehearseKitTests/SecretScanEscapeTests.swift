@@ -123,12 +123,12 @@ struct SecretScanRenderedOffsetTests {
         let outcome = try DumpScanCommand.run(dump: dump.path, allowlist: .none, bindir: nil)
         let found = outcome.report.findings.filter { $0.rule == "aws_access_key_id" }
         #expect(found.count == 1, "\(outcome.report.findings)")
-        // render it the same way, and look the value up there
+        // render it as the scan does (ArchiveTools.render's options), and look the value up there
         let text = dir.file("rendered.sql")
         let bindir = try PostgresCluster.locateBinaries()
         let p = Process()
         p.executableURL = bindir.appendingPathComponent("pg_restore")
-        p.arguments = ["-f", text.path, dump.path]
+        p.arguments = ["--format=custom", "--file=\(text.path)"] + ArchiveTools.restoreOptions + ["--", dump.path]
         p.environment = ["PATH": "/usr/bin:/bin"]
         try p.run()
         p.waitUntilExit()
