@@ -36,8 +36,15 @@ import RehearseSurrogate
 ///   the generator does not fill must be empty. That catches rows that
 ///   any statement the first check does not recognise wrote.
 ///
-/// Literal values inside definitions (a view's VALUES, a DEFAULT, a CHECK,
-/// a comment) are structure: they are in the fingerprint, not in rows.
+/// Rows written as literals in a definition are data too, whatever holds
+/// them: a view or materialized view whose query yields rows from no table
+/// (a VALUES list anywhere in it, or a SELECT branch with no FROM that
+/// selects a literal: `SELECT 'a@x' UNION ALL …`), and a set-returning
+/// function whose body does the same (a VALUES list, `RETURN QUERY SELECT
+/// 'a'`): each would hand real values to anyone who queries the surrogate.
+/// They are refused naming the object. Single literal values inside
+/// definitions (a DEFAULT, a CHECK, a comment, a WHERE) are structure: they
+/// are in the fingerprint, not rows.
 /// All three refuse with exit 3 (governance), naming the file and line, or
 /// the table and the counts.
 package enum SchemaDataGuard {
@@ -75,8 +82,19 @@ package enum SchemaDataGuard {
                 }
             }
             guard let why = refusal(statement.sql) else { continue }
-            throw RehearseError.refused("\(schema.displayPath):\(loc.line):\(loc.column): \(why) - in statement `\(SQLExcerpt.of(statement.sql))`. A schema file defines structure only: under \(Lane.holdRealData.rawValue) every row of a surrogate must come from the generator, and rows from the schema could be real data presented as generated. Remove the statement and describe the data's shape in the profile instead.")
+            throw RehearseError.refused("\(schema.displayPath):\(loc.line):\(loc.column): \(why) - in statement `\(head(statement.sql))` (its values are not shown: they may be real). A schema file defines structure only: under \(Lane.holdRealData.rawValue) every row of a surrogate must come from the generator, and rows from the schema could be real data presented as generated. Remove the statement and describe the data's shape in the profile instead.")
         }
+    }
+
+    /// A statement's leading words, up to its first literal (at most eight).
+    package static func head(_ sql: String) -> String {
+        var words: [String] = []
+        for token in SQLNormalizer.lex(sql) {
+            let first = token.text.utf8.first ?? 0
+            if !token.quoted && (first == UInt8(ascii: "'") || first == UInt8(ascii: "$") || (48...57).contains(first)) || words.count == 8 { break }
+            words.append(token.quoted ? "\"" + token.text + "\"" : token.text)
+        }
+        return words.joined(separator: " ") + " …"
     }
 
     /// Why a top-level statement carries data, or nil when it is structure.
@@ -98,8 +116,11 @@ package enum SchemaDataGuard {
         }
         let noData = t.count >= 3 && Array(t.suffix(3)) == ["with", "no", "data"]
         var kindIndex = 1
-        while kindIndex < t.count, ["or", "replace", "temp", "temporary", "unlogged", "global", "local"].contains(t[kindIndex]) { kindIndex += 1 }
+        while kindIndex < t.count, ["or", "replace", "temp", "temporary", "unlogged", "global", "local", "recursive"].contains(t[kindIndex]) { kindIndex += 1 }
         let kind = first == "create" && kindIndex < t.count ? t[kindIndex] : ""
+        if first == "create", kind == "function" || kind == "procedure", let why = LiteralRows.inSetReturningFunction(sql, tokens: t) {
+            return why
+        }
         if !(first == "create" && codeKinds.contains(kind)) {
             for (i, token) in t.enumerated() where outsideReaders.contains(token) && i + 1 < t.count && t[i + 1] == "(" {
                 return "it calls \(token)(), which reads data from outside the scratch database"
@@ -145,8 +166,13 @@ package enum SchemaDataGuard {
                 // come from no table (VALUES, a SELECT without FROM) holds
                 // rows written in the schema.
                 let query = t.drop { $0 != "as" }
-                if query.contains("values") || !query.contains("from") {
-                    return "CREATE MATERIALIZED VIEW fills the view with rows written in the schema (VALUES or a SELECT from no table), not derived from the generated tables"
+                if query.contains("values") || !query.contains("from") || LiteralRows.in(Array(query.dropFirst())) != nil {
+                    return "CREATE MATERIALIZED VIEW \(LiteralRows.name(t, after: kindIndex + 1)) fills the view with rows written in the schema (VALUES or a SELECT from no table), not derived from the generated tables"
+                }
+            case "view":
+                let query = Array(t.drop { $0 != "as" }.dropFirst())
+                if let why = LiteralRows.in(query) {
+                    return "CREATE VIEW \(LiteralRows.name(t, after: kindIndex)) yields rows written in the schema (\(why)), not derived from the generated tables"
                 }
             case "foreign" where kindIndex + 1 < t.count && t[kindIndex + 1] == "table":
                 return "CREATE FOREIGN TABLE makes a table whose rows live outside the scratch database"

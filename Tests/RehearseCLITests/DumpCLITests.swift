@@ -45,7 +45,7 @@ import Testing
         let r = try CLI.run(["--dump", dump, "--grant", grant, "--trust", trust, change, "--out", s.path("run")], environment: s.env)
         #expect(r.status == 0, "\(r.all)")
         #expect(r.stdout.contains("REAL_DUMP_CLONE"))
-        #expect(r.stdout.contains("secret scan rehearse-secret-scan/1: 0 finding(s)"))
+        #expect(r.stdout.contains("secret scan rehearse-secret-scan/2: 0 finding(s)"))
         #expect(r.stdout.contains("Verdict: PASS (evidence valid)"))
         #expect(try digest(dump) == before)
         #expect(s.leftovers.isEmpty, "\(s.leftovers)")

@@ -505,7 +505,7 @@ import Testing
         let text = """
             CREATE TABLE t (a INTEGER); -- a comment; with a semicolon
             CREATE TRIGGER t_ins AFTER INSERT ON t BEGIN INSERT INTO u VALUES (new.a); UPDATE u SET b = ';'; END;
-            CREATE VIEW v AS SELECT 'a;b' AS x;
+            CREATE VIEW v AS SELECT 'a;b' AS x FROM t;
             INSERT INTO t VALUES (1)
             """
         let statements = try #require(SQLiteStatements.split(text))

@@ -134,6 +134,10 @@ import Testing
         let report = try DumpScan.scan(copy: copy.copy, format: .sqlite, shown: "app.sqlite", workDirectory: workspace.url, bindir: nil, reader: .inProcess, allowlist: .none)
         #expect(report.findings.map(\.column) == ["accounts.ApiKey"])
         #expect(report.findings.first?.line == 2)
+        // a table's value is placed by its row: no line or byte offset of a file it never was in
+        #expect(report.findings.first?.location == "accounts.ApiKey, row 2")
+        #expect(report.findings.first?.json["byte_offset"] == .null)
+        #expect(report.findings.first?.json["row"] == .integer(2))
         workspace.remove()
         #expect(!FileManager.default.fileExists(atPath: workspace.url.path))
     }

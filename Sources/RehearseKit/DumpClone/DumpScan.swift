@@ -17,7 +17,7 @@ package enum DumpScan {
     /// restore runs (``DumpClonePlainRestore``); nil removes it.
     package static func scan(copy: URL, format: DumpFormat, shown: String, workDirectory: URL, bindir: URL?, reader: DumpReader,
                             allowlist: SecretAllowlist, script: URL? = nil) throws -> SecretScanReport {
-        var scanner = SecretScanner(allowlist: allowlist)
+        var scanner = SecretScanner(allowlist: allowlist, rendered: format.isArchive)
         switch format {
         case .plain:
             try stream(copy, into: &scanner, shown: shown)

@@ -18,22 +18,47 @@ package struct SQLValueContext {
         package var value: ArraySlice<UInt8>
         /// A COPY text-format field, whose escapes the server decodes.
         package var isCopyField = false
+        /// Where the text `value` slices begins in the scanned SQL (byte
+        /// offset and line number): the line, or an INSERT's first line.
+        package var origin = Origin(offset: 0, line: 0)
+        /// Line ends in that text before the value.
+        package var linesBefore = 0
+
+        /// The byte offset in the scanned SQL of index `i` of the text
+        /// `value` slices.
+        package func offset(of i: Int) -> Int { origin.offset + i }
+        /// The line the value starts on.
+        package var line: Int { origin.line + linesBefore }
+    }
+
+    package struct Origin: Equatable {
+        package var offset: Int
+        package var line: Int
     }
 
     package var columns: [String: [String]] = [:]
     package var copyTarget: (table: String, columns: [String])?
     package var creating: String?
     package var pendingInsert: [UInt8]?
+    /// Where the pending INSERT began.
+    package var pendingOrigin = Origin(offset: 0, line: 0)
     package static let maxInsert = 4 << 20
 
     /// What is left when the text ends inside an INSERT, as free text.
     package mutating func finish() -> [Value] {
         guard let pending = pendingInsert else { return [] }
         pendingInsert = nil
-        return [Value(column: nil, columnName: "", value: pending[...])]
+        return [Value(column: nil, columnName: "", value: pending[...], origin: pendingOrigin)]
     }
 
-    package mutating func values(in line: [UInt8]) -> [Value] {
+    /// The values of one line of SQL text (without its line end), which
+    /// begins at `origin` in the scanned text.
+    package mutating func values(in line: [UInt8], origin: Origin = Origin(offset: 0, line: 0)) -> [Value] {
+        let values = values(in: line, at: origin)
+        return values.map { v in var v = v; if v.origin == Origin(offset: 0, line: 0) { v.origin = origin }; return v }
+    }
+
+    private mutating func values(in line: [UInt8], at origin: Origin) -> [Value] {
         let all = line[...]
         if let target = copyTarget {
             if line == Array("\\.".utf8) { copyTarget = nil; return [] }
@@ -51,12 +76,12 @@ package struct SQLValueContext {
             pending += line + [0x0a]
             if pending.count > Self.maxInsert {
                 pendingInsert = nil
-                return [Value(column: nil, columnName: "", value: pending[...])]
+                return [Value(column: nil, columnName: "", value: pending[...], origin: pendingOrigin)]
             }
             let whole = String(decoding: pending, as: UTF8.self)
             if whole.trimmingCharacters(in: .whitespacesAndNewlines).hasSuffix(";"), let values = insertValues(whole, pending) {
                 pendingInsert = nil
-                return values
+                return values.map { var v = $0; v.origin = pendingOrigin; return v }
             }
             pendingInsert = pending
             return []
@@ -84,6 +109,7 @@ package struct SQLValueContext {
         } else if upper.hasPrefix("INSERT INTO ") {
             if text.trimmingCharacters(in: .whitespaces).hasSuffix(";"), let values = insertValues(text, line) { return values }
             pendingInsert = line + [0x0a]
+            pendingOrigin = origin
             return []
         }
         return [Value(column: nil, columnName: "", value: all)]
@@ -131,8 +157,10 @@ package struct SQLValueContext {
         var out: [Value] = []
         var i = startByte, depth = 0, field = 0, fieldStart = -1
         var inQuote = false, escapes = false
+        var newlines = line[..<startByte].reduce(0) { $0 + ($1 == 0x0a ? 1 : 0) }, fieldLines = 0
         while i < line.count {
             let b = line[i]
+            if b == 0x0a { newlines += 1 }
             if inQuote {
                 // E'…' strings: a backslash escapes the next byte (E'a\'b')
                 if escapes, b == 92 { i += 2; continue }
@@ -142,11 +170,13 @@ package struct SQLValueContext {
                 escapes = i > 0 && (line[i - 1] == 69 || line[i - 1] == 101)
             } else if b == 40 {
                 depth += 1
-                if depth == 1 { fieldStart = i + 1; field = 0 }
+                if depth == 1 { fieldStart = i + 1; field = 0; fieldLines = newlines }
             } else if (b == 44 && depth == 1) || (b == 41 && depth == 1) {
                 let name = field < cols.count ? cols[field] : "column\(field + 1)"
-                out.append(Value(column: nil, columnName: name, value: Self.stripLiteral(line[fieldStart..<i])))
-                field += 1; fieldStart = i + 1
+                let literal = Self.stripLiteral(line[fieldStart..<i])
+                let before = fieldLines + line[fieldStart..<literal.startIndex].reduce(0) { $0 + ($1 == 0x0a ? 1 : 0) }
+                out.append(Value(column: nil, columnName: name, value: literal, linesBefore: before))
+                field += 1; fieldStart = i + 1; fieldLines = newlines
                 if b == 41 { depth -= 1 }
             } else if b == 41 {
                 depth -= 1

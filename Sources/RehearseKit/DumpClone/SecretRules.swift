@@ -15,7 +15,10 @@ import RehearsePostgres
 /// The rules' identities and parameters are digested (``digest``) into the
 /// evidence: a later reader knows exactly which rules a dump passed.
 package enum SecretRules {
-    package static let scannerVersion = "rehearse-secret-scan/1"
+    /// 2: string constants are matched as the server decodes them (`E''`,
+    /// `U&''`/`U&""` with UESCAPE, joined constants, `$tag$` bodies), and a
+    /// finding's offset is its value's. A "0 findings" of version 1 says less.
+    package static let scannerVersion = "rehearse-secret-scan/2"
 
     package struct Rule: Sendable {
         package var id: String

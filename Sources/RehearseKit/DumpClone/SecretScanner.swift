@@ -13,18 +13,29 @@ package struct SecretFinding: Sendable, Equatable {
     package var rule: String
     /// `schema.table.column` when the value sits in COPY data or an INSERT, else nil.
     package var column: String?
+    /// The line the value starts on.
     package var line: Int
-    /// Offset of the line's first byte in the scanned SQL text.
+    /// Offset of the value's first byte (of the match itself where the rule
+    /// matched the text as written) in the scanned SQL text: the dump's own
+    /// bytes for a plain dump, pg_restore's rendering for an archive.
     package var byteOffset: Int
     package var fingerprint: String
+    /// The offsets count in pg_restore's rendering of an archive, not in its file.
+    package var inRendering = false
+    /// For a value read from an SQLite table: its row (1-based, in the
+    /// table's rowid order); line and byte offset then mean nothing.
+    package var row: Int?
 
     package var location: String {
-        (column.map { "\($0), " } ?? "") + "line \(line), byte \(byteOffset)"
+        if let row { return (column.map { "\($0), " } ?? "") + "row \(row)" }
+        return (column.map { "\($0), " } ?? "") + "line \(line), byte \(byteOffset)" + (inRendering ? " of pg_restore's rendering" : "")
     }
 
     package var json: JSONValue {
-        ["rule": .string(rule), "column": column.map { .string($0) } ?? .null, "line": .integer(Int64(line)),
-         "byte_offset": .integer(Int64(byteOffset)), "fingerprint": .string(fingerprint)]
+        ["rule": .string(rule), "column": column.map { .string($0) } ?? .null,
+         "line": row == nil ? .integer(Int64(line)) : .null, "byte_offset": row == nil ? .integer(Int64(byteOffset)) : .null,
+         "row": row.map { .integer(Int64($0)) } ?? .null, "fingerprint": .string(fingerprint),
+         "offsets_in": .string(row != nil ? "table" : inRendering ? "rendering" : "dump")]
     }
 }
 
@@ -105,9 +116,18 @@ package struct SecretScanner {
     package var count = 0
     package var suppressed = 0
     package var context = SQLValueContext()
+    /// String constants of the SQL text (not COPY data) as the server reads them.
+    package var literals = SQLLiteralDecoder()
+    /// The text scanned is pg_restore's rendering of an archive.
+    package var rendered = false
+    /// Where the finding being recorded sits.
+    package var at = SQLValueContext.Origin(offset: 0, line: 0)
+    /// The SQLite row of the value being scanned, if it is one.
+    package var atRow: Int?
 
-    package init(allowlist: SecretAllowlist = .none) {
+    package init(allowlist: SecretAllowlist = .none, rendered: Bool = false) {
         self.allowlist = allowlist
+        self.rendered = rendered
     }
 
     /// Adds bytes; scans every line they complete.
@@ -131,7 +151,9 @@ package struct SecretScanner {
 
     package mutating func finish() throws -> SecretScanReport {
         if !pending.isEmpty { try line() }
+        scanDecoded(literals.finish())
         for v in context.finish() {
+            at = SQLValueContext.Origin(offset: v.offset(of: v.value.startIndex), line: v.line)
             for (rule, range) in SecretRules.shapeMatches(v.value) { record(rule: rule, column: nil, value: v.value[range]) }
             for r in Self.pemHeaders(v.value) + Self.assignments(v.value) { record(rule: r.rule, column: nil, value: v.value[r.range]) }
         }
@@ -144,28 +166,51 @@ package struct SecretScanner {
         let text = pending
         pending.removeAll(keepingCapacity: true)
         defer { offset += text.count + 1 }
-        var hits: [(rule: String, column: String?, value: ArraySlice<UInt8>)] = []
-        for v in context.values(in: text) {
+        var hits: [(rule: String, column: String?, value: ArraySlice<UInt8>, at: SQLValueContext.Origin)] = []
+        // COPY data is data, not SQL: its escapes are decoded per field below.
+        if context.copyTarget == nil { scanDecoded(literals.feed(line: text, offset: offset, number: lineNumber)) }
+        for v in context.values(in: text, origin: .init(offset: offset, line: lineNumber)) {
             // What the server stores, not the escaped text: COPY fields are
             // decoded (\xHH, \OOO, \n, \p → p), and a bytea's hex is decoded too.
             let value = v.isCopyField ? SecretDecoding.copyField(v.value) : v.value
+            let start = SQLValueContext.Origin(offset: v.offset(of: v.value.startIndex), line: v.line)
+            // A match in the text as written is placed exactly; one in a
+            // decoded form at its value's start.
+            func place(_ form: ArraySlice<UInt8>, _ range: Range<Int>) -> SQLValueContext.Origin {
+                guard form.startIndex == v.value.startIndex, form.endIndex == v.value.endIndex, form.elementsEqual(v.value) else { return start }
+                return SQLValueContext.Origin(offset: v.offset(of: range.lowerBound), line: start.line + v.value[..<range.lowerBound].reduce(0) { $0 + ($1 == 0x0a ? 1 : 0) })
+            }
             if let column = v.column, SecretRules.isSecretColumn(v.columnName), !SecretRules.isHarmlessValue(value) {
-                hits.append(("sensitive_column", column, value))
+                hits.append(("sensitive_column", column, value, start))
             }
             for form in Self.forms(value) {
-                for (rule, range) in SecretRules.shapeMatches(form) { hits.append((rule, v.column, form[range])) }
+                for (rule, range) in SecretRules.shapeMatches(form) { hits.append((rule, v.column, form[range], place(form, range))) }
                 for range in Self.pemHeaders(form) + Self.assignments(form) {
-                    hits.append((range.rule, v.column, form[range.range]))
+                    hits.append((range.rule, v.column, form[range.range], place(form, range.range)))
                 }
             }
         }
-        for h in hits { record(rule: h.rule, column: h.column, value: h.value) }
+        for h in hits { at = h.at; record(rule: h.rule, column: h.column, value: h.value) }
+    }
+
+    /// String constants whose value differs from their text as written
+    /// (escapes, `U&` forms, joined constants): scanned as the server stores them.
+    package mutating func scanDecoded(_ decoded: [SQLLiteralDecoder.Literal]) {
+        for literal in decoded {
+            at = SQLValueContext.Origin(offset: literal.offset, line: literal.line)
+            for form in Self.forms(literal.value[...]) {
+                for (rule, range) in SecretRules.shapeMatches(form) { record(rule: rule, column: nil, value: form[range]) }
+                for r in Self.pemHeaders(form) + Self.assignments(form) { record(rule: r.rule, column: nil, value: form[r.range]) }
+            }
+        }
     }
 
     /// Scans one value known to sit in `table.column` (an SQLite table read
     /// directly), with the same rules as a COPY field.
     package mutating func value(table: String, column: String, bytes: UnsafeRawBufferPointer, row: Int) {
-        lineNumber = row
+        at = SQLValueContext.Origin(offset: offset, line: row)
+        atRow = row
+        defer { atRow = nil }
         let value = Array(bytes)[...]
         let qualified = "\(table).\(column)"
         if SecretRules.isSecretColumn(column), !SecretRules.isHarmlessValue(value) { record(rule: "sensitive_column", column: qualified, value: value) }
@@ -187,7 +232,7 @@ package struct SecretScanner {
         if allowlist.fingerprints.contains(fingerprint) { suppressed += 1; return }
         count += 1
         if findings.count < Self.maxReported {
-            findings.append(SecretFinding(rule: rule, column: column, line: lineNumber, byteOffset: offset, fingerprint: fingerprint))
+            findings.append(SecretFinding(rule: rule, column: column, line: at.line, byteOffset: at.offset, fingerprint: fingerprint, inRendering: rendered, row: atRow))
         }
     }
 

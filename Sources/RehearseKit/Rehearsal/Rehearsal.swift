@@ -131,6 +131,8 @@ public struct Rehearsal {
                 record.birthObserved = run.observed
                 finish(.birth, .ok, "\(record.birthStatements.count) statements, \(record.birthStatements.reduce(0) { $0 + $1.rowsChanged }) rows changed")
             } catch {
+                // The server stopped under an interrupt: not the birth's failure.
+                try Interruption.stopIfInterrupted()
                 record.failure = (.birth, error.description)
                 finish(.birth, .failed, error.description)
                 break phases
@@ -149,6 +151,7 @@ public struct Rehearsal {
                 record.rollbackObserved = run.observed
                 finish(.rollback, .ok, "\(record.rollbackStatements.count) statements, \(record.rollbackStatements.reduce(0) { $0 + $1.rowsChanged }) rows changed")
             } catch {
+                try Interruption.stopIfInterrupted()
                 record.failure = (.rollback, error.description)
                 finish(.rollback, .failed, error.description)
                 break phases
@@ -178,7 +181,17 @@ public struct Rehearsal {
         }
         skipRest()
 
+        // An interrupt may have stopped the server under a phase (a birth that
+        // "failed", a check that erred, a fingerprint of a half-gone
+        // database): what was recorded since is not the change's doing, and
+        // no evidence may claim a verdict from it. The folder being written
+        // is the interrupt's to remove until the seal is on it.
+        try Interruption.stopIfInterrupted()
         let evidence = record.evidence
+        let created = !FileManager.default.fileExists(atPath: runDirectory.path)
+        if created { Interruption.register(runDirectory, keep: false) }
+        defer { if created { Interruption.unregister(runDirectory) } }
+        try Interruption.stopIfInterrupted()
         try EvidenceWriter.write(evidence: evidence, inputs: inputs.files.map { ($0.role, $0.path, $0.bytes) }, to: runDirectory,
                                  extra: data.sealedFiles + (options.sealedExtras?() ?? []))
         let validation = try Validator().validate(runDirectory: runDirectory)
