@@ -103,6 +103,17 @@ import Testing
         #expect(rendered.map(\.byteOffset).sorted() == [copyAt, insertValueAt, freeAt])
         #expect(rendered.allSatisfy { $0.location.hasSuffix("of pg_restore's rendering") })
     }
+    /// An `E` that ends a word does not open an escape string (`name'\'` is
+    /// the type `name` and a standard string holding a backslash): read as
+    /// an E-string, the scanner lost the string boundaries and the password
+    /// in the next tuple went unscanned (red team D-F4).
+    @Test func aTypedLiteralEndingInEDoesNotHideTheNextValue() throws {
+        let report = try scan("CREATE TABLE public.u2 (id integer, password_hash text);\nINSERT INTO public.u2 VALUES (1, name'\\'), (2, 'hunter3hunter3') --';\n")
+        #expect(report.findings.contains { $0.rule == "sensitive_column" }, "\(report.findings)")
+        // A real E-string still escapes its quote: no finding from a value that is not one.
+        let escaped = try scan("CREATE TABLE public.u3 (id integer, note text);\nINSERT INTO public.u3 VALUES (1, E'a\\'b');\n")
+        #expect(escaped.findings.isEmpty, "\(escaped.findings)")
+    }
 }
 
 /// The same in a real custom dump: a secret after a row longer than the read
@@ -139,4 +150,5 @@ struct SecretScanRenderedOffsetTests {
         #expect(found.first?.location.hasSuffix("of pg_restore's rendering") == true)
         #expect(!outcome.report.findings.map(\.location).joined().contains(key))
     }
+
 }

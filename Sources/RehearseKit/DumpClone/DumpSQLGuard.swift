@@ -38,6 +38,10 @@ package struct DumpSQLGuard {
     /// collapsed, each literal as '?' (bounded: the keywords are at its start).
     package var skeleton: [UInt8] = []
     package var previous: UInt8 = 0
+    /// The byte before `previous`: an `E` opens an escape string only as a
+    /// token of its own, not as the end of a word (`name'\'` is the type
+    /// `name` and a standard string, red team D-F4).
+    package var beforePrevious: UInt8 = 0
     package var pendingDollar: [UInt8]?
     package var statements = 0
 
@@ -86,7 +90,7 @@ package struct DumpSQLGuard {
             } else {
                 try onCopyLine?(bytes)
             }
-            line += 1; atLineStart = true; previous = 0x0a
+            line += 1; atLineStart = true; beforePrevious = 0x0a; previous = 0x0a
             return
         }
         segmentStart = 0
@@ -100,13 +104,13 @@ package struct DumpSQLGuard {
             if state == .copyData {
                 // the rest of the COPY statement's line is not data
                 segmentStart = bytes.count
-                line += 1; atLineStart = true; previous = 0x0a
+                line += 1; atLineStart = true; beforePrevious = 0x0a; previous = 0x0a
                 return
             }
             let b = bytes[i]
             let startOfLine = atLineStart
             atLineStart = b == 0x0a
-            defer { if b == 0x0a { line += 1 }; previous = b }
+            defer { if b == 0x0a { line += 1 }; beforePrevious = previous; previous = b }
             switch state {
             case .copyData:
                 break  // handled line by line above
@@ -136,6 +140,12 @@ package struct DumpSQLGuard {
         }
     }
 
+    /// A byte that continues an identifier or keyword (letters, digits, `_`,
+    /// `$`, and every byte of a multi-byte character), as the server's lexer reads them.
+    package static func isWordByte(_ b: UInt8) -> Bool {
+        b == 95 || b == 36 || b >= 0x80 || (48...57).contains(b) || (65...90).contains(b) || (97...122).contains(b)
+    }
+
     package mutating func normal(_ b: UInt8, _ bytes: UnsafeRawBufferPointer, _ i: inout Int) throws {
         func next(_ k: Int) -> UInt8? { i + k < bytes.count ? bytes[i + k] : nil }
         switch b {
@@ -143,7 +153,7 @@ package struct DumpSQLGuard {
         case 45 where next(1) == 45: state = .lineComment; space()
         case 47 where next(1) == 42: state = .blockComment(1); i += 1; space()
         case 39:
-            let escapes = previous == 69 || previous == 101
+            let escapes = (previous == 69 || previous == 101) && !Self.isWordByte(beforePrevious)
             state = .single(escapes: escapes); append(Array("'?'".utf8))
         case 34: state = .double; append([34])
         case 36:

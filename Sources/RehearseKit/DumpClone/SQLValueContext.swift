@@ -165,9 +165,23 @@ package struct SQLValueContext {
                 // E'…' strings: a backslash escapes the next byte (E'a\'b')
                 if escapes, b == 92 { i += 2; continue }
                 if b == 39 { if i + 1 < line.count, line[i + 1] == 39 { i += 2; continue }; inQuote = false }
+            } else if b == 45, i + 1 < line.count, line[i + 1] == 45 {
+                // A comment is not a string: `--'` must not open one (D-F4).
+                while i < line.count, line[i] != 0x0a { i += 1 }
+                continue
+            } else if b == 47, i + 1 < line.count, line[i + 1] == 42 {
+                var nest = 0
+                while i + 1 < line.count {
+                    if line[i] == 47, line[i + 1] == 42 { nest += 1; i += 2; continue }
+                    if line[i] == 42, line[i + 1] == 47 { nest -= 1; i += 2; if nest == 0 { break }; continue }
+                    if line[i] == 0x0a { newlines += 1 }
+                    i += 1
+                }
+                continue
             } else if b == 39 {
                 inQuote = true
-                escapes = i > 0 && (line[i - 1] == 69 || line[i - 1] == 101)
+                // E'…' only where the E is a token of its own (not `name'\'`: D-F4)
+                escapes = i > 0 && (line[i - 1] == 69 || line[i - 1] == 101) && (i < 2 || !DumpSQLGuard.isWordByte(line[i - 2]))
             } else if b == 40 {
                 depth += 1
                 if depth == 1 { fieldStart = i + 1; field = 0; fieldLines = newlines }
