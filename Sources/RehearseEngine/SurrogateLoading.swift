@@ -48,7 +48,8 @@ package struct SurrogateLoading {
         let profile = try source.loadProfile(dialect: dialect)
         let profileFile = source.file(source.manifest.profile, dialect: dialect).display
         let plan = try SurrogatePlan(shapes: shapes, profile: profile, seed: seed, scale: scale, profileFile: profileFile,
-                                     targets: try source.birthTargets(profile, dialect: dialect))
+                                     targets: try source.birthTargets(profile, dialect: dialect),
+                                     counterGap: SurrogatePlan.gapsCounters(source.generator) ? SurrogatePlan.currentCounterGap : 0)
         try writeRows(plan)
         try finishStructure(plan, schema)
         let digest = try source.specDigest(dialect: dialect)

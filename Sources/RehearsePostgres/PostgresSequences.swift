@@ -57,7 +57,9 @@ package enum PostgresSequences {
         package var reads: [String]
     }
 
-    package static func reset(_ db: PGConnection) throws(PGError) {
+    /// `gap` (SurrogatePlan.counterGap) steps past the loaded values, as a
+    /// production sequence runs ahead of its rows; never past the sequence's range.
+    package static func reset(_ db: PGConnection, gap: Int64 = 0) throws(PGError) {
         let columns = try uses(db)
         for oid in columns.keys.sorted() {
             let use = columns[oid]!
@@ -66,8 +68,10 @@ package enum PostgresSequences {
             // below the smallest; a value outside the sequence's own range
             // (a generator's, not the sequence's) leaves it where it is.
             let target = increment > 0 ? "max(m)" : "min(l)"
+            let step = "(\(gap)::numeric * \(increment)::numeric)"
             try db.execute("""
-                SELECT pg_catalog.setval(\(PGConnection.quoteLiteral(sequence))::regclass, v::bigint, true)
+                SELECT pg_catalog.setval(\(PGConnection.quoteLiteral(sequence))::regclass,
+                       CASE WHEN v + \(step) BETWEEN s.seqmin AND s.seqmax THEN v + \(step) ELSE v END::bigint, true)
                 FROM (SELECT \(target) AS v FROM (\(reads.joined(separator: " UNION ALL "))) x) y
                 JOIN pg_catalog.pg_sequence s ON s.seqrelid = \(oid)
                 WHERE v IS NOT NULL AND v >= s.seqmin AND v <= s.seqmax

@@ -230,7 +230,7 @@ package struct PostgresSurrogateLoader {
             batch = []
             if let statement { try run(statement, db) }
         }
-        try resetSequences(db)
+        try resetSequences(db, gap: plan.counterGap)
     }
 
     /// Streams a table's rows through COPY in a transaction that truncates
@@ -323,8 +323,8 @@ package struct PostgresSurrogateLoader {
 
     /// Sets every sequence a column owns or a column default calls past the
     /// values loaded (PostgresSequences), so the next insert does not collide.
-    private func resetSequences(_ db: PGConnection) throws {
-        do { try PostgresSequences.reset(db) } catch {
+    private func resetSequences(_ db: PGConnection, gap: Int64) throws {
+        do { try PostgresSequences.reset(db, gap: gap) } catch {
             throw RehearseError.environment("Setting the sequences past the loaded values failed: \(error).")
         }
     }

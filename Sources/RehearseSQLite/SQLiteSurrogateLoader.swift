@@ -36,6 +36,9 @@ package struct SQLiteSurrogateLoader {
             },
             finishStructure: { plan, schema in
                 try setDeferredForeignKeys(plan, db)
+                if plan.counterGap > 0, try !db.rows("SELECT 1 FROM main.sqlite_master WHERE type = 'table' AND name = 'sqlite_sequence'").isEmpty {
+                    try db.execute("UPDATE main.sqlite_sequence SET seq = seq + \(plan.counterGap) WHERE seq >= 0")
+                }
                 try db.execute("COMMIT")
                 // CREATE INDEX sorts in memory up to the cache size before spilling
                 // runs to a temporary file: with the 64 MiB cache that buffer came on

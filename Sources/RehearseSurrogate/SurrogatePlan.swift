@@ -15,6 +15,15 @@ package final class SurrogatePlan: Sendable {
     /// `values(row:)` is not nil, addressing it by `key(row:)`, before it
     /// checks the foreign keys.
     package let deferredForeignKeys: [DeferredForeignKey]
+    /// How far past the loaded keys the engine's counters are set
+    /// (SQLite's AUTOINCREMENT `sqlite_sequence`, PostgreSQL sequences a
+    /// column default uses). A production counter runs ahead of its rows
+    /// (deleted rows, rolled-back inserts); a surrogate whose counter equals
+    /// max(id) let a table rebuild that resets the counter to max(id) PASS
+    /// (red team X-F5). 0 regenerates rehearse-surrogate/3 and older.
+    package let counterGap: Int64
+    /// The gap this build's generator leaves.
+    package static let currentCounterGap: Int64 = 7
 
     /// A row count for a message: exact while small, else in scientific notation.
     package static func describeRows(_ x: Double) -> String {
@@ -33,8 +42,14 @@ package final class SurrogatePlan: Sendable {
         generator != "rehearse-surrogate/1" && generator != "rehearse-surrogate/2"
     }
 
+    /// Whether this generator version sets counters past the loaded keys (`counterGap`).
+    package static func gapsCounters(_ generator: String) -> Bool {
+        sweeps(generator) && generator != "rehearse-surrogate/3"
+    }
+
     package init(shapes: [TableShape], profile: ShapeProfile, seed: UInt64, scale: Double, profileFile: String,
-                targets: BirthTargets = BirthTargets()) throws {
+                targets: BirthTargets = BirthTargets(), counterGap: Int64 = 0) throws {
+        self.counterGap = counterGap
         self.seed = seed
         // The plan is where every path meets (CLI, manifest, evidence under
         // --reproduce), so the bounds are enforced here whatever checked before.
