@@ -90,30 +90,7 @@ package struct ColumnEdges: Sendable {
 
     package var isActive: Bool { text || numbers || !temporal.isEmpty || targetCase || !targetValues.isEmpty || uniqueText }
 
-    /// Made-up text that trips naive code: one per kind of trap.
-    package static let decorations: [@Sendable (String) -> String] = [
-        { $0.uppercased() },
-        { String($0.enumerated().map { $0.offset % 2 == 0 ? Character($0.element.uppercased()) : $0.element }) },
-        { $0.prefix(1).uppercased() + $0.dropFirst() },
-        { "  " + $0 + " " },
-        { $0 + " café" },
-        { "Zoë " + $0 },
-        { $0 + " 東京" },
-        { $0 + " 🙂" },
-        { $0 + " e\u{0301}" },
-        { $0 + "\u{00A0}" },
-        { $0 + "\t" },
-        { "\n" + $0 + "\r\n" },
-        { String($0.prefix($0.count / 2)) + "  " + String($0.dropFirst($0.count / 2)) },
-        { "\u{200B}" + $0 + "\u{FEFF}" },
-        { String(repeating: $0.isEmpty ? "x" : $0 + " ", count: 300 / max($0.count + 1, 1) + 1) },
-    ]
 
-    /// The order the sweep (below) takes the text variants in, most telling
-    /// first, so a table with few rows still gets the empty string, padding
-    /// and case: indexes into `decorations`, then -1 for the empty string,
-    /// -2 for a value at the declared length, -3 for a repeat.
-    package static let textSweep = [-1, 3, 0, 10, 11, 9, 13, 4, 8, 6, 7, 5, 2, 1, 12, -2, 14, -3]
 
     /// How many variants the sweep places, one each, in the column's first
     /// non-NULL rows (in the keyed row order): every variant a column can

@@ -63,14 +63,53 @@ extension ColumnEdges {
             if let (lo, _) = fact.integerBounds, column.affinity == .integer { return [.integer(lo)] }
             switch fact.baseName {
             case "float4": return [.real(1e-30), .real(3e38), .real(-3e38)]
-            case "float8": return [.real(1e-300), .real(1e300), .real(-1e300), .real(5e-324)]
+            case "float8": return [.real(1e-300), .real(1e300), .real(-1e300), .real(5e-324)] + fullPrecision
             default: return []
             }
         }
         switch column.affinity {
         case .integer: return [.integer(Int64.min), .integer(Int64.max)]
-        case .real: return [.real(1e-300), .real(1e300), .real(-1e300), .real(5e-324)]
+        case .real: return [.real(1e-300), .real(1e300), .real(-1e300), .real(5e-324)] + fullPrecision
         default: return []
         }
     }
+
+    /// Doubles that need all 17 significant digits: a round trip through
+    /// text (SQLite writes 15 digits), numeric(p,s) or float4 changes them
+    /// (0.1 + 0.2, 1e15 + 0.125, pi); red team X-F7.
+    package static let fullPrecision: [DatabaseValue] = [.real(0.1 + 0.2), .real(1e15 + 0.125), .real(3.141592653589793)]
+}
+
+extension ColumnEdges {
+    /// Made-up text that trips naive code: one per kind of trap.
+    package static let decorations: [@Sendable (String) -> String] = [
+        { $0.uppercased() },
+        { String($0.enumerated().map { $0.offset % 2 == 0 ? Character($0.element.uppercased()) : $0.element }) },
+        { $0.prefix(1).uppercased() + $0.dropFirst() },
+        { "  " + $0 + " " },
+        { $0 + " café" },
+        { "Zoë " + $0 },
+        { $0 + " 東京" },
+        { $0 + " 🙂" },
+        { $0 + " e\u{0301}" },
+        { $0 + "\u{00A0}" },
+        { $0 + "\t" },
+        { "\n" + $0 + "\r\n" },
+        { String($0.prefix($0.count / 2)) + "  " + String($0.dropFirst($0.count / 2)) },
+        { "\u{200B}" + $0 + "\u{FEFF}" },
+        { String(repeating: $0.isEmpty ? "x" : $0 + " ", count: 300 / max($0.count + 1, 1) + 1) },
+        // Only in the sweep (the random share picks the ones above): text
+        // that looks like a number (a cast to INTEGER and back loses the
+        // zeros and the trailing zero; red team X-F1), and text past the
+        // common 1000/4096 limits (a substr() to a new CHECK cuts it; X-F8).
+        { _ in "007" },
+        { _ in "1.50" },
+        { String(repeating: $0.isEmpty ? "x" : $0 + " ", count: 5000 / max($0.count + 1, 1) + 1) },
+    ]
+
+    /// The order the sweep (below) takes the text variants in, most telling
+    /// first, so a table with few rows still gets the empty string, padding
+    /// and case: indexes into `decorations`, then -1 for the empty string,
+    /// -2 for a value at the declared length, -3 for a repeat.
+    package static let textSweep = [-1, 3, 0, 14, 17, 15, 16, -2, 10, 11, 9, 13, 4, 8, 6, 7, 5, 2, 1, 12, -3]
 }

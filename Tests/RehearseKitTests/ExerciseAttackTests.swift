@@ -15,7 +15,7 @@ import Testing
 /// table, a rename, a `main.` qualifier or a temporary trigger is
 /// INCONCLUSIVE; the advertised pattern on a UNIQUE column, a tab-stripping
 /// normalisation, a `lower(x) = 'lit'` delete and a rollback's own predicate
-/// are exercised by the data and FAIL. (The no-op truncations cut at 4096
+/// are exercised by the data and FAIL. (The no-op truncations cut at 100000
 /// characters, beyond any generated value: since the sweep always places a
 /// ~300-character value, a 64-character cut is a real loss and FAILs —
 /// EdgeSweepTests.)
@@ -32,20 +32,20 @@ import Testing
 
     static let attacks: [Attack] = [
         Attack(name: "F1 no-op truncation masked by a flag column", base: "lossy-lowercase",
-               birth: "ALTER TABLE verifiable_addresses ADD COLUMN checked INTEGER NOT NULL DEFAULT 0;\nUPDATE verifiable_addresses SET value = substr(value, 1, 4096), checked = 1;\n",
+               birth: "ALTER TABLE verifiable_addresses ADD COLUMN checked INTEGER NOT NULL DEFAULT 0;\nUPDATE verifiable_addresses SET value = substr(value, 1, 100000), checked = 1;\n",
                rollback: "ALTER TABLE verifiable_addresses DROP COLUMN checked;\n", expected: .inconclusive),
         Attack(name: "F0 lower() on a UNIQUE column with a flag", base: "lossy-lowercase",
                birth: "ALTER TABLE verifiable_addresses ADD COLUMN normalized INTEGER NOT NULL DEFAULT 0;\nUPDATE verifiable_addresses SET value = LOWER(value), normalized = 1;\n",
                rollback: "ALTER TABLE verifiable_addresses DROP COLUMN normalized;\n",
                schemaEdit: ("value       TEXT    NOT NULL,", "value       TEXT    NOT NULL UNIQUE,"), expected: .fail),
         Attack(name: "F2 rename hides a no-op update", base: "lossy-lowercase",
-               birth: "ALTER TABLE verifiable_addresses RENAME TO addresses;\nUPDATE addresses SET value = substr(value, 1, 4096);\n",
+               birth: "ALTER TABLE verifiable_addresses RENAME TO addresses;\nUPDATE addresses SET value = substr(value, 1, 100000);\n",
                rollback: "ALTER TABLE addresses RENAME TO verifiable_addresses;\n", expected: .inconclusive),
         Attack(name: "F5 main. qualifier", base: "lossy-lowercase",
-               birth: "UPDATE main.verifiable_addresses SET value = substr(value, 1, 4096);\nUPDATE identities SET schema_id = 'v2';\n",
+               birth: "UPDATE main.verifiable_addresses SET value = substr(value, 1, 100000);\nUPDATE identities SET schema_id = 'v2';\n",
                rollback: "UPDATE identities SET schema_id = 'default';\n", expected: .inconclusive),
         Attack(name: "F1 temporary trigger carries the no-op", base: "lossy-lowercase",
-               birth: "CREATE TRIGGER identities_v2 AFTER UPDATE OF schema_id ON identities\nBEGIN\n  UPDATE verifiable_addresses SET value = substr(value, 1, 4096) WHERE identity_id = NEW.id;\nEND;\nUPDATE identities SET schema_id = 'v2';\nDROP TRIGGER identities_v2;\n",
+               birth: "CREATE TRIGGER identities_v2 AFTER UPDATE OF schema_id ON identities\nBEGIN\n  UPDATE verifiable_addresses SET value = substr(value, 1, 100000) WHERE identity_id = NEW.id;\nEND;\nUPDATE identities SET schema_id = 'v2';\nDROP TRIGGER identities_v2;\n",
                rollback: "UPDATE identities SET schema_id = 'default';\n", expected: .inconclusive),
         Attack(name: "F6 tabs and newlines stripped, only case backed up", base: "lossy-lowercase",
                birth: "ALTER TABLE verifiable_addresses ADD COLUMN value_before TEXT;\nUPDATE verifiable_addresses SET value_before = value WHERE value <> lower(value);\nUPDATE verifiable_addresses SET value = lower(replace(replace(value, char(9), ''), char(10), ''));\n",
