@@ -181,7 +181,10 @@ struct DumpInterruptTests {
         try FileManager.default.copyItem(at: Repo.chinook, to: source)
         let (grant, trust) = try DumpFixtures.grant(for: source.path, engine: "sqlite", in: dir)
         let change = try Self.change(in: dir, postgres: false)
-        for phase in Self.phases.dropFirst(3) {
+        // Birth and rollback only: they are made long; SQLite's fingerprint
+        // of Chinook takes ~20 ms, so a signal sent when the phase before it
+        // ends often lands after it (the clean-clone CI run saw exactly that).
+        for phase in Self.phases.dropFirst(3).dropLast() {
             for sig in [SIGINT, SIGTERM] {
                 try Self.check(dump: source.path, grant: grant, trust: trust, engine: "sqlite", change: change, in: dir, phase: phase, sig: sig)
             }
