@@ -114,6 +114,22 @@ import Testing
         let escaped = try scan("CREATE TABLE public.u3 (id integer, note text);\nINSERT INTO public.u3 VALUES (1, E'a\\'b');\n")
         #expect(escaped.findings.isEmpty, "\(escaped.findings)")
     }
+
+    /// A dump in a client encoding whose characters can end in a byte that
+    /// reads as a backslash (SJIS, BIG5, GBK, UHC, GB18030, …) is refused
+    /// (exit 3) before anything is restored, never scanned byte-wise and
+    /// declared secret-free (red team D-F6); UTF8 and LATIN1 are scanned.
+    @Test(arguments: ["SJIS", "Shift_JIS_2004", "BIG5", "gbk", "UHC", "GB18030", "JOHAB"])
+    func anEncodingTheScanCannotReadIsRefused(encoding: String) throws {
+        do {
+            _ = try scan("SET client_encoding = '\(encoding)';\nCREATE TABLE public.t (id integer);\n")
+            Issue.record("\(encoding) was scanned")
+        } catch let error as RehearseError {
+            #expect(error.code.exitStatus == 3)
+            #expect(error.message.contains("--encoding=UTF8") && error.message.contains("Nothing was restored"), "\(error.message)")
+        }
+        #expect(try scan("SET client_encoding = 'UTF8';\nSET client_encoding = 'LATIN1';\n").findings.isEmpty)
+    }
 }
 
 /// The same in a real custom dump: a secret after a row longer than the read

@@ -161,9 +161,29 @@ package struct SecretScanner {
                                 allowlistDigest: allowlist.digest)
     }
 
+    /// Client encodings in which a byte that reads as `\\` or `'` in ASCII can
+    /// be the second byte of a character: a byte-wise scan mis-reads their
+    /// escapes and quotes (red team D-F6 hid a key in an SJIS dump).
+    package static let unsafeEncodings: Set<String> = ["sjis", "shift_jis_2004", "big5", "gbk", "uhc", "gb18030", "johab",
+                                                      "shiftjis", "shift_jis", "mskanji", "win932", "windows932", "cp932",
+                                                      "win936", "windows936", "cp936", "win949", "windows949", "cp949",
+                                                      "win950", "windows950", "cp950", "tcvn", "tcvn5712", "vscii"]
+
+    /// Refuses a dump whose `SET client_encoding` is one the scan cannot read byte by byte.
+    package func checkEncoding(_ text: [UInt8]) throws {
+        guard text.count < 200, text.count > 19 else { return }
+        let lower = String(decoding: text, as: UTF8.self).lowercased()
+        guard lower.hasPrefix("set client_encoding") else { return }
+        let name = lower.split(separator: "'").dropFirst().first.map { $0.replacingOccurrences(of: "-", with: "_") } ?? ""
+        if Self.unsafeEncodings.contains(name) || Self.unsafeEncodings.contains(name.replacingOccurrences(of: "_", with: "")) {
+            throw RehearseError.refused("Refused: the dump sets client_encoding '\(RunFolder.display(String(name)))' (line \(lineNumber)), an encoding in which a byte that reads as a backslash or a quote can be part of a character, so the secret scan cannot read its values reliably. Dump it again with --encoding=UTF8. Nothing was restored.")
+        }
+    }
+
     package mutating func line() throws {
         lineNumber += 1
         let text = pending
+        try checkEncoding(text)
         pending.removeAll(keepingCapacity: true)
         defer { offset += text.count + 1 }
         var hits: [(rule: String, column: String?, value: ArraySlice<UInt8>, at: SQLValueContext.Origin)] = []
