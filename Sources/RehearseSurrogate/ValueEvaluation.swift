@@ -52,7 +52,7 @@ extension ColumnPlan {
         if let pattern { return .text(pattern.value(rng, row: row, unique: index)) }
         switch kind {
         case .spec(let spec):
-            let v: DatabaseValue
+            var v: DatabaseValue
             if let poolSize, afterColumn == nil {
                 // Evaluate at the pool slot, so equal slots give equal values.
                 let slot = nonNullIndex(row: row) % poolSize
@@ -60,12 +60,27 @@ extension ColumnPlan {
             } else {
                 v = evaluate(spec, row: row, unique: index, table: table)
             }
-            if let lengthBounds, case .text(let text) = v { return .text(fitBytes(fit(text, lengthBounds, row: row), row: row)) }
-            if byteBounds != nil, case .text(let text) = v { return .text(fitBytes(text, row: row)) }
+            // Fitted to a CHECK's bounds, then mixed: the mix cuts its variants
+            // to the same length bounds, and byte bounds are applied again. (It
+            // returned before the mix, so a `CHECK (length(code) <= 32)` column
+            // never had an edge case: red team X-F4.)
+            if let lengthBounds, case .text(let text) = v {
+                v = .text(fitBytes(fit(text, lengthBounds, row: row), row: row))
+            } else if byteBounds != nil, case .text(let text) = v {
+                v = .text(fitBytes(text, row: row))
+            }
             if let edges {
-                return edges.apply(v, row: row, ordinal: edgeOrdinal(row: row, in: table), rng: rng) { other in
-                    poolSize != nil ? v : evaluate(spec, row: other, unique: nil, table: table)
+                let base = v
+                let mixed = edges.apply(v, row: row, ordinal: edgeOrdinal(row: row, in: table), rng: rng) { other in
+                    if poolSize != nil { return base }
+                    // A repeat of another row's value, fitted as that row's was.
+                    let d = evaluate(spec, row: other, unique: nil, table: table)
+                    if let lengthBounds, case .text(let t) = d { return .text(fitBytes(fit(t, lengthBounds, row: other), row: other)) }
+                    if byteBounds != nil, case .text(let t) = d { return .text(fitBytes(t, row: other)) }
+                    return d
                 }
+                if byteBounds != nil, case .text(let text) = mixed { return .text(fitBytes(text, row: row)) }
+                return mixed
             }
             return v
         case .typed(let generator):

@@ -88,4 +88,28 @@ import Testing
         folder.files["evidence.json"] = Array(evidence.replacingOccurrences(of: "rehearse-surrogate/2", with: "rehearse-surrogate/9").utf8)
         #expect(throws: SealedRun.Problem.self) { _ = try SealedRun(folder: folder, scratchParent: dir.url) }
     }
+
+    /// A column whose CHECK bounds only its length gets the mix too, cut to
+    /// the bound (it got none: red team X-F4), so an upper/trim round trip
+    /// FAILs and every value still satisfies the CHECK.
+    @Test func aLengthCheckedColumnIsMixedWithinItsBound() throws {
+        for seed in 1...3 {
+            let dir = TempDir()
+            let url = dir.file("c")
+            try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+            try "name: c\nschema: schema.sql\nprofile: profile.yaml\nbirth: birth.sql\nrollback: rollback.sql\nseed: \(seed)\nscale: 1\n"
+                .write(to: url.appendingPathComponent("manifest.yaml"), atomically: true, encoding: .utf8)
+            try replace("schema.sql", in: url, with: "CREATE TABLE p (id INTEGER PRIMARY KEY, code TEXT NOT NULL CHECK (length(code) <= 32));\n")
+            try replace("profile.yaml", in: url, with: "tables:\n  p: { rows: 20 }\n")
+            try replace("birth.sql", in: url, with: "UPDATE p SET code = upper(trim(code));\n")
+            try replace("rollback.sql", in: url, with: "UPDATE p SET code = lower(code);\n")
+            _ = try SurrogateGenerator.generate(SurrogateSource(directory: url), to: dir.file("g.sqlite"))
+            let db = try SQLiteConnection(path: dir.file("g.sqlite").path)
+            #expect(try db.int("SELECT count(*) FROM p WHERE length(code) > 32") == 0)
+            #expect(try db.int("SELECT count(*) FROM p WHERE code <> lower(code) OR code <> trim(code)") >= 2)
+            let result = try rehearse(url, in: dir)
+            #expect(result.record.verdict == .fail, "seed \(seed)")
+            #expect(result.validation.isValid, "\(result.validation.findings)")
+        }
+    }
 }
