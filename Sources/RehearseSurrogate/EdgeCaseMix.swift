@@ -88,7 +88,27 @@ package struct ColumnEdges: Sendable {
     /// Place every variant once (EdgeCaseSettings.sweep).
     package var sweep = true
 
-    package var isActive: Bool { text || numbers || !temporal.isEmpty || targetCase || !targetValues.isEmpty || uniqueText }
+    /// A free-text column with a `distinct` pool: case variants chosen by
+    /// the value itself (`poolCased`), so the pool keeps its exact count.
+    package var poolCase = false
+
+    package var isActive: Bool { text || numbers || !temporal.isEmpty || targetCase || !targetValues.isEmpty || uniqueText || poolCase }
+
+    /// A pool value's case variant: the first slot's value always UPPER, the
+    /// others UPPER, Capitalized or as they are by a hash of the value. Equal
+    /// values get equal variants, so a pool of N distinct values stays N
+    /// (its values are lower case); a learned low-cardinality column now
+    /// holds mixed case, so an upper/lower round trip FAILs (red team X-F4b).
+    package static func poolCased(_ s: String, first: String) -> String {
+        if s == first { return s.uppercased() }
+        var h: UInt64 = 0xcbf29ce484222325
+        for b in s.utf8 { h = (h ^ UInt64(b)) &* 0x100000001b3 }
+        switch h % 3 {
+        case 1: return s.uppercased()
+        case 2: return s.prefix(1).uppercased() + s.dropFirst()
+        default: return s
+        }
+    }
 
 
 
@@ -316,6 +336,14 @@ package struct ColumnEdges: Sendable {
                     // A learned profile that saw the column's NULL share keeps it
                     // (fidelity); targeting above still adds NULLs a birth looks for.
                     e.nullFraction = settings.nullFraction
+                }
+            }
+            if pooled, settings.enabled, settings.sweep, !singleFK.contains(lower), !uniqueAlone.contains(lower), column.affinity == .text,
+               isFreeText(column.declaredType), bounded == nil {
+                switch cp?.generator ?? { if case .spec(let g) = ColumnPlan.infer(column, table: shape, unique: false) { return g }; return nil }() {
+                case .text(.hexLength)?, .text(.uuid)?: break
+                case .text?: e.poolCase = true
+                default: break
                 }
             }
             if !singleFK.contains(lower), !pooled {

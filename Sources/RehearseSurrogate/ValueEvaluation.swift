@@ -69,6 +69,10 @@ extension ColumnPlan {
             } else if byteBounds != nil, case .text(let text) = v {
                 v = .text(fitBytes(text, row: row))
             }
+            if let edges, edges.poolCase, poolSize != nil, case .text(let s) = v {
+                guard case .text(let first) = evaluate(spec, row: 0, unique: poolUnique ? 0 : nil, table: table) else { return v }
+                return .text(ColumnEdges.poolCased(s, first: first))
+            }
             if let edges {
                 let base = v
                 let mixed = edges.apply(v, row: row, ordinal: edgeOrdinal(row: row, in: table), rng: rng) { other in

@@ -112,4 +112,27 @@ import Testing
             #expect(result.validation.isValid, "\(result.validation.findings)")
         }
     }
+
+    /// A learned low-cardinality column (`distinct: N` pool) keeps exactly N
+    /// values, now in mixed case, so an upper/lower round trip FAILs (it got
+    /// no variant at all: red team X-F4b).
+    @Test func aPooledColumnKeepsItsCountAndHoldsMixedCase() throws {
+        for seed in 1...3 {
+            let dir = TempDir()
+            let url = dir.file("k")
+            try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+            try "name: k\nschema: schema.sql\nprofile: profile.yaml\nbirth: birth.sql\nrollback: rollback.sql\nseed: \(seed)\nscale: 1\n"
+                .write(to: url.appendingPathComponent("manifest.yaml"), atomically: true, encoding: .utf8)
+            try replace("schema.sql", in: url, with: "CREATE TABLE events (id INTEGER PRIMARY KEY, kind TEXT NOT NULL);\n")
+            try replace("profile.yaml", in: url, with: "tables:\n  events: { rows: 200, columns: { kind: { distinct: 3 } } }\n")
+            try replace("birth.sql", in: url, with: "UPDATE events SET kind = upper(kind);\n")
+            try replace("rollback.sql", in: url, with: "UPDATE events SET kind = lower(kind);\n")
+            _ = try SurrogateGenerator.generate(SurrogateSource(directory: url), to: dir.file("g.sqlite"))
+            let db = try SQLiteConnection(path: dir.file("g.sqlite").path)
+            #expect(try db.int("SELECT count(DISTINCT kind) FROM events") == 3)
+            #expect(try db.int("SELECT count(*) FROM events WHERE kind <> lower(kind)") >= 1)
+            let result = try rehearse(url, in: dir)
+            #expect(result.record.verdict == .fail, "seed \(seed)")
+        }
+    }
 }
