@@ -85,7 +85,8 @@ import Testing
         Residue(name: "AUTOINCREMENT removed, sqlite_sequence patched",
                 schema: [("CREATE TABLE customers (\n    id            INTEGER PRIMARY KEY,", "CREATE TABLE customers (\n    id            INTEGER PRIMARY KEY AUTOINCREMENT,")],
                 rollback: [(end, end + "INSERT INTO sqlite_sequence (name, seq) SELECT 'customers', max(id) FROM customers;\n")],
-                objects: ["table customers changed"], details: ["column id: autoincrement true → false"]),
+                // The patched counter is max(id), behind the surrogate's gap (CounterGapTests): drift too.
+                objects: ["counter customers changed", "table customers changed"], details: ["column id: autoincrement true → false"]),
         Residue(name: "generated column expression changed, same values",
                 schema: [priceEUR], rollback: [rebuildProducts("price_cents / 100 + 0")],
                 objects: ["table products changed"], details: ["column price_eur: expression ( price_cents / 100 ) → ( price_cents / 100 + 0 )"]),
