@@ -50,6 +50,7 @@ package struct SurrogateLoading {
         let plan = try SurrogatePlan(shapes: shapes, profile: profile, seed: seed, scale: scale, profileFile: profileFile,
                                      targets: try source.birthTargets(profile, dialect: dialect),
                                      counterGap: SurrogatePlan.gapsCounters(source.generator) ? SurrogatePlan.currentCounterGap : 0)
+        try Self.refuseVacuousColumns(plan, source: source, dialect: dialect)
         try writeRows(plan)
         try finishStructure(plan, schema)
         let digest = try source.specDigest(dialect: dialect)
@@ -57,5 +58,31 @@ package struct SurrogateLoading {
                                                      generator: source.generator, name: source.manifest.name))
         try verify(plan, schema)
         return (plan, digest)
+    }
+
+    /// A column every row leaves NULL or to its DEFAULT (a CHECK the
+    /// generator does not read) holds one value, so a birth or rollback that
+    /// names it (drops, rewrites or restores it) would PASS without its data
+    /// having said anything: refused before any row, naming the column and
+    /// the fix (review of session 4: `CHECK (email LIKE '%@%')` on a dropped
+    /// column PASSed with every email NULL).
+    package static func refuseVacuousColumns(_ plan: SurrogatePlan, source: SurrogateSource, dialect: Dialect) throws {
+        guard plan.tables.contains(where: { !$0.fallbackColumns.isEmpty }) else { return }
+        // The birth's statements that rewrite or destroy rows (DROP COLUMN,
+        // ALTER … TYPE, UPDATE, DELETE …); a read-only SELECT may name it.
+        let birth = try source.script(source.manifest.birth, dialect: dialect)
+        var statements: [Set<String>] = []
+        for statement in SealedScript(bytes: Array(birth.text.utf8), path: birth.displayPath, dialect: dialect)?.statements ?? [] {
+            let kind = StatementEffect.classify(statement.sql, dialect: dialect).kind
+            guard kind == .rows || kind == .table else { continue }
+            statements.append(Set(SQLNormalizer.lex(statement.sql).map { $0.text.lowercased() }))
+        }
+        for table in plan.tables where !table.fallbackColumns.isEmpty && table.rows > 0 {
+            let bare = (table.name.split(separator: ".").last.map(String.init) ?? table.name).lowercased()
+            for words in statements where words.contains(bare) {
+                guard let column = table.fallbackColumns.first(where: { words.contains($0.lowercased()) }) else { continue }
+                throw RehearseError.badInput("Table \(table.name), column \(column): a CHECK on it is a form the generator does not read, so every generated row leaves it NULL (or to its DEFAULT), and a birth statement that rewrites or destroys rows names it: a PASS would say nothing about its values. Give the column a generator in the profile whose values meet the CHECK, for example:\n  tables:\n    \(table.name):\n      columns:\n        \(column): { generator: constant, value: ... }")
+            }
+        }
     }
 }

@@ -85,6 +85,10 @@ package struct ColumnEdges: Sendable {
     /// row's own value, which stays distinct (and distinct without regard to
     /// case) whenever the generator's values are; no repeats, no empty string.
     package var uniqueText = false
+    /// The longest value written "at the declared length": a CHECK or type
+    /// allowing more (length(c) <= 10^12) gets no such variant rather than
+    /// a value that exhausts memory (review of session 4).
+    package static let atLengthLimit = 65_536
     /// Place every variant once (EdgeCaseSettings.sweep).
     package var sweep = true
 
@@ -93,22 +97,6 @@ package struct ColumnEdges: Sendable {
     package var poolCase = false
 
     package var isActive: Bool { text || numbers || !temporal.isEmpty || targetCase || !targetValues.isEmpty || uniqueText || poolCase }
-
-    /// A pool value's case variant: the first slot's value always UPPER, the
-    /// others UPPER, Capitalized or as they are by a hash of the value. Equal
-    /// values get equal variants, so a pool of N distinct values stays N
-    /// (its values are lower case); a learned low-cardinality column now
-    /// holds mixed case, so an upper/lower round trip FAILs (red team X-F4b).
-    package static func poolCased(_ s: String, first: String) -> String {
-        if s == first { return s.uppercased() }
-        var h: UInt64 = 0xcbf29ce484222325
-        for b in s.utf8 { h = (h ^ UInt64(b)) &* 0x100000001b3 }
-        switch h % 3 {
-        case 1: return s.uppercased()
-        case 2: return s.prefix(1).uppercased() + s.dropFirst()
-        default: return s
-        }
-    }
 
 
 
@@ -183,7 +171,7 @@ package struct ColumnEdges: Sendable {
             switch Self.textSweep[Int(k)] {
             case -1: v = maxLength == 0 ? base : .text("")
             case -2:
-                guard let n = maxLength else { return base }
+                guard let n = maxLength, n <= Self.atLengthLimit else { return base }
                 v = fitted(.text(String(String.UnicodeScalarView((s + String(repeating: "x", count: n)).unicodeScalars.prefix(max(n - 1, 0)))) + (n > 0 ? "é" : "")))
             case -3: v = row > 0 ? duplicate(row - 1) : base
             case let d: v = fitted(.text(Self.decorations[d](s)))
@@ -214,7 +202,7 @@ package struct ColumnEdges: Sendable {
         switch base {
         case .text(let s) where text:
             if pick == 12, maxLength == nil || maxLength! > 0 { return .text("") }
-            if pick == 11, let n = maxLength {
+            if pick == 11, let n = maxLength, n <= Self.atLengthLimit {
                 // Exactly at the declared limit, ending in a non-ASCII letter.
                 return fitted(.text(String(String.UnicodeScalarView((s + String(repeating: "x", count: n)).unicodeScalars.prefix(max(n - 1, 0)))) + (n > 0 ? "é" : "")))
             }

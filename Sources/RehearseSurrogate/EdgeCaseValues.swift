@@ -112,4 +112,20 @@ extension ColumnEdges {
     /// and case: indexes into `decorations`, then -1 for the empty string,
     /// -2 for a value at the declared length, -3 for a repeat.
     package static let textSweep = [-1, 3, 0, 14, 17, 15, 16, -2, 10, 11, 9, 13, 4, 8, 6, 7, 5, 2, 1, 12, -3]
+
+    /// A pool value's case variant: the first slot's value always UPPER, the
+    /// others UPPER, Capitalized or as they are by a hash of the value. Equal
+    /// values get equal variants, so a pool of N distinct values stays N
+    /// (its values are lower case); a learned low-cardinality column now
+    /// holds mixed case, so an upper/lower round trip FAILs (red team X-F4b).
+    package static func poolCased(_ s: String, first: String) -> String {
+        if s == first { return s.uppercased() }
+        var h: UInt64 = 0xcbf29ce484222325
+        for b in s.utf8 { h = (h ^ UInt64(b)) &* 0x100000001b3 }
+        switch h % 3 {
+        case 1: return s.uppercased()
+        case 2: return s.prefix(1).uppercased() + s.dropFirst()
+        default: return s
+        }
+    }
 }

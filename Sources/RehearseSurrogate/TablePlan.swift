@@ -10,6 +10,8 @@ package final class TablePlan: Sendable {
     package let primaryKey: [String]
     /// PostgreSQL: the leaf partitions' OIDs, as `leaf(row:)` numbers them.
     package let leafOids: [String]
+    /// Columns left NULL or to their DEFAULT in every row (CheckFallback).
+    package let fallbackColumns: [String]
 
     package init(shape full: TableShape, profile: TableProfile?, rows: Int64, seed: UInt64, parents: [String: TablePlan], profileFile: String,
          deferred: Set<String> = [], edges: (settings: EdgeCaseSettings, targets: BirthTargets, referenced: Set<String>)? = nil) throws {
@@ -19,6 +21,10 @@ package final class TablePlan: Sendable {
         let checkPlan = try CheckPlan(shape: full, analysis: analysis, profile: profile, deferred: deferred,
                                       here: "\(profileFile): table \(full.name)")
         var shape = full
+        // Columns every row leaves NULL or to their DEFAULT because of a
+        // CHECK the generator does not read: single-valued, so a change to
+        // them proves nothing (see SurrogateLoading's refusal).
+        fallbackColumns = full.columns.map(\.name).filter { checkPlan.nulls.contains($0.lowercased()) || checkPlan.omitted.contains($0.lowercased()) }
         shape.columns.removeAll { checkPlan.omitted.contains($0.name.lowercased()) }
         name = shape.name
         leafOids = shape.partitions?.leafOids ?? []

@@ -135,4 +135,22 @@ import Testing
             #expect(result.record.verdict == .fail, "seed \(seed)")
         }
     }
+
+    /// A CHECK allowing 10^12 characters gets no "value at the length"
+    /// variant rather than one that exhausts memory (review of session 4).
+    @Test func aHugeLengthBoundGetsNoAtLengthValue() throws {
+        let dir = TempDir()
+        let url = dir.file("h")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        try "name: h\nschema: schema.sql\nprofile: profile.yaml\nbirth: birth.sql\nrollback: rollback.sql\nseed: 1\nscale: 1\n"
+            .write(to: url.appendingPathComponent("manifest.yaml"), atomically: true, encoding: .utf8)
+        try replace("schema.sql", in: url, with: "CREATE TABLE p (id INTEGER PRIMARY KEY, c TEXT CHECK (length(c) <= 1000000000000));\n")
+        try replace("profile.yaml", in: url, with: "tables:\n  p: { rows: 20 }\n")
+        try replace("birth.sql", in: url, with: "CREATE INDEX i ON p (c);\n")
+        try replace("rollback.sql", in: url, with: "DROP INDEX i;\n")
+        _ = try SurrogateGenerator.generate(SurrogateSource(directory: url), to: dir.file("g.sqlite"))
+        let db = try SQLiteConnection(path: dir.file("g.sqlite").path)
+        #expect(try db.int("SELECT max(length(c)) FROM p") <= Int64(ColumnEdges.atLengthLimit))
+        #expect(try db.int("SELECT count(*) FROM p WHERE c <> lower(c)") >= 1)
+    }
 }

@@ -65,4 +65,14 @@ import Testing
         }
         #expect(MigrationWalkForgeryTests.has(r, "step 1 (1 a)", "inputs/manifest.yaml is not the manifest the walk writes for this step"), "\(r.findings)")
     }
+
+    /// The same forgery with the walk's seed removed, so the step manifest
+    /// check had nothing to compare with: rejected, because a walk must
+    /// record its seed (review of session 4).
+    @Test func aWalkWithoutItsSeedIsRejected() throws {
+        let dir = TempDir()
+        let genuine = try Self.walk(dir, "noseed")
+        let r = try MigrationWalkForgeryTests.forge(genuine) { root, _ in root["seed"] = nil }
+        #expect(MigrationWalkForgeryTests.has(r, MigrationWalk.indexFile, "no seed"), "\(r.findings)")
+    }
 }

@@ -164,19 +164,35 @@ package struct SecretScanner {
     /// Client encodings in which a byte that reads as `\\` or `'` in ASCII can
     /// be the second byte of a character: a byte-wise scan mis-reads their
     /// escapes and quotes (red team D-F6 hid a key in an SJIS dump).
-    package static let unsafeEncodings: Set<String> = ["sjis", "shift_jis_2004", "big5", "gbk", "uhc", "gb18030", "johab",
-                                                      "shiftjis", "shift_jis", "mskanji", "win932", "windows932", "cp932",
-                                                      "win936", "windows936", "cp936", "win949", "windows949", "cp949",
-                                                      "win950", "windows950", "cp950", "tcvn", "tcvn5712", "vscii"]
+    package static let unsafeEncodings: Set<String> = ["sjis", "shiftjis", "shiftjis2004", "mskanji", "win932", "windows932", "cp932",
+                                                      "big5", "win950", "windows950", "cp950", "gbk", "win936", "windows936", "cp936",
+                                                      "uhc", "win949", "windows949", "cp949", "gb18030", "johab"]
 
-    /// Refuses a dump whose `SET client_encoding` is one the scan cannot read byte by byte.
-    package func checkEncoding(_ text: [UInt8]) throws {
-        guard text.count < 200, text.count > 19 else { return }
+    /// Lines left in which an encoding named by a statement that began on
+    /// an earlier line (`SET client_encoding` / `TO 'SJIS'`) still counts.
+    package var encodingLines = 0
+
+    /// Refuses a dump that sets, in any spelling the server accepts
+    /// (`SET client_encoding = … | TO …`, `SET NAMES`, `set_config(…)`, a
+    /// statement over several lines, an alias with punctuation: the server
+    /// ignores all but letters and digits), a client encoding the scan
+    /// cannot read byte by byte.
+    package mutating func checkEncoding(_ text: [UInt8]) throws {
+        if text.count > 65_536 { return }
         let lower = String(decoding: text, as: UTF8.self).lowercased()
-        guard lower.hasPrefix("set client_encoding") else { return }
-        let name = lower.split(separator: "'").dropFirst().first.map { $0.replacingOccurrences(of: "-", with: "_") } ?? ""
-        if Self.unsafeEncodings.contains(name) || Self.unsafeEncodings.contains(name.replacingOccurrences(of: "_", with: "")) {
-            throw RehearseError.refused("Refused: the dump sets client_encoding '\(RunFolder.display(String(name)))' (line \(lineNumber)), an encoding in which a byte that reads as a backslash or a quote can be part of a character, so the secret scan cannot read its values reliably. Dump it again with --encoding=UTF8. Nothing was restored.")
+        let trimmed = lower.drop { $0 == " " || $0 == "\t" }
+        if lower.contains("client_encoding") || trimmed.hasPrefix("set names") || trimmed.hasPrefix("set session names")
+            || trimmed.hasPrefix("set local names") {
+            encodingLines = 3
+        }
+        guard encodingLines > 0 else { return }
+        encodingLines -= 1
+        let words = lower.split { !($0.isLetter || $0.isNumber || $0 == "." || $0 == "_" || $0 == "-") }
+        for word in words {
+            let name = String(word.filter { $0.isLetter || $0.isNumber })
+            if Self.unsafeEncodings.contains(name) {
+                throw RehearseError.refused("Refused: the dump sets client_encoding '\(RunFolder.display(String(word)))' (line \(lineNumber)), an encoding in which a byte that reads as a backslash or a quote can be part of a character, so the secret scan cannot read its values reliably. Dump it again with --encoding=UTF8. Nothing was restored.")
+            }
         }
     }
 

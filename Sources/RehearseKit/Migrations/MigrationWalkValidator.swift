@@ -51,8 +51,12 @@ package enum MigrationWalkValidator {
         findings += Validator.signatureFindings(folder, trust: trust, payloadFile: MigrationWalk.indexFile, envelopeFile: envelopeFile,
                                                 payloadType: payloadType)
         var accounted: Set<String> = [MigrationWalk.indexFile, Seal.fileName, envelopeFile]
-        if index["profile"]?["sha256"]?.stringValue == nil || index["postgres_superuser"]?.boolValue == nil {
-            finding(MigrationWalk.indexFile, "records no profile or no postgres_superuser setting, so no step's generated rows can be held to the walk's settings")
+        if index["profile"]?["sha256"]?.stringValue == nil || index["postgres_superuser"]?.boolValue == nil
+            || (index["seed"]?.integerValue).map({ $0 < 0 }) ?? true {
+            // The seed too: without it each step's manifest was not held to the
+            // walk's, and a step rehearsed at another scale could be swapped in
+            // (review of session 4).
+            finding(MigrationWalk.indexFile, "records no profile, no postgres_superuser setting or no seed, so no step's generated rows can be held to the walk's settings")
         }
         for (key, file) in [("prelude", MigrationWalkIndex.preludeFile), ("baseline", MigrationWalkIndex.baselineFile), ("profile", MigrationWalkIndex.profileFile)] {
             guard let digest = index[key]?["sha256"]?.stringValue else { continue }
