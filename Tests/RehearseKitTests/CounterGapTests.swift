@@ -26,15 +26,8 @@ import Testing
     }
 
     static func surrogate(in dir: TempDir, birth: String, rollback: String) throws -> URL {
-        let url = dir.file("s")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        try "name: counter\nschema: schema.sql\nprofile: profile.yaml\nbirth: birth.sql\nrollback: rollback.sql\nseed: 3\nscale: 1\n"
-            .write(to: url.appendingPathComponent("manifest.yaml"), atomically: true, encoding: .utf8)
-        try replace("schema.sql", in: url, with: "CREATE TABLE invoices (id INTEGER PRIMARY KEY AUTOINCREMENT, number TEXT NOT NULL, total INTEGER NOT NULL);\n")
-        try replace("profile.yaml", in: url, with: "tables:\n  invoices: { rows: 20 }\n")
-        try replace("birth.sql", in: url, with: birth)
-        try replace("rollback.sql", in: url, with: rollback)
-        return url
+        shapedSurrogate(dir, schema: "CREATE TABLE invoices (id INTEGER PRIMARY KEY AUTOINCREMENT, number TEXT NOT NULL, total INTEGER NOT NULL);\n", profile: "tables:\n  invoices: { rows: 20 }\n", name: "s",
+                        birth: birth, rollback: rollback, seed: 3)
     }
 
     @Test func theGeneratedCounterRunsAheadOfTheRows() throws {
@@ -59,14 +52,8 @@ import Testing
     @Test(.enabled(if: PostgresServer.found(.test), "needs the PostgreSQL server binaries (initdb, pg_ctl, postgres)"))
     func aSequenceSetFromMaxIdFails() throws {
         let dir = TempDir()
-        let url = dir.file("p")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        try "name: seq\nschema: schema.sql\nprofile: profile.yaml\nbirth: birth.sql\nrollback: rollback.sql\nseed: 3\nscale: 1\n"
-            .write(to: url.appendingPathComponent("manifest.yaml"), atomically: true, encoding: .utf8)
-        try replace("schema.sql", in: url, with: "CREATE TABLE invoices (id bigserial PRIMARY KEY, total integer NOT NULL);\n")
-        try replace("profile.yaml", in: url, with: "tables:\n  invoices: { rows: 20 }\n")
-        try replace("birth.sql", in: url, with: "ALTER TABLE invoices ADD COLUMN currency text NOT NULL DEFAULT 'EUR';\n")
-        try replace("rollback.sql", in: url, with: "ALTER TABLE invoices DROP COLUMN currency;\nSELECT setval('invoices_id_seq', (SELECT max(id) FROM invoices));\n")
+        let url = shapedSurrogate(dir, schema: "CREATE TABLE invoices (id bigserial PRIMARY KEY, total integer NOT NULL);\n", profile: "tables:\n  invoices: { rows: 20 }\n", name: "p",
+                                  birth: "ALTER TABLE invoices ADD COLUMN currency text NOT NULL DEFAULT 'EUR';\n", rollback: "ALTER TABLE invoices DROP COLUMN currency;\nSELECT setval('invoices_id_seq', (SELECT max(id) FROM invoices));\n", seed: 3)
         let result = try rehearsePostgres(url, in: dir)
         #expect(result.record.verdict == .fail, "\(String(describing: result.record.drift))")
         #expect(result.validation.isValid, "\(result.validation.findings)")

@@ -18,15 +18,7 @@ import Testing
     static let schema = "CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT, n INTEGER NOT NULL, r REAL);\n"
 
     static func surrogate(in dir: TempDir, name: String, seed: Int, rows: Int = 20, birth: String, rollback: String) throws -> URL {
-        let url = dir.file(name)
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        try "name: \(name)\nschema: schema.sql\nprofile: profile.yaml\nbirth: birth.sql\nrollback: rollback.sql\nseed: \(seed)\nscale: 1\n"
-            .write(to: url.appendingPathComponent("manifest.yaml"), atomically: true, encoding: .utf8)
-        try replace("schema.sql", in: url, with: schema)
-        try replace("profile.yaml", in: url, with: "tables:\n  t: { rows: \(rows) }\n")
-        try replace("birth.sql", in: url, with: birth)
-        try replace("rollback.sql", in: url, with: rollback)
-        return url
+        shapedSurrogate(dir, schema: schema, profile: "tables:\n  t: { rows: \(rows) }\n", name: name, birth: birth, rollback: rollback, seed: seed)
     }
 
     @Test(arguments: [1, 2, 3, 4, 5])
@@ -95,14 +87,8 @@ import Testing
     @Test func aLengthCheckedColumnIsMixedWithinItsBound() throws {
         for seed in 1...3 {
             let dir = TempDir()
-            let url = dir.file("c")
-            try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-            try "name: c\nschema: schema.sql\nprofile: profile.yaml\nbirth: birth.sql\nrollback: rollback.sql\nseed: \(seed)\nscale: 1\n"
-                .write(to: url.appendingPathComponent("manifest.yaml"), atomically: true, encoding: .utf8)
-            try replace("schema.sql", in: url, with: "CREATE TABLE p (id INTEGER PRIMARY KEY, code TEXT NOT NULL CHECK (length(code) <= 32));\n")
-            try replace("profile.yaml", in: url, with: "tables:\n  p: { rows: 20 }\n")
-            try replace("birth.sql", in: url, with: "UPDATE p SET code = upper(trim(code));\n")
-            try replace("rollback.sql", in: url, with: "UPDATE p SET code = lower(code);\n")
+            let url = shapedSurrogate(dir, schema: "CREATE TABLE p (id INTEGER PRIMARY KEY, code TEXT NOT NULL CHECK (length(code) <= 32));\n", profile: "tables:\n  p: { rows: 20 }\n", name: "c",
+                                      birth: "UPDATE p SET code = upper(trim(code));\n", rollback: "UPDATE p SET code = lower(code);\n", seed: seed)
             _ = try SurrogateGenerator.generate(SurrogateSource(directory: url), to: dir.file("g.sqlite"))
             let db = try SQLiteConnection(path: dir.file("g.sqlite").path)
             #expect(try db.int("SELECT count(*) FROM p WHERE length(code) > 32") == 0)
@@ -119,14 +105,8 @@ import Testing
     @Test func aPooledColumnKeepsItsCountAndHoldsMixedCase() throws {
         for seed in 1...3 {
             let dir = TempDir()
-            let url = dir.file("k")
-            try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-            try "name: k\nschema: schema.sql\nprofile: profile.yaml\nbirth: birth.sql\nrollback: rollback.sql\nseed: \(seed)\nscale: 1\n"
-                .write(to: url.appendingPathComponent("manifest.yaml"), atomically: true, encoding: .utf8)
-            try replace("schema.sql", in: url, with: "CREATE TABLE events (id INTEGER PRIMARY KEY, kind TEXT NOT NULL);\n")
-            try replace("profile.yaml", in: url, with: "tables:\n  events: { rows: 200, columns: { kind: { distinct: 3 } } }\n")
-            try replace("birth.sql", in: url, with: "UPDATE events SET kind = upper(kind);\n")
-            try replace("rollback.sql", in: url, with: "UPDATE events SET kind = lower(kind);\n")
+            let url = shapedSurrogate(dir, schema: "CREATE TABLE events (id INTEGER PRIMARY KEY, kind TEXT NOT NULL);\n", profile: "tables:\n  events: { rows: 200, columns: { kind: { distinct: 3 } } }\n", name: "k",
+                                      birth: "UPDATE events SET kind = upper(kind);\n", rollback: "UPDATE events SET kind = lower(kind);\n", seed: seed)
             _ = try SurrogateGenerator.generate(SurrogateSource(directory: url), to: dir.file("g.sqlite"))
             let db = try SQLiteConnection(path: dir.file("g.sqlite").path)
             #expect(try db.int("SELECT count(DISTINCT kind) FROM events") == 3)
@@ -140,14 +120,8 @@ import Testing
     /// variant rather than one that exhausts memory (review of session 4).
     @Test func aHugeLengthBoundGetsNoAtLengthValue() throws {
         let dir = TempDir()
-        let url = dir.file("h")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        try "name: h\nschema: schema.sql\nprofile: profile.yaml\nbirth: birth.sql\nrollback: rollback.sql\nseed: 1\nscale: 1\n"
-            .write(to: url.appendingPathComponent("manifest.yaml"), atomically: true, encoding: .utf8)
-        try replace("schema.sql", in: url, with: "CREATE TABLE p (id INTEGER PRIMARY KEY, c TEXT CHECK (length(c) <= 1000000000000));\n")
-        try replace("profile.yaml", in: url, with: "tables:\n  p: { rows: 20 }\n")
-        try replace("birth.sql", in: url, with: "CREATE INDEX i ON p (c);\n")
-        try replace("rollback.sql", in: url, with: "DROP INDEX i;\n")
+        let url = shapedSurrogate(dir, schema: "CREATE TABLE p (id INTEGER PRIMARY KEY, c TEXT CHECK (length(c) <= 1000000000000));\n", profile: "tables:\n  p: { rows: 20 }\n", name: "h",
+                                  birth: "CREATE INDEX i ON p (c);\n", rollback: "DROP INDEX i;\n", seed: 1)
         _ = try SurrogateGenerator.generate(SurrogateSource(directory: url), to: dir.file("g.sqlite"))
         let db = try SQLiteConnection(path: dir.file("g.sqlite").path)
         #expect(try db.int("SELECT max(length(c)) FROM p") <= Int64(ColumnEdges.atLengthLimit))

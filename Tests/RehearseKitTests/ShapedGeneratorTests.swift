@@ -10,12 +10,14 @@ import Testing
 @testable import RehearseValidator
 
 /// A throwaway surrogate folder from a schema and a profile.
-func shapedSurrogate(_ dir: TempDir, schema: String, profile: String, name: String = "s") -> URL {
-    dir.write("\(name)/manifest.yaml", "name: shaped\nschema: schema.sql\nprofile: profile.yaml\nbirth: birth.sql\nrollback: rollback.sql\n")
+func shapedSurrogate(_ dir: TempDir, schema: String, profile: String, name: String = "s",
+                     birth: String = "SELECT 1;\n", rollback: String = "SELECT 1;\n", seed: Int? = nil) -> URL {
+    dir.write("\(name)/manifest.yaml", "name: shaped\nschema: schema.sql\nprofile: profile.yaml\nbirth: birth.sql\nrollback: rollback.sql\n"
+              + (seed.map { "seed: \($0)\nscale: 1\n" } ?? ""))
     dir.write("\(name)/schema.sql", schema)
     dir.write("\(name)/profile.yaml", profile)
-    dir.write("\(name)/birth.sql", "SELECT 1;\n")
-    dir.write("\(name)/rollback.sql", "SELECT 1;\n")
+    dir.write("\(name)/birth.sql", birth)
+    dir.write("\(name)/rollback.sql", rollback)
     return dir.file(name)
 }
 

@@ -16,15 +16,8 @@ import Testing
 /// column still runs.
 @Suite struct VacuousColumnTests {
     static func surrogate(in dir: TempDir, birth: String, rollback: String) throws -> URL {
-        let url = dir.file("u")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        try "name: u\nschema: schema.sql\nprofile: profile.yaml\nbirth: birth.sql\nrollback: rollback.sql\nseed: 1\nscale: 1\n"
-            .write(to: url.appendingPathComponent("manifest.yaml"), atomically: true, encoding: .utf8)
-        try replace("schema.sql", in: url, with: "CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT, email TEXT CHECK (email LIKE '%@%'));\n")
-        try replace("profile.yaml", in: url, with: "tables:\n  users: { rows: 50 }\n")
-        try replace("birth.sql", in: url, with: birth)
-        try replace("rollback.sql", in: url, with: rollback)
-        return url
+        shapedSurrogate(dir, schema: "CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT, email TEXT CHECK (email LIKE '%@%'));\n", profile: "tables:\n  users: { rows: 50 }\n", name: "u",
+                        birth: birth, rollback: rollback, seed: 1)
     }
 
     @Test func aChangeToAnAllNullFallbackColumnIsRefused() throws {
